@@ -1,0 +1,34 @@
+# Shared settings for the Samba AD test domain scripts (sourced by up, down, seed and test).
+# Every value can be overridden from the environment before calling a script.
+
+ADC_TESTENV_DIR=${ADC_TESTENV_DIR:-/tmp/adcomputer-testenv}
+ADC_TESTENV_ADDR=${ADC_TESTENV_ADDR:-127.0.0.2}
+ADC_REALM=ADC.TEST
+ADC_DNS_DOMAIN=adc.test
+ADC_NETBIOS=ADC
+ADC_DC_HOST=dc1
+ADC_DC_FQDN=$ADC_DC_HOST.$ADC_DNS_DOMAIN
+ADC_BASE_DN=DC=adc,DC=test
+# Samba keeps each partition in its own file, named after the upper-cased DN.
+ADC_PARTITION_FILE="$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
+ADC_PACKAGES="samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind ldb-tools krb5-user ldap-utils adcli iproute2 openssl"
+
+log() { printf 'samba-testenv: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+dc_pid() {
+  local pid
+  pid=$(cat "$ADC_TESTENV_DIR/unshare.pid" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+admin_password() { cat "$ADC_TESTENV_DIR/admin.pass"; }
+
+# ldapsearch/ldapadd/ldapmodify over verified LDAPS as Administrator; password via a 0600 file.
+ldap_as_admin() {
+  local tool=$1
+  shift
+  LDAPTLS_CACERT="$ADC_TESTENV_DIR/tls/ca.pem" LDAPTLS_REQCERT=demand \
+    "$tool" -H "ldaps://$ADC_DC_FQDN" -x -D "Administrator@$ADC_REALM" \
+    -y "$ADC_TESTENV_DIR/admin.pass" "$@"
+}

@@ -1,0 +1,84 @@
+//! The command line (clap derive). Parsed once, then turned into an immutable `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+const CONNECTION: &str = "Connection (live commands)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "adcomputer",
+    version,
+    about = "Repair and audit Active Directory computer accounts from the domain-controller side",
+    long_about = "Repair and audit Active Directory computer accounts from the domain-controller \
+side, over LDAPS (or StartTLS) and Kerberos. Reads a live DC, or an LDIF export with --from-ldif.\n\n\
+The bind password comes from ADCOMPUTER_PASSWORD, --password-file, or a no-echo prompt; it is \
+never a command-line value.",
+    after_help = "Examples:\n  \
+adcomputer -H ldaps://dc1.corp.example.com -D admin@CORP.EXAMPLE.COM show PC01\n  \
+ADCOMPUTER_URL=ldaps://dc1 ADCOMPUTER_BIND_DN=admin@CORP adcomputer show -o json PC01 PC02\n  \
+adcomputer show --from-ldif fixtures/demo-domain.ldif FINANCE-LAPTOP7"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Output: a table for people, json or csv for machines.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
+    pub format: Format,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS).
+    #[arg(short = 'H', long = "url", env = "ADCOMPUTER_URL", value_name = "URL", global = true, help_heading = CONNECTION)]
+    pub url: Option<String>,
+
+    /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS).
+    #[arg(short = 'D', long = "bind-dn", env = "ADCOMPUTER_BIND_DN", value_name = "USER", global = true, help_heading = CONNECTION)]
+    pub bind_dn: Option<String>,
+
+    /// Read the bind password from the first line of FILE (else ADCOMPUTER_PASSWORD, else a prompt).
+    #[arg(long, value_name = "FILE", global = true, help_heading = CONNECTION)]
+    pub password_file: Option<PathBuf>,
+
+    /// PEM file of CA certificates to trust in addition to the system store (repeatable).
+    #[arg(long = "ca-cert", env = "ADCOMPUTER_CA_CERT", value_name = "FILE", global = true, help_heading = CONNECTION)]
+    pub ca_cert: Vec<PathBuf>,
+
+    /// Do not verify the DC's certificate (warns on every run). For lab use only.
+    #[arg(long, global = true, help_heading = CONNECTION)]
+    pub insecure: bool,
+
+    /// Search base [default: defaultNamingContext from the rootDSE].
+    #[arg(short = 'b', long = "base", env = "ADCOMPUTER_BASE", value_name = "DN", global = true, help_heading = CONNECTION)]
+    pub base: Option<String>,
+
+    /// Seconds allowed for connecting and for each LDAP operation.
+    #[arg(long, env = "ADCOMPUTER_TIMEOUT", value_name = "SECS", default_value_t = 30, global = true, help_heading = CONNECTION)]
+    pub timeout: u64,
+
+    /// Read an LDIF export (ldifde or ldapsearch) instead of a DC; "-" reads standard input.
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "url")]
+    pub from_ldif: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show one or more accounts' whole state: names, flags, password age, last logon, SPNs.
+    #[command(after_help = "NAME is a sAMAccountName (with or without $), CN, dNSHostName or DN, \
+matched case-insensitively. A name matching several objects is reported as ambiguous.\n\n\
+Examples:\n  adcomputer show PC01\n  adcomputer show pc01.corp.example.com 'CN=PC02,OU=Kiosks,DC=corp,DC=example,DC=com'\n  \
+adcomputer show -o json PC01 | jq '.accounts[0].spns'")]
+    Show {
+        /// Computer names to show.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
+}

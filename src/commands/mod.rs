@@ -1,0 +1,33 @@
+//! One module per subcommand; `execute` opens the source, runs the task, closes the source.
+
+mod show;
+
+use time::OffsetDateTime;
+
+use crate::config::{Config, Task};
+use crate::exit::Outcome;
+use crate::report::Format;
+use crate::source::Source;
+
+/// What every command needs to know besides its own arguments.
+pub struct RunContext {
+    pub command: &'static str,
+    pub format: Format,
+    pub as_of: OffsetDateTime,
+    pub source: String,
+}
+
+pub async fn execute(config: &Config) -> anyhow::Result<Outcome> {
+    let mut source = Source::open(&config.source, config.base.as_deref()).await?;
+    let context = RunContext {
+        command: config.command_name(),
+        format: config.format,
+        as_of: OffsetDateTime::now_utc(),
+        source: source.describe(),
+    };
+    let outcome = match &config.task {
+        Task::Show { names } => show::run(&context, &mut source, names).await,
+    };
+    source.close().await;
+    outcome
+}

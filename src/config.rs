@@ -1,0 +1,156 @@
+//! `Config`: the command line and environment turned, once, into an immutable description of
+//! the run: what to do, where the accounts come from, how to print.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::cli::{Cli, Command};
+use crate::ldap::{LdapSettings, TlsSettings};
+use crate::names::NameQuery;
+use crate::report::Format;
+use crate::secret::{PasswordSource, Secret};
+
+/// Where accounts are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// An LDIF export; `-` is standard input.
+    Ldif(PathBuf),
+    Live {
+        settings: LdapSettings,
+        password: PasswordSource,
+    },
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    Show { names: Vec<NameQuery> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub task: Task,
+    pub source: SourceSpec,
+    pub base: Option<String>,
+    pub format: Format,
+}
+
+impl Config {
+    /// Builds the config; `env` looks up environment variables (so tests can supply their own).
+    pub fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let connection = cli.connection;
+        let task = match cli.command {
+            Command::Show { names } => Task::Show {
+                names: parse_names(&names)?,
+            },
+        };
+        let source = match connection.from_ldif {
+            Some(path) => SourceSpec::Ldif(path),
+            None => {
+                let url = connection.url.context(
+                    "no directory given: use -H ldaps://DC (or ADCOMPUTER_URL), or --from-ldif FILE",
+                )?;
+                let bind_dn = connection
+                    .bind_dn
+                    .context("no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN)")?;
+                let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
+                    (Some(file), _) => PasswordSource::File(file),
+                    (None, Some(password)) => PasswordSource::Environment(
+                        Secret::new(password).context("ADCOMPUTER_PASSWORD")?,
+                    ),
+                    (None, None) => PasswordSource::Prompt,
+                };
+                SourceSpec::Live {
+                    settings: LdapSettings {
+                        url,
+                        tls: TlsSettings {
+                            ca_files: connection.ca_cert,
+                            insecure: connection.insecure,
+                        },
+                        bind_dn,
+                        timeout: Duration::from_secs(connection.timeout.max(1)),
+                    },
+                    password,
+                }
+            }
+        };
+        Ok(Config {
+            task,
+            source,
+            base: connection.base,
+            format: cli.format,
+        })
+    }
+
+    pub fn command_name(&self) -> &'static str {
+        match self.task {
+            Task::Show { .. } => "show",
+        }
+    }
+
+    pub fn insecure(&self) -> bool {
+        matches!(&self.source, SourceSpec::Live { settings, .. } if settings.tls.insecure)
+    }
+}
+
+fn parse_names(raw: &[String]) -> anyhow::Result<Vec<NameQuery>> {
+    raw.iter()
+        .map(|name| NameQuery::parse(name).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .or_else(|err| bail!("{err}: every NAME must be non-empty"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let cli = Cli::try_parse_from(args)?;
+        Config::new(cli, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn password_file_beats_environment_and_prompt_is_last() {
+        let live = |config: Config| match config.source {
+            SourceSpec::Live { password, .. } => password,
+            other => panic!("{other:?}"),
+        };
+        let base = ["adcomputer", "-H", "ldaps://dc1", "-D", "a@B", "show", "PC01"];
+        let with_file = [&base[..], &["--password-file", "/pw"]].concat();
+        assert_eq!(
+            live(config(&with_file, &[("ADCOMPUTER_PASSWORD", "x")]).unwrap()),
+            PasswordSource::File("/pw".into())
+        );
+        assert!(matches!(
+            live(config(&base, &[("ADCOMPUTER_PASSWORD", "x")]).unwrap()),
+            PasswordSource::Environment(_)
+        ));
+        assert_eq!(live(config(&base, &[]).unwrap()), PasswordSource::Prompt);
+    }
+
+    #[test]
+    fn a_live_run_needs_a_url_and_a_user() {
+        let err = config(&["adcomputer", "show", "PC01"], &[]).unwrap_err();
+        assert!(err.to_string().starts_with("no directory given"), "{err}");
+        let err = config(&["adcomputer", "-H", "ldaps://dc1", "show", "PC01"], &[]).unwrap_err();
+        assert!(err.to_string().starts_with("no bind user"), "{err}");
+    }
+
+    #[test]
+    fn there_is_no_password_flag() {
+        assert!(Cli::try_parse_from(["adcomputer", "--password", "x", "show", "a"]).is_err());
+    }
+
+    #[test]
+    fn ldif_needs_no_connection() {
+        let config = config(&["adcomputer", "show", "--from-ldif", "x.ldif", "PC01"], &[]).unwrap();
+        assert_eq!(config.source, SourceSpec::Ldif("x.ldif".into()));
+    }
+}

@@ -1,0 +1,309 @@
+//! Opening a directory connection: URL checks, TLS (LDAPS, or StartTLS on `ldap://` — never a
+//! clear-text bind), the simple bind, and the rootDSE; every failure classified into one line.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
+
+use super::error::{ConnectError, OperationError, account_problem, result_text};
+use super::tls::{WitnessingVerifier, client_config};
+use super::TlsSettings;
+use crate::secret::Secret;
+
+/// Everything needed to open a live connection (the password is passed separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapSettings {
+    pub url: String,
+    pub tls: TlsSettings,
+    pub bind_dn: String,
+    /// Limit for connecting and for each operation.
+    pub timeout: Duration,
+}
+
+/// What the rootDSE says about the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootDse {
+    pub default_naming_context: String,
+    pub configuration_naming_context: Option<String>,
+    pub dns_host_name: Option<String>,
+}
+
+/// An open, bound connection to a DC.
+pub struct Directory {
+    pub(super) ldap: Ldap,
+    target: String,
+    pub root_dse: RootDse,
+    pub(super) timeout: Duration,
+}
+
+/// `scheme://host:port` of a checked LDAP URL, and whether it needs StartTLS.
+struct Target {
+    url: url::Url,
+    display: String,
+    host: String,
+    starttls: bool,
+}
+
+fn parse_target(raw: &str) -> Result<Target, ConnectError> {
+    let bad = |reason: &str| ConnectError::BadUrl {
+        url: raw.to_string(),
+        reason: reason.to_string(),
+    };
+    let url = url::Url::parse(raw).map_err(|err| bad(&err.to_string()))?;
+    let (starttls, default_port) = match url.scheme() {
+        "ldaps" => (false, 636),
+        "ldap" => (true, 389),
+        _ => return Err(bad("use ldaps://host[:port] or ldap://host[:port] (StartTLS)")),
+    };
+    let host = url
+        .host_str()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| bad("no host"))?
+        .to_string();
+    let display = format!(
+        "{}://{host}:{}",
+        url.scheme(),
+        url.port().unwrap_or(default_port)
+    );
+    Ok(Target {
+        url,
+        display,
+        host,
+        starttls,
+    })
+}
+
+impl Directory {
+    pub async fn connect(
+        settings: &LdapSettings,
+        password: &Secret,
+    ) -> Result<Directory, ConnectError> {
+        let target = parse_target(&settings.url)?;
+        let (tls_config, verifier) = client_config(&settings.tls)?;
+        let conn_settings = LdapConnSettings::new()
+            .set_conn_timeout(settings.timeout)
+            .set_starttls(target.starttls)
+            .set_config(tls_config);
+        let (conn, mut ldap) = LdapConnAsync::from_url_with_settings(conn_settings, &target.url)
+            .await
+            .map_err(|err| classify_connect_error(&target, &verifier, settings.timeout, err))?;
+        tokio::spawn(async move {
+            // The connection task ends when the Ldap handle is dropped or the DC goes away;
+            // operations then fail with ConnectionLost, which is where it is reported.
+            let _ = conn.drive().await;
+        });
+
+        let bind = ldap
+            .with_timeout(settings.timeout)
+            .simple_bind(&settings.bind_dn, password.expose())
+            .await
+            .map_err(|err| {
+                OperationError::from_ldap("bind", settings.timeout.as_secs(), err)
+            })?;
+        check_bind(&settings.bind_dn, bind)?;
+
+        let mut directory = Directory {
+            ldap,
+            target: target.display,
+            root_dse: RootDse {
+                default_naming_context: String::new(),
+                configuration_naming_context: None,
+                dns_host_name: None,
+            },
+            timeout: settings.timeout,
+        };
+        directory.root_dse = directory.read_root_dse().await?;
+        Ok(directory)
+    }
+
+    /// `scheme://host:port` of the DC, as reports name their source.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    async fn read_root_dse(&mut self) -> Result<RootDse, OperationError> {
+        let attributes = [
+            "defaultNamingContext",
+            "configurationNamingContext",
+            "dnsHostName",
+        ];
+        let secs = self.timeout.as_secs();
+        let read = |err| OperationError::from_ldap("reading the rootDSE", secs, err);
+        let (entries, _) = self
+            .ldap
+            .with_timeout(self.timeout)
+            .search("", Scope::Base, "(objectClass=*)", attributes)
+            .await
+            .map_err(read)?
+            .success()
+            .map_err(read)?;
+        let entry = entries.into_iter().next().map(SearchEntry::construct);
+        let first = |name: &str| {
+            entry
+                .as_ref()
+                .and_then(|entry| entry.attrs.get(name))
+                .and_then(|values| values.first().cloned())
+        };
+        Ok(RootDse {
+            default_naming_context: first("defaultNamingContext").ok_or_else(|| {
+                OperationError::Refused {
+                    operation: "reading the rootDSE".into(),
+                    rc: 0,
+                    text: "no defaultNamingContext: is this an Active Directory DC?".into(),
+                }
+            })?,
+            configuration_naming_context: first("configurationNamingContext"),
+            dns_host_name: first("dnsHostName"),
+        })
+    }
+
+    /// Unbinds politely; errors are irrelevant at this point.
+    pub async fn close(mut self) {
+        let _ = self.ldap.unbind().await;
+    }
+}
+
+fn check_bind(user: &str, result: ldap3::LdapResult) -> Result<(), ConnectError> {
+    let user = user.to_string();
+    match result.rc {
+        0 => Ok(()),
+        49 => Err(match account_problem(&result.text) {
+            Some(problem) => ConnectError::AccountProblem { user, problem },
+            None => ConnectError::BadCredentials { user },
+        }),
+        rc => Err(ConnectError::BindRefused {
+            user,
+            rc,
+            text: result_text(&result),
+        }),
+    }
+}
+
+fn classify_connect_error(
+    target: &Target,
+    verifier: &Arc<WitnessingVerifier>,
+    timeout: Duration,
+    error: ldap3::LdapError,
+) -> ConnectError {
+    let display = target.display.clone();
+    if let Some(refused) = verifier.refused() {
+        use rustls::CertificateError as E;
+        return match refused.error {
+            rustls::Error::InvalidCertificate(E::UnknownIssuer | E::BadSignature) => {
+                ConnectError::UntrustedCertificate {
+                    target: display,
+                    subject: refused.subject,
+                }
+            }
+            rustls::Error::InvalidCertificate(
+                E::NotValidForName | E::NotValidForNameContext { .. },
+            ) => ConnectError::NameMismatch {
+                target: display,
+                host: target.host.clone(),
+                subject: refused.subject,
+                names: if refused.names.is_empty() {
+                    "no subjectAltName".into()
+                } else {
+                    refused.names.join(", ")
+                },
+            },
+            other => ConnectError::CertificateRefused {
+                target: display,
+                subject: refused.subject,
+                reason: other.to_string(),
+            },
+        };
+    }
+    match error {
+        ldap3::LdapError::Timeout { .. } => ConnectError::Timeout {
+            target: display,
+            secs: timeout.as_secs(),
+        },
+        ldap3::LdapError::LdapResult { result } if target.starttls => {
+            ConnectError::StartTlsRefused {
+                target: display,
+                reason: result_text(&result),
+            }
+        }
+        ldap3::LdapError::Io { source } => {
+            if let Some(tls) = source
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                return ConnectError::Tls(format!(
+                    "{display}: {tls} (is this an {} port?)",
+                    if target.starttls { "LDAP" } else { "LDAPS" }
+                ));
+            }
+            let reason = match source.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                std::io::ErrorKind::TimedOut => "timed out".to_string(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
+                    format!("the DC dropped the TLS handshake{}", wrong_port_hint(target))
+                }
+                _ => source.to_string(),
+            };
+            ConnectError::Unreachable {
+                target: display,
+                reason,
+            }
+        }
+        // The connection closed while waiting for the StartTLS answer.
+        ldap3::LdapError::ResultRecv { .. } if target.starttls => ConnectError::StartTlsRefused {
+            target: display,
+            reason: format!("connection closed{}", wrong_port_hint(target)),
+        },
+        other => ConnectError::Unreachable {
+            target: display,
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn wrong_port_hint(target: &Target) -> &'static str {
+    if target.starttls {
+        "; is this an LDAPS port? use ldaps:// for it"
+    } else {
+        "; is this a plain LDAP port? use ldap:// (StartTLS) for it"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_normalized() {
+        let ldaps = parse_target("ldaps://dc1.example.com").unwrap();
+        assert_eq!(ldaps.display, "ldaps://dc1.example.com:636");
+        assert!(!ldaps.starttls);
+        let ldap = parse_target("ldap://dc1.example.com:3268").unwrap();
+        assert_eq!(ldap.display, "ldap://dc1.example.com:3268");
+        assert!(ldap.starttls, "ldap:// always means StartTLS");
+        for bad in ["http://dc1", "dc1.example.com", "ldapi:///run/ldapi", "ldaps://"] {
+            assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bind_results_name_their_cause() {
+        let result = |rc, text: &str| ldap3::LdapResult {
+            rc,
+            matched: String::new(),
+            text: text.into(),
+            refs: vec![],
+            ctrls: vec![],
+        };
+        let err = check_bind("a@B", result(49, "data 52e")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bind as a@B refused: bad credentials (wrong password or unknown user)"
+        );
+        let err = check_bind("a@B", result(49, "AcceptSecurityContext error, data 533, v893"));
+        assert_eq!(err.unwrap_err().to_string(), "bind as a@B refused: account disabled");
+        let err = check_bind("a@B", result(8, "Transport encryption required.")).unwrap_err();
+        assert!(err.to_string().contains("Transport encryption required"));
+        assert!(check_bind("a@B", result(0, "")).is_ok());
+    }
+}

@@ -1,0 +1,186 @@
+//! TLS client configuration: the system trust store plus `--ca-cert` files, hostname checks by
+//! webpki, and a verifier that remembers the certificate a failed handshake presented, so the
+//! error can name its subject. `--insecure` accepts any certificate (and says so on stderr).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, ring};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::error::ConnectError;
+
+/// How to trust the server's certificate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM files of CAs trusted in addition to the system store.
+    pub ca_files: Vec<PathBuf>,
+    /// Accept any certificate: no chain or hostname check.
+    pub insecure: bool,
+}
+
+/// Why the last handshake's certificate was refused, and what it said of itself.
+#[derive(Debug, Clone)]
+pub struct RefusedCertificate {
+    pub error: rustls::Error,
+    pub subject: String,
+    pub names: Vec<String>,
+}
+
+/// Verifies with webpki and keeps what it refused.
+#[derive(Debug)]
+pub struct WitnessingVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    insecure: bool,
+    refused: Mutex<Option<RefusedCertificate>>,
+}
+
+impl WitnessingVerifier {
+    pub fn refused(&self) -> Option<RefusedCertificate> {
+        self.refused.lock().ok()?.clone()
+    }
+}
+
+impl ServerCertVerifier for WitnessingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verdict {
+            Err(_) if self.insecure => Ok(ServerCertVerified::assertion()),
+            Err(error) => {
+                let (subject, names) = describe_certificate(end_entity);
+                if let Ok(mut slot) = self.refused.lock() {
+                    *slot = Some(RefusedCertificate {
+                        error: error.clone(),
+                        subject,
+                        names,
+                    });
+                }
+                Err(error)
+            }
+            ok => ok,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// The certificate's subject and the DNS names and addresses it is valid for.
+fn describe_certificate(der: &CertificateDer<'_>) -> (String, Vec<String>) {
+    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+    let Ok((_, cert)) = X509Certificate::from_der(der.as_ref()) else {
+        return ("(unparsable certificate)".into(), Vec::new());
+    };
+    let names = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(dns) => Some(dns.to_string()),
+                    GeneralName::IPAddress(ip) => ip_to_string(ip),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (cert.subject().to_string(), names)
+}
+
+fn ip_to_string(bytes: &[u8]) -> Option<String> {
+    match bytes.len() {
+        4 => Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?).to_string()),
+        16 => Some(std::net::Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?).to_string()),
+        _ => None,
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(ring::default_provider())
+}
+
+fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
+    let mut roots = RootCertStore::empty();
+    // Unreadable system certificates are not fatal: --ca-cert may be all that is needed.
+    let system = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(system.certs);
+    for file in &settings.ca_files {
+        let bad = |reason: String| ConnectError::CaFile {
+            file: file.display().to_string(),
+            reason,
+        };
+        let certs = CertificateDer::pem_file_iter(file)
+            .map_err(|err| bad(err.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| bad(err.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("no PEM certificate in it".into()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|err| bad(err.to_string()))?;
+        }
+    }
+    Ok(roots)
+}
+
+/// A client configuration and the verifier inside it (to ask what it refused).
+pub fn client_config(
+    settings: &TlsSettings,
+) -> Result<(Arc<ClientConfig>, Arc<WitnessingVerifier>), ConnectError> {
+    let provider = provider();
+    let roots = Arc::new(root_store(settings)?);
+    let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+        .build()
+        .map_err(|err| ConnectError::Tls(format!("no usable trust anchors: {err}")))?;
+    let verifier = Arc::new(WitnessingVerifier {
+        inner,
+        insecure: settings.insecure,
+        refused: Mutex::new(None),
+    });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| ConnectError::Tls(err.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    Ok((Arc::new(config), verifier))
+}

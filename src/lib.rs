@@ -1,0 +1,38 @@
+//! adcomputer: repair and audit Active Directory computer accounts from the domain-controller
+//! side. Data flows one way: source (LDAP or LDIF) → accounts model → checks → report.
+//!
+//! `run` is the whole program; `main` only prints its error.
+
+pub mod account;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod entry;
+pub mod exit;
+pub mod filetime;
+pub mod ldap;
+pub mod ldif;
+pub mod names;
+pub mod report;
+pub mod secret;
+pub mod source;
+pub mod uac;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command, and says how it ended.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let config = config::Config::new(cli::Cli::parse(), |name| std::env::var(name).ok())?;
+    if config.insecure() {
+        eprintln!(
+            "adcomputer: warning: --insecure: the DC's certificate is not verified; anyone on the path can read the bind password"
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(commands::execute(&config))?;
+    Ok(outcome.into())
+}
