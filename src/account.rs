@@ -35,7 +35,11 @@ pub enum AccountKind {
 
 impl AccountKind {
     fn from_object_classes<'a>(classes: impl Iterator<Item = &'a str> + Clone) -> AccountKind {
-        let has = |wanted: &str| classes.clone().any(|class| class.eq_ignore_ascii_case(wanted));
+        let has = |wanted: &str| {
+            classes
+                .clone()
+                .any(|class| class.eq_ignore_ascii_case(wanted))
+        };
         // Managed service accounts are also `computer` objects: test them first.
         if has("msDS-GroupManagedServiceAccount") {
             AccountKind::GroupManagedServiceAccount
@@ -134,9 +138,7 @@ impl Reader<'_> {
         self.entry
             .values(attribute)
             .iter()
-            .map(|value| {
-                String::from_utf8(value.clone()).map_err(|_| self.bad(attribute, value))
-            })
+            .map(|value| String::from_utf8(value.clone()).map_err(|_| self.bad(attribute, value)))
             .collect()
     }
 

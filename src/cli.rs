@@ -65,17 +65,20 @@ pub struct ConnectionArgs {
     pub timeout: u64,
 
     /// Read an LDIF export (ldifde or ldapsearch) instead of a DC; "-" reads standard input.
-    #[arg(long, value_name = "FILE", global = true, conflicts_with = "url")]
+    /// Wins over -H and ADCOMPUTER_URL.
+    #[arg(long, value_name = "FILE", global = true)]
     pub from_ldif: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show one or more accounts' whole state: names, flags, password age, last logon, SPNs.
-    #[command(after_help = "NAME is a sAMAccountName (with or without $), CN, dNSHostName or DN, \
+    #[command(
+        after_help = "NAME is a sAMAccountName (with or without $), CN, dNSHostName or DN, \
 matched case-insensitively. A name matching several objects is reported as ambiguous.\n\n\
 Examples:\n  adcomputer show PC01\n  adcomputer show pc01.corp.example.com 'CN=PC02,OU=Kiosks,DC=corp,DC=example,DC=com'\n  \
-adcomputer show -o json PC01 | jq '.accounts[0].spns'")]
+adcomputer show -o json PC01 | jq '.accounts[0].spns'"
+    )]
     Show {
         /// Computer names to show.
         #[arg(required = true, value_name = "NAME")]

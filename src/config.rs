@@ -122,7 +122,15 @@ mod tests {
             SourceSpec::Live { password, .. } => password,
             other => panic!("{other:?}"),
         };
-        let base = ["adcomputer", "-H", "ldaps://dc1", "-D", "a@B", "show", "PC01"];
+        let base = [
+            "adcomputer",
+            "-H",
+            "ldaps://dc1",
+            "-D",
+            "a@B",
+            "show",
+            "PC01",
+        ];
         let with_file = [&base[..], &["--password-file", "/pw"]].concat();
         assert_eq!(
             live(config(&with_file, &[("ADCOMPUTER_PASSWORD", "x")]).unwrap()),
@@ -150,7 +158,11 @@ mod tests {
 
     #[test]
     fn ldif_needs_no_connection() {
-        let config = config(&["adcomputer", "show", "--from-ldif", "x.ldif", "PC01"], &[]).unwrap();
+        let config = config(
+            &["adcomputer", "show", "--from-ldif", "x.ldif", "PC01"],
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.source, SourceSpec::Ldif("x.ldif".into()));
     }
 }

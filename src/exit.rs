@@ -25,6 +25,10 @@ impl From<Outcome> for ExitCode {
 
 impl Outcome {
     pub fn from_problems(any: bool) -> Outcome {
-        if any { Outcome::Findings } else { Outcome::Clean }
+        if any {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
     }
 }

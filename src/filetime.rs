@@ -62,15 +62,18 @@ mod tests {
     fn unix_epoch_round_trips() {
         let epoch = FileTime(EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC);
         assert_eq!(epoch.to_datetime(), Some(datetime!(1970-01-01 0:00 UTC)));
-        assert_eq!(FileTime::from_datetime(datetime!(1970-01-01 0:00 UTC)), epoch);
+        assert_eq!(
+            FileTime::from_datetime(datetime!(1970-01-01 0:00 UTC)),
+            epoch
+        );
     }
 
     #[test]
     fn known_ad_value_decodes() {
-        // 133000000000000000 is 2022-06-14T20:26:40Z.
+        // 133000000000000000 is 2022-06-18T04:26:40Z.
         assert_eq!(
             FileTime(133_000_000_000_000_000).to_rfc3339().as_deref(),
-            Some("2022-06-14T20:26:40Z")
+            Some("2022-06-18T04:26:40Z")
         );
     }
 

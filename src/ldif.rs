@@ -59,7 +59,7 @@ impl<R: BufRead> LdifReader<R> {
         }
     }
 
-    /// Keeps only these attributes (case-insensitive); the rest are skipped undecoded.
+    /// Keeps only these attributes (case-insensitive); the rest are checked, then dropped.
     pub fn with_attributes(mut self, names: &[&str]) -> LdifReader<R> {
         self.wanted = Some(names.iter().map(|name| name.to_ascii_lowercase()).collect());
         self
@@ -93,7 +93,10 @@ impl<R: BufRead> LdifReader<R> {
             return Ok(None);
         };
         if text.first() == Some(&b' ') {
-            return Err(syntax(line, "continuation line with nothing before it to continue"));
+            return Err(syntax(
+                line,
+                "continuation line with nothing before it to continue",
+            ));
         }
         while let Some((next_no, next)) = self.read_physical()? {
             if next.first() == Some(&b' ') && !text.is_empty() {
@@ -155,15 +158,21 @@ impl<R: BufRead> LdifReader<R> {
         while let Some(Ok(logical)) = self.read_content()? {
             let (name, value) = parse_line(&logical)?;
             if name.eq_ignore_ascii_case("changetype") {
-                if !value.decode(logical.line, name)?.eq_ignore_ascii_case(b"add") {
+                if !value
+                    .decode(logical.line, name)?
+                    .eq_ignore_ascii_case(b"add")
+                {
                     return Err(syntax(
                         logical.line,
                         "change records (changetype other than add) are not an export",
                     ));
                 }
-            } else if self.wants(name) {
+            } else {
+                // Decoded even when not kept: a corrupt value is an error wherever it is.
                 let value = value.decode(logical.line, name)?;
-                entry.push_value(name.split(';').next().unwrap_or(name), value);
+                if self.wants(name) {
+                    entry.push_value(name.split(';').next().unwrap_or(name), value);
+                }
             }
         }
         Ok(Some(entry))
@@ -313,12 +322,18 @@ mod tests {
 
     #[test]
     fn keeps_only_wanted_attributes() {
-        let text = b"dn: CN=A,DC=x\ncn: A\nuserCertificate:: !!notbase64!!\n";
-        let entries: Vec<Entry> = LdifReader::new(&text[..])
-            .with_attributes(&["CN"])
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(entries[0].attributes.len(), 1);
+        let text = b"dn: CN=A,DC=x\ncn: A\nuserCertificate:: AQID\n";
+        let keep_cn = |text: &'static [u8]| {
+            LdifReader::new(text)
+                .with_attributes(&["CN"])
+                .collect::<Result<Vec<Entry>, _>>()
+        };
+        assert_eq!(keep_cn(text).unwrap()[0].attributes.len(), 1);
+        let corrupt = b"dn: CN=A,DC=x\ncn: A\nuserCertificate:: !!notbase64!!\n";
+        assert!(
+            keep_cn(corrupt).is_err(),
+            "dropped attributes are still checked"
+        );
     }
 
     #[test]
@@ -330,7 +345,10 @@ mod tests {
     #[test]
     fn truncated_base64_names_its_line() {
         let message = error_of(b"dn: CN=A,DC=x\nobjectSid:: AQUAAAAAAAUVAAA\n");
-        assert!(message.starts_with("line 2: invalid base64 in 'objectSid'"), "{message}");
+        assert!(
+            message.starts_with("line 2: invalid base64 in 'objectSid'"),
+            "{message}"
+        );
     }
 
     #[test]

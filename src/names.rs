@@ -33,7 +33,9 @@ impl NameQuery {
         } else if trimmed.contains('=') {
             Ok(NameQuery::Dn(trimmed.to_string()))
         } else {
-            Ok(NameQuery::Name(trimmed.to_string()))
+            // A fully qualified host name may end in the root's dot: pc01.corp.example.com.
+            let name = trimmed.strip_suffix('.').unwrap_or(trimmed);
+            Ok(NameQuery::Name(name.to_string()))
         }
     }
 
@@ -69,7 +71,7 @@ impl NameQuery {
                     || account
                         .dns_host_name
                         .as_deref()
-                        .is_some_and(|host| same(host.trim_end_matches('.')))
+                        .is_some_and(|host| same(host.strip_suffix('.').unwrap_or(host)))
             }
         }
     }
@@ -146,7 +148,10 @@ mod tests {
 
     #[test]
     fn escapes_metacharacters() {
-        assert_eq!(escape_filter_value("*)(objectClass=*"), "\\2a\\29\\28objectClass=\\2a");
+        assert_eq!(
+            escape_filter_value("*)(objectClass=*"),
+            "\\2a\\29\\28objectClass=\\2a"
+        );
         assert_eq!(escape_filter_value("a\\b\0"), "a\\5cb\\00");
         assert_eq!(escape_filter_value("Pä"), "P\\c3\\a4");
     }
@@ -159,13 +164,24 @@ mod tests {
         );
         let filter = name("*)(objectClass=*").ldap_filter();
         assert!(!filter.contains("*)("), "{filter}");
-        assert!(NameQuery::parse("CN=a\\2c b,DC=x").unwrap().ldap_filter().contains("\\5c2c"));
+        assert!(
+            NameQuery::parse("CN=a\\2c b,DC=x")
+                .unwrap()
+                .ldap_filter()
+                .contains("\\5c2c")
+        );
     }
 
     #[test]
     fn matches_every_name_form_case_insensitively() {
         let pc = computer("CN=PC01,OU=W,DC=x", "PC01$", "PC01", Some("pc01.x.test"));
-        for raw in ["pc01", "PC01$", "Pc01.X.Test", "cn=pc01, ou=w,DC=X", "pc01.x.test."] {
+        for raw in [
+            "pc01",
+            "PC01$",
+            "Pc01.X.Test",
+            "cn=pc01, ou=w,DC=X",
+            "pc01.x.test.",
+        ] {
             assert!(name(raw).matches(&pc), "{raw}");
         }
         for raw in ["pc0", "PC01$$", "CN=PC01,DC=x", "*"] {
@@ -179,9 +195,14 @@ mod tests {
             computer("CN=KIOSK,OU=A,DC=x", "KIOSK$", "KIOSK", None),
             computer("CN=KIOSK,OU=B,DC=x", "KIOSK-OLD$", "KIOSK", None),
         ];
-        assert_eq!(name("kiosk-old").resolve(&accounts), Resolution::Found(&accounts[1]));
+        assert_eq!(
+            name("kiosk-old").resolve(&accounts),
+            Resolution::Found(&accounts[1])
+        );
         assert_eq!(name("nope").resolve(&accounts), Resolution::NotFound);
-        assert!(matches!(name("KIOSK").resolve(&accounts), Resolution::Ambiguous(v) if v.len() == 2));
+        assert!(
+            matches!(name("KIOSK").resolve(&accounts), Resolution::Ambiguous(v) if v.len() == 2)
+        );
     }
 
     #[test]

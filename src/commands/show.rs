@@ -56,9 +56,7 @@ impl AccountView {
             pwd_last_set: set.and_then(FileTime::to_rfc3339),
             password_never_set: account.pwd_last_set.is_some_and(FileTime::is_zero),
             password_age_days: set.map(|time| time.days_until(as_of)),
-            last_logon: account
-                .last_logon_timestamp
-                .and_then(FileTime::to_rfc3339),
+            last_logon: account.last_logon_timestamp.and_then(FileTime::to_rfc3339),
             last_logon_days: account
                 .last_logon_timestamp
                 .map(|time| time.days_until(as_of)),
@@ -79,8 +77,13 @@ struct Candidate {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Unresolved {
-    NotFound { name: String },
-    Ambiguous { name: String, candidates: Vec<Candidate> },
+    NotFound {
+        name: String,
+    },
+    Ambiguous {
+        name: String,
+        candidates: Vec<Candidate>,
+    },
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -227,17 +230,32 @@ fn print_tables(report: &ShowReport) -> std::io::Result<()> {
         };
         add("Kind", format!("{:?}", view.kind).to_lowercase());
         let none = || "-".to_string();
-        add("DNS host name", view.dns_host_name.clone().unwrap_or_else(none));
+        add(
+            "DNS host name",
+            view.dns_host_name.clone().unwrap_or_else(none),
+        );
         if !view.additional_dns_host_names.is_empty() {
-            add("Additional DNS names", view.additional_dns_host_names.join("\n"));
+            add(
+                "Additional DNS names",
+                view.additional_dns_host_names.join("\n"),
+            );
         }
         add(
             "Account control",
-            format!("{} ({})", view.uac_flags.join(" | "), view.user_account_control),
+            format!(
+                "{} ({})",
+                view.uac_flags.join(" | "),
+                view.user_account_control
+            ),
         );
         add(
             "Enabled",
-            if view.disabled { "no (disabled)" } else { "yes" }.into(),
+            if view.disabled {
+                "no (disabled)"
+            } else {
+                "yes"
+            }
+            .into(),
         );
         let password_never = if view.password_never_set {
             "never set (pwdLastSet = 0)"
@@ -250,7 +268,11 @@ fn print_tables(report: &ShowReport) -> std::io::Result<()> {
         );
         add(
             "Last logon",
-            when(&view.last_logon, view.last_logon_days, "never (no lastLogonTimestamp)"),
+            when(
+                &view.last_logon,
+                view.last_logon_days,
+                "never (no lastLogonTimestamp)",
+            ),
         );
         add(
             "Key version",

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 
+use super::TlsSettings;
 use super::error::{ConnectError, OperationError, account_problem, result_text};
 use super::tls::{WitnessingVerifier, client_config};
-use super::TlsSettings;
 use crate::secret::Secret;
 
 /// Everything needed to open a live connection (the password is passed separately).
@@ -54,7 +54,11 @@ fn parse_target(raw: &str) -> Result<Target, ConnectError> {
     let (starttls, default_port) = match url.scheme() {
         "ldaps" => (false, 636),
         "ldap" => (true, 389),
-        _ => return Err(bad("use ldaps://host[:port] or ldap://host[:port] (StartTLS)")),
+        _ => {
+            return Err(bad(
+                "use ldaps://host[:port] or ldap://host[:port] (StartTLS)",
+            ));
+        }
     };
     let host = url
         .host_str()
@@ -98,9 +102,7 @@ impl Directory {
             .with_timeout(settings.timeout)
             .simple_bind(&settings.bind_dn, password.expose())
             .await
-            .map_err(|err| {
-                OperationError::from_ldap("bind", settings.timeout.as_secs(), err)
-            })?;
+            .map_err(|err| OperationError::from_ldap("bind", settings.timeout.as_secs(), err))?;
         check_bind(&settings.bind_dn, bind)?;
 
         let mut directory = Directory {
@@ -240,7 +242,10 @@ fn classify_connect_error(
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
                 std::io::ErrorKind::TimedOut => "timed out".to_string(),
                 std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof => {
-                    format!("the DC dropped the TLS handshake{}", wrong_port_hint(target))
+                    format!(
+                        "the DC dropped the TLS handshake{}",
+                        wrong_port_hint(target)
+                    )
                 }
                 _ => source.to_string(),
             };
@@ -281,7 +286,12 @@ mod tests {
         let ldap = parse_target("ldap://dc1.example.com:3268").unwrap();
         assert_eq!(ldap.display, "ldap://dc1.example.com:3268");
         assert!(ldap.starttls, "ldap:// always means StartTLS");
-        for bad in ["http://dc1", "dc1.example.com", "ldapi:///run/ldapi", "ldaps://"] {
+        for bad in [
+            "http://dc1",
+            "dc1.example.com",
+            "ldapi:///run/ldapi",
+            "ldaps://",
+        ] {
             assert!(parse_target(bad).is_err(), "{bad}");
         }
     }
@@ -300,8 +310,14 @@ mod tests {
             err.to_string(),
             "bind as a@B refused: bad credentials (wrong password or unknown user)"
         );
-        let err = check_bind("a@B", result(49, "AcceptSecurityContext error, data 533, v893"));
-        assert_eq!(err.unwrap_err().to_string(), "bind as a@B refused: account disabled");
+        let err = check_bind(
+            "a@B",
+            result(49, "AcceptSecurityContext error, data 533, v893"),
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "bind as a@B refused: account disabled"
+        );
         let err = check_bind("a@B", result(8, "Transport encryption required.")).unwrap_err();
         assert!(err.to_string().contains("Transport encryption required"));
         assert!(check_bind("a@B", result(0, "")).is_ok());

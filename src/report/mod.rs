@@ -67,12 +67,13 @@ pub fn write_csv<R: Serialize>(rows: impl IntoIterator<Item = R>) -> anyhow::Res
 pub fn new_table() -> Table {
     let mut table = Table::new();
     let fancy = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    table.load_style(if fancy {
-        presets::UTF8_FULL_CONDENSED
-    } else {
-        presets::ASCII_FULL_CONDENSED
-    })
-    .set_content_arrangement(ContentArrangement::Dynamic);
+    table
+        .load_style(if fancy {
+            presets::UTF8_FULL_CONDENSED
+        } else {
+            presets::ASCII_FULL_CONDENSED
+        })
+        .set_content_arrangement(ContentArrangement::Dynamic);
     table
 }
 

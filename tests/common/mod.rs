@@ -1,0 +1,132 @@
+//! Test harness: runs the real `adcomputer` binary, offline or against the Samba test DC that
+//! `samba-testenv/up` started (its settings arrive in ADCOMPUTER_* variables).
+#![allow(dead_code)] // each test binary uses part of the harness
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// How a run ended.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {}", self.stdout))
+    }
+
+    /// Asserts the run failed with exit 2 and exactly one stderr line containing `needle`.
+    pub fn assert_one_line_error(&self, needle: &str) {
+        assert_eq!(self.code, 2, "stderr: {}", self.stderr);
+        assert_eq!(self.stderr.lines().count(), 1, "stderr: {}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "want {needle:?} in: {}",
+            self.stderr
+        );
+        assert!(self.stdout.is_empty(), "stdout: {}", self.stdout);
+    }
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// A command for the binary with no ADCOMPUTER_* settings inherited.
+fn bare_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adcomputer"));
+    command.args(args).stdin(Stdio::null());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ADCOMPUTER_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn finish(mut command: Command) -> Run {
+    let output = command.output().expect("run adcomputer");
+    Run {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// Runs offline: no connection settings at all.
+pub fn offline(args: &[&str]) -> Run {
+    finish(bare_command(args))
+}
+
+/// The test DC's settings, as `samba-testenv/up` exports them.
+pub struct TestDc {
+    pub url: String,
+    pub ca_cert: String,
+    pub bind_dn: String,
+    pub password: String,
+    pub base: String,
+    pub dir: String,
+}
+
+pub fn test_dc() -> TestDc {
+    let get = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: live tests need the Samba test DC; run samba-testenv/test")
+        })
+    };
+    TestDc {
+        url: get("ADCOMPUTER_URL"),
+        ca_cert: get("ADCOMPUTER_CA_CERT"),
+        bind_dn: get("ADCOMPUTER_BIND_DN"),
+        password: get("ADCOMPUTER_PASSWORD"),
+        base: get("ADCOMPUTER_BASE"),
+        dir: get("ADC_TESTENV_DIR"),
+    }
+}
+
+/// Runs against the test DC with its settings, `overrides` replacing or adding variables.
+pub fn live_with(args: &[&str], overrides: &[(&str, &str)]) -> Run {
+    let dc = test_dc();
+    let mut command = bare_command(args);
+    command
+        .env("ADCOMPUTER_URL", &dc.url)
+        .env("ADCOMPUTER_CA_CERT", &dc.ca_cert)
+        .env("ADCOMPUTER_BIND_DN", &dc.bind_dn)
+        .env("ADCOMPUTER_PASSWORD", &dc.password)
+        .env("ADCOMPUTER_BASE", &dc.base);
+    for (key, value) in overrides {
+        command.env(key, value);
+    }
+    finish(command)
+}
+
+pub fn live(args: &[&str]) -> Run {
+    live_with(args, &[])
+}
+
+/// Fixture computers seeded by samba-testenv (fixtures/seed-ldap.ldif), plus the DC itself.
+pub const FIXTURE_COMPUTERS: &[&str] = &[
+    "WS-HEALTHY01$",
+    "SRV-RDS01$",
+    "SRV-WEB01$",
+    "FINANCE-LAPTOP7$",
+    "HR-WORKSTATION$",
+    "PC-NOSPN$",
+    "PC-HOSTONLY$",
+    "RDS-GW01$",
+    "PC-MIGRATED$",
+    "PC-DUPA$",
+    "PC-DUPB$",
+    "SQL01$",
+    "SRV-FILES02$",
+    "PC-INACTIVE$",
+    "PC-ROTFAIL$",
+    "PC-PRESTAGED$",
+    "PC-DISABLED$",
+    "KIOSK$",
+    "KIOSK-OLD$",
+    "DC1$",
+];

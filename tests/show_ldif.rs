@@ -1,0 +1,120 @@
+//! `show` against LDIF files: the bundled demo domain and malformed exports.
+
+mod common;
+
+use common::{offline, repo_path};
+
+fn demo() -> String {
+    repo_path("fixtures/demo-domain.ldif").display().to_string()
+}
+
+#[test]
+fn shows_a_demo_computer_as_json() {
+    let run = offline(&[
+        "show",
+        "--from-ldif",
+        &demo(),
+        "-o",
+        "json",
+        "finance-laptop7$",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["tool"], "adcomputer");
+    assert_eq!(json["command"], "show");
+    assert!(json["source"].as_str().unwrap().starts_with("ldif:"));
+    let account = &json["accounts"][0];
+    assert_eq!(account["account"], "FINANCE-LAPTOP7$");
+    assert_eq!(account["kind"], "computer");
+    assert_eq!(account["spns"].as_array().unwrap().len(), 4);
+    assert_eq!(json["summary"]["found"], 1);
+}
+
+#[test]
+fn unknown_and_ambiguous_names_exit_1() {
+    let run = offline(&[
+        "show",
+        "--from-ldif",
+        &demo(),
+        "-o",
+        "json",
+        "KIOSK",
+        "NOPE",
+    ]);
+    assert_eq!(run.code, 1);
+    let json = run.json();
+    assert_eq!(json["findings"][0]["kind"], "ambiguous");
+    assert_eq!(
+        json["findings"][0]["candidates"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(json["findings"][1]["kind"], "not_found");
+    assert_eq!(json["accounts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn csv_has_one_row_per_name() {
+    let run = offline(&[
+        "show",
+        "--from-ldif",
+        &demo(),
+        "-o",
+        "csv",
+        "PC-PRESTAGED",
+        "NOPE",
+    ]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(lines[0].starts_with("name,status,account,dn,"));
+    assert!(lines[1].starts_with("PC-PRESTAGED,found,PC-PRESTAGED$,"));
+    assert!(lines[2].starts_with("NOPE,not_found,"));
+}
+
+#[test]
+fn reads_standard_input() {
+    let run = {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_adcomputer"))
+            .args(["show", "--from-ldif", "-", "-o", "json", "PC01"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\n")
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stdout).contains("\"account\": \"PC01$\""));
+}
+
+#[test]
+fn malformed_ldif_is_one_line_with_the_line_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ldif");
+    std::fs::write(
+        &bad,
+        "dn: CN=A,DC=x\nsAMAccountName: A$\nobjectSid:: AQUAAAAAAAUVAAA\n",
+    )
+    .unwrap();
+    offline(&["show", "--from-ldif", bad.to_str().unwrap(), "A"])
+        .assert_one_line_error("bad.ldif: line 3: invalid base64 in 'objectSid'");
+    std::fs::write(&bad, "").unwrap();
+    offline(&["show", "--from-ldif", bad.to_str().unwrap(), "A"])
+        .assert_one_line_error("no entries (empty file?)");
+    offline(&["show", "--from-ldif", "/no/such.ldif", "A"]).assert_one_line_error("cannot open");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(offline(&["show"]).code, 2);
+    offline(&["show", "PC01"]).assert_one_line_error("no directory given");
+    let run = offline(&["--help"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("Examples:"));
+}

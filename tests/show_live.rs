@@ -1,0 +1,199 @@
+//! `show` and the connection layer against the Samba AD test DC (samba-testenv/test runs these).
+
+mod common;
+
+use common::{FIXTURE_COMPUTERS, live, live_with, test_dc};
+
+const LIVE: &str = "needs the Samba test DC: samba-testenv/test runs it";
+
+fn shown_account(args: &[&str]) -> serde_json::Value {
+    let run = live(&[&["show", "-o", "json"], args].concat());
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+    let json = run.json();
+    assert_eq!(json["accounts"].as_array().unwrap().len(), 1, "{json}");
+    json["accounts"][0].clone()
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn finds_a_computer_by_every_name_form() {
+    let dn = "CN=FINANCE-LAPTOP7,OU=Workstations,DC=adc,DC=test";
+    for name in [
+        "FINANCE-LAPTOP7$",
+        "finance-laptop7",
+        "Finance-Laptop7",
+        "finance-laptop7.adc.test",
+        "cn=finance-laptop7,ou=workstations,dc=adc,dc=test",
+    ] {
+        let account = shown_account(&[name]);
+        assert_eq!(account["dn"], dn, "{name}");
+        assert_eq!(account["account"], "FINANCE-LAPTOP7$");
+    }
+    let account = shown_account(&["PC-PRESTAGED"]);
+    assert_eq!(account["password_never_set"], true);
+    assert_eq!(account["dns_host_name"], serde_json::Value::Null);
+    let dc = shown_account(&["DC1"]);
+    assert_eq!(dc["domain_controller"], true);
+    let _ = LIVE;
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn not_found_and_ambiguous_exit_1() {
+    let run = live(&["show", "-o", "json", "NO-SUCH-PC", "KIOSK"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["findings"][0]["kind"], "not_found");
+    assert_eq!(json["findings"][1]["kind"], "ambiguous");
+    let dns: Vec<&str> = json["findings"][1]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["dn"].as_str().unwrap())
+        .collect();
+    assert!(
+        dns.contains(&"CN=KIOSK,OU=Workstations,DC=adc,DC=test"),
+        "{dns:?}"
+    );
+    assert!(
+        dns.contains(&"CN=KIOSK,OU=Legacy,DC=adc,DC=test"),
+        "{dns:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn filter_metacharacters_find_nothing_and_harm_nothing() {
+    for hostile in ["*)(objectClass=*", "*", "PC-DUPA)(|(cn=*", "\\2a"] {
+        let run = live(&["show", "-o", "json", hostile]);
+        assert_eq!(run.code, 1, "{hostile}: {}", run.stderr);
+        assert_eq!(run.json()["findings"][0]["kind"], "not_found", "{hostile}");
+    }
+    // The directory still answers normally afterwards.
+    assert_eq!(shown_account(&["PC-DUPA"])["account"], "PC-DUPA$");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn wrong_password_is_one_line_and_never_echoed() {
+    let secret = "Wrong-Pass-7x!";
+    let run = live_with(&["show", "PC-DUPA"], &[("ADCOMPUTER_PASSWORD", secret)]);
+    run.assert_one_line_error("bind as Administrator@ADC.TEST refused: bad credentials");
+    assert!(!run.stderr.contains(secret));
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn password_file_works() {
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pw");
+    std::fs::write(&file, format!("{}\n", dc.password)).unwrap();
+    let run = live_with(
+        &["show", "--password-file", file.to_str().unwrap(), "PC-DUPA"],
+        &[("ADCOMPUTER_PASSWORD", "not-this-one")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains(&dc.password) && !run.stderr.contains(&dc.password));
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn untrusted_ca_names_the_certificate() {
+    let dc = test_dc();
+    let other = format!("{}/tls/other-ca.pem", dc.dir);
+    live_with(&["show", "PC-DUPA"], &[("ADCOMPUTER_CA_CERT", &other)])
+        .assert_one_line_error("certificate \"CN=dc1.adc.test\" is not signed by a trusted CA");
+    live_with(
+        &["show", "PC-DUPA"],
+        &[("ADCOMPUTER_CA_CERT", "/no/such/ca.pem")],
+    )
+    .assert_one_line_error("cannot use CA file /no/such/ca.pem");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn hostname_mismatch_is_refused_and_insecure_warns() {
+    let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
+    let url = format!("ldaps://{address}");
+    live_with(&["show", "PC-DUPA"], &[("ADCOMPUTER_URL", &url)]).assert_one_line_error(&format!(
+        "is not valid for {address} (it names dc1.adc.test"
+    ));
+    let run = live_with(
+        &["show", "--insecure", "PC-DUPA"],
+        &[("ADCOMPUTER_URL", &url)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning: --insecure"), "{}", run.stderr);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn unreachable_dc_is_one_line() {
+    live_with(
+        &["show", "--timeout", "3", "PC-DUPA"],
+        &[("ADCOMPUTER_URL", "ldaps://127.0.0.9")],
+    )
+    .assert_one_line_error("cannot reach ldaps://127.0.0.9:636");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn starttls_on_ldap_url_works() {
+    let run = live_with(
+        &["show", "-o", "json", "PC-DUPA"],
+        &[("ADCOMPUTER_URL", "ldap://dc1.adc.test")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["source"], "ldap://dc1.adc.test:389");
+    // StartTLS to the LDAPS port is refused, never downgraded to a clear bind.
+    live_with(
+        &["show", "PC-DUPA"],
+        &[("ADCOMPUTER_URL", "ldap://dc1.adc.test:636")],
+    )
+    .assert_one_line_error("refused StartTLS");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("pw");
+    std::fs::write(&password_file, &dc.password).unwrap();
+    let export = std::process::Command::new("ldapsearch")
+        .env("LDAPTLS_CACERT", &dc.ca_cert)
+        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
+        .arg(&password_file)
+        .args([
+            "-b",
+            &dc.base,
+            "-E",
+            "pr=1000/noprompt",
+            "(objectClass=*)",
+            "*",
+        ])
+        .arg("msDS-KeyVersionNumber")
+        .output()
+        .expect("run ldapsearch");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let ldif = dir.path().join("export.ldif");
+    std::fs::write(&ldif, &export.stdout).unwrap();
+
+    let args = [&["show", "-o", "json"], FIXTURE_COMPUTERS].concat();
+    let live_run = live(&args);
+    let ldif_args = [&args[..], &["--from-ldif", ldif.to_str().unwrap()]].concat();
+    let ldif_run = live(&ldif_args);
+    assert_eq!(live_run.code, 0, "{}", live_run.stderr);
+    assert_eq!(ldif_run.code, 0, "{}", ldif_run.stderr);
+    let (live_json, ldif_json) = (live_run.json(), ldif_run.json());
+    assert_eq!(
+        live_json["accounts"].as_array().unwrap().len(),
+        FIXTURE_COMPUTERS.len()
+    );
+    assert_eq!(live_json["accounts"], ldif_json["accounts"]);
+}
