@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+// Environment variables are read by `Config`, not by clap, so that the precedence
+// (command line, then environment) is one piece of code and testable.
+
 use crate::report::Format;
 
 const CONNECTION: &str = "Connection (live commands)";
@@ -36,33 +39,36 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
-    /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS).
-    #[arg(short = 'H', long = "url", env = "ADCOMPUTER_URL", value_name = "URL", global = true, help_heading = CONNECTION)]
+    /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS)
+    /// [env: ADCOMPUTER_URL]
+    #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
     pub url: Option<String>,
 
-    /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS).
-    #[arg(short = 'D', long = "bind-dn", env = "ADCOMPUTER_BIND_DN", value_name = "USER", global = true, help_heading = CONNECTION)]
+    /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS) [env: ADCOMPUTER_BIND_DN]
+    #[arg(short = 'D', long = "bind-dn", value_name = "USER", global = true, help_heading = CONNECTION)]
     pub bind_dn: Option<String>,
 
     /// Read the bind password from the first line of FILE (else ADCOMPUTER_PASSWORD, else a prompt).
     #[arg(long, value_name = "FILE", global = true, help_heading = CONNECTION)]
     pub password_file: Option<PathBuf>,
 
-    /// PEM file of CA certificates to trust in addition to the system store (repeatable).
-    #[arg(long = "ca-cert", env = "ADCOMPUTER_CA_CERT", value_name = "FILE", global = true, help_heading = CONNECTION)]
+    /// PEM file of CA certificates to trust in addition to the system store (repeatable)
+    /// [env: ADCOMPUTER_CA_CERT]
+    #[arg(long = "ca-cert", value_name = "FILE", global = true, help_heading = CONNECTION)]
     pub ca_cert: Vec<PathBuf>,
 
     /// Do not verify the DC's certificate (warns on every run). For lab use only.
     #[arg(long, global = true, help_heading = CONNECTION)]
     pub insecure: bool,
 
-    /// Search base [default: defaultNamingContext from the rootDSE].
-    #[arg(short = 'b', long = "base", env = "ADCOMPUTER_BASE", value_name = "DN", global = true, help_heading = CONNECTION)]
+    /// Search base [default: defaultNamingContext from the rootDSE] [env: ADCOMPUTER_BASE]
+    #[arg(short = 'b', long = "base", value_name = "DN", global = true, help_heading = CONNECTION)]
     pub base: Option<String>,
 
-    /// Seconds allowed for connecting and for each LDAP operation.
-    #[arg(long, env = "ADCOMPUTER_TIMEOUT", value_name = "SECS", default_value_t = 30, global = true, help_heading = CONNECTION)]
-    pub timeout: u64,
+    /// Seconds allowed for connecting and for each LDAP operation [default: 30]
+    /// [env: ADCOMPUTER_TIMEOUT]
+    #[arg(long, value_name = "SECS", global = true, help_heading = CONNECTION)]
+    pub timeout: Option<u64>,
 
     /// Read an LDIF export (ldifde or ldapsearch) instead of a DC; "-" reads standard input.
     /// Wins over -H and ADCOMPUTER_URL.

@@ -23,6 +23,8 @@ pub enum SourceSpec {
     },
 }
 
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Task {
@@ -46,14 +48,32 @@ impl Config {
                 names: parse_names(&names)?,
             },
         };
+        let timeout = match connection.timeout {
+            Some(secs) => secs,
+            None => match env("ADCOMPUTER_TIMEOUT") {
+                Some(text) => text.parse().with_context(|| {
+                    format!("ADCOMPUTER_TIMEOUT={text}: not a number of seconds")
+                })?,
+                None => DEFAULT_TIMEOUT_SECS,
+            },
+        };
+        let ca_files = if connection.ca_cert.is_empty() {
+            env("ADCOMPUTER_CA_CERT")
+                .map(PathBuf::from)
+                .into_iter()
+                .collect()
+        } else {
+            connection.ca_cert
+        };
         let source = match connection.from_ldif {
             Some(path) => SourceSpec::Ldif(path),
             None => {
-                let url = connection.url.context(
+                let url = connection.url.or_else(|| env("ADCOMPUTER_URL")).context(
                     "no directory given: use -H ldaps://DC (or ADCOMPUTER_URL), or --from-ldif FILE",
                 )?;
                 let bind_dn = connection
                     .bind_dn
+                    .or_else(|| env("ADCOMPUTER_BIND_DN"))
                     .context("no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN)")?;
                 let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
                     (Some(file), _) => PasswordSource::File(file),
@@ -66,11 +86,11 @@ impl Config {
                     settings: LdapSettings {
                         url,
                         tls: TlsSettings {
-                            ca_files: connection.ca_cert,
+                            ca_files,
                             insecure: connection.insecure,
                         },
                         bind_dn,
-                        timeout: Duration::from_secs(connection.timeout.max(1)),
+                        timeout: Duration::from_secs(timeout.max(1)),
                     },
                     password,
                 }
@@ -79,7 +99,7 @@ impl Config {
         Ok(Config {
             task,
             source,
-            base: connection.base,
+            base: connection.base.or_else(|| env("ADCOMPUTER_BASE")),
             format: cli.format,
         })
     }
@@ -149,6 +169,56 @@ mod tests {
         assert!(err.to_string().starts_with("no directory given"), "{err}");
         let err = config(&["adcomputer", "-H", "ldaps://dc1", "show", "PC01"], &[]).unwrap_err();
         assert!(err.to_string().starts_with("no bind user"), "{err}");
+    }
+
+    #[test]
+    fn command_line_beats_environment() {
+        let env = [
+            ("ADCOMPUTER_URL", "ldaps://env-dc"),
+            ("ADCOMPUTER_BIND_DN", "env@B"),
+            ("ADCOMPUTER_CA_CERT", "/env-ca.pem"),
+            ("ADCOMPUTER_TIMEOUT", "7"),
+            ("ADCOMPUTER_BASE", "DC=env"),
+        ];
+        let settings = |config: Config| match config.source {
+            SourceSpec::Live { settings, .. } => (settings, config.base),
+            other => panic!("{other:?}"),
+        };
+        let (from_env, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
+        assert_eq!(from_env.url, "ldaps://env-dc");
+        assert_eq!(from_env.bind_dn, "env@B");
+        assert_eq!(from_env.tls.ca_files, [PathBuf::from("/env-ca.pem")]);
+        assert_eq!(from_env.timeout, Duration::from_secs(7));
+        assert_eq!(base.as_deref(), Some("DC=env"));
+        let args = [
+            "adcomputer",
+            "-H",
+            "ldaps://cli-dc",
+            "-D",
+            "cli@B",
+            "--ca-cert",
+            "/cli.pem",
+            "--timeout",
+            "9",
+            "-b",
+            "DC=cli",
+            "show",
+            "a",
+        ];
+        let (from_cli, base) = settings(config(&args, &env).unwrap());
+        assert_eq!(from_cli.url, "ldaps://cli-dc");
+        assert_eq!(from_cli.bind_dn, "cli@B");
+        assert_eq!(from_cli.tls.ca_files, [PathBuf::from("/cli.pem")]);
+        assert_eq!(from_cli.timeout, Duration::from_secs(9));
+        assert_eq!(base.as_deref(), Some("DC=cli"));
+        let bad = [("ADCOMPUTER_TIMEOUT", "soon")];
+        assert!(
+            config(
+                &["adcomputer", "-H", "ldaps://x", "-D", "u", "show", "a"],
+                &bad
+            )
+            .is_err()
+        );
     }
 
     #[test]
