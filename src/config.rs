@@ -48,15 +48,6 @@ impl Config {
                 names: parse_names(&names)?,
             },
         };
-        let timeout = match connection.timeout {
-            Some(secs) => secs,
-            None => match env("ADCOMPUTER_TIMEOUT") {
-                Some(text) => text.parse().with_context(|| {
-                    format!("ADCOMPUTER_TIMEOUT={text}: not a number of seconds")
-                })?,
-                None => DEFAULT_TIMEOUT_SECS,
-            },
-        };
         let ca_files = if connection.ca_cert.is_empty() {
             env("ADCOMPUTER_CA_CERT")
                 .map(PathBuf::from)
@@ -68,6 +59,15 @@ impl Config {
         let source = match connection.from_ldif {
             Some(path) => SourceSpec::Ldif(path),
             None => {
+                let timeout = match connection.timeout {
+                    Some(secs) => secs,
+                    None => match env("ADCOMPUTER_TIMEOUT") {
+                        Some(text) => text.parse().with_context(|| {
+                            format!("ADCOMPUTER_TIMEOUT={text}: not a number of seconds")
+                        })?,
+                        None => DEFAULT_TIMEOUT_SECS,
+                    },
+                };
                 let url = connection.url.or_else(|| env("ADCOMPUTER_URL")).context(
                     "no directory given: use -H ldaps://DC (or ADCOMPUTER_URL), or --from-ldif FILE",
                 )?;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{offline, repo_path};
+use common::{offline, offline_with_stdin, repo_path};
 
 fn demo() -> String {
     repo_path("fixtures/demo-domain.ldif").display().to_string()
@@ -73,24 +73,10 @@ fn csv_has_one_row_per_name() {
 
 #[test]
 fn reads_standard_input() {
-    let run = {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_adcomputer"))
-            .args(["show", "--from-ldif", "-", "-o", "json", "PC01"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\n")
-            .unwrap();
-        child.wait_with_output().unwrap()
-    };
-    assert!(run.status.success());
-    assert!(String::from_utf8_lossy(&run.stdout).contains("\"account\": \"PC01$\""));
+    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\n";
+    let run = offline_with_stdin(&["show", "--from-ldif", "-", "-o", "json", "PC01"], ldif);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["accounts"][0]["account"], "PC01$");
 }
 
 #[test]

@@ -48,7 +48,10 @@ fn bare_command(args: &[&str]) -> Command {
 }
 
 fn finish(mut command: Command) -> Run {
-    let output = command.output().expect("run adcomputer");
+    into_run(command.output().expect("run adcomputer"))
+}
+
+fn into_run(output: std::process::Output) -> Run {
     Run {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
@@ -59,6 +62,24 @@ fn finish(mut command: Command) -> Run {
 /// Runs offline: no connection settings at all.
 pub fn offline(args: &[&str]) -> Run {
     finish(bare_command(args))
+}
+
+/// Runs offline with `input` on standard input.
+pub fn offline_with_stdin(args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut command = bare_command(args);
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run adcomputer");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    into_run(child.wait_with_output().expect("wait for adcomputer"))
 }
 
 /// The test DC's settings, as `samba-testenv/up` exports them.
