@@ -4,20 +4,15 @@ mod common;
 
 use common::{offline, offline_with_stdin, repo_path};
 
-fn demo() -> String {
-    repo_path("fixtures/demo-domain.ldif").display().to_string()
+/// `show -o FORMAT NAMES...` on the bundled demo domain.
+fn show_demo(format: &str, names: &[&str]) -> common::Run {
+    let demo = repo_path("fixtures/demo-domain.ldif").display().to_string();
+    offline(&[&["show", "--from-ldif", &demo, "-o", format], names].concat())
 }
 
 #[test]
 fn shows_a_demo_computer_as_json() {
-    let run = offline(&[
-        "show",
-        "--from-ldif",
-        &demo(),
-        "-o",
-        "json",
-        "finance-laptop7$",
-    ]);
+    let run = show_demo("json", &["finance-laptop7$"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["tool"], "adcomputer");
@@ -32,15 +27,7 @@ fn shows_a_demo_computer_as_json() {
 
 #[test]
 fn unknown_and_ambiguous_names_exit_1() {
-    let run = offline(&[
-        "show",
-        "--from-ldif",
-        &demo(),
-        "-o",
-        "json",
-        "KIOSK",
-        "NOPE",
-    ]);
+    let run = show_demo("json", &["KIOSK", "NOPE"]);
     assert_eq!(run.code, 1);
     let json = run.json();
     assert_eq!(json["findings"][0]["kind"], "ambiguous");
@@ -54,15 +41,7 @@ fn unknown_and_ambiguous_names_exit_1() {
 
 #[test]
 fn csv_has_one_row_per_name() {
-    let run = offline(&[
-        "show",
-        "--from-ldif",
-        &demo(),
-        "-o",
-        "csv",
-        "PC-PRESTAGED",
-        "NOPE",
-    ]);
+    let run = show_demo("csv", &["PC-PRESTAGED", "NOPE"]);
     assert_eq!(run.code, 1);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
