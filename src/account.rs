@@ -84,28 +84,39 @@ pub struct ModelError {
 impl Account {
     /// Reads an account from an entry; `Ok(None)` for objects that are not accounts (no
     /// `sAMAccountName`), such as OUs and containers.
-    pub fn from_entry(entry: &Entry) -> Result<Option<Account>, ModelError> {
-        let reader = Reader { entry };
+    pub fn from_entry(entry: Entry) -> Result<Option<Account>, ModelError> {
+        let mut reader = Reader { entry };
         let Some(sam_account_name) = reader.text("sAMAccountName")? else {
             return Ok(None);
         };
         let classes = reader.texts("objectClass")?;
+        let kind = AccountKind::from_object_classes(classes.iter().map(String::as_str));
+        let cn = reader.text("cn")?;
+        let uac = Uac(reader.number::<i64>("userAccountControl")?.unwrap_or(0) as u32);
+        let dns_host_name = reader.text("dNSHostName")?;
+        let additional_dns_host_names = reader.texts("msDS-AdditionalDnsHostName")?;
+        let spns = reader.texts("servicePrincipalName")?;
+        let pwd_last_set = reader.number("pwdLastSet")?.map(FileTime);
+        let last_logon_timestamp = reader
+            .number("lastLogonTimestamp")?
+            .map(FileTime)
+            .filter(|time| !time.is_zero());
+        let key_version = reader.number("msDS-KeyVersionNumber")?;
+        let operating_system = reader.text("operatingSystem")?;
         Ok(Some(Account {
-            dn: entry.dn.clone(),
+            // Taken last: errors above name the DN.
+            dn: std::mem::take(&mut reader.entry.dn),
             sam_account_name,
-            cn: reader.text("cn")?,
-            kind: AccountKind::from_object_classes(classes.iter().map(String::as_str)),
-            uac: Uac(reader.number::<i64>("userAccountControl")?.unwrap_or(0) as u32),
-            dns_host_name: reader.text("dNSHostName")?,
-            additional_dns_host_names: reader.texts("msDS-AdditionalDnsHostName")?,
-            spns: reader.texts("servicePrincipalName")?,
-            pwd_last_set: reader.number("pwdLastSet")?.map(FileTime),
-            last_logon_timestamp: reader
-                .number("lastLogonTimestamp")?
-                .map(FileTime)
-                .filter(|time| !time.is_zero()),
-            key_version: reader.number("msDS-KeyVersionNumber")?,
-            operating_system: reader.text("operatingSystem")?,
+            cn,
+            kind,
+            uac,
+            dns_host_name,
+            additional_dns_host_names,
+            spns,
+            pwd_last_set,
+            last_logon_timestamp,
+            key_version,
+            operating_system,
         }))
     }
 
@@ -121,11 +132,12 @@ impl Account {
     }
 }
 
-struct Reader<'a> {
-    entry: &'a Entry,
+/// Takes attribute values out of an entry, converting them once.
+struct Reader {
+    entry: Entry,
 }
 
-impl Reader<'_> {
+impl Reader {
     fn bad(&self, attribute: &'static str, value: &[u8]) -> ModelError {
         ModelError {
             dn: self.entry.dn.clone(),
@@ -175,7 +187,7 @@ mod tests {
 
     #[test]
     fn reads_a_computer() {
-        let account = Account::from_entry(&entry(&[
+        let account = Account::from_entry(entry(&[
             ("objectClass", "top"),
             ("objectClass", "computer"),
             ("sAMAccountName", "PC01$"),
@@ -197,7 +209,7 @@ mod tests {
 
     #[test]
     fn managed_service_accounts_are_not_plain_computers() {
-        let account = Account::from_entry(&entry(&[
+        let account = Account::from_entry(entry(&[
             ("objectClass", "computer"),
             ("objectClass", "msDS-GroupManagedServiceAccount"),
             ("sAMAccountName", "gmsa$"),
@@ -210,12 +222,12 @@ mod tests {
 
     #[test]
     fn containers_are_not_accounts() {
-        assert_eq!(Account::from_entry(&entry(&[("ou", "W")])), Ok(None));
+        assert_eq!(Account::from_entry(entry(&[("ou", "W")])), Ok(None));
     }
 
     #[test]
     fn a_bad_number_names_the_object_and_attribute() {
-        let err = Account::from_entry(&entry(&[
+        let err = Account::from_entry(entry(&[
             ("sAMAccountName", "PC01$"),
             ("pwdLastSet", "yesterday"),
         ]))

@@ -23,7 +23,7 @@ never a command-line value.",
     after_help = "Examples:\n  \
 adcomputer -H ldaps://dc1.corp.example.com -D admin@CORP.EXAMPLE.COM show PC01\n  \
 ADCOMPUTER_URL=ldaps://dc1 ADCOMPUTER_BIND_DN=admin@CORP adcomputer show -o json PC01 PC02\n  \
-adcomputer show --from-ldif fixtures/demo-domain.ldif FINANCE-LAPTOP7"
+adcomputer audit --from-ldif fixtures/demo-domain.ldif"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -76,6 +76,34 @@ pub struct ConnectionArgs {
     pub from_ldif: Option<PathBuf>,
 }
 
+/// Options of the password-rotation audit.
+#[derive(Debug, Args)]
+pub struct StaleArgs {
+    /// A password older than this many days is stale.
+    #[arg(long, value_name = "N", default_value_t = 45)]
+    pub days: i64,
+
+    /// Judge ages as of this time instead of now (2026-11-21 or 2026-11-21T05:00:00Z).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    /// Examine disabled computers too.
+    #[arg(long)]
+    pub include_disabled: bool,
+}
+
+/// Options of the SPN checks.
+#[derive(Debug, Args)]
+pub struct SpnCheckArgs {
+    /// Find duplicates in the whole forest through the global catalog (port 3269/3268).
+    #[arg(long)]
+    pub forest: bool,
+
+    /// Also require CLASS/short and CLASS/fqdn on every computer (repeatable), e.g. WSMAN.
+    #[arg(long, value_name = "CLASS")]
+    pub expect: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show one or more accounts' whole state: names, flags, password age, last logon, SPNs.
@@ -88,6 +116,62 @@ adcomputer show -o json PC01 | jq '.accounts[0].spns'"
     Show {
         /// Computer names to show.
         #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
+
+    /// Audit machine-password rotation: never_set, rotation_failing, inactive.
+    #[command(
+        after_help = "A computer is stale when its password is older than --days. It is \
+rotation_failing when it kept logging on more than --days after the password was set (the machine \
+cannot change its password: check its secure channel and the DCs' policy), inactive otherwise, and \
+never_set when pwdLastSet is 0 (pre-created, never joined). Domain controllers are included.\n\n\
+Examples:\n  adcomputer stale\n  adcomputer stale --days 90 --include-disabled -o csv > stale.csv\n  \
+adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
+    )]
+    Stale {
+        #[command(flatten)]
+        stale: StaleArgs,
+    },
+
+    /// SPN checks and repairs.
+    #[command(subcommand)]
+    Spn(SpnCommand),
+
+    /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
+    #[command(
+        after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json > audit.json\n  \
+adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
+    )]
+    Audit {
+        #[command(flatten)]
+        stale: StaleArgs,
+        #[command(flatten)]
+        spn: SpnCheckArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpnCommand {
+    /// Find duplicate, missing and stale SPNs.
+    #[command(
+        after_help = "missing_spn: HOST/ and RestrictedKrbHost/ (and TERMSRV/ where the \
+computer has any, and each --expect CLASS) on the short name and the dNSHostName. stale_spn: an \
+SPN on the computer's short name under a DNS name it no longer has. duplicate_spn: one SPN on \
+several objects of any class, also through sPNMappings aliases (cifs/x = HOST/x). NAMEs narrow \
+the missing and stale checks; duplicates always consider the whole scope.\n\n\
+Examples:\n  adcomputer spn check\n  adcomputer spn check --expect WSMAN PC01 PC02\n  \
+adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"duplicate_spn\")'"
+    )]
+    Check {
+        #[command(flatten)]
+        spn: SpnCheckArgs,
+
+        /// Check disabled computers too.
+        #[arg(long)]
+        include_disabled: bool,
+
+        /// Only these computers for missing and stale SPNs.
+        #[arg(value_name = "NAME")]
         names: Vec<String>,
     },
 }

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command};
+use crate::checks::{AuditSettings, SpnSettings, StaleSettings};
+use crate::cli::{Cli, Command, SpnCheckArgs, SpnCommand, StaleArgs};
+use crate::filetime::FileTime;
 use crate::ldap::{LdapSettings, TlsSettings};
 use crate::names::NameQuery;
 use crate::report::Format;
@@ -28,7 +31,16 @@ const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// What to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Task {
-    Show { names: Vec<NameQuery> },
+    Show {
+        names: Vec<NameQuery>,
+    },
+    /// `stale`, `spn check` or `audit`: the checks in `settings`.
+    Check {
+        name: &'static str,
+        settings: AuditSettings,
+        /// Duplicates from the global catalog.
+        forest: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,17 +49,15 @@ pub struct Config {
     pub source: SourceSpec,
     pub base: Option<String>,
     pub format: Format,
+    /// `--as-of`, else now.
+    pub as_of: Option<OffsetDateTime>,
 }
 
 impl Config {
     /// Builds the config; `env` looks up environment variables (so tests can supply their own).
     pub fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
         let connection = cli.connection;
-        let task = match cli.command {
-            Command::Show { names } => Task::Show {
-                names: parse_names(&names)?,
-            },
-        };
+        let (task, as_of) = task_of(cli.command)?;
         let ca_files = if connection.ca_cert.is_empty() {
             env("ADCOMPUTER_CA_CERT")
                 .map(PathBuf::from)
@@ -101,18 +111,100 @@ impl Config {
             source,
             base: connection.base.or_else(|| env("ADCOMPUTER_BASE")),
             format: cli.format,
+            as_of,
         })
     }
 
     pub fn command_name(&self) -> &'static str {
         match self.task {
             Task::Show { .. } => "show",
+            Task::Check { name, .. } => name,
         }
     }
 
     pub fn insecure(&self) -> bool {
         matches!(&self.source, SourceSpec::Live { settings, .. } if settings.tls.insecure)
     }
+}
+
+fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
+    Ok(match command {
+        Command::Show { names } => (
+            Task::Show {
+                names: parse_names(&names)?,
+            },
+            None,
+        ),
+        Command::Stale { stale } => {
+            let (stale, as_of) = stale_settings(&stale)?;
+            let settings = AuditSettings {
+                stale: Some(stale),
+                ..AuditSettings::default()
+            };
+            (check("stale", settings, false), as_of)
+        }
+        Command::Spn(SpnCommand::Check {
+            spn,
+            include_disabled,
+            names,
+        }) => {
+            let settings = AuditSettings {
+                spn_rules: Some(spn_settings(&spn, include_disabled)),
+                duplicates: true,
+                names: parse_names(&names)?,
+                ..AuditSettings::default()
+            };
+            (check("spn check", settings, spn.forest), None)
+        }
+        Command::Audit { stale, spn } => {
+            let (stale_settings, as_of) = stale_settings(&stale)?;
+            let settings = AuditSettings {
+                stale: Some(stale_settings),
+                spn_rules: Some(spn_settings(&spn, stale.include_disabled)),
+                duplicates: true,
+                names: Vec::new(),
+            };
+            (check("audit", settings, spn.forest), as_of)
+        }
+    })
+}
+
+fn check(name: &'static str, settings: AuditSettings, forest: bool) -> Task {
+    Task::Check {
+        name,
+        settings,
+        forest,
+    }
+}
+
+fn stale_settings(args: &StaleArgs) -> anyhow::Result<(StaleSettings, Option<OffsetDateTime>)> {
+    anyhow::ensure!(args.days >= 0, "--days must not be negative");
+    let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    let settings = StaleSettings {
+        days: args.days,
+        as_of: FileTime::from_datetime(as_of.unwrap_or_else(OffsetDateTime::now_utc)),
+        include_disabled: args.include_disabled,
+    };
+    Ok((settings, as_of))
+}
+
+fn spn_settings(args: &SpnCheckArgs, include_disabled: bool) -> SpnSettings {
+    SpnSettings {
+        expect: args.expect.clone(),
+        include_disabled,
+    }
+}
+
+/// `2026-11-21` (midnight UTC) or an RFC 3339 time.
+fn parse_as_of(text: &str) -> anyhow::Result<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .map(|date| date.midnight().assume_utc())
+        .with_context(|| format!("--as-of {text}: use 2026-11-21 or 2026-11-21T05:00:00Z"))
 }
 
 fn parse_names(raw: &[String]) -> anyhow::Result<Vec<NameQuery>> {
@@ -224,6 +316,44 @@ mod tests {
     #[test]
     fn there_is_no_password_flag() {
         assert!(Cli::try_parse_from(["adcomputer", "--password", "x", "show", "a"]).is_err());
+    }
+
+    #[test]
+    fn as_of_takes_a_date_or_a_timestamp() {
+        assert_eq!(
+            parse_as_of("2026-11-21").unwrap(),
+            time::macros::datetime!(2026-11-21 0:00 UTC)
+        );
+        assert_eq!(
+            parse_as_of("2026-11-21T05:00:00+01:00").unwrap(),
+            time::macros::datetime!(2026-11-21 4:00 UTC)
+        );
+        assert!(parse_as_of("yesterday").is_err());
+    }
+
+    #[test]
+    fn audit_selects_every_check_and_stale_only_its_own() {
+        let audit = config(
+            &["adcomputer", "audit", "--from-ldif", "x", "--days", "10"],
+            &[],
+        )
+        .unwrap();
+        let Task::Check {
+            name,
+            settings,
+            forest,
+        } = audit.task
+        else {
+            panic!()
+        };
+        assert_eq!((name, forest), ("audit", false));
+        assert_eq!(settings.stale.unwrap().days, 10);
+        assert!(settings.spn_rules.is_some() && settings.duplicates);
+        let stale = config(&["adcomputer", "stale", "--from-ldif", "x"], &[]).unwrap();
+        let Task::Check { settings, .. } = stale.task else {
+            panic!()
+        };
+        assert!(settings.spn_rules.is_none() && !settings.duplicates);
     }
 
     #[test]

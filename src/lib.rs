@@ -4,6 +4,7 @@
 //! `run` is the whole program; `main` only prints its error.
 
 pub mod account;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod names;
 pub mod report;
 pub mod secret;
 pub mod source;
+pub mod spn;
 pub mod uac;
 
 use std::process::ExitCode;

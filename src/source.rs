@@ -1,6 +1,7 @@
 //! Where accounts come from: a live DC (one paged search) or an LDIF export (one streaming
-//! read). Both hand out the same `Account` model; name filters narrow the live search and are
-//! applied by the same rule to LDIF, so both sources answer identically.
+//! read). Both hand out the same `Account` model, and the `sPNMappings` aliases where the source
+//! has them; name filters narrow the live search and are applied by the same rule to LDIF, so
+//! both sources answer identically.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -8,16 +9,38 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::account::{ACCOUNT_ATTRIBUTES, Account};
+use crate::account::{ACCOUNT_ATTRIBUTES, Account, ModelError};
 use crate::config::SourceSpec;
 use crate::entry::Entry;
-use crate::ldap::Directory;
+use crate::ldap::{Directory, LdapSettings};
 use crate::ldif::LdifReader;
 use crate::names::{NameQuery, batch_filter};
+use crate::report::Progress;
+use crate::secret::Secret;
+use crate::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
+
+/// Every computer, and every object of any class that holds an SPN.
+const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
+
+/// What a scan hands out.
+pub enum Scanned {
+    Account(Account),
+    /// The forest's `sPNMappings` (live: before any account; LDIF: where the export has them).
+    SpnAliases(SpnAliases),
+}
 
 pub enum Source {
-    Live { directory: Directory, base: String },
-    Ldif { path: PathBuf, base: Option<String> },
+    Live {
+        directory: Directory,
+        base: String,
+        /// Kept to open a second connection to the global catalog.
+        settings: LdapSettings,
+        secret: Secret,
+    },
+    Ldif {
+        path: PathBuf,
+        base: Option<String>,
+    },
 }
 
 impl Source {
@@ -34,7 +57,12 @@ impl Source {
                 let base = base
                     .map(str::to_string)
                     .unwrap_or_else(|| directory.root_dse.default_naming_context.clone());
-                Ok(Source::Live { directory, base })
+                Ok(Source::Live {
+                    directory,
+                    base,
+                    settings: settings.clone(),
+                    secret,
+                })
             }
         }
     }
@@ -51,28 +79,74 @@ impl Source {
     pub async fn candidates(&mut self, names: &[NameQuery]) -> anyhow::Result<Vec<Account>> {
         let mut found = Vec::new();
         match self {
-            Source::Live { directory, base } => {
-                let mut entries = Vec::new();
-                directory
-                    .search_each(base, &batch_filter(names), ACCOUNT_ATTRIBUTES, |entry| {
-                        entries.push(entry)
-                    })
-                    .await?;
-                for entry in &entries {
-                    if let Some(account) = Account::from_entry(entry)? {
-                        found.push(account);
-                    }
-                }
+            Source::Live {
+                directory, base, ..
+            } => {
+                search_accounts(directory, base, &batch_filter(names), |account| {
+                    found.push(account)
+                })
+                .await?;
             }
             Source::Ldif { path, base } => {
-                for_each_ldif_account(path, base.as_deref(), |account| {
-                    if names.iter().any(|name| name.matches(&account)) {
+                for_each_ldif_item(path, base.as_deref(), &mut |item| {
+                    if let Scanned::Account(account) = item
+                        && names.iter().any(|name| name.matches(&account))
+                    {
                         found.push(account);
                     }
                 })?;
             }
         }
         Ok(found)
+    }
+
+    /// Streams every computer and every SPN holder in scope, with the SPN aliases.
+    pub async fn scan(&mut self, mut each: impl FnMut(Scanned)) -> anyhow::Result<()> {
+        let progress = Progress::new("reading accounts");
+        let mut each = |item: Scanned| {
+            progress.tick();
+            each(item);
+        };
+        match self {
+            Source::Live {
+                directory, base, ..
+            } => {
+                if let Some(aliases) = read_spn_aliases(directory).await? {
+                    each(Scanned::SpnAliases(aliases));
+                }
+                search_accounts(directory, base, SCAN_FILTER, |account| {
+                    each(Scanned::Account(account))
+                })
+                .await?;
+            }
+            Source::Ldif { path, base } => for_each_ldif_item(path, base.as_deref(), &mut each)?,
+        }
+        progress.finish();
+        Ok(())
+    }
+
+    /// Streams every SPN holder of the forest from the global catalog (port 3269, or 3268 with
+    /// StartTLS), on a second connection with the same credentials.
+    pub async fn scan_global_catalog(
+        &mut self,
+        mut each: impl FnMut(Account),
+    ) -> anyhow::Result<()> {
+        let Source::Live {
+            settings, secret, ..
+        } = self
+        else {
+            anyhow::bail!("--forest needs a live DC (the global catalog), not an LDIF file");
+        };
+        let mut catalog = Directory::connect(&global_catalog_settings(settings)?, secret).await?;
+        let progress = Progress::new("reading the global catalog");
+        search_accounts(&mut catalog, "", "(servicePrincipalName=*)", |account| {
+            progress.tick();
+            each(account)
+        })
+        .await?;
+        progress.finish();
+        catalog.close().await;
+        Ok(())
     }
 
     pub async fn close(self) {
@@ -90,23 +164,101 @@ fn open_ldif(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
 }
 
-/// Streams the accounts of an LDIF export under `base` (all when `None`).
-fn for_each_ldif_account(
-    path: &Path,
-    base: Option<&str>,
+/// Runs a paged search and hands out the accounts among the entries; the first unreadable
+/// entry ends the run with its error.
+async fn search_accounts(
+    directory: &mut Directory,
+    base: &str,
+    filter: &str,
     mut each: impl FnMut(Account),
 ) -> anyhow::Result<()> {
-    let reader = LdifReader::new(open_ldif(path)?).with_attributes(ACCOUNT_ATTRIBUTES);
+    let mut failure: Option<ModelError> = None;
+    directory
+        .search_each(base, filter, ACCOUNT_ATTRIBUTES, |entry| {
+            if failure.is_some() {
+                return;
+            }
+            match Account::from_entry(entry) {
+                Ok(Some(account)) => each(account),
+                Ok(None) => {}
+                Err(err) => failure = Some(err),
+            }
+        })
+        .await?;
+    failure.map_or(Ok(()), |err| Err(err.into()))
+}
+
+/// The forest's `sPNMappings`, or `None` when the DC does not let us read them.
+async fn read_spn_aliases(directory: &mut Directory) -> anyhow::Result<Option<SpnAliases>> {
+    let Some(configuration) = directory.root_dse.configuration_naming_context.clone() else {
+        return Ok(None);
+    };
+    let base = format!("{DIRECTORY_SERVICE_RDNS},{configuration}");
+    let mut aliases = None;
+    directory
+        .search_each(&base, "(sPNMappings=*)", &["sPNMappings"], |entry| {
+            aliases = spn_aliases_of(&entry);
+        })
+        .await?;
+    Ok(aliases)
+}
+
+/// The aliases an entry's `sPNMappings` define, if it has any.
+fn spn_aliases_of(entry: &Entry) -> Option<SpnAliases> {
+    let values = entry.values("sPNMappings");
+    if values.is_empty() {
+        return None;
+    }
+    let texts: Vec<&str> = values
+        .iter()
+        .filter_map(|value| std::str::from_utf8(value).ok())
+        .collect();
+    Some(SpnAliases::from_mappings(texts))
+}
+
+fn global_catalog_settings(settings: &LdapSettings) -> anyhow::Result<LdapSettings> {
+    let mut url = url::Url::parse(&settings.url)?;
+    let port = if url.scheme() == "ldaps" { 3269 } else { 3268 };
+    url.set_port(Some(port))
+        .map_err(|()| anyhow::anyhow!("cannot set the global catalog port on {url}"))?;
+    Ok(LdapSettings {
+        url: url.to_string(),
+        ..settings.clone()
+    })
+}
+
+/// Streams the accounts of an LDIF export under `base` (all when `None`), and its
+/// `sPNMappings` if it has the configuration partition's Directory Service object.
+fn for_each_ldif_item(
+    path: &Path,
+    base: Option<&str>,
+    each: &mut dyn FnMut(Scanned),
+) -> anyhow::Result<()> {
+    let mut wanted = ACCOUNT_ATTRIBUTES.to_vec();
+    wanted.push("sPNMappings");
+    let reader = LdifReader::new(open_ldif(path)?).with_attributes(&wanted);
     for entry in reader {
         let entry: Entry = entry.with_context(|| format!("{}", path.display()))?;
+        if starts_with_ignore_case(&entry.dn, DIRECTORY_SERVICE_RDNS) {
+            if let Some(aliases) = spn_aliases_of(&entry) {
+                each(Scanned::SpnAliases(aliases));
+            }
+            continue;
+        }
         if base.is_some_and(|base| !is_under(&entry.dn, base)) {
             continue;
         }
-        if let Some(account) = Account::from_entry(&entry)? {
-            each(account);
+        if let Some(account) = Account::from_entry(entry)? {
+            each(Scanned::Account(account));
         }
     }
     Ok(())
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 /// Whether `dn` is `base` or below it (case-insensitive, spaces after commas ignored).
@@ -119,6 +271,19 @@ fn is_under(dn: &str, base: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_catalog_uses_its_own_ports() {
+        let settings = |url: &str| LdapSettings {
+            url: url.into(),
+            tls: Default::default(),
+            bind_dn: "u".into(),
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let gc = |url: &str| global_catalog_settings(&settings(url)).unwrap().url;
+        assert_eq!(gc("ldaps://dc1.x.test"), "ldaps://dc1.x.test:3269");
+        assert_eq!(gc("ldap://dc1.x.test:389"), "ldap://dc1.x.test:3268");
+    }
 
     #[test]
     fn base_scoping_is_by_dn_suffix() {

@@ -1,5 +1,6 @@
 //! One module per subcommand; `execute` opens the source, runs the task, closes the source.
 
+mod check;
 mod show;
 
 use time::OffsetDateTime;
@@ -22,11 +23,14 @@ pub async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     let context = RunContext {
         command: config.command_name(),
         format: config.format,
-        as_of: OffsetDateTime::now_utc(),
+        as_of: config.as_of.unwrap_or_else(OffsetDateTime::now_utc),
         source: source.describe(),
     };
     let outcome = match &config.task {
         Task::Show { names } => show::run(&context, &mut source, names).await,
+        Task::Check {
+            settings, forest, ..
+        } => check::run(&context, &mut source, settings, *forest).await,
     };
     source.close().await;
     outcome

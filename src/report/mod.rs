@@ -1,10 +1,16 @@
 //! Reports: the JSON envelope of SPEC §7, CSV, and comfy-table tables. Only reports go to
 //! stdout; everything else (warnings, progress) goes to stderr.
 
+mod findings;
+mod progress;
+
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
+
+pub use findings::write_findings;
+pub use progress::Progress;
 
 /// Output format chosen with `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

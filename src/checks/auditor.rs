@@ -1,0 +1,172 @@
+//! `Auditor`: runs the selected checks over a stream of accounts. Per-account rules run as each
+//! account arrives; only the SPN index (for duplicates) and the candidates of named computers
+//! are kept until `finish`.
+
+use serde::Serialize;
+
+use super::{
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, missing_spns,
+    sort_findings, stale_spns,
+};
+use crate::account::Account;
+use crate::names::{NameQuery, Resolution};
+use crate::spn::SpnAliases;
+
+/// Which checks to run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditSettings {
+    pub stale: Option<StaleSettings>,
+    /// Missing and stale SPN rules.
+    pub spn_rules: Option<SpnSettings>,
+    pub duplicates: bool,
+    /// Narrow the per-computer SPN rules to these computers (duplicates keep the whole scope).
+    pub names: Vec<NameQuery>,
+}
+
+/// Counts for the report's `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub accounts_read: usize,
+    pub computers: usize,
+    pub findings: usize,
+    pub stale_password: usize,
+    pub never_set: usize,
+    pub rotation_failing: usize,
+    pub inactive: usize,
+    pub missing_spn: usize,
+    pub stale_spn: usize,
+    pub duplicate_spn: usize,
+    pub not_found: usize,
+    pub ambiguous: usize,
+}
+
+pub struct Auditor {
+    settings: AuditSettings,
+    findings: Vec<Finding>,
+    index: Option<SpnIndex>,
+    named: Vec<Account>,
+    accounts_read: usize,
+    computers: usize,
+}
+
+impl Auditor {
+    pub fn new(settings: AuditSettings) -> Auditor {
+        let index = settings
+            .duplicates
+            .then(|| SpnIndex::new(SpnAliases::default()));
+        Auditor {
+            settings,
+            findings: Vec::new(),
+            index,
+            named: Vec::new(),
+            accounts_read: 0,
+            computers: 0,
+        }
+    }
+
+    /// Uses these aliases instead of Windows' defaults.
+    pub fn set_aliases(&mut self, aliases: SpnAliases) {
+        if let Some(index) = &mut self.index {
+            index.set_aliases(aliases);
+        }
+    }
+
+    /// Examines one account; `index_spns` is false when duplicates come from another scan
+    /// (the global catalog, with `--forest`).
+    pub fn observe(&mut self, account: &Account, index_spns: bool) {
+        self.accounts_read += 1;
+        if account.is_computer() {
+            self.computers += 1;
+        }
+        if let Some(stale) = &self.settings.stale
+            && let Some(finding) = classify_password(account, stale)
+        {
+            self.findings.push(finding);
+        }
+        if let Some(rules) = &self.settings.spn_rules
+            && rules.examines(account)
+        {
+            if self.settings.names.is_empty() {
+                push_spn_rules(&mut self.findings, account, rules);
+            } else if self.settings.names.iter().any(|name| name.matches(account)) {
+                self.named.push(account.clone());
+            }
+        }
+        if index_spns {
+            self.index_only(account);
+        }
+    }
+
+    /// Adds an account's SPNs to the duplicate index and nothing else.
+    pub fn index_only(&mut self, account: &Account) {
+        if let Some(index) = &mut self.index {
+            index.add(account);
+        }
+    }
+
+    pub fn finish(mut self) -> (Vec<Finding>, Summary) {
+        if let Some(rules) = &self.settings.spn_rules {
+            for name in &self.settings.names {
+                match name.resolve(&self.named) {
+                    Resolution::Found(account) => {
+                        push_spn_rules(&mut self.findings, account, rules);
+                    }
+                    Resolution::NotFound => self.findings.push(Finding::NotFound {
+                        name: name.as_str().to_string(),
+                    }),
+                    Resolution::Ambiguous(matches) => self.findings.push(Finding::Ambiguous {
+                        name: name.as_str().to_string(),
+                        candidates: matches.iter().map(|a| a.dn.clone()).collect(),
+                    }),
+                }
+            }
+        }
+        if let Some(index) = &self.index {
+            self.findings.extend(index.duplicates());
+        }
+        sort_findings(&mut self.findings);
+        self.findings.dedup();
+        let mut summary = Summary {
+            accounts_read: self.accounts_read,
+            computers: self.computers,
+            findings: self.findings.len(),
+            ..Summary::default()
+        };
+        for finding in &self.findings {
+            match finding {
+                Finding::StalePassword { class, .. } => {
+                    summary.stale_password += 1;
+                    match class {
+                        StaleClass::NeverSet => summary.never_set += 1,
+                        StaleClass::RotationFailing => summary.rotation_failing += 1,
+                        StaleClass::Inactive => summary.inactive += 1,
+                    }
+                }
+                Finding::MissingSpn { .. } => summary.missing_spn += 1,
+                Finding::StaleSpn { .. } => summary.stale_spn += 1,
+                Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
+                Finding::NotFound { .. } => summary.not_found += 1,
+                Finding::Ambiguous { .. } => summary.ambiguous += 1,
+            }
+        }
+        (self.findings, summary)
+    }
+}
+
+fn push_spn_rules(findings: &mut Vec<Finding>, account: &Account, rules: &SpnSettings) {
+    for spn in missing_spns(account, rules) {
+        findings.push(Finding::MissingSpn {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            spn,
+        });
+    }
+    for (spn, replacement) in stale_spns(account) {
+        findings.push(Finding::StaleSpn {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            spn,
+            replacement,
+        });
+    }
+}

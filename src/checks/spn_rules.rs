@@ -1,0 +1,249 @@
+//! Per-computer SPN rules (SPEC §5): SPNs a computer must hold (`missing_spn`) and SPNs left
+//! over from an old DNS name (`stale_spn`, with the replacement on the current name).
+
+use crate::account::Account;
+use crate::spn::{Spn, same_host};
+
+/// Classes every computer must hold on its short and DNS names.
+const REQUIRED_CLASSES: [&str; 2] = ["HOST", "RestrictedKrbHost"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SpnSettings {
+    /// Extra required classes (`--expect`).
+    pub expect: Vec<String>,
+    pub include_disabled: bool,
+}
+
+impl SpnSettings {
+    /// Whether the per-computer rules look at this account.
+    pub fn examines(&self, account: &Account) -> bool {
+        account.is_computer() && (self.include_disabled || !account.uac.is_disabled())
+    }
+}
+
+/// Whether `account` holds `wanted`, comparing case-insensitively and ignoring a trailing dot
+/// on the host.
+fn holds(account: &Account, wanted: &str) -> bool {
+    let wanted_spn = Spn::parse(wanted);
+    account.spns.iter().any(|held| {
+        held.eq_ignore_ascii_case(wanted)
+            || match (Spn::parse(held), wanted_spn) {
+                (Some(a), Some(b)) => {
+                    a.class.eq_ignore_ascii_case(b.class)
+                        && same_host(a.host, b.host)
+                        && a.port == b.port
+                        && a.name.map(str::to_lowercase) == b.name.map(str::to_lowercase)
+                }
+                _ => false,
+            }
+    })
+}
+
+/// SPNs the computer should hold and does not, in rule order.
+pub fn missing_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
+    let short = account.short_name();
+    let fqdn = account
+        .dns_host_name
+        .as_deref()
+        .map(|host| host.strip_suffix('.').unwrap_or(host))
+        .filter(|host| !host.is_empty());
+    let has_termsrv = account.spns.iter().any(|spn| {
+        spn.split_once('/')
+            .is_some_and(|(class, _)| class.eq_ignore_ascii_case("TERMSRV"))
+    });
+    let mut classes: Vec<&str> = REQUIRED_CLASSES.to_vec();
+    classes.extend(settings.expect.iter().map(String::as_str));
+    if has_termsrv {
+        classes.push("TERMSRV");
+    }
+    let mut missing: Vec<String> = Vec::new();
+    for class in classes {
+        for host in std::iter::once(short).chain(fqdn) {
+            let wanted = format!("{class}/{host}");
+            let already = missing.iter().any(|m| m.eq_ignore_ascii_case(&wanted));
+            if !already && !holds(account, &wanted) {
+                missing.push(wanted);
+            }
+        }
+    }
+    missing
+}
+
+/// SPNs naming this computer's short name under a DNS name it no longer has, each with its
+/// replacement on the current dNSHostName (`None` without one).
+pub fn stale_spns(account: &Account) -> Vec<(String, Option<String>)> {
+    let short = account.short_name();
+    let fqdn = account
+        .dns_host_name
+        .as_deref()
+        .filter(|host| !host.is_empty());
+    let current = |host: &str| {
+        same_host(host, short)
+            || fqdn.is_some_and(|fqdn| same_host(host, fqdn))
+            || account
+                .additional_dns_host_names
+                .iter()
+                .any(|extra| same_host(host, extra))
+    };
+    account
+        .spns
+        .iter()
+        .filter_map(|text| {
+            let spn = Spn::parse(text)?;
+            let named_after_us = spn.first_label().eq_ignore_ascii_case(short);
+            (named_after_us && !current(spn.host))
+                .then(|| (text.clone(), fqdn.map(|fqdn| spn.on_host(fqdn))))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::AccountKind;
+    use crate::uac::Uac;
+
+    fn computer(sam: &str, dns: Option<&str>, spns: &[&str]) -> Account {
+        Account {
+            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
+            sam_account_name: sam.into(),
+            cn: None,
+            kind: AccountKind::Computer,
+            uac: Uac(4096),
+            dns_host_name: dns.map(Into::into),
+            additional_dns_host_names: vec![],
+            spns: spns.iter().map(|s| s.to_string()).collect(),
+            pwd_last_set: None,
+            last_logon_timestamp: None,
+            key_version: None,
+            operating_system: None,
+        }
+    }
+
+    const FULL: [&str; 4] = [
+        "HOST/PC01",
+        "HOST/pc01.x.test",
+        "RestrictedKrbHost/PC01",
+        "RestrictedKrbHost/pc01.x.test",
+    ];
+
+    #[test]
+    fn a_healthy_computer_misses_nothing_in_any_case() {
+        let pc = computer("PC01$", Some("pc01.x.test"), &FULL);
+        assert!(missing_spns(&pc, &SpnSettings::default()).is_empty());
+        let mixed = computer(
+            "PC01$",
+            Some("PC01.X.TEST"),
+            &[
+                "host/pc01",
+                "HOST/Pc01.x.test.",
+                "restrictedkrbhost/PC01",
+                "RESTRICTEDKRBHOST/pc01.x.test",
+            ],
+        );
+        assert!(missing_spns(&mixed, &SpnSettings::default()).is_empty());
+    }
+
+    #[test]
+    fn no_spns_and_no_dns_name() {
+        let bare = computer("PC02$", None, &[]);
+        assert_eq!(
+            missing_spns(&bare, &SpnSettings::default()),
+            ["HOST/PC02", "RestrictedKrbHost/PC02"]
+        );
+        let with_dns = computer("PC02$", Some("pc02.x.test"), &[]);
+        assert_eq!(missing_spns(&with_dns, &SpnSettings::default()).len(), 4);
+    }
+
+    #[test]
+    fn termsrv_only_when_already_present_and_expect_adds_classes() {
+        let rds = computer(
+            "RDS$",
+            Some("rds.x.test"),
+            &[
+                "HOST/RDS",
+                "HOST/rds.x.test",
+                "RestrictedKrbHost/RDS",
+                "RestrictedKrbHost/rds.x.test",
+                "TERMSRV/RDS",
+            ],
+        );
+        assert_eq!(
+            missing_spns(&rds, &SpnSettings::default()),
+            ["TERMSRV/rds.x.test"]
+        );
+        let pc = computer("PC01$", Some("pc01.x.test"), &FULL);
+        let settings = SpnSettings {
+            expect: vec!["WSMAN".into()],
+            include_disabled: false,
+        };
+        assert_eq!(
+            missing_spns(&pc, &settings),
+            ["WSMAN/PC01", "WSMAN/pc01.x.test"]
+        );
+    }
+
+    #[test]
+    fn ports_and_service_names_do_not_satisfy_a_plain_spn() {
+        let pc = computer(
+            "PC01$",
+            None,
+            &["HOST/PC01:8080", "RestrictedKrbHost/PC01/svc"],
+        );
+        assert_eq!(
+            missing_spns(&pc, &SpnSettings::default()),
+            ["HOST/PC01", "RestrictedKrbHost/PC01"]
+        );
+    }
+
+    #[test]
+    fn stale_spns_keep_port_and_name_and_skip_aliases() {
+        let pc = computer(
+            "PC01$",
+            Some("pc01.new.test"),
+            &[
+                "HOST/pc01.old.test",
+                "MSSQLSvc/PC01.OLD.TEST:1433",
+                "ldap/pc01.old.test/old.test",
+                "HOST/pc01.new.test.",
+                "HTTP/intranet.new.test",
+                "HOST/pc011.old.test",
+                "HOST/PC01",
+            ],
+        );
+        assert_eq!(
+            stale_spns(&pc),
+            [
+                (
+                    "HOST/pc01.old.test".to_string(),
+                    Some("HOST/pc01.new.test".to_string())
+                ),
+                (
+                    "MSSQLSvc/PC01.OLD.TEST:1433".to_string(),
+                    Some("MSSQLSvc/pc01.new.test:1433".to_string())
+                ),
+                (
+                    "ldap/pc01.old.test/old.test".to_string(),
+                    Some("ldap/pc01.new.test/old.test".to_string())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn additional_dns_names_are_current_and_no_fqdn_means_no_replacement() {
+        let mut pc = computer(
+            "PC01$",
+            None,
+            &["HOST/pc01.alias.test", "HOST/pc01.old.test"],
+        );
+        pc.additional_dns_host_names = vec!["PC01.alias.test".into()];
+        assert_eq!(stale_spns(&pc), [("HOST/pc01.old.test".to_string(), None)]);
+    }
+
+    #[test]
+    fn numeric_labels_are_just_labels() {
+        let pc = computer("10$", Some("10.x.test"), &["HOST/10.0.0.5"]);
+        assert_eq!(stale_spns(&pc).len(), 1);
+    }
+}

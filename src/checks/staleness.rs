@@ -1,0 +1,210 @@
+//! Password staleness (SPEC §4): `never_set`, `rotation_failing`, `inactive`, from `pwdLastSet`
+//! and `lastLogonTimestamp` against `as_of` and a number of days.
+
+use serde::Serialize;
+
+use super::Finding;
+use crate::account::Account;
+use crate::filetime::FileTime;
+
+const TICKS_PER_DAY: i64 = 864_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaleClass {
+    /// `pwdLastSet = 0`: pre-created, or "must change" and never joined.
+    NeverSet,
+    /// Logged on long after its password was due: the machine cannot rotate it.
+    RotationFailing,
+    /// Offline, abandoned, or rolled back.
+    Inactive,
+}
+
+impl StaleClass {
+    /// The name JSON and CSV use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaleClass::NeverSet => "never_set",
+            StaleClass::RotationFailing => "rotation_failing",
+            StaleClass::Inactive => "inactive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleSettings {
+    pub days: i64,
+    pub as_of: FileTime,
+    pub include_disabled: bool,
+}
+
+/// The staleness finding for a computer, or `None` when healthy (or not examined).
+pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<Finding> {
+    if !account.is_computer() || (account.uac.is_disabled() && !settings.include_disabled) {
+        return None;
+    }
+    let limit = settings.days.saturating_mul(TICKS_PER_DAY);
+    let as_of = settings.as_of;
+    let pwd_last_set = account.pwd_last_set.unwrap_or(FileTime(0));
+    let (last_logon, note) = match account.last_logon_timestamp {
+        Some(logon) if logon > as_of => (
+            None,
+            Some(format!(
+                "lastLogonTimestamp {} is after as_of and was ignored",
+                logon.to_rfc3339().unwrap_or_else(|| logon.0.to_string())
+            )),
+        ),
+        other => (other, None),
+    };
+    let class = if pwd_last_set.is_zero() {
+        StaleClass::NeverSet
+    } else if as_of.0 - pwd_last_set.0 <= limit {
+        return None;
+    } else if last_logon.is_some_and(|logon| logon.0 - pwd_last_set.0 > limit) {
+        StaleClass::RotationFailing
+    } else {
+        StaleClass::Inactive
+    };
+    let set = Some(pwd_last_set).filter(|time| !time.is_zero());
+    Some(Finding::StalePassword {
+        account: account.sam_account_name.clone(),
+        dn: account.dn.clone(),
+        class,
+        pwd_last_set: set.and_then(FileTime::to_rfc3339),
+        last_logon: last_logon.and_then(FileTime::to_rfc3339),
+        password_age_days: set.map(|time| time.days_until(as_of)),
+        disabled: account.uac.is_disabled(),
+        domain_controller: account.uac.is_domain_controller(),
+        note,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::AccountKind;
+    use crate::uac::Uac;
+
+    const AS_OF: FileTime = FileTime(134_000_000_000_000_000);
+
+    fn days_before(days: i64) -> FileTime {
+        FileTime(AS_OF.0 - days * TICKS_PER_DAY)
+    }
+
+    fn computer(pwd: Option<FileTime>, logon: Option<FileTime>, uac: u32) -> Account {
+        Account {
+            dn: "CN=PC,DC=x".into(),
+            sam_account_name: "PC$".into(),
+            cn: None,
+            kind: AccountKind::Computer,
+            uac: Uac(uac),
+            dns_host_name: None,
+            additional_dns_host_names: vec![],
+            spns: vec![],
+            pwd_last_set: pwd,
+            last_logon_timestamp: logon,
+            key_version: None,
+            operating_system: None,
+        }
+    }
+
+    fn class_of(account: &Account, include_disabled: bool) -> Option<StaleClass> {
+        let settings = StaleSettings {
+            days: 45,
+            as_of: AS_OF,
+            include_disabled,
+        };
+        match classify_password(account, &settings) {
+            Some(Finding::StalePassword { class, .. }) => Some(class),
+            None => None,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn exactly_d_days_is_healthy_one_tick_more_is_not() {
+        assert_eq!(
+            class_of(&computer(Some(days_before(45)), None, 4096), false),
+            None
+        );
+        let just_over = FileTime(days_before(45).0 - 1);
+        assert_eq!(
+            class_of(&computer(Some(just_over), None, 4096), false),
+            Some(StaleClass::Inactive)
+        );
+    }
+
+    #[test]
+    fn never_set_rotation_failing_and_inactive() {
+        assert_eq!(
+            class_of(&computer(Some(FileTime(0)), None, 4096), false),
+            Some(StaleClass::NeverSet)
+        );
+        assert_eq!(
+            class_of(&computer(None, None, 4096), false),
+            Some(StaleClass::NeverSet),
+            "absent pwdLastSet counts as never set"
+        );
+        let rotation = computer(Some(days_before(120)), Some(days_before(2)), 4096);
+        assert_eq!(
+            class_of(&rotation, false),
+            Some(StaleClass::RotationFailing)
+        );
+        let inactive = computer(Some(days_before(200)), Some(days_before(190)), 4096);
+        assert_eq!(class_of(&inactive, false), Some(StaleClass::Inactive));
+        let no_logon = computer(Some(days_before(200)), None, 4096);
+        assert_eq!(class_of(&no_logon, false), Some(StaleClass::Inactive));
+        // Logon exactly D days after the password: not yet failing.
+        let edge = computer(Some(days_before(100)), Some(days_before(55)), 4096);
+        assert_eq!(class_of(&edge, false), Some(StaleClass::Inactive));
+    }
+
+    #[test]
+    fn future_logon_is_ignored_and_noted() {
+        let account = computer(Some(days_before(120)), Some(FileTime(AS_OF.0 + 1)), 4096);
+        let settings = StaleSettings {
+            days: 45,
+            as_of: AS_OF,
+            include_disabled: false,
+        };
+        let Some(Finding::StalePassword {
+            class,
+            note,
+            last_logon,
+            ..
+        }) = classify_password(&account, &settings)
+        else {
+            panic!("expected a finding");
+        };
+        assert_eq!(class, StaleClass::Inactive);
+        assert_eq!(last_logon, None);
+        assert!(note.unwrap().contains("after as_of"));
+    }
+
+    #[test]
+    fn disabled_only_when_asked_and_dcs_are_marked() {
+        let disabled = computer(Some(days_before(300)), None, 4098);
+        assert_eq!(class_of(&disabled, false), None);
+        assert_eq!(class_of(&disabled, true), Some(StaleClass::Inactive));
+        let dc = computer(Some(days_before(300)), None, 0x2000);
+        let settings = StaleSettings {
+            days: 45,
+            as_of: AS_OF,
+            include_disabled: false,
+        };
+        assert!(matches!(
+            classify_password(&dc, &settings),
+            Some(Finding::StalePassword {
+                domain_controller: true,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn users_are_not_examined() {
+        let mut user = computer(Some(FileTime(0)), None, 512);
+        user.kind = AccountKind::User;
+        assert_eq!(class_of(&user, true), None);
+    }
+}
