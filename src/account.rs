@@ -130,6 +130,12 @@ impl Account {
     pub fn is_computer(&self) -> bool {
         self.kind == AccountKind::Computer
     }
+
+    /// Whether a scan looks at it: objects of class computer (managed service accounts
+    /// included) and every SPN holder, as `SCAN_FILTER` selects them live.
+    pub fn in_scan_scope(&self) -> bool {
+        !matches!(self.kind, AccountKind::User | AccountKind::Other) || !self.spns.is_empty()
+    }
 }
 
 /// Takes attribute values out of an entry, converting them once.

@@ -19,7 +19,8 @@ use crate::report::Progress;
 use crate::secret::Secret;
 use crate::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 
-/// Every computer, and every object of any class that holds an SPN.
+/// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
+/// rule: `Account::in_scan_scope`).
 const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
 
 /// What a scan hands out.
@@ -29,18 +30,17 @@ pub enum Scanned {
     SpnAliases(SpnAliases),
 }
 
+/// A bound DC connection and what is needed to open another (the global catalog).
+pub struct LiveSource {
+    directory: Directory,
+    base: String,
+    settings: LdapSettings,
+    secret: Secret,
+}
+
 pub enum Source {
-    Live {
-        directory: Directory,
-        base: String,
-        /// Kept to open a second connection to the global catalog.
-        settings: LdapSettings,
-        secret: Secret,
-    },
-    Ldif {
-        path: PathBuf,
-        base: Option<String>,
-    },
+    Live(Box<LiveSource>),
+    Ldif { path: PathBuf, base: Option<String> },
 }
 
 impl Source {
@@ -57,12 +57,12 @@ impl Source {
                 let base = base
                     .map(str::to_string)
                     .unwrap_or_else(|| directory.root_dse.default_naming_context.clone());
-                Ok(Source::Live {
+                Ok(Source::Live(Box::new(LiveSource {
                     directory,
                     base,
                     settings: settings.clone(),
                     secret,
-                })
+                })))
             }
         }
     }
@@ -70,7 +70,7 @@ impl Source {
     /// How reports name this source: the DC's URL, or `ldif:PATH`.
     pub fn describe(&self) -> String {
         match self {
-            Source::Live { directory, .. } => directory.target().to_string(),
+            Source::Live(live) => live.directory.target().to_string(),
             Source::Ldif { path, .. } => format!("ldif:{}", path.display()),
         }
     }
@@ -79,9 +79,10 @@ impl Source {
     pub async fn candidates(&mut self, names: &[NameQuery]) -> anyhow::Result<Vec<Account>> {
         let mut found = Vec::new();
         match self {
-            Source::Live {
-                directory, base, ..
-            } => {
+            Source::Live(live) => {
+                let LiveSource {
+                    directory, base, ..
+                } = live.as_mut();
                 search_accounts(directory, base, &batch_filter(names), |account| {
                     found.push(account)
                 })
@@ -108,9 +109,10 @@ impl Source {
             each(item);
         };
         match self {
-            Source::Live {
-                directory, base, ..
-            } => {
+            Source::Live(live) => {
+                let LiveSource {
+                    directory, base, ..
+                } = live.as_mut();
                 if let Some(aliases) = read_spn_aliases(directory).await? {
                     each(Scanned::SpnAliases(aliases));
                 }
@@ -119,7 +121,12 @@ impl Source {
                 })
                 .await?;
             }
-            Source::Ldif { path, base } => for_each_ldif_item(path, base.as_deref(), &mut each)?,
+            Source::Ldif { path, base } => {
+                for_each_ldif_item(path, base.as_deref(), &mut |item| match item {
+                    Scanned::Account(account) if !account.in_scan_scope() => {}
+                    item => each(item),
+                })?
+            }
         }
         progress.finish();
         Ok(())
@@ -131,13 +138,11 @@ impl Source {
         &mut self,
         mut each: impl FnMut(Account),
     ) -> anyhow::Result<()> {
-        let Source::Live {
-            settings, secret, ..
-        } = self
-        else {
+        let Source::Live(live) = self else {
             anyhow::bail!("--forest needs a live DC (the global catalog), not an LDIF file");
         };
-        let mut catalog = Directory::connect(&global_catalog_settings(settings)?, secret).await?;
+        let settings = global_catalog_settings(&live.settings)?;
+        let mut catalog = Directory::connect(&settings, &live.secret).await?;
         let progress = Progress::new("reading the global catalog");
         search_accounts(&mut catalog, "", "(servicePrincipalName=*)", |account| {
             progress.tick();
@@ -150,8 +155,8 @@ impl Source {
     }
 
     pub async fn close(self) {
-        if let Source::Live { directory, .. } = self {
-            directory.close().await;
+        if let Source::Live(live) = self {
+            live.directory.close().await;
         }
     }
 }

@@ -1,0 +1,291 @@
+//! `stale`, `spn check` and `audit` against the seeded Samba DC: the exact findings for every
+//! fixture object, JSON and CSV agreeing, exit codes, the global catalog, and live == offline.
+
+mod common;
+
+use common::{live, test_dc};
+use serde_json::Value;
+
+/// (kind, account or key, detail): detail is the class, the SPN, or the holders' accounts.
+fn digest(findings: &Value) -> Vec<(String, String, String)> {
+    findings
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            let text = |name: &str| f[name].as_str().unwrap_or_default().to_string();
+            match f["kind"].as_str().unwrap() {
+                "stale_password" => (text("kind"), text("account"), text("class")),
+                "missing_spn" => (text("kind"), text("account"), text("spn")),
+                "stale_spn" => (
+                    text("kind"),
+                    text("account"),
+                    format!("{} -> {}", text("spn"), text("replacement")),
+                ),
+                "duplicate_spn" => {
+                    let holders: Vec<String> = f["holders"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|h| {
+                            format!(
+                                "{}={}",
+                                h["account"].as_str().unwrap(),
+                                h["spn"].as_str().unwrap()
+                            )
+                        })
+                        .collect();
+                    let alias = if f["via_alias"] == true { "alias " } else { "" };
+                    (
+                        text("kind"),
+                        text("key"),
+                        format!("{alias}{}", holders.join(" ")),
+                    )
+                }
+                other => (other.to_string(), text("name"), String::new()),
+            }
+        })
+        .collect()
+}
+
+fn owned(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+const STALE: &[(&str, &str, &str)] = &[
+    ("stale_password", "PC-INACTIVE$", "inactive"),
+    ("stale_password", "PC-PRESTAGED$", "never_set"),
+    ("stale_password", "PC-ROTFAIL$", "rotation_failing"),
+];
+
+const SPN_RULES: &[(&str, &str, &str)] = &[
+    (
+        "missing_spn",
+        "PC-HOSTONLY$",
+        "RestrictedKrbHost/PC-HOSTONLY",
+    ),
+    (
+        "missing_spn",
+        "PC-HOSTONLY$",
+        "RestrictedKrbHost/pc-hostonly.adc.test",
+    ),
+    ("missing_spn", "PC-MIGRATED$", "HOST/pc-migrated.adc.test"),
+    (
+        "missing_spn",
+        "PC-MIGRATED$",
+        "RestrictedKrbHost/pc-migrated.adc.test",
+    ),
+    ("missing_spn", "PC-NOSPN$", "HOST/PC-NOSPN"),
+    ("missing_spn", "PC-NOSPN$", "HOST/pc-nospn.adc.test"),
+    ("missing_spn", "PC-NOSPN$", "RestrictedKrbHost/PC-NOSPN"),
+    (
+        "missing_spn",
+        "PC-NOSPN$",
+        "RestrictedKrbHost/pc-nospn.adc.test",
+    ),
+    ("missing_spn", "PC-PRESTAGED$", "HOST/PC-PRESTAGED"),
+    (
+        "missing_spn",
+        "PC-PRESTAGED$",
+        "RestrictedKrbHost/PC-PRESTAGED",
+    ),
+    ("missing_spn", "RDS-GW01$", "TERMSRV/rds-gw01.adc.test"),
+    (
+        "stale_spn",
+        "PC-MIGRATED$",
+        "HOST/pc-migrated.olddomain.test -> HOST/pc-migrated.adc.test",
+    ),
+    (
+        "stale_spn",
+        "PC-MIGRATED$",
+        "RestrictedKrbHost/pc-migrated.olddomain.test -> RestrictedKrbHost/pc-migrated.adc.test",
+    ),
+];
+
+const DUPLICATES: &[(&str, &str, &str)] = &[
+    (
+        "duplicate_spn",
+        "host/files.adc.test",
+        "alias SRV-FILES02$=HOST/files.adc.test svc-files=cifs/files.adc.test",
+    ),
+    (
+        "duplicate_spn",
+        "host/pc-dupa.adc.test",
+        "PC-DUPA$=HOST/pc-dupa.adc.test PC-DUPB$=host/PC-DUPA.ADC.TEST",
+    ),
+    (
+        "duplicate_spn",
+        "mssqlsvc/sql01.adc.test:1433",
+        "SQL01$=MSSQLSvc/sql01.adc.test:1433 svc-sql=MSSQLSvc/sql01.adc.test:1433",
+    ),
+];
+
+fn json_of(args: &[&str]) -> (i32, Value) {
+    let run = live(args);
+    assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
+    (run.code, run.json())
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn audit_reports_exactly_the_seeded_problems() {
+    let (code, json) = json_of(&["audit", "-o", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(json["command"], "audit");
+    let expected = owned(&[STALE, SPN_RULES, DUPLICATES].concat());
+    assert_eq!(digest(&json["findings"]), expected);
+    // Healthy machines, the intentional HTTP/intranet alias and the disabled PC say nothing.
+    let text = json["findings"].to_string();
+    for quiet in [
+        "WS-HEALTHY01",
+        "SRV-RDS01",
+        "SRV-WEB01",
+        "intranet",
+        "PC-DISABLED",
+        "KIOSK",
+        "DC1$",
+    ] {
+        assert!(!text.contains(quiet), "{quiet} has findings: {text}");
+    }
+    assert_eq!(json["summary"]["computers"], 20);
+    assert_eq!(json["summary"]["findings"], expected.len());
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn stale_classifies_and_marks() {
+    let (code, json) = json_of(&["stale", "-o", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(digest(&json["findings"]), owned(STALE));
+    let rotation = &json["findings"][2];
+    assert_eq!(rotation["password_age_days"], 120);
+    assert_eq!(rotation["domain_controller"], false);
+    let (_, with_disabled) = json_of(&["stale", "--include-disabled", "-o", "json"]);
+    let disabled: Vec<_> = digest(&with_disabled["findings"])
+        .into_iter()
+        .filter(|(_, account, _)| account == "PC-DISABLED$")
+        .collect();
+    assert_eq!(
+        disabled,
+        owned(&[("stale_password", "PC-DISABLED$", "inactive")])
+    );
+    // With a 400-day limit only the never-set account remains; DCs are examined and healthy.
+    let (_, lenient) = json_of(&["stale", "--days", "400", "-o", "json"]);
+    assert_eq!(digest(&lenient["findings"]), owned(&STALE[1..2]));
+    // A scope without stale machines exits 0.
+    let (code, servers) = json_of(&["stale", "-b", "OU=Servers,DC=adc,DC=test", "-o", "json"]);
+    assert_eq!(
+        (code, servers["summary"]["findings"].clone()),
+        (0, 0.into())
+    );
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn spn_check_names_narrow_rules_but_not_duplicates() {
+    let (code, json) = json_of(&[
+        "spn", "check", "-o", "json", "--expect", "WSMAN", "PC-DUPA", "NO-SUCH",
+    ]);
+    assert_eq!(code, 1);
+    let expected = owned(
+        &[
+            &[
+                ("missing_spn", "PC-DUPA$", "WSMAN/PC-DUPA"),
+                ("missing_spn", "PC-DUPA$", "WSMAN/pc-dupa.adc.test"),
+            ][..],
+            DUPLICATES,
+            &[("not_found", "NO-SUCH", "")],
+        ]
+        .concat(),
+    );
+    assert_eq!(digest(&json["findings"]), expected);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn forest_duplicates_come_from_the_global_catalog() {
+    let (_, domain) = json_of(&["spn", "check", "-o", "json"]);
+    let (_, forest) = json_of(&["spn", "check", "--forest", "-o", "json"]);
+    assert_eq!(digest(&forest["findings"]), digest(&domain["findings"]));
+    assert_eq!(
+        digest(&forest["findings"]),
+        owned(&[SPN_RULES, DUPLICATES].concat())
+    );
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn csv_carries_the_same_findings_as_json() {
+    let (_, json) = json_of(&["audit", "-o", "json"]);
+    let run = live(&["audit", "-o", "csv"]);
+    assert_eq!(run.code, 1);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(rows.len(), findings.len());
+    for (row, finding) in rows.iter().zip(findings) {
+        for (column, value) in headers.iter().zip(row.iter()) {
+            let expected = match &finding[column] {
+                Value::Null => String::new(),
+                Value::String(text) => text.clone(),
+                Value::Array(holders) => holders
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{}|{}|{}",
+                            h["account"].as_str().unwrap(),
+                            h["dn"].as_str().unwrap(),
+                            h["spn"].as_str().unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                other => other.to_string(),
+            };
+            assert_eq!(value, expected, "column {column} of {finding}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("pw");
+    std::fs::write(&password_file, &dc.password).unwrap();
+    let export = std::process::Command::new("ldapsearch")
+        .env("LDAPTLS_CACERT", &dc.ca_cert)
+        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
+        .arg(&password_file)
+        .args(["-b", &dc.base, "-E", "pr=1000/noprompt", "(objectClass=*)"])
+        .args(adcomputer::account::ACCOUNT_ATTRIBUTES)
+        .output()
+        .expect("run ldapsearch");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let ldif = dir.path().join("export.ldif");
+    std::fs::write(&ldif, &export.stdout).unwrap();
+
+    let as_of = "2026-11-21T12:00:00Z";
+    let (live_code, live_json) = json_of(&["audit", "-o", "json", "--as-of", as_of]);
+    let offline = common::offline(&[
+        "audit",
+        "-o",
+        "json",
+        "--as-of",
+        as_of,
+        "--from-ldif",
+        ldif.to_str().unwrap(),
+    ]);
+    assert_eq!(offline.code, live_code, "{}", offline.stderr);
+    let offline_json = offline.json();
+    assert_eq!(offline_json["findings"], live_json["findings"]);
+    assert_eq!(offline_json["summary"], live_json["summary"]);
+}
