@@ -6,6 +6,10 @@ short and DNS names (4 SPNs, as a joined Windows machine has); about 1 in 500 al
 case-variant copy of another computer's HOST/ SPN (a duplicate), 1 in 50 has an old password.
 
     bench/gen-ldif.py --computers 1000000 > big.ldif
+    bench/gen-ldif.py --computers 5000 --ou OU=Bench --ldap-add | ldapadd ...   # live seeding
+
+With --ldap-add it writes only what a DC accepts on an LDAP add (no timestamps, SIDs or
+duplicate SPNs, which it refuses or maintains itself).
 """
 import argparse
 import base64
@@ -29,6 +33,7 @@ def main():
     parser.add_argument("--prefix", default="FLEET")
     parser.add_argument("--now", type=int, default=1795305600, help="unix time (default 2026-11-21)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ldap-add", action="store_true", help="only attributes a DC accepts on add")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     out = sys.stdout
@@ -51,6 +56,9 @@ def main():
         write(f"servicePrincipalName: HOST/{short}\nservicePrincipalName: HOST/{fqdn}\n")
         write(f"servicePrincipalName: RestrictedKrbHost/{short}\n")
         write(f"servicePrincipalName: RestrictedKrbHost/{fqdn}\n")
+        if args.ldap_add:
+            write("\n")
+            continue
         if i > 0 and rng.random() < 0.002:
             other = f"{args.prefix}-{rng.randrange(i):07d}".lower()
             write(f"servicePrincipalName: host/{other.upper()}.{args.domain.upper()}\n")

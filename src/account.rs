@@ -4,6 +4,28 @@
 use serde::Serialize;
 
 use crate::entry::Entry;
+use crate::ldif::{RecordSink, Value};
+
+/// A decimal `i64` (optional leading `-`), or `None`.
+fn parse_decimal(digits: &[u8]) -> Option<i64> {
+    let (negative, digits) = match digits.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, digits),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut number: i64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        number = number
+            .checked_mul(10)?
+            .checked_add(i64::from(digit - b'0'))?;
+    }
+    Some(if negative { -number } else { number })
+}
 use crate::filetime::FileTime;
 use crate::uac::Uac;
 
@@ -22,32 +44,29 @@ pub const ACCOUNT_ATTRIBUTES: &[&str] = &[
     "operatingSystem",
 ];
 
-/// What kind of principal an object is, from its most specific object class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What kind of principal an object is, from its most specific object class. The order
+/// matters: an object is the greatest kind any of its classes names (a gMSA is also a
+/// `computer` and a `user`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
-    Computer,
+    Other,
     User,
+    Computer,
     ManagedServiceAccount,
     GroupManagedServiceAccount,
-    Other,
 }
 
 impl AccountKind {
-    fn from_object_classes<'a>(classes: impl Iterator<Item = &'a str> + Clone) -> AccountKind {
-        let has = |wanted: &str| {
-            classes
-                .clone()
-                .any(|class| class.eq_ignore_ascii_case(wanted))
-        };
-        // Managed service accounts are also `computer` objects: test them first.
-        if has("msDS-GroupManagedServiceAccount") {
+    fn from_object_class(class: &[u8]) -> AccountKind {
+        let is = |wanted: &str| class.eq_ignore_ascii_case(wanted.as_bytes());
+        if is("msDS-GroupManagedServiceAccount") {
             AccountKind::GroupManagedServiceAccount
-        } else if has("msDS-ManagedServiceAccount") {
+        } else if is("msDS-ManagedServiceAccount") {
             AccountKind::ManagedServiceAccount
-        } else if has("computer") {
+        } else if is("computer") {
             AccountKind::Computer
-        } else if has("user") {
+        } else if is("user") {
             AccountKind::User
         } else {
             AccountKind::Other
@@ -82,42 +101,17 @@ pub struct ModelError {
 }
 
 impl Account {
-    /// Reads an account from an entry; `Ok(None)` for objects that are not accounts (no
+    /// Reads an account from a live entry; `Ok(None)` for objects that are not accounts (no
     /// `sAMAccountName`), such as OUs and containers.
-    pub fn from_entry(entry: Entry) -> Result<Option<Account>, ModelError> {
-        let mut reader = Reader { entry };
-        let Some(sam_account_name) = reader.text("sAMAccountName")? else {
-            return Ok(None);
-        };
-        let classes = reader.texts("objectClass")?;
-        let kind = AccountKind::from_object_classes(classes.iter().map(String::as_str));
-        let cn = reader.text("cn")?;
-        let uac = Uac(reader.number::<i64>("userAccountControl")?.unwrap_or(0) as u32);
-        let dns_host_name = reader.text("dNSHostName")?;
-        let additional_dns_host_names = reader.texts("msDS-AdditionalDnsHostName")?;
-        let spns = reader.texts("servicePrincipalName")?;
-        let pwd_last_set = reader.number("pwdLastSet")?.map(FileTime);
-        let last_logon_timestamp = reader
-            .number("lastLogonTimestamp")?
-            .map(FileTime)
-            .filter(|time| !time.is_zero());
-        let key_version = reader.number("msDS-KeyVersionNumber")?;
-        let operating_system = reader.text("operatingSystem")?;
-        Ok(Some(Account {
-            // Taken last: errors above name the DN.
-            dn: std::mem::take(&mut reader.entry.dn),
-            sam_account_name,
-            cn,
-            kind,
-            uac,
-            dns_host_name,
-            additional_dns_host_names,
-            spns,
-            pwd_last_set,
-            last_logon_timestamp,
-            key_version,
-            operating_system,
-        }))
+    pub fn from_entry(entry: &Entry) -> Result<Option<Account>, ModelError> {
+        let mut builder = AccountBuilder::default();
+        builder.start(&entry.dn);
+        for attribute in &entry.attributes {
+            for value in &attribute.values {
+                builder.value(attribute.name.as_bytes(), value);
+            }
+        }
+        builder.finish()
     }
 
     /// sAMAccountName without the trailing `$`: the machine's NetBIOS name.
@@ -138,44 +132,198 @@ impl Account {
     }
 }
 
-/// Takes attribute values out of an entry, converting them once.
-struct Reader {
-    entry: Entry,
+/// An attribute of `ACCOUNT_ATTRIBUTES`, recognized by name once per value.
+#[derive(Clone, Copy)]
+enum Field {
+    ObjectClass,
+    Cn,
+    SamAccountName,
+    UserAccountControl,
+    DnsHostName,
+    AdditionalDnsHostName,
+    ServicePrincipalName,
+    PwdLastSet,
+    LastLogonTimestamp,
+    KeyVersionNumber,
+    OperatingSystem,
 }
 
-impl Reader {
-    fn bad(&self, attribute: &'static str, value: &[u8]) -> ModelError {
+impl Field {
+    fn of(name: &[u8]) -> Option<Field> {
+        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
+        // Dispatch on length first: this runs for every attribute line of an export.
+        Some(match name.len() {
+            2 if is("cn") => Field::Cn,
+            10 if is("pwdLastSet") => Field::PwdLastSet,
+            11 if is("objectClass") => Field::ObjectClass,
+            11 if is("dNSHostName") => Field::DnsHostName,
+            14 if is("sAMAccountName") => Field::SamAccountName,
+            15 if is("operatingSystem") => Field::OperatingSystem,
+            18 if is("userAccountControl") => Field::UserAccountControl,
+            18 if is("lastLogonTimestamp") => Field::LastLogonTimestamp,
+            20 if is("servicePrincipalName") => Field::ServicePrincipalName,
+            21 if is("msDS-KeyVersionNumber") => Field::KeyVersionNumber,
+            26 if is("msDS-AdditionalDnsHostName") => Field::AdditionalDnsHostName,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::ObjectClass => "objectClass",
+            Field::Cn => "cn",
+            Field::SamAccountName => "sAMAccountName",
+            Field::UserAccountControl => "userAccountControl",
+            Field::DnsHostName => "dNSHostName",
+            Field::AdditionalDnsHostName => "msDS-AdditionalDnsHostName",
+            Field::ServicePrincipalName => "servicePrincipalName",
+            Field::PwdLastSet => "pwdLastSet",
+            Field::LastLogonTimestamp => "lastLogonTimestamp",
+            Field::KeyVersionNumber => "msDS-KeyVersionNumber",
+            Field::OperatingSystem => "operatingSystem",
+        }
+    }
+}
+
+/// Builds one `Account` from attribute values as they arrive, from a live entry or straight
+/// from an LDIF reader. Values of other attributes are ignored; the first unreadable value is
+/// reported by `finish`.
+pub struct AccountBuilder {
+    dn: String,
+    account: Account,
+    sam_account_name: Option<String>,
+    kind: Option<AccountKind>,
+    error: Option<ModelError>,
+}
+
+impl Default for AccountBuilder {
+    fn default() -> Self {
+        AccountBuilder {
+            dn: String::new(),
+            account: blank_account(),
+            sam_account_name: None,
+            kind: None,
+            error: None,
+        }
+    }
+}
+
+fn blank_account() -> Account {
+    Account {
+        dn: String::new(),
+        sam_account_name: String::new(),
+        cn: None,
+        kind: AccountKind::Other,
+        uac: Uac(0),
+        dns_host_name: None,
+        additional_dns_host_names: Vec::new(),
+        spns: Vec::new(),
+        pwd_last_set: None,
+        last_logon_timestamp: None,
+        key_version: None,
+        operating_system: None,
+    }
+}
+
+impl RecordSink for AccountBuilder {
+    fn start(&mut self, dn: &str) {
+        *self = AccountBuilder::default();
+        self.dn.push_str(dn);
+    }
+
+    fn value(&mut self, name: &[u8], value: Value<'_>) {
+        let Some(field) = Field::of(name) else {
+            return;
+        };
+        if self.error.is_none()
+            && let Err(err) = self.set(field, value)
+        {
+            self.error = Some(err);
+        }
+    }
+}
+
+impl AccountBuilder {
+    fn bad(&self, field: Field, value: Value<'_>) -> ModelError {
         ModelError {
-            dn: self.entry.dn.clone(),
-            attribute,
+            dn: self.dn.clone(),
+            attribute: field.name(),
             value: String::from_utf8_lossy(value).into_owned(),
         }
     }
 
-    fn texts(&self, attribute: &'static str) -> Result<Vec<String>, ModelError> {
-        self.entry
-            .values(attribute)
-            .iter()
-            .map(|value| String::from_utf8(value.clone()).map_err(|_| self.bad(attribute, value)))
-            .collect()
+    fn text(&self, field: Field, value: Value<'_>) -> Result<String, ModelError> {
+        String::from_utf8(value.to_vec()).map_err(|_| self.bad(field, value))
     }
 
-    fn text(&self, attribute: &'static str) -> Result<Option<String>, ModelError> {
-        Ok(self.texts(attribute)?.into_iter().next())
+    /// A decimal integer, parsed from the bytes (surrounding spaces allowed).
+    fn number<T: TryFrom<i64>>(&self, field: Field, value: Value<'_>) -> Result<T, ModelError> {
+        parse_decimal(value.trim_ascii())
+            .and_then(|number| T::try_from(number).ok())
+            .ok_or_else(|| self.bad(field, value))
     }
 
-    fn number<T: std::str::FromStr>(
-        &self,
-        attribute: &'static str,
-    ) -> Result<Option<T>, ModelError> {
-        match self.entry.values(attribute).first() {
-            None => Ok(None),
-            Some(value) => std::str::from_utf8(value)
-                .ok()
-                .and_then(|text| text.trim().parse().ok())
-                .map(Some)
-                .ok_or_else(|| self.bad(attribute, value)),
+    /// Takes one value; single-valued attributes keep their first value.
+    fn set(&mut self, field: Field, value: Value<'_>) -> Result<(), ModelError> {
+        match field {
+            Field::ObjectClass => {
+                let kind = AccountKind::from_object_class(value);
+                self.kind = Some(self.kind.map_or(kind, |known| known.max(kind)));
+            }
+            Field::SamAccountName => {
+                let text = self.text(field, value)?;
+                self.sam_account_name.get_or_insert(text);
+            }
+            Field::Cn => {
+                let text = self.text(field, value)?;
+                self.account.cn.get_or_insert(text);
+            }
+            Field::DnsHostName => {
+                let text = self.text(field, value)?;
+                self.account.dns_host_name.get_or_insert(text);
+            }
+            Field::OperatingSystem => {
+                let text = self.text(field, value)?;
+                self.account.operating_system.get_or_insert(text);
+            }
+            Field::AdditionalDnsHostName => {
+                let text = self.text(field, value)?;
+                self.account.additional_dns_host_names.push(text);
+            }
+            Field::ServicePrincipalName => {
+                let text = self.text(field, value)?;
+                self.account.spns.push(text);
+            }
+            Field::UserAccountControl => {
+                self.account.uac = Uac(self.number::<i64>(field, value)? as u32);
+            }
+            Field::PwdLastSet => {
+                self.account.pwd_last_set = Some(FileTime(self.number(field, value)?));
+            }
+            Field::LastLogonTimestamp => {
+                let time = FileTime(self.number(field, value)?);
+                self.account.last_logon_timestamp = Some(time).filter(|time| !time.is_zero());
+            }
+            Field::KeyVersionNumber => {
+                self.account.key_version = Some(self.number(field, value)?);
+            }
         }
+        Ok(())
+    }
+
+    /// The account of the entry just read; `Ok(None)` when it has no `sAMAccountName`.
+    pub fn finish(&mut self) -> Result<Option<Account>, ModelError> {
+        if let Some(err) = self.error.take() {
+            return Err(err);
+        }
+        let Some(sam_account_name) = self.sam_account_name.take() else {
+            return Ok(None);
+        };
+        let mut account = std::mem::replace(&mut self.account, blank_account());
+        account.dn = std::mem::take(&mut self.dn);
+        account.sam_account_name = sam_account_name;
+        account.kind = self.kind.take().unwrap_or(AccountKind::Other);
+        Ok(Some(account))
     }
 }
 
@@ -193,7 +341,7 @@ mod tests {
 
     #[test]
     fn reads_a_computer() {
-        let account = Account::from_entry(entry(&[
+        let account = Account::from_entry(&entry(&[
             ("objectClass", "top"),
             ("objectClass", "computer"),
             ("sAMAccountName", "PC01$"),
@@ -215,7 +363,7 @@ mod tests {
 
     #[test]
     fn managed_service_accounts_are_not_plain_computers() {
-        let account = Account::from_entry(entry(&[
+        let account = Account::from_entry(&entry(&[
             ("objectClass", "computer"),
             ("objectClass", "msDS-GroupManagedServiceAccount"),
             ("sAMAccountName", "gmsa$"),
@@ -227,13 +375,42 @@ mod tests {
     }
 
     #[test]
+    fn every_requested_attribute_is_read() {
+        for name in ACCOUNT_ATTRIBUTES {
+            let field = Field::of(name.as_bytes()).unwrap_or_else(|| panic!("{name} is not read"));
+            assert_eq!(field.name(), *name);
+            assert!(Field::of(name.to_uppercase().as_bytes()).is_some());
+        }
+    }
+
+    #[test]
+    fn decimals_parse_from_bytes() {
+        assert_eq!(
+            parse_decimal(b"134000000000000000"),
+            Some(134_000_000_000_000_000)
+        );
+        assert_eq!(parse_decimal(b"-1"), Some(-1));
+        assert_eq!(parse_decimal(b"9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"12a",
+            b"9223372036854775808",
+            b"+1",
+            b"1 2",
+        ] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn containers_are_not_accounts() {
-        assert_eq!(Account::from_entry(entry(&[("ou", "W")])), Ok(None));
+        assert_eq!(Account::from_entry(&entry(&[("ou", "W")])), Ok(None));
     }
 
     #[test]
     fn a_bad_number_names_the_object_and_attribute() {
-        let err = Account::from_entry(entry(&[
+        let err = Account::from_entry(&entry(&[
             ("sAMAccountName", "PC01$"),
             ("pwdLastSet", "yesterday"),
         ]))

@@ -1,14 +1,16 @@
 //! A streaming reader for LDIF exports (RFC 2849) as `ldifde` and `ldapsearch` write them:
 //! `version:`, comments, folded lines, `::` base64 values, CRLF line ends, `changetype: add`, and
 //! the referral and result records of `ldapsearch`. Every malformed input is a `LdifError` that
-//! names its line; the reader never panics and reads one record at a time.
+//! names its line; the reader never panics.
+//!
+//! Built for exports of millions of objects: lines are found with `memchr` in a large buffer and
+//! handed to a `RecordSink` as borrowed slices; only folded lines and base64 values are copied,
+//! into scratch buffers reused for the whole file.
 
-use std::io::BufRead;
+use std::io::Read;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-
-use crate::entry::Entry;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LdifError {
@@ -20,24 +22,52 @@ pub enum LdifError {
     Io(String),
 }
 
-/// Reads `Entry` records one at a time from LDIF text.
-pub struct LdifReader<R> {
-    input: R,
-    /// Number of the last physical line read.
-    line_no: usize,
-    /// A physical line read ahead while looking for continuation lines, with its number.
-    lookahead: Option<(usize, Vec<u8>)>,
-    /// Attributes to keep (lower case); all when `None`.
-    wanted: Option<Vec<String>>,
-    /// Whether any record (entry, version line or referral) has been read.
-    saw_content: bool,
-    finished: bool,
+/// One attribute value's bytes: inline text (checked to be UTF-8) or decoded base64.
+pub type Value<'a> = &'a [u8];
+
+/// Receives the entries of an LDIF file, one attribute value at a time.
+pub trait RecordSink {
+    /// A new entry begins.
+    fn start(&mut self, dn: &str);
+    /// One value of the current entry: `name` is ASCII without options (`;binary` removed),
+    /// base64 is already decoded.
+    fn value(&mut self, name: &[u8], value: Value<'_>);
 }
 
-/// One logical (unfolded) line and the number of its first physical line.
-struct LogicalLine {
-    line: usize,
-    text: Vec<u8>,
+const BUFFER_SIZE: usize = 4 << 20;
+
+/// Reads LDIF records from any byte stream.
+pub struct LdifReader<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// Start of the unread data in `buf`.
+    pos: usize,
+    /// End of the valid data in `buf`.
+    end: usize,
+    eof: bool,
+    /// Where `pos` moves once the line last returned has been used.
+    next_pos: usize,
+    /// Number of the last physical line read.
+    line_no: usize,
+    /// A folded logical line, joined.
+    folded: Vec<u8>,
+    /// A decoded base64 value.
+    decoded: Vec<u8>,
+    saw_content: bool,
+}
+
+/// Where the last logical line is: in the buffer, or joined in `folded`.
+#[derive(Clone, Copy)]
+enum LineAt {
+    Buffer { start: usize, end: usize },
+    Folded,
+}
+
+/// A logical line and the number of its first physical line.
+#[derive(Clone, Copy)]
+struct Line {
+    number: usize,
+    at: LineAt,
 }
 
 fn syntax(line: usize, message: impl Into<String>) -> LdifError {
@@ -47,219 +77,298 @@ fn syntax(line: usize, message: impl Into<String>) -> LdifError {
     }
 }
 
-impl<R: BufRead> LdifReader<R> {
+impl<R: Read> LdifReader<R> {
     pub fn new(input: R) -> LdifReader<R> {
         LdifReader {
             input,
+            buf: vec![0; BUFFER_SIZE],
+            pos: 0,
+            end: 0,
+            eof: false,
+            next_pos: 0,
             line_no: 0,
-            lookahead: None,
-            wanted: None,
+            folded: Vec::new(),
+            decoded: Vec::new(),
             saw_content: false,
-            finished: false,
         }
     }
 
-    /// Keeps only these attributes (case-insensitive); the rest are checked, then dropped.
-    pub fn with_attributes(mut self, names: &[&str]) -> LdifReader<R> {
-        self.wanted = Some(names.iter().map(|name| name.to_ascii_lowercase()).collect());
-        self
+    /// Moves unread data to the front and reads more; false at end of input.
+    fn refill(&mut self) -> Result<bool, LdifError> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            // `next_pos` is not live here: `logical_line` sets it after its last refill.
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            // A single line longer than the buffer: grow it.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(read) => {
+                    self.end += read;
+                    return Ok(true);
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(LdifError::Io(err.to_string())),
+            }
+        }
     }
 
-    fn read_physical(&mut self) -> Result<Option<(usize, Vec<u8>)>, LdifError> {
-        if let Some(line) = self.lookahead.take() {
-            return Ok(Some(line));
+    /// The physical line at `pos` as (content end, start of the next line), relative to `pos`;
+    /// `None` at end of input. May refill (moving data, never past `pos`).
+    fn physical_line(&mut self) -> Result<Option<(usize, usize)>, LdifError> {
+        let mut searched = 0;
+        loop {
+            let window = &self.buf[self.pos + searched..self.end];
+            if let Some(offset) = memchr::memchr(b'\n', window) {
+                let newline = searched + offset;
+                return Ok(Some((newline, newline + 1)));
+            }
+            searched = self.end - self.pos;
+            if !self.refill()? {
+                return Ok((searched > 0).then_some((searched, searched)));
+            }
         }
-        let mut buf = Vec::new();
-        let read = self
-            .input
-            .read_until(b'\n', &mut buf)
-            .map_err(|err| LdifError::Io(err.to_string()))?;
-        if read == 0 {
-            return Ok(None);
-        }
-        self.line_no += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-        Ok(Some((self.line_no, buf)))
     }
 
-    /// The next logical line, continuation lines joined; `None` at end of input.
-    fn read_logical(&mut self) -> Result<Option<LogicalLine>, LdifError> {
-        let Some((line, mut text)) = self.read_physical()? else {
+    /// Whether the line after `offset` (relative to `pos`) starts with a space.
+    fn continues_at(&mut self, offset: usize) -> Result<bool, LdifError> {
+        while self.pos + offset >= self.end {
+            if !self.refill()? {
+                return Ok(false);
+            }
+        }
+        Ok(self.buf[self.pos + offset] == b' ')
+    }
+
+    fn strip_cr(bytes: &[u8]) -> &[u8] {
+        bytes.strip_suffix(b"\r").unwrap_or(bytes)
+    }
+
+    /// The next logical line (continuation lines joined); valid until the next call.
+    fn logical_line(&mut self) -> Result<Option<Line>, LdifError> {
+        self.pos = self.next_pos;
+        let Some((content_end, next)) = self.physical_line()? else {
             return Ok(None);
         };
-        if text.first() == Some(&b' ') {
+        self.line_no += 1;
+        let number = self.line_no;
+        if self.buf[self.pos] == b' ' && content_end > 0 {
             return Err(syntax(
-                line,
+                number,
                 "continuation line with nothing before it to continue",
             ));
         }
-        while let Some((next_no, next)) = self.read_physical()? {
-            if next.first() == Some(&b' ') && !text.is_empty() {
-                text.extend_from_slice(&next[1..]);
-            } else {
-                self.lookahead = Some((next_no, next));
-                break;
-            }
+        let is_blank = Self::strip_cr(&self.buf[self.pos..self.pos + content_end]).is_empty();
+        if is_blank || !self.continues_at(next)? {
+            self.next_pos = self.pos + next;
+            let start = self.pos;
+            let end = start + Self::strip_cr(&self.buf[start..start + content_end]).len();
+            return Ok(Some(Line {
+                number,
+                at: LineAt::Buffer { start, end },
+            }));
         }
-        Ok(Some(LogicalLine { line, text }))
+        self.folded.clear();
+        let first = Self::strip_cr(&self.buf[self.pos..self.pos + content_end]);
+        self.folded.extend_from_slice(first);
+        let mut offset = next;
+        while self.continues_at(offset)? {
+            self.pos += offset;
+            let (content_end, next) = self
+                .physical_line()?
+                .expect("a continuation line starts with a space, so it exists");
+            self.line_no += 1;
+            let part = &self.buf[self.pos + 1..self.pos + content_end];
+            self.folded.extend_from_slice(Self::strip_cr(part));
+            offset = next;
+        }
+        self.next_pos = self.pos + offset;
+        Ok(Some(Line {
+            number,
+            at: LineAt::Folded,
+        }))
     }
 
-    /// The next non-comment logical line, or `None` at a record end (blank line) or input end.
-    /// `Ok(Err(()))` marks a blank line so callers can tell the two apart.
-    fn read_content(&mut self) -> Result<Option<Result<LogicalLine, ()>>, LdifError> {
+    fn text(&self, line: Line) -> &[u8] {
+        line_text(&self.buf, &self.folded, line)
+    }
+
+    /// The next content line, skipping comments; `Ok(None)` at a blank line or end of input
+    /// (`at_end` tells which).
+    fn content_line(&mut self, at_end: &mut bool) -> Result<Option<Line>, LdifError> {
         loop {
-            match self.read_logical()? {
+            let Some(line) = self.logical_line()? else {
+                *at_end = true;
+                return Ok(None);
+            };
+            match self.text(line).first() {
                 None => return Ok(None),
-                Some(logical) if logical.text.is_empty() => return Ok(Some(Err(()))),
-                Some(logical) if logical.text.first() == Some(&b'#') => continue,
-                Some(logical) => return Ok(Some(Ok(logical))),
+                Some(b'#') => continue,
+                Some(_) => return Ok(Some(line)),
             }
         }
     }
 
-    fn wants(&self, name: &str) -> bool {
-        let base = name.split(';').next().unwrap_or(name);
-        self.wanted
-            .as_ref()
-            .is_none_or(|wanted| wanted.iter().any(|w| w.eq_ignore_ascii_case(base)))
+    /// Reads the next entry into `sink`; `Ok(false)` at the end of the input.
+    pub fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
+        loop {
+            let mut at_end = false;
+            let Some(first) = self.content_line(&mut at_end)? else {
+                if !at_end {
+                    continue;
+                }
+                return if self.saw_content {
+                    Ok(false)
+                } else {
+                    Err(LdifError::Empty)
+                };
+            };
+            let is_entry = self.first_line(first, sink)?;
+            self.saw_content = true;
+            while let Some(line) = self.content_line(&mut at_end)? {
+                if is_entry {
+                    self.attribute_line(line, sink)?;
+                } else {
+                    split_line(line.number, self.text(line))?;
+                }
+            }
+            if is_entry {
+                return Ok(true);
+            }
+            if at_end {
+                return Ok(false);
+            }
+        }
     }
 
-    /// Reads the rest of a record whose first line was `first`; `None` for records that are not
-    /// entries (ldapsearch's referrals and results, a `version:` line).
-    fn read_record(&mut self, first: LogicalLine) -> Result<Option<Entry>, LdifError> {
-        let (name, value) = parse_line(&first)?;
-        let mut entry = match name.to_ascii_lowercase().as_str() {
+    /// Handles a record's first line; true when it starts an entry (`dn:`), false for records
+    /// that are not entries (a `version:` line, ldapsearch's referrals and result).
+    fn first_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
+        let (name, value) = split_line(line.number, line_text(&self.buf, &self.folded, line))?;
+        let lowered = String::from_utf8_lossy(name).to_ascii_lowercase();
+        match lowered.as_str() {
             "dn" => {
-                let dn = into_text(first.line, value.decode(first.line, name)?)?;
+                let value = value.decode(line.number, b"dn", &mut self.decoded)?;
+                let dn = std::str::from_utf8(value)
+                    .map_err(|_| syntax(line.number, "dn is not UTF-8 text"))?;
                 if dn.is_empty() {
-                    return Err(syntax(first.line, "empty dn"));
+                    return Err(syntax(line.number, "empty dn"));
                 }
-                Entry::new(dn)
+                sink.start(dn);
+                Ok(true)
             }
             "version" if !self.saw_content => {
-                if value.decode(first.line, name)? != b"1" {
-                    return Err(syntax(first.line, "unsupported LDIF version (only 1 is)"));
+                if value.decode(line.number, b"version", &mut self.decoded)? != b"1" {
+                    return Err(syntax(line.number, "unsupported LDIF version (only 1 is)"));
                 }
-                return self.skip_record().map(|_| None);
+                Ok(false)
             }
-            "ref" | "search" | "result" => return self.skip_record().map(|_| None),
-            _ => {
+            "ref" | "search" | "result" => Ok(false),
+            _ => Err(syntax(
+                line.number,
+                format!("record starts with '{lowered}:' instead of 'dn:'"),
+            )),
+        }
+    }
+
+    fn attribute_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<(), LdifError> {
+        let number = line.number;
+        let (name, value) = split_line(number, line_text(&self.buf, &self.folded, line))?;
+        let value = value.decode(number, name, &mut self.decoded)?;
+        if name.eq_ignore_ascii_case(b"changetype") {
+            if !value.eq_ignore_ascii_case(b"add") {
                 return Err(syntax(
-                    first.line,
-                    format!("record starts with '{name}:' instead of 'dn:'"),
+                    number,
+                    "change records (changetype other than add) are not an export",
                 ));
             }
+            return Ok(());
+        }
+        // Drop attribute options (`userCertificate;binary`).
+        let bare = match name.iter().position(|&b| b == b';') {
+            Some(semicolon) => &name[..semicolon],
+            None => name,
         };
-        while let Some(Ok(logical)) = self.read_content()? {
-            let (name, value) = parse_line(&logical)?;
-            if name.eq_ignore_ascii_case("changetype") {
-                if !value
-                    .decode(logical.line, name)?
-                    .eq_ignore_ascii_case(b"add")
-                {
-                    return Err(syntax(
-                        logical.line,
-                        "change records (changetype other than add) are not an export",
-                    ));
-                }
-            } else {
-                // Decoded even when not kept: a corrupt value is an error wherever it is.
-                let value = value.decode(logical.line, name)?;
-                if self.wants(name) {
-                    entry.push_value(name.split(';').next().unwrap_or(name), value);
-                }
-            }
-        }
-        Ok(Some(entry))
-    }
-
-    fn skip_record(&mut self) -> Result<(), LdifError> {
-        while let Some(Ok(logical)) = self.read_content()? {
-            parse_line(&logical)?;
-        }
+        sink.value(bare, value);
         Ok(())
     }
+}
 
-    fn next_entry(&mut self) -> Result<Option<Entry>, LdifError> {
-        loop {
-            match self.read_content()? {
-                None if !self.saw_content => return Err(LdifError::Empty),
-                None => return Ok(None),
-                Some(Err(())) => continue,
-                Some(Ok(first)) => {
-                    let entry = self.read_record(first)?;
-                    self.saw_content = true;
-                    if entry.is_some() {
-                        return Ok(entry);
-                    }
-                }
-            }
-        }
+fn line_text<'a>(buf: &'a [u8], folded: &'a [u8], line: Line) -> &'a [u8] {
+    match line.at {
+        LineAt::Buffer { start, end } => &buf[start..end],
+        LineAt::Folded => folded,
     }
 }
 
-impl<R: BufRead> Iterator for LdifReader<R> {
-    type Item = Result<Entry, LdifError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        let item = self.next_entry().transpose();
-        if !matches!(item, Some(Ok(_))) {
-            self.finished = true;
-        }
-        item
-    }
-}
-
-fn into_text(line: usize, value: Vec<u8>) -> Result<String, LdifError> {
-    String::from_utf8(value).map_err(|_| syntax(line, "value is not UTF-8 text"))
-}
-
-/// A value as written: inline text, or base64 still to decode.
+/// A value as written: inline text (checked UTF-8), or base64 still to decode.
 enum RawValue<'a> {
     Text(&'a [u8]),
     Base64(&'a [u8]),
 }
 
-impl RawValue<'_> {
-    fn decode(self, line: usize, name: &str) -> Result<Vec<u8>, LdifError> {
+impl<'a> RawValue<'a> {
+    /// The value; base64 is decoded into `scratch`.
+    fn decode<'b>(
+        self,
+        line: usize,
+        name: &[u8],
+        scratch: &'b mut Vec<u8>,
+    ) -> Result<Value<'b>, LdifError>
+    where
+        'a: 'b,
+    {
         match self {
-            RawValue::Text(text) => Ok(text.to_vec()),
-            RawValue::Base64(encoded) => STANDARD
-                .decode(encoded)
-                .map_err(|err| syntax(line, format!("invalid base64 in '{name}': {err}"))),
+            RawValue::Text(text) => Ok(text),
+            RawValue::Base64(encoded) => {
+                scratch.clear();
+                STANDARD.decode_vec(encoded, scratch).map_err(|err| {
+                    let name = String::from_utf8_lossy(name);
+                    syntax(line, format!("invalid base64 in '{name}': {err}"))
+                })?;
+                Ok(scratch)
+            }
         }
     }
 }
 
-/// Splits `name: value` or `name:: base64`, refusing `name:< url` and non-UTF-8 text.
-fn parse_line(logical: &LogicalLine) -> Result<(&str, RawValue<'_>), LdifError> {
-    let line = logical.line;
-    let text = &logical.text;
-    let colon = text
-        .iter()
-        .position(|&b| b == b':')
-        .ok_or_else(|| syntax(line, "expected 'attribute: value'"))?;
-    let name = std::str::from_utf8(&text[..colon])
-        .ok()
-        .filter(|name| {
-            !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b';' | b'.'))
-        })
-        .ok_or_else(|| syntax(line, "bad attribute name before ':'"))?;
+/// Splits `name: value` or `name:: base64`, refusing `name:< url` and non-UTF-8 text. The
+/// name is found and checked (letters, digits, `-`, `;`, `.`) in one pass.
+fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifError> {
+    let mut colon = None;
+    for (at, &byte) in text.iter().enumerate() {
+        if byte == b':' {
+            colon = Some(at);
+            break;
+        }
+        if !(byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b';' | b'.')) {
+            break;
+        }
+    }
+    let Some(colon) = colon.filter(|&colon| colon > 0) else {
+        return Err(if text.contains(&b':') {
+            syntax(line, "bad attribute name before ':'")
+        } else {
+            syntax(line, "expected 'attribute: value'")
+        });
+    };
+    let name = &text[..colon];
     let rest = &text[colon + 1..];
     let value = match rest.first() {
         Some(b':') => RawValue::Base64(trim_leading_spaces(&rest[1..])),
         Some(b'<') => {
+            let name = String::from_utf8_lossy(name);
             return Err(syntax(
                 line,
                 format!("'{name}:<' (value from a URL) is not supported; export values inline"),
@@ -267,7 +376,8 @@ fn parse_line(logical: &LogicalLine) -> Result<(&str, RawValue<'_>), LdifError> 
         }
         _ => {
             let value = trim_leading_spaces(rest);
-            if std::str::from_utf8(value).is_err() {
+            // `is_ascii` is much cheaper than full validation on short values.
+            if !value.is_ascii() && std::str::from_utf8(value).is_err() {
                 return Err(syntax(line, "value is not UTF-8 text (binary data?)"));
             }
             RawValue::Text(value)
@@ -285,61 +395,94 @@ fn trim_leading_spaces(bytes: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
 
-    fn read(text: &[u8]) -> Result<Vec<Entry>, LdifError> {
-        LdifReader::new(text).collect()
+    /// One record: its DN and its (name, value) pairs.
+    type Record = (String, Vec<(String, Vec<u8>)>);
+
+    #[derive(Default)]
+    struct Records(Vec<Record>);
+
+    impl RecordSink for Records {
+        fn start(&mut self, dn: &str) {
+            self.0.push((dn.to_string(), Vec::new()));
+        }
+        fn value(&mut self, name: &[u8], value: Value<'_>) {
+            let record = self.0.last_mut().expect("a record");
+            let name = String::from_utf8(name.to_vec()).expect("ASCII name");
+            record.1.push((name, value.to_vec()));
+        }
+    }
+
+    fn read_with(text: &[u8], buffer: usize) -> Result<Records, LdifError> {
+        let mut reader = LdifReader::new(text);
+        reader.buf = vec![0; buffer];
+        let mut records = Records::default();
+        while reader.next_record(&mut records)? {}
+        Ok(records)
+    }
+
+    fn read(text: &[u8]) -> Result<Records, LdifError> {
+        read_with(text, BUFFER_SIZE)
     }
 
     fn error_of(text: &[u8]) -> String {
-        read(text).unwrap_err().to_string()
+        read(text).err().expect("an error").to_string()
     }
+
+    fn values<'a>(records: &'a Records, index: usize, name: &str) -> Vec<&'a [u8]> {
+        records.0[index]
+            .1
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+            .collect()
+    }
+
+    const EXPORT: &[u8] = b"# extended LDIF\nversion: 1\n\n# PC01, Computers\ndn: CN=PC01,CN=Comp\r\n uters,DC=x\r\nsAMAccountName: PC01$\nservicePrincipalName: HOST/pc01\nservicePrinci\n palName: HOST/pc01.x\nobjectSid:: AQUAAAAAAAUVAAAA\n\n# search reference\nref: ldaps://x/CN=Configuration,DC=x\n\n# search result\nsearch: 2\nresult: 0 Success\n";
 
     #[test]
     fn reads_an_ldapsearch_export() {
-        let text = b"# extended LDIF\nversion: 1\n\n# PC01, Computers\ndn: CN=PC01,CN=Comp\r\n uters,DC=x\r\nsAMAccountName: PC01$\nservicePrincipalName: HOST/pc01\nservicePrinci\n palName: HOST/pc01.x\nobjectSid:: AQUAAAAAAAUVAAAA\n\n# search reference\nref: ldaps://x/CN=Configuration,DC=x\n\n# search result\nsearch: 2\nresult: 0 Success\n";
-        let entries = read(text).unwrap();
-        assert_eq!(entries.len(), 1);
-        let entry = &entries[0];
-        assert_eq!(entry.dn, "CN=PC01,CN=Computers,DC=x");
-        assert_eq!(entry.values("samaccountname"), [b"PC01$".to_vec()]);
+        let records = read(EXPORT).unwrap();
+        assert_eq!(records.0.len(), 1);
+        assert_eq!(records.0[0].0, "CN=PC01,CN=Computers,DC=x");
+        assert_eq!(values(&records, 0, "samaccountname"), [b"PC01$"]);
         assert_eq!(
-            entry.values("servicePrincipalName"),
-            [b"HOST/pc01".to_vec(), b"HOST/pc01.x".to_vec()]
+            values(&records, 0, "servicePrincipalName"),
+            [&b"HOST/pc01"[..], b"HOST/pc01.x"]
         );
         assert_eq!(
-            entry.values("objectSid"),
-            [vec![1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0]]
+            values(&records, 0, "objectSid"),
+            [&[1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0][..]]
         );
+    }
+
+    #[test]
+    fn tiny_buffers_give_the_same_records() {
+        let whole = read(EXPORT).unwrap();
+        for size in [1, 2, 3, 7, 16, 64] {
+            let small = read_with(EXPORT, size).unwrap();
+            assert_eq!(small.0, whole.0, "buffer of {size}");
+        }
     }
 
     #[test]
     fn reads_ldifde_changetype_add_and_base64_dn() {
-        let text = b"dn:: Q049UMOkYyxEQz14\nchangetype: add\ncn: P\n\ndn: CN=Q,DC=x\ncn: Q\n";
-        let entries = read(text).unwrap();
-        assert_eq!(entries[0].dn, "CN=P\u{e4}c,DC=x");
-        assert_eq!(entries[0].values("changetype"), [] as [Vec<u8>; 0]);
-        assert_eq!(entries[1].dn, "CN=Q,DC=x");
-    }
-
-    #[test]
-    fn keeps_only_wanted_attributes() {
-        let text = b"dn: CN=A,DC=x\ncn: A\nuserCertificate:: AQID\n";
-        let keep_cn = |text: &'static [u8]| {
-            LdifReader::new(text)
-                .with_attributes(&["CN"])
-                .collect::<Result<Vec<Entry>, _>>()
-        };
-        assert_eq!(keep_cn(text).unwrap()[0].attributes.len(), 1);
-        let corrupt = b"dn: CN=A,DC=x\ncn: A\nuserCertificate:: !!notbase64!!\n";
-        assert!(
-            keep_cn(corrupt).is_err(),
-            "dropped attributes are still checked"
-        );
+        let text =
+            b"dn:: Q049UMOkYyxEQz14\nchangetype: add\ncn: P\n\ndn: CN=Q,DC=x\ncn;binary: Q\n";
+        let records = read(text).unwrap();
+        assert_eq!(records.0[0].0, "CN=P\u{e4}c,DC=x");
+        assert!(values(&records, 0, "changetype").is_empty());
+        assert_eq!(records.0[1].0, "CN=Q,DC=x");
+        assert_eq!(values(&records, 1, "cn"), [b"Q"]);
     }
 
     #[test]
     fn empty_input_is_an_error() {
-        assert_eq!(read(b""), Err(LdifError::Empty));
-        assert_eq!(read(b"\n\n# only a comment\n"), Err(LdifError::Empty));
+        assert_eq!(read(b"").err(), Some(LdifError::Empty));
+        assert_eq!(
+            read(b"\n\n# only a comment\n").err(),
+            Some(LdifError::Empty)
+        );
+        assert!(read(b"version: 1\n").unwrap().0.is_empty());
     }
 
     #[test]
@@ -387,14 +530,13 @@ mod tests {
 
     #[test]
     fn missing_final_newline_and_crlf_are_fine() {
-        let entries = read(b"dn: CN=A,DC=x\r\ncn: A").unwrap();
-        assert_eq!(entries[0].values("cn"), [b"A".to_vec()]);
+        let records = read(b"dn: CN=A,DC=x\r\ncn: A").unwrap();
+        assert_eq!(values(&records, 0, "cn"), [b"A"]);
     }
 
     #[test]
-    fn stops_after_the_first_error() {
-        let mut reader = LdifReader::new(&b"dn: CN=A\nbad line\ndn: CN=B\n"[..]);
-        assert!(matches!(reader.next(), Some(Err(_))));
-        assert!(reader.next().is_none());
+    fn folded_comments_are_skipped_whole() {
+        let records = read(b"# a comment that\n  goes on\ndn: CN=A,DC=x\ncn: A\n").unwrap();
+        assert_eq!(records.0.len(), 1);
     }
 }

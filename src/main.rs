@@ -25,3 +25,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

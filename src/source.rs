@@ -4,16 +4,17 @@
 //! both sources answer identically.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
 
 use anyhow::Context;
 
-use crate::account::{ACCOUNT_ATTRIBUTES, Account, ModelError};
+use crate::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::config::SourceSpec;
 use crate::entry::Entry;
 use crate::ldap::{Directory, LdapSettings};
-use crate::ldif::LdifReader;
+use crate::ldif::{LdifReader, RecordSink, Value};
 use crate::names::{NameQuery, batch_filter};
 use crate::report::Progress;
 use crate::secret::Secret;
@@ -64,6 +65,14 @@ impl Source {
                     secret,
                 })))
             }
+        }
+    }
+
+    /// The size of an LDIF file in bytes (not known for a DC or standard input).
+    pub fn size_hint(&self) -> Option<u64> {
+        match self {
+            Source::Ldif { path, .. } => std::fs::metadata(path).ok().map(|meta| meta.len()),
+            Source::Live(_) => None,
         }
     }
 
@@ -161,12 +170,12 @@ impl Source {
     }
 }
 
-fn open_ldif(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+fn open_ldif(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
     if path == Path::new("-") {
-        return Ok(Box::new(BufReader::new(std::io::stdin().lock())));
+        return Ok(Box::new(std::io::stdin()));
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+    Ok(Box::new(file))
 }
 
 /// Runs a paged search and hands out the accounts among the entries; the first unreadable
@@ -183,7 +192,7 @@ async fn search_accounts(
             if failure.is_some() {
                 return;
             }
-            match Account::from_entry(entry) {
+            match Account::from_entry(&entry) {
                 Ok(Some(account)) => each(account),
                 Ok(None) => {}
                 Err(err) => failure = Some(err),
@@ -232,31 +241,94 @@ fn global_catalog_settings(settings: &LdapSettings) -> anyhow::Result<LdapSettin
     })
 }
 
-/// Streams the accounts of an LDIF export under `base` (all when `None`), and its
-/// `sPNMappings` if it has the configuration partition's Directory Service object.
+/// Splits an LDIF stream into accounts and the Directory Service object's `sPNMappings`.
+#[derive(Default)]
+struct ScanSink {
+    account: AccountBuilder,
+    /// `Some` while the current entry is the Directory Service object.
+    mappings: Option<Vec<String>>,
+}
+
+impl RecordSink for ScanSink {
+    fn start(&mut self, dn: &str) {
+        if starts_with_ignore_case(dn, DIRECTORY_SERVICE_RDNS) {
+            self.mappings = Some(Vec::new());
+        } else {
+            self.mappings = None;
+            self.account.start(dn);
+        }
+    }
+
+    fn value(&mut self, name: &[u8], value: Value<'_>) {
+        match &mut self.mappings {
+            Some(mappings) if name.eq_ignore_ascii_case(b"sPNMappings") => {
+                mappings.push(String::from_utf8_lossy(value).into_owned());
+            }
+            Some(_) => {}
+            None => self.account.value(name, value),
+        }
+    }
+}
+
+impl ScanSink {
+    /// What the entry just read was, if anything a scan hands out.
+    fn finish(&mut self, base: Option<&str>) -> anyhow::Result<Option<Scanned>> {
+        if let Some(mappings) = self.mappings.take() {
+            let values = mappings.iter().map(String::as_str);
+            return Ok((!mappings.is_empty())
+                .then(|| Scanned::SpnAliases(SpnAliases::from_mappings(values))));
+        }
+        Ok(self
+            .account
+            .finish()?
+            .filter(|account| base.is_none_or(|base| is_under(&account.dn, base)))
+            .map(Scanned::Account))
+    }
+}
+
+/// Entries a reader thread hands over at a time.
+const BATCH: usize = 1024;
+
+/// Streams the accounts of an LDIF export under `base` (all when `None`) and its
+/// `sPNMappings`, if it has them. The file is read and parsed on a second thread while `each`
+/// runs on this one.
 fn for_each_ldif_item(
     path: &Path,
     base: Option<&str>,
     each: &mut dyn FnMut(Scanned),
 ) -> anyhow::Result<()> {
-    let mut wanted = ACCOUNT_ATTRIBUTES.to_vec();
-    wanted.push("sPNMappings");
-    let reader = LdifReader::new(open_ldif(path)?).with_attributes(&wanted);
-    for entry in reader {
-        let entry: Entry = entry.with_context(|| format!("{}", path.display()))?;
-        if starts_with_ignore_case(&entry.dn, DIRECTORY_SERVICE_RDNS) {
-            if let Some(aliases) = spn_aliases_of(&entry) {
-                each(Scanned::SpnAliases(aliases));
+    let input = open_ldif(path)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Scanned>>(8);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_ldif_items(input, base, sender));
+        for batch in receiver {
+            batch.into_iter().for_each(&mut *each);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the LDIF reader thread panicked")))
+    })
+    .with_context(|| path.display().to_string())
+}
+
+fn read_ldif_items(
+    input: Box<dyn Read + Send>,
+    base: Option<&str>,
+    sender: SyncSender<Vec<Scanned>>,
+) -> anyhow::Result<()> {
+    let mut reader = LdifReader::new(input);
+    let mut sink = ScanSink::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    while reader.next_record(&mut sink)? {
+        if let Some(item) = sink.finish(base)? {
+            batch.push(item);
+            if batch.len() == BATCH && sender.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(()); // the consumer stopped early
             }
-            continue;
-        }
-        if base.is_some_and(|base| !is_under(&entry.dn, base)) {
-            continue;
-        }
-        if let Some(account) = Account::from_entry(entry)? {
-            each(Scanned::Account(account));
         }
     }
+    // A closed channel means the consumer already stopped; nothing is lost.
+    let _ = sender.send(batch);
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Service principal names (SPEC §5): parsing `class/host[:port][/name]`, case-insensitive
 //! comparison, and the `sPNMappings` aliases under which `cifs/x`, `http/x`, … mean `HOST/x`.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// DN (below the configuration NC) of the object whose `sPNMappings` lists the aliases.
 pub const DIRECTORY_SERVICE_RDNS: &str = "CN=Directory Service,CN=Windows NT,CN=Services";
@@ -25,13 +25,13 @@ pub struct Spn<'a> {
 impl<'a> Spn<'a> {
     /// `None` when there is no `class/host`.
     pub fn parse(text: &'a str) -> Option<Spn<'a>> {
-        let (class, rest) = text.split_once('/')?;
-        let (host_port, name) = match rest.split_once('/') {
+        let (class, rest) = split_at_byte(text, b'/')?;
+        let (host_port, name) = match split_at_byte(rest, b'/') {
             Some((host_port, name)) => (host_port, Some(name)),
             None => (rest, None),
         };
-        let (host, port) = match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
+        let (host, port) = match host_port.bytes().rposition(|b| b == b':') {
+            Some(colon) => (&host_port[..colon], Some(&host_port[colon + 1..])),
             None => (host_port, None),
         };
         if class.is_empty() || host.is_empty() {
@@ -72,8 +72,10 @@ impl<'a> Spn<'a> {
 
 /// Whether two host names are the same, ignoring case and a trailing dot.
 pub fn same_host(a: &str, b: &str) -> bool {
-    let bare = |host: &'_ str| host.strip_suffix('.').unwrap_or(host).to_string();
-    bare(a).eq_ignore_ascii_case(&bare(b))
+    fn bare(host: &str) -> &str {
+        host.strip_suffix('.').unwrap_or(host)
+    }
+    bare(a).eq_ignore_ascii_case(bare(b))
 }
 
 /// Service classes that are aliases of another (`cifs` → `host`), all lower case.
@@ -108,20 +110,42 @@ impl SpnAliases {
     /// Writes into `key` (cleared first) so hot loops reuse one buffer.
     pub fn key_into(&self, spn: &str, key: &mut String) {
         key.clear();
-        let (class, rest) = spn.split_once('/').unwrap_or((spn, ""));
-        let class = class.to_ascii_lowercase();
-        key.push_str(self.targets.get(&class).map_or(&class, |target| target));
-        if !spn.contains('/') {
-            return;
+        let (class, rest) = match split_at_byte(spn, b'/') {
+            Some((class, rest)) => (class, Some(rest)),
+            None => (spn, None),
+        };
+        push_lowercase(key, class);
+        if let Some(target) = self.targets.get(key.as_str()) {
+            key.clear();
+            key.push_str(target);
         }
-        key.push('/');
-        key.extend(rest.chars().flat_map(char::to_lowercase));
+        if let Some(rest) = rest {
+            key.push('/');
+            push_lowercase(key, rest);
+        }
     }
 
     pub fn key(&self, spn: &str) -> String {
         let mut key = String::new();
         self.key_into(spn, &mut key);
         key
+    }
+}
+
+/// `text` split around the first `byte` (an ASCII separator), without it.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
+}
+
+/// Appends `text` lower-cased (an ASCII fast path; full Unicode folding otherwise).
+fn push_lowercase(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.extend(text.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -171,6 +195,8 @@ mod tests {
         );
         assert_eq!(aliases.key("MSSQLSvc/SQL01:1433"), "mssqlsvc/sql01:1433");
         assert_eq!(aliases.key("HTTP/intranet"), "host/intranet");
+        assert_eq!(aliases.key("HOST/PÄC.example"), "host/päc.example");
+        assert_eq!(aliases.key("NoSlash"), "noslash");
     }
 
     #[test]

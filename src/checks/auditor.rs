@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::{
-    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, missing_spns,
-    sort_findings, stale_spns,
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
+    sort_findings,
 };
 use crate::account::Account;
 use crate::names::{NameQuery, Resolution};
@@ -50,10 +50,11 @@ pub struct Auditor {
 }
 
 impl Auditor {
-    pub fn new(settings: AuditSettings) -> Auditor {
+    /// `source_bytes`, when known, sizes the duplicate index up front.
+    pub fn new(settings: AuditSettings, source_bytes: Option<u64>) -> Auditor {
         let index = settings
             .duplicates
-            .then(|| SpnIndex::new(SpnAliases::default()));
+            .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
         Auditor {
             settings,
             findings: Vec::new(),
@@ -154,14 +155,15 @@ impl Auditor {
 }
 
 fn push_spn_rules(findings: &mut Vec<Finding>, account: &Account, rules: &SpnSettings) {
-    for spn in missing_spns(account, rules) {
+    let review = review_spns(account, rules);
+    for spn in review.missing {
         findings.push(Finding::MissingSpn {
             account: account.sam_account_name.clone(),
             dn: account.dn.clone(),
             spn,
         });
     }
-    for (spn, replacement) in stale_spns(account) {
+    for (spn, replacement) in review.stale {
         findings.push(Finding::StaleSpn {
             account: account.sam_account_name.clone(),
             dn: account.dn.clone(),

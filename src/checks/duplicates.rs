@@ -1,7 +1,8 @@
 //! Duplicate SPN detection (SPEC §5): every SPN of every object goes into one index keyed by
 //! its case-folded, alias-resolved form; keys with more than one holder are duplicates. Built for
 //! millions of SPNs: texts live in one arena, holders of a key form a linked list, and the hash
-//! table holds only (hash, head) pairs.
+//! table holds only the first entry of each key (4 bytes), sized up front from the export's size
+//! so that it rarely grows (growing recomputes keys from their texts).
 
 use std::hash::BuildHasher;
 
@@ -41,21 +42,32 @@ pub struct SpnIndex {
     text: String,
     holders: Vec<HolderRecord>,
     entries: Vec<IndexEntry>,
-    /// (hash of the key, first entry of the key's list).
-    groups: HashTable<(u64, u32)>,
+    /// The first entry of each key's list.
+    groups: HashTable<u32>,
     key: String,
     other_key: String,
 }
 
 impl SpnIndex {
     pub fn new(aliases: SpnAliases) -> SpnIndex {
+        SpnIndex::with_size_hint(aliases, 0)
+    }
+
+    /// An index sized for an export of `source_bytes` bytes, so that it does not grow (and
+    /// copy) while millions of SPNs arrive. The estimate errs high: capacity that is never
+    /// written is never resident.
+    pub fn with_size_hint(aliases: SpnAliases, source_bytes: u64) -> SpnIndex {
+        // An ldifde/ldapsearch export spends at least ~120 bytes per SPN it holds, and holders'
+        // names and SPN texts take less than a third of it.
+        let spns = usize::try_from(source_bytes / 120).unwrap_or(0);
+        let text = usize::try_from(source_bytes / 3).unwrap_or(0);
         SpnIndex {
             aliases,
             hasher: DefaultHashBuilder::default(),
-            text: String::new(),
-            holders: Vec::new(),
-            entries: Vec::new(),
-            groups: HashTable::new(),
+            text: String::with_capacity(text),
+            holders: Vec::with_capacity(spns / 4),
+            entries: Vec::with_capacity(spns),
+            groups: HashTable::with_capacity(spns),
             key: String::new(),
             other_key: String::new(),
         }
@@ -105,16 +117,19 @@ impl SpnIndex {
         aliases.key_into(Self::text_of(text, spn), key);
         let hash = hasher.hash_one(key.as_str());
         let index = entries.len() as u32;
-        let same_key = |&(other_hash, head): &(u64, u32)| {
-            other_hash == hash && {
-                aliases.key_into(Self::text_of(text, entries[head as usize].spn), other_key);
-                other_key == key
-            }
+        let same_key = |&head: &u32| {
+            aliases.key_into(Self::text_of(text, entries[head as usize].spn), other_key);
+            other_key == key
         };
         let next = match groups.find_mut(hash, same_key) {
-            Some((_, head)) => std::mem::replace(head, index),
+            Some(head) => std::mem::replace(head, index),
             None => {
-                groups.insert_unique(hash, (hash, index), |&(hash, _)| hash);
+                let rehash = |&head: &u32| {
+                    let mut key = String::new();
+                    aliases.key_into(Self::text_of(text, entries[head as usize].spn), &mut key);
+                    hasher.hash_one(key.as_str())
+                };
+                groups.insert_unique(hash, index, rehash);
                 NO_ENTRY
             }
         };
@@ -138,7 +153,7 @@ impl SpnIndex {
     /// One `duplicate_spn` finding per key held by more than one object.
     pub fn duplicates(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
-        for &(_, head) in self.groups.iter() {
+        for &head in self.groups.iter() {
             let first = self.entries[head as usize];
             if first.next == NO_ENTRY {
                 continue;

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 pub use auditor::{AuditSettings, Auditor, Summary};
 pub use duplicates::SpnIndex;
-pub use spn_rules::{SpnSettings, missing_spns, stale_spns};
+pub use spn_rules::{SpnReview, SpnSettings, review_spns};
 pub use staleness::{StaleClass, StaleSettings, classify_password};
 
 /// One holder of a duplicated SPN.

@@ -21,47 +21,62 @@ impl SpnSettings {
     }
 }
 
-/// Whether `account` holds `wanted`, comparing case-insensitively and ignoring a trailing dot
-/// on the host.
-fn holds(account: &Account, wanted: &str) -> bool {
-    let wanted_spn = Spn::parse(wanted);
-    account.spns.iter().any(|held| {
-        held.eq_ignore_ascii_case(wanted)
-            || match (Spn::parse(held), wanted_spn) {
-                (Some(a), Some(b)) => {
-                    a.class.eq_ignore_ascii_case(b.class)
-                        && same_host(a.host, b.host)
-                        && a.port == b.port
-                        && a.name.map(str::to_lowercase) == b.name.map(str::to_lowercase)
-                }
-                _ => false,
-            }
+/// Whether one of `held` is exactly `class/host` (case-insensitive, trailing dot ignored).
+fn holds(held: &[Spn], class: &str, host: &str) -> bool {
+    held.iter().any(|spn| {
+        spn.port.is_none()
+            && spn.name.is_none()
+            && spn.class.eq_ignore_ascii_case(class)
+            && same_host(spn.host, host)
     })
 }
 
-/// SPNs the computer should hold and does not, in rule order.
-pub fn missing_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
+/// What the per-computer SPN rules say about one account.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SpnReview {
+    /// SPNs it should hold and does not, in rule order.
+    pub missing: Vec<String>,
+    /// SPNs on its short name under a DNS name it no longer has, each with its replacement on
+    /// the current dNSHostName (`None` without one).
+    pub stale: Vec<(String, Option<String>)>,
+}
+
+/// Applies both rules, parsing each SPN once.
+pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
+    let held: Vec<(&str, Spn)> = account
+        .spns
+        .iter()
+        .filter_map(|text| Some((text.as_str(), Spn::parse(text)?)))
+        .collect();
+    let parsed: Vec<Spn> = held.iter().map(|(_, spn)| *spn).collect();
+    SpnReview {
+        missing: missing_spns(account, &parsed, settings),
+        stale: stale_spns(account, &held),
+    }
+}
+
+fn missing_spns(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
     let short = account.short_name();
     let fqdn = account
         .dns_host_name
         .as_deref()
         .map(|host| host.strip_suffix('.').unwrap_or(host))
         .filter(|host| !host.is_empty());
-    let has_termsrv = account.spns.iter().any(|spn| {
-        spn.split_once('/')
-            .is_some_and(|(class, _)| class.eq_ignore_ascii_case("TERMSRV"))
-    });
-    let mut classes: Vec<&str> = REQUIRED_CLASSES.to_vec();
-    classes.extend(settings.expect.iter().map(String::as_str));
-    if has_termsrv {
-        classes.push("TERMSRV");
-    }
+    let has_termsrv = held
+        .iter()
+        .any(|spn| spn.class.eq_ignore_ascii_case("TERMSRV"));
+    let classes = REQUIRED_CLASSES
+        .into_iter()
+        .chain(settings.expect.iter().map(String::as_str))
+        .chain(has_termsrv.then_some("TERMSRV"));
     let mut missing: Vec<String> = Vec::new();
     for class in classes {
         for host in std::iter::once(short).chain(fqdn) {
+            if holds(held, class, host) {
+                continue;
+            }
             let wanted = format!("{class}/{host}");
-            let already = missing.iter().any(|m| m.eq_ignore_ascii_case(&wanted));
-            if !already && !holds(account, &wanted) {
+            if !missing.iter().any(|m| m.eq_ignore_ascii_case(&wanted)) {
                 missing.push(wanted);
             }
         }
@@ -69,9 +84,7 @@ pub fn missing_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
     missing
 }
 
-/// SPNs naming this computer's short name under a DNS name it no longer has, each with its
-/// replacement on the current dNSHostName (`None` without one).
-pub fn stale_spns(account: &Account) -> Vec<(String, Option<String>)> {
+fn stale_spns(account: &Account, held: &[(&str, Spn)]) -> Vec<(String, Option<String>)> {
     let short = account.short_name();
     let fqdn = account
         .dns_host_name
@@ -85,15 +98,9 @@ pub fn stale_spns(account: &Account) -> Vec<(String, Option<String>)> {
                 .iter()
                 .any(|extra| same_host(host, extra))
     };
-    account
-        .spns
-        .iter()
-        .filter_map(|text| {
-            let spn = Spn::parse(text)?;
-            let named_after_us = spn.first_label().eq_ignore_ascii_case(short);
-            (named_after_us && !current(spn.host))
-                .then(|| (text.clone(), fqdn.map(|fqdn| spn.on_host(fqdn))))
-        })
+    held.iter()
+        .filter(|(_, spn)| spn.first_label().eq_ignore_ascii_case(short) && !current(spn.host))
+        .map(|(text, spn)| (text.to_string(), fqdn.map(|fqdn| spn.on_host(fqdn))))
         .collect()
 }
 
@@ -130,7 +137,7 @@ mod tests {
     #[test]
     fn a_healthy_computer_misses_nothing_in_any_case() {
         let pc = computer("PC01$", Some("pc01.x.test"), &FULL);
-        assert!(missing_spns(&pc, &SpnSettings::default()).is_empty());
+        assert!(review_spns(&pc, &SpnSettings::default()).missing.is_empty());
         let mixed = computer(
             "PC01$",
             Some("PC01.X.TEST"),
@@ -141,18 +148,27 @@ mod tests {
                 "RESTRICTEDKRBHOST/pc01.x.test",
             ],
         );
-        assert!(missing_spns(&mixed, &SpnSettings::default()).is_empty());
+        assert!(
+            review_spns(&mixed, &SpnSettings::default())
+                .missing
+                .is_empty()
+        );
     }
 
     #[test]
     fn no_spns_and_no_dns_name() {
         let bare = computer("PC02$", None, &[]);
         assert_eq!(
-            missing_spns(&bare, &SpnSettings::default()),
+            review_spns(&bare, &SpnSettings::default()).missing,
             ["HOST/PC02", "RestrictedKrbHost/PC02"]
         );
         let with_dns = computer("PC02$", Some("pc02.x.test"), &[]);
-        assert_eq!(missing_spns(&with_dns, &SpnSettings::default()).len(), 4);
+        assert_eq!(
+            review_spns(&with_dns, &SpnSettings::default())
+                .missing
+                .len(),
+            4
+        );
     }
 
     #[test]
@@ -169,7 +185,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            missing_spns(&rds, &SpnSettings::default()),
+            review_spns(&rds, &SpnSettings::default()).missing,
             ["TERMSRV/rds.x.test"]
         );
         let pc = computer("PC01$", Some("pc01.x.test"), &FULL);
@@ -178,7 +194,7 @@ mod tests {
             include_disabled: false,
         };
         assert_eq!(
-            missing_spns(&pc, &settings),
+            review_spns(&pc, &settings).missing,
             ["WSMAN/PC01", "WSMAN/pc01.x.test"]
         );
     }
@@ -191,7 +207,7 @@ mod tests {
             &["HOST/PC01:8080", "RestrictedKrbHost/PC01/svc"],
         );
         assert_eq!(
-            missing_spns(&pc, &SpnSettings::default()),
+            review_spns(&pc, &SpnSettings::default()).missing,
             ["HOST/PC01", "RestrictedKrbHost/PC01"]
         );
     }
@@ -212,7 +228,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            stale_spns(&pc),
+            review_spns(&pc, &SpnSettings::default()).stale,
             [
                 (
                     "HOST/pc01.old.test".to_string(),
@@ -238,12 +254,15 @@ mod tests {
             &["HOST/pc01.alias.test", "HOST/pc01.old.test"],
         );
         pc.additional_dns_host_names = vec!["PC01.alias.test".into()];
-        assert_eq!(stale_spns(&pc), [("HOST/pc01.old.test".to_string(), None)]);
+        assert_eq!(
+            review_spns(&pc, &SpnSettings::default()).stale,
+            [("HOST/pc01.old.test".to_string(), None)]
+        );
     }
 
     #[test]
     fn numeric_labels_are_just_labels() {
         let pc = computer("10$", Some("10.x.test"), &["HOST/10.0.0.5"]);
-        assert_eq!(stale_spns(&pc).len(), 1);
+        assert_eq!(review_spns(&pc, &SpnSettings::default()).stale.len(), 1);
     }
 }

@@ -13,7 +13,7 @@ pub async fn run(
     settings: &AuditSettings,
     forest: bool,
 ) -> anyhow::Result<Outcome> {
-    let mut auditor = Auditor::new(settings.clone());
+    let mut auditor = Auditor::new(settings.clone(), source.size_hint());
     source
         .scan(|item| match item {
             Scanned::Account(account) => auditor.observe(&account, !forest),
