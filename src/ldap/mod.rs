@@ -1,11 +1,13 @@
 //! The LDAP connection layer shared by every live command: TLS (LDAPS or StartTLS, verified by
-//! default), the bind, the rootDSE, and paged streaming searches that skip referrals. Failures
-//! are `ConnectError`s and `OperationError`s whose one-line messages name their cause.
+//! default), the bind, the rootDSE, paged streaming searches that skip referrals, and the few
+//! minimal writes. Failures are `ConnectError`s and `OperationError`s whose one-line messages
+//! name their cause.
 
 mod connection;
 mod error;
 mod search;
 mod tls;
+mod write;
 
 pub use connection::{Directory, LdapSettings, RootDse};
 pub use error::{ConnectError, OperationError};

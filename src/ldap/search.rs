@@ -1,8 +1,9 @@
-//! Paged, streaming subtree searches: entries are handed over one at a time as pages arrive
-//! (memory stays flat), referrals and continuation references are skipped, and only the named
-//! attributes are requested.
+//! Reads: paged, streaming subtree searches (entries handed over one at a time as pages arrive,
+//! memory flat, referrals and continuation references skipped, only the named attributes
+//! requested), and single-object reads by DN.
 
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
+use ldap3::controls::RawControl;
 use ldap3::{Scope, SearchEntry};
 
 use super::connection::Directory;
@@ -55,4 +56,47 @@ fn into_entry(found: SearchEntry) -> Entry {
         }
     }
     entry
+}
+
+/// LDAP_SERVER_SD_FLAGS_OID with OWNER_SECURITY_INFORMATION: read only the owner part of
+/// `nTSecurityDescriptor`, which a non-admin may read and which needs no SACL rights.
+fn sd_flags_owner() -> RawControl {
+    RawControl {
+        ctype: "1.2.840.113556.1.4.801".to_string(),
+        crit: true,
+        // BER: SEQUENCE { INTEGER 1 }
+        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x01]),
+    }
+}
+
+impl Directory {
+    /// One object by DN (base scope), with `attributes` only; `None` when it does not exist.
+    /// `owner_only_sd` asks for `nTSecurityDescriptor`'s owner through the SD-flags control.
+    pub async fn read_object(
+        &mut self,
+        dn: &str,
+        attributes: &[&str],
+        owner_only_sd: bool,
+    ) -> Result<Option<Entry>, OperationError> {
+        let secs = self.timeout.as_secs();
+        let failed = |err| OperationError::from_ldap("read", secs, err);
+        let ldap = self.ldap.with_timeout(self.timeout);
+        if owner_only_sd {
+            ldap.with_controls(sd_flags_owner());
+        }
+        let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
+        let result = ldap
+            .search(dn, Scope::Base, "(objectClass=*)", attributes)
+            .await
+            .map_err(failed)?;
+        match result.success() {
+            Ok((entries, _)) => Ok(entries
+                .into_iter()
+                .next()
+                .map(|found| into_entry(SearchEntry::construct(found)))),
+            // noSuchObject: the object is gone.
+            Err(ldap3::LdapError::LdapResult { result }) if result.rc == 32 => Ok(None),
+            Err(err) => Err(failed(err)),
+        }
+    }
 }

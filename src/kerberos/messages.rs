@@ -1,0 +1,326 @@
+//! Kerberos messages for the AS exchange, built and parsed with `kerberos_asn1`, keys and
+//! encryption with `kerberos_crypto` (AES256, AES128, RC4). Pure: no I/O.
+
+use chrono::{DateTime, Utc};
+use kerberos_asn1::{
+    AsRep, AsReq, Asn1Object, EncAsRepPart, EncTgsRepPart, EncryptedData, EtypeInfo2, KdcReqBody,
+    KerberosTime, KrbError, MethodData, PaData, PaEncTsEnc, PrincipalName,
+};
+use kerberos_constants::{error_codes, etypes, kdc_options, key_usages, pa_data_types};
+use kerberos_crypto::new_kerberos_cipher;
+
+/// Encryption types offered, strongest first.
+const ETYPES: [i32; 3] = [
+    etypes::AES256_CTS_HMAC_SHA1_96,
+    etypes::AES128_CTS_HMAC_SHA1_96,
+    etypes::RC4_HMAC,
+];
+
+/// What the KDC said about a password, in words an admin reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted,
+    WrongPassword,
+    UnknownPrincipal,
+    /// Disabled, locked out or expired.
+    Revoked,
+    ClockSkew,
+    Unreachable(String),
+    Other(String),
+}
+
+impl Verdict {
+    pub fn accepted(&self) -> bool {
+        *self == Verdict::Accepted
+    }
+
+    /// The `result` of a verification in JSON and tables.
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Accepted => "accepted".into(),
+            Verdict::WrongPassword => "wrong password (not replicated here yet?)".into(),
+            Verdict::UnknownPrincipal => "unknown principal".into(),
+            Verdict::Revoked => "refused: account disabled, locked out or expired".into(),
+            Verdict::ClockSkew => "refused: clock skew too great".into(),
+            Verdict::Unreachable(reason) => format!("KDC unreachable: {reason}"),
+            Verdict::Other(reason) => reason.clone(),
+        }
+    }
+
+    pub fn from_error(error: &KrbError) -> Verdict {
+        match error.error_code {
+            error_codes::KDC_ERR_PREAUTH_FAILED => Verdict::WrongPassword,
+            error_codes::KDC_ERR_C_PRINCIPAL_UNKNOWN => Verdict::UnknownPrincipal,
+            error_codes::KDC_ERR_CLIENT_REVOKED | error_codes::KDC_ERR_KEY_EXPIRED => {
+                Verdict::Revoked
+            }
+            error_codes::KRB_AP_ERR_SKEW => Verdict::ClockSkew,
+            code => Verdict::Other(format!(
+                "KDC error {code}{}",
+                error
+                    .e_text
+                    .as_ref()
+                    .map(|text| format!(": {text}"))
+                    .unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// A reply from the KDC.
+#[derive(Debug)]
+pub enum Reply {
+    AsRep(AsRep),
+    Error(KrbError),
+}
+
+/// The etype and salt the KDC wants the key made with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salt {
+    pub etype: i32,
+    pub salt: Vec<u8>,
+}
+
+pub fn new_nonce() -> u32 {
+    let mut bytes = [0u8; 4];
+    // A nonce only has to be unpredictable enough to match a reply to its request.
+    let _ = getrandom::fill(&mut bytes);
+    u32::from_le_bytes(bytes) & 0x7fff_ffff
+}
+
+/// An AS-REQ for `principal@realm` to `krbtgt/realm`, with `padata`.
+pub fn as_req(
+    realm: &str,
+    principal: &str,
+    nonce: u32,
+    now: DateTime<Utc>,
+    padata: Vec<PaData>,
+) -> Vec<u8> {
+    let mut sname = PrincipalName::new(
+        kerberos_constants::principal_names::NT_SRV_INST,
+        "krbtgt".to_string(),
+    );
+    sname.push(realm.to_string());
+    let request = AsReq {
+        padata: (!padata.is_empty()).then_some(padata),
+        req_body: KdcReqBody {
+            kdc_options: (kdc_options::FORWARDABLE | kdc_options::CANONICALIZE).into(),
+            cname: Some(PrincipalName::new(
+                kerberos_constants::principal_names::NT_PRINCIPAL,
+                principal.to_string(),
+            )),
+            realm: realm.to_string(),
+            sname: Some(sname),
+            from: None,
+            till: KerberosTime::from(now + chrono::Duration::hours(10)),
+            rtime: None,
+            nonce,
+            etypes: ETYPES.to_vec(),
+            addresses: None,
+            enc_authorization_data: None,
+            additional_tickets: None,
+        },
+        ..AsReq::default()
+    };
+    request.build()
+}
+
+pub fn parse_reply(bytes: &[u8]) -> Result<Reply, String> {
+    match bytes.first() {
+        // [APPLICATION 11] AS-REP
+        Some(0x6b) => AsRep::parse(bytes)
+            .map(|(_, reply)| Reply::AsRep(reply))
+            .map_err(|err| format!("malformed AS-REP: {err}")),
+        // [APPLICATION 30] KRB-ERROR
+        Some(0x7e) => KrbError::parse(bytes)
+            .map(|(_, error)| Reply::Error(error))
+            .map_err(|err| format!("malformed KRB-ERROR: {err}")),
+        _ => Err("the KDC's reply is neither an AS-REP nor a KRB-ERROR".into()),
+    }
+}
+
+/// The etype and salt from a PREAUTH_REQUIRED error's PA-ETYPE-INFO2: the first entry, in
+/// the KDC's order of preference, that we support. `None` for any other error.
+pub fn preauth_salt(error: &KrbError) -> Option<Salt> {
+    if error.error_code != error_codes::KDC_ERR_PREAUTH_REQUIRED {
+        return None;
+    }
+    let (_, methods) = MethodData::parse(error.e_data.as_deref()?).ok()?;
+    let info = methods
+        .iter()
+        .find(|pa| pa.padata_type == pa_data_types::PA_ETYPE_INFO2)?;
+    let (_, entries) = EtypeInfo2::parse(&info.padata_value).ok()?;
+    entries
+        .into_iter()
+        .find(|entry| ETYPES.contains(&entry.etype))
+        .map(|entry| Salt {
+            etype: entry.etype,
+            salt: entry.salt.map(String::into_bytes).unwrap_or_default(),
+        })
+}
+
+/// PA-ENC-TIMESTAMP: the current time encrypted with the key made from `password`.
+pub fn enc_timestamp(salt: &Salt, password: &str, now: DateTime<Utc>) -> Result<PaData, String> {
+    let cipher = new_kerberos_cipher(salt.etype).map_err(|err| err.to_string())?;
+    let key = cipher.generate_key_from_string(password, &salt.salt);
+    let timestamp = PaEncTsEnc::new(
+        KerberosTime::from(now),
+        Some(now.timestamp_subsec_micros() as i32),
+    );
+    let encrypted = cipher.encrypt(
+        &key,
+        key_usages::KEY_USAGE_AS_REQ_TIMESTAMP,
+        &timestamp.build(),
+    );
+    let value = EncryptedData::new(salt.etype, None, encrypted).build();
+    Ok(PaData::new(pa_data_types::PA_ENC_TIMESTAMP, value))
+}
+
+/// Whether the AS-REP's encrypted part opens with the key made from `password` and carries
+/// our nonce. Without a salt from the KDC (no pre-authentication), the AS-REP's own padata
+/// says which one to use.
+pub fn check_as_rep(reply: &AsRep, password: &str, salt: Option<&Salt>, nonce: u32) -> Verdict {
+    let etype = reply.enc_part.etype;
+    let salt_bytes = match salt {
+        Some(salt) if salt.etype == etype => salt.salt.clone(),
+        _ => reply
+            .padata
+            .iter()
+            .flatten()
+            .find(|pa| pa.padata_type == pa_data_types::PA_ETYPE_INFO2)
+            .and_then(|pa| EtypeInfo2::parse(&pa.padata_value).ok())
+            .and_then(|(_, entries)| entries.into_iter().find(|e| e.etype == etype))
+            .and_then(|entry| entry.salt)
+            .map(String::into_bytes)
+            .unwrap_or_default(),
+    };
+    let Ok(cipher) = new_kerberos_cipher(etype) else {
+        return Verdict::Other(format!("the KDC answered with unsupported etype {etype}"));
+    };
+    let key = cipher.generate_key_from_string(password, &salt_bytes);
+    let Ok(plain) = cipher.decrypt(
+        &key,
+        key_usages::KEY_USAGE_AS_REP_ENC_PART,
+        &reply.enc_part.cipher,
+    ) else {
+        return Verdict::WrongPassword;
+    };
+    // Some KDCs tag the AS-REP's encrypted part as EncTGSRepPart (RFC 4120 §5.4.2 allows it).
+    let reply_nonce = EncAsRepPart::parse(&plain)
+        .map(|(_, part)| part.nonce)
+        .or_else(|_| EncTgsRepPart::parse(&plain).map(|(_, part)| part.nonce));
+    match reply_nonce {
+        Ok(found) if found == nonce => Verdict::Accepted,
+        Ok(_) => Verdict::Other("the AS-REP answers another request (nonce mismatch)".into()),
+        Err(err) => Verdict::Other(format!("malformed encrypted AS-REP part: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(name: &str) -> Vec<u8> {
+        let path = format!("{}/fixtures/kerberos/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+    }
+
+    fn error(name: &str) -> KrbError {
+        match parse_reply(&recorded(name)).unwrap() {
+            Reply::Error(error) => error,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    const FIXTURE_PASSWORD: &str = "Fixture-Machine-Pass-1";
+    const RECORDED_NONCE: u32 = 0x1234_5678;
+
+    fn recorded_salt() -> Salt {
+        Salt {
+            etype: etypes::AES256_CTS_HMAC_SHA1_96,
+            salt: b"ADC.TESThostfinance-laptop7.adc.test".to_vec(),
+        }
+    }
+
+    #[test]
+    fn salt_comes_from_etype_info2() {
+        assert_eq!(
+            preauth_salt(&error("preauth-required.der")),
+            Some(recorded_salt())
+        );
+        assert_eq!(preauth_salt(&error("preauth-failed.der")), None);
+    }
+
+    #[test]
+    fn recorded_as_rep_opens_only_with_the_right_password_and_nonce() {
+        let Reply::AsRep(reply) = parse_reply(&recorded("as-rep.der")).unwrap() else {
+            panic!("not an AS-REP")
+        };
+        let salt = recorded_salt();
+        assert_eq!(
+            check_as_rep(&reply, FIXTURE_PASSWORD, Some(&salt), RECORDED_NONCE),
+            Verdict::Accepted
+        );
+        assert_eq!(
+            check_as_rep(&reply, "finance-laptop", Some(&salt), RECORDED_NONCE),
+            Verdict::WrongPassword
+        );
+        assert!(matches!(
+            check_as_rep(&reply, FIXTURE_PASSWORD, Some(&salt), 1),
+            Verdict::Other(reason) if reason.contains("nonce")
+        ));
+    }
+
+    #[test]
+    fn kdc_errors_become_plain_words() {
+        assert_eq!(
+            Verdict::from_error(&error("preauth-failed.der")),
+            Verdict::WrongPassword
+        );
+        assert_eq!(
+            Verdict::from_error(&error("principal-unknown.der")),
+            Verdict::UnknownPrincipal
+        );
+        let mut revoked = error("preauth-failed.der");
+        revoked.error_code = error_codes::KDC_ERR_CLIENT_REVOKED;
+        assert_eq!(Verdict::from_error(&revoked), Verdict::Revoked);
+        revoked.error_code = error_codes::KRB_AP_ERR_SKEW;
+        assert_eq!(
+            Verdict::from_error(&revoked).describe(),
+            "refused: clock skew too great"
+        );
+    }
+
+    #[test]
+    fn as_req_round_trips_with_pre_authentication() {
+        let now = Utc::now();
+        let padata = enc_timestamp(&recorded_salt(), FIXTURE_PASSWORD, now).unwrap();
+        let bytes = as_req("ADC.TEST", "PC01$", 42, now, vec![padata]);
+        let (_, request) = AsReq::parse(&bytes).unwrap();
+        assert_eq!(request.req_body.realm, "ADC.TEST");
+        assert_eq!(request.req_body.cname.unwrap().to_string(), "PC01$");
+        assert_eq!(request.req_body.nonce, 42);
+        assert_eq!(request.req_body.etypes, ETYPES);
+        let padata = request.padata.unwrap();
+        assert_eq!(padata[0].padata_type, pa_data_types::PA_ENC_TIMESTAMP);
+        // The timestamp decrypts with the same key: the KDC will be able to read it.
+        let (_, encrypted) = EncryptedData::parse(&padata[0].padata_value).unwrap();
+        let cipher = new_kerberos_cipher(encrypted.etype).unwrap();
+        let key = cipher.generate_key_from_string(FIXTURE_PASSWORD, &recorded_salt().salt);
+        let plain = cipher
+            .decrypt(
+                &key,
+                key_usages::KEY_USAGE_AS_REQ_TIMESTAMP,
+                &encrypted.cipher,
+            )
+            .unwrap();
+        assert!(PaEncTsEnc::parse(&plain).is_ok());
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for junk in [&b""[..], b"\x6b\x00", b"\x7e\x82\xff\xff", b"HTTP/1.1 400"] {
+            assert!(parse_reply(junk).is_err(), "{junk:?}");
+        }
+    }
+}
