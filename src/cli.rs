@@ -137,6 +137,20 @@ adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
     #[command(subcommand)]
     Spn(SpnCommand),
 
+    /// Reset computer accounts to their default password, as ADUC's "Reset Account" does.
+    #[command(
+        after_help = "The fix for \"the trust relationship between this workstation and \
+the primary domain failed\" when nobody can log on to the machine: the account's password \
+becomes the default computer password (the name without $, lower-cased, first 14 characters), \
+as an LDAP replace of unicodePwd over TLS; nothing else on the object changes. Domain \
+controllers, RODCs, trust accounts, managed service accounts and non-computers are refused. \
+Then the machine must rejoin, or run Reset-ComputerMachinePassword / adcli join \
+--login-type=computer, while it can reach a DC.\n\n\
+Examples:\n  adcomputer reset PC01 --verify\n  adcomputer reset --from-file broken.txt --yes -o json\n  \
+adcomputer reset FINANCE-LAPTOP7 --no-truncate --verify-all-dcs"
+    )]
+    Reset(ResetArgs),
+
     /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
     #[command(
         after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json > audit.json\n  \
@@ -148,6 +162,43 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
         #[command(flatten)]
         spn: SpnCheckArgs,
     },
+}
+
+/// Options of `reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Computers to reset (sAMAccountName, CN, dNSHostName or DN).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Also reset the names in FILE, one a line ("#" starts a comment; "-" is standard input).
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+
+    /// Do not ask for confirmation (for scripts).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Show what would be reset; write nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+
+    /// Log on as each computer with its new password at the DC that was written (Kerberos).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Log on at every DC of the domain, showing which have the new password yet.
+    #[arg(long)]
+    pub verify_all_dcs: bool,
+
+    /// KDCs to verify at instead of the DCs found in LDAP (repeatable).
+    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
+    pub kdcs: Vec<String>,
+
+    /// Use the whole lower-cased name as the password, not its first 14 characters (what
+    /// `adcli join --login-type=computer` expects for 15-character names).
+    #[arg(long)]
+    pub no_truncate: bool,
 }
 
 #[derive(Debug, Subcommand)]

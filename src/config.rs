@@ -8,8 +8,9 @@ use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
 use crate::checks::{AuditSettings, SpnSettings, StaleSettings};
-use crate::cli::{Cli, Command, SpnCheckArgs, SpnCommand, StaleArgs};
+use crate::cli::{Cli, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs};
 use crate::filetime::FileTime;
+use crate::kerberos::Kdc;
 use crate::ldap::{LdapSettings, TlsSettings};
 use crate::names::NameQuery;
 use crate::report::Format;
@@ -34,6 +35,7 @@ pub enum Task {
     Show {
         names: Vec<NameQuery>,
     },
+    Reset(ResetSettings),
     /// `stale`, `spn check` or `audit`: the checks in `settings`.
     Check {
         name: &'static str,
@@ -41,6 +43,27 @@ pub enum Task {
         /// Duplicates from the global catalog.
         forest: bool,
     },
+}
+
+/// Where `reset` verifies new passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyAt {
+    Nowhere,
+    /// The DC that was written (`--verify`).
+    WrittenDc,
+    /// Every DC of the domain (`--verify-all-dcs`).
+    AllDcs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetSettings {
+    pub names: Vec<NameQuery>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub verify: VerifyAt,
+    /// `--kdc`: used instead of the DCs' own KDCs.
+    pub kdcs: Vec<Kdc>,
+    pub whole_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +141,7 @@ impl Config {
     pub fn command_name(&self) -> &'static str {
         match self.task {
             Task::Show { .. } => "show",
+            Task::Reset(_) => "reset",
             Task::Check { name, .. } => name,
         }
     }
@@ -135,6 +159,7 @@ fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
             },
             None,
         ),
+        Command::Reset(args) => (Task::Reset(reset_settings(args)?), None),
         Command::Stale { stale } => {
             let (stale, as_of) = stale_settings(&stale)?;
             let settings = AuditSettings {
@@ -167,6 +192,45 @@ fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
             (check("audit", settings, spn.forest), as_of)
         }
     })
+}
+
+fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
+    let mut raw = args.names;
+    if let Some(file) = &args.from_file {
+        let text = if file.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())
+        } else {
+            std::fs::read_to_string(file)
+        }
+        .with_context(|| format!("cannot read names from {}", file.display()))?;
+        raw.extend(names_in(&text));
+    }
+    anyhow::ensure!(
+        !raw.is_empty(),
+        "no computers to reset: give NAME... or --from-file FILE"
+    );
+    Ok(ResetSettings {
+        names: parse_names(&raw)?,
+        yes: args.yes,
+        dry_run: args.dry_run,
+        verify: if args.verify_all_dcs {
+            VerifyAt::AllDcs
+        } else if args.verify {
+            VerifyAt::WrittenDc
+        } else {
+            VerifyAt::Nowhere
+        },
+        kdcs: args.kdcs.iter().map(|kdc| Kdc::parse(kdc)).collect(),
+        whole_name: args.no_truncate,
+    })
+}
+
+/// Names in a `--from-file` list: one a line, blank lines and `#` comments skipped.
+fn names_in(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
 }
 
 fn check(name: &'static str, settings: AuditSettings, forest: bool) -> Task {
@@ -354,6 +418,39 @@ mod tests {
             panic!()
         };
         assert!(settings.spn_rules.is_none() && !settings.duplicates);
+    }
+
+    #[test]
+    fn reset_names_come_from_arguments_and_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("names.txt");
+        std::fs::write(
+            &file,
+            "# broken after the storm\nPC02\n\n  PC03   # lobby\n#PC04\n",
+        )
+        .unwrap();
+        let args = [
+            "adcomputer",
+            "-H",
+            "ldaps://x",
+            "-D",
+            "u",
+            "reset",
+            "PC01",
+            "--from-file",
+        ];
+        let config = config(&[&args[..], &[file.to_str().unwrap()]].concat(), &[]).unwrap();
+        let Task::Reset(settings) = config.task else {
+            panic!()
+        };
+        let names: Vec<&str> = settings.names.iter().map(NameQuery::as_str).collect();
+        assert_eq!(names, ["PC01", "PC02", "PC03"]);
+        assert_eq!(settings.verify, VerifyAt::Nowhere);
+        let err = config(&["adcomputer", "-H", "ldaps://x", "-D", "u", "reset"], &[]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no computers to reset"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod names;
 pub mod report;
 pub mod reset;
 pub mod secret;
+pub mod security;
 pub mod source;
 pub mod spn;
 pub mod uac;

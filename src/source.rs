@@ -68,6 +68,14 @@ impl Source {
         }
     }
 
+    /// The DC connection, for commands that write.
+    pub fn directory(&mut self) -> Option<&mut Directory> {
+        match self {
+            Source::Live(live) => Some(&mut live.directory),
+            Source::Ldif { .. } => None,
+        }
+    }
+
     /// The size of an LDIF file in bytes (not known for a DC or standard input).
     pub fn size_hint(&self) -> Option<u64> {
         match self {

@@ -1,6 +1,7 @@
 //! One module per subcommand; `execute` opens the source, runs the task, closes the source.
 
 mod check;
+mod reset;
 mod show;
 
 use time::OffsetDateTime;
@@ -28,6 +29,7 @@ pub async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     };
     let outcome = match &config.task {
         Task::Show { names } => show::run(&context, &mut source, names).await,
+        Task::Reset(settings) => reset::run(&context, &mut source, settings).await,
         Task::Check {
             settings, forest, ..
         } => check::run(&context, &mut source, settings, *forest).await,

@@ -33,6 +33,7 @@ pub struct RootDse {
 pub struct Directory {
     pub(super) ldap: Ldap,
     target: String,
+    host: String,
     pub root_dse: RootDse,
     pub(super) timeout: Duration,
 }
@@ -108,6 +109,7 @@ impl Directory {
         let mut directory = Directory {
             ldap,
             target: target.display,
+            host: target.host,
             root_dse: RootDse {
                 default_naming_context: String::new(),
                 configuration_naming_context: None,
@@ -122,6 +124,16 @@ impl Directory {
     /// `scheme://host:port` of the DC, as reports name their source.
     pub fn target(&self) -> &str {
         &self.target
+    }
+
+    /// The DC's host name (or address) as given in the URL.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The limit for each operation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     async fn read_root_dse(&mut self) -> Result<RootDse, OperationError> {

@@ -1,0 +1,179 @@
+//! `reset` against the Samba test DC: MIT kinit and adcli prove the new password, the built-in
+//! Kerberos check agrees with kinit, refusals and dry runs change nothing, secrets never print.
+
+mod common;
+
+use common::{live, test_dc};
+use serde_json::Value;
+use std::process::{Command, Stdio};
+
+/// The password the fixtures were seeded with (samba-testenv/seed).
+const FIXTURE_PASSWORD: &str = "Fixture-Machine-Pass-1";
+
+fn reset_json(args: &[&str]) -> (i32, Value) {
+    let run = live(&[&["reset", "-o", "json"], args].concat());
+    let dc = test_dc();
+    assert!(!run.stdout.contains(&dc.password) && !run.stderr.contains(&dc.password));
+    (run.code, run.json())
+}
+
+/// Whether MIT kinit gets a ticket for `principal` with `password` (its own cache, no echo).
+fn kinit(principal: &str, password: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("kinit")
+        .arg(principal)
+        .env("KRB5CCNAME", format!("FILE:{}/cc", dir.path().display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run kinit (krb5-user)");
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait().unwrap().success()
+}
+
+/// `show`'s view of one account: (pwd_last_set, key_version).
+fn password_state(name: &str) -> (Value, Value) {
+    let run = live(&["show", "-o", "json", name]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let account = &run.json()["accounts"][0];
+    (
+        account["pwd_last_set"].clone(),
+        account["key_version"].clone(),
+    )
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn fifteen_character_name_gets_the_fourteen_character_password() {
+    let (code, json) = reset_json(&["FINANCE-LAPTOP7", "--yes", "--verify"]);
+    assert_eq!(code, 0, "{json}");
+    let item = &json["findings"][0];
+    assert_eq!(item["kind"], "reset");
+    assert_eq!(item["status"], "reset");
+    assert_eq!(item["account"], "FINANCE-LAPTOP7$");
+    assert_eq!(
+        item["kvno_after"].as_u64().unwrap(),
+        item["kvno_before"].as_u64().unwrap() + 1
+    );
+    assert!(
+        item["pwd_last_set_after"].as_str().unwrap()
+            >= item["pwd_last_set_before"].as_str().unwrap()
+    );
+    // The built-in AS exchange and MIT kinit agree.
+    assert_eq!(item["verification"][0]["kdc"], "dc1.adc.test:88");
+    assert_eq!(item["verification"][0]["result"], "accepted");
+    assert!(kinit("FINANCE-LAPTOP7$@ADC.TEST", "finance-laptop"));
+    assert!(!kinit("FINANCE-LAPTOP7$@ADC.TEST", "finance-laptop7"));
+    assert!(!kinit("FINANCE-LAPTOP7$@ADC.TEST", FIXTURE_PASSWORD));
+    let warnings = item["warnings"].to_string();
+    assert!(
+        warnings.contains("KB5020276") && warnings.contains("Domain Admins"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("--no-truncate"), "{warnings}");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn adcli_rejoins_a_reset_fourteen_character_computer() {
+    let (code, json) = reset_json(&["HR-WORKSTATION$", "--yes", "--verify-all-dcs"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
+    let dir = tempfile::tempdir().unwrap();
+    let keytab = dir.path().join("krb5.keytab");
+    let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
+    let join = Command::new("adcli")
+        .args(["join", "--domain=adc.test", "--domain-realm=ADC.TEST"])
+        .arg(format!("--domain-controller={address}"))
+        .args([
+            "--login-type=computer",
+            "--no-password",
+            "--computer-name=HR-WORKSTATION",
+        ])
+        .args(["--host-fqdn=hr-workstation.adc.test"])
+        .arg(format!("--host-keytab={}", keytab.display()))
+        .output()
+        .expect("run adcli");
+    assert!(
+        join.status.success(),
+        "{}",
+        String::from_utf8_lossy(&join.stderr)
+    );
+    assert!(keytab.exists());
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn refused_and_unknown_names_change_nothing() {
+    let before = [password_state("DC1"), password_state("svc-sql")];
+    let (code, json) = reset_json(&["DC1", "svc-sql", "NO-SUCH-PC", "KIOSK", "--yes", "--verify"]);
+    assert_eq!(code, 1);
+    let statuses: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["refused", "refused", "not_found", "ambiguous"]);
+    assert!(
+        json["findings"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("domain controller")
+    );
+    assert!(
+        json["findings"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a computer")
+    );
+    assert!(
+        json["findings"][0]["verification"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!([password_state("DC1"), password_state("svc-sql")], before);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn dry_run_writes_nothing() {
+    let before = password_state("WS-HEALTHY01");
+    let (code, json) = reset_json(&["WS-HEALTHY01", "--dry-run"]);
+    assert_eq!(code, 0);
+    assert_eq!(json["findings"][0]["status"], "planned");
+    assert_eq!(password_state("WS-HEALTHY01"), before);
+    assert!(
+        kinit("WS-HEALTHY01$@ADC.TEST", FIXTURE_PASSWORD),
+        "old password still works"
+    );
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn no_confirmation_no_reset() {
+    let before = password_state("PC-HOSTONLY");
+    let run = live(&["reset", "PC-HOSTONLY"]);
+    run.assert_one_line_error("refusing to reset without confirmation: pass --yes");
+    assert_eq!(password_state("PC-HOSTONLY"), before);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn table_output_names_the_next_steps_and_no_password() {
+    let run = live(&["reset", "RDS-GW01", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Next steps"), "{}", run.stdout);
+    assert!(run.stdout.contains("Reset-ComputerMachinePassword"));
+    assert!(run.stdout.contains("adcli join"));
+    for secret in ["rds-gw01", FIXTURE_PASSWORD] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{secret} printed"
+        );
+    }
+    assert!(kinit("RDS-GW01$@ADC.TEST", "rds-gw01"));
+}
