@@ -439,8 +439,8 @@ mod tests {
             "PC01",
             "--from-file",
         ];
-        let config = config(&[&args[..], &[file.to_str().unwrap()]].concat(), &[]).unwrap();
-        let Task::Reset(settings) = config.task else {
+        let parsed = config(&[&args[..], &[file.to_str().unwrap()]].concat(), &[]).unwrap();
+        let Task::Reset(settings) = parsed.task else {
             panic!()
         };
         let names: Vec<&str> = settings.names.iter().map(NameQuery::as_str).collect();

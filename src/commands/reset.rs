@@ -286,9 +286,10 @@ async fn reset_one(
     }
     item.status = Status::Reset;
     if account.short_name().chars().count() > 14 && !settings.whole_name {
-        item.warnings.push(format!(
+        item.warnings.push(
             "15-character name: the password is the first 14 characters; `adcli join --login-type=computer` expects all 15 (reset with --no-truncate for an adcli rejoin)"
-        ));
+                .to_string(),
+        );
     }
     match directory
         .read_object(&account.dn, ACCOUNT_ATTRIBUTES, false)
