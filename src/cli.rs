@@ -161,6 +161,17 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
         stale: StaleArgs,
         #[command(flatten)]
         spn: SpnCheckArgs,
+
+        /// Also try each enabled computer that never logged on with its default password (one
+        /// Kerberos logon each): pre-created or reset accounts anyone could take over. Each
+        /// failed attempt counts toward lockout; a successful one is a logon and sets the
+        /// account's lastLogonTimestamp.
+        #[arg(long)]
+        probe_default_passwords: bool,
+
+        /// With --probe-default-passwords: try every enabled computer, not only the unused ones.
+        #[arg(long, requires = "probe_default_passwords")]
+        probe_all: bool,
     },
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
-use crate::checks::{AuditSettings, SpnSettings, StaleSettings};
+use crate::checks::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
 use crate::cli::{Cli, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs};
 use crate::filetime::FileTime;
 use crate::kerberos::Kdc;
@@ -181,13 +181,23 @@ fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
             };
             (check("spn check", settings, spn.forest), None)
         }
-        Command::Audit { stale, spn } => {
+        Command::Audit {
+            stale,
+            spn,
+            probe_default_passwords,
+            probe_all,
+        } => {
             let (stale_settings, as_of) = stale_settings(&stale)?;
             let settings = AuditSettings {
                 stale: Some(stale_settings),
                 spn_rules: Some(spn_settings(&spn, stale.include_disabled)),
                 duplicates: true,
                 names: Vec::new(),
+                probe: probe_default_passwords.then_some(if probe_all {
+                    ProbeScope::All
+                } else {
+                    ProbeScope::NeverLoggedOn
+                }),
             };
             (check("audit", settings, spn.forest), as_of)
         }

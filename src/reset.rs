@@ -1,5 +1,6 @@
 //! Reset rules (SPEC §3), as ADUC's "Reset Account" applies them: which objects may be reset,
-//! the default computer password, and the `unicodePwd` value that sets it.
+//! the default computer password, the `unicodePwd` value that sets it, and the Kerberos realm
+//! the new password is verified in.
 
 use crate::account::{Account, AccountKind};
 
@@ -71,9 +72,26 @@ pub fn unicode_pwd(password: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The Kerberos realm of a domain: `DC=corp,DC=example,DC=com` → `CORP.EXAMPLE.COM`.
+pub fn realm_of(naming_context: &str) -> String {
+    naming_context
+        .split(',')
+        .filter_map(|rdn| rdn.trim().split_once('='))
+        .filter(|(attribute, _)| attribute.eq_ignore_ascii_case("DC"))
+        .map(|(_, value)| value.to_uppercase())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn realm_comes_from_the_naming_context() {
+        assert_eq!(realm_of("DC=corp,DC=example,DC=com"), "CORP.EXAMPLE.COM");
+        assert_eq!(realm_of("dc=adc, dc=test"), "ADC.TEST");
+    }
     use crate::uac::Uac;
 
     #[test]

@@ -60,7 +60,7 @@ fn demo_domain_audit_finds_the_seeded_problems() {
             .iter()
             .any(|(_, subject)| subject.starts_with("WS-HEALTHY01"))
     );
-    assert_eq!(json["summary"]["computers"], 320);
+    assert_eq!(json["summary"]["computers"], 321);
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn demo_domain_table_is_grouped_with_counts() {
     ] {
         assert!(run.stdout.contains(heading), "{heading} in {}", run.stdout);
     }
-    assert!(run.stdout.contains("320 computers"), "{}", run.stdout);
+    assert!(run.stdout.contains("321 computers"), "{}", run.stdout);
     assert!(
         run.stderr.is_empty(),
         "nothing but the report on stdout: {}",

@@ -42,6 +42,7 @@ fn digest(findings: &Value) -> Vec<(String, String, String)> {
                         format!("{alias}{}", holders.join(" ")),
                     )
                 }
+                "default_password" => (text("kind"), text("account"), String::new()),
                 other => (other.to_string(), text("name"), String::new()),
             }
         })
@@ -149,7 +150,7 @@ fn audit_reports_exactly_the_seeded_problems() {
     ] {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
-    assert_eq!(json["summary"]["computers"], 20);
+    assert_eq!(json["summary"]["computers"], 21);
     assert_eq!(json["summary"]["findings"], expected.len());
 }
 
@@ -288,4 +289,63 @@ fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
     let offline_json = offline.json();
     assert_eq!(offline_json["findings"], live_json["findings"]);
     assert_eq!(offline_json["summary"], live_json["summary"]);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn probes_find_the_account_left_with_its_default_password() {
+    // A successful probe is a logon: it sets lastLogonTimestamp. Put the fixture back to
+    // "never logged on" first (the DC refuses this over LDAP; write the partition directly).
+    let dc = test_dc();
+    let change = "dn: CN=KIOSK-SPARE,OU=Staging,DC=adc,DC=test\nchangetype: modify\ndelete: lastLogonTimestamp\n";
+    let mut ldbmodify = std::process::Command::new("ldbmodify")
+        .args([
+            "-H",
+            &format!("{}/private/sam.ldb.d/DC=ADC,DC=TEST.ldb", dc.dir),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run ldbmodify");
+    use std::io::Write;
+    ldbmodify
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(change.as_bytes())
+        .unwrap();
+    ldbmodify.wait().unwrap(); // fails harmlessly when the attribute is already absent
+    let run = live(&["audit", "--probe-default-passwords", "-o", "json"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("counts toward lockout"),
+        "{}",
+        run.stderr
+    );
+    let probed: Vec<_> = digest(&run.json()["findings"])
+        .into_iter()
+        .filter(|(kind, _, _)| kind == "default_password")
+        .collect();
+    assert_eq!(probed, owned(&[("default_password", "KIOSK-SPARE$", "")]));
+    // --probe-all tries computers that logged on too, but never a domain controller.
+    let all = live(&[
+        "audit",
+        "--probe-default-passwords",
+        "--probe-all",
+        "-o",
+        "json",
+    ]);
+    let text = all.json()["findings"].to_string();
+    assert!(
+        text.contains("KIOSK-SPARE$") && !text.contains("\"DC1$\""),
+        "{text}"
+    );
+    common::offline(&[
+        "audit",
+        "--probe-default-passwords",
+        "--from-ldif",
+        "/dev/null",
+    ])
+    .assert_one_line_error("no entries");
 }

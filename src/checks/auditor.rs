@@ -12,9 +12,20 @@ use crate::account::Account;
 use crate::names::{NameQuery, Resolution};
 use crate::spn::SpnAliases;
 
+/// Which computers `--probe-default-passwords` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeScope {
+    /// Enabled computers that never logged on (pre-created, or reset and never rejoined).
+    NeverLoggedOn,
+    /// Every enabled computer (`--probe-all`).
+    All,
+}
+
 /// Which checks to run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditSettings {
+    /// Collect the accounts whose default password should be tried.
+    pub probe: Option<ProbeScope>,
     pub stale: Option<StaleSettings>,
     /// Missing and stale SPN rules.
     pub spn_rules: Option<SpnSettings>,
@@ -36,6 +47,7 @@ pub struct Summary {
     pub missing_spn: usize,
     pub stale_spn: usize,
     pub duplicate_spn: usize,
+    pub default_password: usize,
     pub not_found: usize,
     pub ambiguous: usize,
 }
@@ -45,6 +57,7 @@ pub struct Auditor {
     findings: Vec<Finding>,
     index: Option<SpnIndex>,
     named: Vec<Account>,
+    probe_targets: Vec<(String, String)>,
     accounts_read: usize,
     computers: usize,
 }
@@ -60,6 +73,7 @@ impl Auditor {
             findings: Vec::new(),
             index,
             named: Vec::new(),
+            probe_targets: Vec::new(),
             accounts_read: 0,
             computers: 0,
         }
@@ -93,9 +107,28 @@ impl Auditor {
                 self.named.push(account.clone());
             }
         }
+        if let Some(scope) = self.settings.probe
+            && crate::reset::refusal(account).is_none()
+            && !account.uac.is_disabled()
+            && (scope == ProbeScope::All || account.last_logon_timestamp.is_none())
+        {
+            self.probe_targets
+                .push((account.sam_account_name.clone(), account.dn.clone()));
+        }
         if index_spns {
             self.index_only(account);
         }
+    }
+
+    /// (sAMAccountName, DN) of the computers to try default passwords on. Domain controllers,
+    /// trust and managed accounts are never tried: they are never reset to a default.
+    pub fn probe_targets(&self) -> &[(String, String)] {
+        &self.probe_targets
+    }
+
+    /// Adds a finding made outside the pure checks (a probe's result).
+    pub fn record(&mut self, finding: Finding) {
+        self.findings.push(finding);
     }
 
     /// Adds an account's SPNs to the duplicate index and nothing else.
@@ -146,6 +179,7 @@ impl Auditor {
                 Finding::MissingSpn { .. } => summary.missing_spn += 1,
                 Finding::StaleSpn { .. } => summary.stale_spn += 1,
                 Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
+                Finding::DefaultPassword { .. } => summary.default_password += 1,
                 Finding::NotFound { .. } => summary.not_found += 1,
                 Finding::Ambiguous { .. } => summary.ambiguous += 1,
             }
@@ -170,5 +204,59 @@ fn push_spn_rules(findings: &mut Vec<Finding>, account: &Account, rules: &SpnSet
             spn,
             replacement,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::AccountKind;
+    use crate::filetime::FileTime;
+    use crate::uac::Uac;
+
+    fn computer(sam: &str, uac: u32, logged_on: bool) -> Account {
+        Account {
+            dn: format!("CN={sam},DC=x"),
+            sam_account_name: sam.into(),
+            cn: None,
+            kind: AccountKind::Computer,
+            uac: Uac(uac),
+            dns_host_name: None,
+            additional_dns_host_names: vec![],
+            spns: vec![],
+            pwd_last_set: Some(FileTime(1)),
+            last_logon_timestamp: logged_on.then_some(FileTime(2)),
+            key_version: None,
+            operating_system: None,
+        }
+    }
+
+    fn probed(scope: ProbeScope) -> Vec<String> {
+        let mut auditor = Auditor::new(
+            AuditSettings {
+                probe: Some(scope),
+                ..AuditSettings::default()
+            },
+            None,
+        );
+        for account in [
+            computer("NEW$", 0x1000, false),
+            computer("USED$", 0x1000, true),
+            computer("OFF$", 0x1002, false),
+            computer("DC$", 0x2000, false),
+        ] {
+            auditor.observe(&account, true);
+        }
+        auditor
+            .probe_targets()
+            .iter()
+            .map(|(sam, _)| sam.clone())
+            .collect()
+    }
+
+    #[test]
+    fn probes_only_enabled_resettable_computers() {
+        assert_eq!(probed(ProbeScope::NeverLoggedOn), ["NEW$"]);
+        assert_eq!(probed(ProbeScope::All), ["NEW$", "USED$"]);
     }
 }

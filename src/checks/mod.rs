@@ -9,7 +9,7 @@ mod staleness;
 
 use serde::Serialize;
 
-pub use auditor::{AuditSettings, Auditor, Summary};
+pub use auditor::{AuditSettings, Auditor, ProbeScope, Summary};
 pub use duplicates::SpnIndex;
 pub use spn_rules::{SpnReview, SpnSettings, review_spns};
 pub use staleness::{StaleClass, StaleSettings, classify_password};
@@ -56,6 +56,9 @@ pub enum Finding {
         via_alias: bool,
         holders: Vec<Holder>,
     },
+    /// The KDC accepted the computer's default password (`audit --probe-default-passwords`):
+    /// anyone who knows its name can take the account over.
+    DefaultPassword { account: String, dn: String },
     /// A NAME given on the command line that matches nothing.
     NotFound { name: String },
     /// A NAME that matches several objects; never acted on.
@@ -73,6 +76,7 @@ impl Finding {
             Finding::MissingSpn { .. } => "missing_spn",
             Finding::StaleSpn { .. } => "stale_spn",
             Finding::DuplicateSpn { .. } => "duplicate_spn",
+            Finding::DefaultPassword { .. } => "default_password",
             Finding::NotFound { .. } => "not_found",
             Finding::Ambiguous { .. } => "ambiguous",
         }
@@ -86,6 +90,7 @@ impl Finding {
             Finding::MissingSpn { account, spn, .. } => (1, lower(account), lower(spn)),
             Finding::StaleSpn { account, spn, .. } => (2, lower(account), lower(spn)),
             Finding::DuplicateSpn { key, .. } => (3, key.clone(), String::new()),
+            Finding::DefaultPassword { account, .. } => (6, lower(account), String::new()),
             Finding::NotFound { name } => (4, lower(name), String::new()),
             Finding::Ambiguous { name, .. } => (5, lower(name), String::new()),
         }

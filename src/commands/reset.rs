@@ -17,7 +17,7 @@ use crate::kerberos::{Kdc, verify_password};
 use crate::ldap::Directory;
 use crate::names::Resolution;
 use crate::report::{self, Envelope, Format};
-use crate::reset::{default_password, refusal, unicode_pwd};
+use crate::reset::{default_password, realm_of, refusal, unicode_pwd};
 use crate::security::{is_admin_group, owner_of, sid_to_string};
 use crate::source::Source;
 
@@ -210,17 +210,6 @@ fn confirm(items: &[ResetItem]) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
-}
-
-/// `DC=corp,DC=example,DC=com` → `CORP.EXAMPLE.COM`.
-fn realm_of(naming_context: &str) -> String {
-    naming_context
-        .split(',')
-        .filter_map(|rdn| rdn.trim().split_once('='))
-        .filter(|(attribute, _)| attribute.eq_ignore_ascii_case("DC"))
-        .map(|(_, value)| value.to_uppercase())
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// Where to log on: `--kdc`, else the written DC (`--verify`) or every DC (`--verify-all-dcs`).
@@ -566,16 +555,5 @@ fn status_word(status: Status) -> &'static str {
         Status::NotFound => "not found",
         Status::Ambiguous => "ambiguous",
         Status::Failed => "failed",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn realm_comes_from_the_naming_context() {
-        assert_eq!(realm_of("DC=corp,DC=example,DC=com"), "CORP.EXAMPLE.COM");
-        assert_eq!(realm_of("dc=adc, dc=test"), "ADC.TEST");
     }
 }

@@ -101,6 +101,12 @@ fn row(finding: &Finding) -> Row<'_> {
             ),
             ..Row::default()
         },
+        Finding::DefaultPassword { account, dn } => Row {
+            kind,
+            account: Some(account),
+            dn: Some(dn),
+            ..Row::default()
+        },
         Finding::NotFound { name } => Row {
             kind,
             name: Some(name),
@@ -231,6 +237,21 @@ fn write_tables(findings: &[Finding], summary: &Summary) -> std::io::Result<()> 
                     "no"
                 };
                 table.add_row(vec![key.clone(), held_by.join("\n"), alias.into()]);
+            }
+        }
+        writeln!(out, "{table}\n")?;
+    }
+    if summary.default_password > 0 {
+        writeln!(
+            out,
+            "Default passwords (anyone who knows the name can take these over): {}",
+            summary.default_password
+        )?;
+        let mut table = new_table();
+        table.set_header(vec!["Account", "DN"]);
+        for finding in of_kind(findings, "default_password") {
+            if let Finding::DefaultPassword { account, dn } = finding {
+                table.add_row(vec![account, dn]);
             }
         }
         writeln!(out, "{table}\n")?;

@@ -149,5 +149,6 @@ pub const FIXTURE_COMPUTERS: &[&str] = &[
     "PC-DISABLED$",
     "KIOSK$",
     "KIOSK-OLD$",
+    "KIOSK-SPARE$",
     "DC1$",
 ];
