@@ -106,6 +106,56 @@ fn is_response_too_big(reply: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kerberos_asn1::{Asn1Object, KrbError};
+
+    /// A KDC on loopback that answers UDP with KRB_ERR_RESPONSE_TOO_BIG and TCP with `reply`.
+    async fn too_big_over_udp(reply: Vec<u8>) -> Kdc {
+        let recorded = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/kerberos/preauth-failed.der"
+        ))
+        .unwrap();
+        let (_, mut too_big) = KrbError::parse(&recorded).unwrap();
+        too_big.error_code = kerberos_constants::error_codes::KRB_ERR_RESPONSE_TOO_BIG;
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        let udp = UdpSocket::bind(("127.0.0.1", port)).await.unwrap();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            let (_, client) = udp.recv_from(&mut buf).await.unwrap();
+            udp.send_to(&too_big.build(), client).await.unwrap();
+        });
+        tokio::spawn(async move {
+            let (mut stream, _) = tcp.accept().await.unwrap();
+            let mut length = [0u8; 4];
+            stream.read_exact(&mut length).await.unwrap();
+            let mut request = vec![0; u32::from_be_bytes(length) as usize];
+            stream.read_exact(&mut request).await.unwrap();
+            let mut framed = (reply.len() as u32).to_be_bytes().to_vec();
+            framed.extend_from_slice(&reply);
+            stream.write_all(&framed).await.unwrap();
+        });
+        Kdc {
+            host: "127.0.0.1".into(),
+            port,
+        }
+    }
+
+    #[tokio::test]
+    async fn response_too_big_over_udp_falls_back_to_tcp() {
+        let kdc = too_big_over_udp(b"the whole reply".to_vec()).await;
+        let reply = exchange(&kdc, b"request", Duration::from_secs(5)).await;
+        assert_eq!(reply.unwrap(), b"the whole reply");
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_one_line_reason() {
+        let kdc = Kdc::parse("127.0.0.1:9");
+        let err = exchange(&kdc, b"request", Duration::from_secs(2))
+            .await
+            .unwrap_err();
+        assert!(!err.contains('\n'), "{err}");
+    }
 
     #[test]
     fn kdc_addresses() {
