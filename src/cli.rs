@@ -151,6 +151,23 @@ adcomputer reset FINANCE-LAPTOP7 --no-truncate --verify-all-dcs"
     )]
     Reset(ResetArgs),
 
+    /// Reverse the changes a `spn fix --apply` journal recorded, newest first.
+    #[command(
+        after_help = "An object whose SPNs changed since the journal recorded them is \
+skipped and reported, never overwritten. Without --apply this only prints what it would do.\n\n\
+Examples:\n  adcomputer undo adcomputer-journal-20261121T050000Z.jsonl\n  \
+adcomputer undo spn-fix.jsonl --apply -o json"
+    )]
+    Undo {
+        /// The journal written by `spn fix --apply`.
+        #[arg(value_name = "JOURNAL")]
+        journal: PathBuf,
+
+        /// Make the changes (default: only show them).
+        #[arg(long)]
+        apply: bool,
+    },
+
     /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
     #[command(
         after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json > audit.json\n  \
@@ -235,5 +252,41 @@ adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"dupl
         /// Only these computers for missing and stale SPNs.
         #[arg(value_name = "NAME")]
         names: Vec<String>,
+    },
+
+    /// Plan, and with --apply make, SPN repairs: add missing SPNs, move stale ones to the
+    /// current DNS name, and with --dedupe remove duplicates from holders that do not own the name.
+    #[command(
+        after_help = "Without --apply this only prints the plan. With --apply each object \
+gets one modify of value-level deletes and adds (never a replace, so SPNs others add meanwhile \
+survive); an SPN that another object holds, or an alias of it, is never added (reported as a \
+conflict). Every change is journaled before it is sent; `adcomputer undo JOURNAL --apply` \
+reverses it.\n\nExamples:\n  adcomputer spn fix\n  adcomputer spn fix PC01 --apply\n  \
+adcomputer spn fix --dedupe --apply --journal spn-fix.jsonl -o json"
+    )]
+    Fix {
+        /// Only these computers (duplicates still consider the whole scope).
+        #[arg(value_name = "NAME")]
+        names: Vec<String>,
+
+        /// Also remove duplicates from the holders that do not own the SPN's host name.
+        #[arg(long)]
+        dedupe: bool,
+
+        /// Make the changes (default: only show the plan).
+        #[arg(long)]
+        apply: bool,
+
+        /// Journal file [default: adcomputer-journal-<UTC timestamp>.jsonl].
+        #[arg(long, value_name = "FILE", requires = "apply")]
+        journal: Option<PathBuf>,
+
+        /// Also require CLASS/short and CLASS/fqdn on every computer (repeatable).
+        #[arg(long, value_name = "CLASS")]
+        expect: Vec<String>,
+
+        /// Repair disabled computers too.
+        #[arg(long)]
+        include_disabled: bool,
     },
 }

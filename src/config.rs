@@ -15,6 +15,7 @@ use crate::ldap::{LdapSettings, TlsSettings};
 use crate::names::NameQuery;
 use crate::report::Format;
 use crate::secret::{PasswordSource, Secret};
+use crate::spn_fix::FixSettings;
 
 /// Where accounts are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,16 @@ pub enum Task {
         names: Vec<NameQuery>,
     },
     Reset(ResetSettings),
+    SpnFix {
+        names: Vec<NameQuery>,
+        settings: FixSettings,
+        apply: bool,
+        journal: Option<PathBuf>,
+    },
+    Undo {
+        journal: PathBuf,
+        apply: bool,
+    },
     /// `stale`, `spn check` or `audit`: the checks in `settings`.
     Check {
         name: &'static str,
@@ -142,6 +153,8 @@ impl Config {
         match self.task {
             Task::Show { .. } => "show",
             Task::Reset(_) => "reset",
+            Task::SpnFix { .. } => "spn fix",
+            Task::Undo { .. } => "undo",
             Task::Check { name, .. } => name,
         }
     }
@@ -160,6 +173,29 @@ fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
             None,
         ),
         Command::Reset(args) => (Task::Reset(reset_settings(args)?), None),
+        Command::Spn(SpnCommand::Fix {
+            names,
+            dedupe,
+            apply,
+            journal,
+            expect,
+            include_disabled,
+        }) => (
+            Task::SpnFix {
+                names: parse_names(&names)?,
+                settings: FixSettings {
+                    rules: SpnSettings {
+                        expect,
+                        include_disabled,
+                    },
+                    dedupe,
+                },
+                apply,
+                journal,
+            },
+            None,
+        ),
+        Command::Undo { journal, apply } => (Task::Undo { journal, apply }, None),
         Command::Stale { stale } => {
             let (stale, as_of) = stale_settings(&stale)?;
             let settings = AuditSettings {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod entry;
 pub mod exit;
 pub mod filetime;
+pub mod journal;
 pub mod kerberos;
 pub mod ldap;
 pub mod ldif;
@@ -21,6 +22,7 @@ pub mod secret;
 pub mod security;
 pub mod source;
 pub mod spn;
+pub mod spn_fix;
 pub mod uac;
 
 use std::process::ExitCode;

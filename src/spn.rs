@@ -125,6 +125,25 @@ impl SpnAliases {
         }
     }
 
+    /// Every spelling of `spn`'s class that means the same service: the alias target and all
+    /// its aliases (`HOST/x` → `HOST/x`, `cifs/x`, `http/x`, …), for a directory search.
+    pub fn variants(&self, spn: &str) -> Vec<String> {
+        let Some((class, rest)) = split_at_byte(spn, b'/') else {
+            return vec![spn.to_string()];
+        };
+        let lower = class.to_ascii_lowercase();
+        let target = self.targets.get(&lower).cloned().unwrap_or(lower);
+        let mut variants = vec![format!("{target}/{rest}")];
+        variants.extend(
+            self.targets
+                .iter()
+                .filter(|(_, to)| **to == target)
+                .map(|(alias, _)| format!("{alias}/{rest}")),
+        );
+        variants.sort();
+        variants
+    }
+
     pub fn key(&self, spn: &str) -> String {
         let mut key = String::new();
         self.key_into(spn, &mut key);
@@ -197,6 +216,16 @@ mod tests {
         assert_eq!(aliases.key("HTTP/intranet"), "host/intranet");
         assert_eq!(aliases.key("HOST/PÄC.example"), "host/päc.example");
         assert_eq!(aliases.key("NoSlash"), "noslash");
+    }
+
+    #[test]
+    fn variants_cover_every_alias() {
+        let aliases = SpnAliases::from_mappings(["host=cifs,http"]);
+        assert_eq!(
+            aliases.variants("CIFS/x.test"),
+            ["cifs/x.test", "host/x.test", "http/x.test"]
+        );
+        assert_eq!(aliases.variants("MSSQLSvc/x:1433"), ["mssqlsvc/x:1433"]);
     }
 
     #[test]

@@ -150,6 +150,32 @@ impl SpnIndex {
         }
     }
 
+    /// Every holder of `spn`'s key (case-insensitive, through aliases).
+    pub fn holders_of(&self, spn: &str) -> Vec<Holder> {
+        let key = self.aliases.key(spn);
+        let hash = self.hasher.hash_one(key.as_str());
+        let Some(&head) = self.groups.find(hash, |&head| {
+            self.aliases
+                .key(Self::text_of(&self.text, self.entries[head as usize].spn))
+                == key
+        }) else {
+            return Vec::new();
+        };
+        let mut holders = Vec::new();
+        let mut cursor = head;
+        while cursor != NO_ENTRY {
+            let entry = self.entries[cursor as usize];
+            let record = self.holders[entry.holder as usize];
+            holders.push(Holder {
+                account: Self::text_of(&self.text, record.account).to_string(),
+                dn: Self::text_of(&self.text, record.dn).to_string(),
+                spn: Self::text_of(&self.text, entry.spn).to_string(),
+            });
+            cursor = entry.next;
+        }
+        holders
+    }
+
     /// One `duplicate_spn` finding per key held by more than one object.
     pub fn duplicates(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
@@ -285,6 +311,18 @@ mod tests {
                 ("mssqlsvc/sql01.x.test:1433".to_string(), false, 2),
             ]
         );
+    }
+
+    #[test]
+    fn holders_are_found_through_aliases() {
+        let mut index = SpnIndex::new(SpnAliases::default());
+        index.add(&holder("FILES$", AccountKind::Computer, &["HOST/files.x"]));
+        index.add(&holder("svc", AccountKind::User, &["cifs/FILES.x"]));
+        let holders = index.holders_of("http/files.X");
+        let mut accounts: Vec<&str> = holders.iter().map(|h| h.account.as_str()).collect();
+        accounts.sort();
+        assert_eq!(accounts, ["FILES$", "svc"]);
+        assert!(index.holders_of("HOST/other.x").is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod check;
 mod reset;
 mod show;
+mod spn_fix;
 
 use time::OffsetDateTime;
 
@@ -30,6 +31,23 @@ pub async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     let outcome = match &config.task {
         Task::Show { names } => show::run(&context, &mut source, names).await,
         Task::Reset(settings) => reset::run(&context, &mut source, settings).await,
+        Task::SpnFix {
+            names,
+            settings,
+            apply,
+            journal,
+        } => {
+            let request = spn_fix::FixRequest {
+                names,
+                settings,
+                apply: *apply,
+                journal: journal.as_deref(),
+            };
+            spn_fix::fix(&context, &mut source, &request).await
+        }
+        Task::Undo { journal, apply } => {
+            spn_fix::undo(&context, &mut source, journal, *apply).await
+        }
         Task::Check {
             settings, forest, ..
         } => check::run(&context, &mut source, settings, *forest).await,

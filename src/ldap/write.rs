@@ -29,3 +29,49 @@ impl Directory {
         Ok(())
     }
 }
+
+impl Directory {
+    /// Changes an object's SPNs value by value, in one modify: `add` of exactly `add` and
+    /// `delete` of exactly `remove`, never a replace, so SPNs others add meanwhile survive.
+    ///
+    /// Additions go first. Samba (4.17) checks SPN uniqueness on the first
+    /// `servicePrincipalName` change of a modify even when it is a delete, so deleting a value
+    /// another object also holds (a duplicate) alone is refused; when there is nothing to add,
+    /// the modify starts by adding and deleting a unique throwaway value, which no reader ever
+    /// sees (one atomic modify) and which Windows DCs accept as well.
+    pub async fn modify_spns(
+        &mut self,
+        dn: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), OperationError> {
+        let secs = self.timeout.as_secs();
+        let failed = |err| OperationError::from_ldap("SPN change", secs, err);
+        let values = |spns: &[String]| -> HashSet<Vec<u8>> {
+            spns.iter().map(|spn| spn.as_bytes().to_vec()).collect()
+        };
+        let attribute = b"servicePrincipalName".to_vec();
+        let mut changes = Vec::new();
+        if !add.is_empty() {
+            changes.push(Mod::Add(attribute.clone(), values(add)));
+        } else if !remove.is_empty() {
+            let throwaway = [format!(
+                "adcomputer-delete/{:08x}",
+                crate::kerberos::nonce()
+            )];
+            changes.push(Mod::Add(attribute.clone(), values(&throwaway)));
+            changes.push(Mod::Delete(attribute.clone(), values(&throwaway)));
+        }
+        if !remove.is_empty() {
+            changes.push(Mod::Delete(attribute, values(remove)));
+        }
+        self.ldap
+            .with_timeout(self.timeout)
+            .modify(dn, changes)
+            .await
+            .map_err(failed)?
+            .success()
+            .map_err(failed)?;
+        Ok(())
+    }
+}

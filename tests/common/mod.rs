@@ -152,3 +152,72 @@ pub const FIXTURE_COMPUTERS: &[&str] = &[
     "KIOSK-SPARE$",
     "DC1$",
 ];
+
+/// Runs an LDAP tool (ldapsearch, ldapmodify) as the test DC's admin over verified LDAPS.
+pub fn ldap_tool(tool: &str, args: &[&str], input: Option<&str>) -> String {
+    use std::io::Write;
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("pw");
+    std::fs::write(&password_file, &dc.password).unwrap();
+    let mut child = Command::new(tool)
+        .env("LDAPTLS_CACERT", &dc.ca_cert)
+        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
+        .arg(&password_file)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("run {tool}: {err}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.unwrap_or("").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Every (DN, SPN) pair of the domain, sorted: what `undo` must restore exactly.
+pub fn spn_snapshot() -> Vec<String> {
+    let dc = test_dc();
+    let text = ldap_tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-b",
+            &dc.base,
+            "(servicePrincipalName=*)",
+            "servicePrincipalName",
+        ],
+        None,
+    );
+    let mut pairs = Vec::new();
+    let mut dn = String::new();
+    for line in text.lines() {
+        if let Some(value) = line.strip_prefix("dn: ") {
+            dn = value.to_string();
+        } else if let Some(value) = line.strip_prefix("servicePrincipalName: ") {
+            pairs.push(format!("{dn} {value}"));
+        }
+    }
+    pairs.sort();
+    pairs
+}
+
+/// Adds (`add`) or deletes (`delete`) one SPN as "another client" would.
+pub fn change_spn(dn: &str, operation: &str, spn: &str) {
+    let ldif = format!(
+        "dn: {dn}\nchangetype: modify\n{operation}: servicePrincipalName\nservicePrincipalName: {spn}\n-\n"
+    );
+    ldap_tool("ldapmodify", &[], Some(&ldif));
+}

@@ -1,0 +1,398 @@
+//! SPN repair planning (SPEC §6), pure: per computer, add its missing SPNs and replace stale
+//! ones by their replacement; with dedupe, remove a duplicate from the holders that do not own
+//! its host name when exactly one holder does. An addition that another object already holds
+//! (directly or through an sPNMappings alias) is never planned: it is reported as a conflict.
+
+use serde::Serialize;
+
+use crate::account::Account;
+use crate::checks::{Finding, SpnIndex, SpnSettings, review_spns};
+use crate::spn::{Spn, same_host};
+
+/// An addition that was not planned because others hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub spn: String,
+    /// `account (its SPN)` of each other holder.
+    pub held_by: Vec<String>,
+}
+
+/// The planned change of one object's SPNs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpnChange {
+    pub account: String,
+    pub dn: String,
+    #[serde(skip)]
+    pub spns_before: Vec<String>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl SpnChange {
+    fn new(account: &Account) -> SpnChange {
+        SpnChange {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            spns_before: account.spns.clone(),
+            add: Vec::new(),
+            remove: Vec::new(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// Whether there is anything to write.
+    pub fn writes(&self) -> bool {
+        !self.add.is_empty() || !self.remove.is_empty()
+    }
+
+    /// The SPNs once the change is applied.
+    pub fn spns_after(&self) -> Vec<String> {
+        apply_delta(&self.spns_before, &self.add, &self.remove)
+    }
+}
+
+/// `before` − `remove` + `add`, comparing SPNs case-insensitively.
+pub fn apply_delta(before: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut after: Vec<String> = before
+        .iter()
+        .filter(|spn| !contains(remove, spn))
+        .cloned()
+        .collect();
+    after.extend(add.iter().cloned());
+    after
+}
+
+fn contains(list: &[String], spn: &str) -> bool {
+    list.iter().any(|held| held.eq_ignore_ascii_case(spn))
+}
+
+/// What `spn fix` should do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixSettings {
+    pub rules: SpnSettings,
+    pub dedupe: bool,
+}
+
+/// The plan: one change per object with something to do or to report, and the duplicates no
+/// rule can settle (left for a person).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub changes: Vec<SpnChange>,
+    pub unresolved_duplicates: Vec<Finding>,
+}
+
+/// Plans the repairs of `in_scope` accounts. `all` and `index` cover the whole scope: they
+/// decide conflicts and who owns a duplicated name, even when only some accounts may change.
+pub fn plan(
+    all: &[Account],
+    in_scope: &[&Account],
+    index: &SpnIndex,
+    settings: &FixSettings,
+) -> Plan {
+    let mut plan = Plan::default();
+    for account in in_scope.iter().filter(|a| settings.rules.examines(a)) {
+        let mut change = SpnChange::new(account);
+        let review = review_spns(account, &settings.rules);
+        for (stale, replacement) in review.stale {
+            change.remove.push(stale);
+            if let Some(replacement) = replacement {
+                propose(&mut change, replacement, index);
+            }
+        }
+        for missing in review.missing {
+            propose(&mut change, missing, index);
+        }
+        plan.changes.push(change);
+    }
+    if settings.dedupe {
+        dedupe(&mut plan, all, in_scope, index);
+    }
+    plan.changes
+        .retain(|change| change.writes() || !change.conflicts.is_empty());
+    plan
+}
+
+/// Plans adding `spn` to the change's account unless it holds it already, it is planned, or
+/// another object holds it.
+fn propose(change: &mut SpnChange, spn: String, index: &SpnIndex) {
+    if contains(&change.add, &spn)
+        || (contains(&change.spns_before, &spn) && !contains(&change.remove, &spn))
+    {
+        return;
+    }
+    let others: Vec<String> = index
+        .holders_of(&spn)
+        .into_iter()
+        .filter(|holder| !holder.dn.eq_ignore_ascii_case(&change.dn))
+        .map(|holder| format!("{} ({})", holder.account, holder.spn))
+        .collect();
+    if others.is_empty() {
+        change.add.push(spn);
+    } else {
+        change.conflicts.push(Conflict {
+            spn,
+            held_by: others,
+        });
+    }
+}
+
+/// Whether `account` owns `host`: its short name, DNS name or an additional DNS name.
+fn owns(account: &Account, host: &str) -> bool {
+    same_host(host, account.short_name())
+        || account
+            .dns_host_name
+            .as_deref()
+            .is_some_and(|fqdn| same_host(host, fqdn))
+        || account
+            .additional_dns_host_names
+            .iter()
+            .any(|extra| same_host(host, extra))
+}
+
+fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIndex) {
+    for finding in index.duplicates() {
+        let Finding::DuplicateSpn { holders, .. } = &finding else {
+            continue;
+        };
+        let holder_account = |dn: &str| all.iter().find(|a| a.dn.eq_ignore_ascii_case(dn));
+        let owners: Vec<&str> = holders
+            .iter()
+            .filter(|holder| {
+                let host = Spn::parse(&holder.spn).map(|spn| spn.host).unwrap_or("");
+                holder_account(&holder.dn).is_some_and(|account| owns(account, host))
+            })
+            .map(|holder| holder.dn.as_str())
+            .collect();
+        let distinct_owner = owners
+            .first()
+            .filter(|first| owners.iter().all(|dn| dn.eq_ignore_ascii_case(first)));
+        let Some(owner) = distinct_owner else {
+            plan.unresolved_duplicates.push(finding.clone());
+            continue;
+        };
+        for holder in holders.iter().filter(|h| !h.dn.eq_ignore_ascii_case(owner)) {
+            let Some(account) = in_scope
+                .iter()
+                .find(|a| a.dn.eq_ignore_ascii_case(&holder.dn))
+            else {
+                continue; // outside the NAMEs given: not ours to change
+            };
+            let index_of = plan.changes.iter().position(|c| c.dn == account.dn);
+            let change = match index_of {
+                Some(index) => &mut plan.changes[index],
+                None => {
+                    plan.changes.push(SpnChange::new(account));
+                    plan.changes.last_mut().expect("just pushed")
+                }
+            };
+            if !contains(&change.remove, &holder.spn) {
+                change.remove.push(holder.spn.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::AccountKind;
+    use crate::spn::SpnAliases;
+    use crate::uac::Uac;
+
+    fn account(sam: &str, kind: AccountKind, dns: Option<&str>, spns: &[&str]) -> Account {
+        Account {
+            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
+            sam_account_name: sam.into(),
+            cn: None,
+            kind,
+            uac: Uac(0x1000),
+            dns_host_name: dns.map(Into::into),
+            additional_dns_host_names: vec![],
+            spns: spns.iter().map(|s| s.to_string()).collect(),
+            pwd_last_set: None,
+            last_logon_timestamp: None,
+            key_version: None,
+            operating_system: None,
+        }
+    }
+
+    fn plan_for(accounts: &[Account], dedupe: bool) -> Plan {
+        let mut index = SpnIndex::new(SpnAliases::default());
+        accounts.iter().for_each(|a| index.add(a));
+        let scope: Vec<&Account> = accounts.iter().collect();
+        let settings = FixSettings {
+            rules: SpnSettings::default(),
+            dedupe,
+        };
+        plan(accounts, &scope, &index, &settings)
+    }
+
+    const FULL: [&str; 4] = [
+        "HOST/PC",
+        "HOST/pc.x.test",
+        "RestrictedKrbHost/PC",
+        "RestrictedKrbHost/pc.x.test",
+    ];
+
+    #[test]
+    fn no_dns_host_name_plans_only_short_names() {
+        let plan = plan_for(&[account("PC$", AccountKind::Computer, None, &[])], false);
+        assert_eq!(plan.changes[0].add, ["HOST/PC", "RestrictedKrbHost/PC"]);
+        assert!(plan.changes[0].remove.is_empty());
+    }
+
+    #[test]
+    fn healthy_computers_need_nothing() {
+        let plan = plan_for(
+            &[account(
+                "PC$",
+                AccountKind::Computer,
+                Some("pc.x.test"),
+                &FULL,
+            )],
+            true,
+        );
+        assert_eq!(plan, Plan::default());
+    }
+
+    #[test]
+    fn stale_spns_with_ports_and_names_are_replaced_on_the_new_name() {
+        let spns = [
+            &FULL[..],
+            &["MSSQLSvc/pc.old.test:1433", "ldap/pc.old.test/old.test"],
+        ]
+        .concat();
+        let plan = plan_for(
+            &[account(
+                "PC$",
+                AccountKind::Computer,
+                Some("pc.x.test"),
+                &spns,
+            )],
+            false,
+        );
+        let change = &plan.changes[0];
+        assert_eq!(
+            change.remove,
+            ["MSSQLSvc/pc.old.test:1433", "ldap/pc.old.test/old.test"]
+        );
+        assert_eq!(
+            change.add,
+            ["MSSQLSvc/pc.x.test:1433", "ldap/pc.x.test/old.test"]
+        );
+        assert_eq!(change.spns_after().len(), 6);
+    }
+
+    #[test]
+    fn a_stale_spn_whose_replacement_exists_is_only_removed() {
+        let spns = [&FULL[..], &["HOST/pc.old.test"]].concat();
+        let plan = plan_for(
+            &[account(
+                "PC$",
+                AccountKind::Computer,
+                Some("pc.x.test"),
+                &spns,
+            )],
+            false,
+        );
+        assert_eq!(plan.changes[0].remove, ["HOST/pc.old.test"]);
+        assert!(
+            plan.changes[0].add.is_empty(),
+            "HOST/pc.x.test is already there"
+        );
+    }
+
+    #[test]
+    fn an_addition_held_elsewhere_is_a_conflict_through_aliases_too() {
+        let pc = account("PC$", AccountKind::Computer, Some("pc.x.test"), &FULL[..3]);
+        let svc = account(
+            "svc",
+            AccountKind::User,
+            None,
+            &["RestrictedKrbHost/PC.X.TEST"],
+        );
+        let plan = plan_for(&[pc.clone(), svc], false);
+        assert!(plan.changes[0].add.is_empty());
+        assert_eq!(
+            plan.changes[0].conflicts[0].spn,
+            "RestrictedKrbHost/pc.x.test"
+        );
+        assert_eq!(
+            plan.changes[0].conflicts[0].held_by,
+            ["svc (RestrictedKrbHost/PC.X.TEST)"]
+        );
+        let web = account("WEB$", AccountKind::Computer, None, &["HTTP/PC"]);
+        let bare = account(
+            "PC$",
+            AccountKind::Computer,
+            None,
+            &["RestrictedKrbHost/PC"],
+        );
+        let plan = plan_for(&[bare, web], false);
+        assert_eq!(
+            plan.changes[0].conflicts[0].spn, "HOST/PC",
+            "http/ is an alias of HOST/"
+        );
+    }
+
+    #[test]
+    fn dedupe_removes_from_holders_that_do_not_own_the_name() {
+        let owner = account(
+            "A$",
+            AccountKind::Computer,
+            Some("a.x.test"),
+            &[
+                "HOST/A",
+                "HOST/a.x.test",
+                "RestrictedKrbHost/A",
+                "RestrictedKrbHost/a.x.test",
+            ],
+        );
+        let other = account(
+            "B$",
+            AccountKind::Computer,
+            Some("b.x.test"),
+            &[
+                "HOST/B",
+                "HOST/b.x.test",
+                "RestrictedKrbHost/B",
+                "RestrictedKrbHost/b.x.test",
+                "host/A.X.TEST",
+            ],
+        );
+        let files = account(
+            "F$",
+            AccountKind::Computer,
+            Some("f.x.test"),
+            &[
+                "HOST/F",
+                "HOST/f.x.test",
+                "RestrictedKrbHost/F",
+                "RestrictedKrbHost/f.x.test",
+                "HOST/files.x.test",
+            ],
+        );
+        let svc = account("svc", AccountKind::User, None, &["cifs/files.x.test"]);
+        let plan = plan_for(&[owner, other, files, svc], true);
+        assert_eq!(plan.changes.len(), 1);
+        assert_eq!(plan.changes[0].account, "B$");
+        assert_eq!(plan.changes[0].remove, ["host/A.X.TEST"]);
+        assert_eq!(
+            plan.unresolved_duplicates.len(),
+            1,
+            "files.x.test has no owner"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_within_one_object_is_left_alone() {
+        let pc = account(
+            "PC$",
+            AccountKind::Computer,
+            Some("pc.x.test"),
+            &[&FULL[..], &["host/PC"]].concat(),
+        );
+        assert_eq!(plan_for(&[pc], true), Plan::default());
+    }
+}

@@ -1,0 +1,277 @@
+//! `spn fix` and `undo` against the seeded Samba DC, as one scenario: plan, a concurrent
+//! change, apply, re-apply, undo (with an object changed since), a run killed between journal
+//! and modify, and dedupe. It changes the domain for good (the DC refuses to re-create the
+//! duplicates dedupe removes): samba-testenv/test provisions a fresh domain for every run.
+
+mod common;
+
+use common::{change_spn, live, spn_snapshot};
+use serde_json::Value;
+
+const NOSPN: &str = "CN=PC-NOSPN,OU=Workstations,DC=adc,DC=test";
+const RDS: &str = "CN=RDS-GW01,OU=Servers,DC=adc,DC=test";
+const HOSTONLY: &str = "CN=PC-HOSTONLY,OU=Workstations,DC=adc,DC=test";
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let run = live(args);
+    (run.code, run.json())
+}
+
+/// (account, status, add, remove, conflicting SPNs) of one `spn_change`.
+type ChangeRow = (String, String, Vec<String>, Vec<String>, Vec<String>);
+
+fn changes(json: &Value) -> Vec<ChangeRow> {
+    let strings = |value: &Value| -> Vec<String> {
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut changes: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "spn_change")
+        .map(|f| {
+            let conflicts = f["conflicts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["spn"].as_str().unwrap().to_string())
+                .collect();
+            (
+                f["account"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+                strings(&f["add"]),
+                strings(&f["remove"]),
+                conflicts,
+            )
+        })
+        .collect();
+    changes.sort();
+    changes
+}
+
+fn v(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn fix_apply_reapply_undo_and_dedupe() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("fix.jsonl");
+    let journal = journal.to_str().unwrap();
+    let before = spn_snapshot();
+
+    // 1. The plan, exactly as SPEC §6 says, and nothing written.
+    let (code, plan) = json(&["spn", "fix", "-o", "json"]);
+    assert_eq!(code, 0);
+    let expected = |status: &str| {
+        vec![
+            (
+                s("PC-HOSTONLY$"),
+                s(status),
+                v(&["RestrictedKrbHost/pc-hostonly.adc.test"]),
+                v(&[]),
+                v(&["RestrictedKrbHost/PC-HOSTONLY"]),
+            ),
+            (
+                s("PC-MIGRATED$"),
+                s(status),
+                v(&[
+                    "HOST/pc-migrated.adc.test",
+                    "RestrictedKrbHost/pc-migrated.adc.test",
+                ]),
+                v(&[
+                    "HOST/pc-migrated.olddomain.test",
+                    "RestrictedKrbHost/pc-migrated.olddomain.test",
+                ]),
+                v(&[]),
+            ),
+            (
+                s("PC-NOSPN$"),
+                s(status),
+                v(&[
+                    "HOST/PC-NOSPN",
+                    "HOST/pc-nospn.adc.test",
+                    "RestrictedKrbHost/PC-NOSPN",
+                    "RestrictedKrbHost/pc-nospn.adc.test",
+                ]),
+                v(&[]),
+                v(&[]),
+            ),
+            (
+                s("PC-PRESTAGED$"),
+                s(status),
+                v(&["HOST/PC-PRESTAGED", "RestrictedKrbHost/PC-PRESTAGED"]),
+                v(&[]),
+                v(&[]),
+            ),
+            (
+                s("RDS-GW01$"),
+                s(status),
+                v(&["TERMSRV/rds-gw01.adc.test"]),
+                v(&[]),
+                v(&[]),
+            ),
+        ]
+    };
+    assert_eq!(changes(&plan), expected("planned"));
+    assert_eq!(spn_snapshot(), before);
+
+    // 2. Another client adds an SPN; 3. apply: it survives, the conflict is never sent.
+    change_spn(NOSPN, "add", "HTTP/pc-nospn-alias.adc.test");
+    let (code, applied) = json(&["spn", "fix", "--apply", "--journal", journal, "-o", "json"]);
+    assert_eq!(code, 1, "a conflicting addition was not applied");
+    assert_eq!(changes(&applied), expected("applied"));
+    assert_eq!(applied["journal"], journal);
+    let now = spn_snapshot();
+    assert!(now.contains(&format!("{NOSPN} HTTP/pc-nospn-alias.adc.test")));
+    assert!(!now.contains(&format!("{HOSTONLY} RestrictedKrbHost/PC-HOSTONLY")));
+    let written = std::fs::read_to_string(journal).unwrap();
+    assert_eq!(
+        written.lines().count(),
+        10,
+        "an intent and a result per computer"
+    );
+    assert!(
+        !written.contains("RestrictedKrbHost/PC-HOSTONLY\""),
+        "the conflict never reached the DC"
+    );
+    let (_, check) = json(&["spn", "check", "-o", "json"]);
+    let left: Vec<String> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "missing_spn" || f["kind"] == "stale_spn")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["account"].as_str().unwrap(),
+                f["spn"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        left,
+        ["PC-HOSTONLY$ RestrictedKrbHost/PC-HOSTONLY"],
+        "only the conflict remains"
+    );
+
+    // 4. A second apply changes nothing and writes no journal.
+    let again = dir.path().join("again.jsonl");
+    let (_, second) = json(&[
+        "spn",
+        "fix",
+        "--apply",
+        "--journal",
+        again.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(second["summary"]["applied"], 0);
+    assert_eq!(second["summary"]["planned"], 0);
+    assert!(!again.exists());
+    assert_eq!(spn_snapshot(), now);
+
+    // 5. Undo, with RDS-GW01 changed since: it is skipped, the rest restored exactly.
+    change_spn(RDS, "add", "HTTP/rds-gw01-portal.adc.test");
+    let (code, undone) = json(&["undo", journal, "--apply", "-o", "json"]);
+    assert_eq!(code, 1, "one object was skipped");
+    let statuses: Vec<(String, String)> =
+        changes(&undone).into_iter().map(|c| (c.0, c.1)).collect();
+    assert_eq!(
+        statuses,
+        [
+            (s("PC-HOSTONLY$"), s("applied")),
+            (s("PC-MIGRATED$"), s("applied")),
+            (s("PC-NOSPN$"), s("applied")),
+            (s("PC-PRESTAGED$"), s("applied")),
+            (s("RDS-GW01$"), s("skipped")),
+        ]
+    );
+    change_spn(NOSPN, "delete", "HTTP/pc-nospn-alias.adc.test");
+    change_spn(RDS, "delete", "HTTP/rds-gw01-portal.adc.test");
+    change_spn(RDS, "delete", "TERMSRV/rds-gw01.adc.test");
+    assert_eq!(spn_snapshot(), before, "undo restored every SPN set");
+
+    // 6. A run killed after its journal line but before the modify, and one killed after the
+    //    modify but before its result line: undo handles both.
+    let killed = dir.path().join("killed.jsonl");
+    let (_, _) = json(&[
+        "spn",
+        "fix",
+        "PC-PRESTAGED",
+        "--apply",
+        "--journal",
+        killed.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    let intent = std::fs::read_to_string(&killed)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&killed, format!("{intent}\n")).unwrap(); // the result line never made it
+    let (_, recovered) = json(&["undo", killed.to_str().unwrap(), "--apply", "-o", "json"]);
+    assert_eq!(changes(&recovered)[0].1, "applied");
+    assert_eq!(spn_snapshot(), before);
+    let (_, never_sent) = json(&["undo", killed.to_str().unwrap(), "--apply", "-o", "json"]);
+    assert_eq!(changes(&never_sent)[0].1, "unchanged");
+    assert_eq!(spn_snapshot(), before);
+
+    // 7. Dedupe: the case variant leaves PC-DUPB and the MSSQL SPN leaves svc-sql (SQL01 owns
+    //    sql01.adc.test); the alias duplicate has no single owner and is left for a person.
+    let (_, deduped) = json(&[
+        "spn",
+        "fix",
+        "PC-DUPB",
+        "svc-sql",
+        "SRV-FILES02",
+        "svc-files",
+        "--dedupe",
+        "--apply",
+        "--journal",
+        dir.path().join("dedupe.jsonl").to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        changes(&deduped),
+        [
+            (
+                s("PC-DUPB$"),
+                s("applied"),
+                v(&[]),
+                v(&["host/PC-DUPA.ADC.TEST"]),
+                v(&[])
+            ),
+            (
+                s("svc-sql"),
+                s("applied"),
+                v(&[]),
+                v(&["MSSQLSvc/sql01.adc.test:1433"]),
+                v(&[])
+            ),
+        ]
+    );
+    let left: Vec<&str> = deduped["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "duplicate_spn")
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, ["host/files.adc.test"]);
+    let (_, check) = json(&["spn", "check", "-o", "json"]);
+    assert_eq!(check["summary"]["duplicate_spn"], 1);
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
