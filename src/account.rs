@@ -132,6 +132,28 @@ impl Account {
     }
 }
 
+#[cfg(test)]
+impl Account {
+    /// An enabled workstation account named `sam` (`PC01$`), with nothing else set: tests
+    /// change what they need with struct-update syntax.
+    pub(crate) fn test(sam: &str) -> Account {
+        Account {
+            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
+            sam_account_name: sam.into(),
+            cn: None,
+            kind: AccountKind::Computer,
+            uac: Uac(Uac::WORKSTATION_TRUST_ACCOUNT),
+            dns_host_name: None,
+            additional_dns_host_names: Vec::new(),
+            spns: Vec::new(),
+            pwd_last_set: None,
+            last_logon_timestamp: None,
+            key_version: None,
+            operating_system: None,
+        }
+    }
+}
+
 /// An attribute of `ACCOUNT_ATTRIBUTES`, recognized by name once per value.
 #[derive(Clone, Copy)]
 enum Field {

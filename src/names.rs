@@ -122,23 +122,13 @@ fn normalize_dn(dn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::AccountKind;
-    use crate::uac::Uac;
 
     fn computer(dn: &str, sam: &str, cn: &str, dns: Option<&str>) -> Account {
         Account {
             dn: dn.into(),
-            sam_account_name: sam.into(),
             cn: Some(cn.into()),
-            kind: AccountKind::Computer,
-            uac: Uac(4096),
             dns_host_name: dns.map(Into::into),
-            additional_dns_host_names: vec![],
-            spns: vec![],
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..Account::test(sam)
         }
     }
 

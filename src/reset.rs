@@ -127,18 +127,9 @@ mod tests {
 
     fn account(kind: AccountKind, uac: u32) -> Account {
         Account {
-            dn: "CN=X,DC=x".into(),
-            sam_account_name: "X$".into(),
-            cn: None,
             kind,
             uac: Uac(uac),
-            dns_host_name: None,
-            additional_dns_host_names: vec![],
-            spns: vec![],
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..Account::test("X$")
         }
     }
 

@@ -198,22 +198,13 @@ mod tests {
     use super::*;
     use crate::account::AccountKind;
     use crate::spn::SpnAliases;
-    use crate::uac::Uac;
 
     fn account(sam: &str, kind: AccountKind, dns: Option<&str>, spns: &[&str]) -> Account {
         Account {
-            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
-            sam_account_name: sam.into(),
-            cn: None,
             kind,
-            uac: Uac(0x1000),
             dns_host_name: dns.map(Into::into),
-            additional_dns_host_names: vec![],
             spns: spns.iter().map(|s| s.to_string()).collect(),
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..Account::test(sam)
         }
     }
 

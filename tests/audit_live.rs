@@ -254,25 +254,9 @@ fn csv_carries_the_same_findings_as_json() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
-    let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
-    let password_file = dir.path().join("pw");
-    std::fs::write(&password_file, &dc.password).unwrap();
-    let export = std::process::Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &dc.ca_cert)
-        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
-        .arg(&password_file)
-        .args(["-b", &dc.base, "-E", "pr=1000/noprompt", "(objectClass=*)"])
-        .args(adcomputer::account::ACCOUNT_ATTRIBUTES)
-        .output()
-        .expect("run ldapsearch");
-    assert!(
-        export.status.success(),
-        "{}",
-        String::from_utf8_lossy(&export.stderr)
-    );
     let ldif = dir.path().join("export.ldif");
-    std::fs::write(&ldif, &export.stdout).unwrap();
+    common::export_domain(&ldif, adcomputer::account::ACCOUNT_ATTRIBUTES);
 
     let as_of = "2026-11-21T12:00:00Z";
     let (live_code, live_json) = json_of(&["audit", "-o", "json", "--as-of", as_of]);

@@ -157,32 +157,9 @@ fn starttls_on_ldap_url_works() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
-    let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
-    let password_file = dir.path().join("pw");
-    std::fs::write(&password_file, &dc.password).unwrap();
-    let export = std::process::Command::new("ldapsearch")
-        .env("LDAPTLS_CACERT", &dc.ca_cert)
-        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
-        .arg(&password_file)
-        .args([
-            "-b",
-            &dc.base,
-            "-E",
-            "pr=1000/noprompt",
-            "(objectClass=*)",
-            "*",
-        ])
-        .arg("msDS-KeyVersionNumber")
-        .output()
-        .expect("run ldapsearch");
-    assert!(
-        export.status.success(),
-        "{}",
-        String::from_utf8_lossy(&export.stderr)
-    );
     let ldif = dir.path().join("export.ldif");
-    std::fs::write(&ldif, &export.stdout).unwrap();
+    common::export_domain(&ldif, &["*", "msDS-KeyVersionNumber"]);
 
     let args = [&["show", "-o", "json"], FIXTURE_COMPUTERS].concat();
     let live_run = live(&args);

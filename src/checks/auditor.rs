@@ -210,24 +210,15 @@ fn push_spn_rules(findings: &mut Vec<Finding>, account: &Account, rules: &SpnSet
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::AccountKind;
     use crate::filetime::FileTime;
     use crate::uac::Uac;
 
     fn computer(sam: &str, uac: u32, logged_on: bool) -> Account {
         Account {
-            dn: format!("CN={sam},DC=x"),
-            sam_account_name: sam.into(),
-            cn: None,
-            kind: AccountKind::Computer,
             uac: Uac(uac),
-            dns_host_name: None,
-            additional_dns_host_names: vec![],
-            spns: vec![],
             pwd_last_set: Some(FileTime(1)),
             last_logon_timestamp: logged_on.then_some(FileTime(2)),
-            key_version: None,
-            operating_system: None,
+            ..Account::test(sam)
         }
     }
 

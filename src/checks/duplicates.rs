@@ -230,22 +230,12 @@ impl SpnIndex {
 mod tests {
     use super::*;
     use crate::account::AccountKind;
-    use crate::uac::Uac;
 
     fn holder(sam: &str, kind: AccountKind, spns: &[&str]) -> Account {
         Account {
-            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
-            sam_account_name: sam.into(),
-            cn: None,
             kind,
-            uac: Uac(4096),
-            dns_host_name: None,
-            additional_dns_host_names: vec![],
             spns: spns.iter().map(|s| s.to_string()).collect(),
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..Account::test(sam)
         }
     }
 

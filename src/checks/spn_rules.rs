@@ -107,23 +107,12 @@ fn stale_spns(account: &Account, held: &[(&str, Spn)]) -> Vec<(String, Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::AccountKind;
-    use crate::uac::Uac;
 
     fn computer(sam: &str, dns: Option<&str>, spns: &[&str]) -> Account {
         Account {
-            dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
-            sam_account_name: sam.into(),
-            cn: None,
-            kind: AccountKind::Computer,
-            uac: Uac(4096),
             dns_host_name: dns.map(Into::into),
-            additional_dns_host_names: vec![],
             spns: spns.iter().map(|s| s.to_string()).collect(),
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..Account::test(sam)
         }
     }
 

@@ -93,18 +93,10 @@ mod tests {
 
     fn computer(pwd: Option<FileTime>, logon: Option<FileTime>, uac: u32) -> Account {
         Account {
-            dn: "CN=PC,DC=x".into(),
-            sam_account_name: "PC$".into(),
-            cn: None,
-            kind: AccountKind::Computer,
             uac: Uac(uac),
-            dns_host_name: None,
-            additional_dns_host_names: vec![],
-            spns: vec![],
             pwd_last_set: pwd,
             last_logon_timestamp: logon,
-            key_version: None,
-            operating_system: None,
+            ..Account::test("PC$")
         }
     }
 

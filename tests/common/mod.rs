@@ -221,3 +221,21 @@ pub fn change_spn(dn: &str, operation: &str, spn: &str) {
     );
     ldap_tool("ldapmodify", &[], Some(&ldif));
 }
+
+/// An `ldapsearch` export of the whole test domain (paged, referrals included) with
+/// `attributes`, written to `path`: the input of the live-equals-offline tests.
+pub fn export_domain(path: &std::path::Path, attributes: &[&str]) {
+    let dc = test_dc();
+    let args = [
+        &[
+            "-b",
+            dc.base.as_str(),
+            "-E",
+            "pr=1000/noprompt",
+            "(objectClass=*)",
+        ],
+        attributes,
+    ]
+    .concat();
+    std::fs::write(path, ldap_tool("ldapsearch", &args, None)).unwrap();
+}
