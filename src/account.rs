@@ -140,16 +140,9 @@ impl Account {
         Account {
             dn: format!("CN={},DC=x", sam.trim_end_matches('$')),
             sam_account_name: sam.into(),
-            cn: None,
             kind: AccountKind::Computer,
             uac: Uac(Uac::WORKSTATION_TRUST_ACCOUNT),
-            dns_host_name: None,
-            additional_dns_host_names: Vec::new(),
-            spns: Vec::new(),
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
+            ..blank_account()
         }
     }
 }
