@@ -57,6 +57,11 @@ pub struct ConnectionArgs {
     #[arg(long = "ca-cert", value_name = "FILE", global = true, help_heading = CONNECTION)]
     pub ca_cert: Vec<PathBuf>,
 
+    /// Bind with your Kerberos ticket (SASL GSSAPI; `kinit` first) instead of a password.
+    /// On ldap:// Kerberos seals the connection; on ldaps:// channel bindings are sent.
+    #[arg(long, global = true, help_heading = CONNECTION)]
+    pub kerberos: bool,
+
     /// Do not verify the DC's certificate (warns on every run). For lab use only.
     #[arg(long, global = true, help_heading = CONNECTION)]
     pub insecure: bool,
@@ -167,6 +172,22 @@ adcomputer undo spn-fix.jsonl --apply -o json"
         #[arg(long)]
         apply: bool,
     },
+
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  adcomputer completions bash > /etc/bash_completion.d/adcomputer\n  \
+adcomputer completions zsh > \"${fpath[1]}/_adcomputer\"\n  adcomputer completions fish > ~/.config/fish/completions/adcomputer.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff).
+    #[command(
+        after_help = "Examples:\n  adcomputer man | man -l -\n  adcomputer man > /usr/local/share/man/man1/adcomputer.1"
+    )]
+    Man,
 
     /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
     #[command(

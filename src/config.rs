@@ -11,7 +11,7 @@ use crate::checks::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
 use crate::cli::{Cli, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs};
 use crate::filetime::FileTime;
 use crate::kerberos::Kdc;
-use crate::ldap::{LdapSettings, TlsSettings};
+use crate::ldap::{Bind, LdapSettings, TlsSettings};
 use crate::names::NameQuery;
 use crate::report::Format;
 use crate::secret::{PasswordSource, Secret};
@@ -22,10 +22,7 @@ use crate::spn_fix::FixSettings;
 pub enum SourceSpec {
     /// An LDIF export; `-` is standard input.
     Ldif(PathBuf),
-    Live {
-        settings: LdapSettings,
-        password: PasswordSource,
-    },
+    Live(LdapSettings),
 }
 
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
@@ -115,29 +112,33 @@ impl Config {
                 let url = connection.url.or_else(|| env("ADCOMPUTER_URL")).context(
                     "no directory given: use -H ldaps://DC (or ADCOMPUTER_URL), or --from-ldif FILE",
                 )?;
-                let bind_dn = connection
-                    .bind_dn
-                    .or_else(|| env("ADCOMPUTER_BIND_DN"))
-                    .context("no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN)")?;
-                let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
-                    (Some(file), _) => PasswordSource::File(file),
-                    (None, Some(password)) => PasswordSource::Environment(
-                        Secret::new(password).context("ADCOMPUTER_PASSWORD")?,
-                    ),
-                    (None, None) => PasswordSource::Prompt,
+                let bind = if connection.kerberos {
+                    Bind::Kerberos
+                } else {
+                    let user = connection
+                        .bind_dn
+                        .or_else(|| env("ADCOMPUTER_BIND_DN"))
+                        .context(
+                            "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN), or --kerberos",
+                        )?;
+                    let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
+                        (Some(file), _) => PasswordSource::File(file),
+                        (None, Some(password)) => PasswordSource::Environment(
+                            Secret::new(password).context("ADCOMPUTER_PASSWORD")?,
+                        ),
+                        (None, None) => PasswordSource::Prompt,
+                    };
+                    Bind::Simple { user, password }
                 };
-                SourceSpec::Live {
-                    settings: LdapSettings {
-                        url,
-                        tls: TlsSettings {
-                            ca_files,
-                            insecure: connection.insecure,
-                        },
-                        bind_dn,
-                        timeout: Duration::from_secs(timeout.max(1)),
+                SourceSpec::Live(LdapSettings {
+                    url,
+                    tls: TlsSettings {
+                        ca_files,
+                        insecure: connection.insecure,
                     },
-                    password,
-                }
+                    bind,
+                    timeout: Duration::from_secs(timeout.max(1)),
+                })
             }
         };
         Ok(Config {
@@ -160,7 +161,7 @@ impl Config {
     }
 
     pub fn insecure(&self) -> bool {
-        matches!(&self.source, SourceSpec::Live { settings, .. } if settings.tls.insecure)
+        matches!(&self.source, SourceSpec::Live(settings) if settings.tls.insecure)
     }
 }
 
@@ -196,6 +197,9 @@ fn task_of(command: Command) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
             None,
         ),
         Command::Undo { journal, apply } => (Task::Undo { journal, apply }, None),
+        Command::Completions { .. } | Command::Man => {
+            bail!("completions and man need no configuration")
+        }
         Command::Stale { stale } => {
             let (stale, as_of) = stale_settings(&stale)?;
             let settings = AuditSettings {
@@ -341,7 +345,10 @@ mod tests {
     #[test]
     fn password_file_beats_environment_and_prompt_is_last() {
         let live = |config: Config| match config.source {
-            SourceSpec::Live { password, .. } => password,
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Simple { password, .. },
+                ..
+            }) => password,
             other => panic!("{other:?}"),
         };
         let base = [
@@ -383,12 +390,16 @@ mod tests {
             ("ADCOMPUTER_BASE", "DC=env"),
         ];
         let settings = |config: Config| match config.source {
-            SourceSpec::Live { settings, .. } => (settings, config.base),
+            SourceSpec::Live(settings) => (settings, config.base),
             other => panic!("{other:?}"),
+        };
+        let user = |settings: &LdapSettings| match &settings.bind {
+            Bind::Simple { user, .. } => user.clone(),
+            Bind::Kerberos => "kerberos".into(),
         };
         let (from_env, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
         assert_eq!(from_env.url, "ldaps://env-dc");
-        assert_eq!(from_env.bind_dn, "env@B");
+        assert_eq!(user(&from_env), "env@B");
         assert_eq!(from_env.tls.ca_files, [PathBuf::from("/env-ca.pem")]);
         assert_eq!(from_env.timeout, Duration::from_secs(7));
         assert_eq!(base.as_deref(), Some("DC=env"));
@@ -409,7 +420,7 @@ mod tests {
         ];
         let (from_cli, base) = settings(config(&args, &env).unwrap());
         assert_eq!(from_cli.url, "ldaps://cli-dc");
-        assert_eq!(from_cli.bind_dn, "cli@B");
+        assert_eq!(user(&from_cli), "cli@B");
         assert_eq!(from_cli.tls.ca_files, [PathBuf::from("/cli.pem")]);
         assert_eq!(from_cli.timeout, Duration::from_secs(9));
         assert_eq!(base.as_deref(), Some("DC=cli"));
@@ -421,6 +432,19 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn kerberos_needs_no_user_or_password() {
+        let args = ["adcomputer", "-H", "ldap://dc1", "--kerberos", "show", "a"];
+        let parsed = config(&args, &[]).unwrap();
+        assert!(matches!(
+            parsed.source,
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Kerberos,
+                ..
+            })
+        ));
     }
 
     #[test]

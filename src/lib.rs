@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod docs;
 pub mod entry;
 pub mod exit;
 pub mod filetime;
@@ -31,7 +32,11 @@ use clap::Parser;
 
 /// Parses the command line, runs the command, and says how it ended.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let config = config::Config::new(cli::Cli::parse(), |name| std::env::var(name).ok())?;
+    let cli = cli::Cli::parse();
+    if docs::write(&cli.command)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = config::Config::new(cli, |name| std::env::var(name).ok())?;
     if config.insecure() {
         eprintln!(
             "adcomputer: warning: --insecure: the DC's certificate is not verified; anyone on the path can read the bind password"

@@ -13,7 +13,7 @@ use anyhow::Context;
 use crate::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::config::SourceSpec;
 use crate::entry::Entry;
-use crate::ldap::{Directory, LdapSettings};
+use crate::ldap::{Bind, Directory, LdapSettings};
 use crate::ldif::{LdifReader, RecordSink, Value};
 use crate::names::{NameQuery, batch_filter};
 use crate::report::Progress;
@@ -36,7 +36,8 @@ pub struct LiveSource {
     directory: Directory,
     base: String,
     settings: LdapSettings,
-    secret: Secret,
+    /// The simple bind's password (`None` with Kerberos).
+    secret: Option<Secret>,
 }
 
 pub enum Source {
@@ -52,9 +53,12 @@ impl Source {
                 path: path.clone(),
                 base: base.map(str::to_string),
             }),
-            SourceSpec::Live { settings, password } => {
-                let secret = password.read(&settings.bind_dn)?;
-                let directory = Directory::connect(settings, &secret).await?;
+            SourceSpec::Live(settings) => {
+                let secret = match &settings.bind {
+                    Bind::Simple { user, password } => Some(password.read(user)?),
+                    Bind::Kerberos => None,
+                };
+                let directory = Directory::connect(settings, secret.as_ref()).await?;
                 let base = base
                     .map(str::to_string)
                     .unwrap_or_else(|| directory.root_dse.default_naming_context.clone());
@@ -159,7 +163,7 @@ impl Source {
             anyhow::bail!("--forest needs a live DC (the global catalog), not an LDIF file");
         };
         let settings = global_catalog_settings(&live.settings)?;
-        let mut catalog = Directory::connect(&settings, &live.secret).await?;
+        let mut catalog = Directory::connect(&settings, live.secret.as_ref()).await?;
         let progress = Progress::new("reading the global catalog");
         search_accounts(&mut catalog, "", "(servicePrincipalName=*)", |account| {
             progress.tick();
@@ -362,7 +366,7 @@ mod tests {
         let settings = |url: &str| LdapSettings {
             url: url.into(),
             tls: Default::default(),
-            bind_dn: "u".into(),
+            bind: Bind::Kerberos,
             timeout: std::time::Duration::from_secs(1),
         };
         let gc = |url: &str| global_catalog_settings(&settings(url)).unwrap().url;

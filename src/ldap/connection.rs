@@ -9,14 +9,27 @@ use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry};
 use super::TlsSettings;
 use super::error::{ConnectError, OperationError, account_problem, result_text};
 use super::tls::{WitnessingVerifier, client_config};
-use crate::secret::Secret;
+use crate::secret::{PasswordSource, Secret};
 
-/// Everything needed to open a live connection (the password is passed separately).
+/// How to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    /// A simple bind as this user (`user@realm`, `DOMAIN\user` or a DN), over TLS only.
+    Simple {
+        user: String,
+        password: PasswordSource,
+    },
+    /// SASL GSSAPI with the caller's Kerberos ticket cache: sealed on `ldap://`, with TLS
+    /// channel bindings on `ldaps://`. No password is involved.
+    Kerberos,
+}
+
+/// Everything needed to open a live connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LdapSettings {
     pub url: String,
     pub tls: TlsSettings,
-    pub bind_dn: String,
+    pub bind: Bind,
     /// Limit for connecting and for each operation.
     pub timeout: Duration,
 }
@@ -46,7 +59,7 @@ struct Target {
     starttls: bool,
 }
 
-fn parse_target(raw: &str) -> Result<Target, ConnectError> {
+fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
     let bad = |reason: &str| ConnectError::BadUrl {
         url: raw.to_string(),
         reason: reason.to_string(),
@@ -54,7 +67,8 @@ fn parse_target(raw: &str) -> Result<Target, ConnectError> {
     let url = url::Url::parse(raw).map_err(|err| bad(&err.to_string()))?;
     let (starttls, default_port) = match url.scheme() {
         "ldaps" => (false, 636),
-        "ldap" => (true, 389),
+        // Kerberos seals a plain connection itself; a simple bind only ever goes over TLS.
+        "ldap" => (!kerberos, 389),
         _ => {
             return Err(bad(
                 "use ldaps://host[:port] or ldap://host[:port] (StartTLS)",
@@ -80,11 +94,12 @@ fn parse_target(raw: &str) -> Result<Target, ConnectError> {
 }
 
 impl Directory {
+    /// Connects and binds; `password` is the simple bind's password (`None` for Kerberos).
     pub async fn connect(
         settings: &LdapSettings,
-        password: &Secret,
+        password: Option<&Secret>,
     ) -> Result<Directory, ConnectError> {
-        let target = parse_target(&settings.url)?;
+        let target = parse_target(&settings.url, settings.bind == Bind::Kerberos)?;
         let (tls_config, verifier) = client_config(&settings.tls)?;
         let conn_settings = LdapConnSettings::new()
             .set_conn_timeout(settings.timeout)
@@ -99,12 +114,39 @@ impl Directory {
             let _ = conn.drive().await;
         });
 
-        let bind = ldap
-            .with_timeout(settings.timeout)
-            .simple_bind(&settings.bind_dn, password.expose())
-            .await
-            .map_err(|err| OperationError::from_ldap("bind", settings.timeout.as_secs(), err))?;
-        check_bind(&settings.bind_dn, bind)?;
+        let secs = settings.timeout.as_secs();
+        match (&settings.bind, password) {
+            (Bind::Simple { user, .. }, Some(password)) => {
+                let bind = ldap
+                    .with_timeout(settings.timeout)
+                    .simple_bind(user, password.expose())
+                    .await
+                    .map_err(|err| OperationError::from_ldap("bind", secs, err))?;
+                check_bind(user, bind)?;
+            }
+            (Bind::Simple { user, .. }, None) => {
+                return Err(ConnectError::BindRefused {
+                    user: user.clone(),
+                    rc: 0,
+                    text: "no password given".into(),
+                });
+            }
+            #[cfg(feature = "kerberos-bind")]
+            (Bind::Kerberos, _) => {
+                let bind = ldap
+                    .with_timeout(settings.timeout)
+                    .sasl_gssapi_bind(&target.host)
+                    .await
+                    .map_err(|err| kerberos_error(&target.host, err))?;
+                check_bind("your Kerberos ticket's principal", bind)?;
+            }
+            #[cfg(not(feature = "kerberos-bind"))]
+            (Bind::Kerberos, _) => {
+                return Err(ConnectError::Kerberos {
+                    reason: "this adcomputer was built without the kerberos-bind feature".into(),
+                });
+            }
+        }
 
         let mut directory = Directory {
             ldap,
@@ -176,6 +218,27 @@ impl Directory {
     pub async fn close(mut self) {
         let _ = self.ldap.unbind().await;
     }
+}
+
+#[cfg(feature = "kerberos-bind")]
+/// A GSSAPI failure in one line: GSS-API messages span several; the common causes first.
+fn kerberos_error(host: &str, error: ldap3::LdapError) -> ConnectError {
+    let flat = error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = flat.to_lowercase();
+    let reason = if lower.contains("no credentials") || lower.contains("no kerberos credentials") {
+        "no Kerberos ticket: run kinit first".to_string()
+    } else if lower.contains("expired") {
+        "the Kerberos ticket has expired: run kinit again".to_string()
+    } else if lower.contains("server not found") {
+        format!("the KDC does not know ldap/{host}: use the DC's host name in the URL")
+    } else {
+        flat
+    };
+    ConnectError::Kerberos { reason }
 }
 
 fn check_bind(user: &str, result: ldap3::LdapResult) -> Result<(), ConnectError> {
@@ -292,19 +355,21 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_normalized() {
-        let ldaps = parse_target("ldaps://dc1.example.com").unwrap();
+        let ldaps = parse_target("ldaps://dc1.example.com", false).unwrap();
         assert_eq!(ldaps.display, "ldaps://dc1.example.com:636");
         assert!(!ldaps.starttls);
-        let ldap = parse_target("ldap://dc1.example.com:3268").unwrap();
+        let ldap = parse_target("ldap://dc1.example.com:3268", false).unwrap();
         assert_eq!(ldap.display, "ldap://dc1.example.com:3268");
-        assert!(ldap.starttls, "ldap:// always means StartTLS");
+        assert!(ldap.starttls, "ldap:// means StartTLS for a simple bind");
+        let sealed = parse_target("ldap://dc1.example.com", true).unwrap();
+        assert!(!sealed.starttls, "Kerberos seals ldap:// itself");
         for bad in [
             "http://dc1",
             "dc1.example.com",
             "ldapi:///run/ldapi",
             "ldaps://",
         ] {
-            assert!(parse_target(bad).is_err(), "{bad}");
+            assert!(parse_target(bad, false).is_err(), "{bad}");
         }
     }
 

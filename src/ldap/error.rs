@@ -39,6 +39,8 @@ pub enum ConnectError {
     BadCredentials { user: String },
     #[error("bind as {user} refused: {problem}")]
     AccountProblem { user: String, problem: &'static str },
+    #[error("Kerberos bind failed: {reason}")]
+    Kerberos { reason: String },
     #[error("bind as {user} refused: {text} (LDAP result {rc})")]
     BindRefused { user: String, rc: u32, text: String },
     #[error("{0}")]

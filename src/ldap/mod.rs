@@ -9,6 +9,6 @@ mod search;
 mod tls;
 mod write;
 
-pub use connection::{Directory, LdapSettings, RootDse};
+pub use connection::{Bind, Directory, LdapSettings, RootDse};
 pub use error::{ConnectError, OperationError};
 pub use tls::TlsSettings;
