@@ -44,6 +44,15 @@ pub struct ConnectionArgs {
     #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
     pub url: Option<String>,
 
+    /// Find a DC of this domain through DNS (_ldap._tcp.dc._msdcs.DNSNAME) when no URL is
+    /// given [env: ADCOMPUTER_DOMAIN]
+    #[arg(long, value_name = "DNSNAME", global = true, help_heading = CONNECTION)]
+    pub domain: Option<String>,
+
+    /// DNS server to ask for the domain's DCs instead of the system resolver.
+    #[arg(long, value_name = "IP", global = true, requires = "domain", help_heading = CONNECTION)]
+    pub dns_server: Option<std::net::IpAddr>,
+
     /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS) [env: ADCOMPUTER_BIND_DN]
     #[arg(short = 'D', long = "bind-dn", value_name = "USER", global = true, help_heading = CONNECTION)]
     pub bind_dn: Option<String>,

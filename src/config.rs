@@ -11,7 +11,7 @@ use crate::checks::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
 use crate::cli::{Cli, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs};
 use crate::filetime::FileTime;
 use crate::kerberos::Kdc;
-use crate::ldap::{Bind, LdapSettings, TlsSettings};
+use crate::ldap::{Bind, DcAddress, LdapSettings, TlsSettings};
 use crate::names::NameQuery;
 use crate::report::Format;
 use crate::secret::{PasswordSource, Secret};
@@ -109,9 +109,19 @@ impl Config {
                         None => DEFAULT_TIMEOUT_SECS,
                     },
                 };
-                let url = connection.url.or_else(|| env("ADCOMPUTER_URL")).context(
-                    "no directory given: use -H ldaps://DC (or ADCOMPUTER_URL), or --from-ldif FILE",
-                )?;
+                let address = match (
+                    connection.url.or_else(|| env("ADCOMPUTER_URL")),
+                    connection.domain.or_else(|| env("ADCOMPUTER_DOMAIN")),
+                ) {
+                    (Some(url), _) => DcAddress::Url(url),
+                    (None, Some(name)) => DcAddress::Domain {
+                        name,
+                        dns_server: connection.dns_server,
+                    },
+                    (None, None) => bail!(
+                        "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN), or --from-ldif FILE"
+                    ),
+                };
                 let bind = if connection.kerberos {
                     Bind::Kerberos
                 } else {
@@ -131,7 +141,7 @@ impl Config {
                     Bind::Simple { user, password }
                 };
                 SourceSpec::Live(LdapSettings {
-                    url,
+                    address,
                     tls: TlsSettings {
                         ca_files,
                         insecure: connection.insecure,
@@ -398,7 +408,7 @@ mod tests {
             Bind::Kerberos => "kerberos".into(),
         };
         let (from_env, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
-        assert_eq!(from_env.url, "ldaps://env-dc");
+        assert_eq!(from_env.address, DcAddress::Url("ldaps://env-dc".into()));
         assert_eq!(user(&from_env), "env@B");
         assert_eq!(from_env.tls.ca_files, [PathBuf::from("/env-ca.pem")]);
         assert_eq!(from_env.timeout, Duration::from_secs(7));
@@ -419,7 +429,7 @@ mod tests {
             "a",
         ];
         let (from_cli, base) = settings(config(&args, &env).unwrap());
-        assert_eq!(from_cli.url, "ldaps://cli-dc");
+        assert_eq!(from_cli.address, DcAddress::Url("ldaps://cli-dc".into()));
         assert_eq!(user(&from_cli), "cli@B");
         assert_eq!(from_cli.tls.ca_files, [PathBuf::from("/cli.pem")]);
         assert_eq!(from_cli.timeout, Duration::from_secs(9));

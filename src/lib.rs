@@ -36,7 +36,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
     if docs::write(&cli.command)? {
         return Ok(ExitCode::SUCCESS);
     }
-    let config = config::Config::new(cli, |name| std::env::var(name).ok())?;
+    // An empty variable counts as unset, as shells and systemd units expect.
+    let config = config::Config::new(cli, |name| {
+        std::env::var(name).ok().filter(|value| !value.is_empty())
+    })?;
     if config.insecure() {
         eprintln!(
             "adcomputer: warning: --insecure: the DC's certificate is not verified; anyone on the path can read the bind password"

@@ -13,7 +13,7 @@ use anyhow::Context;
 use crate::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::config::SourceSpec;
 use crate::entry::Entry;
-use crate::ldap::{Bind, Directory, LdapSettings};
+use crate::ldap::{Bind, DcAddress, Directory, LdapSettings};
 use crate::ldif::{LdifReader, RecordSink, Value};
 use crate::names::{NameQuery, batch_filter};
 use crate::report::Progress;
@@ -162,7 +162,7 @@ impl Source {
         let Source::Live(live) = self else {
             anyhow::bail!("--forest needs a live DC (the global catalog), not an LDIF file");
         };
-        let settings = global_catalog_settings(&live.settings)?;
+        let settings = global_catalog_settings(&live.settings, live.directory.target())?;
         let mut catalog = Directory::connect(&settings, live.secret.as_ref()).await?;
         let progress = Progress::new("reading the global catalog");
         search_accounts(&mut catalog, "", "(servicePrincipalName=*)", |account| {
@@ -242,13 +242,14 @@ fn spn_aliases_of(entry: &Entry) -> Option<SpnAliases> {
     Some(SpnAliases::from_mappings(texts))
 }
 
-fn global_catalog_settings(settings: &LdapSettings) -> anyhow::Result<LdapSettings> {
-    let mut url = url::Url::parse(&settings.url)?;
+/// The same DC's global catalog: port 3269 for LDAPS, 3268 for ldap://.
+fn global_catalog_settings(settings: &LdapSettings, dc: &str) -> anyhow::Result<LdapSettings> {
+    let mut url = url::Url::parse(dc)?;
     let port = if url.scheme() == "ldaps" { 3269 } else { 3268 };
     url.set_port(Some(port))
         .map_err(|()| anyhow::anyhow!("cannot set the global catalog port on {url}"))?;
     Ok(LdapSettings {
-        url: url.to_string(),
+        address: DcAddress::Url(url.to_string()),
         ..settings.clone()
     })
 }
@@ -363,15 +364,19 @@ mod tests {
 
     #[test]
     fn global_catalog_uses_its_own_ports() {
-        let settings = |url: &str| LdapSettings {
-            url: url.into(),
+        let settings = LdapSettings {
+            address: DcAddress::Domain {
+                name: "x.test".into(),
+                dns_server: None,
+            },
             tls: Default::default(),
             bind: Bind::Kerberos,
             timeout: std::time::Duration::from_secs(1),
         };
-        let gc = |url: &str| global_catalog_settings(&settings(url)).unwrap().url;
-        assert_eq!(gc("ldaps://dc1.x.test"), "ldaps://dc1.x.test:3269");
-        assert_eq!(gc("ldap://dc1.x.test:389"), "ldap://dc1.x.test:3268");
+        let gc = |dc: &str| global_catalog_settings(&settings, dc).unwrap().address;
+        let url = |text: &str| DcAddress::Url(text.into());
+        assert_eq!(gc("ldaps://dc1.x.test:636"), url("ldaps://dc1.x.test:3269"));
+        assert_eq!(gc("ldap://dc1.x.test:389"), url("ldap://dc1.x.test:3268"));
     }
 
     #[test]

@@ -174,3 +174,33 @@ fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
     );
     assert_eq!(live_json["accounts"], ldif_json["accounts"]);
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn domain_discovery_finds_the_dc_through_its_own_dns() {
+    let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
+    let no_url = [("ADCOMPUTER_URL", "")];
+    let args = [
+        "--domain",
+        "adc.test",
+        "--dns-server",
+        &address,
+        "audit",
+        "-o",
+        "json",
+    ];
+    let run = live_with(&args, &no_url);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["source"], "ldaps://dc1.adc.test:636");
+    assert!(json["summary"]["findings"].as_u64().unwrap() > 0);
+    let args = [
+        "--domain",
+        "no-such.test",
+        "--dns-server",
+        &address,
+        "show",
+        "PC01",
+    ];
+    live_with(&args, &no_url).assert_one_line_error("cannot find a DC through DNS");
+}

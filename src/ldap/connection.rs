@@ -24,10 +24,22 @@ pub enum Bind {
     Kerberos,
 }
 
+/// Which DC to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DcAddress {
+    /// `ldaps://host[:port]` or `ldap://host[:port]`.
+    Url(String),
+    /// Any DC of this domain, found through DNS SRV records (over LDAPS).
+    Domain {
+        name: String,
+        dns_server: Option<std::net::IpAddr>,
+    },
+}
+
 /// Everything needed to open a live connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LdapSettings {
-    pub url: String,
+    pub address: DcAddress,
     pub tls: TlsSettings,
     pub bind: Bind,
     /// Limit for connecting and for each operation.
@@ -95,11 +107,34 @@ fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
 
 impl Directory {
     /// Connects and binds; `password` is the simple bind's password (`None` for Kerberos).
+    /// With a domain, tries its DCs in SRV order and moves on when one does not answer.
     pub async fn connect(
         settings: &LdapSettings,
         password: Option<&Secret>,
     ) -> Result<Directory, ConnectError> {
-        let target = parse_target(&settings.url, settings.bind == Bind::Kerberos)?;
+        let (name, dns_server) = match &settings.address {
+            DcAddress::Url(url) => return Directory::connect_url(settings, url, password).await,
+            DcAddress::Domain { name, dns_server } => (name, *dns_server),
+        };
+        let mut last_error = None;
+        for dc in super::discovery::locate_dcs(name, dns_server).await? {
+            let url = format!("ldaps://{}", dc.host);
+            match Directory::connect_url(settings, &url, password).await {
+                Err(err @ (ConnectError::Unreachable { .. } | ConnectError::Timeout { .. })) => {
+                    last_error = Some(err);
+                }
+                other => return other,
+            }
+        }
+        Err(last_error.expect("locate_dcs returns at least one DC"))
+    }
+
+    async fn connect_url(
+        settings: &LdapSettings,
+        url: &str,
+        password: Option<&Secret>,
+    ) -> Result<Directory, ConnectError> {
+        let target = parse_target(url, settings.bind == Bind::Kerberos)?;
         let (tls_config, verifier) = client_config(&settings.tls)?;
         let conn_settings = LdapConnSettings::new()
             .set_conn_timeout(settings.timeout)

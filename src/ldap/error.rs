@@ -6,6 +6,8 @@ pub enum ConnectError {
     BadUrl { url: String, reason: String },
     #[error("cannot use CA file {file}: {reason}")]
     CaFile { file: String, reason: String },
+    #[error("cannot find a DC through DNS ({name}): {reason}")]
+    Discovery { name: String, reason: String },
     #[error("cannot reach {target}: {reason}")]
     Unreachable { target: String, reason: String },
     #[error("no answer from {target} within {secs} s")]

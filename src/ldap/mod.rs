@@ -4,11 +4,12 @@
 //! name their cause.
 
 mod connection;
+mod discovery;
 mod error;
 mod search;
 mod tls;
 mod write;
 
-pub use connection::{Bind, Directory, LdapSettings, RootDse};
+pub use connection::{Bind, DcAddress, Directory, LdapSettings, RootDse};
 pub use error::{ConnectError, OperationError};
 pub use tls::TlsSettings;
