@@ -44,6 +44,11 @@ pub struct ConnectionArgs {
     #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
     pub url: Option<String>,
 
+    /// Use the named profile of ~/.config/adcomputer/config.toml (command line and environment
+    /// still win) [env: ADCOMPUTER_PROFILE]
+    #[arg(long, value_name = "NAME", global = true, help_heading = CONNECTION)]
+    pub profile: Option<String>,
+
     /// Find a DC of this domain through DNS (_ldap._tcp.dc._msdcs.DNSNAME) when no URL is
     /// given [env: ADCOMPUTER_DOMAIN]
     #[arg(long, value_name = "DNSNAME", global = true, help_heading = CONNECTION)]

@@ -13,6 +13,7 @@ use crate::filetime::FileTime;
 use crate::kerberos::Kdc;
 use crate::ldap::{Bind, DcAddress, LdapSettings, TlsSettings};
 use crate::names::NameQuery;
+use crate::profile::config_path;
 use crate::report::Format;
 use crate::secret::{PasswordSource, Secret};
 use crate::spn_fix::FixSettings;
@@ -89,14 +90,22 @@ impl Config {
     pub fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
         let connection = cli.connection;
         let (task, as_of) = task_of(cli.command)?;
-        let ca_files = if connection.ca_cert.is_empty() {
-            env("ADCOMPUTER_CA_CERT")
-                .map(PathBuf::from)
-                .into_iter()
-                .collect()
-        } else {
+        let profile_name = connection
+            .profile
+            .clone()
+            .or_else(|| env("ADCOMPUTER_PROFILE"));
+        let profile = crate::profile::load(profile_name.as_deref(), config_path(&env).as_deref())?;
+        let ca_files = if !connection.ca_cert.is_empty() {
             connection.ca_cert
+        } else if let Some(file) = env("ADCOMPUTER_CA_CERT") {
+            vec![PathBuf::from(file)]
+        } else {
+            profile.ca_cert.clone().into_iter().collect()
         };
+        let base = connection
+            .base
+            .or_else(|| env("ADCOMPUTER_BASE"))
+            .or(profile.base.clone());
         let source = match connection.from_ldif {
             Some(path) => SourceSpec::Ldif(path),
             None => {
@@ -109,34 +118,44 @@ impl Config {
                         None => DEFAULT_TIMEOUT_SECS,
                     },
                 };
-                let address = match (
-                    connection.url.or_else(|| env("ADCOMPUTER_URL")),
-                    connection.domain.or_else(|| env("ADCOMPUTER_DOMAIN")),
-                ) {
-                    (Some(url), _) => DcAddress::Url(url),
-                    (None, Some(name)) => DcAddress::Domain {
+                // The first layer that names a DC wins; within a layer, a URL beats a domain.
+                let layers = [
+                    (connection.url, connection.domain),
+                    (env("ADCOMPUTER_URL"), env("ADCOMPUTER_DOMAIN")),
+                    (profile.url.clone(), profile.domain.clone()),
+                ];
+                let address = match layers
+                    .into_iter()
+                    .find(|(url, domain)| url.is_some() || domain.is_some())
+                {
+                    Some((Some(url), _)) => DcAddress::Url(url),
+                    Some((None, Some(name))) => DcAddress::Domain {
                         name,
                         dns_server: connection.dns_server,
                     },
-                    (None, None) => bail!(
-                        "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN), or --from-ldif FILE"
+                    _ => bail!(
+                        "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN, a profile), or --from-ldif FILE"
                     ),
                 };
-                let bind = if connection.kerberos {
+                let bind = if connection.kerberos || profile.kerberos {
                     Bind::Kerberos
                 } else {
                     let user = connection
                         .bind_dn
                         .or_else(|| env("ADCOMPUTER_BIND_DN"))
+                        .or(profile.bind_dn.clone())
                         .context(
-                            "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN), or --kerberos",
+                            "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN, a profile), or --kerberos",
                         )?;
                     let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
                         (Some(file), _) => PasswordSource::File(file),
                         (None, Some(password)) => PasswordSource::Environment(
                             Secret::new(password).context("ADCOMPUTER_PASSWORD")?,
                         ),
-                        (None, None) => PasswordSource::Prompt,
+                        (None, None) => match profile.password_file.clone() {
+                            Some(file) => PasswordSource::File(file),
+                            None => PasswordSource::Prompt,
+                        },
                     };
                     Bind::Simple { user, password }
                 };
@@ -154,7 +173,7 @@ impl Config {
         Ok(Config {
             task,
             source,
-            base: connection.base.or_else(|| env("ADCOMPUTER_BASE")),
+            base,
             format: cli.format,
             as_of,
         })
@@ -442,6 +461,47 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_profile_fills_what_the_command_line_and_environment_leave_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().display().to_string();
+        std::fs::create_dir_all(dir.path().join("adcomputer")).unwrap();
+        std::fs::write(
+            dir.path().join("adcomputer/config.toml"),
+            "default_profile = \"lab\"\n[profiles.lab]\nurl = \"ldaps://profile-dc\"\nbind_dn = \"profile@LAB\"\nbase = \"DC=profile\"\npassword_file = \"/p/pw\"\n",
+        )
+        .unwrap();
+        let env = [("XDG_CONFIG_HOME", home.as_str())];
+        let parsed = config(&["adcomputer", "show", "a"], &env).unwrap();
+        let SourceSpec::Live(settings) = &parsed.source else {
+            panic!()
+        };
+        assert_eq!(
+            settings.address,
+            DcAddress::Url("ldaps://profile-dc".into())
+        );
+        assert_eq!(parsed.base.as_deref(), Some("DC=profile"));
+        assert!(
+            matches!(&settings.bind, Bind::Simple { user, password: PasswordSource::File(file) }
+            if user == "profile@LAB" && file == &PathBuf::from("/p/pw"))
+        );
+        let env = [
+            ("XDG_CONFIG_HOME", home.as_str()),
+            ("ADCOMPUTER_URL", "ldaps://env-dc"),
+        ];
+        let parsed = config(&["adcomputer", "-D", "cli@LAB", "show", "a"], &env).unwrap();
+        let SourceSpec::Live(settings) = &parsed.source else {
+            panic!()
+        };
+        assert_eq!(settings.address, DcAddress::Url("ldaps://env-dc".into()));
+        assert!(matches!(&settings.bind, Bind::Simple { user, .. } if user == "cli@LAB"));
+        let env = [
+            ("XDG_CONFIG_HOME", home.as_str()),
+            ("ADCOMPUTER_PROFILE", "other"),
+        ];
+        assert!(config(&["adcomputer", "show", "a"], &env).is_err());
     }
 
     #[test]

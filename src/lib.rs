@@ -17,6 +17,7 @@ pub mod kerberos;
 pub mod ldap;
 pub mod ldif;
 pub mod names;
+pub mod profile;
 pub mod report;
 pub mod reset;
 pub mod secret;

@@ -54,8 +54,9 @@ impl PasswordSource {
     }
 }
 
-/// The file's first line, without its line end.
+/// The file's first line, without its line end; refused when others may read the file.
 fn read_password_file(path: &Path) -> anyhow::Result<Secret> {
+    crate::profile::check_password_file(path)?;
     let text = std::fs::read_to_string(path)
         .map_err(|err| anyhow::anyhow!("cannot read password file {}: {err}", path.display()))?;
     let first = text.lines().next().unwrap_or("");
@@ -80,6 +81,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
         std::fs::write(&path, "s3cret\r\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let secret = PasswordSource::File(path.clone()).read("x").unwrap();
         assert_eq!(secret.expose(), "s3cret");
         std::fs::write(&path, "\n").unwrap();

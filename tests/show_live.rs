@@ -88,7 +88,7 @@ fn password_file_works() {
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pw");
-    std::fs::write(&file, format!("{}\n", dc.password)).unwrap();
+    common::write_private(&file, &format!("{}\n", dc.password));
     let run = live_with(
         &["show", "--password-file", file.to_str().unwrap(), "PC-DUPA"],
         &[("ADCOMPUTER_PASSWORD", "not-this-one")],
@@ -203,4 +203,34 @@ fn domain_discovery_finds_the_dc_through_its_own_dns() {
         "PC01",
     ];
     live_with(&args, &no_url).assert_one_line_error("cannot find a DC through DNS");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn a_profile_drives_a_run_with_no_flags() {
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("lab.pass");
+    common::write_private(&password_file, &dc.password);
+    std::fs::create_dir_all(dir.path().join("adcomputer")).unwrap();
+    let profile = format!(
+        "default_profile = \"lab\"\n[profiles.lab]\nurl = \"{}\"\nbind_dn = \"{}\"\nca_cert = \"{}\"\npassword_file = \"{}\"\n",
+        dc.url,
+        dc.bind_dn,
+        dc.ca_cert,
+        password_file.display()
+    );
+    std::fs::write(dir.path().join("adcomputer/config.toml"), profile).unwrap();
+    let xdg = dir.path().display().to_string();
+    let run = common::with_env(
+        &["show", "-o", "json", "PC-DUPA"],
+        &[("XDG_CONFIG_HOME", &xdg)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["accounts"][0]["account"], "PC-DUPA$");
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    common::with_env(&["show", "PC-DUPA"], &[("XDG_CONFIG_HOME", &xdg)])
+        .assert_one_line_error("is readable by others (mode 644): chmod 600 it");
 }

@@ -64,6 +64,20 @@ pub fn offline(args: &[&str]) -> Run {
     finish(bare_command(args))
 }
 
+/// Runs with no ADCOMPUTER_* settings but `env`.
+pub fn with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = bare_command(args);
+    command.envs(env.iter().copied());
+    finish(command)
+}
+
+/// Writes `text` to `path` with mode 0600, as a password file must be.
+pub fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 /// Runs offline with `input` on standard input.
 pub fn offline_with_stdin(args: &[&str], input: &[u8]) -> Run {
     use std::io::Write;
