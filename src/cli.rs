@@ -29,6 +29,11 @@ pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 
+    /// Log LDAP, DNS and Kerberos operations with timings to stderr (-vv: more detail).
+    /// Passwords and unicodePwd values are never logged.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     /// Output: a table for people, json or csv for machines.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
     pub format: Format,

@@ -34,6 +34,7 @@ use clap::Parser;
 /// Parses the command line, runs the command, and says how it ended.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = cli::Cli::parse();
+    init_logging(cli.verbose);
     if docs::write(&cli.command)? {
         return Ok(ExitCode::SUCCESS);
     }
@@ -51,4 +52,23 @@ pub fn run() -> anyhow::Result<ExitCode> {
         .build()?;
     let outcome = runtime.block_on(commands::execute(&config))?;
     Ok(outcome.into())
+}
+
+/// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.
+/// Plain text when stderr is not a terminal or NO_COLOR is set.
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(false)
+        .without_time()
+        .init();
 }

@@ -177,3 +177,31 @@ fn table_output_names_the_next_steps_and_no_password() {
     }
     assert!(kinit("RDS-GW01$@ADC.TEST", "rds-gw01"));
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn verbose_logs_show_the_operations_but_no_password() {
+    let dc = test_dc();
+    let run = live(&[
+        "-vv", "reset", "PC-NOSPN", "--yes", "--verify", "-o", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("modify: replace unicodePwd"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Kerberos AS exchange"),
+        "{}",
+        run.stderr
+    );
+    for secret in ["pc-nospn", dc.password.as_str()] {
+        assert!(
+            !run.stderr.contains(secret),
+            "{secret} in the log:\n{}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains(secret), "{secret} in the report");
+    }
+}

@@ -83,3 +83,75 @@ fn usage_errors_exit_2() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("Examples:"));
 }
+
+#[test]
+fn completions_load_in_bash_and_the_man_page_renders() {
+    let run = offline(&["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("adcomputer.bash");
+    std::fs::write(&script, &run.stdout).unwrap();
+    let bash = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p adcomputer",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        bash.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("_adcomputer"));
+
+    let man = offline(&["man"]);
+    assert_eq!(man.code, 0);
+    let page = dir.path().join("adcomputer.1");
+    std::fs::write(&page, &man.stdout).unwrap();
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .expect("run man (man-db)");
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    assert!(
+        text.contains("adcomputer") && text.contains("reset"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_command_help_ends_with_examples() {
+    for command in [
+        "show",
+        "stale",
+        "audit",
+        "reset",
+        "undo",
+        "completions",
+        "man",
+    ] {
+        let run = offline(&[command, "--help"]);
+        assert_eq!(run.code, 0, "{command}");
+        assert!(
+            run.stdout.contains("Examples:"),
+            "{command} --help has no examples"
+        );
+    }
+    for command in ["check", "fix"] {
+        let run = offline(&["spn", command, "--help"]);
+        assert!(
+            run.stdout.contains("Examples:"),
+            "spn {command} --help has no examples"
+        );
+    }
+}

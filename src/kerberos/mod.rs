@@ -19,6 +19,19 @@ pub async fn verify_password(
     password: &str,
     timeout: Duration,
 ) -> Verdict {
+    let started = std::time::Instant::now();
+    let verdict = exchange(kdc, realm, principal, password, timeout).await;
+    tracing::info!(%kdc, principal, result = %verdict.describe(), elapsed = ?started.elapsed(), "Kerberos AS exchange");
+    verdict
+}
+
+async fn exchange(
+    kdc: &Kdc,
+    realm: &str,
+    principal: &str,
+    password: &str,
+    timeout: Duration,
+) -> Verdict {
     let now = chrono::Utc::now();
     let nonce = messages::new_nonce();
     let request = messages::as_req(realm, principal, nonce, now, Vec::new());
@@ -37,6 +50,8 @@ pub async fn verify_password(
         }
         Err(reason) => return Verdict::Other(reason),
     };
+    // Not the salt: for a computer it spells its name, which is its default password.
+    tracing::debug!(%kdc, etype = salt.etype, "pre-authentication asked");
     let padata = match messages::enc_timestamp(&salt, password, now) {
         Ok(padata) => vec![padata],
         Err(reason) => return Verdict::Other(reason),

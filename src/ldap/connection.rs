@@ -119,6 +119,7 @@ impl Directory {
         let mut last_error = None;
         for dc in super::discovery::locate_dcs(name, dns_server).await? {
             let url = format!("ldaps://{}", dc.host);
+            tracing::info!(domain = %name, dc = %dc.host, priority = dc.priority, "trying a DC found in DNS");
             match Directory::connect_url(settings, &url, password).await {
                 Err(err @ (ConnectError::Unreachable { .. } | ConnectError::Timeout { .. })) => {
                     last_error = Some(err);
@@ -135,6 +136,7 @@ impl Directory {
         password: Option<&Secret>,
     ) -> Result<Directory, ConnectError> {
         let target = parse_target(url, settings.bind == Bind::Kerberos)?;
+        let started = std::time::Instant::now();
         let (tls_config, verifier) = client_config(&settings.tls)?;
         let conn_settings = LdapConnSettings::new()
             .set_conn_timeout(settings.timeout)
@@ -149,7 +151,9 @@ impl Directory {
             let _ = conn.drive().await;
         });
 
+        tracing::info!(dc = %target.display, elapsed = ?started.elapsed(), "connected");
         let secs = settings.timeout.as_secs();
+        let bind_started = std::time::Instant::now();
         match (&settings.bind, password) {
             (Bind::Simple { user, .. }, Some(password)) => {
                 let bind = ldap
@@ -158,6 +162,7 @@ impl Directory {
                     .await
                     .map_err(|err| OperationError::from_ldap("bind", secs, err))?;
                 check_bind(user, bind)?;
+                tracing::info!(user = %user, elapsed = ?bind_started.elapsed(), "simple bind");
             }
             (Bind::Simple { user, .. }, None) => {
                 return Err(ConnectError::BindRefused {
@@ -174,6 +179,7 @@ impl Directory {
                     .await
                     .map_err(|err| kerberos_error(&target.host, err))?;
                 check_bind("your Kerberos ticket's principal", bind)?;
+                tracing::info!(elapsed = ?bind_started.elapsed(), "Kerberos (GSSAPI) bind");
             }
             #[cfg(not(feature = "kerberos-bind"))]
             (Bind::Kerberos, _) => {

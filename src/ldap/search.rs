@@ -24,10 +24,13 @@ impl Directory {
     ) -> Result<(), OperationError> {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("search", secs, err);
+        let started = std::time::Instant::now();
+        let mut entries = 0usize;
         let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![
             Box::new(EntriesOnly::new()),
             Box::new(PagedResults::new(PAGE_SIZE)),
         ];
+        let requested = attributes.len();
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let mut stream = self
             .ldap
@@ -36,9 +39,11 @@ impl Directory {
             .await
             .map_err(failed)?;
         while let Some(result_entry) = stream.next().await.map_err(failed)? {
+            entries += 1;
             each(into_entry(SearchEntry::construct(result_entry)));
         }
         stream.finish().await.success().map_err(failed)?;
+        tracing::info!(base, filter, attributes = requested, entries, elapsed = ?started.elapsed(), "search");
         Ok(())
     }
 }
@@ -84,6 +89,7 @@ impl Directory {
         if owner_only_sd {
             ldap.with_controls(sd_flags_owner());
         }
+        tracing::debug!(dn, ?attributes, owner_only_sd, "read");
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let result = ldap
             .search(dn, Scope::Base, "(objectClass=*)", attributes)

@@ -18,6 +18,8 @@ impl Directory {
     ) -> Result<(), OperationError> {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("password reset", secs, err);
+        // The attribute's name only: its value is the password.
+        tracing::info!(dn, "modify: replace unicodePwd");
         let change = Mod::Replace(b"unicodePwd".to_vec(), HashSet::from([unicode_pwd]));
         self.ldap
             .with_timeout(self.timeout)
@@ -50,6 +52,7 @@ impl Directory {
         let values = |spns: &[String]| -> HashSet<Vec<u8>> {
             spns.iter().map(|spn| spn.as_bytes().to_vec()).collect()
         };
+        tracing::info!(dn, ?add, ?remove, "modify: servicePrincipalName");
         let attribute = b"servicePrincipalName".to_vec();
         let mut changes = Vec::new();
         if !add.is_empty() {
