@@ -72,6 +72,14 @@ impl Source {
         }
     }
 
+    /// How the DC was named: a URL, or a domain found through DNS.
+    pub fn dc_address(&self) -> Option<&DcAddress> {
+        match self {
+            Source::Live(live) => Some(&live.settings.address),
+            Source::Ldif { .. } => None,
+        }
+    }
+
     /// The DC connection, for commands that write.
     pub fn directory(&mut self) -> Option<&mut Directory> {
         match self {

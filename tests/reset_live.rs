@@ -205,3 +205,30 @@ fn verbose_logs_show_the_operations_but_no_password() {
         assert!(!run.stdout.contains(secret), "{secret} in the report");
     }
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
+    let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
+    let args = [
+        "--domain",
+        "adc.test",
+        "--dns-server",
+        &address,
+        "reset",
+        "PC-MIGRATED",
+        "--yes",
+        "--verify-all-dcs",
+        "-o",
+        "json",
+    ];
+    let run = common::live_with(&args, &[("ADCOMPUTER_URL", "")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["source"], "ldaps://dc1.adc.test:636");
+    assert_eq!(
+        json["findings"][0]["verification"][0]["kdc"],
+        "dc1.adc.test:88"
+    );
+    assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
+}

@@ -14,7 +14,7 @@ use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
 use crate::filetime::FileTime;
 use crate::kerberos::{Kdc, verify_password};
-use crate::ldap::Directory;
+use crate::ldap::{DcAddress, Directory, locate_dcs};
 use crate::names::Resolution;
 use crate::report::{self, Envelope, Format};
 use crate::reset::{default_password, realm_of, refusal, unicode_pwd};
@@ -160,6 +160,7 @@ pub async fn run(
         let item = plan(name, &candidates, &items);
         items.push(item);
     }
+    let address = source.dc_address().cloned();
     let directory = source.directory().expect("checked above");
 
     let planned = items.iter().filter(|item| item.target.is_some()).count();
@@ -168,7 +169,7 @@ pub async fn run(
     }
     if !settings.dry_run {
         let realm = realm_of(&directory.root_dse.default_naming_context);
-        let kdcs = kdcs_to_verify(directory, settings).await;
+        let kdcs = kdcs_to_verify(directory, address.as_ref(), settings).await;
         let domain_sid = domain_sid(directory).await;
         for item in items.iter_mut().filter(|item| item.target.is_some()) {
             reset_one(
@@ -212,8 +213,13 @@ fn confirm(items: &[ResetItem]) -> anyhow::Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// Where to log on: `--kdc`, else the written DC (`--verify`) or every DC (`--verify-all-dcs`).
-async fn kdcs_to_verify(directory: &mut Directory, settings: &ResetSettings) -> Vec<Kdc> {
+/// Where to log on: `--kdc`, else the written DC (`--verify`) or every DC (`--verify-all-dcs`:
+/// the domain's SRV records when the DC was found through DNS, else the DCs LDAP lists).
+async fn kdcs_to_verify(
+    directory: &mut Directory,
+    address: Option<&DcAddress>,
+    settings: &ResetSettings,
+) -> Vec<Kdc> {
     if settings.verify == VerifyAt::Nowhere {
         return Vec::new();
     }
@@ -225,6 +231,19 @@ async fn kdcs_to_verify(directory: &mut Directory, settings: &ResetSettings) -> 
         return vec![written];
     }
     let mut kdcs = vec![written];
+    if let Some(DcAddress::Domain { name, dns_server }) = address
+        && let Ok(located) = locate_dcs(name, *dns_server).await
+    {
+        for dc in located {
+            if !kdcs
+                .iter()
+                .any(|kdc| kdc.host.eq_ignore_ascii_case(&dc.host))
+            {
+                kdcs.push(Kdc::parse(&dc.host));
+            }
+        }
+        return kdcs;
+    }
     let base = directory.root_dse.default_naming_context.clone();
     // Writable DCs and RODCs, by their userAccountControl bits.
     let filter = "(|(userAccountControl:1.2.840.113556.1.4.803:=8192)(userAccountControl:1.2.840.113556.1.4.803:=67108864))";

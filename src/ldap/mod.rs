@@ -11,5 +11,6 @@ mod tls;
 mod write;
 
 pub use connection::{Bind, DcAddress, Directory, LdapSettings, RootDse};
+pub use discovery::locate_dcs;
 pub use error::{ConnectError, OperationError};
 pub use tls::TlsSettings;
