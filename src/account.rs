@@ -111,7 +111,7 @@ impl Account {
                 builder.value(attribute.name.as_bytes(), value);
             }
         }
-        builder.finish()
+        Ok(builder.finished()?.cloned())
     }
 
     /// sAMAccountName without the trailing `$`: the machine's NetBIOS name.
@@ -202,23 +202,26 @@ impl Field {
 
 /// Builds one `Account` from attribute values as they arrive, from a live entry or straight
 /// from an LDIF reader. Values of other attributes are ignored; the first unreadable value is
-/// reported by `finish`.
+/// reported when the entry is finished. The strings of one entry are recycled for the next, so
+/// reading millions of entries allocates almost nothing.
 pub struct AccountBuilder {
-    dn: String,
+    /// The entry being read (its DN in `account.dn`).
     account: Account,
-    sam_account_name: Option<String>,
+    has_sam_account_name: bool,
     kind: Option<AccountKind>,
     error: Option<ModelError>,
+    /// Strings of earlier entries, emptied, to be filled again.
+    spare: Vec<String>,
 }
 
 impl Default for AccountBuilder {
     fn default() -> Self {
         AccountBuilder {
-            dn: String::new(),
             account: blank_account(),
-            sam_account_name: None,
+            has_sam_account_name: false,
             kind: None,
             error: None,
+            spare: Vec::new(),
         }
     }
 }
@@ -242,8 +245,24 @@ fn blank_account() -> Account {
 
 impl RecordSink for AccountBuilder {
     fn start(&mut self, dn: &str) {
-        *self = AccountBuilder::default();
-        self.dn.push_str(dn);
+        let account = &mut self.account;
+        let texts = [
+            account.cn.take(),
+            account.dns_host_name.take(),
+            account.operating_system.take(),
+        ];
+        self.spare.extend(texts.into_iter().flatten());
+        self.spare.append(&mut account.spns);
+        self.spare.append(&mut account.additional_dns_host_names);
+        account.dn.clear();
+        account.dn.push_str(dn);
+        account.uac = Uac(0);
+        account.pwd_last_set = None;
+        account.last_logon_timestamp = None;
+        account.key_version = None;
+        self.has_sam_account_name = false;
+        self.kind = None;
+        self.error = None;
     }
 
     fn value(&mut self, name: &[u8], value: Value<'_>) {
@@ -261,14 +280,19 @@ impl RecordSink for AccountBuilder {
 impl AccountBuilder {
     fn bad(&self, field: Field, value: Value<'_>) -> ModelError {
         ModelError {
-            dn: self.dn.clone(),
+            dn: self.account.dn.clone(),
             attribute: field.name(),
             value: String::from_utf8_lossy(value).into_owned(),
         }
     }
 
-    fn text(&self, field: Field, value: Value<'_>) -> Result<String, ModelError> {
-        String::from_utf8(value.to_vec()).map_err(|_| self.bad(field, value))
+    /// The value as a string, in a recycled buffer when there is one.
+    fn text(&mut self, field: Field, value: Value<'_>) -> Result<String, ModelError> {
+        let text = std::str::from_utf8(value).map_err(|_| self.bad(field, value))?;
+        let mut string = self.spare.pop().unwrap_or_default();
+        string.clear();
+        string.push_str(text);
+        Ok(string)
     }
 
     /// A decimal integer, parsed from the bytes (surrounding spaces allowed).
@@ -278,6 +302,21 @@ impl AccountBuilder {
             .ok_or_else(|| self.bad(field, value))
     }
 
+    /// Sets a single-valued text field unless it has a value already (the first one wins).
+    fn set_once(&mut self, field: Field, value: Value<'_>) -> Result<(), ModelError> {
+        let text = self.text(field, value)?;
+        let slot = match field {
+            Field::Cn => &mut self.account.cn,
+            Field::DnsHostName => &mut self.account.dns_host_name,
+            _ => &mut self.account.operating_system,
+        };
+        match slot {
+            None => *slot = Some(text),
+            Some(_) => self.spare.push(text),
+        }
+        Ok(())
+    }
+
     /// Takes one value; single-valued attributes keep their first value.
     fn set(&mut self, field: Field, value: Value<'_>) -> Result<(), ModelError> {
         match field {
@@ -285,21 +324,15 @@ impl AccountBuilder {
                 let kind = AccountKind::from_object_class(value);
                 self.kind = Some(self.kind.map_or(kind, |known| known.max(kind)));
             }
-            Field::SamAccountName => {
-                let text = self.text(field, value)?;
-                self.sam_account_name.get_or_insert(text);
+            Field::SamAccountName if !self.has_sam_account_name => {
+                let text = std::str::from_utf8(value).map_err(|_| self.bad(field, value))?;
+                self.account.sam_account_name.clear();
+                self.account.sam_account_name.push_str(text);
+                self.has_sam_account_name = true;
             }
-            Field::Cn => {
-                let text = self.text(field, value)?;
-                self.account.cn.get_or_insert(text);
-            }
-            Field::DnsHostName => {
-                let text = self.text(field, value)?;
-                self.account.dns_host_name.get_or_insert(text);
-            }
-            Field::OperatingSystem => {
-                let text = self.text(field, value)?;
-                self.account.operating_system.get_or_insert(text);
+            Field::SamAccountName => {}
+            Field::Cn | Field::DnsHostName | Field::OperatingSystem => {
+                self.set_once(field, value)?;
             }
             Field::AdditionalDnsHostName => {
                 let text = self.text(field, value)?;
@@ -326,19 +359,17 @@ impl AccountBuilder {
         Ok(())
     }
 
-    /// The account of the entry just read; `Ok(None)` when it has no `sAMAccountName`.
-    pub fn finish(&mut self) -> Result<Option<Account>, ModelError> {
+    /// The account of the entry just read, lent until the next entry starts; `Ok(None)` when
+    /// it has no `sAMAccountName`.
+    pub fn finished(&mut self) -> Result<Option<&Account>, ModelError> {
         if let Some(err) = self.error.take() {
             return Err(err);
         }
-        let Some(sam_account_name) = self.sam_account_name.take() else {
+        if !self.has_sam_account_name {
             return Ok(None);
-        };
-        let mut account = std::mem::replace(&mut self.account, blank_account());
-        account.dn = std::mem::take(&mut self.dn);
-        account.sam_account_name = sam_account_name;
-        account.kind = self.kind.take().unwrap_or(AccountKind::Other);
-        Ok(Some(account))
+        }
+        self.account.kind = self.kind.unwrap_or(AccountKind::Other);
+        Ok(Some(&self.account))
     }
 }
 
@@ -416,6 +447,31 @@ mod tests {
         ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_reused_builder_forgets_the_previous_entry() {
+        let mut builder = AccountBuilder::default();
+        builder.start("CN=A,DC=x");
+        for (name, value) in [
+            ("sAMAccountName", "A$"),
+            ("cn", "A"),
+            ("servicePrincipalName", "HOST/A"),
+            ("pwdLastSet", "5"),
+        ] {
+            builder.value(name.as_bytes(), value.as_bytes());
+        }
+        assert_eq!(builder.finished().unwrap().unwrap().spns, ["HOST/A"]);
+        builder.start("CN=B,DC=x");
+        builder.value(b"sAMAccountName", b"B$");
+        let b = builder.finished().unwrap().unwrap().clone();
+        assert_eq!(
+            (b.dn.as_str(), b.sam_account_name.as_str()),
+            ("CN=B,DC=x", "B$")
+        );
+        assert_eq!((b.cn, b.spns.len(), b.pwd_last_set), (None, 0, None));
+        builder.start("OU=C,DC=x");
+        assert_eq!(builder.finished().unwrap(), None);
     }
 
     #[test]

@@ -4,9 +4,8 @@
 //! both sources answer identically.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::SyncSender;
 
 use anyhow::Context;
 
@@ -14,7 +13,7 @@ use crate::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::config::SourceSpec;
 use crate::entry::Entry;
 use crate::ldap::{Bind, DcAddress, Directory, LdapSettings};
-use crate::ldif::{LdifReader, RecordSink, Value};
+use crate::ldif::{LdifError, LdifReader, RecordSink, Value};
 use crate::names::{NameQuery, batch_filter};
 use crate::report::Progress;
 use crate::secret::Secret;
@@ -24,9 +23,9 @@ use crate::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 /// rule: `Account::in_scan_scope`).
 const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
 
-/// What a scan hands out.
-pub enum Scanned {
-    Account(Account),
+/// What a scan hands out. Accounts are lent: a worker keeps what it needs.
+pub enum Scanned<'a> {
+    Account(&'a Account),
     /// The forest's `sPNMappings` (live: before any account; LDIF: where the export has them).
     SpnAliases(SpnAliases),
 }
@@ -118,47 +117,58 @@ impl Source {
                 .await?;
             }
             Source::Ldif { path, base } => {
-                for_each_ldif_item(path, base.as_deref(), &mut |item| {
+                let input = open_ldif(path)?;
+                read_ldif_items(input, base.as_deref(), &mut |item| {
                     if let Scanned::Account(account) = item
-                        && names.iter().any(|name| name.matches(&account))
+                        && names.iter().any(|name| name.matches(account))
                     {
-                        found.push(account);
+                        found.push(account.clone());
                     }
-                })?;
+                })
+                .with_context(|| path.display().to_string())?;
             }
         }
         Ok(found)
     }
 
-    /// Streams every computer and every SPN holder in scope, with the SPN aliases.
-    pub async fn scan(&mut self, mut each: impl FnMut(Scanned)) -> anyhow::Result<()> {
+    /// Streams every computer and every SPN holder in scope, with the SPN aliases, to
+    /// workers made by `new_worker`: one for a DC or a small file, two for a large LDIF file
+    /// (each parses and examines half of it on its own core). Returns the workers to merge.
+    pub async fn scan<W: Send>(
+        &mut self,
+        new_worker: impl Fn() -> W + Sync,
+        each: impl Fn(&mut W, Scanned<'_>) + Sync,
+    ) -> anyhow::Result<Vec<W>> {
         let progress = Progress::new("reading accounts");
-        let mut each = |item: Scanned| {
+        let each = |worker: &mut W, item: Scanned<'_>| {
             progress.tick();
-            each(item);
+            each(worker, item);
         };
-        match self {
+        let workers = match self {
             Source::Live(live) => {
                 let LiveSource {
                     directory, base, ..
                 } = live.as_mut();
+                let mut worker = new_worker();
                 if let Some(aliases) = read_spn_aliases(directory).await? {
-                    each(Scanned::SpnAliases(aliases));
+                    each(&mut worker, Scanned::SpnAliases(aliases));
                 }
                 search_accounts(directory, base, SCAN_FILTER, |account| {
-                    each(Scanned::Account(account))
+                    each(&mut worker, Scanned::Account(&account))
                 })
                 .await?;
+                vec![worker]
             }
             Source::Ldif { path, base } => {
-                for_each_ldif_item(path, base.as_deref(), &mut |item| match item {
+                let in_scope = |worker: &mut W, item: Scanned<'_>| match item {
                     Scanned::Account(account) if !account.in_scan_scope() => {}
-                    item => each(item),
-                })?
+                    item => each(worker, item),
+                };
+                scan_ldif(path, base.as_deref(), &new_worker, &in_scope)?
             }
-        }
+        };
         progress.finish();
-        Ok(())
+        Ok(workers)
     }
 
     /// Streams every SPN holder of the forest from the global catalog (port 3269, or 3268 with
@@ -293,7 +303,7 @@ impl RecordSink for ScanSink {
 
 impl ScanSink {
     /// What the entry just read was, if anything a scan hands out.
-    fn finish(&mut self, base: Option<&str>) -> anyhow::Result<Option<Scanned>> {
+    fn finish(&mut self, base: Option<&str>) -> anyhow::Result<Option<Scanned<'_>>> {
         if let Some(mappings) = self.mappings.take() {
             let values = mappings.iter().map(String::as_str);
             return Ok((!mappings.is_empty())
@@ -301,55 +311,120 @@ impl ScanSink {
         }
         Ok(self
             .account
-            .finish()?
+            .finished()?
             .filter(|account| base.is_none_or(|base| is_under(&account.dn, base)))
             .map(Scanned::Account))
     }
 }
 
-/// Entries a reader thread hands over at a time.
-const BATCH: usize = 1024;
+/// Files at least this large are read by two workers, one for each half.
+const SPLIT_AT_BYTES: u64 = 64 << 20;
 
-/// Streams the accounts of an LDIF export under `base` (all when `None`) and its
-/// `sPNMappings`, if it has them. The file is read and parsed on a second thread while `each`
-/// runs on this one.
-fn for_each_ldif_item(
+/// Reads an LDIF export under `base` (all when `None`) into workers: two for a large file
+/// split at a record boundary near its middle, else one on this thread.
+fn scan_ldif<W: Send>(
     path: &Path,
     base: Option<&str>,
-    each: &mut dyn FnMut(Scanned),
-) -> anyhow::Result<()> {
-    let input = open_ldif(path)?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Scanned>>(8);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_ldif_items(input, base, sender));
-        for batch in receiver {
-            batch.into_iter().for_each(&mut *each);
-        }
-        reader
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the LDIF reader thread panicked")))
-    })
-    .with_context(|| path.display().to_string())
+    new_worker: &(impl Fn() -> W + Sync),
+    each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
+) -> anyhow::Result<Vec<W>> {
+    let context = || path.display().to_string();
+    let split = if path == Path::new("-") {
+        None
+    } else {
+        record_boundary_near_middle(path).with_context(context)?
+    };
+    let Some(split) = split else {
+        let mut worker = new_worker();
+        read_ldif_items(open_ldif(path)?, base, &mut |item| each(&mut worker, item))
+            .with_context(context)?;
+        return Ok(vec![worker]);
+    };
+    let first = File::open(path).with_context(context)?.take(split);
+    let mut second = File::open(path).with_context(context)?;
+    second.seek(SeekFrom::Start(split)).with_context(context)?;
+    let (first, second) = std::thread::scope(|scope| {
+        let read_half = |input: Box<dyn Read + Send>| {
+            scope.spawn(move || {
+                let mut worker = new_worker();
+                read_ldif_items(input, base, &mut |item| each(&mut worker, item)).map(|()| worker)
+            })
+        };
+        let first = read_half(Box::new(first));
+        let second = read_half(Box::new(second));
+        let joined = |handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<W>>| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("an LDIF reader thread panicked")))
+        };
+        (joined(first), joined(second))
+    });
+    let first = first.with_context(context)?;
+    // The second half counts lines from the split: report them from the file's start.
+    let second = second
+        .map_err(|err| match err.downcast::<LdifError>() {
+            Ok(LdifError::Syntax { line, message }) => {
+                let before = lines_before(path, split).unwrap_or(0);
+                anyhow::Error::new(LdifError::Syntax {
+                    line: line + before,
+                    message,
+                })
+            }
+            Ok(other) => anyhow::Error::new(other),
+            Err(other) => other,
+        })
+        .with_context(context)?;
+    Ok(vec![first, second])
 }
 
+/// The offset just after the first blank line at or past the middle of a large file (a record
+/// boundary), or `None` for a small file or one without such a line there.
+fn record_boundary_near_middle(path: &Path) -> std::io::Result<Option<u64>> {
+    let size = std::fs::metadata(path)?.len();
+    if size < SPLIT_AT_BYTES {
+        return Ok(None);
+    }
+    let mut file = File::open(path)?;
+    let middle = size / 2;
+    file.seek(SeekFrom::Start(middle))?;
+    let mut window = vec![0u8; 1 << 20];
+    let read = file.read(&mut window)?;
+    let window = &window[..read];
+    // "\n\n", or "\n\r\n" in a CRLF export.
+    Ok(memchr::memmem::find(window, b"\n\n")
+        .map(|at| at + 2)
+        .or_else(|| memchr::memmem::find(window, b"\n\r\n").map(|at| at + 3))
+        .map(|after| middle + after as u64))
+}
+
+/// How many lines the first `bytes` of the file hold.
+fn lines_before(path: &Path, bytes: u64) -> std::io::Result<usize> {
+    let mut reader = std::io::BufReader::new(File::open(path)?.take(bytes));
+    let mut lines = 0;
+    loop {
+        let buffer = std::io::BufRead::fill_buf(&mut reader)?;
+        if buffer.is_empty() {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', buffer).count();
+        let consumed = buffer.len();
+        std::io::BufRead::consume(&mut reader, consumed);
+    }
+}
+
+/// Reads LDIF records from `input` and hands out its accounts and `sPNMappings`.
 fn read_ldif_items(
     input: Box<dyn Read + Send>,
     base: Option<&str>,
-    sender: SyncSender<Vec<Scanned>>,
+    each: &mut dyn FnMut(Scanned<'_>),
 ) -> anyhow::Result<()> {
     let mut reader = LdifReader::new(input);
     let mut sink = ScanSink::default();
-    let mut batch = Vec::with_capacity(BATCH);
     while reader.next_record(&mut sink)? {
         if let Some(item) = sink.finish(base)? {
-            batch.push(item);
-            if batch.len() == BATCH && sender.send(std::mem::take(&mut batch)).is_err() {
-                return Ok(()); // the consumer stopped early
-            }
+            each(item);
         }
     }
-    // A closed channel means the consumer already stopped; nothing is lost.
-    let _ = sender.send(batch);
     Ok(())
 }
 

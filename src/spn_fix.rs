@@ -211,6 +211,7 @@ mod tests {
     fn plan_for(accounts: &[Account], dedupe: bool) -> Plan {
         let mut index = SpnIndex::new(SpnAliases::default());
         accounts.iter().for_each(|a| index.add(a));
+        index.prepare();
         let scope: Vec<&Account> = accounts.iter().collect();
         let settings = FixSettings {
             rules: SpnSettings::default(),

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::{
-    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
-    sort_findings,
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, duplicates_in,
+    review_spns, sort_findings,
 };
 use crate::account::Account;
 use crate::names::{NameQuery, Resolution};
@@ -54,9 +54,13 @@ pub struct Summary {
 
 pub struct Auditor {
     settings: AuditSettings,
+    /// The scope's own sPNMappings, once seen.
+    aliases: Option<SpnAliases>,
     findings: Vec<Finding>,
     index: Option<SpnIndex>,
     named: Vec<Account>,
+    /// The duplicate indexes of other parts of the scope (`merge`), queried together.
+    other_parts: Vec<SpnIndex>,
     probe_targets: Vec<(String, String)>,
     accounts_read: usize,
     computers: usize,
@@ -70,9 +74,11 @@ impl Auditor {
             .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
         Auditor {
             settings,
+            aliases: None,
             findings: Vec::new(),
             index,
             named: Vec::new(),
+            other_parts: Vec::new(),
             probe_targets: Vec::new(),
             accounts_read: 0,
             computers: 0,
@@ -82,8 +88,38 @@ impl Auditor {
     /// Uses these aliases instead of Windows' defaults.
     pub fn set_aliases(&mut self, aliases: SpnAliases) {
         if let Some(index) = &mut self.index {
-            index.set_aliases(aliases);
+            index.set_aliases(aliases.clone());
         }
+        self.aliases = Some(aliases);
+    }
+
+    /// Gets the duplicate index ready for queries (sorting it): worth doing on each worker's
+    /// own thread before `merge`.
+    pub fn prepare(&mut self) {
+        if let Some(index) = &mut self.index {
+            index.prepare();
+        }
+    }
+
+    /// Takes in what another auditor saw of another part of the same scope.
+    pub fn merge(&mut self, mut other: Auditor) {
+        match (&self.aliases, other.aliases.take()) {
+            (None, Some(aliases)) => {
+                self.set_aliases(aliases.clone());
+                self.other_parts
+                    .iter_mut()
+                    .for_each(|part| part.set_aliases(aliases.clone()));
+            }
+            (Some(aliases), None) => other.set_aliases(aliases.clone()),
+            _ => {}
+        }
+        self.findings.append(&mut other.findings);
+        self.named.append(&mut other.named);
+        self.probe_targets.append(&mut other.probe_targets);
+        self.accounts_read += other.accounts_read;
+        self.computers += other.computers;
+        self.other_parts.extend(other.index);
+        self.other_parts.append(&mut other.other_parts);
     }
 
     /// Examines one account; `index_spns` is false when duplicates come from another scan
@@ -155,8 +191,11 @@ impl Auditor {
                 }
             }
         }
-        if let Some(index) = &self.index {
-            self.findings.extend(index.duplicates());
+        if let Some(index) = self.index.take() {
+            let mut parts = vec![index];
+            parts.append(&mut self.other_parts);
+            parts.iter_mut().for_each(SpnIndex::prepare);
+            self.findings.extend(duplicates_in(&parts));
         }
         sort_findings(&mut self.findings);
         self.findings.dedup();

@@ -1,18 +1,17 @@
 //! Duplicate SPN detection (SPEC §5): every SPN of every object goes into one index keyed by
 //! its case-folded, alias-resolved form; keys with more than one holder are duplicates. Built for
-//! millions of SPNs: texts live in one arena, holders of a key form a linked list, and the hash
-//! table holds only the first entry of each key (4 bytes), sized up front from the export's size
-//! so that it rarely grows (growing recomputes keys from their texts).
+//! millions of SPNs: texts live in one arena, and the index is a vector of (key hash, SPN,
+//! holder) that is only appended to while accounts stream by, then sorted once (`prepare`), so
+//! that duplicates are runs of equal hashes (checked against the keys themselves). The indexes
+//! of the parts of a scope are sorted in parallel and walked together, never copied.
 
 use std::hash::BuildHasher;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use foldhash::fast::FixedState;
 
 use super::{Finding, Holder};
 use crate::account::Account;
 use crate::spn::SpnAliases;
-
-const NO_ENTRY: u32 = u32::MAX;
 
 /// A slice of the text arena.
 #[derive(Debug, Clone, Copy)]
@@ -29,23 +28,25 @@ struct HolderRecord {
 
 #[derive(Debug, Clone, Copy)]
 struct IndexEntry {
+    /// Hash of the SPN's key (the same for every index: a fixed seed).
+    hash: u64,
     spn: TextRange,
     holder: u32,
-    /// Next entry with the same key, or `NO_ENTRY`.
-    next: u32,
 }
 
-/// Every SPN seen, grouped by duplicate key.
+/// Every SPN seen, with who holds it.
 pub struct SpnIndex {
     aliases: SpnAliases,
-    hasher: DefaultHashBuilder,
     text: String,
     holders: Vec<HolderRecord>,
     entries: Vec<IndexEntry>,
-    /// The first entry of each key's list.
-    groups: HashTable<u32>,
+    /// Whether `entries` is sorted by hash (queries need it: `prepare`).
+    sorted: bool,
     key: String,
-    other_key: String,
+}
+
+fn hash_key(key: &str) -> u64 {
+    FixedState::default().hash_one(key)
 }
 
 impl SpnIndex {
@@ -63,13 +64,11 @@ impl SpnIndex {
         let text = usize::try_from(source_bytes / 3).unwrap_or(0);
         SpnIndex {
             aliases,
-            hasher: DefaultHashBuilder::default(),
             text: String::with_capacity(text),
             holders: Vec::with_capacity(spns / 4),
             entries: Vec::with_capacity(spns),
-            groups: HashTable::with_capacity(spns),
+            sorted: true,
             key: String::new(),
-            other_key: String::new(),
         }
     }
 
@@ -86,6 +85,10 @@ impl SpnIndex {
         &text[range.start..range.start + range.len as usize]
     }
 
+    fn spn(&self, entry: &IndexEntry) -> &str {
+        Self::text_of(&self.text, entry.spn)
+    }
+
     /// Adds every SPN of `account`.
     pub fn add(&mut self, account: &Account) {
         if account.spns.is_empty() {
@@ -99,130 +102,159 @@ impl SpnIndex {
         self.holders.push(record);
         for spn in &account.spns {
             let range = self.store(spn);
-            self.insert(range, holder);
+            self.aliases.key_into(spn, &mut self.key);
+            let hash = hash_key(&self.key);
+            self.entries.push(IndexEntry {
+                hash,
+                spn: range,
+                holder,
+            });
+        }
+        self.sorted = false;
+    }
+
+    /// Sorts the index for queries; cheap when nothing was added since.
+    pub fn prepare(&mut self) {
+        if !self.sorted {
+            self.entries.sort_unstable_by_key(|entry| entry.hash);
+            self.sorted = true;
         }
     }
 
-    fn insert(&mut self, spn: TextRange, holder: u32) {
-        let Self {
-            aliases,
-            hasher,
-            text,
-            entries,
-            groups,
-            key,
-            other_key,
-            ..
-        } = self;
-        aliases.key_into(Self::text_of(text, spn), key);
-        let hash = hasher.hash_one(key.as_str());
-        let index = entries.len() as u32;
-        let same_key = |&head: &u32| {
-            aliases.key_into(Self::text_of(text, entries[head as usize].spn), other_key);
-            other_key == key
-        };
-        let next = match groups.find_mut(hash, same_key) {
-            Some(head) => std::mem::replace(head, index),
-            None => {
-                let rehash = |&head: &u32| {
-                    let mut key = String::new();
-                    aliases.key_into(Self::text_of(text, entries[head as usize].spn), &mut key);
-                    hasher.hash_one(key.as_str())
-                };
-                groups.insert_unique(hash, index, rehash);
-                NO_ENTRY
-            }
-        };
-        entries.push(IndexEntry { spn, holder, next });
-    }
-
-    /// Switches to other aliases (e.g. `sPNMappings` found late in an LDIF), regrouping what
+    /// Switches to other aliases (e.g. `sPNMappings` found late in an LDIF), re-keying what
     /// is already indexed.
     pub fn set_aliases(&mut self, aliases: SpnAliases) {
         if aliases == self.aliases {
             return;
         }
         self.aliases = aliases;
-        self.groups.clear();
-        let entries = std::mem::take(&mut self.entries);
-        for entry in entries {
-            self.insert(entry.spn, entry.holder);
+        let mut key = String::new();
+        for entry in &mut self.entries {
+            self.aliases
+                .key_into(Self::text_of(&self.text, entry.spn), &mut key);
+            entry.hash = hash_key(&key);
+        }
+        self.sorted = self.entries.is_empty();
+    }
+
+    /// The entries whose hash is `hash` (the index must be prepared).
+    fn run(&self, hash: u64) -> &[IndexEntry] {
+        assert!(self.sorted, "SpnIndex::prepare must run before queries");
+        let start = self.entries.partition_point(|entry| entry.hash < hash);
+        let len = self.entries[start..].partition_point(|entry| entry.hash == hash);
+        &self.entries[start..start + len]
+    }
+
+    fn holder(&self, entry: &IndexEntry) -> Holder {
+        let record = self.holders[entry.holder as usize];
+        Holder {
+            account: Self::text_of(&self.text, record.account).to_string(),
+            dn: Self::text_of(&self.text, record.dn).to_string(),
+            spn: self.spn(entry).to_string(),
         }
     }
 
     /// Every holder of `spn`'s key (case-insensitive, through aliases).
     pub fn holders_of(&self, spn: &str) -> Vec<Holder> {
         let key = self.aliases.key(spn);
-        let hash = self.hasher.hash_one(key.as_str());
-        let Some(&head) = self.groups.find(hash, |&head| {
-            self.aliases
-                .key(Self::text_of(&self.text, self.entries[head as usize].spn))
-                == key
-        }) else {
-            return Vec::new();
-        };
-        let mut holders = Vec::new();
-        let mut cursor = head;
-        while cursor != NO_ENTRY {
-            let entry = self.entries[cursor as usize];
-            let record = self.holders[entry.holder as usize];
-            holders.push(Holder {
-                account: Self::text_of(&self.text, record.account).to_string(),
-                dn: Self::text_of(&self.text, record.dn).to_string(),
-                spn: Self::text_of(&self.text, entry.spn).to_string(),
-            });
-            cursor = entry.next;
-        }
-        holders
+        self.run(hash_key(&key))
+            .iter()
+            .filter(|entry| self.aliases.key(self.spn(entry)) == key)
+            .map(|entry| self.holder(entry))
+            .collect()
     }
 
     /// One `duplicate_spn` finding per key held by more than one object.
     pub fn duplicates(&self) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for &head in self.groups.iter() {
-            let first = self.entries[head as usize];
-            if first.next == NO_ENTRY {
-                continue;
+        duplicates_in(std::slice::from_ref(self))
+    }
+
+    /// The aliases this index keys by.
+    pub fn aliases(&self) -> &SpnAliases {
+        &self.aliases
+    }
+}
+
+/// Duplicates across the indexes of several parts of one scope (each prepared, all with the
+/// same aliases): their sorted entries are walked together, so runs of equal hashes span parts
+/// and nothing is copied.
+pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
+    assert!(
+        parts.iter().all(|part| part.sorted),
+        "SpnIndex::prepare must run before queries"
+    );
+    let mut cursors = vec![0usize; parts.len()];
+    let mut findings = Vec::new();
+    let mut members: Vec<(usize, IndexEntry)> = Vec::new();
+    loop {
+        let next_hash = parts
+            .iter()
+            .zip(&cursors)
+            .filter_map(|(part, &cursor)| part.entries.get(cursor).map(|entry| entry.hash))
+            .min();
+        let Some(hash) = next_hash else {
+            break;
+        };
+        members.clear();
+        for (index, part) in parts.iter().enumerate() {
+            while let Some(entry) = part.entries.get(cursors[index])
+                && entry.hash == hash
+            {
+                members.push((index, *entry));
+                cursors[index] += 1;
             }
-            let mut members = Vec::new();
-            let mut cursor = head;
-            while cursor != NO_ENTRY {
-                let entry = self.entries[cursor as usize];
-                members.push(entry);
-                cursor = entry.next;
-            }
-            if members.iter().all(|entry| entry.holder == first.holder) {
-                continue;
-            }
-            let spn_of = |entry: &IndexEntry| Self::text_of(&self.text, entry.spn);
-            let first_spn = spn_of(&first);
-            let via_alias = members
-                .iter()
-                .any(|entry| !spn_of(entry).eq_ignore_ascii_case(first_spn));
-            let key = if via_alias {
-                self.aliases.key(first_spn)
-            } else {
-                first_spn.to_lowercase()
-            };
-            let mut holders: Vec<Holder> = members
-                .iter()
-                .map(|entry| {
-                    let record = self.holders[entry.holder as usize];
-                    Holder {
-                        account: Self::text_of(&self.text, record.account).to_string(),
-                        dn: Self::text_of(&self.text, record.dn).to_string(),
-                        spn: spn_of(entry).to_string(),
-                    }
-                })
-                .collect();
-            holders.sort();
-            findings.push(Finding::DuplicateSpn {
-                key,
-                via_alias,
-                holders,
-            });
         }
-        findings
+        if members.len() >= 2 {
+            report_run(parts, &members, &mut findings);
+        }
+    }
+    findings
+}
+
+/// The findings of one run of entries with equal hashes: grouped by their actual key (equal
+/// hashes almost always mean equal keys), one finding per key held by several objects.
+fn report_run(parts: &[SpnIndex], run: &[(usize, IndexEntry)], findings: &mut Vec<Finding>) {
+    let holder_id = |(part, entry): &(usize, IndexEntry)| (*part, entry.holder);
+    if run
+        .iter()
+        .all(|member| holder_id(member) == holder_id(&run[0]))
+    {
+        return;
+    }
+    let spn = |(part, entry): &(usize, IndexEntry)| parts[*part].spn(entry).to_string();
+    let aliases = parts[0].aliases();
+    let mut keyed: Vec<(String, &(usize, IndexEntry))> = run
+        .iter()
+        .map(|member| (aliases.key(&spn(member)), member))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let first = group[0].1;
+        if group
+            .iter()
+            .all(|(_, member)| holder_id(member) == holder_id(first))
+        {
+            continue;
+        }
+        let first_spn = spn(first);
+        let via_alias = group
+            .iter()
+            .any(|(_, member)| !spn(member).eq_ignore_ascii_case(&first_spn));
+        let key = if via_alias {
+            group[0].0.clone()
+        } else {
+            first_spn.to_lowercase()
+        };
+        let mut holders: Vec<Holder> = group
+            .iter()
+            .map(|(_, (part, entry))| parts[*part].holder(entry))
+            .collect();
+        holders.sort();
+        findings.push(Finding::DuplicateSpn {
+            key,
+            via_alias,
+            holders,
+        });
     }
 }
 
@@ -293,6 +325,7 @@ mod tests {
             AccountKind::Computer,
             &["HTTP/intranet.x.test"],
         ));
+        index.prepare();
         assert_eq!(
             keys(&index.duplicates()),
             [
@@ -308,11 +341,30 @@ mod tests {
         let mut index = SpnIndex::new(SpnAliases::default());
         index.add(&holder("FILES$", AccountKind::Computer, &["HOST/files.x"]));
         index.add(&holder("svc", AccountKind::User, &["cifs/FILES.x"]));
+        index.prepare();
         let holders = index.holders_of("http/files.X");
         let mut accounts: Vec<&str> = holders.iter().map(|h| h.account.as_str()).collect();
         accounts.sort();
         assert_eq!(accounts, ["FILES$", "svc"]);
         assert!(index.holders_of("HOST/other.x").is_empty());
+    }
+
+    #[test]
+    fn duplicates_span_the_indexes_of_several_parts() {
+        let mut first = SpnIndex::new(SpnAliases::default());
+        first.add(&holder("A$", AccountKind::Computer, &["HOST/x", "HOST/a"]));
+        let mut second = SpnIndex::new(SpnAliases::default());
+        second.add(&holder("B$", AccountKind::Computer, &["host/X"]));
+        second.add(&holder("C$", AccountKind::Computer, &["HOST/a", "HOST/c"]));
+        first.prepare();
+        second.prepare();
+        assert_eq!(
+            keys(&duplicates_in(&[first, second])),
+            [
+                ("host/a".to_string(), false, 2),
+                ("host/x".to_string(), false, 2)
+            ]
+        );
     }
 
     #[test]
@@ -323,6 +375,7 @@ mod tests {
             AccountKind::Computer,
             &["HOST/pc.x", "cifs/pc.x"],
         ));
+        index.prepare();
         assert!(index.duplicates().is_empty());
     }
 
@@ -331,6 +384,7 @@ mod tests {
         let mut index = SpnIndex::new(SpnAliases::default());
         index.add(&holder("B$", AccountKind::Computer, &["host/PC.X"]));
         index.add(&holder("A$", AccountKind::Computer, &["HOST/pc.x"]));
+        index.prepare();
         let Finding::DuplicateSpn { holders, .. } = &index.duplicates()[0] else {
             panic!()
         };
@@ -345,8 +399,10 @@ mod tests {
         index.add(&holder("A$", AccountKind::Computer, &["HOST/x"]));
         index.add(&holder("B$", AccountKind::User, &["cifs/x"]));
         index.add(&holder("C$", AccountKind::User, &["custom/x"]));
+        index.prepare();
         assert_eq!(keys(&index.duplicates()).len(), 1);
         index.set_aliases(SpnAliases::from_mappings(["host=custom"]));
+        index.prepare();
         assert_eq!(keys(&index.duplicates()), [("host/x".to_string(), true, 2)]);
     }
 }

@@ -10,7 +10,7 @@ mod staleness;
 use serde::Serialize;
 
 pub use auditor::{AuditSettings, Auditor, ProbeScope, Summary};
-pub use duplicates::SpnIndex;
+pub use duplicates::{SpnIndex, duplicates_in};
 pub use spn_rules::{SpnReview, SpnSettings, review_spns};
 pub use staleness::{StaleClass, StaleSettings, classify_password};
 

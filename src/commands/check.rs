@@ -18,13 +18,25 @@ pub async fn run(
     settings: &AuditSettings,
     forest: bool,
 ) -> anyhow::Result<Outcome> {
-    let mut auditor = Auditor::new(settings.clone(), source.size_hint());
-    source
-        .scan(|item| match item {
-            Scanned::Account(account) => auditor.observe(&account, !forest),
-            Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
-        })
+    let size_hint = source.size_hint();
+    let mut workers = source
+        .scan(
+            || Auditor::new(settings.clone(), size_hint),
+            |auditor, item| match item {
+                Scanned::Account(account) => auditor.observe(account, !forest),
+                Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
+            },
+        )
         .await?;
+    // Sort each part's duplicate index on its own core, then merge them in one pass.
+    std::thread::scope(|scope| {
+        for auditor in &mut workers {
+            scope.spawn(move || auditor.prepare());
+        }
+    });
+    let mut workers = workers.into_iter();
+    let mut auditor = workers.next().expect("a scan has a worker");
+    workers.for_each(|other| auditor.merge(other));
     if forest && settings.duplicates {
         source
             .scan_global_catalog(|account| auditor.index_only(&account))

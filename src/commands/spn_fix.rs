@@ -100,14 +100,24 @@ pub async fn fix(
     );
     let mut accounts = Vec::new();
     let mut aliases = SpnAliases::default();
-    source
-        .scan(|item| match item {
-            Scanned::Account(account) => accounts.push(account),
-            Scanned::SpnAliases(found) => aliases = found,
-        })
+    let workers = source
+        .scan(
+            || (Vec::new(), None),
+            |(accounts, aliases): &mut (Vec<Account>, Option<SpnAliases>), item| match item {
+                Scanned::Account(account) => accounts.push(account.clone()),
+                Scanned::SpnAliases(found) => *aliases = Some(found),
+            },
+        )
         .await?;
+    for (found, found_aliases) in workers {
+        accounts.extend(found);
+        if let Some(found_aliases) = found_aliases {
+            aliases = found_aliases;
+        }
+    }
     let mut index = SpnIndex::new(aliases.clone());
     accounts.iter().for_each(|account| index.add(account));
+    index.prepare();
 
     let mut name_findings = Vec::new();
     let scope: Vec<&Account> = if request.names.is_empty() {
