@@ -94,6 +94,10 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "SECS", global = true, help_heading = CONNECTION)]
     pub timeout: Option<u64>,
 
+    /// Entries per page of paged searches (AD's MaxPageSize is 1000).
+    #[arg(long, value_name = "N", default_value_t = 1000, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(i32).range(1..))]
+    pub page_size: i32,
+
     /// Read an LDIF export (ldifde or ldapsearch) instead of a DC; "-" reads standard input.
     /// Wins over -H and ADCOMPUTER_URL.
     #[arg(long, value_name = "FILE", global = true)]

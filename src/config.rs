@@ -167,6 +167,7 @@ impl Config {
                     },
                     bind,
                     timeout: Duration::from_secs(timeout.max(1)),
+                    page_size: connection.page_size,
                 })
             }
         };

@@ -455,6 +455,7 @@ mod tests {
             tls: Default::default(),
             bind: Bind::Kerberos,
             timeout: std::time::Duration::from_secs(1),
+            page_size: 1000,
         };
         let gc = |dc: &str| global_catalog_settings(&settings, dc).unwrap().address;
         let url = |text: &str| DcAddress::Url(text.into());

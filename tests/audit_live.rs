@@ -333,3 +333,24 @@ fn probes_find_the_account_left_with_its_default_password() {
     ])
     .assert_one_line_error("no entries");
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn small_pages_give_the_same_audit() {
+    let (_, whole) = json_of(&["audit", "-o", "json", "--as-of", "2026-11-21T12:00:00Z"]);
+    let (_, paged) = json_of(&[
+        "audit",
+        "-o",
+        "json",
+        "--as-of",
+        "2026-11-21T12:00:00Z",
+        "--page-size",
+        "5",
+    ]);
+    assert_eq!(paged["findings"], whole["findings"]);
+    assert_eq!(paged["summary"], whole["summary"]);
+    assert!(
+        whole["summary"]["accounts_read"].as_u64().unwrap() > 20,
+        "several pages of 5"
+    );
+}

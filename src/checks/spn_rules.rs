@@ -250,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_dns_host_name_counts_as_none() {
+        let pc = computer("PC01$", Some(""), &["HOST/pc01.old.test"]);
+        let review = review_spns(&pc, &SpnSettings::default());
+        assert_eq!(review.missing, ["HOST/PC01", "RestrictedKrbHost/PC01"]);
+        assert_eq!(review.stale, [("HOST/pc01.old.test".to_string(), None)]);
+    }
+
+    #[test]
     fn numeric_labels_are_just_labels() {
         let pc = computer("10$", Some("10.x.test"), &["HOST/10.0.0.5"]);
         assert_eq!(review_spns(&pc, &SpnSettings::default()).stale.len(), 1);

@@ -44,6 +44,8 @@ pub struct LdapSettings {
     pub bind: Bind,
     /// Limit for connecting and for each operation.
     pub timeout: Duration,
+    /// Entries per page of paged searches.
+    pub page_size: i32,
 }
 
 /// What the rootDSE says about the directory.
@@ -61,6 +63,7 @@ pub struct Directory {
     host: String,
     pub root_dse: RootDse,
     pub(super) timeout: Duration,
+    pub(super) page_size: i32,
 }
 
 /// `scheme://host:port` of a checked LDAP URL, and whether it needs StartTLS.
@@ -199,6 +202,7 @@ impl Directory {
                 dns_host_name: None,
             },
             timeout: settings.timeout,
+            page_size: settings.page_size,
         };
         directory.root_dse = directory.read_root_dse().await?;
         Ok(directory)

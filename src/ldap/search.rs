@@ -2,19 +2,19 @@
 //! memory flat, referrals and continuation references skipped, only the named attributes
 //! requested), and single-object reads by DN.
 
-use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
-use ldap3::controls::RawControl;
-use ldap3::{Scope, SearchEntry};
+use ldap3::controls::{Control, ControlType, PagedResults, RawControl};
+use ldap3::{Scope, SearchEntry, SearchStream};
 
 use super::connection::Directory;
 use super::error::OperationError;
 use crate::entry::Entry;
 
-/// AD's default MaxPageSize.
-const PAGE_SIZE: i32 = 1000;
-
 impl Directory {
     /// Calls `each` for every entry under `base` matching `filter`, with `attributes` only.
+    ///
+    /// Pages by hand rather than with ldap3's adapter: a page's entries are read off the wire
+    /// first, the next page is asked for at once, and only then are the entries handed to
+    /// `each`, so the DC prepares the next page while this one is processed.
     pub async fn search_each(
         &mut self,
         base: &str,
@@ -25,26 +25,64 @@ impl Directory {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("search", secs, err);
         let started = std::time::Instant::now();
-        let mut entries = 0usize;
-        let adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> = vec![
-            Box::new(EntriesOnly::new()),
-            Box::new(PagedResults::new(PAGE_SIZE)),
-        ];
-        let requested = attributes.len();
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
-        let mut stream = self
-            .ldap
-            .with_timeout(self.timeout)
-            .streaming_search_with(adapters, base, Scope::Subtree, filter, attributes)
+        let mut entries = 0usize;
+        let mut page = self
+            .request_page(base, filter, &attributes, Vec::new())
             .await
             .map_err(failed)?;
-        while let Some(result_entry) = stream.next().await.map_err(failed)? {
-            entries += 1;
-            each(into_entry(SearchEntry::construct(result_entry)));
+        loop {
+            let mut received = Vec::with_capacity(self.page_size as usize);
+            while let Some(result_entry) = page.next().await.map_err(failed)? {
+                if !result_entry.is_ref() && !result_entry.is_intermediate() {
+                    received.push(result_entry);
+                }
+            }
+            let result = page.finish().await.success().map_err(failed)?;
+            let cookie = result.ctrls.iter().find_map(|control| match control {
+                Control(Some(ControlType::PagedResults), raw) => {
+                    Some(raw.parse::<PagedResults>().cookie)
+                }
+                _ => None,
+            });
+            let next = match cookie.filter(|cookie| !cookie.is_empty()) {
+                Some(cookie) => Some(
+                    self.request_page(base, filter, &attributes, cookie)
+                        .await
+                        .map_err(failed)?,
+                ),
+                None => None,
+            };
+            entries += received.len();
+            for result_entry in received {
+                each(into_entry(SearchEntry::construct(result_entry)));
+            }
+            match next {
+                Some(next) => page = next,
+                None => break,
+            }
         }
-        stream.finish().await.success().map_err(failed)?;
-        tracing::info!(base, filter, attributes = requested, entries, elapsed = ?started.elapsed(), "search");
+        tracing::info!(base, filter, attributes = attributes.len(), entries, elapsed = ?started.elapsed(), "search");
         Ok(())
+    }
+
+    /// Sends the request for one page (`cookie` empty for the first) and returns its stream.
+    async fn request_page(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[String],
+        cookie: Vec<u8>,
+    ) -> ldap3::result::Result<SearchStream<'static, String, Vec<String>>> {
+        let control = PagedResults {
+            size: self.page_size,
+            cookie,
+        };
+        self.ldap
+            .with_timeout(self.timeout)
+            .with_controls(RawControl::from(control))
+            .streaming_search(base, Scope::Subtree, filter, attributes.to_vec())
+            .await
     }
 }
 
