@@ -220,6 +220,19 @@ mod tests {
         plan(accounts, &scope, &index, &settings)
     }
 
+    /// The plan for one computer `PC$` named `pc.x.test`, holding `spns`.
+    fn pc_plan(spns: &[&str]) -> Plan {
+        plan_for(
+            &[account(
+                "PC$",
+                AccountKind::Computer,
+                Some("pc.x.test"),
+                spns,
+            )],
+            false,
+        )
+    }
+
     const FULL: [&str; 4] = [
         "HOST/PC",
         "HOST/pc.x.test",
@@ -255,15 +268,7 @@ mod tests {
             &["MSSQLSvc/pc.old.test:1433", "ldap/pc.old.test/old.test"],
         ]
         .concat();
-        let plan = plan_for(
-            &[account(
-                "PC$",
-                AccountKind::Computer,
-                Some("pc.x.test"),
-                &spns,
-            )],
-            false,
-        );
+        let plan = pc_plan(&spns);
         let change = &plan.changes[0];
         assert_eq!(
             change.remove,
@@ -279,15 +284,7 @@ mod tests {
     #[test]
     fn a_stale_spn_whose_replacement_exists_is_only_removed() {
         let spns = [&FULL[..], &["HOST/pc.old.test"]].concat();
-        let plan = plan_for(
-            &[account(
-                "PC$",
-                AccountKind::Computer,
-                Some("pc.x.test"),
-                &spns,
-            )],
-            false,
-        );
+        let plan = pc_plan(&spns);
         assert_eq!(plan.changes[0].remove, ["HOST/pc.old.test"]);
         assert!(
             plan.changes[0].add.is_empty(),
