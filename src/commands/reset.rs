@@ -4,6 +4,7 @@
 //! version back, and optionally logs on as the computer at the KDCs. A failed item never stops
 //! the batch; the report says what happened to each.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
@@ -168,19 +169,14 @@ pub async fn run(
         anyhow::bail!("nothing reset: not confirmed");
     }
     if !settings.dry_run {
-        let realm = realm_of(&directory.root_dse.default_naming_context);
-        let kdcs = kdcs_to_verify(directory, address.as_ref(), settings).await;
-        let domain_sid = domain_sid(directory).await;
+        let mut batch = Batch {
+            realm: realm_of(&directory.root_dse.default_naming_context),
+            kdcs: kdcs_to_verify(directory, address.as_ref(), settings).await,
+            domain_sid: domain_sid(directory).await,
+            sid_names: HashMap::new(),
+        };
         for item in items.iter_mut().filter(|item| item.target.is_some()) {
-            reset_one(
-                directory,
-                item,
-                settings,
-                &realm,
-                &kdcs,
-                domain_sid.as_deref(),
-            )
-            .await;
+            reset_one(directory, item, settings, &mut batch).await;
         }
     }
     for item in &mut items {
@@ -272,16 +268,24 @@ async fn domain_sid(directory: &mut Directory) -> Option<String> {
     sid_to_string(entry.values("objectSid").first()?)
 }
 
+/// What every item of a batch shares.
+struct Batch {
+    realm: String,
+    /// Where to verify new passwords (empty: no verification).
+    kdcs: Vec<Kdc>,
+    domain_sid: Option<String>,
+    /// `name (SID)` of owners and creators already looked up: most objects share an owner.
+    sid_names: HashMap<String, String>,
+}
+
 async fn reset_one(
     directory: &mut Directory,
     item: &mut ResetItem,
     settings: &ResetSettings,
-    realm: &str,
-    kdcs: &[Kdc],
-    domain_sid: Option<&str>,
+    batch: &mut Batch,
 ) {
     let account = item.target.clone().expect("only planned items are reset");
-    match rejoin_preflight(directory, &account.dn, domain_sid).await {
+    match rejoin_preflight(directory, &account.dn, batch).await {
         Ok(warnings) => item.warnings.extend(warnings),
         Err(err) => return item.fail(err),
     }
@@ -316,10 +320,10 @@ async fn reset_one(
             .warnings
             .push(format!("could not read the account back: {err}")),
     }
-    for kdc in kdcs {
+    for kdc in &batch.kdcs {
         let verdict = verify_password(
             kdc,
-            realm,
+            &batch.realm,
             &account.sam_account_name,
             &password,
             directory.timeout(),
@@ -339,7 +343,7 @@ async fn reset_one(
 async fn rejoin_preflight(
     directory: &mut Directory,
     dn: &str,
-    domain_sid: Option<&str>,
+    batch: &mut Batch,
 ) -> Result<Vec<String>, crate::ldap::OperationError> {
     let entry = directory
         .read_object(dn, &["nTSecurityDescriptor", "mS-DS-CreatorSID"], true)
@@ -355,19 +359,15 @@ async fn rejoin_preflight(
         .values("mS-DS-CreatorSID")
         .first()
         .and_then(|sid| sid_to_string(sid));
-    let mut names = Vec::new();
-    for sid in [&owner, &creator].into_iter().flatten() {
-        names.push(account_name(directory, sid).await);
-    }
-    let owner_text = owner
-        .as_ref()
-        .map(|_| names[0].clone())
-        .unwrap_or("unknown".into());
-    let creator_text = creator
-        .as_ref()
-        .map(|_| names[names.len() - 1].clone())
-        .unwrap_or("none recorded (created by an admin)".into());
-    let admin_owned = match (&owner, domain_sid) {
+    let owner_text = match &owner {
+        Some(sid) => account_name(directory, sid, &mut batch.sid_names).await,
+        None => "unknown".into(),
+    };
+    let creator_text = match &creator {
+        Some(sid) => account_name(directory, sid, &mut batch.sid_names).await,
+        None => "none recorded (created by an admin)".into(),
+    };
+    let admin_owned = match (&owner, &batch.domain_sid) {
         (Some(owner), Some(domain)) => is_admin_group(owner, domain),
         _ => false,
     };
@@ -381,8 +381,15 @@ async fn rejoin_preflight(
     )])
 }
 
-/// `DOMAIN\name (SID)` for a SID found in the directory, else the SID.
-async fn account_name(directory: &mut Directory, sid: &str) -> String {
+/// `name (SID)` for a SID found in the directory, else the SID; each SID is looked up once.
+async fn account_name(
+    directory: &mut Directory,
+    sid: &str,
+    known: &mut HashMap<String, String>,
+) -> String {
+    if let Some(name) = known.get(sid) {
+        return name.clone();
+    }
     let base = directory.root_dse.default_naming_context.clone();
     let filter = format!("(objectSid={})", crate::names::escape_filter_value(sid));
     let mut name = None;
@@ -394,10 +401,12 @@ async fn account_name(directory: &mut Directory, sid: &str) -> String {
                 .map(|value| String::from_utf8_lossy(value).into_owned());
         })
         .await;
-    match name {
+    let text = match name {
         Some(name) => format!("{name} ({sid})"),
         None => sid.to_string(),
-    }
+    };
+    known.insert(sid.to_string(), text.clone());
+    text
 }
 
 fn report(
