@@ -18,6 +18,7 @@ pub mod ldap;
 pub mod ldif;
 pub mod names;
 pub mod profile;
+pub mod random;
 pub mod report;
 pub mod reset;
 pub mod secret;

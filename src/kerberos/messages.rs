@@ -81,11 +81,9 @@ pub struct Salt {
     pub salt: Vec<u8>,
 }
 
+/// A nonce (31 bits: it is an ASN.1 INTEGER) to match a reply to its request.
 pub fn new_nonce() -> u32 {
-    let mut bytes = [0u8; 4];
-    // A nonce only has to be unpredictable enough to match a reply to its request.
-    let _ = getrandom::fill(&mut bytes);
-    u32::from_le_bytes(bytes) & 0x7fff_ffff
+    crate::random::u32() & 0x7fff_ffff
 }
 
 /// An AS-REQ for `principal@realm` to `krbtgt/realm`, with `padata`.

@@ -8,7 +8,7 @@ mod transport;
 
 use std::time::Duration;
 
-pub use messages::{Verdict, new_nonce as nonce};
+pub use messages::Verdict;
 pub use transport::Kdc;
 
 /// Asks `kdc` whether `password` is the password of `principal@realm` (e.g. `PC01$`).
