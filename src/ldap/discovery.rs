@@ -63,12 +63,7 @@ pub async fn locate_dcs(
 }
 
 fn random_below(bound: u32) -> u32 {
-    if bound == 0 {
-        return 0;
-    }
-    let mut bytes = [0u8; 4];
-    let _ = getrandom::fill(&mut bytes);
-    u32::from_le_bytes(bytes) % bound
+    crate::random::u32().checked_rem(bound).unwrap_or(0)
 }
 
 /// Lowest priority first; within a priority, repeatedly pick with probability proportional

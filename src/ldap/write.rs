@@ -58,10 +58,7 @@ impl Directory {
         if !add.is_empty() {
             changes.push(Mod::Add(attribute.clone(), values(add)));
         } else if !remove.is_empty() {
-            let throwaway = [format!(
-                "adcomputer-delete/{:08x}",
-                crate::kerberos::nonce()
-            )];
+            let throwaway = [format!("adcomputer-delete/{:08x}", crate::random::u32())];
             changes.push(Mod::Add(attribute.clone(), values(&throwaway)));
             changes.push(Mod::Delete(attribute.clone(), values(&throwaway)));
         }
