@@ -104,14 +104,7 @@ impl Account {
     /// Reads an account from a live entry; `Ok(None)` for objects that are not accounts (no
     /// `sAMAccountName`), such as OUs and containers.
     pub fn from_entry(entry: &Entry) -> Result<Option<Account>, ModelError> {
-        let mut builder = AccountBuilder::default();
-        builder.start(&entry.dn);
-        for attribute in &entry.attributes {
-            for value in &attribute.values {
-                builder.value(attribute.name.as_bytes(), value);
-            }
-        }
-        Ok(builder.finished()?.cloned())
+        Ok(AccountBuilder::default().read_entry(entry)?.cloned())
     }
 
     /// sAMAccountName without the trailing `$`: the machine's NetBIOS name.
@@ -357,6 +350,17 @@ impl AccountBuilder {
             }
         }
         Ok(())
+    }
+
+    /// Reads a whole live entry and lends its account (see `finished`).
+    pub fn read_entry(&mut self, entry: &Entry) -> Result<Option<&Account>, ModelError> {
+        self.start(&entry.dn);
+        for attribute in &entry.attributes {
+            for value in &attribute.values {
+                self.value(attribute.name.as_bytes(), value);
+            }
+        }
+        self.finished()
     }
 
     /// The account of the entry just read, lent until the next entry starts; `Ok(None)` when

@@ -38,15 +38,6 @@ impl Entry {
         }
     }
 
-    /// Removes and returns the values of `name` (case-insensitive).
-    pub fn take_values(&mut self, name: &str) -> Vec<Vec<u8>> {
-        self.attributes
-            .iter_mut()
-            .find(|attribute| attribute.name.eq_ignore_ascii_case(name))
-            .map(|attribute| std::mem::take(&mut attribute.values))
-            .unwrap_or_default()
-    }
-
     /// The values of `name` (case-insensitive); empty when the attribute is absent.
     pub fn values(&self, name: &str) -> &[Vec<u8>] {
         self.attributes

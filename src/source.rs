@@ -112,7 +112,7 @@ impl Source {
                     directory, base, ..
                 } = live.as_mut();
                 search_accounts(directory, base, &batch_filter(names), |account| {
-                    found.push(account)
+                    found.push(account.clone())
                 })
                 .await?;
             }
@@ -154,7 +154,7 @@ impl Source {
                     each(&mut worker, Scanned::SpnAliases(aliases));
                 }
                 search_accounts(directory, base, SCAN_FILTER, |account| {
-                    each(&mut worker, Scanned::Account(&account))
+                    each(&mut worker, Scanned::Account(account))
                 })
                 .await?;
                 vec![worker]
@@ -175,7 +175,7 @@ impl Source {
     /// StartTLS), on a second connection with the same credentials.
     pub async fn scan_global_catalog(
         &mut self,
-        mut each: impl FnMut(Account),
+        mut each: impl FnMut(&Account),
     ) -> anyhow::Result<()> {
         let Source::Live(live) = self else {
             anyhow::bail!("--forest needs a live DC (the global catalog), not an LDIF file");
@@ -214,15 +214,17 @@ async fn search_accounts(
     directory: &mut Directory,
     base: &str,
     filter: &str,
-    mut each: impl FnMut(Account),
+    mut each: impl FnMut(&Account),
 ) -> anyhow::Result<()> {
     let mut failure: Option<ModelError> = None;
+    // One builder for the whole search: its strings are reused entry after entry.
+    let mut builder = AccountBuilder::default();
     directory
         .search_each(base, filter, ACCOUNT_ATTRIBUTES, |entry| {
             if failure.is_some() {
                 return;
             }
-            match Account::from_entry(&entry) {
+            match builder.read_entry(&entry) {
                 Ok(Some(account)) => each(account),
                 Ok(None) => {}
                 Err(err) => failure = Some(err),

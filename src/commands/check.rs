@@ -39,7 +39,7 @@ pub async fn run(
     workers.for_each(|other| auditor.merge(other));
     if forest && settings.duplicates {
         source
-            .scan_global_catalog(|account| auditor.index_only(&account))
+            .scan_global_catalog(|account| auditor.index_only(account))
             .await?;
     }
     if settings.probe.is_some() {

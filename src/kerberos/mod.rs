@@ -20,52 +20,45 @@ pub async fn verify_password(
     timeout: Duration,
 ) -> Verdict {
     let started = std::time::Instant::now();
-    let verdict = exchange(kdc, realm, principal, password, timeout).await;
+    let verdict = async {
+        let now = chrono::Utc::now();
+        let nonce = messages::new_nonce();
+        let request = messages::as_req(realm, principal, nonce, now, Vec::new());
+        let first = match transport::exchange(kdc, &request, timeout).await {
+            Ok(reply) => reply,
+            Err(reason) => return Verdict::Unreachable(reason),
+        };
+        let salt = match messages::parse_reply(&first) {
+            Ok(messages::Reply::Error(error)) => match messages::preauth_salt(&error) {
+                Some(salt) => salt,
+                None => return Verdict::from_error(&error),
+            },
+            // No pre-authentication required: the AS-REP itself shows whether the key is right.
+            Ok(messages::Reply::AsRep(reply)) => {
+                return messages::check_as_rep(&reply, password, None, nonce);
+            }
+            Err(reason) => return Verdict::Other(reason),
+        };
+        // Not the salt: for a computer it spells its name, which is its default password.
+        tracing::debug!(%kdc, etype = salt.etype, "pre-authentication asked");
+        let padata = match messages::enc_timestamp(&salt, password, now) {
+            Ok(padata) => vec![padata],
+            Err(reason) => return Verdict::Other(reason),
+        };
+        let request = messages::as_req(realm, principal, nonce, now, padata);
+        let second = match transport::exchange(kdc, &request, timeout).await {
+            Ok(reply) => reply,
+            Err(reason) => return Verdict::Unreachable(reason),
+        };
+        match messages::parse_reply(&second) {
+            Ok(messages::Reply::AsRep(reply)) => {
+                messages::check_as_rep(&reply, password, Some(&salt), nonce)
+            }
+            Ok(messages::Reply::Error(error)) => Verdict::from_error(&error),
+            Err(reason) => Verdict::Other(reason),
+        }
+    }
+    .await;
     tracing::info!(%kdc, principal, result = %verdict.describe(), elapsed = ?started.elapsed(), "Kerberos AS exchange");
     verdict
-}
-
-async fn exchange(
-    kdc: &Kdc,
-    realm: &str,
-    principal: &str,
-    password: &str,
-    timeout: Duration,
-) -> Verdict {
-    let now = chrono::Utc::now();
-    let nonce = messages::new_nonce();
-    let request = messages::as_req(realm, principal, nonce, now, Vec::new());
-    let first = match transport::exchange(kdc, &request, timeout).await {
-        Ok(reply) => reply,
-        Err(reason) => return Verdict::Unreachable(reason),
-    };
-    let salt = match messages::parse_reply(&first) {
-        Ok(messages::Reply::Error(error)) => match messages::preauth_salt(&error) {
-            Some(salt) => salt,
-            None => return Verdict::from_error(&error),
-        },
-        // No pre-authentication required: the AS-REP itself shows whether the key is right.
-        Ok(messages::Reply::AsRep(reply)) => {
-            return messages::check_as_rep(&reply, password, None, nonce);
-        }
-        Err(reason) => return Verdict::Other(reason),
-    };
-    // Not the salt: for a computer it spells its name, which is its default password.
-    tracing::debug!(%kdc, etype = salt.etype, "pre-authentication asked");
-    let padata = match messages::enc_timestamp(&salt, password, now) {
-        Ok(padata) => vec![padata],
-        Err(reason) => return Verdict::Other(reason),
-    };
-    let request = messages::as_req(realm, principal, nonce, now, padata);
-    let second = match transport::exchange(kdc, &request, timeout).await {
-        Ok(reply) => reply,
-        Err(reason) => return Verdict::Unreachable(reason),
-    };
-    match messages::parse_reply(&second) {
-        Ok(messages::Reply::AsRep(reply)) => {
-            messages::check_as_rep(&reply, password, Some(&salt), nonce)
-        }
-        Ok(messages::Reply::Error(error)) => Verdict::from_error(&error),
-        Err(reason) => Verdict::Other(reason),
-    }
 }
