@@ -181,6 +181,7 @@ fn domain_discovery_finds_the_dc_through_its_own_dns() {
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let no_url = [("ADCOMPUTER_URL", "")];
     let args = [
+        "-v",
         "--domain",
         "adc.test",
         "--dns-server",
@@ -192,6 +193,13 @@ fn domain_discovery_finds_the_dc_through_its_own_dns() {
     let run = live_with(&args, &no_url);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
+    // The seeded DNS lists a DC that does not exist first (priority 0): it is tried, then dc1.
+    let gone = run
+        .stderr
+        .find("dc=gone-dc.adc.test")
+        .expect("the dead DC was tried first");
+    let live_dc = run.stderr.find("dc=dc1.adc.test").expect("then dc1");
+    assert!(gone < live_dc, "{}", run.stderr);
     assert_eq!(json["source"], "ldaps://dc1.adc.test:636");
     assert!(json["summary"]["findings"].as_u64().unwrap() > 0);
     let args = [
