@@ -1,11 +1,10 @@
-//! The command line (clap derive). Parsed once, then turned into an immutable `Config`.
+//! The command line (clap derive). Parsed once, then turned into an immutable `Config`;
+//! environment variables are read by `Config`, not by clap, so that the precedence (command
+//! line, environment, profile, ldap.conf) is one piece of code and testable.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-
-// Environment variables are read by `Config`, not by clap, so that the precedence
-// (command line, then environment) is one piece of code and testable.
 
 use crate::report::Format;
 
@@ -19,132 +18,169 @@ const CONNECTION: &str = "Connection (live commands)";
     long_about = "Repair and audit Active Directory computer accounts from the domain-controller \
 side, over LDAPS (or StartTLS) and Kerberos. Reads a live DC, or an LDIF export with --from-ldif.\n\n\
 The bind password comes from ADCOMPUTER_PASSWORD, --password-file, or a no-echo prompt; it is \
-never a command-line value.",
+never a command-line value. Write commands (reset, spn fix, undo) show their plan and write only \
+with --apply. Reference: docs/reference.md in the source.",
     after_help = "Examples:\n  \
 adcomputer -H ldaps://dc1.corp.example.com -D admin@CORP.EXAMPLE.COM show PC01\n  \
 ADCOMPUTER_URL=ldaps://dc1 ADCOMPUTER_BIND_DN=admin@CORP adcomputer show -o json PC01 PC02\n  \
-adcomputer audit --from-ldif fixtures/demo-domain.ldif"
+adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub(crate) connection: ConnectionArgs,
 
     /// Log LDAP, DNS and Kerberos operations with timings to stderr (-vv: more detail).
     /// Passwords and unicodePwd values are never logged.
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
-    /// Output: a table for people, json or csv for machines.
+    /// Output: a table for people; json, jsonl or csv for machines.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Args)]
-pub struct ConnectionArgs {
+pub(crate) struct ConnectionArgs {
     /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS)
     /// [env: ADCOMPUTER_URL]
     #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 
     /// Use the named profile of ~/.config/adcomputer/config.toml (command line and environment
     /// still win) [env: ADCOMPUTER_PROFILE]
     #[arg(long, value_name = "NAME", global = true, help_heading = CONNECTION)]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
 
     /// Find a DC of this domain through DNS (_ldap._tcp.dc._msdcs.DNSNAME) when no URL is
     /// given [env: ADCOMPUTER_DOMAIN]
     #[arg(long, value_name = "DNSNAME", global = true, help_heading = CONNECTION)]
-    pub domain: Option<String>,
+    pub(crate) domain: Option<String>,
 
     /// DNS server to ask for the domain's DCs instead of the system resolver.
     #[arg(long, value_name = "IP", global = true, requires = "domain", help_heading = CONNECTION)]
-    pub dns_server: Option<std::net::IpAddr>,
+    pub(crate) dns_server: Option<std::net::IpAddr>,
 
     /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS) [env: ADCOMPUTER_BIND_DN]
     #[arg(short = 'D', long = "bind-dn", value_name = "USER", global = true, help_heading = CONNECTION)]
-    pub bind_dn: Option<String>,
+    pub(crate) bind_dn: Option<String>,
 
     /// Read the bind password from the first line of FILE (else ADCOMPUTER_PASSWORD, else a prompt).
     #[arg(long, value_name = "FILE", global = true, help_heading = CONNECTION)]
-    pub password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
 
     /// PEM file of CA certificates to trust in addition to the system store (repeatable)
     /// [env: ADCOMPUTER_CA_CERT]
     #[arg(long = "ca-cert", value_name = "FILE", global = true, help_heading = CONNECTION)]
-    pub ca_cert: Vec<PathBuf>,
+    pub(crate) ca_cert: Vec<PathBuf>,
 
     /// Bind with your Kerberos ticket (SASL GSSAPI; `kinit` first) instead of a password.
     /// On ldap:// Kerberos seals the connection; on ldaps:// channel bindings are sent.
     #[arg(long, global = true, help_heading = CONNECTION)]
-    pub kerberos: bool,
+    pub(crate) kerberos: bool,
 
     /// Do not verify the DC's certificate (warns on every run). For lab use only.
     #[arg(long, global = true, help_heading = CONNECTION)]
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 
-    /// Search base [default: defaultNamingContext from the rootDSE] [env: ADCOMPUTER_BASE]
+    /// Search base: what is reported [default: defaultNamingContext from the rootDSE]; the
+    /// search for other holders of the same SPNs still covers the domain [env: ADCOMPUTER_BASE]
     #[arg(short = 'b', long = "base", value_name = "DN", global = true, help_heading = CONNECTION)]
-    pub base: Option<String>,
+    pub(crate) base: Option<String>,
 
     /// Seconds allowed for connecting and for each LDAP operation [default: 30]
     /// [env: ADCOMPUTER_TIMEOUT]
     #[arg(long, value_name = "SECS", global = true, help_heading = CONNECTION)]
-    pub timeout: Option<u64>,
+    pub(crate) timeout: Option<u64>,
 
     /// Entries per page of paged searches (AD's MaxPageSize is 1000).
     #[arg(long, value_name = "N", default_value_t = 1000, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(i32).range(1..))]
-    pub page_size: i32,
+    pub(crate) page_size: i32,
 
-    /// Read an LDIF export (ldifde or ldapsearch) instead of a DC; "-" reads standard input.
-    /// Wins over -H and ADCOMPUTER_URL.
+    /// Read an LDIF export (ldifde, ldifde -u, ldapsearch, ldbsearch) instead of a DC; "-"
+    /// reads standard input. Wins over -H and ADCOMPUTER_URL.
     #[arg(long, value_name = "FILE", global = true)]
-    pub from_ldif: Option<PathBuf>,
+    pub(crate) from_ldif: Option<PathBuf>,
 }
 
-/// Options of the password-rotation audit.
+/// Options of the password-rotation rule.
 #[derive(Debug, Args)]
-pub struct StaleArgs {
+pub(crate) struct StaleArgs {
     /// A password older than this many days is stale.
     #[arg(long, value_name = "N", default_value_t = 45)]
-    pub days: i64,
+    pub(crate) days: i64,
 
     /// Judge ages as of this time instead of now (2026-11-21 or 2026-11-21T05:00:00Z).
     #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
+    pub(crate) as_of: Option<String>,
 
     /// Examine disabled computers too.
     #[arg(long)]
-    pub include_disabled: bool,
+    pub(crate) include_disabled: bool,
 }
 
-/// Options of the SPN checks.
+/// Options of the SPN rules.
 #[derive(Debug, Args)]
-pub struct SpnCheckArgs {
+pub(crate) struct SpnCheckArgs {
     /// Find duplicates in the whole forest through the global catalog (port 3269/3268).
     #[arg(long)]
-    pub forest: bool,
+    pub(crate) forest: bool,
 
     /// Also require CLASS/short and CLASS/fqdn on every computer (repeatable), e.g. WSMAN.
     #[arg(long, value_name = "CLASS")]
-    pub expect: Vec<String>,
+    pub(crate) expect: Vec<String>,
+}
+
+/// Which checks a check command runs.
+#[derive(Debug, Args)]
+pub(crate) struct ChecksArg {
+    /// Run only these checks (comma-separated): stale_password, missing_spn, stale_spn,
+    /// duplicate_spn. E.g. --checks duplicate_spn for an `ldifde -l servicePrincipalName` export.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub(crate) checks: Vec<String>,
+}
+
+/// How a write command writes.
+#[derive(Debug, Args)]
+pub(crate) struct WriteArgs {
+    /// Make the changes (default: only show the plan).
+    #[arg(long)]
+    pub(crate) apply: bool,
+
+    /// With --apply: do not ask for confirmation on a terminal.
+    #[arg(short = 'y', long)]
+    pub(crate) yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Show one or more accounts' whole state: names, flags, password age, last logon, SPNs.
+pub(crate) enum Command {
+    /// One account's diagnosis: its state, the SPNs it should hold, every finding about it,
+    /// and the command that mends it.
     #[command(
         after_help = "NAME is a sAMAccountName (with or without $), CN, dNSHostName or DN, \
-matched case-insensitively. A name matching several objects is reported as ambiguous.\n\n\
+matched as the DC matches them (case-insensitive, also beyond ASCII). A name matching several \
+objects is reported as ambiguous. Duplicates of the account's SPNs are searched domain-wide.\n\n\
 Examples:\n  adcomputer show PC01\n  adcomputer show pc01.corp.example.com 'CN=PC02,OU=Kiosks,DC=corp,DC=example,DC=com'\n  \
-adcomputer show -o json PC01 | jq '.accounts[0].spns'"
+adcomputer show -o json PC01 | jq '.findings'"
     )]
     Show {
         /// Computer names to show.
         #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
+
+        #[command(flatten)]
+        stale: StaleArgs,
+
+        /// Also require CLASS/short and CLASS/fqdn (repeatable), e.g. WSMAN.
+        #[arg(long, value_name = "CLASS")]
+        expect: Vec<String>,
+
+        /// Also try each shown computer's default password at the KDC (one logon each; a
+        /// failed attempt counts toward lockout).
+        #[arg(long)]
+        probe_default_password: bool,
     },
 
     /// Audit machine-password rotation: never_set, rotation_failing, inactive.
@@ -159,6 +195,8 @@ adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
     Stale {
         #[command(flatten)]
         stale: StaleArgs,
+        #[command(flatten)]
+        checks: ChecksArg,
     },
 
     /// SPN checks and repairs.
@@ -172,28 +210,29 @@ the primary domain failed\" when nobody can log on to the machine: the account's
 becomes the default computer password (the name without $, lower-cased, first 14 characters), \
 as an LDAP replace of unicodePwd over TLS; nothing else on the object changes. Domain \
 controllers, RODCs, trust accounts, managed service accounts and non-computers are refused. \
-Then the machine must rejoin, or run Reset-ComputerMachinePassword / adcli join \
---login-type=computer, while it can reach a DC.\n\n\
-Examples:\n  adcomputer reset PC01 --verify\n  adcomputer reset --from-file broken.txt --yes -o json\n  \
-adcomputer reset FINANCE-LAPTOP7 --no-truncate --verify-all-dcs"
+Without --apply this shows the plan. Then the machine must rejoin, or run \
+Reset-ComputerMachinePassword / adcli join --login-type=computer, while it can reach a DC.\n\n\
+Examples:\n  adcomputer reset PC01\n  adcomputer reset PC01 --apply --verify\n  \
+adcomputer reset --from-file broken.txt --apply --yes -o json\n  \
+adcomputer reset FINANCE-LAPTOP7 --no-truncate --apply --verify-all-dcs"
     )]
     Reset(ResetArgs),
 
     /// Reverse the changes a `spn fix --apply` journal recorded, newest first.
     #[command(
         after_help = "An object whose SPNs changed since the journal recorded them is \
-skipped and reported, never overwritten. Without --apply this only prints what it would do.\n\n\
+skipped and reported, never overwritten; an object already back in its old state is reported \
+reverted, so undo can run twice. Without --apply this only prints what it would do.\n\n\
 Examples:\n  adcomputer undo adcomputer-journal-20261121T050000Z.jsonl\n  \
-adcomputer undo spn-fix.jsonl --apply -o json"
+adcomputer undo spn-fix.jsonl --apply --yes -o json"
     )]
     Undo {
         /// The journal written by `spn fix --apply`.
         #[arg(value_name = "JOURNAL")]
         journal: PathBuf,
 
-        /// Make the changes (default: only show them).
-        #[arg(long)]
-        apply: bool,
+        #[command(flatten)]
+        write: WriteArgs,
     },
 
     /// Print a shell completion script.
@@ -222,6 +261,8 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
         stale: StaleArgs,
         #[command(flatten)]
         spn: SpnCheckArgs,
+        #[command(flatten)]
+        checks: ChecksArg,
 
         /// Also try each enabled computer that never logged on with its default password (one
         /// Kerberos logon each): pre-created or reset accounts anyone could take over. Each
@@ -238,56 +279,60 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
 
 /// Options of `reset`.
 #[derive(Debug, Args)]
-pub struct ResetArgs {
+pub(crate) struct ResetArgs {
     /// Computers to reset (sAMAccountName, CN, dNSHostName or DN).
     #[arg(value_name = "NAME")]
-    pub names: Vec<String>,
+    pub(crate) names: Vec<String>,
 
     /// Also reset the names in FILE, one a line ("#" starts a comment; "-" is standard input).
     #[arg(long, value_name = "FILE")]
-    pub from_file: Option<PathBuf>,
+    pub(crate) from_file: Option<PathBuf>,
 
-    /// Do not ask for confirmation (for scripts).
-    #[arg(short = 'y', long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub(crate) write: WriteArgs,
 
-    /// Show what would be reset; write nothing.
-    #[arg(long, conflicts_with = "yes")]
-    pub dry_run: bool,
+    /// Deprecated: showing the plan is the default now (write with --apply).
+    #[arg(long, conflicts_with = "apply", hide = true)]
+    pub(crate) dry_run: bool,
 
     /// Log on as each computer with its new password at the DC that was written (Kerberos).
     #[arg(long)]
-    pub verify: bool,
+    pub(crate) verify: bool,
 
     /// Log on at every DC of the domain, showing which have the new password yet.
     #[arg(long)]
-    pub verify_all_dcs: bool,
+    pub(crate) verify_all_dcs: bool,
 
     /// KDCs to verify at instead of the DCs found in LDAP (repeatable).
     #[arg(long = "kdc", value_name = "HOST[:PORT]")]
-    pub kdcs: Vec<String>,
+    pub(crate) kdcs: Vec<String>,
 
     /// Use the whole lower-cased name as the password, not its first 14 characters (what
-    /// `adcli join --login-type=computer` expects for 15-character names).
+    /// `adcli join --login-type=computer` expects for 15-character names; msktutil and Windows
+    /// expect 14).
     #[arg(long)]
-    pub no_truncate: bool,
+    pub(crate) no_truncate: bool,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SpnCommand {
+pub(crate) enum SpnCommand {
     /// Find duplicate, missing and stale SPNs.
     #[command(
         after_help = "missing_spn: HOST/ and RestrictedKrbHost/ (and TERMSRV/ where the \
 computer has any, and each --expect CLASS) on the short name and the dNSHostName. stale_spn: an \
 SPN on the computer's short name under a DNS name it no longer has. duplicate_spn: one SPN on \
-several objects of any class, also through sPNMappings aliases (cifs/x = HOST/x). NAMEs narrow \
-the missing and stale checks; duplicates always consider the whole scope.\n\n\
+several objects of any class, as the DC compares them, also through sPNMappings aliases \
+(cifs/x = HOST/x). NAMEs narrow the missing and stale checks; duplicates always consider the \
+whole domain.\n\n\
 Examples:\n  adcomputer spn check\n  adcomputer spn check --expect WSMAN PC01 PC02\n  \
+adcomputer spn check --from-ldif SPNList.txt --checks duplicate_spn\n  \
 adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"duplicate_spn\")'"
     )]
     Check {
         #[command(flatten)]
         spn: SpnCheckArgs,
+        #[command(flatten)]
+        checks: ChecksArg,
 
         /// Check disabled computers too.
         #[arg(long)]
@@ -306,10 +351,10 @@ gets one modify of value-level deletes and adds (never a replace, so SPNs others
 survive); an SPN that another object holds, or an alias of it, is never added (reported as a \
 conflict). Every change is journaled before it is sent; `adcomputer undo JOURNAL --apply` \
 reverses it.\n\nExamples:\n  adcomputer spn fix\n  adcomputer spn fix PC01 --apply\n  \
-adcomputer spn fix --dedupe --apply --journal spn-fix.jsonl -o json"
+adcomputer spn fix --dedupe --apply --yes --journal spn-fix.jsonl -o json"
     )]
     Fix {
-        /// Only these computers (duplicates still consider the whole scope).
+        /// Only these computers (duplicates still consider the whole domain).
         #[arg(value_name = "NAME")]
         names: Vec<String>,
 
@@ -317,9 +362,8 @@ adcomputer spn fix --dedupe --apply --journal spn-fix.jsonl -o json"
         #[arg(long)]
         dedupe: bool,
 
-        /// Make the changes (default: only show the plan).
-        #[arg(long)]
-        apply: bool,
+        #[command(flatten)]
+        write: WriteArgs,
 
         /// Journal file [default: adcomputer-journal-<UTC timestamp>.jsonl].
         #[arg(long, value_name = "FILE", requires = "apply")]

@@ -1,30 +1,36 @@
-//! Exit codes (SPEC §2), in one place: 0 clean, 1 findings or refused/failed items, 2 nothing
-//! was done (usage, connection, TLS or authentication error).
+//! Exit codes (docs/reference.md, "Exit codes"), in one place: 0 looked at everything asked
+//! and found nothing (or did everything asked), 1 findings or items refused, skipped, failed or
+//! left unknown, 2 nothing trustworthy was done — a usage, connection, TLS or authentication
+//! error, or a check that could not look at everything it was asked to.
 
 use std::process::ExitCode;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Ran and found nothing, or did everything asked.
+/// How a run that did not fail outright ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Looked at everything asked and found nothing, or did everything asked.
     Clean,
-    /// Ran and has findings, or some items were refused, skipped, not found or failed.
+    /// Findings, or some items were refused, skipped, not found, failed or left unknown.
     Findings,
+    /// No findings, but something asked for could not be looked at: why, in one line.
+    Incomplete(String),
 }
 
-/// Exit code for errors that stopped the run before it did anything.
+/// Exit code for errors that stopped the run before it did anything trustworthy.
 pub const FAILURE: u8 = 2;
 
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> ExitCode {
+impl From<&Outcome> for ExitCode {
+    fn from(outcome: &Outcome) -> ExitCode {
         match outcome {
             Outcome::Clean => ExitCode::SUCCESS,
             Outcome::Findings => ExitCode::from(1),
+            Outcome::Incomplete(_) => ExitCode::from(FAILURE),
         }
     }
 }
 
 impl Outcome {
-    pub fn from_problems(any: bool) -> Outcome {
+    pub(crate) fn from_problems(any: bool) -> Outcome {
         if any {
             Outcome::Findings
         } else {

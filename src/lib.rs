@@ -1,32 +1,32 @@
 //! adcomputer: repair and audit Active Directory computer accounts from the domain-controller
-//! side. Data flows one way: source (LDAP or LDIF) → accounts model → checks → report.
+//! side. Data flows one way, and the folders say so:
 //!
-//! `run` is the whole program; `main` only prints its error.
+//! - `source/` reads objects from a DC (`ldap/` is the connection) or from an LDIF export,
+//! - `model/` turns them into accounts (names, SPNs, flags, times, security descriptors),
+//! - `rules/` holds the pure checks and planners (what is wrong, what to change),
+//! - `apply/` makes changes happen and proves them (journal, Kerberos),
+//! - `report/` owns every output format,
+//! - `commands/` orchestrates one subcommand each.
+//!
+//! `run` is the whole program; `main` only prints its error. The reference for users is
+//! `docs/` in the repository.
 
-pub mod account;
-pub mod checks;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod docs;
-pub mod entry;
+mod apply;
+mod cli;
+mod commands;
+mod config;
 pub mod exit;
-pub mod filetime;
-pub mod journal;
-pub mod kerberos;
-pub mod ldap;
-pub mod ldif;
-pub mod names;
-pub mod profile;
-pub mod random;
-pub mod report;
-pub mod reset;
-pub mod secret;
-pub mod security;
-pub mod source;
-pub mod spn;
-pub mod spn_fix;
-pub mod uac;
+mod interact;
+mod ldap;
+mod model;
+mod random;
+mod report;
+mod rules;
+mod secret;
+mod source;
+
+/// The attributes adcomputer reads for each account (what an export for `--from-ldif` needs).
+pub use model::account::ACCOUNT_ATTRIBUTES;
 
 use std::process::ExitCode;
 
@@ -36,7 +36,7 @@ use clap::Parser;
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
-    if docs::write(&cli.command)? {
+    if commands::docs::write(&cli.command)? {
         return Ok(ExitCode::SUCCESS);
     }
     // An empty variable counts as unset, as shells and systemd units expect.
@@ -52,7 +52,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let outcome = runtime.block_on(commands::execute(&config))?;
-    Ok(outcome.into())
+    if let exit::Outcome::Incomplete(why) = &outcome {
+        eprintln!("adcomputer: {}", report::sanitize::for_terminal(why));
+    }
+    Ok((&outcome).into())
 }
 
 /// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.

@@ -56,7 +56,7 @@ impl PasswordSource {
 
 /// The file's first line, without its line end; refused when others may read the file.
 fn read_password_file(path: &Path) -> anyhow::Result<Secret> {
-    crate::profile::check_password_file(path)?;
+    crate::config::profile::check_password_file(path)?;
     let text = std::fs::read_to_string(path)
         .map_err(|err| anyhow::anyhow!("cannot read password file {}: {err}", path.display()))?;
     let first = text.lines().next().unwrap_or("");

@@ -48,15 +48,23 @@ fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);
     for url in ["ldap://dc1.adc.test", "ldaps://dc1.adc.test"] {
-        let run = with_ticket(&cache, url, &["show", "-o", "json", "PC-DUPA"]);
+        let run = with_ticket(&cache, url, &["show", "-o", "json", "WS-HEALTHY01"]);
         assert_eq!(run.code, 0, "{url}: {}", run.stderr);
-        assert_eq!(run.json()["accounts"][0]["account"], "PC-DUPA$");
+        assert_eq!(run.json()["accounts"][0]["account"], "WS-HEALTHY01$");
     }
     // unicodePwd may only be written on an encrypted connection: Kerberos sealing is one.
     let run = with_ticket(
         &cache,
         "ldap://dc1.adc.test",
-        &["reset", "SRV-RDS01", "--yes", "--verify", "-o", "json"],
+        &[
+            "reset",
+            "SRV-RDS01",
+            "--apply",
+            "--yes",
+            "--verify",
+            "-o",
+            "json",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let item = &run.json()["findings"][0];
@@ -69,6 +77,6 @@ fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
 fn no_ticket_is_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("no-such-cache").display().to_string();
-    with_ticket(&empty, "ldap://dc1.adc.test", &["show", "PC-DUPA"])
+    with_ticket(&empty, "ldap://dc1.adc.test", &["show", "WS-HEALTHY01"])
         .assert_one_line_error("Kerberos bind failed: no Kerberos ticket: run kinit first");
 }

@@ -22,6 +22,7 @@ fn testenv(script: &str) {
 fn a_dc_that_vanishes_midway_is_reported_item_by_item() {
     let before =
         live(&["show", "-o", "json", "SQL01"]).json()["accounts"][0]["pwd_last_set"].clone();
+    assert_ne!(before, serde_json::Value::Null);
     // A fake KDC: the first AS-REQ it sees stops the DC, then it answers with junk.
     let kdc = UdpSocket::bind("127.0.0.1:0").unwrap();
     let kdc_address = kdc.local_addr().unwrap().to_string();
@@ -36,6 +37,7 @@ fn a_dc_that_vanishes_midway_is_reported_item_by_item() {
         "reset",
         "SRV-WEB01",
         "SQL01",
+        "--apply",
         "--yes",
         "--verify",
         "--kdc",

@@ -36,7 +36,7 @@ fn kinit(principal: &str, password: &str) -> bool {
 /// `show`'s view of one account: (pwd_last_set, key_version).
 fn password_state(name: &str) -> (Value, Value) {
     let run = live(&["show", "-o", "json", name]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.code <= 1, "{}", run.stderr);
     let account = &run.json()["accounts"][0];
     (
         account["pwd_last_set"].clone(),
@@ -47,7 +47,7 @@ fn password_state(name: &str) -> (Value, Value) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn fifteen_character_name_gets_the_fourteen_character_password() {
-    let (code, json) = reset_json(&["FINANCE-LAPTOP7", "--yes", "--verify"]);
+    let (code, json) = reset_json(&["FINANCE-LAPTOP7", "--apply", "--yes", "--verify"]);
     assert_eq!(code, 0, "{json}");
     let item = &json["findings"][0];
     assert_eq!(item["kind"], "reset");
@@ -78,7 +78,7 @@ fn fifteen_character_name_gets_the_fourteen_character_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn adcli_rejoins_a_reset_fourteen_character_computer() {
-    let (code, json) = reset_json(&["HR-WORKSTATION$", "--yes", "--verify-all-dcs"]);
+    let (code, json) = reset_json(&["HR-WORKSTATION$", "--apply", "--yes", "--verify-all-dcs"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
     let dir = tempfile::tempdir().unwrap();
@@ -108,7 +108,15 @@ fn adcli_rejoins_a_reset_fourteen_character_computer() {
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn refused_and_unknown_names_change_nothing() {
     let before = [password_state("DC1"), password_state("svc-sql")];
-    let (code, json) = reset_json(&["DC1", "svc-sql", "NO-SUCH-PC", "KIOSK", "--yes", "--verify"]);
+    let (code, json) = reset_json(&[
+        "DC1",
+        "svc-sql",
+        "NO-SUCH-PC",
+        "KIOSK",
+        "--apply",
+        "--yes",
+        "--verify",
+    ]);
     assert_eq!(code, 1);
     let statuses: Vec<&str> = json["findings"]
         .as_array()
@@ -142,7 +150,7 @@ fn refused_and_unknown_names_change_nothing() {
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn dry_run_writes_nothing() {
     let before = password_state("WS-HEALTHY01");
-    let (code, json) = reset_json(&["WS-HEALTHY01", "--dry-run"]);
+    let (code, json) = reset_json(&["WS-HEALTHY01"]);
     assert_eq!(code, 0);
     assert_eq!(json["findings"][0]["status"], "planned");
     assert_eq!(password_state("WS-HEALTHY01"), before);
@@ -154,17 +162,32 @@ fn dry_run_writes_nothing() {
 
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
-fn no_confirmation_no_reset() {
+fn without_apply_it_is_a_plan_and_the_old_yes_still_writes() {
     let before = password_state("PC-HOSTONLY");
     let run = live(&["reset", "PC-HOSTONLY"]);
-    run.assert_one_line_error("refusing to reset without confirmation: pass --yes");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("planned (add --apply to reset)"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(password_state("PC-HOSTONLY"), before);
+    // Scripts written for the old model (`--yes` wrote) keep working, with a note.
+    let run = live(&["reset", "PC-HOSTONLY", "--yes", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("deprecated: use --apply --yes"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.json()["findings"][0]["status"], "reset");
+    assert_ne!(password_state("PC-HOSTONLY"), before);
 }
 
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn table_output_names_the_next_steps_and_no_password() {
-    let run = live(&["reset", "RDS-GW01", "--yes"]);
+    let run = live(&["reset", "RDS-GW01", "--apply", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("Next steps"), "{}", run.stdout);
     assert!(run.stdout.contains("Reset-ComputerMachinePassword"));
@@ -183,7 +206,7 @@ fn table_output_names_the_next_steps_and_no_password() {
 fn verbose_logs_show_the_operations_but_no_password() {
     let dc = test_dc();
     let run = live(&[
-        "-vv", "reset", "PC-NOSPN", "--yes", "--verify", "-o", "json",
+        "-vv", "reset", "PC-NOSPN", "--apply", "--yes", "--verify", "-o", "json",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -217,6 +240,7 @@ fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
         &address,
         "reset",
         "PC-MIGRATED",
+        "--apply",
         "--yes",
         "--verify-all-dcs",
         "-o",

@@ -52,10 +52,35 @@ fn csv_has_one_row_per_name() {
 
 #[test]
 fn reads_standard_input() {
-    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\n";
-    let run = offline_with_stdin(&["show", "--from-ldif", "-", "-o", "json", "PC01"], ldif);
+    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\nuserAccountControl: 4096\npwdLastSet: 134000000000000000\ndNSHostName: pc01.x\nservicePrincipalName: HOST/PC01\nservicePrincipalName: HOST/pc01.x\nservicePrincipalName: RestrictedKrbHost/PC01\nservicePrincipalName: RestrictedKrbHost/pc01.x\n";
+    let args = [
+        "show",
+        "--from-ldif",
+        "-",
+        "-o",
+        "json",
+        "--as-of",
+        "2025-08-18",
+        "PC01",
+    ];
+    let run = offline_with_stdin(&args, ldif);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["accounts"][0]["account"], "PC01$");
+}
+
+#[test]
+fn an_export_that_cannot_show_the_state_is_no_clean_bill() {
+    // Only the name and class: nothing the checks need.
+    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\n";
+    let run = offline_with_stdin(&["show", "--from-ldif", "-", "-o", "json", "PC01"], ldif);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.json()["accounts"][0]["account"],
+        "PC01$",
+        "the report is still written"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("pwdLastSet"), "{}", run.stderr);
 }
 
 #[test]

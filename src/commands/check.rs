@@ -1,29 +1,36 @@
 //! `stale`, `spn check` and `audit`: one scan of the source through the `Auditor` with the
-//! checks each command selects, optionally default-password probes at the DC's KDC, then the
-//! findings report. Exit 1 when anything was found.
-
-use anyhow::Context;
+//! checks asked for, optionally default-password probes at the DC's KDC, then the findings
+//! report. Exit 1 with findings; 2 when something asked for could not be looked at.
 
 use super::RunContext;
-use crate::checks::{AuditSettings, Auditor, Finding};
+use crate::apply::kerberos::{Kdc, verify_password};
 use crate::exit::Outcome;
-use crate::kerberos::{Kdc, verify_password};
-use crate::report::{Envelope, write_findings};
-use crate::reset::{default_password, realm_of};
-use crate::source::{Scanned, Source};
+use crate::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
+use crate::report::emit;
+use crate::report::findings::FindingsReport;
+use crate::rules::coverage::{Check, Coverage};
+use crate::rules::reset::{default_password, realm_of};
+use crate::rules::{AuditSettings, Auditor, Finding};
+use crate::source::{NeedsDc, Scanned, Source, SourceFacts};
 
-pub async fn run(
+pub(crate) async fn run(
     context: &RunContext,
     source: &mut Source,
     settings: &AuditSettings,
     forest: bool,
 ) -> anyhow::Result<Outcome> {
+    if forest {
+        source.live(NeedsDc::Read("--forest"))?;
+    }
+    if settings.probe.is_some() {
+        source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
+    }
     let size_hint = source.size_hint();
-    let mut workers = source
+    let (mut workers, facts) = source
         .scan(
             || Auditor::new(settings.clone(), size_hint),
             |auditor, item| match item {
-                Scanned::Account(account) => auditor.observe(account, !forest),
+                Scanned::Account(account, in_scope) => auditor.observe(account, in_scope, !forest),
                 Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
             },
         )
@@ -37,38 +44,118 @@ pub async fn run(
     let mut workers = workers.into_iter();
     let mut auditor = workers.next().expect("a scan has a worker");
     workers.for_each(|other| auditor.merge(other));
-    if forest && settings.duplicates {
+    if forest && settings.wants(Check::DuplicateSpn) {
         source
-            .scan_global_catalog(|account| auditor.index_only(account))
+            .scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
             .await?;
     }
     if settings.probe.is_some() {
         probe_default_passwords(source, &mut auditor).await?;
     }
-    let (findings, summary) = auditor.finish();
-    let as_of = crate::filetime::rfc3339(context.as_of);
-    let envelope = Envelope::new(context.command, as_of, &context.source);
-    write_findings(context.format, &envelope, &findings, &summary)?;
-    Ok(Outcome::from_problems(!findings.is_empty()))
+    let audit = auditor.finish(facts.evidence);
+    let mut warnings = facts.warnings.clone();
+    warnings.extend(audit.warnings);
+    let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
+    let report = FindingsReport {
+        findings: &audit.findings,
+        summary: &audit.summary,
+    };
+    emit(context.format, &envelope, &report)?;
+    if !audit.findings.is_empty() {
+        return Ok(Outcome::Findings);
+    }
+    Ok(
+        match incomplete(&audit.coverage, &facts, source, audit.summary.accounts_read) {
+            Some(why) => Outcome::Incomplete(why),
+            None => Outcome::Clean,
+        },
+    )
+}
+
+/// Why a run without findings is no clean bill, in one line with what would mend it.
+fn incomplete(
+    coverage: &Coverage,
+    facts: &SourceFacts,
+    source: &Source,
+    examined: usize,
+) -> Option<String> {
+    let mut reasons = Vec::new();
+    if let Some(gaps) = coverage.gaps() {
+        reasons.push(gaps);
+    }
+    if !facts.complete {
+        reasons.push("the export is incomplete (its search ended early)".to_string());
+    }
+    if let Source::Ldif {
+        base: Some(base), ..
+    } = source
+        && examined == 0
+    {
+        reasons.push(format!("no object of the export is under -b {base}"));
+    }
+    if reasons.is_empty() {
+        return None;
+    }
+    let missing = coverage.missing();
+    let advice = match source {
+        _ if missing.is_empty() => String::new(),
+        Source::Live(_) => {
+            "; the bound account may not read them: bind as an account that can".to_string()
+        }
+        Source::Ldif { .. } => {
+            let complete: Vec<&str> = Check::ALL
+                .iter()
+                .filter(|check| coverage.get(**check).is_some_and(|c| c.not_checked == 0))
+                .map(|check| check.name())
+                .collect();
+            let narrower = if complete.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", or ask only for what it holds: --checks {}",
+                    complete.join(",")
+                )
+            };
+            format!("; export them too: {}{narrower}", export_recipe(missing))
+        }
+    };
+    Some(format!(
+        "not everything was checked: {}{advice}",
+        reasons.join("; ")
+    ))
+}
+
+/// The ldapsearch command that exports what the checks need.
+fn export_recipe(_missing: AttrSet) -> String {
+    format!(
+        "ldapsearch -H ldaps://DC -D USER -W -b BASE -E pr=1000/noprompt '(|(objectClass=computer)(servicePrincipalName=*))' {} > export.ldif",
+        ACCOUNT_ATTRIBUTES.join(" ")
+    )
 }
 
 /// One Kerberos logon per selected computer with its default password, at the DC's KDC.
 async fn probe_default_passwords(source: &mut Source, auditor: &mut Auditor) -> anyhow::Result<()> {
-    let directory = source
-        .directory()
-        .context("--probe-default-passwords logs on at a DC's KDC: give -H URL, not --from-ldif")?;
-    let targets = auditor.probe_targets().to_vec();
+    let live = source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
+    let directory = &live.directory;
+    let targets: Vec<(String, String)> = auditor
+        .probe_targets()
+        .iter()
+        .filter_map(|(sam, dn)| Some((sam.clone()?, dn.clone())))
+        .collect();
     eprintln!(
         "adcomputer: warning: trying the default password of {} computer account(s), once each; every failed attempt counts toward lockout (badPwdCount)",
         targets.len()
     );
-    let kdc = Kdc::parse(directory.host());
+    let kdc = Kdc::for_host(directory.host());
     let realm = realm_of(&directory.root_dse.default_naming_context);
     for (account, dn) in targets {
         let password = default_password(&account, false);
         let verdict = verify_password(&kdc, &realm, &account, &password, directory.timeout()).await;
         if verdict.accepted() {
-            auditor.record(Finding::DefaultPassword { account, dn });
+            auditor.record(Finding::DefaultPassword {
+                account: Some(account),
+                dn,
+            });
         }
     }
     Ok(())

@@ -1,53 +1,56 @@
-//! One module per subcommand; `execute` opens the source, runs the task, closes the source.
+//! Orchestration: one module per subcommand, each calling named directory operations
+//! (`ldap::queries`), the pure rules and planners (`rules`), the appliers (`apply`) and one
+//! presenter (`report`). `execute` opens the source, runs the task, closes the source.
 
 mod check;
+pub(crate) mod docs;
 mod reset;
 mod show;
 mod spn_fix;
+mod undo;
 
 use time::OffsetDateTime;
 
 use crate::config::{Config, Task};
 use crate::exit::Outcome;
-use crate::report::Format;
+use crate::report::{Envelope, Format};
+use crate::rules::coverage::Coverage;
 use crate::source::Source;
 
 /// What every command needs to know besides its own arguments.
-pub struct RunContext {
-    pub command: &'static str,
-    pub format: Format,
-    pub as_of: OffsetDateTime,
-    pub source: String,
+pub(crate) struct RunContext {
+    pub(crate) command: &'static str,
+    pub(crate) format: Format,
+    pub(crate) as_of: OffsetDateTime,
+    pub(crate) source: String,
 }
 
-pub async fn execute(config: &Config) -> anyhow::Result<Outcome> {
+impl RunContext {
+    /// The report's envelope for this run.
+    pub(crate) fn envelope(&self, warnings: Vec<String>, coverage: Option<Coverage>) -> Envelope {
+        Envelope {
+            command: self.command,
+            as_of: crate::model::filetime::rfc3339(self.as_of),
+            source: self.source.clone(),
+            warnings,
+            coverage,
+        }
+    }
+}
+
+pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     let mut source = Source::open(&config.source, config.base.as_deref()).await?;
     let context = RunContext {
         command: config.command_name(),
         format: config.format,
-        as_of: config.as_of.unwrap_or_else(OffsetDateTime::now_utc),
+        as_of: config.as_of,
         source: source.describe(),
     };
     let outcome = match &config.task {
-        Task::Show { names } => show::run(&context, &mut source, names).await,
+        Task::Show(settings) => show::run(&context, &mut source, settings).await,
         Task::Reset(settings) => reset::run(&context, &mut source, settings).await,
-        Task::SpnFix {
-            names,
-            settings,
-            apply,
-            journal,
-        } => {
-            let request = spn_fix::FixRequest {
-                names,
-                settings,
-                apply: *apply,
-                journal: journal.as_deref(),
-            };
-            spn_fix::fix(&context, &mut source, &request).await
-        }
-        Task::Undo { journal, apply } => {
-            spn_fix::undo(&context, &mut source, journal, *apply).await
-        }
+        Task::SpnFix(request) => spn_fix::run(&context, &mut source, request).await,
+        Task::Undo(request) => undo::run(&context, &mut source, request).await,
         Task::Check {
             settings, forest, ..
         } => check::run(&context, &mut source, settings, *forest).await,

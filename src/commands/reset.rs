@@ -1,160 +1,29 @@
-//! `adcomputer reset NAME...`: ADUC's "Reset Account" (SPEC §3). Resolves every name with one
-//! search, refuses what must not be reset, asks once, then per account: reads its owner and
-//! creator (KB5020276 pre-flight), writes `unicodePwd` alone, reads `pwdLastSet` and the key
-//! version back, and optionally logs on as the computer at the KDCs. A failed item never stops
-//! the batch; the report says what happened to each.
+//! `adcomputer reset NAME...`: ADUC's "Reset Account". Resolves every name, plans each item
+//! (`rules::reset::plan`), and with `--apply` (asking first on a terminal) per account: reads
+//! its owner and creator (KB5020276), writes `unicodePwd` alone, reads the key version back,
+//! and optionally logs on as the computer at the KDCs. A failed item never stops the batch.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
-
-use serde::Serialize;
 
 use super::RunContext;
-use crate::account::{ACCOUNT_ATTRIBUTES, Account};
+use crate::apply::kerberos::{Kdc, verify_password};
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
-use crate::filetime::FileTime;
-use crate::kerberos::{Kdc, verify_password};
-use crate::ldap::{DcAddress, Directory, locate_dcs};
-use crate::names::Resolution;
-use crate::report::{self, Envelope, Format};
-use crate::reset::{default_password, realm_of, refusal, unicode_pwd};
-use crate::security::{is_admin_group, owner_of, sid_to_string};
-use crate::source::Source;
+use crate::ldap::{DcAddress, Directory, OperationError, locate_dcs, queries};
+use crate::model::security::is_admin_group;
+use crate::report::emit;
+use crate::report::reset::{ResetReport, ResetSummary};
+use crate::rules::reset::{
+    ResetItem, Status, Verification, default_password, plan, realm_of, time_text, unicode_pwd,
+};
+use crate::source::{NeedsDc, Source};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Status {
-    Reset,
-    Planned,
-    Refused,
-    NotFound,
-    Ambiguous,
-    Failed,
-}
-
-#[derive(Debug, Serialize)]
-struct Verification {
-    kdc: String,
-    result: String,
-    #[serde(skip)]
-    accepted: bool,
-}
-
-/// One `reset` finding (SPEC §7).
-#[derive(Debug, Serialize)]
-struct ResetItem {
-    kind: &'static str,
-    name: String,
-    account: Option<String>,
-    dn: Option<String>,
-    status: Status,
-    reason: Option<String>,
-    kvno_before: Option<u32>,
-    kvno_after: Option<u32>,
-    pwd_last_set_before: Option<String>,
-    pwd_last_set_after: Option<String>,
-    verification: Vec<Verification>,
-    warnings: Vec<String>,
-    /// The account, while it is being worked on; not reported.
-    #[serde(skip)]
-    target: Option<Account>,
-}
-
-impl ResetItem {
-    fn new(name: &str, status: Status) -> ResetItem {
-        ResetItem {
-            kind: "reset",
-            name: name.to_string(),
-            account: None,
-            dn: None,
-            status,
-            reason: None,
-            kvno_before: None,
-            kvno_after: None,
-            pwd_last_set_before: None,
-            pwd_last_set_after: None,
-            verification: Vec::new(),
-            warnings: Vec::new(),
-            target: None,
-        }
-    }
-
-    fn fail(&mut self, reason: impl std::fmt::Display) {
-        self.status = Status::Failed;
-        self.reason = Some(reason.to_string());
-    }
-}
-
-#[derive(Debug, Default, Serialize)]
-struct Summary {
-    reset: usize,
-    planned: usize,
-    refused: usize,
-    not_found: usize,
-    ambiguous: usize,
-    failed: usize,
-    verified: usize,
-    not_verified: usize,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    findings: &'a [ResetItem],
-    summary: &'a Summary,
-}
-
-fn time_text(time: Option<FileTime>) -> Option<String> {
-    time.and_then(FileTime::to_rfc3339)
-}
-
-/// The item for one name: planned, or why not.
-fn plan(name: &crate::names::NameQuery, candidates: &[Account], items: &[ResetItem]) -> ResetItem {
-    let account = match name.resolve(candidates) {
-        Resolution::Found(account) => account,
-        Resolution::NotFound => return ResetItem::new(name.as_str(), Status::NotFound),
-        Resolution::Ambiguous(matches) => {
-            let mut item = ResetItem::new(name.as_str(), Status::Ambiguous);
-            let dns: Vec<&str> = matches.iter().map(|a| a.dn.as_str()).collect();
-            item.reason = Some(format!("matches {}: give the DN", dns.join("; ")));
-            return item;
-        }
-    };
-    let mut item = ResetItem::new(name.as_str(), Status::Planned);
-    item.account = Some(account.sam_account_name.clone());
-    item.dn = Some(account.dn.clone());
-    item.kvno_before = account.key_version;
-    item.pwd_last_set_before = time_text(account.pwd_last_set);
-    if let Some(refused) = refusal(account) {
-        item.status = Status::Refused;
-        item.reason = Some(refused.reason().to_string());
-    } else if items
-        .iter()
-        .any(|other| other.dn == item.dn && other.target.is_some())
-    {
-        item.status = Status::Refused;
-        item.reason = Some("named twice in this batch".into());
-    } else {
-        if account.uac.is_disabled() {
-            item.warnings.push(
-                "the account is disabled: it is reset, but the machine cannot use it until it is enabled"
-                    .into(),
-            );
-        }
-        item.target = Some(account.clone());
-    }
-    item
-}
-
-pub async fn run(
+pub(crate) async fn run(
     context: &RunContext,
     source: &mut Source,
     settings: &ResetSettings,
 ) -> anyhow::Result<Outcome> {
-    anyhow::ensure!(
-        source.directory().is_some(),
-        "reset writes to a DC: give -H URL, not --from-ldif"
-    );
+    source.live(NeedsDc::Write("reset"))?;
     let candidates = source.candidates(&settings.names).await?;
     let mut items: Vec<ResetItem> = Vec::new();
     for name in &settings.names {
@@ -162,17 +31,26 @@ pub async fn run(
         items.push(item);
     }
     let address = source.dc_address().cloned();
-    let directory = source.directory().expect("checked above");
-
-    let planned = items.iter().filter(|item| item.target.is_some()).count();
-    if planned > 0 && !settings.dry_run && !settings.yes && !confirm(&items)? {
-        anyhow::bail!("nothing reset: not confirmed");
-    }
-    if !settings.dry_run {
+    let directory = &mut source.live(NeedsDc::Write("reset"))?.directory;
+    let targets: Vec<&str> = items
+        .iter()
+        .filter(|item| item.target.is_some())
+        .filter_map(|item| item.account.as_deref())
+        .collect();
+    let question = format!(
+        "Reset {} computer account(s) to the default password: {}?",
+        targets.len(),
+        targets.join(", ")
+    );
+    if settings.write.apply && !targets.is_empty() {
+        anyhow::ensure!(
+            crate::interact::may_write(settings.write.yes, &question)?,
+            "nothing reset: not confirmed"
+        );
         let mut batch = Batch {
             realm: realm_of(&directory.root_dse.default_naming_context),
             kdcs: kdcs_to_verify(directory, address.as_ref(), settings).await,
-            domain_sid: domain_sid(directory).await,
+            domain_sid: queries::domain_sid(directory).await,
             sid_names: HashMap::new(),
         };
         for item in items.iter_mut().filter(|item| item.target.is_some()) {
@@ -182,31 +60,20 @@ pub async fn run(
     for item in &mut items {
         item.target = None;
     }
-    report(context, &items, settings)
-}
-
-/// Asks on the terminal; refuses to guess without one.
-fn confirm(items: &[ResetItem]) -> anyhow::Result<bool> {
-    anyhow::ensure!(
-        std::io::stdin().is_terminal(),
-        "refusing to reset without confirmation: pass --yes (scripts) or run on a terminal"
-    );
-    let accounts: Vec<&str> = items
-        .iter()
-        .filter(|item| item.target.is_some())
-        .filter_map(|item| item.account.as_deref())
-        .collect();
-    let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "Reset {} computer account(s) to the default password: {}? [y/N] ",
-        accounts.len(),
-        accounts.join(", ")
-    )?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    let all_done = items.iter().all(ResetItem::done);
+    let summary = ResetSummary::of(&items);
+    let next_steps = if summary.reset + summary.planned > 0 {
+        crate::rules::reset::next_steps(settings.whole_name)
+    } else {
+        Vec::new()
+    };
+    let report = ResetReport {
+        items,
+        summary,
+        next_steps,
+    };
+    emit(context.format, &context.envelope(Vec::new(), None), &report)?;
+    Ok(Outcome::from_problems(!all_done))
 }
 
 /// Where to log on: `--kdc`, else the written DC (`--verify`) or every DC (`--verify-all-dcs`:
@@ -222,50 +89,23 @@ async fn kdcs_to_verify(
     if !settings.kdcs.is_empty() {
         return settings.kdcs.clone();
     }
-    let written = Kdc::parse(directory.host());
+    let mut kdcs = vec![Kdc::for_host(directory.host())];
     if settings.verify == VerifyAt::WrittenDc {
-        return vec![written];
-    }
-    let mut kdcs = vec![written];
-    if let Some(DcAddress::Domain { name, dns_server }) = address
-        && let Ok(located) = locate_dcs(name, *dns_server).await
-    {
-        for dc in located {
-            if !kdcs
-                .iter()
-                .any(|kdc| kdc.host.eq_ignore_ascii_case(&dc.host))
-            {
-                kdcs.push(Kdc::parse(&dc.host));
-            }
-        }
         return kdcs;
     }
-    let base = directory.root_dse.default_naming_context.clone();
-    // Writable DCs and RODCs, by their userAccountControl bits.
-    let filter = "(|(userAccountControl:1.2.840.113556.1.4.803:=8192)(userAccountControl:1.2.840.113556.1.4.803:=67108864))";
-    let _ = directory
-        .search_each(&base, filter, &["dNSHostName"], |entry| {
-            if let Some(host) = entry
-                .values("dNSHostName")
-                .first()
-                .and_then(|value| std::str::from_utf8(value).ok())
-                && !kdcs.iter().any(|kdc| kdc.host.eq_ignore_ascii_case(host))
-            {
-                kdcs.push(Kdc::parse(host));
-            }
-        })
-        .await;
+    let hosts = match address {
+        Some(DcAddress::Domain { name, dns_server }) => locate_dcs(name, *dns_server)
+            .await
+            .map(|found| found.into_iter().map(|dc| dc.host).collect())
+            .unwrap_or_default(),
+        _ => queries::dc_host_names(directory).await.unwrap_or_default(),
+    };
+    for host in hosts {
+        if !kdcs.iter().any(|kdc| kdc.host.eq_ignore_ascii_case(&host)) {
+            kdcs.push(Kdc::for_host(&host));
+        }
+    }
     kdcs
-}
-
-/// The domain's SID, from the naming context head's `objectSid`.
-async fn domain_sid(directory: &mut Directory) -> Option<String> {
-    let base = directory.root_dse.default_naming_context.clone();
-    let entry = directory
-        .read_object(&base, &["objectSid"], false)
-        .await
-        .ok()??;
-    sid_to_string(entry.values("objectSid").first()?)
 }
 
 /// What every item of a batch shares.
@@ -285,33 +125,41 @@ async fn reset_one(
     batch: &mut Batch,
 ) {
     let account = item.target.clone().expect("only planned items are reset");
+    let Some(sam) = account.sam_account_name.clone() else {
+        return item.fail("no sAMAccountName");
+    };
     match rejoin_preflight(directory, &account.dn, batch).await {
         Ok(warnings) => item.warnings.extend(warnings),
         Err(err) => return item.fail(err),
     }
-    let password = default_password(&account.sam_account_name, settings.whole_name);
-    if let Err(err) = directory
+    let password = default_password(&sam, settings.whole_name);
+    match directory
         .set_password(&account.dn, unicode_pwd(&password))
         .await
     {
-        return item.fail(err);
+        Ok(()) => {}
+        Err(err @ (OperationError::Timeout { .. } | OperationError::ConnectionLost { .. })) => {
+            item.status = Status::Unknown;
+            item.reason = Some(format!("{err}: the DC may have reset it"));
+            return;
+        }
+        Err(err) => return item.fail(err),
     }
     item.status = Status::Reset;
-    if account.short_name().chars().count() > 14 && !settings.whole_name {
+    if account
+        .short_name()
+        .is_some_and(|short| short.chars().count() > 14)
+        && !settings.whole_name
+    {
         item.warnings.push(
             "15-character name: the password is the first 14 characters; `adcli join --login-type=computer` expects all 15 (reset with --no-truncate for an adcli rejoin)"
                 .to_string(),
         );
     }
-    match directory
-        .read_object(&account.dn, ACCOUNT_ATTRIBUTES, false)
-        .await
-    {
-        Ok(Some(entry)) => {
-            if let Ok(Some(after)) = Account::from_entry(&entry) {
-                item.kvno_after = after.key_version;
-                item.pwd_last_set_after = time_text(after.pwd_last_set);
-            }
+    match queries::read_account(directory, &account.dn).await {
+        Ok(Some(after)) => {
+            item.kvno_after = after.key_version;
+            item.pwd_last_set_after = time_text(after.pwd_last_set);
         }
         Ok(None) => item
             .warnings
@@ -321,14 +169,8 @@ async fn reset_one(
             .push(format!("could not read the account back: {err}")),
     }
     for kdc in &batch.kdcs {
-        let verdict = verify_password(
-            kdc,
-            &batch.realm,
-            &account.sam_account_name,
-            &password,
-            directory.timeout(),
-        )
-        .await;
+        let verdict =
+            verify_password(kdc, &batch.realm, &sam, &password, directory.timeout()).await;
         item.verification.push(Verification {
             kdc: kdc.to_string(),
             result: verdict.describe(),
@@ -345,20 +187,9 @@ async fn rejoin_preflight(
     dn: &str,
     batch: &mut Batch,
 ) -> Result<Vec<String>, crate::ldap::OperationError> {
-    let entry = directory
-        .read_object(dn, &["nTSecurityDescriptor", "mS-DS-CreatorSID"], true)
-        .await?;
-    let Some(entry) = entry else {
+    let Some((owner, creator)) = queries::owner_and_creator(directory, dn).await? else {
         return Ok(vec!["the object vanished before the reset".into()]);
     };
-    let owner = entry
-        .values("nTSecurityDescriptor")
-        .first()
-        .and_then(|sd| owner_of(sd));
-    let creator = entry
-        .values("mS-DS-CreatorSID")
-        .first()
-        .and_then(|sid| sid_to_string(sid));
     let owner_text = match &owner {
         Some(sid) => account_name(directory, sid, &mut batch.sid_names).await,
         None => "unknown".into(),
@@ -390,198 +221,10 @@ async fn account_name(
     if let Some(name) = known.get(sid) {
         return name.clone();
     }
-    let base = directory.root_dse.default_naming_context.clone();
-    let filter = format!("(objectSid={})", crate::names::escape_filter_value(sid));
-    let mut name = None;
-    let _ = directory
-        .search_each(&base, &filter, &["sAMAccountName"], |entry| {
-            name = entry
-                .values("sAMAccountName")
-                .first()
-                .map(|value| String::from_utf8_lossy(value).into_owned());
-        })
-        .await;
-    let text = match name {
+    let text = match queries::name_of_sid(directory, sid).await {
         Some(name) => format!("{name} ({sid})"),
         None => sid.to_string(),
     };
     known.insert(sid.to_string(), text.clone());
     text
-}
-
-fn report(
-    context: &RunContext,
-    items: &[ResetItem],
-    settings: &ResetSettings,
-) -> anyhow::Result<Outcome> {
-    let mut summary = Summary::default();
-    for item in items {
-        match item.status {
-            Status::Reset => summary.reset += 1,
-            Status::Planned => summary.planned += 1,
-            Status::Refused => summary.refused += 1,
-            Status::NotFound => summary.not_found += 1,
-            Status::Ambiguous => summary.ambiguous += 1,
-            Status::Failed => summary.failed += 1,
-        }
-        if let Some(first) = item.verification.first() {
-            if first.accepted {
-                summary.verified += 1;
-            } else {
-                summary.not_verified += 1;
-            }
-        }
-    }
-    match context.format {
-        Format::Json => {
-            let as_of = crate::filetime::rfc3339(context.as_of);
-            let envelope = Envelope::new(context.command, as_of, &context.source);
-            report::write_json(
-                &envelope,
-                &Body {
-                    findings: items,
-                    summary: &summary,
-                },
-            )?;
-        }
-        Format::Csv => report::write_csv(items.iter().map(csv_row))?,
-        Format::Table => write_table(items, &summary, settings)?,
-    }
-    let all_done = items.iter().all(|item| {
-        matches!(item.status, Status::Reset | Status::Planned)
-            && item.verification.first().is_none_or(|first| first.accepted)
-    });
-    Ok(Outcome::from_problems(!all_done))
-}
-
-#[derive(Serialize)]
-struct CsvRow<'a> {
-    kind: &'static str,
-    name: &'a str,
-    account: Option<&'a str>,
-    dn: Option<&'a str>,
-    status: Status,
-    reason: Option<&'a str>,
-    kvno_before: Option<u32>,
-    kvno_after: Option<u32>,
-    pwd_last_set_before: Option<&'a str>,
-    pwd_last_set_after: Option<&'a str>,
-    /// `kdc=result` separated by `;`.
-    verification: String,
-    warnings: String,
-}
-
-fn csv_row(item: &ResetItem) -> CsvRow<'_> {
-    CsvRow {
-        kind: item.kind,
-        name: &item.name,
-        account: item.account.as_deref(),
-        dn: item.dn.as_deref(),
-        status: item.status,
-        reason: item.reason.as_deref(),
-        kvno_before: item.kvno_before,
-        kvno_after: item.kvno_after,
-        pwd_last_set_before: item.pwd_last_set_before.as_deref(),
-        pwd_last_set_after: item.pwd_last_set_after.as_deref(),
-        verification: item
-            .verification
-            .iter()
-            .map(|v| format!("{}={}", v.kdc, v.result))
-            .collect::<Vec<_>>()
-            .join(";"),
-        warnings: item.warnings.join("; "),
-    }
-}
-
-fn write_table(
-    items: &[ResetItem],
-    summary: &Summary,
-    settings: &ResetSettings,
-) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let mut table = report::new_table();
-    table.set_header(vec![
-        "Name",
-        "Account",
-        "Result",
-        "Key version",
-        "Password set",
-        "Checked at KDC",
-    ]);
-    for item in items {
-        let result = match (&item.status, &item.reason) {
-            (status, Some(reason)) => format!("{}: {reason}", status_word(*status)),
-            (status, None) => status_word(*status).to_string(),
-        };
-        let arrow = |before: &Option<String>, after: &Option<String>| match (before, after) {
-            (before, Some(after)) => format!("{} → {after}", before.as_deref().unwrap_or("never")),
-            (Some(before), None) => before.clone(),
-            (None, None) => "never".into(),
-        };
-        let kvno = arrow(
-            &item.kvno_before.map(|k| k.to_string()),
-            &item.kvno_after.map(|k| k.to_string()),
-        );
-        let verification: Vec<String> = item
-            .verification
-            .iter()
-            .map(|v| format!("{}: {}", v.kdc, v.result))
-            .collect();
-        table.add_row(vec![
-            item.name.clone(),
-            item.account.clone().unwrap_or_else(|| "-".into()),
-            result,
-            kvno,
-            arrow(&item.pwd_last_set_before, &item.pwd_last_set_after),
-            verification.join("\n"),
-        ]);
-    }
-    writeln!(out, "{table}")?;
-    for item in items.iter().filter(|item| !item.warnings.is_empty()) {
-        for warning in &item.warnings {
-            writeln!(
-                out,
-                "warning: {}: {warning}",
-                item.account.as_deref().unwrap_or(&item.name)
-            )?;
-        }
-    }
-    writeln!(
-        out,
-        "\n{} reset, {} planned, {} refused, {} not found, {} ambiguous, {} failed",
-        summary.reset,
-        summary.planned,
-        summary.refused,
-        summary.not_found,
-        summary.ambiguous,
-        summary.failed
-    )?;
-    if summary.reset > 0 || summary.planned > 0 {
-        let truncation = if settings.whole_name {
-            ""
-        } else {
-            " (first 14 characters)"
-        };
-        writeln!(
-            out,
-            "\nNext steps, on each machine, while it can reach a DC:\n  \
-- Rejoin the domain reusing the account (System Properties > Change, or Add-Computer), or\n  \
-- Windows, logged on locally or with cached credentials, as an administrator:\n      \
-Reset-ComputerMachinePassword -Server <DC> -Credential <DOMAIN\\admin>\n  \
-- Linux (realmd/sssd/adcli): adcli join --domain=<domain> --login-type=computer --no-password\n    \
-(the computer logs on with its default password: its name, lower-cased{truncation})"
-        )?;
-    }
-    Ok(())
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Reset => "reset",
-        Status::Planned => "planned (dry run)",
-        Status::Refused => "refused",
-        Status::NotFound => "not found",
-        Status::Ambiguous => "ambiguous",
-        Status::Failed => "failed",
-    }
 }

@@ -6,11 +6,12 @@
 mod connection;
 mod discovery;
 mod error;
+pub(crate) mod queries;
 mod search;
 mod tls;
 mod write;
 
-pub use connection::{Bind, DcAddress, Directory, LdapSettings, RootDse};
+pub use connection::{Bind, DcAddress, Directory, LdapSettings};
 pub use discovery::locate_dcs;
-pub use error::{ConnectError, OperationError};
+pub use error::OperationError;
 pub use tls::TlsSettings;

@@ -11,7 +11,7 @@ use super::error::OperationError;
 impl Directory {
     /// Sets an account's password: a replace of `unicodePwd` alone (the value is the quoted
     /// password in UTF-16LE). The connection is TLS-protected, as AD requires for this write.
-    pub async fn set_password(
+    pub(crate) async fn set_password(
         &mut self,
         dn: &str,
         unicode_pwd: Vec<u8>,
@@ -35,32 +35,37 @@ impl Directory {
 impl Directory {
     /// Changes an object's SPNs value by value, in one modify: `add` of exactly `add` and
     /// `delete` of exactly `remove`, never a replace, so SPNs others add meanwhile survive.
-    ///
-    /// Additions go first. Samba (4.17) checks SPN uniqueness on the first
-    /// `servicePrincipalName` change of a modify even when it is a delete, so deleting a value
-    /// another object also holds (a duplicate) alone is refused; when there is nothing to add,
-    /// the modify starts by adding and deleting a unique throwaway value, which no reader ever
-    /// sees (one atomic modify) and which Windows DCs accept as well.
-    pub async fn modify_spns(
+    /// Additions go first. `bracket`, when given, is a value added and deleted again at the
+    /// start of the same atomic modify (see `apply::spns`): no reader ever sees it.
+    pub(crate) async fn modify_spns(
         &mut self,
         dn: &str,
         add: &[String],
         remove: &[String],
+        bracket: Option<&str>,
     ) -> Result<(), OperationError> {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("SPN change", secs, err);
-        let values = |spns: &[String]| -> HashSet<Vec<u8>> {
-            spns.iter().map(|spn| spn.as_bytes().to_vec()).collect()
-        };
-        tracing::info!(dn, ?add, ?remove, "modify: servicePrincipalName");
+        fn values<S: AsRef<str>>(spns: &[S]) -> HashSet<Vec<u8>> {
+            spns.iter()
+                .map(|spn| spn.as_ref().as_bytes().to_vec())
+                .collect()
+        }
+        tracing::info!(
+            dn,
+            ?add,
+            ?remove,
+            bracketed = bracket.is_some(),
+            "modify: servicePrincipalName"
+        );
         let attribute = b"servicePrincipalName".to_vec();
         let mut changes = Vec::new();
+        if let Some(value) = bracket {
+            changes.push(Mod::Add(attribute.clone(), values(&[value])));
+            changes.push(Mod::Delete(attribute.clone(), values(&[value])));
+        }
         if !add.is_empty() {
             changes.push(Mod::Add(attribute.clone(), values(add)));
-        } else if !remove.is_empty() {
-            let throwaway = [format!("adcomputer-delete/{:08x}", crate::random::u32())];
-            changes.push(Mod::Add(attribute.clone(), values(&throwaway)));
-            changes.push(Mod::Delete(attribute.clone(), values(&throwaway)));
         }
         if !remove.is_empty() {
             changes.push(Mod::Delete(attribute, values(remove)));

@@ -1,17 +1,48 @@
-//! Findings as a report: tables grouped by kind with counts (for people), one JSON document
-//! (SPEC §7), or CSV with one row per finding and the JSON field names as columns.
+//! The findings of the checks (`stale`, `spn check`, `audit`, and `show`'s diagnosis): tables
+//! grouped by kind with counts, a CSV row per finding with the JSON field names as columns.
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Envelope, Format, new_table, write_csv, write_json};
-use crate::checks::{Finding, StaleClass, Summary};
+use super::{Present, TextOut, count, csv};
+use crate::rules::{Finding, StaleClass, Summary};
 
-#[derive(Serialize)]
-struct Body<'a> {
-    findings: &'a [Finding],
-    summary: &'a Summary,
+/// The report of a check command.
+pub(crate) struct FindingsReport<'a> {
+    pub(crate) findings: &'a [Finding],
+    pub(crate) summary: &'a Summary,
+}
+
+impl Present for FindingsReport<'_> {
+    type Item = Finding;
+    type Summary = Summary;
+
+    fn items(&self) -> &[Finding] {
+        self.findings
+    }
+
+    fn summary(&self) -> &Summary {
+        self.summary
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        csv::write_rows(out, self.findings.iter().map(row))
+    }
+
+    fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+        finding_tables(out, self.findings)?;
+        let summary = self.summary;
+        out.line(&format!(
+            "{} read ({}): {}",
+            count(summary.accounts_read, "object", "objects"),
+            count(summary.computers, "computer", "computers"),
+            match summary.findings {
+                0 => "no findings".to_string(),
+                n => count(n, "finding", "findings"),
+            }
+        ))
+    }
 }
 
 /// One CSV row: every field any finding kind has.
@@ -53,7 +84,7 @@ fn row(finding: &Finding) -> Row<'_> {
             note,
         } => Row {
             kind,
-            account: Some(account),
+            account: account.as_deref(),
             dn: Some(dn),
             class: Some(*class),
             pwd_last_set: pwd_last_set.as_deref(),
@@ -66,7 +97,7 @@ fn row(finding: &Finding) -> Row<'_> {
         },
         Finding::MissingSpn { account, dn, spn } => Row {
             kind,
-            account: Some(account),
+            account: account.as_deref(),
             dn: Some(dn),
             spn: Some(spn),
             ..Row::default()
@@ -78,7 +109,7 @@ fn row(finding: &Finding) -> Row<'_> {
             replacement,
         } => Row {
             kind,
-            account: Some(account),
+            account: account.as_deref(),
             dn: Some(dn),
             spn: Some(spn),
             replacement: replacement.as_deref(),
@@ -95,7 +126,7 @@ fn row(finding: &Finding) -> Row<'_> {
             holders: Some(
                 holders
                     .iter()
-                    .map(|h| format!("{}|{}|{}", h.account, h.dn, h.spn))
+                    .map(|h| format!("{}|{}|{}", h.account.as_deref().unwrap_or(""), h.dn, h.spn))
                     .collect::<Vec<_>>()
                     .join(";"),
             ),
@@ -103,7 +134,7 @@ fn row(finding: &Finding) -> Row<'_> {
         },
         Finding::DefaultPassword { account, dn } => Row {
             kind,
-            account: Some(account),
+            account: account.as_deref(),
             dn: Some(dn),
             ..Row::default()
         },
@@ -115,50 +146,36 @@ fn row(finding: &Finding) -> Row<'_> {
         Finding::Ambiguous { name, candidates } => Row {
             kind,
             name: Some(name),
-            candidates: Some(candidates.join(";")),
+            candidates: Some(
+                candidates
+                    .iter()
+                    .map(|candidate| candidate.dn.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
             ..Row::default()
         },
     }
 }
 
-pub fn write_findings(
-    format: Format,
-    envelope: &Envelope,
-    findings: &[Finding],
-    summary: &Summary,
-) -> anyhow::Result<()> {
-    match format {
-        Format::Json => write_json(envelope, &Body { findings, summary }),
-        Format::Csv => write_csv(findings.iter().map(row)),
-        Format::Table => Ok(write_tables(findings, summary)?),
-    }
+fn label<'a>(account: &'a Option<String>, dn: &'a str) -> &'a str {
+    account.as_deref().unwrap_or(dn)
 }
 
-fn of_kind<'a>(findings: &'a [Finding], kind: &'a str) -> impl Iterator<Item = &'a Finding> {
-    findings
-        .iter()
-        .filter(move |finding| finding.kind() == kind)
-}
-
-fn write_tables(findings: &[Finding], summary: &Summary) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if summary.stale_password > 0 {
-        writeln!(
-            out,
-            "Stale machine passwords: {} (never set {}, rotation failing {}, inactive {})",
-            summary.stale_password, summary.never_set, summary.rotation_failing, summary.inactive
-        )?;
-        let mut table = new_table();
-        table.set_header(vec![
-            "Account",
-            "Class",
-            "Password age",
-            "Last logon",
-            "Notes",
-        ]);
-        for finding in of_kind(findings, "stale_password") {
-            if let Finding::StalePassword {
+/// The findings as tables, one per kind, each with its count.
+pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std::io::Result<()> {
+    let mut stale = Vec::new();
+    let mut classes = [0usize; 3];
+    let mut missing = Vec::new();
+    let mut stale_spns = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut defaults = Vec::new();
+    let mut unresolved = Vec::new();
+    for finding in findings {
+        match finding {
+            Finding::StalePassword {
                 account,
+                dn,
                 class,
                 password_age_days,
                 last_logon,
@@ -166,8 +183,8 @@ fn write_tables(findings: &[Finding], summary: &Summary) -> std::io::Result<()> 
                 domain_controller,
                 note,
                 ..
-            } = finding
-            {
+            } => {
+                classes[*class as usize] += 1;
                 let notes: Vec<&str> = [
                     disabled.then_some("disabled"),
                     domain_controller.then_some("domain controller"),
@@ -176,113 +193,98 @@ fn write_tables(findings: &[Finding], summary: &Summary) -> std::io::Result<()> 
                 .into_iter()
                 .flatten()
                 .collect();
-                table.add_row(vec![
-                    account.clone(),
+                stale.push(vec![
+                    label(account, dn).to_string(),
                     class.as_str().to_string(),
                     password_age_days.map_or("never set".into(), |d| format!("{d} days")),
                     last_logon.clone().unwrap_or_else(|| "-".into()),
                     notes.join("; "),
                 ]);
             }
-        }
-        writeln!(out, "{table}\n")?;
-    }
-    if summary.missing_spn > 0 {
-        writeln!(out, "Missing SPNs: {}", summary.missing_spn)?;
-        let mut table = new_table();
-        table.set_header(vec!["Account", "Missing SPN"]);
-        for finding in of_kind(findings, "missing_spn") {
-            if let Finding::MissingSpn { account, spn, .. } = finding {
-                table.add_row(vec![account, spn]);
+            Finding::MissingSpn { account, dn, spn } => {
+                missing.push(vec![label(account, dn).to_string(), spn.clone()]);
             }
-        }
-        writeln!(out, "{table}\n")?;
-    }
-    if summary.stale_spn > 0 {
-        writeln!(out, "Stale SPNs (old DNS names): {}", summary.stale_spn)?;
-        let mut table = new_table();
-        table.set_header(vec!["Account", "SPN", "Replacement"]);
-        for finding in of_kind(findings, "stale_spn") {
-            if let Finding::StaleSpn {
+            Finding::StaleSpn {
                 account,
+                dn,
                 spn,
                 replacement,
-                ..
-            } = finding
-            {
-                let replacement = replacement.as_deref().unwrap_or("(no dNSHostName)");
-                table.add_row(vec![account.as_str(), spn, replacement]);
-            }
-        }
-        writeln!(out, "{table}\n")?;
-    }
-    if summary.duplicate_spn > 0 {
-        writeln!(out, "Duplicate SPNs: {}", summary.duplicate_spn)?;
-        let mut table = new_table();
-        table.set_header(vec!["Key", "Held by", "Via alias"]);
-        for finding in of_kind(findings, "duplicate_spn") {
-            if let Finding::DuplicateSpn {
+            } => stale_spns.push(vec![
+                label(account, dn).to_string(),
+                spn.clone(),
+                replacement
+                    .clone()
+                    .unwrap_or_else(|| "(no dNSHostName)".into()),
+            ]),
+            Finding::DuplicateSpn {
                 key,
                 via_alias,
                 holders,
-            } = finding
-            {
+            } => {
                 let held_by: Vec<String> = holders
                     .iter()
-                    .map(|h| format!("{} as {}", h.account, h.spn))
+                    .map(|h| format!("{} as {}", h.label(), h.spn))
                     .collect();
                 let alias = if *via_alias {
                     "yes (sPNMappings)"
                 } else {
                     "no"
                 };
-                table.add_row(vec![key.clone(), held_by.join("\n"), alias.into()]);
+                duplicates.push(vec![key.clone(), held_by.join("\n"), alias.into()]);
+            }
+            Finding::DefaultPassword { account, dn } => {
+                defaults.push(vec![label(account, dn).to_string(), dn.clone()]);
+            }
+            Finding::NotFound { name } => unresolved.push(vec![name.clone(), "not found".into()]),
+            Finding::Ambiguous { name, candidates } => {
+                let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
+                unresolved.push(vec![name.clone(), format!("ambiguous: {}", dns.join("\n"))]);
             }
         }
-        writeln!(out, "{table}\n")?;
     }
-    if summary.default_password > 0 {
-        writeln!(
-            out,
-            "Default passwords (anyone who knows the name can take these over): {}",
-            summary.default_password
+    if !stale.is_empty() {
+        out.line(&format!(
+            "Stale machine passwords: {} (never set {}, rotation failing {}, inactive {})",
+            stale.len(),
+            classes[StaleClass::NeverSet as usize],
+            classes[StaleClass::RotationFailing as usize],
+            classes[StaleClass::Inactive as usize]
+        ))?;
+        out.table(
+            &["Account", "Class", "Password age", "Last logon", "Notes"],
+            &stale,
         )?;
-        let mut table = new_table();
-        table.set_header(vec!["Account", "DN"]);
-        for finding in of_kind(findings, "default_password") {
-            if let Finding::DefaultPassword { account, dn } = finding {
-                table.add_row(vec![account, dn]);
-            }
-        }
-        writeln!(out, "{table}\n")?;
+        out.blank()?;
     }
-    if summary.not_found + summary.ambiguous > 0 {
-        let mut table = new_table();
-        table.set_header(vec!["Name", "Not checked because"]);
-        for finding in findings {
-            match finding {
-                Finding::NotFound { name } => {
-                    table.add_row(vec![name.clone(), "not found".into()]);
-                }
-                Finding::Ambiguous { name, candidates } => {
-                    let why = format!("ambiguous: {}", candidates.join("; "));
-                    table.add_row(vec![name.clone(), why]);
-                }
-                _ => {}
-            }
+    type Section<'a> = (&'a str, &'a [&'a str], &'a Vec<Vec<String>>);
+    let sections: [Section<'_>; 4] = [
+        ("Missing SPNs", &["Account", "Missing SPN"], &missing),
+        (
+            "Stale SPNs (old DNS names)",
+            &["Account", "SPN", "Replacement"],
+            &stale_spns,
+        ),
+        (
+            "Duplicate SPNs",
+            &["Key", "Held by", "Via alias"],
+            &duplicates,
+        ),
+        (
+            "Default passwords (anyone who knows the name can take these over)",
+            &["Account", "DN"],
+            &defaults,
+        ),
+    ];
+    for (title, header, rows) in sections {
+        if !rows.is_empty() {
+            out.line(&format!("{title}: {}", rows.len()))?;
+            out.table(header, rows)?;
+            out.blank()?;
         }
-        writeln!(out, "{table}\n")?;
     }
-    writeln!(
-        out,
-        "{} objects read ({} computers): {}",
-        summary.accounts_read,
-        summary.computers,
-        match summary.findings {
-            0 => "no findings".to_string(),
-            1 => "1 finding".to_string(),
-            n => format!("{n} findings"),
-        }
-    )?;
+    if !unresolved.is_empty() {
+        out.table(&["Name", "Not checked because"], &unresolved)?;
+        out.blank()?;
+    }
     Ok(())
 }

@@ -1,95 +1,272 @@
-//! Reports: the JSON envelope of SPEC §7, CSV, and comfy-table tables. Only reports go to
-//! stdout; everything else (warnings, progress) goes to stderr.
+//! Reports: every output format lives here, and every command reports through `emit`. A
+//! command hands over a presenter (`Present`: its items, their CSV rows, its summary, its
+//! tables) and the run's `Envelope`; `emit` writes one JSON document, CSV, or tables for
+//! people, buffered and streamed. Only reports go to stdout; warnings and progress go to
+//! stderr. Directory data is neutralised on the way out (`sanitize`).
 
-mod findings;
+pub(crate) mod changes;
+pub(crate) mod csv;
+pub(crate) mod findings;
 mod progress;
+pub(crate) mod reset;
+pub(crate) mod sanitize;
+pub(crate) mod show;
+pub(crate) mod table;
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, Write};
 
-use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
-pub use findings::write_findings;
-pub use progress::Progress;
+use crate::rules::coverage::Coverage;
+pub(crate) use progress::Progress;
+pub(crate) use table::{Layout, TextOut};
 
 /// Output format chosen with `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
+    /// Tables for people.
     Table,
+    /// One JSON document.
     Json,
+    /// One JSON object a line, one line a finding (log pipelines).
+    Jsonl,
+    /// One row a finding, the JSON field names as columns.
     Csv,
 }
 
-/// The fields every JSON document starts with.
-#[derive(Debug, Serialize)]
-pub struct Envelope<'a> {
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub command: &'a str,
-    pub as_of: String,
-    pub source: &'a str,
+/// What every report says about its run.
+#[derive(Debug, Clone)]
+pub(crate) struct Envelope {
+    pub(crate) command: &'static str,
+    pub(crate) as_of: String,
+    pub(crate) source: String,
+    /// Things the reader must know (in table mode they go to stderr).
+    pub(crate) warnings: Vec<String>,
+    /// What the checks could examine (check commands only).
+    pub(crate) coverage: Option<Coverage>,
 }
 
-impl<'a> Envelope<'a> {
-    pub fn new(command: &'a str, as_of: String, source: &'a str) -> Envelope<'a> {
-        Envelope {
-            tool: "adcomputer",
-            version: env!("CARGO_PKG_VERSION"),
-            command,
-            as_of,
-            source,
+/// A report: the items a command reports, and how each format shows them.
+pub(crate) trait Present {
+    /// One finding, as its JSON object.
+    type Item: Serialize;
+    type Summary: Serialize;
+
+    fn items(&self) -> &[Self::Item];
+    fn summary(&self) -> &Self::Summary;
+    /// CSV: one row an item (`csv::write_rows` with the presenter's flat row type).
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()>;
+    /// Fields a JSON document carries besides `findings` and `summary` (`accounts`, `journal`).
+    fn extra_fields(&self, _fields: &mut JsonFields<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// Tables and lines for people, the summary line last.
+    fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()>;
+}
+
+/// Writes the report to standard output in `format`. A reader that goes away (`| head`) ends
+/// the output quietly: the exit code still tells the run's outcome.
+pub(crate) fn emit<P: Present>(
+    format: Format,
+    envelope: &Envelope,
+    report: &P,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written =
+        write(format, Layout::for_stdout(), envelope, report, &mut out).and_then(|()| out.flush());
+    if format == Format::Table {
+        for warning in &envelope.warnings {
+            eprintln!("adcomputer: warning: {}", sanitize::for_terminal(warning));
+        }
+    }
+    match written {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn write<P: Present>(
+    format: Format,
+    layout: Layout,
+    envelope: &Envelope,
+    report: &P,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => write_json(envelope, report, out),
+        Format::Jsonl => {
+            for item in report.items() {
+                serde_json::to_writer(&mut *out, item)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        Format::Csv => report.csv(out),
+        Format::Table => {
+            let mut text = TextOut { out, layout };
+            report.tables(&mut text)?;
+            if let Some(coverage) = &envelope.coverage {
+                text.line(&coverage.note())?;
+            }
+            Ok(())
         }
     }
 }
 
-#[derive(Serialize)]
-struct Document<'a, B: Serialize> {
-    #[serde(flatten)]
-    envelope: &'a Envelope<'a>,
-    #[serde(flatten)]
-    body: &'a B,
-}
-
-/// Writes one JSON document: the envelope's fields, then the body's.
-pub fn write_json<B: Serialize>(envelope: &Envelope, body: &B) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &Document { envelope, body })?;
-    writeln!(out)?;
-    Ok(())
-}
-
-/// Writes CSV rows (a header from the first row's field names).
-pub fn write_csv<R: Serialize>(rows: impl IntoIterator<Item = R>) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
-    for row in rows {
-        writer.serialize(row)?;
+/// Writes one JSON document: the envelope's fields, the presenter's own fields, the findings
+/// (one a line), then the summary.
+fn write_json<P: Present>(
+    envelope: &Envelope,
+    report: &P,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut fields = JsonFields { out, first: true };
+    fields.field("tool", &"adcomputer")?;
+    fields.field("version", &env!("CARGO_PKG_VERSION"))?;
+    fields.field("command", &envelope.command)?;
+    fields.field("as_of", &envelope.as_of)?;
+    fields.field("source", &envelope.source)?;
+    fields.field("warnings", &envelope.warnings)?;
+    if let Some(coverage) = &envelope.coverage {
+        fields.field("coverage", coverage)?;
     }
-    writer.flush()?;
-    Ok(())
+    report.extra_fields(&mut fields)?;
+    let out = fields.out;
+    out.write_all(b",\n\"findings\":[")?;
+    for (index, item) in report.items().iter().enumerate() {
+        out.write_all(if index == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, item)?;
+    }
+    out.write_all(b"\n],\n\"summary\":")?;
+    serde_json::to_writer(&mut *out, report.summary())?;
+    out.write_all(b"}\n")
 }
 
-/// A table styled for where it goes: box drawing on a terminal, plain ASCII elsewhere or
-/// when NO_COLOR is set.
-pub fn new_table() -> Table {
-    let mut table = Table::new();
-    let fancy = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    table
-        .load_style(if fancy {
-            presets::UTF8_FULL_CONDENSED
-        } else {
-            presets::ASCII_FULL_CONDENSED
-        })
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    table
+/// The fields of a JSON object being written.
+pub(crate) struct JsonFields<'a> {
+    out: &'a mut dyn Write,
+    first: bool,
+}
+
+impl JsonFields<'_> {
+    pub(crate) fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> std::io::Result<()> {
+        self.out.write_all(if self.first { b"{" } else { b"," })?;
+        self.first = false;
+        serde_json::to_writer(&mut *self.out, name)?;
+        self.out.write_all(b":")?;
+        serde_json::to_writer(&mut *self.out, value)?;
+        Ok(())
+    }
 }
 
 /// "3 days ago", "in 2 days", "today".
-pub fn days_ago(days: i64) -> String {
+pub(crate) fn days_ago(days: i64) -> String {
     match days {
         0 => "today".into(),
         1 => "1 day ago".into(),
         -1 => "in 1 day".into(),
         d if d < 0 => format!("in {} days", -d),
         d => format!("{d} days ago"),
+    }
+}
+
+/// "1 finding", "3 findings".
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Demo {
+        items: Vec<serde_json::Value>,
+        summary: serde_json::Value,
+    }
+
+    #[derive(Serialize)]
+    struct DemoRow<'a> {
+        kind: &'a str,
+    }
+
+    impl Present for Demo {
+        type Item = serde_json::Value;
+        type Summary = serde_json::Value;
+        fn items(&self) -> &[serde_json::Value] {
+            &self.items
+        }
+        fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+            let rows = self.items.iter().map(|item| DemoRow {
+                kind: item["kind"].as_str().unwrap_or_default(),
+            });
+            csv::write_rows(out, rows)
+        }
+        fn summary(&self) -> &serde_json::Value {
+            &self.summary
+        }
+        fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+            out.line("no findings")
+        }
+    }
+
+    fn envelope() -> Envelope {
+        Envelope {
+            command: "audit",
+            as_of: "2026-11-21T00:00:00Z".into(),
+            source: "ldif:x".into(),
+            warnings: vec!["careful".into()],
+            coverage: Some(Coverage::new(&[])),
+        }
+    }
+
+    fn render(format: Format, demo: &Demo) -> String {
+        let mut out = Vec::new();
+        write(format, Layout::PLAIN, &envelope(), demo, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_json_document_parses_and_has_the_envelope_first() {
+        let demo = Demo {
+            items: vec![
+                serde_json::json!({"kind": "a"}),
+                serde_json::json!({"kind": "b\u{1b}"}),
+            ],
+            summary: serde_json::json!({"findings": 2}),
+        };
+        let text = render(Format::Json, &demo);
+        assert!(text.starts_with("{\"tool\":\"adcomputer\""), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["findings"][1]["kind"], "b\u{1b}", "JSON stays exact");
+        assert_eq!(json["warnings"][0], "careful");
+        assert_eq!(json["summary"]["findings"], 2);
+        let empty = Demo {
+            items: Vec::new(),
+            summary: serde_json::json!({}),
+        };
+        let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &empty)).unwrap();
+        assert_eq!(json["findings"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn jsonl_is_one_finding_a_line() {
+        let demo = Demo {
+            items: vec![
+                serde_json::json!({"kind": "a"}),
+                serde_json::json!({"kind": "b"}),
+            ],
+            summary: serde_json::json!({}),
+        };
+        let text = render(Format::Jsonl, &demo);
+        assert_eq!(text, "{\"kind\":\"a\"}\n{\"kind\":\"b\"}\n");
     }
 }

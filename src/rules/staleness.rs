@@ -1,17 +1,18 @@
-//! Password staleness (SPEC §4): `never_set`, `rotation_failing`, `inactive`, from `pwdLastSet`
-//! and `lastLogonTimestamp` against `as_of` and a number of days.
+//! Password staleness (docs/reference.md, "Password staleness"): `never_set`,
+//! `rotation_failing`, `inactive`, from `pwdLastSet` and `lastLogonTimestamp` against `as_of` and
+//! a number of days. The caller has made sure the account carries what this needs (coverage).
 
 use serde::Serialize;
 
 use super::Finding;
-use crate::account::Account;
-use crate::filetime::FileTime;
+use crate::model::account::Account;
+use crate::model::filetime::FileTime;
 
 const TICKS_PER_DAY: i64 = 864_000_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum StaleClass {
+pub(crate) enum StaleClass {
     /// `pwdLastSet = 0`: pre-created, or "must change" and never joined.
     NeverSet,
     /// Logged on long after its password was due: the machine cannot rotate it.
@@ -22,7 +23,7 @@ pub enum StaleClass {
 
 impl StaleClass {
     /// The name JSON and CSV use.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StaleClass::NeverSet => "never_set",
             StaleClass::RotationFailing => "rotation_failing",
@@ -32,20 +33,34 @@ impl StaleClass {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StaleSettings {
-    pub days: i64,
-    pub as_of: FileTime,
-    pub include_disabled: bool,
+pub(crate) struct StaleSettings {
+    pub(crate) days: i64,
+    pub(crate) as_of: FileTime,
+    pub(crate) include_disabled: bool,
 }
 
-/// The staleness finding for a computer, or `None` when healthy (or not examined).
-pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<Finding> {
-    if !account.is_computer() || (account.uac.is_disabled() && !settings.include_disabled) {
+impl StaleSettings {
+    /// Whether the rule looks at this account: an enabled computer (disabled ones when asked).
+    /// Unknown flags are never taken for "enabled".
+    pub(crate) fn examines(&self, account: &Account) -> bool {
+        account.is_computer()
+            && account
+                .is_disabled()
+                .is_some_and(|disabled| self.include_disabled || !disabled)
+    }
+}
+
+/// The staleness finding for a computer, or `None` when healthy, not examined
+/// (`StaleSettings::examines`), or its `pwdLastSet` is unknown.
+pub(crate) fn classify_password(account: &Account, settings: &StaleSettings) -> Option<Finding> {
+    let (Some(uac), Some(pwd_last_set)) = (account.uac, account.pwd_last_set) else {
+        return None;
+    };
+    if !settings.examines(account) {
         return None;
     }
     let limit = settings.days.saturating_mul(TICKS_PER_DAY);
     let as_of = settings.as_of;
-    let pwd_last_set = account.pwd_last_set.unwrap_or(FileTime(0));
     let (last_logon, note) = match account.last_logon_timestamp {
         Some(logon) if logon > as_of => (
             None,
@@ -73,8 +88,8 @@ pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<
         pwd_last_set: set.and_then(FileTime::to_rfc3339),
         last_logon: last_logon.and_then(FileTime::to_rfc3339),
         password_age_days: set.map(|time| time.days_until(as_of)),
-        disabled: account.uac.is_disabled(),
-        domain_controller: account.uac.is_domain_controller(),
+        disabled: uac.is_disabled(),
+        domain_controller: uac.is_domain_controller(),
         note,
     })
 }
@@ -82,8 +97,8 @@ pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::AccountKind;
-    use crate::uac::Uac;
+    use crate::model::account::AccountKind;
+    use crate::model::uac::Uac;
 
     const AS_OF: FileTime = FileTime(134_000_000_000_000_000);
 
@@ -93,7 +108,7 @@ mod tests {
 
     fn computer(pwd: Option<FileTime>, logon: Option<FileTime>, uac: u32) -> Account {
         Account {
-            uac: Uac(uac),
+            uac: Some(Uac(uac)),
             pwd_last_set: pwd,
             last_logon_timestamp: logon,
             ..Account::test("PC$")
@@ -134,8 +149,8 @@ mod tests {
         );
         assert_eq!(
             class_of(&computer(None, None, 4096), false),
-            Some(StaleClass::NeverSet),
-            "absent pwdLastSet counts as never set"
+            None,
+            "an absent pwdLastSet is unknown, not never set"
         );
         let rotation = computer(Some(days_before(120)), Some(days_before(2)), 4096);
         assert_eq!(
@@ -196,7 +211,14 @@ mod tests {
     #[test]
     fn users_are_not_examined() {
         let mut user = computer(Some(FileTime(0)), None, 512);
-        user.kind = AccountKind::User;
+        user.kind = Some(AccountKind::User);
         assert_eq!(class_of(&user, true), None);
+        let mut unknown = computer(Some(FileTime(0)), None, 4096);
+        unknown.uac = None;
+        assert_eq!(
+            class_of(&unknown, true),
+            None,
+            "no flags: neither enabled nor disabled"
+        );
     }
 }

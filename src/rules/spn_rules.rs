@@ -1,23 +1,29 @@
-//! Per-computer SPN rules (SPEC §5): SPNs a computer must hold (`missing_spn`) and SPNs left
-//! over from an old DNS name (`stale_spn`, with the replacement on the current name).
+//! Per-computer SPN rules (docs/reference.md, "SPN rules"): SPNs a computer must hold
+//! (`missing_spn`) and SPNs left over from an old DNS name (`stale_spn`, with the replacement on
+//! the current name). The caller has made sure the account carries what this needs (coverage).
 
-use crate::account::Account;
-use crate::spn::{Spn, same_host};
+use crate::model::account::Account;
+use crate::model::spn::{Spn, same_host};
 
 /// Classes every computer must hold on its short and DNS names.
 const REQUIRED_CLASSES: [&str; 2] = ["HOST", "RestrictedKrbHost"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SpnSettings {
+pub(crate) struct SpnSettings {
     /// Extra required classes (`--expect`).
-    pub expect: Vec<String>,
-    pub include_disabled: bool,
+    pub(crate) expect: Vec<String>,
+    pub(crate) include_disabled: bool,
 }
 
 impl SpnSettings {
-    /// Whether the per-computer rules look at this account.
-    pub fn examines(&self, account: &Account) -> bool {
-        account.is_computer() && (self.include_disabled || !account.uac.is_disabled())
+    /// Whether the per-computer rules look at this account: an enabled computer with a name
+    /// (disabled ones when asked). Unknown flags are never taken for "enabled".
+    pub(crate) fn examines(&self, account: &Account) -> bool {
+        account.is_computer()
+            && account.sam_account_name.is_some()
+            && account
+                .is_disabled()
+                .is_some_and(|disabled| self.include_disabled || !disabled)
     }
 }
 
@@ -26,23 +32,23 @@ fn holds(held: &[Spn], class: &str, host: &str) -> bool {
     held.iter().any(|spn| {
         spn.port.is_none()
             && spn.name.is_none()
-            && spn.class.eq_ignore_ascii_case(class)
+            && crate::model::text::same(spn.class, class)
             && same_host(spn.host, host)
     })
 }
 
 /// What the per-computer SPN rules say about one account.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct SpnReview {
+pub(crate) struct SpnReview {
     /// SPNs it should hold and does not, in rule order.
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     /// SPNs on its short name under a DNS name it no longer has, each with its replacement on
     /// the current dNSHostName (`None` without one).
-    pub stale: Vec<(String, Option<String>)>,
+    pub(crate) stale: Vec<(String, Option<String>)>,
 }
 
 /// Applies both rules, parsing each SPN once.
-pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
+pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
     let held: Vec<(&str, Spn)> = account
         .spns
         .iter()
@@ -55,8 +61,20 @@ pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
     }
 }
 
-fn missing_spns(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
-    let short = account.short_name();
+/// The SPNs a computer should hold (SPEC's `missing_spn` rule), in rule order.
+pub(crate) fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
+    let held: Vec<Spn> = account
+        .spns
+        .iter()
+        .filter_map(|text| Spn::parse(text))
+        .collect();
+    expected(account, &held, settings)
+}
+
+fn expected(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
+    let Some(short) = account.short_name() else {
+        return Vec::new();
+    };
     let fqdn = account
         .dns_host_name
         .as_deref()
@@ -64,28 +82,37 @@ fn missing_spns(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<
         .filter(|host| !host.is_empty());
     let has_termsrv = held
         .iter()
-        .any(|spn| spn.class.eq_ignore_ascii_case("TERMSRV"));
+        .any(|spn| crate::model::text::same(spn.class, "TERMSRV"));
     let classes = REQUIRED_CLASSES
         .into_iter()
         .chain(settings.expect.iter().map(String::as_str))
         .chain(has_termsrv.then_some("TERMSRV"));
-    let mut missing: Vec<String> = Vec::new();
+    let mut expected: Vec<String> = Vec::new();
     for class in classes {
         for host in std::iter::once(short).chain(fqdn) {
-            if holds(held, class, host) {
-                continue;
-            }
             let wanted = format!("{class}/{host}");
-            if !missing.iter().any(|m| m.eq_ignore_ascii_case(&wanted)) {
-                missing.push(wanted);
+            if !expected
+                .iter()
+                .any(|m| crate::model::text::same(m, &wanted))
+            {
+                expected.push(wanted);
             }
         }
     }
-    missing
+    expected
+}
+
+fn missing_spns(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
+    expected(account, held, settings)
+        .into_iter()
+        .filter(|wanted| Spn::parse(wanted).is_none_or(|spn| !holds(held, spn.class, spn.host)))
+        .collect()
 }
 
 fn stale_spns(account: &Account, held: &[(&str, Spn)]) -> Vec<(String, Option<String>)> {
-    let short = account.short_name();
+    let Some(short) = account.short_name() else {
+        return Vec::new();
+    };
     let fqdn = account
         .dns_host_name
         .as_deref()
@@ -99,7 +126,7 @@ fn stale_spns(account: &Account, held: &[(&str, Spn)]) -> Vec<(String, Option<St
                 .any(|extra| same_host(host, extra))
     };
     held.iter()
-        .filter(|(_, spn)| spn.first_label().eq_ignore_ascii_case(short) && !current(spn.host))
+        .filter(|(_, spn)| same_host(spn.first_label(), short) && !current(spn.host))
         .map(|(text, spn)| (text.to_string(), fqdn.map(|fqdn| spn.on_host(fqdn))))
         .collect()
 }

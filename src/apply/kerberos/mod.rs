@@ -8,11 +8,11 @@ mod transport;
 
 use std::time::Duration;
 
-pub use messages::Verdict;
-pub use transport::Kdc;
+pub(crate) use messages::Verdict;
+pub(crate) use transport::Kdc;
 
 /// Asks `kdc` whether `password` is the password of `principal@realm` (e.g. `PC01$`).
-pub async fn verify_password(
+pub(crate) async fn verify_password(
     kdc: &Kdc,
     realm: &str,
     principal: &str,

@@ -9,23 +9,40 @@ use tokio::time::timeout;
 
 /// A KDC address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kdc {
-    pub host: String,
-    pub port: u16,
+pub(crate) struct Kdc {
+    pub(crate) host: String,
+    pub(crate) port: u16,
 }
 
 impl Kdc {
-    /// `host` or `host:port` (default port 88).
-    pub fn parse(text: &str) -> Kdc {
-        match text.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') || host.starts_with('[') => Kdc {
-                host: host.trim_matches(['[', ']']).to_string(),
-                port: port.parse().unwrap_or(88),
-            },
-            _ => Kdc {
-                host: text.to_string(),
-                port: 88,
-            },
+    /// `host`, `host:port`, `[v6]:port` (default port 88); a bad port is an error, never 88.
+    pub(crate) fn parse(text: &str) -> Result<Kdc, String> {
+        let text = text.trim();
+        let (host, port) = match text.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') || host.starts_with('[') => {
+                let port: u16 = port
+                    .parse()
+                    .ok()
+                    .filter(|port| *port > 0)
+                    .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535"))?;
+                (host.trim_matches(['[', ']']), port)
+            }
+            _ => (text, 88),
+        };
+        if host.is_empty() {
+            return Err("no host".into());
+        }
+        Ok(Kdc {
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    /// The KDC on a DC's standard port.
+    pub(crate) fn for_host(host: &str) -> Kdc {
+        Kdc {
+            host: host.to_string(),
+            port: 88,
         }
     }
 }
@@ -40,7 +57,11 @@ impl std::fmt::Display for Kdc {
 const MAX_TCP_REPLY: usize = 1 << 20;
 
 /// Sends `request` and returns the reply; errors are one-line reasons.
-pub async fn exchange(kdc: &Kdc, request: &[u8], limit: Duration) -> Result<Vec<u8>, String> {
+pub(crate) async fn exchange(
+    kdc: &Kdc,
+    request: &[u8],
+    limit: Duration,
+) -> Result<Vec<u8>, String> {
     match timeout(limit, over_udp(kdc, request)).await {
         Ok(Ok(reply)) if !is_response_too_big(&reply) => return Ok(reply),
         // Too big, no answer in time, or UDP refused: TCP is the fallback KDCs all serve.
@@ -150,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_listening_is_a_one_line_reason() {
-        let kdc = Kdc::parse("127.0.0.1:9");
+        let kdc = Kdc::parse("127.0.0.1:9").unwrap();
         let err = exchange(&kdc, b"request", Duration::from_secs(2))
             .await
             .unwrap_err();
@@ -159,8 +180,18 @@ mod tests {
 
     #[test]
     fn kdc_addresses() {
-        assert_eq!(Kdc::parse("dc1.x.test").to_string(), "dc1.x.test:88");
-        assert_eq!(Kdc::parse("dc1.x.test:8888").to_string(), "dc1.x.test:8888");
-        assert_eq!(Kdc::parse("10.0.0.1:88").host, "10.0.0.1");
+        assert_eq!(
+            Kdc::parse("dc1.x.test").unwrap().to_string(),
+            "dc1.x.test:88"
+        );
+        assert_eq!(
+            Kdc::parse("dc1.x.test:8888").unwrap().to_string(),
+            "dc1.x.test:8888"
+        );
+        assert_eq!(Kdc::parse("10.0.0.1:88").unwrap().host, "10.0.0.1");
+        assert_eq!(Kdc::parse("[::1]:88").unwrap().host, "::1");
+        for bad in ["dc1:99999", "dc1:0", "dc1:x", ":88", ""] {
+            assert!(Kdc::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,36 +1,42 @@
-//! SPN repair planning (SPEC §6), pure: per computer, add its missing SPNs and replace stale
-//! ones by their replacement; with dedupe, remove a duplicate from the holders that do not own
-//! its host name when exactly one holder does. An addition that another object already holds
-//! (directly or through an sPNMappings alias) is never planned: it is reported as a conflict.
+//! SPN repair planning (docs/reference.md, "spn fix"), pure: per computer, add its missing
+//! SPNs and replace stale ones by their replacement; with dedupe, remove a duplicate from the
+//! computers that do not own its host name when exactly one holder does and every holder is a
+//! computer. An addition another object already holds (directly or through an `sPNMappings`
+//! alias) is never planned: it is reported as a conflict. SPNs are built only from valid host
+//! names: a hostile `dNSHostName` yields a note, never an SPN.
 
 use serde::Serialize;
 
-use crate::account::Account;
-use crate::checks::{Finding, SpnIndex, SpnSettings, review_spns};
-use crate::spn::{Spn, same_host};
+use crate::model::account::Account;
+use crate::model::spn::{Spn, invalid_host, same_host};
+use crate::model::text;
+use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
 /// An addition that was not planned because others hold it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Conflict {
-    pub spn: String,
+pub(crate) struct Conflict {
+    pub(crate) spn: String,
     /// `account (its SPN)` of each other holder.
-    pub held_by: Vec<String>,
+    pub(crate) held_by: Vec<String>,
 }
 
 /// The planned change of one object's SPNs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SpnChange {
-    pub account: String,
-    pub dn: String,
+pub(crate) struct SpnChange {
+    pub(crate) account: Option<String>,
+    pub(crate) dn: String,
     #[serde(skip)]
-    pub spns_before: Vec<String>,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
-    pub conflicts: Vec<Conflict>,
+    pub(crate) spns_before: Vec<String>,
+    pub(crate) add: Vec<String>,
+    pub(crate) remove: Vec<String>,
+    pub(crate) conflicts: Vec<Conflict>,
+    /// Why something the rules want is not planned (an invalid host name).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) notes: Vec<String>,
 }
 
 impl SpnChange {
-    fn new(account: &Account) -> SpnChange {
+    pub(crate) fn new(account: &Account) -> SpnChange {
         SpnChange {
             account: account.sam_account_name.clone(),
             dn: account.dn.clone(),
@@ -38,53 +44,39 @@ impl SpnChange {
             add: Vec::new(),
             remove: Vec::new(),
             conflicts: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     /// Whether there is anything to write.
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         !self.add.is_empty() || !self.remove.is_empty()
     }
-
-    /// The SPNs once the change is applied.
-    pub fn spns_after(&self) -> Vec<String> {
-        apply_delta(&self.spns_before, &self.add, &self.remove)
-    }
 }
 
-/// `before` − `remove` + `add`, comparing SPNs case-insensitively.
-pub fn apply_delta(before: &[String], add: &[String], remove: &[String]) -> Vec<String> {
-    let mut after: Vec<String> = before
-        .iter()
-        .filter(|spn| !contains(remove, spn))
-        .cloned()
-        .collect();
-    after.extend(add.iter().cloned());
-    after
-}
-
-fn contains(list: &[String], spn: &str) -> bool {
-    list.iter().any(|held| held.eq_ignore_ascii_case(spn))
+/// Whether `list` holds `spn`, as the directory compares them.
+pub(crate) fn contains(list: &[String], spn: &str) -> bool {
+    list.iter().any(|held| text::same(held, spn))
 }
 
 /// What `spn fix` should do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FixSettings {
-    pub rules: SpnSettings,
-    pub dedupe: bool,
+pub(crate) struct FixSettings {
+    pub(crate) rules: SpnSettings,
+    pub(crate) dedupe: bool,
 }
 
 /// The plan: one change per object with something to do or to report, and the duplicates no
-/// rule can settle (left for a person).
+/// rule can settle (left for a person, each with the reason).
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Plan {
-    pub changes: Vec<SpnChange>,
-    pub unresolved_duplicates: Vec<Finding>,
+pub(crate) struct Plan {
+    pub(crate) changes: Vec<SpnChange>,
+    pub(crate) unresolved_duplicates: Vec<(Finding, String)>,
 }
 
-/// Plans the repairs of `in_scope` accounts. `all` and `index` cover the whole scope: they
+/// Plans the repairs of `in_scope` accounts. `all` and `index` cover the whole domain: they
 /// decide conflicts and who owns a duplicated name, even when only some accounts may change.
-pub fn plan(
+pub(crate) fn plan(
     all: &[Account],
     in_scope: &[&Account],
     index: &SpnIndex,
@@ -93,6 +85,20 @@ pub fn plan(
     let mut plan = Plan::default();
     for account in in_scope.iter().filter(|a| settings.rules.examines(a)) {
         let mut change = SpnChange::new(account);
+        let hosts = [account.short_name(), account.dns_host_name.as_deref()];
+        let bad: Vec<String> = hosts
+            .into_iter()
+            .flatten()
+            .filter_map(|host| invalid_host(host).map(|why| format!("{host:?}: {why}")))
+            .collect();
+        if !bad.is_empty() {
+            change.notes.push(format!(
+                "no SPN planned: not a valid host name: {}",
+                bad.join("; ")
+            ));
+            plan.changes.push(change);
+            continue;
+        }
         let review = review_spns(account, &settings.rules);
         for (stale, replacement) in review.stale {
             change.remove.push(stale);
@@ -108,8 +114,9 @@ pub fn plan(
     if settings.dedupe {
         dedupe(&mut plan, all, in_scope, index);
     }
-    plan.changes
-        .retain(|change| change.writes() || !change.conflicts.is_empty());
+    plan.changes.retain(|change| {
+        change.writes() || !change.conflicts.is_empty() || !change.notes.is_empty()
+    });
     plan
 }
 
@@ -124,8 +131,8 @@ fn propose(change: &mut SpnChange, spn: String, index: &SpnIndex) {
     let others: Vec<String> = index
         .holders_of(&spn)
         .into_iter()
-        .filter(|holder| !holder.dn.eq_ignore_ascii_case(&change.dn))
-        .map(|holder| format!("{} ({})", holder.account, holder.spn))
+        .filter(|holder| holder.dn != change.dn)
+        .map(|holder| format!("{} ({})", holder.label(), holder.spn))
         .collect();
     if others.is_empty() {
         change.add.push(spn);
@@ -139,7 +146,9 @@ fn propose(change: &mut SpnChange, spn: String, index: &SpnIndex) {
 
 /// Whether `account` owns `host`: its short name, DNS name or an additional DNS name.
 fn owns(account: &Account, host: &str) -> bool {
-    same_host(host, account.short_name())
+    account
+        .short_name()
+        .is_some_and(|short| same_host(host, short))
         || account
             .dns_host_name
             .as_deref()
@@ -151,31 +160,50 @@ fn owns(account: &Account, host: &str) -> bool {
 }
 
 fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIndex) {
+    let by_dn: hashbrown::HashMap<&str, &Account> = all
+        .iter()
+        .map(|account| (account.dn.as_str(), account))
+        .collect();
     for finding in index.duplicates() {
         let Finding::DuplicateSpn { holders, .. } = &finding else {
             continue;
         };
-        let holder_account = |dn: &str| all.iter().find(|a| a.dn.eq_ignore_ascii_case(dn));
+        if let Some(holder) = holders
+            .iter()
+            .find(|holder| holder.kind.is_none_or(|kind| kind.is_service_account()))
+        {
+            let why = format!(
+                "{} holds it: which account runs a service is not in the directory",
+                holder.label()
+            );
+            plan.unresolved_duplicates.push((finding.clone(), why));
+            continue;
+        }
         let owners: Vec<&str> = holders
             .iter()
             .filter(|holder| {
-                let host = Spn::parse(&holder.spn).map(|spn| spn.host).unwrap_or("");
-                holder_account(&holder.dn).is_some_and(|account| owns(account, host))
+                let host = Spn::parse(&holder.spn).map_or("", |spn| spn.host);
+                by_dn
+                    .get(holder.dn.as_str())
+                    .is_some_and(|account| owns(account, host))
             })
             .map(|holder| holder.dn.as_str())
             .collect();
         let distinct_owner = owners
             .first()
-            .filter(|first| owners.iter().all(|dn| dn.eq_ignore_ascii_case(first)));
+            .filter(|first| owners.iter().all(|dn| dn == *first));
         let Some(owner) = distinct_owner else {
-            plan.unresolved_duplicates.push(finding.clone());
+            let why = if owners.is_empty() {
+                "no holder's name is the SPN's host"
+            } else {
+                "several holders own the SPN's host"
+            };
+            plan.unresolved_duplicates
+                .push((finding.clone(), why.into()));
             continue;
         };
-        for holder in holders.iter().filter(|h| !h.dn.eq_ignore_ascii_case(owner)) {
-            let Some(account) = in_scope
-                .iter()
-                .find(|a| a.dn.eq_ignore_ascii_case(&holder.dn))
-            else {
+        for holder in holders.iter().filter(|h| h.dn != *owner) {
+            let Some(account) = in_scope.iter().find(|a| a.dn == holder.dn) else {
                 continue; // outside the NAMEs given: not ours to change
             };
             let index_of = plan.changes.iter().position(|c| c.dn == account.dn);
@@ -196,12 +224,12 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::AccountKind;
-    use crate::spn::SpnAliases;
+    use crate::model::account::AccountKind;
+    use crate::model::spn::SpnAliases;
 
     fn account(sam: &str, kind: AccountKind, dns: Option<&str>, spns: &[&str]) -> Account {
         Account {
-            kind,
+            kind: Some(kind),
             dns_host_name: dns.map(Into::into),
             spns: spns.iter().map(|s| s.to_string()).collect(),
             ..Account::test(sam)
@@ -210,7 +238,7 @@ mod tests {
 
     fn plan_for(accounts: &[Account], dedupe: bool) -> Plan {
         let mut index = SpnIndex::new(SpnAliases::default());
-        accounts.iter().for_each(|a| index.add(a));
+        accounts.iter().for_each(|a| index.add(a, true));
         index.prepare();
         let scope: Vec<&Account> = accounts.iter().collect();
         let settings = FixSettings {
@@ -278,7 +306,6 @@ mod tests {
             change.add,
             ["MSSQLSvc/pc.x.test:1433", "ldap/pc.x.test/old.test"]
         );
-        assert_eq!(change.spns_after().len(), 6);
     }
 
     #[test]
@@ -365,12 +392,55 @@ mod tests {
         let svc = account("svc", AccountKind::User, None, &["cifs/files.x.test"]);
         let plan = plan_for(&[owner, other, files, svc], true);
         assert_eq!(plan.changes.len(), 1);
-        assert_eq!(plan.changes[0].account, "B$");
+        assert_eq!(plan.changes[0].account.as_deref(), Some("B$"));
         assert_eq!(plan.changes[0].remove, ["host/A.X.TEST"]);
-        assert_eq!(
-            plan.unresolved_duplicates.len(),
-            1,
-            "files.x.test has no owner"
+        assert_eq!(plan.unresolved_duplicates.len(), 1);
+        assert!(
+            plan.unresolved_duplicates[0].1.contains("svc holds it"),
+            "a user holds cifs/files: left for a person"
+        );
+    }
+
+    #[test]
+    fn service_account_spns_are_left_for_a_person() {
+        let sql = account(
+            "SQL01$",
+            AccountKind::Computer,
+            Some("sql01.x.test"),
+            &[&FULL_SQL[..], &["MSSQLSvc/sql01.x.test:1433"]].concat(),
+        );
+        let svc = account(
+            "svc_sql",
+            AccountKind::User,
+            None,
+            &["MSSQLSvc/sql01.x.test:1433"],
+        );
+        let plan = plan_for(&[sql, svc], true);
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+        assert!(plan.unresolved_duplicates[0].1.contains("svc_sql"));
+    }
+
+    const FULL_SQL: [&str; 4] = [
+        "HOST/SQL01",
+        "HOST/sql01.x.test",
+        "RestrictedKrbHost/SQL01",
+        "RestrictedKrbHost/sql01.x.test",
+    ];
+
+    #[test]
+    fn hostile_host_names_make_no_spn() {
+        let evil = account(
+            "ANSI01$",
+            AccountKind::Computer,
+            Some("ansi01\u{1b}]0;PWNED\u{7}.x.test"),
+            &[],
+        );
+        let plan = plan_for(&[evil], false);
+        assert!(plan.changes[0].add.is_empty());
+        assert!(
+            plan.changes[0].notes[0].contains("U+001B"),
+            "{:?}",
+            plan.changes[0].notes
         );
     }
 

@@ -1,7 +1,10 @@
-//! A streaming reader for LDIF exports (RFC 2849) as `ldifde` and `ldapsearch` write them:
-//! `version:`, comments, folded lines, `::` base64 values, CRLF line ends, `changetype: add`, and
-//! the referral and result records of `ldapsearch`. Every malformed input is a `LdifError` that
-//! names its line; the reader never panics.
+//! A streaming reader for LDIF exports (RFC 2849) as `ldifde`, `ldapsearch` and `ldbsearch`
+//! write them: `version:` lines (also between concatenated exports), comments, folded lines,
+//! `::` base64 values, CRLF line ends, `changetype: add`, and the referral and result records of
+//! `ldapsearch` (a `result:` other than 0 reaches the sink: the export is incomplete). Every
+//! malformed input is a `LdifError` that names its line, a line may be at most
+//! `MAX_LINE_BYTES` long, and the reader never panics. Byte-order marks and UTF-16 are
+//! `encoding`'s business, before this reader.
 //!
 //! Built for exports of millions of objects: lines are found with `memchr` in a large buffer and
 //! handed to a `RecordSink` as borrowed slices; only folded lines and base64 values are copied,
@@ -32,9 +35,16 @@ pub trait RecordSink {
     /// One value of the current entry: `name` is ASCII without options (`;binary` removed),
     /// base64 is already decoded.
     fn value(&mut self, name: &[u8], value: Value<'_>);
+    /// A comment line, without its `#` (ldapsearch says what it asked for in them).
+    fn comment(&mut self, _text: &[u8]) {}
+    /// An ldapsearch `result:` line: the search's result code and text.
+    fn result(&mut self, _code: u32, _text: &str) {}
 }
 
 const BUFFER_SIZE: usize = 4 << 20;
+/// The longest logical line accepted: far beyond any real attribute value, and a bound on the
+/// memory a file without line ends (`/dev/zero`) can take.
+pub(crate) const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// Reads LDIF records from any byte stream.
 pub struct LdifReader<R> {
@@ -68,6 +78,16 @@ enum LineAt {
 struct Line {
     number: usize,
     at: LineAt,
+}
+
+fn too_long(line: usize) -> LdifError {
+    syntax(
+        line,
+        format!(
+            "longer than {} MiB (not an LDIF export?)",
+            MAX_LINE_BYTES >> 20
+        ),
+    )
 }
 
 fn syntax(line: usize, message: impl Into<String>) -> LdifError {
@@ -135,6 +155,9 @@ impl<R: Read> LdifReader<R> {
                 return Ok(Some((newline, newline + 1)));
             }
             searched = self.end - self.pos;
+            if searched > MAX_LINE_BYTES {
+                return Err(too_long(self.line_no + 1));
+            }
             if !self.refill()? {
                 return Ok((searched > 0).then_some((searched, searched)));
             }
@@ -191,6 +214,9 @@ impl<R: Read> LdifReader<R> {
             self.line_no += 1;
             let part = &self.buf[self.pos + 1..self.pos + content_end];
             self.folded.extend_from_slice(Self::strip_cr(part));
+            if self.folded.len() > MAX_LINE_BYTES {
+                return Err(too_long(number));
+            }
             offset = next;
         }
         self.next_pos = self.pos + offset;
@@ -204,9 +230,13 @@ impl<R: Read> LdifReader<R> {
         line_text(&self.buf, &self.folded, line)
     }
 
-    /// The next content line, skipping comments; `Ok(None)` at a blank line or end of input
-    /// (`at_end` tells which).
-    fn content_line(&mut self, at_end: &mut bool) -> Result<Option<Line>, LdifError> {
+    /// The next content line, handing comments to the sink; `Ok(None)` at a blank line or end
+    /// of input (`at_end` tells which).
+    fn content_line(
+        &mut self,
+        at_end: &mut bool,
+        sink: &mut impl RecordSink,
+    ) -> Result<Option<Line>, LdifError> {
         loop {
             let Some(line) = self.logical_line()? else {
                 *at_end = true;
@@ -214,7 +244,7 @@ impl<R: Read> LdifReader<R> {
             };
             match self.text(line).first() {
                 None => return Ok(None),
-                Some(b'#') => continue,
+                Some(b'#') => sink.comment(&self.text(line)[1..]),
                 Some(_) => return Ok(Some(line)),
             }
         }
@@ -224,7 +254,7 @@ impl<R: Read> LdifReader<R> {
     pub fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
         loop {
             let mut at_end = false;
-            let Some(first) = self.content_line(&mut at_end)? else {
+            let Some(first) = self.content_line(&mut at_end, sink)? else {
                 if !at_end {
                     continue;
                 }
@@ -236,11 +266,11 @@ impl<R: Read> LdifReader<R> {
             };
             let is_entry = self.first_line(first, sink)?;
             self.saw_content = true;
-            while let Some(line) = self.content_line(&mut at_end)? {
+            while let Some(line) = self.content_line(&mut at_end, sink)? {
                 if is_entry {
                     self.attribute_line(line, sink)?;
                 } else {
-                    split_line(line.number, self.text(line))?;
+                    self.trailer_line(line, sink)?;
                 }
             }
             if is_entry {
@@ -253,7 +283,8 @@ impl<R: Read> LdifReader<R> {
     }
 
     /// Handles a record's first line; true when it starts an entry (`dn:`), false for records
-    /// that are not entries (a `version:` line, ldapsearch's referrals and result).
+    /// that are not entries (a `version:` line, which concatenated exports repeat; the rootDSE's
+    /// empty DN; ldapsearch's referrals and result).
     fn first_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
         let (name, value) = split_line(line.number, line_text(&self.buf, &self.folded, line))?;
         let lowered = String::from_utf8_lossy(name).to_ascii_lowercase();
@@ -262,24 +293,43 @@ impl<R: Read> LdifReader<R> {
                 let value = value.decode(line.number, b"dn", &mut self.decoded)?;
                 let dn = std::str::from_utf8(value)
                     .map_err(|_| syntax(line.number, "dn is not UTF-8 text"))?;
-                if dn.is_empty() {
-                    return Err(syntax(line.number, "empty dn"));
+                if dn.trim().is_empty() {
+                    return Ok(false);
                 }
                 sink.start(dn);
                 Ok(true)
             }
-            "version" if !self.saw_content => {
+            "version" => {
                 if value.decode(line.number, b"version", &mut self.decoded)? != b"1" {
                     return Err(syntax(line.number, "unsupported LDIF version (only 1 is)"));
                 }
                 Ok(false)
             }
-            "ref" | "search" | "result" => Ok(false),
+            "ref" | "search" | "control" => Ok(false),
+            "result" => {
+                self.trailer_line(line, sink)?;
+                Ok(false)
+            }
             _ => Err(syntax(
                 line.number,
                 format!("record starts with '{lowered}:' instead of 'dn:'"),
             )),
         }
+    }
+
+    /// A line of a record that is not an entry; a `result:` line goes to the sink.
+    fn trailer_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<(), LdifError> {
+        let (name, value) = split_line(line.number, line_text(&self.buf, &self.folded, line))?;
+        if name.eq_ignore_ascii_case(b"result") {
+            let value = value.decode(line.number, b"result", &mut self.decoded)?;
+            let text = String::from_utf8_lossy(value);
+            let (code, rest) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+            let code = code
+                .parse()
+                .map_err(|_| syntax(line.number, "a result line without a result code"))?;
+            sink.result(code, rest.trim());
+        }
+        Ok(())
     }
 
     fn attribute_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<(), LdifError> {
@@ -538,5 +588,70 @@ mod tests {
     fn folded_comments_are_skipped_whole() {
         let records = read(b"# a comment that\n  goes on\ndn: CN=A,DC=x\ncn: A\n").unwrap();
         assert_eq!(records.0.len(), 1);
+    }
+
+    /// Records comments and results besides the entries.
+    #[derive(Default)]
+    struct Trailers {
+        records: Records,
+        comments: Vec<String>,
+        results: Vec<(u32, String)>,
+    }
+
+    impl RecordSink for Trailers {
+        fn start(&mut self, dn: &str) {
+            self.records.start(dn);
+        }
+        fn value(&mut self, name: &[u8], value: Value<'_>) {
+            self.records.value(name, value);
+        }
+        fn comment(&mut self, text: &[u8]) {
+            self.comments
+                .push(String::from_utf8_lossy(text).into_owned());
+        }
+        fn result(&mut self, code: u32, text: &str) {
+            self.results.push((code, text.to_string()));
+        }
+    }
+
+    fn trailers(text: &[u8]) -> Result<Trailers, LdifError> {
+        let mut reader = LdifReader::new(text);
+        let mut sink = Trailers::default();
+        while reader.next_record(&mut sink)? {}
+        Ok(sink)
+    }
+
+    #[test]
+    fn comments_and_results_reach_the_sink() {
+        let text = b"# filter: (objectClass=*)\n# requesting: cn sAMAccountName\n\ndn: CN=A,DC=x\ncn: A\n\n# search result\nsearch: 2\nresult: 4 Size limit exceeded\n";
+        let sink = trailers(text).unwrap();
+        assert_eq!(sink.records.0.len(), 1);
+        assert!(
+            sink.comments
+                .contains(&" requesting: cn sAMAccountName".to_string())
+        );
+        assert_eq!(sink.results, [(4, "Size limit exceeded".to_string())]);
+        assert!(trailers(b"dn: CN=A,DC=x\n\nresult: x\n").is_err());
+    }
+
+    #[test]
+    fn concatenated_exports_repeat_version_and_the_root_dse_is_skipped() {
+        let text = b"version: 1\n\ndn: CN=A,DC=x\ncn: A\n\nversion: 1\n\ndn:\nnamingContexts: DC=x\n\ndn: CN=B,CN=Configuration,DC=x\ncn: B\n";
+        let records = read(text).unwrap();
+        let dns: Vec<&str> = records.0.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(dns, ["CN=A,DC=x", "CN=B,CN=Configuration,DC=x"]);
+        assert!(error_of(b"version: 2\n").contains("unsupported LDIF version"));
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_at_the_limit() {
+        let zeros = std::io::repeat(0).take((MAX_LINE_BYTES + 10) as u64);
+        let mut reader = LdifReader::new(zeros);
+        let mut records = Records::default();
+        let err = reader.next_record(&mut records).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 1: longer than 16 MiB (not an LDIF export?)"
+        );
     }
 }

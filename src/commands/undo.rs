@@ -1,0 +1,104 @@
+//! `adcomputer undo JOURNAL`: reverses what a `spn fix --apply` journal recorded, newest first.
+//! Each object is read first and judged as it is (`rules::undo`), whatever the journal says
+//! happened: already back is `reverted`, changed by someone else is `skipped`, otherwise the
+//! change is reversed (with `--apply`), re-adding what the DC still accepts.
+
+use super::RunContext;
+use crate::apply::journal;
+use crate::apply::spns::reverse;
+use crate::config::UndoRequest;
+use crate::exit::Outcome;
+use crate::ldap::queries;
+use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
+use crate::report::emit;
+use crate::rules::spn_plan::SpnChange;
+use crate::rules::undo::{UndoStep, undo_step};
+use crate::source::{NeedsDc, Source};
+
+pub(crate) async fn run(
+    context: &RunContext,
+    source: &mut Source,
+    request: &UndoRequest,
+) -> anyhow::Result<Outcome> {
+    let recorded = journal::read(&request.journal)?;
+    let directory = &mut source.live(NeedsDc::Read("undo"))?.directory;
+    let apply = request.write.apply
+        && crate::interact::may_write(
+            request.write.yes,
+            &format!(
+                "Reverse the {} change(s) of {}?",
+                recorded.len(),
+                request.journal.display()
+            ),
+        )?;
+    anyhow::ensure!(
+        apply || !request.write.apply,
+        "nothing changed: not confirmed"
+    );
+    let mut items = Vec::new();
+    for change in recorded.iter().rev() {
+        let reverse_change = SpnChange {
+            account: Some(change.account.clone()).filter(|name| !name.is_empty()),
+            dn: change.dn.clone(),
+            spns_before: Vec::new(),
+            add: change.remove.clone(),
+            remove: change.add.clone(),
+            conflicts: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut item = ChangeItem::from_change(reverse_change, ChangeStatus::Planned);
+        let now = match queries::read_spns(directory, &change.dn).await {
+            Ok(now) => now,
+            Err(err) => {
+                item.status = ChangeStatus::Failed;
+                item.reason = Some(err.to_string());
+                items.push(ChangeReportItem::Change(item));
+                continue;
+            }
+        };
+        match undo_step(&change.spns_before, &change.add, &change.remove, &now) {
+            UndoStep::Reverted => {
+                item.status = ChangeStatus::Reverted;
+                item.reason = Some("already back in its old state".into());
+            }
+            UndoStep::ChangedSince => {
+                item.status = ChangeStatus::Skipped;
+                item.reason = Some("its SPNs changed since: left as they are".into());
+            }
+            UndoStep::Reverse { delete, add } => {
+                item.remove = delete.clone();
+                item.add = add.clone();
+                if apply {
+                    let short = change.account.strip_suffix('$').unwrap_or(&change.account);
+                    let short = Some(short).filter(|short| !short.is_empty());
+                    match reverse(directory, &change.dn, short, &delete, &add).await {
+                        Ok(reversal) if reversal.not_restored.is_empty() => {
+                            item.status = ChangeStatus::Applied;
+                        }
+                        Ok(reversal) => {
+                            item.status = ChangeStatus::Failed;
+                            let refused: Vec<String> = reversal
+                                .not_restored
+                                .iter()
+                                .map(|(spn, why)| format!("{spn} ({why})"))
+                                .collect();
+                            item.reason = Some(format!(
+                                "removed what the fix added; the DC would not take back: {}",
+                                refused.join(", ")
+                            ));
+                        }
+                        Err(err) => {
+                            item.status = ChangeStatus::Failed;
+                            item.reason = Some(err.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        items.push(ChangeReportItem::Change(item));
+    }
+    let report = ChangeReport::new(items, None, !apply);
+    emit(context.format, &context.envelope(Vec::new(), None), &report)?;
+    let s = &report.summary;
+    Ok(Outcome::from_problems(s.skipped + s.failed + s.unknown > 0))
+}

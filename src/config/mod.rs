@@ -1,0 +1,344 @@
+//! `Config`: the command line and environment turned, once, into a plain-data description of
+//! the run — what to do (`tasks`), where the accounts come from (`connection`, built from
+//! layers: command line, environment, profile), how to print. Nothing here does I/O beyond
+//! reading the files the user named (profile, names list).
+
+pub(crate) mod profile;
+mod tasks;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use time::OffsetDateTime;
+
+use crate::cli::Cli;
+use crate::ldap::{Bind, DcAddress, LdapSettings, TlsSettings};
+use crate::report::Format;
+use crate::secret::{PasswordSource, Secret};
+pub(crate) use tasks::{FixRequest, ResetSettings, ShowSettings, Task, UndoRequest, VerifyAt};
+
+/// Where accounts are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SourceSpec {
+    /// An LDIF export; `-` is standard input.
+    Ldif(PathBuf),
+    Live(LdapSettings),
+}
+
+const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+/// The whole run, decided before anything is read or written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    /// What to do.
+    pub(crate) task: Task,
+    /// Where the accounts come from.
+    pub(crate) source: SourceSpec,
+    /// `-b`: what is reported (the domain when `None`).
+    pub(crate) base: Option<String>,
+    /// `-o`.
+    pub(crate) format: Format,
+    /// "Now" for every age in the report: `--as-of`, else the time the run started.
+    pub(crate) as_of: OffsetDateTime,
+}
+
+impl Config {
+    /// Builds the config; `env` looks up environment variables (so tests can supply their own).
+    pub(crate) fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let now = OffsetDateTime::now_utc();
+        let (task, as_of) = tasks::task_of(cli.command, now)?;
+        let connection = cli.connection;
+        let base = connection.base.clone().or_else(|| env("ADCOMPUTER_BASE"));
+        let (source, base) = match connection.from_ldif.clone() {
+            // An export needs no connection settings, nor a profile that might be broken.
+            Some(path) => (SourceSpec::Ldif(path), base),
+            None => {
+                let (settings, profile_base) = live_settings(connection, &env)?;
+                (SourceSpec::Live(settings), base.or(profile_base))
+            }
+        };
+        Ok(Config {
+            task,
+            source,
+            base,
+            format: cli.format,
+            as_of: as_of.unwrap_or(now),
+        })
+    }
+
+    pub(crate) fn command_name(&self) -> &'static str {
+        self.task.name()
+    }
+
+    pub(crate) fn insecure(&self) -> bool {
+        matches!(&self.source, SourceSpec::Live(settings) if settings.tls.insecure)
+    }
+}
+
+/// The live connection from its layers: the first layer that names a DC wins (within a layer,
+/// a URL beats a domain); every other setting comes from the first layer that has it. Returns
+/// the profile's base as well (the lowest layer for `-b`).
+fn live_settings(
+    connection: crate::cli::ConnectionArgs,
+    env: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<(LdapSettings, Option<String>)> {
+    let profile_name = connection
+        .profile
+        .clone()
+        .or_else(|| env("ADCOMPUTER_PROFILE"));
+    let profile = profile::load(
+        profile_name.as_deref(),
+        profile::config_path(env).as_deref(),
+    )?;
+    let ca_files = if !connection.ca_cert.is_empty() {
+        connection.ca_cert
+    } else if let Some(file) = env("ADCOMPUTER_CA_CERT") {
+        vec![PathBuf::from(file)]
+    } else {
+        profile.ca_cert.clone().into_iter().collect()
+    };
+    let timeout = match connection.timeout {
+        Some(secs) => secs,
+        None => match env("ADCOMPUTER_TIMEOUT") {
+            Some(text) => text
+                .parse()
+                .with_context(|| format!("ADCOMPUTER_TIMEOUT={text}: not a number of seconds"))?,
+            None => DEFAULT_TIMEOUT_SECS,
+        },
+    };
+    let layers = [
+        (connection.url, connection.domain),
+        (env("ADCOMPUTER_URL"), env("ADCOMPUTER_DOMAIN")),
+        (profile.url.clone(), profile.domain.clone()),
+    ];
+    let address = match layers
+        .into_iter()
+        .find(|(url, domain)| url.is_some() || domain.is_some())
+    {
+        Some((Some(url), _)) => DcAddress::Url(url),
+        Some((None, Some(name))) => DcAddress::Domain {
+            name,
+            dns_server: connection.dns_server,
+        },
+        _ => bail!(
+            "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN, a profile), or --from-ldif FILE"
+        ),
+    };
+    let bind = if connection.kerberos || profile.kerberos {
+        Bind::Kerberos
+    } else {
+        let user = connection
+            .bind_dn
+            .or_else(|| env("ADCOMPUTER_BIND_DN"))
+            .or(profile.bind_dn.clone())
+            .context(
+                "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN, a profile), or --kerberos",
+            )?;
+        let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
+            (Some(file), _) => PasswordSource::File(file),
+            (None, Some(password)) => {
+                PasswordSource::Environment(Secret::new(password).context("ADCOMPUTER_PASSWORD")?)
+            }
+            (None, None) => match profile.password_file.clone() {
+                Some(file) => PasswordSource::File(file),
+                None => PasswordSource::Prompt,
+            },
+        };
+        Bind::Simple { user, password }
+    };
+    let settings = LdapSettings {
+        address,
+        tls: TlsSettings {
+            ca_files,
+            insecure: connection.insecure,
+        },
+        bind,
+        timeout: Duration::from_secs(timeout.max(1)),
+        page_size: connection.page_size,
+    };
+    Ok((settings, profile.base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let cli = Cli::try_parse_from(args)?;
+        Config::new(cli, |name| {
+            env.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        })
+    }
+
+    #[test]
+    fn password_file_beats_environment_and_prompt_is_last() {
+        let live = |config: Config| match config.source {
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Simple { password, .. },
+                ..
+            }) => password,
+            other => panic!("{other:?}"),
+        };
+        let base = [
+            "adcomputer",
+            "-H",
+            "ldaps://dc1",
+            "-D",
+            "a@B",
+            "show",
+            "PC01",
+        ];
+        let with_file = [&base[..], &["--password-file", "/pw"]].concat();
+        assert_eq!(
+            live(config(&with_file, &[("ADCOMPUTER_PASSWORD", "x")]).unwrap()),
+            PasswordSource::File("/pw".into())
+        );
+        assert!(matches!(
+            live(config(&base, &[("ADCOMPUTER_PASSWORD", "x")]).unwrap()),
+            PasswordSource::Environment(_)
+        ));
+        assert_eq!(live(config(&base, &[]).unwrap()), PasswordSource::Prompt);
+    }
+
+    #[test]
+    fn a_live_run_needs_a_url_and_a_user() {
+        let err = config(&["adcomputer", "show", "PC01"], &[]).unwrap_err();
+        assert!(err.to_string().starts_with("no directory given"), "{err}");
+        let err = config(&["adcomputer", "-H", "ldaps://dc1", "show", "PC01"], &[]).unwrap_err();
+        assert!(err.to_string().starts_with("no bind user"), "{err}");
+    }
+
+    #[test]
+    fn command_line_beats_environment() {
+        let env = [
+            ("ADCOMPUTER_URL", "ldaps://env-dc"),
+            ("ADCOMPUTER_BIND_DN", "env@B"),
+            ("ADCOMPUTER_CA_CERT", "/env-ca.pem"),
+            ("ADCOMPUTER_TIMEOUT", "7"),
+            ("ADCOMPUTER_BASE", "DC=env"),
+        ];
+        let settings = |config: Config| match config.source {
+            SourceSpec::Live(settings) => (settings, config.base),
+            other => panic!("{other:?}"),
+        };
+        let user = |settings: &LdapSettings| match &settings.bind {
+            Bind::Simple { user, .. } => user.clone(),
+            Bind::Kerberos => "kerberos".into(),
+        };
+        let (from_env, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
+        assert_eq!(from_env.address, DcAddress::Url("ldaps://env-dc".into()));
+        assert_eq!(user(&from_env), "env@B");
+        assert_eq!(from_env.tls.ca_files, [PathBuf::from("/env-ca.pem")]);
+        assert_eq!(from_env.timeout, Duration::from_secs(7));
+        assert_eq!(base.as_deref(), Some("DC=env"));
+        let args = [
+            "adcomputer",
+            "-H",
+            "ldaps://cli-dc",
+            "-D",
+            "cli@B",
+            "--ca-cert",
+            "/cli.pem",
+            "--timeout",
+            "9",
+            "-b",
+            "DC=cli",
+            "show",
+            "a",
+        ];
+        let (from_cli, base) = settings(config(&args, &env).unwrap());
+        assert_eq!(from_cli.address, DcAddress::Url("ldaps://cli-dc".into()));
+        assert_eq!(user(&from_cli), "cli@B");
+        assert_eq!(from_cli.tls.ca_files, [PathBuf::from("/cli.pem")]);
+        assert_eq!(from_cli.timeout, Duration::from_secs(9));
+        assert_eq!(base.as_deref(), Some("DC=cli"));
+    }
+
+    #[test]
+    fn a_profile_fills_what_the_command_line_and_environment_leave_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().display().to_string();
+        std::fs::create_dir_all(dir.path().join("adcomputer")).unwrap();
+        std::fs::write(
+            dir.path().join("adcomputer/config.toml"),
+            "default_profile = \"lab\"\n[profiles.lab]\nurl = \"ldaps://profile-dc\"\nbind_dn = \"profile@LAB\"\nbase = \"DC=profile\"\npassword_file = \"/p/pw\"\n",
+        )
+        .unwrap();
+        let env = [("XDG_CONFIG_HOME", home.as_str())];
+        let parsed = config(&["adcomputer", "show", "a"], &env).unwrap();
+        let SourceSpec::Live(settings) = &parsed.source else {
+            panic!()
+        };
+        assert_eq!(
+            settings.address,
+            DcAddress::Url("ldaps://profile-dc".into())
+        );
+        assert_eq!(parsed.base.as_deref(), Some("DC=profile"));
+        assert!(
+            matches!(&settings.bind, Bind::Simple { user, password: PasswordSource::File(file) }
+            if user == "profile@LAB" && file == &PathBuf::from("/p/pw"))
+        );
+        let env = [
+            ("XDG_CONFIG_HOME", home.as_str()),
+            ("ADCOMPUTER_URL", "ldaps://env-dc"),
+        ];
+        let parsed = config(&["adcomputer", "-D", "cli@LAB", "show", "a"], &env).unwrap();
+        let SourceSpec::Live(settings) = &parsed.source else {
+            panic!()
+        };
+        assert_eq!(settings.address, DcAddress::Url("ldaps://env-dc".into()));
+        assert!(matches!(&settings.bind, Bind::Simple { user, .. } if user == "cli@LAB"));
+        let env = [
+            ("XDG_CONFIG_HOME", home.as_str()),
+            ("ADCOMPUTER_PROFILE", "other"),
+        ];
+        assert!(config(&["adcomputer", "show", "a"], &env).is_err());
+    }
+
+    #[test]
+    fn a_broken_profile_does_not_block_an_offline_run() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("adcomputer")).unwrap();
+        std::fs::write(
+            dir.path().join("adcomputer/config.toml"),
+            "this is [not toml",
+        )
+        .unwrap();
+        let home = dir.path().display().to_string();
+        let env = [("XDG_CONFIG_HOME", home.as_str())];
+        assert!(config(&["adcomputer", "audit", "--from-ldif", "x.ldif"], &env).is_ok());
+        assert!(config(&["adcomputer", "show", "a"], &env).is_err());
+    }
+
+    #[test]
+    fn kerberos_needs_no_user_or_password() {
+        let args = ["adcomputer", "-H", "ldap://dc1", "--kerberos", "show", "a"];
+        let parsed = config(&args, &[]).unwrap();
+        assert!(matches!(
+            parsed.source,
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Kerberos,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn there_is_no_password_flag() {
+        assert!(Cli::try_parse_from(["adcomputer", "--password", "x", "show", "a"]).is_err());
+    }
+
+    #[test]
+    fn ldif_needs_no_connection() {
+        let config = config(
+            &["adcomputer", "show", "--from-ldif", "x.ldif", "PC01"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.source, SourceSpec::Ldif("x.ldif".into()));
+    }
+}

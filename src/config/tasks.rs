@@ -1,0 +1,479 @@
+//! The task of a run, from its subcommand: the names, checks and settings each command acts
+//! on, validated once (bad dates, unknown checks, empty or oversized names are usage errors).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use time::OffsetDateTime;
+
+use crate::apply::kerberos::Kdc;
+use crate::cli::{ChecksArg, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs, WriteArgs};
+use crate::model::filetime::FileTime;
+use crate::model::names::NameQuery;
+use crate::rules::coverage::Check;
+use crate::rules::spn_plan::FixSettings;
+use crate::rules::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
+
+/// How a write command writes: the plan only, or the changes (asking first on a terminal
+/// unless `yes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WriteMode {
+    pub(crate) apply: bool,
+    pub(crate) yes: bool,
+}
+
+impl From<&WriteArgs> for WriteMode {
+    fn from(args: &WriteArgs) -> WriteMode {
+        WriteMode {
+            apply: args.apply,
+            yes: args.yes,
+        }
+    }
+}
+
+/// `show`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ShowSettings {
+    pub(crate) names: Vec<NameQuery>,
+    pub(crate) stale: StaleSettings,
+    pub(crate) spn: SpnSettings,
+    pub(crate) probe: bool,
+}
+
+/// Where `reset` verifies new passwords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VerifyAt {
+    Nowhere,
+    /// The DC that was written (`--verify`).
+    WrittenDc,
+    /// Every DC of the domain (`--verify-all-dcs`).
+    AllDcs,
+}
+
+/// `reset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResetSettings {
+    pub(crate) names: Vec<NameQuery>,
+    pub(crate) write: WriteMode,
+    pub(crate) verify: VerifyAt,
+    /// `--kdc`: used instead of the DCs' own KDCs.
+    pub(crate) kdcs: Vec<Kdc>,
+    pub(crate) whole_name: bool,
+}
+
+/// `spn fix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FixRequest {
+    pub(crate) names: Vec<NameQuery>,
+    pub(crate) settings: FixSettings,
+    pub(crate) write: WriteMode,
+    pub(crate) journal: Option<PathBuf>,
+}
+
+/// `undo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UndoRequest {
+    pub(crate) journal: PathBuf,
+    pub(crate) write: WriteMode,
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Task {
+    Show(ShowSettings),
+    Reset(ResetSettings),
+    SpnFix(FixRequest),
+    Undo(UndoRequest),
+    /// `stale`, `spn check` or `audit`: the checks in `settings`.
+    Check {
+        name: &'static str,
+        settings: AuditSettings,
+        /// Duplicates from the global catalog.
+        forest: bool,
+    },
+}
+
+impl Task {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Task::Show(_) => "show",
+            Task::Reset(_) => "reset",
+            Task::SpnFix(_) => "spn fix",
+            Task::Undo(_) => "undo",
+            Task::Check { name, .. } => name,
+        }
+    }
+}
+
+/// The task, and `--as-of` when given.
+pub(super) fn task_of(
+    command: Command,
+    now: OffsetDateTime,
+) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
+    Ok(match command {
+        Command::Show {
+            names,
+            stale,
+            expect,
+            probe_default_password,
+        } => {
+            let (stale, as_of) = stale_settings(&stale, now)?;
+            let settings = ShowSettings {
+                names: parse_names(&names)?,
+                stale,
+                spn: SpnSettings {
+                    expect,
+                    include_disabled: true,
+                },
+                probe: probe_default_password,
+            };
+            (Task::Show(settings), as_of)
+        }
+        Command::Reset(args) => (Task::Reset(reset_settings(args)?), None),
+        Command::Spn(SpnCommand::Fix {
+            names,
+            dedupe,
+            write,
+            journal,
+            expect,
+            include_disabled,
+        }) => (
+            Task::SpnFix(FixRequest {
+                names: parse_names(&names)?,
+                settings: FixSettings {
+                    rules: SpnSettings {
+                        expect,
+                        include_disabled,
+                    },
+                    dedupe,
+                },
+                write: WriteMode::from(&write),
+                journal,
+            }),
+            None,
+        ),
+        Command::Undo { journal, write } => (
+            Task::Undo(UndoRequest {
+                journal,
+                write: WriteMode::from(&write),
+            }),
+            None,
+        ),
+        Command::Completions { .. } | Command::Man => {
+            bail!("completions and man need no configuration")
+        }
+        Command::Stale { stale, checks } => {
+            let (stale_settings, as_of) = stale_settings(&stale, now)?;
+            let settings = AuditSettings {
+                checks: checks_of("stale", &checks, &[Check::StalePassword])?,
+                stale: stale_settings,
+                spn: SpnSettings::default(),
+                names: Vec::new(),
+                probe: None,
+            };
+            (check("stale", settings, false), as_of)
+        }
+        Command::Spn(SpnCommand::Check {
+            spn,
+            checks,
+            include_disabled,
+            names,
+        }) => {
+            let (stale, _) = stale_settings(&default_stale(), now)?;
+            let settings = AuditSettings {
+                checks: checks_of(
+                    "spn check",
+                    &checks,
+                    &[Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn],
+                )?,
+                stale,
+                spn: spn_settings(&spn, include_disabled),
+                names: parse_names(&names)?,
+                probe: None,
+            };
+            (check("spn check", settings, spn.forest), None)
+        }
+        Command::Audit {
+            stale,
+            spn,
+            checks,
+            probe_default_passwords,
+            probe_all,
+        } => {
+            let (stale_settings, as_of) = stale_settings(&stale, now)?;
+            let settings = AuditSettings {
+                checks: checks_of("audit", &checks, &Check::ALL)?,
+                stale: stale_settings,
+                spn: spn_settings(&spn, stale.include_disabled),
+                names: Vec::new(),
+                probe: probe_default_passwords.then_some(if probe_all {
+                    ProbeScope::All
+                } else {
+                    ProbeScope::NeverLoggedOn
+                }),
+            };
+            (check("audit", settings, spn.forest), as_of)
+        }
+    })
+}
+
+fn default_stale() -> StaleArgs {
+    StaleArgs {
+        days: 45,
+        as_of: None,
+        include_disabled: false,
+    }
+}
+
+/// The checks asked for: `--checks`, which must be among the command's own, else all of them.
+fn checks_of(command: &str, args: &ChecksArg, own: &[Check]) -> anyhow::Result<Vec<Check>> {
+    if args.checks.is_empty() {
+        return Ok(own.to_vec());
+    }
+    let names: Vec<&str> = own.iter().map(|check| check.name()).collect();
+    args.checks
+        .iter()
+        .map(|text| {
+            Check::parse(text)
+                .filter(|check| own.contains(check))
+                .with_context(|| {
+                    format!(
+                        "--checks {text}: not a check of {command} (it has {})",
+                        names.join(", ")
+                    )
+                })
+        })
+        .collect()
+}
+
+fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
+    let mut raw = args.names;
+    if let Some(file) = &args.from_file {
+        raw.extend(names_in_file(file)?);
+    }
+    anyhow::ensure!(
+        !raw.is_empty(),
+        "no computers to reset: give NAME... or --from-file FILE"
+    );
+    let mut write = WriteMode::from(&args.write);
+    if args.dry_run {
+        eprintln!(
+            "adcomputer: note: --dry-run is the default now (reset writes only with --apply)"
+        );
+    } else if write.yes && !write.apply {
+        // Old scripts: `reset NAME --yes` wrote. Keep them working, and say how to say it now.
+        eprintln!(
+            "adcomputer: note: `reset --yes` without --apply is deprecated: use --apply --yes"
+        );
+        write.apply = true;
+    }
+    Ok(ResetSettings {
+        names: parse_names(&raw)?,
+        write,
+        verify: if args.verify_all_dcs {
+            VerifyAt::AllDcs
+        } else if args.verify {
+            VerifyAt::WrittenDc
+        } else {
+            VerifyAt::Nowhere
+        },
+        kdcs: args
+            .kdcs
+            .iter()
+            .map(|kdc| Kdc::parse(kdc).map_err(|err| anyhow::anyhow!("--kdc {kdc}: {err}")))
+            .collect::<anyhow::Result<_>>()?,
+        whole_name: args.no_truncate,
+    })
+}
+
+/// The longest names file read, and the longest line in it.
+const MAX_NAMES_FILE_BYTES: u64 = 64 << 20;
+const MAX_NAME_LINE_BYTES: usize = 4096;
+
+/// Names in a `--from-file` list: one a line, blank lines and `#` comments skipped; bounded,
+/// so that `/dev/zero` is a one-line error, not a memory blow-up.
+fn names_in_file(file: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    use std::io::Read;
+    let cannot = || format!("cannot read names from {}", file.display());
+    let input: Box<dyn Read> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(file).with_context(cannot)?)
+    };
+    let mut bytes = Vec::new();
+    input
+        .take(MAX_NAMES_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= MAX_NAMES_FILE_BYTES,
+        "{}: longer than {} MiB: not a list of names",
+        file.display(),
+        MAX_NAMES_FILE_BYTES >> 20
+    );
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", file.display()))?;
+    let mut names = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        anyhow::ensure!(
+            line.len() <= MAX_NAME_LINE_BYTES,
+            "{}: line {}: longer than {MAX_NAME_LINE_BYTES} bytes: not a name",
+            file.display(),
+            number + 1
+        );
+        let name = line.split('#').next().unwrap_or("").trim();
+        if !name.is_empty() {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+fn check(name: &'static str, settings: AuditSettings, forest: bool) -> Task {
+    Task::Check {
+        name,
+        settings,
+        forest,
+    }
+}
+
+fn stale_settings(
+    args: &StaleArgs,
+    now: OffsetDateTime,
+) -> anyhow::Result<(StaleSettings, Option<OffsetDateTime>)> {
+    anyhow::ensure!(args.days >= 0, "--days must not be negative");
+    let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    let settings = StaleSettings {
+        days: args.days,
+        as_of: FileTime::from_datetime(as_of.unwrap_or(now)),
+        include_disabled: args.include_disabled,
+    };
+    Ok((settings, as_of))
+}
+
+fn spn_settings(args: &SpnCheckArgs, include_disabled: bool) -> SpnSettings {
+    SpnSettings {
+        expect: args.expect.clone(),
+        include_disabled,
+    }
+}
+
+/// `2026-11-21` (midnight UTC) or an RFC 3339 time.
+fn parse_as_of(text: &str) -> anyhow::Result<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .map(|date| date.midnight().assume_utc())
+        .with_context(|| format!("--as-of {text}: use 2026-11-21 or 2026-11-21T05:00:00Z"))
+}
+
+fn parse_names(raw: &[String]) -> anyhow::Result<Vec<NameQuery>> {
+    raw.iter()
+        .map(|name| {
+            NameQuery::parse(name)
+                .map_err(|err| anyhow::anyhow!("{err}: every NAME must be a name"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    fn task(args: &[&str]) -> anyhow::Result<Task> {
+        let cli = Cli::try_parse_from(args)?;
+        Ok(task_of(cli.command, OffsetDateTime::now_utc())?.0)
+    }
+
+    #[test]
+    fn as_of_takes_a_date_or_a_timestamp() {
+        assert_eq!(
+            parse_as_of("2026-11-21").unwrap(),
+            time::macros::datetime!(2026-11-21 0:00 UTC)
+        );
+        assert_eq!(
+            parse_as_of("2026-11-21T05:00:00+01:00").unwrap(),
+            time::macros::datetime!(2026-11-21 4:00 UTC)
+        );
+        assert!(parse_as_of("yesterday").is_err());
+    }
+
+    #[test]
+    fn audit_selects_every_check_and_stale_only_its_own() {
+        let Task::Check {
+            name,
+            settings,
+            forest,
+        } = task(&["adcomputer", "audit", "--days", "10"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((name, forest), ("audit", false));
+        assert_eq!(settings.stale.days, 10);
+        assert_eq!(settings.checks, Check::ALL);
+        let Task::Check { settings, .. } = task(&["adcomputer", "stale"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(settings.checks, [Check::StalePassword]);
+    }
+
+    #[test]
+    fn checks_narrow_but_never_widen() {
+        let Task::Check { settings, .. } =
+            task(&["adcomputer", "spn", "check", "--checks", "duplicate-spn"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(settings.checks, [Check::DuplicateSpn]);
+        let err = task(&["adcomputer", "stale", "--checks", "duplicate_spn"]).unwrap_err();
+        assert!(err.to_string().contains("not a check of stale"), "{err}");
+    }
+
+    #[test]
+    fn reset_names_come_from_arguments_and_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("names.txt");
+        std::fs::write(
+            &file,
+            "# broken after the storm\nPC02\n\n  PC03   # lobby\n#PC04\n",
+        )
+        .unwrap();
+        let args = ["adcomputer", "reset", "PC01", "--from-file"];
+        let Task::Reset(settings) = task(&[&args[..], &[file.to_str().unwrap()]].concat()).unwrap()
+        else {
+            panic!()
+        };
+        let names: Vec<&str> = settings.names.iter().map(NameQuery::as_str).collect();
+        assert_eq!(names, ["PC01", "PC02", "PC03"]);
+        assert_eq!(settings.verify, VerifyAt::Nowhere);
+        assert!(!settings.write.apply, "planning is the default");
+        let err = task(&["adcomputer", "reset"]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("no computers to reset"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_old_yes_still_writes() {
+        let Task::Reset(settings) = task(&["adcomputer", "reset", "PC01", "--yes"]).unwrap() else {
+            panic!()
+        };
+        assert!(settings.write.apply && settings.write.yes);
+    }
+
+    #[test]
+    fn oversized_inputs_are_one_line_errors() {
+        let err = task(&["adcomputer", "reset", "--from-file", "/dev/zero"]).unwrap_err();
+        assert!(err.to_string().contains("longer than"), "{err}");
+        let long = "x".repeat(5000);
+        assert!(task(&["adcomputer", "show", &long]).is_err());
+        let err = task(&["adcomputer", "reset", "PC01", "--kdc", "dc1:99999"]).unwrap_err();
+        assert!(err.to_string().contains("--kdc dc1:99999"), "{err}");
+    }
+}

@@ -1,0 +1,96 @@
+//! The directory's equality for text attributes (Unicode String syntax: `servicePrincipalName`,
+//! `cn`, `sAMAccountName`, `dNSHostName`), as the DC applies it: case folded beyond ASCII,
+//! leading and trailing spaces ignored, a run of spaces equal to one space. Samba's
+//! `ldb_handler_fold` and Windows agree on these; the live DC is the oracle in the tests.
+
+/// Appends the folded form of `text` to `out` (upper case, spaces normalised): two values are
+/// equal for the directory exactly when their folded forms are equal.
+pub(crate) fn fold_into(text: &str, out: &mut String) {
+    let text = text.trim_matches(' ');
+    if text.is_ascii() && !text.contains("  ") {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_uppercase();
+        return;
+    }
+    let mut previous_space = false;
+    for c in text.chars() {
+        if c == ' ' {
+            if !previous_space {
+                out.push(' ');
+            }
+            previous_space = true;
+            continue;
+        }
+        previous_space = false;
+        push_upper(out, c);
+    }
+}
+
+/// A character's simple upper case: one character, as the directory's case table maps it
+/// (`ß` stays `ß`, where full case mapping would give `SS`).
+fn push_upper(out: &mut String, c: char) {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(single), None) => out.push(single),
+        _ => out.push(c),
+    }
+}
+
+/// The folded form of `text`.
+pub(crate) fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// Whether the directory considers `a` and `b` the same value.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() && !a.contains(' ') && !b.contains(' ') {
+        return a.eq_ignore_ascii_case(b);
+    }
+    fold(a) == fold(b)
+}
+
+/// How reports spell a folded value: lower case, as admins read SPNs.
+pub(crate) fn display(folded: &str) -> String {
+    if folded.is_ascii() {
+        folded.to_ascii_lowercase()
+    } else {
+        folded.to_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_folds_beyond_ascii() {
+        assert!(same("HOST/büro-pc", "host/BÜRO-PC"));
+        assert!(same("Σίσυφος", "ΣΊΣΥΦΟΣ"));
+        assert!(same("пк-01", "ПК-01"));
+        assert!(!same("host/a", "host/b"));
+        assert_eq!(
+            fold("straße"),
+            "STRAßE",
+            "simple case mapping: ß has no single upper case"
+        );
+    }
+
+    #[test]
+    fn spaces_are_insignificant_at_the_ends_and_in_runs() {
+        assert!(same("HOST/x ", "HOST/x"));
+        assert!(same("  HOST/x", "host/X"));
+        assert!(same("HOST/a  b", "HOST/a b"));
+        assert!(!same("HOST/ab", "HOST/a b"));
+        assert!(!same("HOST/x\t", "HOST/x"), "only U+0020 is a space here");
+        assert_eq!(fold(" a   b  "), "A B");
+    }
+
+    #[test]
+    fn display_is_lower_case() {
+        assert_eq!(display(&fold("HOST/PC01.Corp")), "host/pc01.corp");
+        assert_eq!(display(&fold("HOST/BÜRO")), "host/büro");
+    }
+}

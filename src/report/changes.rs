@@ -1,0 +1,294 @@
+//! `spn fix` and `undo`: one `spn_change` per object (what is added and removed, what was not
+//! added because others hold it, and what happened), the duplicates left for a person with
+//! why, names that did not resolve, a summary line, and the journal to undo it with.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{Present, TextOut, csv};
+use crate::rules::Finding;
+use crate::rules::spn_plan::{Conflict, SpnChange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ChangeStatus {
+    Planned,
+    Applied,
+    Skipped,
+    Failed,
+    /// The DC's answer was lost: `undo` settles it by reading the object.
+    Unknown,
+    /// Already back in its old state (`undo`).
+    Reverted,
+}
+
+/// One `spn_change` finding (docs/reference.md, "JSON").
+#[derive(Debug, Serialize)]
+pub(crate) struct ChangeItem {
+    pub(crate) kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) account: Option<String>,
+    pub(crate) dn: String,
+    pub(crate) add: Vec<String>,
+    pub(crate) remove: Vec<String>,
+    pub(crate) conflicts: Vec<Conflict>,
+    pub(crate) status: ChangeStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<String>,
+}
+
+impl ChangeItem {
+    pub(crate) fn from_change(change: SpnChange, status: ChangeStatus) -> ChangeItem {
+        let reason = (!change.notes.is_empty()).then(|| change.notes.join("; "));
+        ChangeItem {
+            kind: "spn_change",
+            account: change.account,
+            dn: change.dn,
+            add: change.add,
+            remove: change.remove,
+            conflicts: change.conflicts,
+            status,
+            reason,
+        }
+    }
+
+    fn label(&self) -> &str {
+        self.account.as_deref().unwrap_or(&self.dn)
+    }
+}
+
+/// A finding beside the changes: a duplicate left for a person (with why), or a name.
+#[derive(Debug, Serialize)]
+pub(crate) struct Other {
+    #[serde(flatten)]
+    pub(crate) finding: Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<String>,
+}
+
+/// What a report of changes lists.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum ChangeReportItem {
+    Change(ChangeItem),
+    Other(Other),
+}
+
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct ChangeSummary {
+    pub(crate) planned: usize,
+    pub(crate) applied: usize,
+    pub(crate) skipped: usize,
+    pub(crate) failed: usize,
+    pub(crate) unknown: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) reverted: usize,
+    pub(crate) conflicts: usize,
+    pub(crate) unresolved_duplicates: usize,
+    pub(crate) not_found: usize,
+    pub(crate) ambiguous: usize,
+}
+
+/// What `spn fix` and `undo` report.
+pub(crate) struct ChangeReport {
+    pub(crate) items: Vec<ChangeReportItem>,
+    pub(crate) summary: ChangeSummary,
+    /// The journal written, if any.
+    pub(crate) journal: Option<String>,
+    /// Whether this was a plan (nothing written).
+    pub(crate) plan_only: bool,
+}
+
+impl ChangeReport {
+    pub(crate) fn new(
+        items: Vec<ChangeReportItem>,
+        journal: Option<String>,
+        plan_only: bool,
+    ) -> Self {
+        let mut summary = ChangeSummary::default();
+        for item in &items {
+            match item {
+                ChangeReportItem::Change(change) => {
+                    match change.status {
+                        ChangeStatus::Planned => summary.planned += 1,
+                        ChangeStatus::Applied => summary.applied += 1,
+                        ChangeStatus::Skipped => summary.skipped += 1,
+                        ChangeStatus::Failed => summary.failed += 1,
+                        ChangeStatus::Unknown => summary.unknown += 1,
+                        ChangeStatus::Reverted => summary.reverted += 1,
+                    }
+                    summary.conflicts += change.conflicts.len();
+                }
+                ChangeReportItem::Other(other) => match other.finding {
+                    Finding::DuplicateSpn { .. } => summary.unresolved_duplicates += 1,
+                    Finding::NotFound { .. } => summary.not_found += 1,
+                    Finding::Ambiguous { .. } => summary.ambiguous += 1,
+                    _ => {}
+                },
+            }
+        }
+        ChangeReport {
+            items,
+            summary,
+            journal,
+            plan_only,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    kind: &'static str,
+    account: Option<&'a str>,
+    dn: Option<&'a str>,
+    add: String,
+    remove: String,
+    conflicts: String,
+    status: Option<ChangeStatus>,
+    reason: Option<&'a str>,
+    key: Option<&'a str>,
+    name: Option<&'a str>,
+}
+
+impl Present for ChangeReport {
+    type Item = ChangeReportItem;
+    type Summary = ChangeSummary;
+
+    fn items(&self) -> &[ChangeReportItem] {
+        &self.items
+    }
+
+    fn summary(&self) -> &ChangeSummary {
+        &self.summary
+    }
+
+    fn extra_fields(&self, fields: &mut super::JsonFields<'_>) -> std::io::Result<()> {
+        match &self.journal {
+            Some(journal) => fields.field("journal", journal),
+            None => Ok(()),
+        }
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let rows = self.items.iter().map(|item| match item {
+            ChangeReportItem::Change(change) => Row {
+                kind: change.kind,
+                account: change.account.as_deref(),
+                dn: Some(&change.dn),
+                add: change.add.join(" "),
+                remove: change.remove.join(" "),
+                conflicts: change
+                    .conflicts
+                    .iter()
+                    .map(|c| format!("{} held by {}", c.spn, c.held_by.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                status: Some(change.status),
+                reason: change.reason.as_deref(),
+                key: None,
+                name: None,
+            },
+            ChangeReportItem::Other(other) => Row {
+                kind: other.finding.kind(),
+                account: None,
+                dn: None,
+                add: String::new(),
+                remove: String::new(),
+                conflicts: String::new(),
+                status: None,
+                reason: other.reason.as_deref(),
+                key: match &other.finding {
+                    Finding::DuplicateSpn { key, .. } => Some(key),
+                    _ => None,
+                },
+                name: match &other.finding {
+                    Finding::NotFound { name } | Finding::Ambiguous { name, .. } => Some(name),
+                    _ => None,
+                },
+            },
+        });
+        csv::write_rows(out, rows)
+    }
+
+    fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+        let rows: Vec<Vec<String>> = self
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ChangeReportItem::Change(change) => Some(change),
+                ChangeReportItem::Other(_) => None,
+            })
+            .map(|change| {
+                let changes: Vec<String> = change
+                    .remove
+                    .iter()
+                    .map(|spn| format!("- {spn}"))
+                    .chain(change.add.iter().map(|spn| format!("+ {spn}")))
+                    .collect();
+                let conflicts: Vec<String> = change
+                    .conflicts
+                    .iter()
+                    .map(|c| format!("{} ({})", c.spn, c.held_by.join(", ")))
+                    .collect();
+                let status = serde_json::to_value(change.status)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let status = match &change.reason {
+                    Some(reason) => format!("{status}: {reason}"),
+                    None => status,
+                };
+                vec![
+                    change.label().to_string(),
+                    changes.join("\n"),
+                    conflicts.join("\n"),
+                    status,
+                ]
+            })
+            .collect();
+        if !rows.is_empty() {
+            out.table(
+                &["Account", "Change", "Not added (held elsewhere)", "Status"],
+                &rows,
+            )?;
+        }
+        for item in &self.items {
+            let ChangeReportItem::Other(other) = item else {
+                continue;
+            };
+            match &other.finding {
+                Finding::DuplicateSpn { key, holders, .. } => {
+                    let held: Vec<String> = holders
+                        .iter()
+                        .map(|h| format!("{} ({})", h.label(), h.spn))
+                        .collect();
+                    out.line(&format!(
+                        "left for a person: duplicate {key} ({}): {}",
+                        other.reason.as_deref().unwrap_or("no rule settles it"),
+                        held.join(", ")
+                    ))?;
+                }
+                Finding::NotFound { name } => out.line(&format!("not found: {name}"))?,
+                Finding::Ambiguous { name, candidates } => {
+                    let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
+                    out.line(&format!("ambiguous: {name} ({})", dns.join("; ")))?;
+                }
+                _ => {}
+            }
+        }
+        let s = &self.summary;
+        out.line(&format!(
+            "{} planned, {} applied, {} skipped, {} failed, {} unknown, {} unchanged, {} reverted; {} additions held elsewhere",
+            s.planned, s.applied, s.skipped, s.failed, s.unknown, s.unchanged, s.reverted, s.conflicts
+        ))?;
+        if let Some(journal) = &self.journal {
+            out.line(&format!(
+                "journal: {journal} (adcomputer undo {journal} --apply reverses it)"
+            ))?;
+        } else if self.plan_only && s.planned > 0 {
+            out.line("nothing written: add --apply to make these changes")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,187 @@
+//! `reset`: one row per name (what happened, key version and password time before and after,
+//! the Kerberos results), the warnings, a summary line, and what the machine must do next.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{Present, TextOut, csv};
+use crate::rules::reset::{ResetItem, Status};
+
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct ResetSummary {
+    pub(crate) reset: usize,
+    pub(crate) planned: usize,
+    pub(crate) refused: usize,
+    pub(crate) not_found: usize,
+    pub(crate) ambiguous: usize,
+    pub(crate) failed: usize,
+    pub(crate) unknown: usize,
+    pub(crate) verified: usize,
+    pub(crate) not_verified: usize,
+}
+
+impl ResetSummary {
+    pub(crate) fn of(items: &[ResetItem]) -> ResetSummary {
+        let mut summary = ResetSummary::default();
+        for item in items {
+            match item.status {
+                Status::Reset => summary.reset += 1,
+                Status::Planned => summary.planned += 1,
+                Status::Refused => summary.refused += 1,
+                Status::NotFound => summary.not_found += 1,
+                Status::Ambiguous => summary.ambiguous += 1,
+                Status::Failed => summary.failed += 1,
+                Status::Unknown => summary.unknown += 1,
+            }
+            if let Some(first) = item.verification.first() {
+                if first.accepted {
+                    summary.verified += 1;
+                } else {
+                    summary.not_verified += 1;
+                }
+            }
+        }
+        summary
+    }
+}
+
+/// What `reset` reports.
+pub(crate) struct ResetReport {
+    pub(crate) items: Vec<ResetItem>,
+    pub(crate) summary: ResetSummary,
+    /// What the machines must do next (table output).
+    pub(crate) next_steps: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    kind: &'static str,
+    name: &'a str,
+    account: Option<&'a str>,
+    dn: Option<&'a str>,
+    status: Status,
+    reason: Option<&'a str>,
+    kvno_before: Option<u32>,
+    kvno_after: Option<u32>,
+    pwd_last_set_before: Option<&'a str>,
+    pwd_last_set_after: Option<&'a str>,
+    /// `kdc=result` separated by `;`.
+    verification: String,
+    warnings: String,
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Reset => "reset",
+        Status::Planned => "planned (add --apply to reset)",
+        Status::Refused => "refused",
+        Status::NotFound => "not found",
+        Status::Ambiguous => "ambiguous",
+        Status::Failed => "failed",
+        Status::Unknown => "unknown",
+    }
+}
+
+impl Present for ResetReport {
+    type Item = ResetItem;
+    type Summary = ResetSummary;
+
+    fn items(&self) -> &[ResetItem] {
+        &self.items
+    }
+
+    fn summary(&self) -> &ResetSummary {
+        &self.summary
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let rows = self.items.iter().map(|item| Row {
+            kind: item.kind,
+            name: &item.name,
+            account: item.account.as_deref(),
+            dn: item.dn.as_deref(),
+            status: item.status,
+            reason: item.reason.as_deref(),
+            kvno_before: item.kvno_before,
+            kvno_after: item.kvno_after,
+            pwd_last_set_before: item.pwd_last_set_before.as_deref(),
+            pwd_last_set_after: item.pwd_last_set_after.as_deref(),
+            verification: item
+                .verification
+                .iter()
+                .map(|v| format!("{}={}", v.kdc, v.result))
+                .collect::<Vec<_>>()
+                .join(";"),
+            warnings: item.warnings.join("; "),
+        });
+        csv::write_rows(out, rows)
+    }
+
+    fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+        let arrow = |before: Option<String>, after: Option<String>| match (before, after) {
+            (before, Some(after)) => format!("{} -> {after}", before.as_deref().unwrap_or("never")),
+            (Some(before), None) => before,
+            (None, None) => "never".into(),
+        };
+        let rows: Vec<Vec<String>> = self
+            .items
+            .iter()
+            .map(|item| {
+                let result = match &item.reason {
+                    Some(reason) => format!("{}: {reason}", status_word(item.status)),
+                    None => status_word(item.status).to_string(),
+                };
+                let verification: Vec<String> = item
+                    .verification
+                    .iter()
+                    .map(|v| format!("{}: {}", v.kdc, v.result))
+                    .collect();
+                vec![
+                    item.name.clone(),
+                    item.account.clone().unwrap_or_else(|| "-".into()),
+                    result,
+                    arrow(
+                        item.kvno_before.map(|k| k.to_string()),
+                        item.kvno_after.map(|k| k.to_string()),
+                    ),
+                    arrow(
+                        item.pwd_last_set_before.clone(),
+                        item.pwd_last_set_after.clone(),
+                    ),
+                    verification.join("\n"),
+                ]
+            })
+            .collect();
+        out.table(
+            &[
+                "Name",
+                "Account",
+                "Result",
+                "Key version",
+                "Password set",
+                "Checked at KDC",
+            ],
+            &rows,
+        )?;
+        for item in &self.items {
+            for warning in &item.warnings {
+                let who = item.account.as_deref().unwrap_or(&item.name);
+                out.line(&format!("warning: {who}: {warning}"))?;
+            }
+        }
+        let s = &self.summary;
+        out.blank()?;
+        out.line(&format!(
+            "{} reset, {} planned, {} refused, {} not found, {} ambiguous, {} failed, {} unknown",
+            s.reset, s.planned, s.refused, s.not_found, s.ambiguous, s.failed, s.unknown
+        ))?;
+        if !self.next_steps.is_empty() {
+            out.blank()?;
+            for line in &self.next_steps {
+                out.line(line)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,344 @@
+//! `show`: one table per account (names, flags, password, last logon, SPNs and the SPNs it
+//! should hold), then every finding that concerns it and the next command to run. JSON carries
+//! the accounts in `accounts` and their findings in `findings`; CSV has one row per name.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::findings::finding_tables;
+use super::{Present, TextOut, csv, days_ago};
+use crate::model::account::{Account, AccountKind};
+use crate::model::filetime::FileTime;
+use crate::model::text;
+use crate::rules::{Finding, StaleClass};
+
+/// An SPN the account should hold, and whether it does.
+#[derive(Debug, Serialize)]
+pub(crate) struct ExpectedSpn {
+    pub(crate) spn: String,
+    pub(crate) present: bool,
+}
+
+/// An account as `show` prints it (JSON field names are public API).
+#[derive(Debug, Serialize)]
+pub(crate) struct AccountView {
+    account: Option<String>,
+    dn: String,
+    cn: Option<String>,
+    kind: Option<AccountKind>,
+    dns_host_name: Option<String>,
+    additional_dns_host_names: Vec<String>,
+    user_account_control: Option<u32>,
+    uac_flags: Vec<String>,
+    disabled: Option<bool>,
+    domain_controller: Option<bool>,
+    /// RFC 3339, or null when never set (`pwdLastSet = 0`) or absent.
+    pwd_last_set: Option<String>,
+    password_never_set: bool,
+    password_age_days: Option<i64>,
+    last_logon: Option<String>,
+    last_logon_days: Option<i64>,
+    key_version: Option<u32>,
+    operating_system: Option<String>,
+    spns: Vec<String>,
+    expected_spns: Vec<ExpectedSpn>,
+    /// The commands that would mend what the findings say.
+    next_steps: Vec<String>,
+}
+
+impl AccountView {
+    pub(crate) fn new(
+        account: &Account,
+        as_of: FileTime,
+        expected: Vec<String>,
+        findings: &[Finding],
+    ) -> AccountView {
+        let set = account.pwd_last_set.filter(|time| !time.is_zero());
+        let expected_spns = expected
+            .into_iter()
+            .map(|spn| ExpectedSpn {
+                present: account.spns.iter().any(|held| text::same(held, &spn)),
+                spn,
+            })
+            .collect();
+        AccountView {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            cn: account.cn.clone(),
+            kind: account.kind,
+            dns_host_name: account.dns_host_name.clone(),
+            additional_dns_host_names: account.additional_dns_host_names.clone(),
+            user_account_control: account.uac.map(|uac| uac.0),
+            uac_flags: account.uac.map(|uac| uac.flag_names()).unwrap_or_default(),
+            disabled: account.uac.map(|uac| uac.is_disabled()),
+            domain_controller: account.uac.map(|uac| uac.is_domain_controller()),
+            pwd_last_set: set.and_then(FileTime::to_rfc3339),
+            password_never_set: account.pwd_last_set.is_some_and(FileTime::is_zero),
+            password_age_days: set.map(|time| time.days_until(as_of)),
+            last_logon: account.last_logon_timestamp.and_then(FileTime::to_rfc3339),
+            last_logon_days: account
+                .last_logon_timestamp
+                .map(|time| time.days_until(as_of)),
+            key_version: account.key_version,
+            operating_system: account.operating_system.clone(),
+            spns: account.spns.clone(),
+            expected_spns,
+            next_steps: next_steps(account, findings),
+        }
+    }
+
+    fn is_about(&self, finding: &Finding) -> bool {
+        match finding {
+            Finding::DuplicateSpn { holders, .. } => {
+                holders.iter().any(|holder| holder.dn == self.dn)
+            }
+            other => other.dn() == Some(self.dn.as_str()),
+        }
+    }
+}
+
+/// What to run next, from what was found about the account.
+fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
+    let name = account.sam_account_name.as_deref().unwrap_or(&account.dn);
+    let name = if name.contains(' ') {
+        format!("'{name}'")
+    } else {
+        name.to_string()
+    };
+    let mine = |finding: &&Finding| match finding {
+        Finding::DuplicateSpn { holders, .. } => holders.iter().any(|h| h.dn == account.dn),
+        other => other.dn() == Some(account.dn.as_str()),
+    };
+    let mut steps = Vec::new();
+    let mut spn_fix = false;
+    let mut dedupe = false;
+    for finding in findings.iter().filter(mine) {
+        match finding {
+            Finding::StalePassword { class, .. } => steps.push(match class {
+                StaleClass::RotationFailing => format!(
+                    "adcomputer reset {name} --apply --verify   # its password no longer rotates: reset it, then rejoin or Reset-ComputerMachinePassword on the machine"
+                ),
+                StaleClass::NeverSet => format!(
+                    "adcomputer reset {name} --apply --verify   # never joined: give it its default password before the machine joins, or delete it"
+                ),
+                StaleClass::Inactive => format!(
+                    "adcomputer reset {name} --apply --verify   # only if the machine still exists and reports a broken trust; else disable or delete the account"
+                ),
+            }),
+            Finding::DefaultPassword { .. } => steps.push(format!(
+                "adcomputer reset {name} --apply   # anyone who knows its name can take it over; or disable it"
+            )),
+            Finding::MissingSpn { .. } | Finding::StaleSpn { .. } => spn_fix = true,
+            Finding::DuplicateSpn { .. } => dedupe = true,
+            Finding::NotFound { .. } | Finding::Ambiguous { .. } => {}
+        }
+    }
+    if spn_fix || dedupe {
+        let flag = if dedupe { " --dedupe" } else { "" };
+        steps.push(format!(
+            "adcomputer spn fix {name}{flag}   # the plan; add --apply to write it (journaled, undoable)"
+        ));
+    }
+    steps
+}
+
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct ShowSummary {
+    pub(crate) found: usize,
+    pub(crate) not_found: usize,
+    pub(crate) ambiguous: usize,
+    pub(crate) findings: usize,
+}
+
+/// What `show` reports.
+pub(crate) struct ShowReport {
+    pub(crate) accounts: Vec<AccountView>,
+    pub(crate) findings: Vec<Finding>,
+    /// Each name as given, and the index of its account in `accounts` (or why none).
+    pub(crate) names: Vec<(String, Result<usize, &'static str>)>,
+    pub(crate) summary: ShowSummary,
+}
+
+/// One CSV row a name.
+#[derive(Debug, Default, Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    status: &'static str,
+    account: Option<&'a str>,
+    dn: Option<&'a str>,
+    kind: Option<AccountKind>,
+    dns_host_name: Option<&'a str>,
+    user_account_control: Option<u32>,
+    disabled: Option<bool>,
+    domain_controller: Option<bool>,
+    pwd_last_set: Option<&'a str>,
+    password_age_days: Option<i64>,
+    last_logon: Option<&'a str>,
+    last_logon_days: Option<i64>,
+    key_version: Option<u32>,
+    spns: Option<String>,
+    findings: Option<usize>,
+}
+
+impl Present for ShowReport {
+    type Item = Finding;
+    type Summary = ShowSummary;
+
+    fn items(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    fn summary(&self) -> &ShowSummary {
+        &self.summary
+    }
+
+    fn extra_fields(&self, fields: &mut super::JsonFields<'_>) -> std::io::Result<()> {
+        fields.field("accounts", &self.accounts)
+    }
+
+    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let rows = self.names.iter().map(|(name, item)| match item {
+            Ok(index) => {
+                let view = &self.accounts[*index];
+                Row {
+                    name,
+                    status: "found",
+                    account: view.account.as_deref(),
+                    dn: Some(&view.dn),
+                    kind: view.kind,
+                    dns_host_name: view.dns_host_name.as_deref(),
+                    user_account_control: view.user_account_control,
+                    disabled: view.disabled,
+                    domain_controller: view.domain_controller,
+                    pwd_last_set: view.pwd_last_set.as_deref(),
+                    password_age_days: view.password_age_days,
+                    last_logon: view.last_logon.as_deref(),
+                    last_logon_days: view.last_logon_days,
+                    key_version: view.key_version,
+                    spns: Some(view.spns.join(" ")),
+                    findings: Some(self.findings.iter().filter(|f| view.is_about(f)).count()),
+                }
+            }
+            Err(status) => Row {
+                name,
+                status,
+                ..Row::default()
+            },
+        });
+        csv::write_rows(out, rows)
+    }
+
+    fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+        for view in &self.accounts {
+            account_table(out, view)?;
+            let mine: Vec<Finding> = self
+                .findings
+                .iter()
+                .filter(|finding| view.is_about(finding))
+                .cloned()
+                .collect();
+            if mine.is_empty() {
+                out.line("No findings.")?;
+            } else {
+                finding_tables(out, &mine)?;
+            }
+            for step in &view.next_steps {
+                out.line(&format!("Next: {step}"))?;
+            }
+            out.blank()?;
+        }
+        let unresolved: Vec<Finding> = self
+            .findings
+            .iter()
+            .filter(|f| matches!(f, Finding::NotFound { .. } | Finding::Ambiguous { .. }))
+            .cloned()
+            .collect();
+        finding_tables(out, &unresolved)
+    }
+}
+
+fn when(time: &Option<String>, days: Option<i64>, otherwise: &str) -> String {
+    match (time, days) {
+        (Some(time), Some(days)) => format!("{time} ({})", days_ago(days)),
+        _ => otherwise.to_string(),
+    }
+}
+
+fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<()> {
+    let unknown = || "unknown (not in the source)".to_string();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut add = |label: &str, value: String| rows.push(vec![label.to_string(), value]);
+    add(
+        "Kind",
+        view.kind
+            .map_or_else(unknown, |kind| format!("{kind:?}").to_lowercase()),
+    );
+    add(
+        "DNS host name",
+        view.dns_host_name.clone().unwrap_or_else(|| "-".into()),
+    );
+    if !view.additional_dns_host_names.is_empty() {
+        add(
+            "Additional DNS names",
+            view.additional_dns_host_names.join("\n"),
+        );
+    }
+    add(
+        "Account control",
+        view.user_account_control.map_or_else(unknown, |uac| {
+            format!("{} ({uac})", view.uac_flags.join(" | "))
+        }),
+    );
+    add(
+        "Enabled",
+        match view.disabled {
+            Some(true) => "no (disabled)".into(),
+            Some(false) => "yes".into(),
+            None => unknown(),
+        },
+    );
+    let password_never = if view.password_never_set {
+        "never set (pwdLastSet = 0)"
+    } else {
+        "unknown (not in the source)"
+    };
+    add(
+        "Password set",
+        when(&view.pwd_last_set, view.password_age_days, password_never),
+    );
+    add(
+        "Last logon",
+        when(
+            &view.last_logon,
+            view.last_logon_days,
+            "never (no lastLogonTimestamp)",
+        ),
+    );
+    add(
+        "Key version",
+        view.key_version
+            .map_or_else(|| "-".into(), |kvno| kvno.to_string()),
+    );
+    if let Some(os) = &view.operating_system {
+        add("Operating system", os.clone());
+    }
+    add(
+        "SPNs",
+        if view.spns.is_empty() {
+            "(none)".into()
+        } else {
+            view.spns.join("\n")
+        },
+    );
+    if !view.expected_spns.is_empty() {
+        let expected: Vec<String> = view
+            .expected_spns
+            .iter()
+            .map(|e| format!("{} {}", if e.present { "ok" } else { "MISSING" }, e.spn))
+            .collect();
+        add("Expected SPNs", expected.join("\n"));
+    }
+    let title = view.account.as_deref().unwrap_or("(no sAMAccountName)");
+    out.table(&[title, &view.dn], &rows)
+}

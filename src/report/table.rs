@@ -1,0 +1,221 @@
+//! Text for people: lines and tables, every cell neutralised for the terminal. A table never
+//! splits a token (an SPN, a DN, a timestamp): on a terminal it wraps only between words, and
+//! when even that does not fit it falls back to one value per line; in a pipe or a file it
+//! does not wrap at all. A terminal that reports zero columns counts as no terminal.
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use unicode_width::UnicodeWidthStr;
+
+use super::sanitize::for_terminal;
+
+/// How text output is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// The terminal's width; `None` when output is not a terminal.
+    pub(crate) width: Option<usize>,
+    /// Box drawing (a terminal, and NO_COLOR unset).
+    pub(crate) fancy: bool,
+}
+
+impl Layout {
+    /// Plain text without wrapping: files and pipes.
+    pub(crate) const PLAIN: Layout = Layout {
+        width: None,
+        fancy: false,
+    };
+
+    /// The layout for standard output.
+    pub(crate) fn for_stdout() -> Layout {
+        if !std::io::stdout().is_terminal() {
+            return Layout::PLAIN;
+        }
+        let width = terminal_columns().filter(|columns| *columns > 0);
+        Layout {
+            width,
+            fancy: width.is_some() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+/// The columns of the terminal on standard output, as the kernel reports them.
+fn terminal_columns() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills a `winsize` and touches nothing else; the struct is ours.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let status = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (status == 0).then_some(usize::from(size.ws_col))
+}
+
+/// Text output with a layout.
+pub(crate) struct TextOut<'a> {
+    pub(crate) out: &'a mut dyn Write,
+    pub(crate) layout: Layout,
+}
+
+impl TextOut<'_> {
+    /// One line, neutralised.
+    pub(crate) fn line(&mut self, text: &str) -> std::io::Result<()> {
+        writeln!(self.out, "{}", for_terminal(text))
+    }
+
+    pub(crate) fn blank(&mut self) -> std::io::Result<()> {
+        writeln!(self.out)
+    }
+
+    /// A table; a cell holds several values one a line (`\n` between them).
+    pub(crate) fn table(&mut self, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| row.iter().map(|cell| neutralise(cell)).collect())
+            .collect();
+        let Some(width) = self.layout.width else {
+            let mut table = new_table(self.layout, header);
+            table.set_content_arrangement(ContentArrangement::Disabled);
+            rows.iter().for_each(|row| {
+                table.add_row(row.clone());
+            });
+            return writeln!(self.out, "{table}");
+        };
+        let floors: Vec<usize> = (0..header.len())
+            .map(|column| {
+                std::iter::once(header[column])
+                    .chain(
+                        rows.iter()
+                            .filter_map(|row| row.get(column).map(String::as_str)),
+                    )
+                    .flat_map(str::split_whitespace)
+                    .map(UnicodeWidthStr::width)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        // Each column: its cells, a space of padding on each side and a border; one more border.
+        let needed: usize = floors.iter().map(|floor| floor + 3).sum::<usize>() + 1;
+        if needed > width {
+            return self.records(header, &rows);
+        }
+        let mut table = new_table(self.layout, header);
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(u16::try_from(width).unwrap_or(u16::MAX))
+            .set_constraints(floors.iter().map(|floor| {
+                ColumnConstraint::LowerBoundary(Width::Fixed(
+                    u16::try_from(*floor).unwrap_or(u16::MAX),
+                ))
+            }));
+        rows.iter().for_each(|row| {
+            table.add_row(row.clone());
+        });
+        writeln!(self.out, "{table}")
+    }
+
+    /// One value per line: for terminals too narrow for the table.
+    fn records(&mut self, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+        for row in rows {
+            for (name, cell) in header.iter().zip(row) {
+                let mut lines = cell.lines();
+                writeln!(self.out, "{name}: {}", lines.next().unwrap_or(""))?;
+                for line in lines {
+                    writeln!(self.out, "  {line}")?;
+                }
+            }
+            writeln!(self.out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Each value of a cell made safe; the `\n` between values kept.
+fn neutralise(cell: &str) -> String {
+    cell.split('\n')
+        .map(|value| for_terminal(value).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn new_table(layout: Layout, header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .force_no_tty()
+        .load_style(if layout.fancy {
+            presets::UTF8_FULL_CONDENSED
+        } else {
+            presets::ASCII_FULL_CONDENSED
+        })
+        .set_header(header.iter().map(|name| for_terminal(name).into_owned()));
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(layout: Layout, header: &[&str], rows: &[Vec<String>]) -> String {
+        let mut bytes = Vec::new();
+        TextOut {
+            out: &mut bytes,
+            layout,
+        }
+        .table(header, rows)
+        .unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    fn tokens_intact(text: &str, tokens: &[&str]) {
+        for token in tokens {
+            assert!(text.contains(token), "{token} split in:\n{text}");
+        }
+    }
+
+    const SPNS: [&str; 2] = [
+        "RestrictedKrbHost/finance-laptop7.corp.example.com",
+        "MSSQLSvc/sql-cluster-node01.databases.corp.example.com:1433",
+    ];
+
+    fn rows() -> Vec<Vec<String>> {
+        vec![vec![
+            "FINANCE-LAPTOP7$".into(),
+            SPNS.join("\n"),
+            "2026-11-21T05:00:00Z (3 days ago)".into(),
+        ]]
+    }
+
+    #[test]
+    fn eighty_columns_never_split_a_token() {
+        let layout = Layout {
+            width: Some(80),
+            fancy: false,
+        };
+        let text = render(layout, &["Account", "SPNs", "Password set"], &rows());
+        tokens_intact(&text, &SPNS);
+        tokens_intact(&text, &["2026-11-21T05:00:00Z"]);
+        assert!(text.lines().all(|line| line.width() <= 80), "{text}");
+    }
+
+    #[test]
+    fn too_narrow_becomes_one_value_a_line() {
+        let layout = Layout {
+            width: Some(40),
+            fancy: true,
+        };
+        let text = render(layout, &["Account", "SPNs", "Password set"], &rows());
+        assert!(
+            text.starts_with("Account: FINANCE-LAPTOP7$\nSPNs: RestrictedKrbHost"),
+            "{text}"
+        );
+        tokens_intact(&text, &SPNS);
+    }
+
+    #[test]
+    fn plain_output_never_wraps_and_neutralises() {
+        let text = render(
+            Layout::PLAIN,
+            &["Account", "DNS"],
+            &[vec!["X$".into(), "evil\u{1b}[2J.example".into()]],
+        );
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.contains("evil\\x1b[2J.example"), "{text}");
+        tokens_intact(&render(Layout::PLAIN, &["A", "B", "C"], &rows()), &SPNS);
+    }
+}

@@ -1,0 +1,506 @@
+//! `Auditor`: runs the requested checks over a stream of accounts and keeps their coverage.
+//! Per-account rules run as each account in the reported scope arrives; only the SPN index
+//! (for duplicates, over the whole domain) and the candidates of named computers are kept until
+//! `finish`, which also withdraws what a check could not judge because the source as a whole
+//! lacks an attribute.
+
+use serde::Serialize;
+
+use super::coverage::{Check, Coverage};
+use super::{
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
+    sort_findings,
+};
+use crate::model::account::{Account, Attr, AttrSet};
+use crate::model::names::NameQuery;
+use crate::model::spn::SpnAliases;
+
+/// Which computers `--probe-default-passwords` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProbeScope {
+    /// Enabled computers that never logged on (pre-created, or reset and never rejoined).
+    NeverLoggedOn,
+    /// Every enabled computer (`--probe-all`).
+    All,
+}
+
+/// Which checks to run, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditSettings {
+    /// The requested checks.
+    pub(crate) checks: Vec<Check>,
+    pub(crate) stale: StaleSettings,
+    pub(crate) spn: SpnSettings,
+    /// Narrow the per-computer rules to these computers (duplicates keep the whole scope).
+    pub(crate) names: Vec<NameQuery>,
+    /// Collect the accounts whose default password should be tried.
+    pub(crate) probe: Option<ProbeScope>,
+}
+
+impl AuditSettings {
+    pub(crate) fn wants(&self, check: Check) -> bool {
+        self.checks.contains(&check)
+    }
+}
+
+/// Counts for the report's `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Summary {
+    pub(crate) accounts_read: usize,
+    pub(crate) computers: usize,
+    pub(crate) findings: usize,
+    pub(crate) stale_password: usize,
+    pub(crate) never_set: usize,
+    pub(crate) rotation_failing: usize,
+    pub(crate) inactive: usize,
+    pub(crate) missing_spn: usize,
+    pub(crate) stale_spn: usize,
+    pub(crate) duplicate_spn: usize,
+    pub(crate) default_password: usize,
+    pub(crate) not_found: usize,
+    pub(crate) ambiguous: usize,
+}
+
+/// What an audit found and what it could look at.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) summary: Summary,
+    pub(crate) coverage: Coverage,
+    pub(crate) warnings: Vec<String>,
+}
+
+pub(crate) struct Auditor {
+    settings: AuditSettings,
+    /// The scope's own sPNMappings, once seen.
+    aliases: Option<SpnAliases>,
+    findings: Vec<Finding>,
+    coverage: Coverage,
+    index: Option<SpnIndex>,
+    named: Vec<Account>,
+    /// The duplicate indexes of other parts of the scope (`merge`), queried together.
+    other_parts: Vec<SpnIndex>,
+    probe_targets: Vec<(Option<String>, String)>,
+    accounts_read: usize,
+    computers: usize,
+}
+
+impl Auditor {
+    /// `source_bytes`, when known, sizes the duplicate index up front.
+    pub(crate) fn new(settings: AuditSettings, source_bytes: Option<u64>) -> Auditor {
+        let index = settings
+            .wants(Check::DuplicateSpn)
+            .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
+        Auditor {
+            coverage: Coverage::new(&settings.checks),
+            settings,
+            aliases: None,
+            findings: Vec::new(),
+            index,
+            named: Vec::new(),
+            other_parts: Vec::new(),
+            probe_targets: Vec::new(),
+            accounts_read: 0,
+            computers: 0,
+        }
+    }
+
+    /// Uses these aliases instead of Windows' defaults.
+    pub(crate) fn set_aliases(&mut self, aliases: SpnAliases) {
+        if let Some(index) = &mut self.index {
+            index.set_aliases(aliases.clone());
+        }
+        self.aliases = Some(aliases);
+    }
+
+    /// Gets the duplicate index ready for queries (sorting it): worth doing on each worker's
+    /// own thread before `merge`.
+    pub(crate) fn prepare(&mut self) {
+        if let Some(index) = &mut self.index {
+            index.prepare();
+        }
+    }
+
+    /// Takes in what another auditor saw of another part of the same scope.
+    pub(crate) fn merge(&mut self, mut other: Auditor) {
+        match (&self.aliases, other.aliases.take()) {
+            (None, Some(aliases)) => {
+                self.set_aliases(aliases.clone());
+                self.other_parts
+                    .iter_mut()
+                    .for_each(|part| part.set_aliases(aliases.clone()));
+            }
+            (Some(aliases), None) => other.set_aliases(aliases.clone()),
+            _ => {}
+        }
+        self.findings.append(&mut other.findings);
+        self.coverage.merge(&other.coverage);
+        self.named.append(&mut other.named);
+        self.probe_targets.append(&mut other.probe_targets);
+        self.accounts_read += other.accounts_read;
+        self.computers += other.computers;
+        self.other_parts.extend(other.index);
+        self.other_parts.append(&mut other.other_parts);
+    }
+
+    /// Examines one account. `in_scope`: it is in the reported scope (`-b`), so its own checks
+    /// run; `index_spns`: its SPNs go into the duplicate index (false when duplicates come from
+    /// another scan, the global catalog with `--forest`).
+    pub(crate) fn observe(&mut self, account: &Account, in_scope: bool, index_spns: bool) {
+        if index_spns && let Some(index) = &mut self.index {
+            index.add(account, in_scope);
+        }
+        if !in_scope {
+            return;
+        }
+        self.accounts_read += 1;
+        if account.is_computer() {
+            self.computers += 1;
+        }
+        if self.settings.wants(Check::DuplicateSpn) {
+            self.coverage.examined(Check::DuplicateSpn);
+        }
+        if self.settings.names.is_empty() {
+            self.examine(account);
+        } else if self.settings.names.iter().any(|name| name.matches(account)) {
+            self.named.push(account.clone());
+        }
+    }
+
+    /// The per-account checks of one account in scope.
+    fn examine(&mut self, account: &Account) {
+        let settings = &self.settings;
+        if settings.wants(Check::StalePassword)
+            && let Some(missing) = Check::StalePassword.missing_on(account)
+        {
+            if !missing.is_empty() {
+                self.coverage.not_checked(Check::StalePassword, missing);
+            } else if settings.stale.examines(account) {
+                self.coverage.examined(Check::StalePassword);
+                self.findings
+                    .extend(classify_password(account, &settings.stale));
+            }
+        }
+        let rules = [Check::MissingSpn, Check::StaleSpn].map(|check| {
+            let wanted = settings.wants(check);
+            (check, wanted.then(|| check.missing_on(account)).flatten())
+        });
+        let mut review = None;
+        for (check, missing) in rules {
+            let Some(missing) = missing else { continue };
+            if !missing.is_empty() {
+                self.coverage.not_checked(check, missing);
+                continue;
+            }
+            if !settings.spn.examines(account) {
+                continue;
+            }
+            self.coverage.examined(check);
+            let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
+            if check == Check::MissingSpn {
+                for spn in &review.missing {
+                    self.findings.push(Finding::MissingSpn {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        spn: spn.clone(),
+                    });
+                }
+            } else {
+                for (spn, replacement) in &review.stale {
+                    self.findings.push(Finding::StaleSpn {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        spn: spn.clone(),
+                        replacement: replacement.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(scope) = settings.probe
+            && crate::rules::reset::refusal(account).is_none()
+            && account.is_disabled() == Some(false)
+            && (scope == ProbeScope::All || account.last_logon_timestamp.is_none())
+        {
+            self.probe_targets
+                .push((account.sam_account_name.clone(), account.dn.clone()));
+        }
+    }
+
+    /// (sAMAccountName, DN) of the computers to try default passwords on. Domain controllers,
+    /// trust and managed accounts are never tried: they are never reset to a default.
+    pub(crate) fn probe_targets(&self) -> &[(Option<String>, String)] {
+        &self.probe_targets
+    }
+
+    /// Adds a finding made outside the pure checks (a probe's result).
+    pub(crate) fn record(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Adds an account's SPNs to the duplicate index and nothing else (`--forest`).
+    pub(crate) fn index_only(&mut self, account: &Account, in_scope: bool) {
+        if let Some(index) = &mut self.index {
+            index.add(account, in_scope);
+        }
+    }
+
+    /// The findings, their coverage, and what the reader should know. `evidence`: the
+    /// attributes the source is known to hold (asked for, or seen on some object).
+    pub(crate) fn finish(mut self, evidence: AttrSet) -> Audit {
+        for name in std::mem::take(&mut self.settings.names) {
+            let named = std::mem::take(&mut self.named);
+            let resolution = name.resolve(&named);
+            match &resolution {
+                crate::model::names::Resolution::Found(account) => self.examine(account),
+                other => self
+                    .findings
+                    .extend(Finding::unresolved(name.as_str(), other)),
+            }
+            self.named = named;
+        }
+        if let Some(index) = self.index.take() {
+            let mut parts = vec![index];
+            parts.append(&mut self.other_parts);
+            parts.iter_mut().for_each(SpnIndex::prepare);
+            self.findings
+                .extend(super::duplicates::duplicates_in(&parts));
+        }
+        let mut warnings = Vec::new();
+        for check in self.settings.checks.clone() {
+            let lacking = check.needs_in_source().without(evidence);
+            if lacking.is_empty() {
+                continue;
+            }
+            // The source holds none of these at all: what the check saw is not a verdict.
+            self.coverage.source_lacks(check, lacking);
+            self.findings
+                .retain(|finding| finding.kind() != check.name());
+        }
+        if self.settings.wants(Check::StalePassword) && !evidence.contains(Attr::LastLogonTimestamp)
+        {
+            let mut marked = 0;
+            for finding in &mut self.findings {
+                if let Finding::StalePassword {
+                    class: StaleClass::Inactive,
+                    note,
+                    ..
+                } = finding
+                {
+                    note.get_or_insert_with(|| {
+                        "no lastLogonTimestamp in the source: may be rotation_failing".into()
+                    });
+                    marked += 1;
+                }
+            }
+            if marked > 0 {
+                warnings.push(format!(
+                    "the source has no lastLogonTimestamp: {marked} stale password(s) shown as inactive may be rotation_failing"
+                ));
+            }
+        }
+        sort_findings(&mut self.findings);
+        self.findings.dedup();
+        let summary = self.summary();
+        Audit {
+            findings: self.findings,
+            summary,
+            coverage: self.coverage,
+            warnings,
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            accounts_read: self.accounts_read,
+            computers: self.computers,
+            findings: self.findings.len(),
+            ..Summary::default()
+        };
+        for finding in &self.findings {
+            match finding {
+                Finding::StalePassword { class, .. } => {
+                    summary.stale_password += 1;
+                    match class {
+                        StaleClass::NeverSet => summary.never_set += 1,
+                        StaleClass::RotationFailing => summary.rotation_failing += 1,
+                        StaleClass::Inactive => summary.inactive += 1,
+                    }
+                }
+                Finding::MissingSpn { .. } => summary.missing_spn += 1,
+                Finding::StaleSpn { .. } => summary.stale_spn += 1,
+                Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
+                Finding::DefaultPassword { .. } => summary.default_password += 1,
+                Finding::NotFound { .. } => summary.not_found += 1,
+                Finding::Ambiguous { .. } => summary.ambiguous += 1,
+            }
+        }
+        summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::filetime::FileTime;
+    use crate::model::uac::Uac;
+
+    const EVERYTHING: AttrSet = AttrSet::EVERY;
+
+    fn settings(checks: &[Check]) -> AuditSettings {
+        AuditSettings {
+            checks: checks.to_vec(),
+            stale: StaleSettings {
+                days: 45,
+                as_of: FileTime(134_000_000_000_000_000),
+                include_disabled: false,
+            },
+            spn: SpnSettings::default(),
+            names: Vec::new(),
+            probe: None,
+        }
+    }
+
+    fn computer(sam: &str, uac: u32, logged_on: bool) -> Account {
+        Account {
+            uac: Some(Uac(uac)),
+            pwd_last_set: Some(FileTime(1)),
+            last_logon_timestamp: logged_on.then_some(FileTime(2)),
+            ..Account::test(sam)
+        }
+    }
+
+    fn probed(scope: ProbeScope) -> Vec<Option<String>> {
+        let mut auditor = Auditor::new(
+            AuditSettings {
+                probe: Some(scope),
+                ..settings(&[])
+            },
+            None,
+        );
+        for account in [
+            computer("NEW$", 0x1000, false),
+            computer("USED$", 0x1000, true),
+            computer("OFF$", 0x1002, false),
+            computer("DC$", 0x2000, false),
+        ] {
+            auditor.observe(&account, true, true);
+        }
+        auditor
+            .probe_targets()
+            .iter()
+            .map(|(sam, _)| sam.clone())
+            .collect()
+    }
+
+    #[test]
+    fn probes_only_enabled_resettable_computers() {
+        assert_eq!(
+            probed(ProbeScope::NeverLoggedOn),
+            [Some("NEW$".to_string())]
+        );
+        assert_eq!(probed(ProbeScope::All).len(), 2);
+    }
+
+    /// An `ldifde -l servicePrincipalName` record: a DN and SPNs, nothing else.
+    fn bare_holder(dn: &str, spn: &str) -> Account {
+        Account {
+            dn: dn.into(),
+            sam_account_name: None,
+            kind: None,
+            uac: None,
+            pwd_last_set: None,
+            spns: vec![spn.into()],
+            present: AttrSet::of(&[Attr::ServicePrincipalName]),
+            ..Account::test("X$")
+        }
+    }
+
+    #[test]
+    fn a_minimal_spn_export_finds_duplicates_and_says_what_it_could_not_check() {
+        let all = [Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn];
+        let mut auditor = Auditor::new(settings(&all), None);
+        auditor.observe(&bare_holder("CN=A,DC=x", "HOST/web"), true, true);
+        auditor.observe(&bare_holder("CN=B,DC=x", "host/WEB"), true, true);
+        let audit = auditor.finish(AttrSet::of(&[Attr::ServicePrincipalName]));
+        assert_eq!(audit.summary.duplicate_spn, 1);
+        assert_eq!(audit.summary.accounts_read, 2);
+        let missing = audit.coverage.get(Check::MissingSpn).unwrap();
+        assert_eq!((missing.examined, missing.not_checked), (0, 2));
+        assert_eq!(
+            missing.missing.names(),
+            [
+                "objectClass",
+                "sAMAccountName",
+                "userAccountControl",
+                "dNSHostName"
+            ]
+        );
+        assert_eq!(audit.coverage.get(Check::DuplicateSpn).unwrap().examined, 2);
+        let only_duplicates = Auditor::new(settings(&[Check::DuplicateSpn]), None);
+        assert!(
+            only_duplicates
+                .finish(AttrSet::of(&[Attr::ServicePrincipalName]))
+                .coverage
+                .gaps()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn absent_attributes_are_gaps_not_verdicts() {
+        let mut auditor = Auditor::new(settings(&[Check::StalePassword]), None);
+        let no_pwd = Account {
+            pwd_last_set: None,
+            present: EVERYTHING.without(AttrSet::of(&[Attr::PwdLastSet])),
+            ..computer("A$", 0x1000, true)
+        };
+        let no_uac = Account {
+            uac: None,
+            present: EVERYTHING.without(AttrSet::of(&[Attr::UserAccountControl])),
+            ..computer("B$", 0x1002, true)
+        };
+        auditor.observe(&no_pwd, true, true);
+        auditor.observe(&no_uac, true, true);
+        let audit = auditor.finish(EVERYTHING);
+        assert!(audit.findings.is_empty());
+        let stale = audit.coverage.get(Check::StalePassword).unwrap();
+        assert_eq!(stale.not_checked, 2);
+        assert_eq!(stale.missing.names(), ["userAccountControl", "pwdLastSet"]);
+    }
+
+    #[test]
+    fn a_source_without_dns_names_withdraws_the_spn_rule_verdicts() {
+        let mut auditor = Auditor::new(settings(&[Check::MissingSpn, Check::StaleSpn]), None);
+        auditor.observe(&computer("A$", 0x1000, true), true, true);
+        let audit = auditor.finish(EVERYTHING.without(AttrSet::of(&[Attr::DnsHostName])));
+        assert!(audit.findings.is_empty(), "{:?}", audit.findings);
+        assert_eq!(
+            audit.coverage.get(Check::MissingSpn).unwrap().not_checked,
+            1
+        );
+    }
+
+    #[test]
+    fn objects_outside_the_scope_are_indexed_but_not_reported() {
+        let mut auditor = Auditor::new(settings(&[Check::DuplicateSpn, Check::MissingSpn]), None);
+        let inside = Account {
+            spns: vec!["HOST/shared".into()],
+            ..computer("IN$", 0x1000, true)
+        };
+        let outside = Account {
+            spns: vec!["host/SHARED".into()],
+            ..computer("OUT$", 0x1000, true)
+        };
+        auditor.observe(&inside, true, true);
+        auditor.observe(&outside, false, true);
+        let audit = auditor.finish(EVERYTHING);
+        let kinds: Vec<(&str, Option<&str>)> =
+            audit.findings.iter().map(|f| (f.kind(), f.dn())).collect();
+        assert!(kinds.contains(&("duplicate_spn", None)), "{kinds:?}");
+        assert!(
+            !kinds.iter().any(|(_, dn)| *dn == Some("CN=OUT,DC=x")),
+            "{kinds:?}"
+        );
+        assert_eq!(audit.summary.accounts_read, 1);
+    }
+}

@@ -1,0 +1,178 @@
+//! The rules: pure code over accounts, no I/O. The read-only checks (password staleness,
+//! SPN rules, duplicates) and `Finding`, what they report; `Auditor` runs the selected checks
+//! while accounts stream by, and `coverage` says what they could examine. The planners decide
+//! what the write commands do: `reset` (what may be reset, and to what) and `spn_plan`.
+
+mod auditor;
+pub(crate) mod coverage;
+mod duplicates;
+pub(crate) mod reset;
+pub(crate) mod spn_plan;
+mod spn_rules;
+mod staleness;
+pub(crate) mod undo;
+
+use serde::Serialize;
+
+use crate::model::account::{Account, AccountKind};
+use crate::model::names::Resolution;
+
+pub(crate) use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
+pub(crate) use duplicates::SpnIndex;
+pub(crate) use spn_rules::{SpnSettings, expected_spns, review_spns};
+pub(crate) use staleness::{StaleClass, StaleSettings, classify_password};
+
+/// One holder of a duplicated SPN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub(crate) struct Holder {
+    /// sAMAccountName, when the source has one (else the DN names the holder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) account: Option<String>,
+    pub(crate) dn: String,
+    pub(crate) spn: String,
+    #[serde(skip)]
+    pub(crate) kind: Option<AccountKind>,
+}
+
+impl Holder {
+    /// How tables name the holder.
+    pub(crate) fn label(&self) -> &str {
+        self.account.as_deref().unwrap_or(&self.dn)
+    }
+}
+
+/// One of the objects an ambiguous name matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Candidate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) account: Option<String>,
+    pub(crate) dn: String,
+}
+
+/// A finding (docs/reference.md, "JSON"). Field names are public API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Finding {
+    StalePassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: StaleClass,
+        pwd_last_set: Option<String>,
+        last_logon: Option<String>,
+        password_age_days: Option<i64>,
+        disabled: bool,
+        domain_controller: bool,
+        /// Set when something was ignored, e.g. a last logon after `as_of`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    MissingSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+    },
+    StaleSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+        /// The same SPN on the current dNSHostName; null when the account has none.
+        replacement: Option<String>,
+    },
+    DuplicateSpn {
+        key: String,
+        via_alias: bool,
+        holders: Vec<Holder>,
+    },
+    /// The KDC accepted the computer's default password (`audit --probe-default-passwords`):
+    /// anyone who knows its name can take the account over.
+    DefaultPassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+    },
+    /// A NAME given on the command line that matches nothing.
+    NotFound { name: String },
+    /// A NAME that matches several objects; never acted on.
+    Ambiguous {
+        name: String,
+        candidates: Vec<Candidate>,
+    },
+}
+
+impl Finding {
+    /// The `kind` as JSON writes it.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Finding::StalePassword { .. } => "stale_password",
+            Finding::MissingSpn { .. } => "missing_spn",
+            Finding::StaleSpn { .. } => "stale_spn",
+            Finding::DuplicateSpn { .. } => "duplicate_spn",
+            Finding::DefaultPassword { .. } => "default_password",
+            Finding::NotFound { .. } => "not_found",
+            Finding::Ambiguous { .. } => "ambiguous",
+        }
+    }
+
+    /// The finding for a name that did not resolve to one object, if it did not.
+    pub(crate) fn unresolved(name: &str, resolution: &Resolution<'_>) -> Option<Finding> {
+        match resolution {
+            Resolution::Found(_) => None,
+            Resolution::NotFound => Some(Finding::NotFound {
+                name: name.to_string(),
+            }),
+            Resolution::Ambiguous(matches) => Some(Finding::Ambiguous {
+                name: name.to_string(),
+                candidates: matches
+                    .iter()
+                    .map(|account: &&Account| Candidate {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The account the finding is about, by DN (`None` for duplicates and names).
+    pub(crate) fn dn(&self) -> Option<&str> {
+        match self {
+            Finding::StalePassword { dn, .. }
+            | Finding::MissingSpn { dn, .. }
+            | Finding::StaleSpn { dn, .. }
+            | Finding::DefaultPassword { dn, .. } => Some(dn),
+            _ => None,
+        }
+    }
+
+    /// Sort key: kind order, then account (or key or name), then SPN.
+    fn sort_key(&self) -> (u8, String, String) {
+        let lower = |text: &str| text.to_lowercase();
+        let account = |account: &Option<String>, dn: &str| lower(account.as_deref().unwrap_or(dn));
+        match self {
+            Finding::StalePassword { account: a, dn, .. } => (0, account(a, dn), String::new()),
+            Finding::MissingSpn {
+                account: a,
+                dn,
+                spn,
+            } => (1, account(a, dn), lower(spn)),
+            Finding::StaleSpn {
+                account: a,
+                dn,
+                spn,
+                ..
+            } => (2, account(a, dn), lower(spn)),
+            Finding::DuplicateSpn { key, .. } => (3, key.clone(), String::new()),
+            Finding::DefaultPassword { account: a, dn } => (6, account(a, dn), String::new()),
+            Finding::NotFound { name } => (4, lower(name), String::new()),
+            Finding::Ambiguous { name, .. } => (5, lower(name), String::new()),
+        }
+    }
+}
+
+/// Puts findings in the one order every source and format shares.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by_cached_key(Finding::sort_key);
+}

@@ -1,0 +1,123 @@
+//! The undo decision (docs/reference.md, "undo"), pure: given what a journal says a change did
+//! (the SPNs before, what it added and removed) and the object's SPNs now, what reverses it.
+//! The decision depends on the object as it is, not on what the journal says happened, so an
+//! undo run twice, or resumed after an interruption, or of a change whose outcome was never
+//! heard, does the right thing: what is back stays back, what someone else changed is left.
+
+use super::spn_plan::contains;
+use crate::model::text;
+
+/// What to do about one recorded change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UndoStep {
+    /// The object holds its old SPNs (never changed, or already reverted): nothing to do.
+    Reverted,
+    /// Someone else changed its SPNs since: left as they are.
+    ChangedSince,
+    /// Delete what the change added and is still there, then add back what it removed.
+    Reverse {
+        delete: Vec<String>,
+        add: Vec<String>,
+    },
+}
+
+/// The SPNs of `list` that are not in `touched`, folded and sorted (for comparison).
+fn untouched(list: &[String], touched: &[String]) -> Vec<String> {
+    let mut rest: Vec<String> = list
+        .iter()
+        .filter(|spn| !contains(touched, spn))
+        .map(|spn| text::fold(spn))
+        .collect();
+    rest.sort();
+    rest.dedup();
+    rest
+}
+
+/// The step that undoes a change of `before` by `add` and `remove`, the object holding `now`.
+pub(crate) fn undo_step(
+    before: &[String],
+    add: &[String],
+    remove: &[String],
+    now: &[String],
+) -> UndoStep {
+    let touched: Vec<String> = add.iter().chain(remove).cloned().collect();
+    if untouched(now, &touched) != untouched(before, &touched) {
+        return UndoStep::ChangedSince;
+    }
+    let delete: Vec<String> = add
+        .iter()
+        .filter(|spn| contains(now, spn))
+        .cloned()
+        .collect();
+    let add_back: Vec<String> = remove
+        .iter()
+        .filter(|spn| !contains(now, spn))
+        .cloned()
+        .collect();
+    if delete.is_empty() && add_back.is_empty() {
+        UndoStep::Reverted
+    } else {
+        UndoStep::Reverse {
+            delete,
+            add: add_back,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    const BEFORE: [&str; 2] = ["HOST/pc", "HOST/pc.old"];
+    const ADD: [&str; 1] = ["HOST/pc.new"];
+    const REMOVE: [&str; 1] = ["HOST/pc.old"];
+
+    fn step(now: &[&str]) -> UndoStep {
+        undo_step(&v(&BEFORE), &v(&ADD), &v(&REMOVE), &v(now))
+    }
+
+    #[test]
+    fn an_applied_change_is_reversed() {
+        assert_eq!(
+            step(&["HOST/pc", "HOST/pc.new"]),
+            UndoStep::Reverse {
+                delete: v(&ADD),
+                add: v(&REMOVE)
+            }
+        );
+    }
+
+    #[test]
+    fn an_object_already_back_is_reverted_whatever_the_case() {
+        assert_eq!(step(&["host/PC", "HOST/pc.old"]), UndoStep::Reverted);
+    }
+
+    #[test]
+    fn a_half_reverted_object_gets_the_rest() {
+        assert_eq!(
+            step(&["HOST/pc"]),
+            UndoStep::Reverse {
+                delete: v(&[]),
+                add: v(&REMOVE)
+            },
+            "the re-add failed last time (a duplicate the DC refuses): try it again"
+        );
+    }
+
+    #[test]
+    fn someone_elses_change_is_left_alone() {
+        assert_eq!(
+            step(&["HOST/pc", "HOST/pc.new", "HTTP/portal"]),
+            UndoStep::ChangedSince
+        );
+        assert_eq!(
+            step(&["HOST/pc.new"]),
+            UndoStep::ChangedSince,
+            "HOST/pc went"
+        );
+    }
+}

@@ -1,0 +1,552 @@
+//! Where objects come from: a live DC (paged searches) or an LDIF export (one streaming read,
+//! split across two workers when large). Both hand out the same `Account` model, the
+//! `sPNMappings` aliases where the source has them, and `SourceFacts`: which attributes the
+//! source is known to hold and whether it is complete. Every object of the domain reaches the
+//! duplicate index; only those under `-b` are marked in scope for their own checks.
+
+pub(crate) mod encoding;
+pub(crate) mod ldif;
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::config::SourceSpec;
+use crate::ldap::{Bind, DcAddress, Directory, LdapSettings, queries};
+use crate::model::account::{Account, AccountBuilder, Attr, AttrSet};
+use crate::model::dn::NormalDn;
+use crate::model::names::NameQuery;
+use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
+use crate::report::Progress;
+use crate::secret::Secret;
+use encoding::Encoding;
+use ldif::{LdifError, LdifReader, RecordSink, Value};
+
+/// What a scan hands out. Accounts are lent: a worker keeps what it needs.
+pub(crate) enum Scanned<'a> {
+    /// An object, and whether it is in the reported scope (under `-b`).
+    Account(&'a Account, bool),
+    /// The forest's `sPNMappings` (live: before any account; LDIF: where the export has them).
+    SpnAliases(SpnAliases),
+}
+
+/// What is known about the source as a whole once it has been read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SourceFacts {
+    /// Attributes the source is known to hold: asked for, or seen on some object.
+    pub(crate) evidence: AttrSet,
+    /// Why the source is incomplete, or must be read with care.
+    pub(crate) warnings: Vec<String>,
+    /// False when the export says its search ended early (`result:` other than 0).
+    pub(crate) complete: bool,
+}
+
+impl SourceFacts {
+    fn merge(&mut self, other: SourceFacts) {
+        self.evidence = self.evidence.union(other.evidence);
+        self.warnings.extend(other.warnings);
+        self.complete &= other.complete;
+    }
+
+    /// A live search asks for every attribute and fails loudly.
+    fn live() -> SourceFacts {
+        SourceFacts {
+            evidence: AttrSet::EVERY,
+            warnings: Vec::new(),
+            complete: true,
+        }
+    }
+}
+
+/// What needs a DC, for the one message that says so.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NeedsDc {
+    Write(&'static str),
+    Read(&'static str),
+}
+
+/// A bound DC connection and what is needed to open another (the global catalog).
+pub(crate) struct LiveSource {
+    pub(crate) directory: Directory,
+    /// The reported scope (`-b`, else the domain).
+    base: String,
+    settings: LdapSettings,
+    /// The simple bind's password (`None` with Kerberos).
+    secret: Option<Secret>,
+}
+
+pub(crate) enum Source {
+    Live(Box<LiveSource>),
+    Ldif { path: PathBuf, base: Option<String> },
+}
+
+impl Source {
+    /// Opens the source: for a DC, connects, binds, reads the rootDSE and checks the base.
+    pub(crate) async fn open(spec: &SourceSpec, base: Option<&str>) -> anyhow::Result<Source> {
+        match spec {
+            SourceSpec::Ldif(path) => {
+                if let Some(base) = base {
+                    anyhow::ensure!(
+                        NormalDn::parse(base).is_some(),
+                        "-b {base}: not a distinguished name"
+                    );
+                }
+                Ok(Source::Ldif {
+                    path: path.clone(),
+                    base: base.map(str::to_string),
+                })
+            }
+            SourceSpec::Live(settings) => {
+                let secret = match &settings.bind {
+                    Bind::Simple { user, password } => Some(password.read(user)?),
+                    Bind::Kerberos => None,
+                };
+                let mut directory = Directory::connect(settings, secret.as_ref()).await?;
+                let base = match base {
+                    Some(base) => {
+                        queries::check_base(&mut directory, base).await?;
+                        base.to_string()
+                    }
+                    None => directory.root_dse.default_naming_context.clone(),
+                };
+                Ok(Source::Live(Box::new(LiveSource {
+                    directory,
+                    base,
+                    settings: settings.clone(),
+                    secret,
+                })))
+            }
+        }
+    }
+
+    /// The live DC, or the one error that says this work needs one.
+    pub(crate) fn live(&mut self, needs: NeedsDc) -> anyhow::Result<&mut LiveSource> {
+        match self {
+            Source::Live(live) => Ok(live),
+            Source::Ldif { .. } => Err(match needs {
+                NeedsDc::Write(what) => {
+                    anyhow::anyhow!("{what} writes to a DC: give -H URL, not --from-ldif")
+                }
+                NeedsDc::Read(what) => {
+                    anyhow::anyhow!("{what} needs a live DC: give -H URL, not --from-ldif")
+                }
+            }),
+        }
+    }
+
+    /// How the DC was named: a URL, or a domain found through DNS.
+    pub(crate) fn dc_address(&self) -> Option<&DcAddress> {
+        match self {
+            Source::Live(live) => Some(&live.settings.address),
+            Source::Ldif { .. } => None,
+        }
+    }
+
+    /// The size of an LDIF file in bytes (not known for a DC or standard input).
+    pub(crate) fn size_hint(&self) -> Option<u64> {
+        match self {
+            Source::Ldif { path, .. } => std::fs::metadata(path).ok().map(|meta| meta.len()),
+            Source::Live(_) => None,
+        }
+    }
+
+    /// How reports name this source: the DC's URL, or `ldif:PATH`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Source::Live(live) => live.directory.target().to_string(),
+            Source::Ldif { path, .. } => format!("ldif:{}", path.display()),
+        }
+    }
+
+    /// Every object that any of `names` could match (the candidates for `NameQuery::resolve`),
+    /// each once.
+    pub(crate) async fn candidates(&mut self, names: &[NameQuery]) -> anyhow::Result<Vec<Account>> {
+        let mut found: Vec<Account> = Vec::new();
+        match self {
+            Source::Live(live) => {
+                let LiveSource {
+                    directory, base, ..
+                } = live.as_mut();
+                queries::accounts_named(directory, base, names, |account| {
+                    found.push(account.clone());
+                })
+                .await?;
+            }
+            Source::Ldif { path, base } => {
+                let base = base.as_deref().and_then(NormalDn::parse);
+                let input = open_ldif(path)?;
+                read_ldif_items(input, base.as_ref(), &mut |item| {
+                    if let Scanned::Account(account, true) = item
+                        && names.iter().any(|name| name.matches(account))
+                    {
+                        found.push(account.clone());
+                    }
+                })
+                .with_context(|| path.display().to_string())?;
+            }
+        }
+        let mut seen = hashbrown::HashSet::new();
+        found.retain(|account| seen.insert(account.dn.clone()));
+        Ok(found)
+    }
+
+    /// Streams every computer and every SPN holder of the domain, with the SPN aliases, to
+    /// workers made by `new_worker`: one for a DC or a small file, two for a large LDIF file
+    /// (each parses and examines half of it on its own core). Returns the workers to merge and
+    /// what is known about the source.
+    pub(crate) async fn scan<W: Send>(
+        &mut self,
+        new_worker: impl Fn() -> W + Sync,
+        each: impl Fn(&mut W, Scanned<'_>) + Sync,
+    ) -> anyhow::Result<(Vec<W>, SourceFacts)> {
+        let progress = Progress::new("reading accounts");
+        let each = |worker: &mut W, item: Scanned<'_>| {
+            progress.tick();
+            each(worker, item);
+        };
+        let scanned = match self {
+            Source::Live(live) => {
+                let LiveSource {
+                    directory, base, ..
+                } = live.as_mut();
+                let mut worker = new_worker();
+                if let Some(aliases) = queries::spn_aliases(directory).await? {
+                    each(&mut worker, Scanned::SpnAliases(aliases));
+                }
+                let domain = directory.root_dse.default_naming_context.clone();
+                let scope = NormalDn::parse(base);
+                // Holders of duplicates are searched domain-wide, whatever -b reports.
+                let root = match (&scope, NormalDn::parse(&domain)) {
+                    (Some(scope), Some(domain_dn)) if scope.is_under(&domain_dn) => domain,
+                    _ => base.clone(),
+                };
+                queries::scan_accounts(directory, &root, |account| {
+                    let in_scope = scope.as_ref().is_none_or(|scope| {
+                        NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
+                    });
+                    each(&mut worker, Scanned::Account(account, in_scope));
+                })
+                .await?;
+                (vec![worker], SourceFacts::live())
+            }
+            Source::Ldif { path, base } => {
+                let base = base.as_deref().and_then(NormalDn::parse);
+                let in_scan_scope = |worker: &mut W, item: Scanned<'_>| match item {
+                    Scanned::Account(account, _) if !account.in_scan_scope() => {}
+                    item => each(worker, item),
+                };
+                scan_ldif(path, base.as_ref(), &new_worker, &in_scan_scope)?
+            }
+        };
+        progress.finish();
+        Ok(scanned)
+    }
+
+    /// Streams every SPN holder of the forest from the global catalog (port 3269, or 3268 with
+    /// StartTLS), on a second connection with the same credentials, with whether it is in the
+    /// reported scope.
+    pub(crate) async fn scan_global_catalog(
+        &mut self,
+        mut each: impl FnMut(&Account, bool),
+    ) -> anyhow::Result<()> {
+        let live = self.live(NeedsDc::Read("--forest"))?;
+        let settings = global_catalog_settings(&live.settings, live.directory.target())?;
+        let mut catalog = Directory::connect(&settings, live.secret.as_ref()).await?;
+        let scope = NormalDn::parse(&live.base);
+        let progress = Progress::new("reading the global catalog");
+        queries::spn_holders_in_forest(&mut catalog, |account| {
+            progress.tick();
+            let in_scope = scope.as_ref().is_none_or(|scope| {
+                NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
+            });
+            each(account, in_scope);
+        })
+        .await?;
+        progress.finish();
+        catalog.close().await;
+        Ok(())
+    }
+
+    pub(crate) async fn close(self) {
+        if let Source::Live(live) = self {
+            live.directory.close().await;
+        }
+    }
+}
+
+/// The file (or standard input) decoded to UTF-8, and the encoding it announced.
+fn open_decoded(path: &Path) -> anyhow::Result<(Box<dyn Read + Send>, Encoding)> {
+    let raw: Box<dyn Read + Send> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(File::open(path).with_context(|| format!("cannot open {}", path.display()))?)
+    };
+    encoding::decoded(raw).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn open_ldif(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
+    Ok(open_decoded(path)?.0)
+}
+
+/// The same DC's global catalog: port 3269 for LDAPS, 3268 for ldap://.
+fn global_catalog_settings(settings: &LdapSettings, dc: &str) -> anyhow::Result<LdapSettings> {
+    let mut url = url::Url::parse(dc)?;
+    let port = if url.scheme() == "ldaps" { 3269 } else { 3268 };
+    url.set_port(Some(port))
+        .map_err(|()| anyhow::anyhow!("cannot set the global catalog port on {url}"))?;
+    Ok(LdapSettings {
+        address: DcAddress::Url(url.to_string()),
+        ..settings.clone()
+    })
+}
+
+/// Splits an LDIF stream into accounts and the Directory Service object's `sPNMappings`, and
+/// learns what the export holds from its values, ldapsearch's `# requesting:` header and its
+/// `result:` lines.
+struct ScanSink {
+    account: AccountBuilder,
+    /// `Some` while the current entry is the Directory Service object.
+    mappings: Option<Vec<String>>,
+    facts: SourceFacts,
+}
+
+impl Default for ScanSink {
+    fn default() -> Self {
+        ScanSink {
+            account: AccountBuilder::default(),
+            mappings: None,
+            facts: SourceFacts {
+                complete: true,
+                ..SourceFacts::default()
+            },
+        }
+    }
+}
+
+impl RecordSink for ScanSink {
+    fn start(&mut self, dn: &str) {
+        if starts_with_ignore_case(dn, DIRECTORY_SERVICE_RDNS) {
+            self.mappings = Some(Vec::new());
+        } else {
+            self.mappings = None;
+            self.account.start(dn);
+        }
+    }
+
+    fn value(&mut self, name: &[u8], value: Value<'_>) {
+        match &mut self.mappings {
+            Some(mappings) if name.eq_ignore_ascii_case(b"sPNMappings") => {
+                mappings.push(String::from_utf8_lossy(value).into_owned());
+            }
+            Some(_) => {}
+            None => self.account.value(name, value),
+        }
+    }
+
+    fn comment(&mut self, text: &[u8]) {
+        let text = String::from_utf8_lossy(text);
+        if let Some(asked) = text.trim().strip_prefix("requesting:") {
+            self.facts.evidence = self.facts.evidence.union(requested(asked));
+        }
+    }
+
+    fn result(&mut self, code: u32, text: &str) {
+        if code != 0 {
+            self.facts.complete = false;
+            self.facts.warnings.push(format!(
+                "the export ends in \"result: {code} {text}\": it is incomplete"
+            ));
+        }
+    }
+}
+
+/// The attributes an ldapsearch `# requesting:` line names (`ALL` and `*`: every ordinary
+/// attribute, which leaves out the constructed key version).
+fn requested(asked: &str) -> AttrSet {
+    let mut set = AttrSet::default();
+    for word in asked.split_whitespace() {
+        if word == "ALL" || word == "*" {
+            set = set.union(AttrSet::EVERY.without(AttrSet::of(&[Attr::KeyVersionNumber])));
+        } else if let Some(attr) = Attr::of(word.as_bytes()) {
+            set.insert(attr);
+        }
+    }
+    set
+}
+
+impl ScanSink {
+    /// What the entry just read was, if anything a scan hands out.
+    fn finish(&mut self, base: Option<&NormalDn>) -> anyhow::Result<Option<Scanned<'_>>> {
+        if let Some(mappings) = self.mappings.take() {
+            let values = mappings.iter().map(String::as_str);
+            return Ok((!mappings.is_empty())
+                .then(|| Scanned::SpnAliases(SpnAliases::from_mappings(values))));
+        }
+        let account = self.account.finished()?;
+        self.facts.evidence = self.facts.evidence.union(account.present);
+        let in_scope = base
+            .is_none_or(|base| NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(base)));
+        Ok(Some(Scanned::Account(account, in_scope)))
+    }
+}
+
+/// Files at least this large are read by two workers, one for each half.
+const SPLIT_AT_BYTES: u64 = 64 << 20;
+
+/// Reads an LDIF export into workers: two for a large UTF-8 file split at a record boundary
+/// near its middle, else one on this thread.
+fn scan_ldif<W: Send>(
+    path: &Path,
+    base: Option<&NormalDn>,
+    new_worker: &(impl Fn() -> W + Sync),
+    each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
+) -> anyhow::Result<(Vec<W>, SourceFacts)> {
+    let context = || path.display().to_string();
+    let (input, encoding) = open_decoded(path)?;
+    let split = if path == Path::new("-") || encoding != Encoding::Utf8 {
+        None
+    } else {
+        record_boundary_near_middle(path).with_context(context)?
+    };
+    let Some(split) = split else {
+        let mut worker = new_worker();
+        let facts = read_ldif_items(input, base, &mut |item| each(&mut worker, item))
+            .with_context(context)?;
+        return Ok((vec![worker], facts));
+    };
+    drop(input);
+    let (first, _) = encoding::decoded(Box::new(
+        File::open(path).with_context(context)?.take(split),
+    ))
+    .with_context(context)?;
+    let mut second = File::open(path).with_context(context)?;
+    second.seek(SeekFrom::Start(split)).with_context(context)?;
+    let (first, second) = std::thread::scope(|scope| {
+        let read_half = |input: Box<dyn Read + Send>| {
+            scope.spawn(move || {
+                let mut worker = new_worker();
+                read_ldif_items(input, base, &mut |item| each(&mut worker, item))
+                    .map(|facts| (worker, facts))
+            })
+        };
+        let first = read_half(first);
+        let second = read_half(Box::new(second));
+        let joined =
+            |handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<(W, SourceFacts)>>| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an LDIF reader thread panicked")))
+            };
+        (joined(first), joined(second))
+    });
+    let (first, mut facts) = first.with_context(context)?;
+    // The second half counts lines from the split: report them from the file's start.
+    let (second, second_facts) = second
+        .map_err(|err| match err.downcast::<LdifError>() {
+            Ok(LdifError::Syntax { line, message }) => {
+                let before = lines_before(path, split).unwrap_or(0);
+                anyhow::Error::new(LdifError::Syntax {
+                    line: line + before,
+                    message,
+                })
+            }
+            Ok(other) => anyhow::Error::new(other),
+            Err(other) => other,
+        })
+        .with_context(context)?;
+    facts.merge(second_facts);
+    Ok((vec![first, second], facts))
+}
+
+/// The offset just after the first blank line at or past the middle of a large file (a record
+/// boundary), or `None` for a small file or one without such a line there.
+fn record_boundary_near_middle(path: &Path) -> std::io::Result<Option<u64>> {
+    let size = std::fs::metadata(path)?.len();
+    if size < SPLIT_AT_BYTES {
+        return Ok(None);
+    }
+    let mut file = File::open(path)?;
+    let middle = size / 2;
+    file.seek(SeekFrom::Start(middle))?;
+    let mut window = vec![0u8; 1 << 20];
+    let read = file.read(&mut window)?;
+    let window = &window[..read];
+    // "\n\n", or "\n\r\n" in a CRLF export.
+    Ok(memchr::memmem::find(window, b"\n\n")
+        .map(|at| at + 2)
+        .or_else(|| memchr::memmem::find(window, b"\n\r\n").map(|at| at + 3))
+        .map(|at| middle + at as u64))
+}
+
+/// How many lines the first `bytes` of the file hold.
+fn lines_before(path: &Path, bytes: u64) -> std::io::Result<usize> {
+    let mut reader = std::io::BufReader::new(File::open(path)?.take(bytes));
+    let mut lines = 0;
+    loop {
+        let buffer = std::io::BufRead::fill_buf(&mut reader)?;
+        if buffer.is_empty() {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', buffer).count();
+        let consumed = buffer.len();
+        std::io::BufRead::consume(&mut reader, consumed);
+    }
+}
+
+/// Reads LDIF records from `input`, hands out its accounts and `sPNMappings`, and says what
+/// the export holds.
+fn read_ldif_items(
+    input: Box<dyn Read + Send>,
+    base: Option<&NormalDn>,
+    each: &mut dyn FnMut(Scanned<'_>),
+) -> anyhow::Result<SourceFacts> {
+    let mut reader = LdifReader::new(input);
+    let mut sink = ScanSink::default();
+    while reader.next_record(&mut sink)? {
+        if let Some(item) = sink.finish(base)? {
+            each(item);
+        }
+    }
+    Ok(sink.facts)
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_catalog_uses_its_own_ports() {
+        let settings = LdapSettings {
+            address: DcAddress::Domain {
+                name: "x.test".into(),
+                dns_server: None,
+            },
+            tls: Default::default(),
+            bind: Bind::Kerberos,
+            timeout: std::time::Duration::from_secs(1),
+            page_size: 1000,
+        };
+        let gc = |dc: &str| global_catalog_settings(&settings, dc).unwrap().address;
+        let url = |text: &str| DcAddress::Url(text.into());
+        assert_eq!(gc("ldaps://dc1.x.test:636"), url("ldaps://dc1.x.test:3269"));
+        assert_eq!(gc("ldap://dc1.x.test:389"), url("ldap://dc1.x.test:3268"));
+    }
+
+    #[test]
+    fn ldapsearch_headers_say_what_was_asked() {
+        assert_eq!(requested(" ALL").names().len(), 10);
+        assert!(!requested(" ALL").contains(Attr::KeyVersionNumber));
+        assert_eq!(
+            requested(" servicePrincipalName sAMAccountName x").names(),
+            ["sAMAccountName", "servicePrincipalName"]
+        );
+    }
+}
