@@ -3,7 +3,8 @@
 
 Deterministic for a given --seed. Each computer has HOST/ and RestrictedKrbHost/ SPNs on its
 short and DNS names (4 SPNs, as a joined Windows machine has); about 1 in 500 also carries a
-case-variant copy of another computer's HOST/ SPN (a duplicate), 1 in 50 has an old password.
+case-variant copy of another computer's HOST/ SPN (a duplicate), 1 in 50 has an old password
+(--stale-fraction 1 makes every password old: a finding per computer).
 
     bench/gen-ldif.py --computers 1000000 > big.ldif
     bench/gen-ldif.py --computers 5000 --ou OU=Bench --ldap-add | ldapadd ...   # live seeding
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--prefix", default="FLEET")
     parser.add_argument("--now", type=int, default=1795305600, help="unix time (default 2026-11-21)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stale-fraction", type=float, default=0.02, help="share of old passwords")
     parser.add_argument("--ldap-add", action="store_true", help="only attributes a DC accepts on add")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -43,7 +45,7 @@ def main():
         short = f"{args.prefix}-{i:07d}"
         fqdn = f"{short.lower()}.{args.domain}"
         dn = f"CN={short},{args.ou},{args.base}"
-        stale = rng.random() < 0.02
+        stale = rng.random() < args.stale_fraction
         pwd_age = rng.randint(60, 400) if stale else rng.randint(0, 29)
         logon_age = max(0, pwd_age - rng.randint(0, 10)) if stale else rng.randint(0, 3)
         sid = base64.b64encode(bytes([1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0]) + (100000 + i).to_bytes(4, "little")).decode()

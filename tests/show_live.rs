@@ -257,3 +257,102 @@ fn a_profile_drives_a_run_with_no_flags() {
     common::with_env(&["show", "WS-HEALTHY01"], &[("XDG_CONFIG_HOME", &xdg)])
         .assert_one_line_error("is readable by others (mode 644): chmod 600 it");
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn names_match_as_the_dc_matches_them() {
+    let ou = "OU=Names,DC=adc,DC=test";
+    let _ = common::ldap_tool_at("ldapdelete", None, &["-r", ou], None);
+    common::ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {ou}\nobjectClass: organizationalUnit\nou: Names\n\n\
+dn: CN=Büro-PC,{ou}\nobjectClass: computer\nsAMAccountName: BÜRO-PC$\n\n\
+dn: CN=A\\+B,{ou}\nobjectClass: computer\nsAMAccountName: APLUSB$\n"
+        )),
+    );
+    for name in [
+        "BÜRO-PC",
+        "büro-pc$",
+        "cn=büro-pc,ou=names,dc=adc,dc=test",
+        "CN=B\\C3\\BCro-PC,OU=Names,DC=adc,DC=test",
+    ] {
+        assert_eq!(shown_account(&[name])["account"], "BÜRO-PC$", "{name}");
+    }
+    assert_eq!(
+        shown_account(&["CN=A\\2BB,OU=Names,DC=adc,DC=test"])["account"],
+        "APLUSB$"
+    );
+    common::ldap_tool("ldapdelete", &["-r", ou], None);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn show_is_the_whole_diagnosis_of_an_account() {
+    let run = live(&["show", "-o", "json", "PC-MIGRATED", "SRV-FILES02", "SQL01"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    let about = |dn_part: &str| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.to_string().contains(dn_part))
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["kind"].as_str().unwrap(),
+                    f["spn"].as_str().or(f["key"].as_str()).unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    let migrated = about("CN=PC-MIGRATED");
+    assert!(
+        migrated.contains(&"stale_spn HOST/pc-migrated.olddomain.test".to_string()),
+        "{migrated:?}"
+    );
+    assert!(
+        migrated.contains(&"missing_spn HOST/pc-migrated.adc.test".to_string()),
+        "{migrated:?}"
+    );
+    // Duplicates of its SPNs are searched domain-wide: svc-files and svc-sql are not shown.
+    assert!(about("CN=SRV-FILES02").contains(&"duplicate_spn host/files.adc.test".to_string()));
+    assert!(about("CN=SQL01").contains(&"duplicate_spn mssqlsvc/sql01.adc.test:1433".to_string()));
+    let accounts = json["accounts"].as_array().unwrap();
+    let expected = &accounts[0]["expected_spns"];
+    assert!(
+        expected
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"spn": "HOST/pc-migrated.adc.test", "present": false})),
+        "{expected}"
+    );
+    assert!(
+        accounts[0]["next_steps"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("adcomputer spn fix PC-MIGRATED$")
+    );
+    assert!(
+        accounts[1]["next_steps"][0]
+            .as_str()
+            .unwrap()
+            .contains("--dedupe")
+    );
+    let table = live(&["show", "PC-ROTFAIL"]);
+    assert_eq!(table.code, 1);
+    assert!(
+        table.stdout.contains("rotation_failing"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains("Next: adcomputer reset PC-ROTFAIL$ --apply --verify"),
+        "{}",
+        table.stdout
+    );
+}

@@ -144,16 +144,13 @@ pub(crate) enum AccountKind {
 impl AccountKind {
     fn from_object_class(class: &[u8]) -> AccountKind {
         let is = |wanted: &str| class.eq_ignore_ascii_case(wanted.as_bytes());
-        if is("msDS-GroupManagedServiceAccount") {
-            AccountKind::GroupManagedServiceAccount
-        } else if is("msDS-ManagedServiceAccount") {
-            AccountKind::ManagedServiceAccount
-        } else if is("computer") {
-            AccountKind::Computer
-        } else if is("user") {
-            AccountKind::User
-        } else {
-            AccountKind::Other
+        // By length first: every object has several classes, every export millions of them.
+        match class.len() {
+            31 if is("msDS-GroupManagedServiceAccount") => AccountKind::GroupManagedServiceAccount,
+            26 if is("msDS-ManagedServiceAccount") => AccountKind::ManagedServiceAccount,
+            8 if is("computer") => AccountKind::Computer,
+            4 if is("user") => AccountKind::User,
+            _ => AccountKind::Other,
         }
     }
 
@@ -321,8 +318,21 @@ impl RecordSink for AccountBuilder {
             return;
         };
         self.account.present.insert(attr);
+        let text = std::str::from_utf8(value).ok();
         if self.error.is_none()
-            && let Err(err) = self.set(attr, value)
+            && let Err(err) = self.set(attr, value, text)
+        {
+            self.error = Some(err);
+        }
+    }
+
+    fn text_value(&mut self, name: &[u8], text: &str) {
+        let Some(attr) = Attr::of(name) else {
+            return;
+        };
+        self.account.present.insert(attr);
+        if self.error.is_none()
+            && let Err(err) = self.set(attr, text.as_bytes(), Some(text))
         {
             self.error = Some(err);
         }
@@ -367,9 +377,15 @@ impl AccountBuilder {
         }
     }
 
-    /// The value as a string, in a recycled buffer when there is one.
-    fn text(&mut self, attr: Attr, value: Value<'_>) -> Result<String, ModelError> {
-        let text = std::str::from_utf8(value).map_err(|_| self.bad(attr, value))?;
+    /// The value as a string (`text`: the value, if it is UTF-8), in a recycled buffer when
+    /// there is one.
+    fn text(
+        &mut self,
+        attr: Attr,
+        value: Value<'_>,
+        text: Option<&str>,
+    ) -> Result<String, ModelError> {
+        let text = text.ok_or_else(|| self.bad(attr, value))?;
         let mut string = self.spare.pop().unwrap_or_default();
         string.clear();
         string.push_str(text);
@@ -382,8 +398,13 @@ impl AccountBuilder {
     }
 
     /// Sets a single-valued text field unless it has a value already (the first one wins).
-    fn set_once(&mut self, attr: Attr, value: Value<'_>) -> Result<(), ModelError> {
-        let text = self.text(attr, value)?;
+    fn set_once(
+        &mut self,
+        attr: Attr,
+        value: Value<'_>,
+        text: Option<&str>,
+    ) -> Result<(), ModelError> {
+        let text = self.text(attr, value, text)?;
         let slot = match attr {
             Attr::SamAccountName => &mut self.account.sam_account_name,
             Attr::Cn => &mut self.account.cn,
@@ -398,21 +419,21 @@ impl AccountBuilder {
     }
 
     /// Takes one value; single-valued attributes keep their first value.
-    fn set(&mut self, attr: Attr, value: Value<'_>) -> Result<(), ModelError> {
+    fn set(&mut self, attr: Attr, value: Value<'_>, text: Option<&str>) -> Result<(), ModelError> {
         match attr {
             Attr::ObjectClass => {
                 let kind = AccountKind::from_object_class(value);
                 self.account.kind = Some(self.account.kind.map_or(kind, |known| known.max(kind)));
             }
             Attr::SamAccountName | Attr::Cn | Attr::DnsHostName | Attr::OperatingSystem => {
-                self.set_once(attr, value)?;
+                self.set_once(attr, value, text)?;
             }
             Attr::AdditionalDnsHostName => {
-                let text = self.text(attr, value)?;
+                let text = self.text(attr, value, text)?;
                 self.account.additional_dns_host_names.push(text);
             }
             Attr::ServicePrincipalName => {
-                let text = self.text(attr, value)?;
+                let text = self.text(attr, value, text)?;
                 self.account.spns.push(text);
             }
             Attr::UserAccountControl => {

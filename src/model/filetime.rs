@@ -11,46 +11,102 @@ const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SEC;
 
 /// A FILETIME as stored in AD. Zero means "never" (e.g. `pwdLastSet = 0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileTime(pub i64);
+pub(crate) struct FileTime(pub(crate) i64);
 
 impl FileTime {
-    pub fn is_zero(self) -> bool {
+    pub(crate) fn is_zero(self) -> bool {
         self.0 == 0
     }
 
-    pub fn from_datetime(at: OffsetDateTime) -> FileTime {
+    pub(crate) fn from_datetime(at: OffsetDateTime) -> FileTime {
         let ticks = (at.unix_timestamp_nanos() / 100) as i64;
         FileTime(ticks + EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC)
     }
 
-    /// Calendar time, or `None` for zero and for values no calendar can hold (e.g. `i64::MAX`,
-    /// AD's "never expires").
-    pub fn to_datetime(self) -> Option<OffsetDateTime> {
+    /// RFC 3339 UTC string (whole seconds, `Z`), as in every JSON document; `None` for zero
+    /// and for times outside the years 1601 to 9999.
+    pub(crate) fn to_rfc3339(self) -> Option<String> {
+        self.rfc3339_bytes()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The RFC 3339 form as ASCII bytes, formatted by hand: reports write millions of these.
+    pub(crate) fn rfc3339_bytes(self) -> Option<[u8; 20]> {
         if self.0 <= 0 {
             return None;
         }
-        let nanos = (self.0 as i128 - (EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC) as i128) * 100;
-        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
-    }
-
-    /// RFC 3339 UTC string, as in every JSON document; `None` where `to_datetime` is `None`.
-    pub fn to_rfc3339(self) -> Option<String> {
-        self.to_datetime().map(rfc3339)
+        let secs = self.0 / TICKS_PER_SEC - EPOCH_DIFFERENCE_SECS;
+        let (days, second_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z - era * 146_097;
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        if !(1601..=9999).contains(&year) {
+            return None;
+        }
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for position in (at..at + width).rev() {
+                out[position] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, month);
+        put(8, 2, day);
+        put(11, 2, second_of_day / 3600);
+        put(14, 2, second_of_day / 60 % 60);
+        put(17, 2, second_of_day % 60);
+        Some(out)
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier), rounded down.
-    pub fn days_until(self, later: FileTime) -> i64 {
+    pub(crate) fn days_until(self, later: FileTime) -> i64 {
         (later.0 - self.0).div_euclid(TICKS_PER_DAY)
     }
 }
 
 /// RFC 3339 with a `Z` suffix and whole seconds, the form used in every report.
-pub fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.replace_nanosecond(0)
         .unwrap_or(at)
         .to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// A FILETIME that reports write as an RFC 3339 string (null where it has none), formatted
+/// only when written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Timestamp(pub(crate) FileTime);
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.rfc3339_bytes() {
+            Some(bytes) => serializer.serialize_str(std::str::from_utf8(&bytes).unwrap_or("")),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.to_rfc3339() {
+            Some(text) => f.write_str(&text),
+            None => f.write_str("-"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -61,7 +117,7 @@ mod tests {
     #[test]
     fn unix_epoch_round_trips() {
         let epoch = FileTime(EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC);
-        assert_eq!(epoch.to_datetime(), Some(datetime!(1970-01-01 0:00 UTC)));
+        assert_eq!(epoch.to_rfc3339().as_deref(), Some("1970-01-01T00:00:00Z"));
         assert_eq!(
             FileTime::from_datetime(datetime!(1970-01-01 0:00 UTC)),
             epoch
@@ -78,9 +134,33 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_formatter_agrees_with_the_calendar() {
+        for at in [
+            datetime!(1601-01-01 0:00:01 UTC),
+            datetime!(1969-12-31 23:59:59 UTC),
+            datetime!(2000-02-29 12:34:56 UTC),
+            datetime!(2026-11-21 5:00 UTC),
+            datetime!(2100-03-01 0:00 UTC),
+            datetime!(9999-12-31 23:59:59 UTC),
+        ] {
+            assert_eq!(
+                FileTime::from_datetime(at).to_rfc3339(),
+                Some(rfc3339(at)),
+                "{at}"
+            );
+        }
+        assert_eq!(FileTime(i64::MAX).to_rfc3339(), None, "AD's never");
+        let json = serde_json::to_string(&[
+            Timestamp(FileTime(0)),
+            Timestamp(FileTime(133_000_000_000_000_000)),
+        ]);
+        assert_eq!(json.unwrap(), "[null,\"2022-06-18T04:26:40Z\"]");
+    }
+
+    #[test]
     fn zero_and_never_have_no_date() {
-        assert_eq!(FileTime(0).to_datetime(), None);
-        assert_eq!(FileTime(i64::MAX).to_datetime(), None);
+        assert_eq!(FileTime(0).to_rfc3339(), None);
+        assert_eq!(FileTime(i64::MAX).to_rfc3339(), None);
         assert!(FileTime(0).is_zero());
     }
 

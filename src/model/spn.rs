@@ -222,8 +222,7 @@ impl SpnAliases {
     ) {
         key.clear();
         text::fold_into(spn, key);
-        let groups = key
-            .find('/')
+        let groups = memchr::memchr(b'/', key.as_bytes())
             .and_then(|slash| Some((slash, self.groups.get(&key[..slash])?)));
         let Some((slash, groups)) = groups else {
             each(key, ClassRole::Plain);

@@ -6,13 +6,13 @@
 /// Appends the folded form of `text` to `out` (upper case, spaces normalised): two values are
 /// equal for the directory exactly when their folded forms are equal.
 pub(crate) fn fold_into(text: &str, out: &mut String) {
-    let text = text.trim_matches(' ');
-    if text.is_ascii() && !text.contains("  ") {
+    if is_plain(text) {
         let start = out.len();
         out.push_str(text);
         out[start..].make_ascii_uppercase();
         return;
     }
+    let text = text.trim_matches(' ');
     let mut previous_space = false;
     for c in text.chars() {
         if c == ' ' {
@@ -44,12 +44,61 @@ pub(crate) fn fold(text: &str) -> String {
     out
 }
 
+/// Whether folding leaves `text` as it is but for ASCII case (no space, nothing beyond ASCII).
+#[inline]
+fn is_plain(text: &str) -> bool {
+    text.is_ascii() && memchr::memchr(b' ', text.as_bytes()).is_none()
+}
+
 /// Whether the directory considers `a` and `b` the same value.
 pub(crate) fn same(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() && !a.contains(' ') && !b.contains(' ') {
-        return a.eq_ignore_ascii_case(b);
+    Prepared::new(a).same(Prepared::new(b))
+}
+
+/// A value prepared for many comparisons: whether it is plain (see `is_plain`) is found once,
+/// so comparing two plain values is a length check and an ASCII case-insensitive compare.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prepared<'a> {
+    text: &'a str,
+    plain: bool,
+}
+
+impl<'a> Prepared<'a> {
+    #[inline]
+    pub(crate) fn new(text: &'a str) -> Prepared<'a> {
+        Prepared {
+            text,
+            plain: is_plain(text),
+        }
     }
-    fold(a) == fold(b)
+
+    /// A part of a value already known to be plain (or not).
+    pub(crate) fn part(text: &'a str, whole_is_plain: bool) -> Prepared<'a> {
+        Prepared {
+            text,
+            plain: whole_is_plain || is_plain(text),
+        }
+    }
+
+    /// Whether `text` is plain, for `part`.
+    pub(crate) fn is_plain(text: &str) -> bool {
+        is_plain(text)
+    }
+
+    pub(crate) fn text(self) -> &'a str {
+        self.text
+    }
+
+    #[inline]
+    pub(crate) fn same(self, other: Prepared<'_>) -> bool {
+        if self.text.len() == other.text.len() && self.text.eq_ignore_ascii_case(other.text) {
+            return true;
+        }
+        if self.plain && other.plain {
+            return false;
+        }
+        fold(self.text) == fold(other.text)
+    }
 }
 
 /// How reports spell a folded value: lower case, as admins read SPNs.

@@ -6,6 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Present, TextOut, count, csv};
+use crate::model::filetime::Timestamp;
 use crate::rules::{Finding, StaleClass, Summary};
 
 /// The report of a check command.
@@ -52,8 +53,8 @@ struct Row<'a> {
     account: Option<&'a str>,
     dn: Option<&'a str>,
     class: Option<StaleClass>,
-    pwd_last_set: Option<&'a str>,
-    last_logon: Option<&'a str>,
+    pwd_last_set: Option<Timestamp>,
+    last_logon: Option<Timestamp>,
     password_age_days: Option<i64>,
     disabled: Option<bool>,
     domain_controller: Option<bool>,
@@ -87,8 +88,8 @@ fn row(finding: &Finding) -> Row<'_> {
             account: account.as_deref(),
             dn: Some(dn),
             class: Some(*class),
-            pwd_last_set: pwd_last_set.as_deref(),
-            last_logon: last_logon.as_deref(),
+            pwd_last_set: *pwd_last_set,
+            last_logon: *last_logon,
             password_age_days: *password_age_days,
             disabled: Some(*disabled),
             domain_controller: Some(*domain_controller),
@@ -197,7 +198,7 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
                     label(account, dn).to_string(),
                     class.as_str().to_string(),
                     password_age_days.map_or("never set".into(), |d| format!("{d} days")),
-                    last_logon.clone().unwrap_or_else(|| "-".into()),
+                    last_logon.map_or_else(|| "-".into(), |time| time.to_string()),
                     notes.join("; "),
                 ]);
             }

@@ -47,9 +47,9 @@ pub(crate) struct Envelope {
 }
 
 /// A report: the items a command reports, and how each format shows them.
-pub(crate) trait Present {
+pub(crate) trait Present: Sync {
     /// One finding, as its JSON object.
-    type Item: Serialize;
+    type Item: Serialize + Sync;
     type Summary: Serialize;
 
     fn items(&self) -> &[Self::Item];
@@ -95,13 +95,11 @@ fn write<P: Present>(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => write_json(envelope, report, out),
-        Format::Jsonl => {
-            for item in report.items() {
-                serde_json::to_writer(&mut *out, item)?;
-                out.write_all(b"\n")?;
-            }
+        Format::Jsonl => write_items(report.items(), out, |_, item, buffer| {
+            serde_json::to_writer(&mut *buffer, item)?;
+            buffer.push(b'\n');
             Ok(())
-        }
+        }),
         Format::Csv => report.csv(out),
         Format::Table => {
             let mut text = TextOut { out, layout };
@@ -134,13 +132,71 @@ fn write_json<P: Present>(
     report.extra_fields(&mut fields)?;
     let out = fields.out;
     out.write_all(b",\n\"findings\":[")?;
-    for (index, item) in report.items().iter().enumerate() {
-        out.write_all(if index == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, item)?;
-    }
+    write_items(report.items(), out, |index, item, buffer| {
+        buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
+        serde_json::to_writer(&mut *buffer, item)?;
+        Ok(())
+    })?;
     out.write_all(b"\n],\n\"summary\":")?;
     serde_json::to_writer(&mut *out, report.summary())?;
     out.write_all(b"}\n")
+}
+
+/// Items a block: large enough to amortise a hand-over, small enough to bound the memory.
+const BLOCK: usize = 4096;
+
+/// Writes every item through `encode` (index, item, buffer), in order. Large reports are
+/// encoded on two cores in blocks: the other thread encodes every second block while this one
+/// encodes and writes its own, so memory stays at a few blocks.
+fn write_items<T: Sync>(
+    items: &[T],
+    out: &mut dyn Write,
+    encode: impl Fn(usize, &T, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    let encode_block = |number: usize, buffer: &mut Vec<u8>| -> std::io::Result<()> {
+        buffer.clear();
+        let start = number * BLOCK;
+        for (offset, item) in items[start..(start + BLOCK).min(items.len())]
+            .iter()
+            .enumerate()
+        {
+            encode(start + offset, item, buffer)?;
+        }
+        Ok(())
+    };
+    let blocks = items.len().div_ceil(BLOCK);
+    let mut buffer = Vec::new();
+    if blocks < 4 {
+        for number in 0..blocks {
+            encode_block(number, &mut buffer)?;
+            out.write_all(&buffer)?;
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
+        let encode_block = &encode_block;
+        scope.spawn(move || {
+            for number in (1..blocks).step_by(2) {
+                let mut buffer = Vec::new();
+                let encoded = encode_block(number, &mut buffer).map(|()| buffer);
+                if send.send(encoded).is_err() {
+                    return; // the writer stopped
+                }
+            }
+        });
+        for number in (0..blocks).step_by(2) {
+            encode_block(number, &mut buffer)?;
+            out.write_all(&buffer)?;
+            if number + 1 < blocks {
+                let theirs = receive
+                    .recv()
+                    .map_err(|_| std::io::Error::other("the report encoder stopped"))??;
+                out.write_all(&theirs)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// The fields of a JSON object being written.

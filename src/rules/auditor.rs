@@ -62,12 +62,14 @@ pub(crate) struct Summary {
 }
 
 /// What an audit found and what it could look at.
-#[derive(Debug)]
 pub(crate) struct Audit {
     pub(crate) findings: Vec<Finding>,
     pub(crate) summary: Summary,
     pub(crate) coverage: Coverage,
     pub(crate) warnings: Vec<String>,
+    /// The duplicate index, owned (never read) so that it is freed with the audit — or not at
+    /// all by a caller about to exit.
+    _index: Vec<SpnIndex>,
 }
 
 pub(crate) struct Auditor {
@@ -91,11 +93,14 @@ impl Auditor {
         let index = settings
             .wants(Check::DuplicateSpn)
             .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
+        // An export spends at least ~600 bytes a computer: room for a finding each, reserved
+        // (capacity never written is never resident), so that a million are never copied.
+        let findings = usize::try_from(source_bytes.unwrap_or(0) / 600).unwrap_or(0);
         Auditor {
             coverage: Coverage::new(&settings.checks),
             settings,
             aliases: None,
-            findings: Vec::new(),
+            findings: Vec::with_capacity(findings),
             index,
             named: Vec::new(),
             other_parts: Vec::new(),
@@ -113,12 +118,13 @@ impl Auditor {
         self.aliases = Some(aliases);
     }
 
-    /// Gets the duplicate index ready for queries (sorting it): worth doing on each worker's
-    /// own thread before `merge`.
+    /// Gets the duplicate index ready for queries and sorts the findings so far: worth doing
+    /// on each worker's own thread before `merge`.
     pub(crate) fn prepare(&mut self) {
         if let Some(index) = &mut self.index {
             index.prepare();
         }
+        sort_findings(&mut self.findings);
     }
 
     /// Takes in what another auditor saw of another part of the same scope.
@@ -258,8 +264,9 @@ impl Auditor {
             }
             self.named = named;
         }
+        let mut parts = Vec::new();
         if let Some(index) = self.index.take() {
-            let mut parts = vec![index];
+            parts.push(index);
             parts.append(&mut self.other_parts);
             parts.iter_mut().for_each(SpnIndex::prepare);
             self.findings
@@ -306,6 +313,7 @@ impl Auditor {
             summary,
             coverage: self.coverage,
             warnings,
+            _index: parts,
         }
     }
 

@@ -15,6 +15,7 @@ pub(crate) mod undo;
 use serde::Serialize;
 
 use crate::model::account::{Account, AccountKind};
+use crate::model::filetime::Timestamp;
 use crate::model::names::Resolution;
 
 pub(crate) use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
@@ -58,8 +59,8 @@ pub(crate) enum Finding {
         account: Option<String>,
         dn: String,
         class: StaleClass,
-        pwd_last_set: Option<String>,
-        last_logon: Option<String>,
+        pwd_last_set: Option<Timestamp>,
+        last_logon: Option<Timestamp>,
         password_age_days: Option<i64>,
         disabled: bool,
         domain_controller: bool,
@@ -147,32 +148,45 @@ impl Finding {
         }
     }
 
-    /// Sort key: kind order, then account (or key or name), then SPN.
-    fn sort_key(&self) -> (u8, String, String) {
-        let lower = |text: &str| text.to_lowercase();
-        let account = |account: &Option<String>, dn: &str| lower(account.as_deref().unwrap_or(dn));
+    /// Sort position: kind order, then account (or key or name), then SPN.
+    fn sort_parts(&self) -> (u8, &str, &str) {
         match self {
-            Finding::StalePassword { account: a, dn, .. } => (0, account(a, dn), String::new()),
-            Finding::MissingSpn {
-                account: a,
-                dn,
-                spn,
-            } => (1, account(a, dn), lower(spn)),
+            Finding::StalePassword { account, dn, .. } => (0, account.as_deref().unwrap_or(dn), ""),
+            Finding::MissingSpn { account, dn, spn } => (1, account.as_deref().unwrap_or(dn), spn),
             Finding::StaleSpn {
-                account: a,
-                dn,
-                spn,
-                ..
-            } => (2, account(a, dn), lower(spn)),
-            Finding::DuplicateSpn { key, .. } => (3, key.clone(), String::new()),
-            Finding::DefaultPassword { account: a, dn } => (6, account(a, dn), String::new()),
-            Finding::NotFound { name } => (4, lower(name), String::new()),
-            Finding::Ambiguous { name, .. } => (5, lower(name), String::new()),
+                account, dn, spn, ..
+            } => (2, account.as_deref().unwrap_or(dn), spn),
+            Finding::DuplicateSpn { key, .. } => (3, key, ""),
+            Finding::NotFound { name } => (4, name, ""),
+            Finding::Ambiguous { name, .. } => (5, name, ""),
+            Finding::DefaultPassword { account, dn } => (6, account.as_deref().unwrap_or(dn), ""),
         }
     }
 }
 
-/// Puts findings in the one order every source and format shares.
+/// Compares case-insensitively (as the report orders names) without allocating.
+fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase))
+    }
+}
+
+/// The one order every source and format shares.
+pub(crate) fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let (a, b) = (a.sort_parts(), b.sort_parts());
+    a.0.cmp(&b.0)
+        .then_with(|| cmp_folded(a.1, b.1))
+        .then_with(|| cmp_folded(a.2, b.2))
+}
+
+/// Puts findings in the one order every source and format shares. A stable merge sort: the
+/// sorted runs of several workers merge in one pass.
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by_cached_key(Finding::sort_key);
+    findings.sort_by(compare_findings);
 }

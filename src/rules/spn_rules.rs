@@ -2,8 +2,11 @@
 //! (`missing_spn`) and SPNs left over from an old DNS name (`stale_spn`, with the replacement on
 //! the current name). The caller has made sure the account carries what this needs (coverage).
 
+use smallvec::SmallVec;
+
 use crate::model::account::Account;
-use crate::model::spn::{Spn, same_host};
+use crate::model::spn::Spn;
+use crate::model::text::Prepared;
 
 /// Classes every computer must hold on its short and DNS names.
 const REQUIRED_CLASSES: [&str; 2] = ["HOST", "RestrictedKrbHost"];
@@ -27,16 +30,6 @@ impl SpnSettings {
     }
 }
 
-/// Whether one of `held` is exactly `class/host` (case-insensitive, trailing dot ignored).
-fn holds(held: &[Spn], class: &str, host: &str) -> bool {
-    held.iter().any(|spn| {
-        spn.port.is_none()
-            && spn.name.is_none()
-            && crate::model::text::same(spn.class, class)
-            && same_host(spn.host, host)
-    })
-}
-
 /// What the per-computer SPN rules say about one account.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct SpnReview {
@@ -47,88 +40,144 @@ pub(crate) struct SpnReview {
     pub(crate) stale: Vec<(String, Option<String>)>,
 }
 
-/// Applies both rules, parsing each SPN once.
-pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
-    let held: Vec<(&str, Spn)> = account
-        .spns
-        .iter()
-        .filter_map(|text| Some((text.as_str(), Spn::parse(text)?)))
-        .collect();
-    let parsed: Vec<Spn> = held.iter().map(|(_, spn)| *spn).collect();
-    SpnReview {
-        missing: missing_spns(account, &parsed, settings),
-        stale: stale_spns(account, &held),
-    }
+/// A host name prepared for comparison, without its trailing dot.
+fn host(name: &str) -> Prepared<'_> {
+    Prepared::new(name.strip_suffix('.').unwrap_or(name))
 }
 
-/// The SPNs a computer should hold (SPEC's `missing_spn` rule), in rule order.
-pub(crate) fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
-    let held: Vec<Spn> = account
-        .spns
-        .iter()
-        .filter_map(|text| Spn::parse(text))
-        .collect();
-    expected(account, &held, settings)
+/// The names and classes one account is judged by, prepared once.
+struct Expectation<'a> {
+    short: Prepared<'a>,
+    /// The dNSHostName (without a trailing dot), unless empty or the short name itself.
+    fqdn: Option<Prepared<'a>>,
+    extra: SmallVec<[Prepared<'a>; 2]>,
+    /// The required classes, each once, in rule order; TERMSRV last.
+    classes: SmallVec<[Prepared<'a>; 4]>,
+    /// Whether the last class is TERMSRV added by the rule (required only where held), not
+    /// asked for with `--expect`.
+    termsrv_by_rule: bool,
 }
 
-fn expected(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
-    let Some(short) = account.short_name() else {
-        return Vec::new();
-    };
-    let fqdn = account
-        .dns_host_name
-        .as_deref()
-        .map(|host| host.strip_suffix('.').unwrap_or(host))
-        .filter(|host| !host.is_empty());
-    let has_termsrv = held
-        .iter()
-        .any(|spn| crate::model::text::same(spn.class, "TERMSRV"));
-    let classes = REQUIRED_CLASSES
-        .into_iter()
-        .chain(settings.expect.iter().map(String::as_str))
-        .chain(has_termsrv.then_some("TERMSRV"));
-    let mut expected: Vec<String> = Vec::new();
-    for class in classes {
-        for host in std::iter::once(short).chain(fqdn) {
-            let wanted = format!("{class}/{host}");
-            if !expected
+impl<'a> Expectation<'a> {
+    fn of(account: &'a Account, settings: &'a SpnSettings) -> Option<Expectation<'a>> {
+        let short = Prepared::new(account.short_name()?);
+        let fqdn = account
+            .dns_host_name
+            .as_deref()
+            .map(host)
+            .filter(|fqdn| !fqdn.text().is_empty() && !fqdn.same(short));
+        let mut classes: SmallVec<[Prepared<'a>; 4]> = SmallVec::new();
+        let wanted = REQUIRED_CLASSES
+            .into_iter()
+            .chain(settings.expect.iter().map(String::as_str));
+        for class in wanted.map(Prepared::new) {
+            if !classes.iter().any(|known| known.same(class)) {
+                classes.push(class);
+            }
+        }
+        let termsrv = Prepared::new(TERMSRV);
+        let termsrv_by_rule = !classes.iter().any(|known| known.same(termsrv));
+        if termsrv_by_rule {
+            classes.push(termsrv);
+        }
+        Some(Expectation {
+            short,
+            fqdn,
+            extra: account
+                .additional_dns_host_names
                 .iter()
-                .any(|m| crate::model::text::same(m, &wanted))
-            {
-                expected.push(wanted);
+                .map(|e| host(e))
+                .collect(),
+            classes,
+            termsrv_by_rule,
+        })
+    }
+
+    /// The hosts an SPN of this account may name: short, DNS and additional names.
+    fn is_current(&self, held: Prepared<'_>) -> bool {
+        held.same(self.short)
+            || self.fqdn.is_some_and(|fqdn| held.same(fqdn))
+            || self.extra.iter().any(|extra| held.same(*extra))
+    }
+
+    /// Calls `each(class, host)` for every SPN the computer should hold, in rule order;
+    /// TERMSRV only when `termsrv`. `index` numbers them for a bit mask.
+    fn each(&self, termsrv: bool, mut each: impl FnMut(usize, Prepared<'a>, Prepared<'a>)) {
+        let classes = self.classes.len() - usize::from(self.termsrv_by_rule && !termsrv);
+        for (number, class) in self.classes[..classes].iter().enumerate() {
+            each(2 * number, *class, self.short);
+            if let Some(fqdn) = self.fqdn {
+                each(2 * number + 1, *class, fqdn);
             }
         }
     }
-    expected
 }
 
-fn missing_spns(account: &Account, held: &[Spn], settings: &SpnSettings) -> Vec<String> {
-    expected(account, held, settings)
-        .into_iter()
-        .filter(|wanted| Spn::parse(wanted).is_none_or(|spn| !holds(held, spn.class, spn.host)))
-        .collect()
-}
+const TERMSRV: &str = "TERMSRV";
 
-fn stale_spns(account: &Account, held: &[(&str, Spn)]) -> Vec<(String, Option<String>)> {
-    let Some(short) = account.short_name() else {
-        return Vec::new();
+/// Applies both rules in one pass over the account's SPNs.
+pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
+    let mut review = SpnReview::default();
+    let Some(expectation) = Expectation::of(account, settings) else {
+        return review;
     };
+    let termsrv = Prepared::new(TERMSRV);
     let fqdn = account
         .dns_host_name
         .as_deref()
         .filter(|host| !host.is_empty());
-    let current = |host: &str| {
-        same_host(host, short)
-            || fqdn.is_some_and(|fqdn| same_host(host, fqdn))
-            || account
-                .additional_dns_host_names
-                .iter()
-                .any(|extra| same_host(host, extra))
+    let mut held_mask: u64 = 0;
+    let mut has_termsrv = false;
+    for text in &account.spns {
+        let Some(spn) = Spn::parse(text) else {
+            continue;
+        };
+        let plain = Prepared::is_plain(text);
+        let class = Prepared::part(spn.class, plain);
+        let held_host = Prepared::part(spn.bare_host(), plain);
+        has_termsrv |= class.same(termsrv);
+        if spn.port.is_none() && spn.name.is_none() {
+            if let Some(number) = expectation.classes.iter().position(|c| c.same(class)) {
+                if held_host.same(expectation.short) {
+                    held_mask |= 1 << (2 * number).min(63);
+                } else if expectation.fqdn.is_some_and(|fqdn| held_host.same(fqdn)) {
+                    held_mask |= 1 << (2 * number + 1).min(63);
+                }
+            }
+        }
+        let first_label = Prepared::part(spn.first_label(), plain);
+        if first_label.same(expectation.short) && !expectation.is_current(held_host) {
+            review
+                .stale
+                .push((text.clone(), fqdn.map(|fqdn| spn.on_host(fqdn))));
+        }
+    }
+    expectation.each(has_termsrv, |number, class, host| {
+        if held_mask & (1 << number.min(63)) == 0 {
+            review
+                .missing
+                .push(format!("{}/{}", class.text(), host.text()));
+        }
+    });
+    review
+}
+
+/// The SPNs a computer should hold (the `missing_spn` rule), in rule order.
+pub(crate) fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
+    let Some(expectation) = Expectation::of(account, settings) else {
+        return Vec::new();
     };
-    held.iter()
-        .filter(|(_, spn)| same_host(spn.first_label(), short) && !current(spn.host))
-        .map(|(text, spn)| (text.to_string(), fqdn.map(|fqdn| spn.on_host(fqdn))))
-        .collect()
+    let termsrv = Prepared::new(TERMSRV);
+    let has_termsrv = account
+        .spns
+        .iter()
+        .filter_map(|text| Spn::parse(text))
+        .any(|spn| Prepared::new(spn.class).same(termsrv));
+    let mut expected = Vec::new();
+    expectation.each(has_termsrv, |_, class, host| {
+        expected.push(format!("{}/{}", class.text(), host.text()));
+    });
+    expected
 }
 
 #[cfg(test)]

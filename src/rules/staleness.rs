@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Finding;
 use crate::model::account::Account;
-use crate::model::filetime::FileTime;
+use crate::model::filetime::{FileTime, Timestamp};
 
 const TICKS_PER_DAY: i64 = 864_000_000_000;
 
@@ -85,8 +85,8 @@ pub(crate) fn classify_password(account: &Account, settings: &StaleSettings) -> 
         account: account.sam_account_name.clone(),
         dn: account.dn.clone(),
         class,
-        pwd_last_set: set.and_then(FileTime::to_rfc3339),
-        last_logon: last_logon.and_then(FileTime::to_rfc3339),
+        pwd_last_set: set.map(Timestamp),
+        last_logon: last_logon.map(Timestamp),
         password_age_days: set.map(|time| time.days_until(as_of)),
         disabled: uac.is_disabled(),
         domain_controller: uac.is_domain_controller(),

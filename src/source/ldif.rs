@@ -35,6 +35,10 @@ pub trait RecordSink {
     /// One value of the current entry: `name` is ASCII without options (`;binary` removed),
     /// base64 is already decoded.
     fn value(&mut self, name: &[u8], value: Value<'_>);
+    /// One value written inline, hence already checked to be UTF-8 text.
+    fn text_value(&mut self, name: &[u8], text: &str) {
+        self.value(name, text.as_bytes());
+    }
     /// A comment line, without its `#` (ldapsearch says what it asked for in them).
     fn comment(&mut self, _text: &[u8]) {}
     /// An ldapsearch `result:` line: the search's result code and text.
@@ -42,14 +46,33 @@ pub trait RecordSink {
 }
 
 const BUFFER_SIZE: usize = 4 << 20;
+/// The most one `read` asks for.
+const READ_CHUNK: usize = 64 << 10;
 /// The longest logical line accepted: far beyond any real attribute value, and a bound on the
 /// memory a file without line ends (`/dev/zero`) can take.
 pub(crate) const MAX_LINE_BYTES: usize = 16 << 20;
 
-/// Reads LDIF records from any byte stream.
-pub struct LdifReader<R> {
+/// Where the reader's bytes are: its own buffer, refilled from a stream, or a whole file
+/// mapped into memory (parsed where it lies, never copied).
+enum Buffer<'a> {
+    Owned(Vec<u8>),
+    Mapped(&'a [u8]),
+}
+
+impl std::ops::Deref for Buffer<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buffer::Owned(bytes) => bytes,
+            Buffer::Mapped(bytes) => bytes,
+        }
+    }
+}
+
+/// Reads LDIF records from any byte stream, or from bytes already in memory.
+pub struct LdifReader<'a, R> {
     input: R,
-    buf: Vec<u8>,
+    buf: Buffer<'a>,
     /// Start of the unread data in `buf`.
     pos: usize,
     /// End of the valid data in `buf`.
@@ -64,7 +87,13 @@ pub struct LdifReader<R> {
     /// A decoded base64 value.
     decoded: Vec<u8>,
     saw_content: bool,
+    /// Mapped bytes before this offset have been handed back to the kernel.
+    released: usize,
 }
+
+/// Mapped pages already parsed are handed back in steps of this many bytes, so that a large
+/// export does not count in full toward the process's resident memory.
+const RELEASE_STEP: usize = 32 << 20;
 
 /// Where the last logical line is: in the buffer, or joined in `folded`.
 #[derive(Clone, Copy)]
@@ -97,11 +126,30 @@ fn syntax(line: usize, message: impl Into<String>) -> LdifError {
     }
 }
 
-impl<R: Read> LdifReader<R> {
-    pub fn new(input: R) -> LdifReader<R> {
+impl<'a> LdifReader<'a, std::io::Empty> {
+    /// A reader of bytes in memory (a mapped file): nothing is copied.
+    pub fn from_slice(bytes: &'a [u8]) -> LdifReader<'a, std::io::Empty> {
+        LdifReader {
+            input: std::io::empty(),
+            buf: Buffer::Mapped(bytes),
+            pos: 0,
+            end: bytes.len(),
+            eof: true,
+            next_pos: 0,
+            line_no: 0,
+            folded: Vec::new(),
+            decoded: Vec::new(),
+            saw_content: false,
+            released: 0,
+        }
+    }
+}
+
+impl<R: Read> LdifReader<'_, R> {
+    pub fn new(input: R) -> Self {
         LdifReader {
             input,
-            buf: vec![0; BUFFER_SIZE],
+            buf: Buffer::Owned(vec![0; BUFFER_SIZE]),
             pos: 0,
             end: 0,
             eof: false,
@@ -110,26 +158,57 @@ impl<R: Read> LdifReader<R> {
             folded: Vec::new(),
             decoded: Vec::new(),
             saw_content: false,
+            released: 0,
         }
+    }
+
+    /// Hands the mapped pages before `pos` back to the kernel once a step's worth is parsed:
+    /// they stay in the page cache, but no longer in this process's resident memory.
+    fn release_parsed(&mut self) {
+        let Buffer::Mapped(bytes) = &self.buf else {
+            return;
+        };
+        if self.pos < self.released + RELEASE_STEP {
+            return;
+        }
+        let page = 4096;
+        let start = bytes.as_ptr() as usize;
+        let from = (start + self.released).next_multiple_of(page);
+        let to = (start + self.pos) / page * page;
+        if to > from {
+            // SAFETY: [from, to) lies inside the read-only file mapping behind `bytes`, whose
+            // content there has been parsed; MADV_DONTNEED on a file mapping only drops the
+            // pages from this process (a later read would fault them in again, unchanged).
+            unsafe {
+                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED);
+            }
+        }
+        self.released = self.pos;
     }
 
     /// Moves unread data to the front and reads more; false at end of input.
     fn refill(&mut self) -> Result<bool, LdifError> {
+        let Buffer::Owned(buf) = &mut self.buf else {
+            return Ok(false);
+        };
         if self.eof {
             return Ok(false);
         }
         if self.pos > 0 {
             // `next_pos` is not live here: `logical_line` sets it after its last refill.
-            self.buf.copy_within(self.pos..self.end, 0);
+            buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;
             self.pos = 0;
         }
-        if self.end == self.buf.len() {
+        if self.end == buf.len() {
             // A single line longer than the buffer: grow it.
-            self.buf.resize(self.buf.len() * 2, 0);
+            buf.resize(buf.len() * 2, 0);
         }
         loop {
-            match self.input.read(&mut self.buf[self.end..]) {
+            // Read a chunk that stays in the CPU's cache until it is parsed; a whole 4 MiB buffer
+            // would be evicted before the parser reached its start.
+            let chunk = (buf.len() - self.end).min(READ_CHUNK);
+            match self.input.read(&mut buf[self.end..self.end + chunk]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
@@ -152,6 +231,9 @@ impl<R: Read> LdifReader<R> {
             let window = &self.buf[self.pos + searched..self.end];
             if let Some(offset) = memchr::memchr(b'\n', window) {
                 let newline = searched + offset;
+                if newline > MAX_LINE_BYTES {
+                    return Err(too_long(self.line_no + 1));
+                }
                 return Ok(Some((newline, newline + 1)));
             }
             searched = self.end - self.pos;
@@ -159,6 +241,9 @@ impl<R: Read> LdifReader<R> {
                 return Err(too_long(self.line_no + 1));
             }
             if !self.refill()? {
+                if searched > MAX_LINE_BYTES {
+                    return Err(too_long(self.line_no + 1));
+                }
                 return Ok((searched > 0).then_some((searched, searched)));
             }
         }
@@ -252,6 +337,7 @@ impl<R: Read> LdifReader<R> {
 
     /// Reads the next entry into `sink`; `Ok(false)` at the end of the input.
     pub fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
+        self.release_parsed();
         loop {
             let mut at_end = false;
             let Some(first) = self.content_line(&mut at_end, sink)? else {
@@ -287,18 +373,23 @@ impl<R: Read> LdifReader<R> {
     /// empty DN; ldapsearch's referrals and result).
     fn first_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
         let (name, value) = split_line(line.number, line_text(&self.buf, &self.folded, line))?;
+        if name.eq_ignore_ascii_case(b"dn") {
+            let dn = match value {
+                RawValue::Text(text) => text,
+                base64 => {
+                    let value = base64.decode(line.number, b"dn", &mut self.decoded)?;
+                    std::str::from_utf8(value)
+                        .map_err(|_| syntax(line.number, "dn is not UTF-8 text"))?
+                }
+            };
+            if dn.trim().is_empty() {
+                return Ok(false);
+            }
+            sink.start(dn);
+            return Ok(true);
+        }
         let lowered = String::from_utf8_lossy(name).to_ascii_lowercase();
         match lowered.as_str() {
-            "dn" => {
-                let value = value.decode(line.number, b"dn", &mut self.decoded)?;
-                let dn = std::str::from_utf8(value)
-                    .map_err(|_| syntax(line.number, "dn is not UTF-8 text"))?;
-                if dn.trim().is_empty() {
-                    return Ok(false);
-                }
-                sink.start(dn);
-                Ok(true)
-            }
             "version" => {
                 if value.decode(line.number, b"version", &mut self.decoded)? != b"1" {
                     return Err(syntax(line.number, "unsupported LDIF version (only 1 is)"));
@@ -334,23 +425,22 @@ impl<R: Read> LdifReader<R> {
 
     fn attribute_line(&mut self, line: Line, sink: &mut impl RecordSink) -> Result<(), LdifError> {
         let number = line.number;
-        let (name, value) = split_line(number, line_text(&self.buf, &self.folded, line))?;
-        let value = value.decode(number, name, &mut self.decoded)?;
-        if name.eq_ignore_ascii_case(b"changetype") {
-            if !value.eq_ignore_ascii_case(b"add") {
-                return Err(syntax(
-                    number,
-                    "change records (changetype other than add) are not an export",
-                ));
+        let (name, raw) = split_line(number, line_text(&self.buf, &self.folded, line))?;
+        if let RawValue::Text(text) = raw {
+            if name.eq_ignore_ascii_case(b"changetype") {
+                if !text.eq_ignore_ascii_case("add") {
+                    return Err(syntax(
+                        number,
+                        "change records (changetype other than add) are not an export",
+                    ));
+                }
+                return Ok(());
             }
-            return Ok(());
+            sink.text_value(name, text);
+        } else {
+            let value = raw.decode(number, name, &mut self.decoded)?;
+            sink.value(name, value);
         }
-        // Drop attribute options (`userCertificate;binary`).
-        let bare = match name.iter().position(|&b| b == b';') {
-            Some(semicolon) => &name[..semicolon],
-            None => name,
-        };
-        sink.value(bare, value);
         Ok(())
     }
 }
@@ -364,7 +454,7 @@ fn line_text<'a>(buf: &'a [u8], folded: &'a [u8], line: Line) -> &'a [u8] {
 
 /// A value as written: inline text (checked UTF-8), or base64 still to decode.
 enum RawValue<'a> {
-    Text(&'a [u8]),
+    Text(&'a str),
     Base64(&'a [u8]),
 }
 
@@ -380,7 +470,7 @@ impl<'a> RawValue<'a> {
         'a: 'b,
     {
         match self {
-            RawValue::Text(text) => Ok(text),
+            RawValue::Text(text) => Ok(text.as_bytes()),
             RawValue::Base64(encoded) => {
                 scratch.clear();
                 STANDARD.decode_vec(encoded, scratch).map_err(|err| {
@@ -393,17 +483,48 @@ impl<'a> RawValue<'a> {
     }
 }
 
+/// What a byte may be in an attribute description.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameByte {
+    Name,
+    Colon,
+    Semicolon,
+    Other,
+}
+
+/// Letters, digits, `-` and `.` make names; `;` starts options; `:` ends the name.
+const NAME_BYTES: [NameByte; 256] = {
+    let mut table = [NameByte::Other; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
+            table[byte] = NameByte::Name;
+        }
+        byte += 1;
+    }
+    table[b':' as usize] = NameByte::Colon;
+    table[b';' as usize] = NameByte::Semicolon;
+    table
+};
+
 /// Splits `name: value` or `name:: base64`, refusing `name:< url` and non-UTF-8 text. The
-/// name is found and checked (letters, digits, `-`, `;`, `.`) in one pass.
+/// name is found and checked (letters, digits, `-`, `;`, `.`) in one pass, which also drops
+/// its options (`userCertificate;binary` is `userCertificate`).
 fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifError> {
     let mut colon = None;
+    let mut options = None;
     for (at, &byte) in text.iter().enumerate() {
-        if byte == b':' {
-            colon = Some(at);
-            break;
-        }
-        if !(byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b';' | b'.')) {
-            break;
+        match NAME_BYTES[usize::from(byte)] {
+            NameByte::Name => {}
+            NameByte::Colon => {
+                colon = Some(at);
+                break;
+            }
+            NameByte::Semicolon => {
+                options.get_or_insert(at);
+            }
+            NameByte::Other => break,
         }
     }
     let Some(colon) = colon.filter(|&colon| colon > 0) else {
@@ -413,7 +534,7 @@ fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifErr
             syntax(line, "expected 'attribute: value'")
         });
     };
-    let name = &text[..colon];
+    let name = &text[..options.unwrap_or(colon)];
     let rest = &text[colon + 1..];
     let value = match rest.first() {
         Some(b':') => RawValue::Base64(trim_leading_spaces(&rest[1..])),
@@ -426,10 +547,13 @@ fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifErr
         }
         _ => {
             let value = trim_leading_spaces(rest);
-            // `is_ascii` is much cheaper than full validation on short values.
-            if !value.is_ascii() && std::str::from_utf8(value).is_err() {
-                return Err(syntax(line, "value is not UTF-8 text (binary data?)"));
-            }
+            let value = if value.is_ascii() {
+                // SAFETY: ASCII is UTF-8 (`is_ascii` is far cheaper than full validation).
+                unsafe { std::str::from_utf8_unchecked(value) }
+            } else {
+                std::str::from_utf8(value)
+                    .map_err(|_| syntax(line, "value is not UTF-8 text (binary data?)"))?
+            };
             RawValue::Text(value)
         }
     };
@@ -464,7 +588,7 @@ mod tests {
 
     fn read_with(text: &[u8], buffer: usize) -> Result<Records, LdifError> {
         let mut reader = LdifReader::new(text);
-        reader.buf = vec![0; buffer];
+        reader.buf = Buffer::Owned(vec![0; buffer]);
         let mut records = Records::default();
         while reader.next_record(&mut records)? {}
         Ok(records)

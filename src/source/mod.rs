@@ -8,7 +8,7 @@ pub(crate) mod encoding;
 pub(crate) mod ldif;
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -177,7 +177,7 @@ impl Source {
             Source::Ldif { path, base } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
                 let input = open_ldif(path)?;
-                read_ldif_items(input, base.as_ref(), &mut |item| {
+                read_records(LdifReader::new(input), base.as_ref(), &mut |item| {
                     if let Scanned::Account(account, true) = item
                         && names.iter().any(|name| name.matches(account))
                     {
@@ -310,6 +310,9 @@ struct ScanSink {
     /// `Some` while the current entry is the Directory Service object.
     mappings: Option<Vec<String>>,
     facts: SourceFacts,
+    /// ldapsearch writes a header, and a `result:` line when its search ends.
+    ldapsearch_header: bool,
+    saw_result: bool,
 }
 
 impl Default for ScanSink {
@@ -321,6 +324,8 @@ impl Default for ScanSink {
                 complete: true,
                 ..SourceFacts::default()
             },
+            ldapsearch_header: false,
+            saw_result: false,
         }
     }
 }
@@ -345,14 +350,26 @@ impl RecordSink for ScanSink {
         }
     }
 
+    fn text_value(&mut self, name: &[u8], text: &str) {
+        match &mut self.mappings {
+            Some(_) => self.value(name, text.as_bytes()),
+            None => self.account.text_value(name, text),
+        }
+    }
+
     fn comment(&mut self, text: &[u8]) {
-        let text = String::from_utf8_lossy(text);
-        if let Some(asked) = text.trim().strip_prefix("requesting:") {
-            self.facts.evidence = self.facts.evidence.union(requested(asked));
+        // ldapsearch's header comes first; every entry has a comment line too, so be quick.
+        let text = text.trim_ascii();
+        if text == b"extended LDIF" {
+            self.ldapsearch_header = true;
+        } else if let Some(asked) = text.strip_prefix(b"requesting:") {
+            let asked = String::from_utf8_lossy(asked);
+            self.facts.evidence = self.facts.evidence.union(requested(&asked));
         }
     }
 
     fn result(&mut self, code: u32, text: &str) {
+        self.saw_result = true;
         if code != 0 {
             self.facts.complete = false;
             self.facts.warnings.push(format!(
@@ -377,6 +394,19 @@ fn requested(asked: &str) -> AttrSet {
 }
 
 impl ScanSink {
+    /// What the export as a whole says, once read: an ldapsearch export without its result
+    /// line was cut off.
+    fn into_facts(mut self) -> SourceFacts {
+        if self.ldapsearch_header && !self.saw_result {
+            self.facts.complete = false;
+            self.facts.warnings.push(
+                "the ldapsearch export has no \"result:\" line: it was cut off before its search ended"
+                    .into(),
+            );
+        }
+        self.facts
+    }
+
     /// What the entry just read was, if anything a scan hands out.
     fn finish(&mut self, base: Option<&NormalDn>) -> anyhow::Result<Option<Scanned<'_>>> {
         if let Some(mappings) = self.mappings.take() {
@@ -393,10 +423,11 @@ impl ScanSink {
 }
 
 /// Files at least this large are read by two workers, one for each half.
-const SPLIT_AT_BYTES: u64 = 64 << 20;
+const SPLIT_AT_BYTES: usize = 64 << 20;
 
-/// Reads an LDIF export into workers: two for a large UTF-8 file split at a record boundary
-/// near its middle, else one on this thread.
+/// Reads an LDIF export into workers. A regular UTF-8 file is mapped into memory and parsed
+/// where it lies; when large, it is split at a record boundary near its middle and each half
+/// parsed by its own worker. Standard input and UTF-16 are read as streams by one worker.
 fn scan_ldif<W: Send>(
     path: &Path,
     base: Option<&NormalDn>,
@@ -404,112 +435,99 @@ fn scan_ldif<W: Send>(
     each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
 ) -> anyhow::Result<(Vec<W>, SourceFacts)> {
     let context = || path.display().to_string();
-    let (input, encoding) = open_decoded(path)?;
-    let split = if path == Path::new("-") || encoding != Encoding::Utf8 {
-        None
-    } else {
-        record_boundary_near_middle(path).with_context(context)?
-    };
-    let Some(split) = split else {
+    if path != Path::new("-") {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let metadata = file.metadata().with_context(context)?;
+        if metadata.is_file() && metadata.len() > 0 {
+            // SAFETY: the mapping is read only, and an export is not rewritten while it is
+            // audited; were it truncated meanwhile, the process would stop (SIGBUS), never
+            // report wrong findings.
+            let map = unsafe { memmap2::Mmap::map(&file) }.with_context(context)?;
+            let (encoding, mark) = Encoding::sniff(&map[..map.len().min(3)]);
+            if encoding == Encoding::Utf8 {
+                return scan_mapped(&map[mark..], base, new_worker, each).with_context(context);
+            }
+        }
+    }
+    let (input, _) = open_decoded(path)?;
+    let mut worker = new_worker();
+    let facts = read_records(LdifReader::new(input), base, &mut |item| {
+        each(&mut worker, item)
+    })
+    .with_context(context)?;
+    Ok((vec![worker], facts))
+}
+
+/// Parses an export in memory: two workers for a large one, else one.
+fn scan_mapped<W: Send>(
+    bytes: &[u8],
+    base: Option<&NormalDn>,
+    new_worker: &(impl Fn() -> W + Sync),
+    each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
+) -> anyhow::Result<(Vec<W>, SourceFacts)> {
+    let read = |part: &[u8]| -> anyhow::Result<(W, SourceFacts)> {
         let mut worker = new_worker();
-        let facts = read_ldif_items(input, base, &mut |item| each(&mut worker, item))
-            .with_context(context)?;
+        let facts = read_records(LdifReader::from_slice(part), base, &mut |item| {
+            each(&mut worker, item)
+        })?;
+        Ok((worker, facts))
+    };
+    let Some(split) = record_boundary_near_middle(bytes) else {
+        let (worker, facts) = read(bytes)?;
         return Ok((vec![worker], facts));
     };
-    drop(input);
-    let (first, _) = encoding::decoded(Box::new(
-        File::open(path).with_context(context)?.take(split),
-    ))
-    .with_context(context)?;
-    let mut second = File::open(path).with_context(context)?;
-    second.seek(SeekFrom::Start(split)).with_context(context)?;
+    let (first, second) = bytes.split_at(split);
     let (first, second) = std::thread::scope(|scope| {
-        let read_half = |input: Box<dyn Read + Send>| {
-            scope.spawn(move || {
-                let mut worker = new_worker();
-                read_ldif_items(input, base, &mut |item| each(&mut worker, item))
-                    .map(|facts| (worker, facts))
-            })
-        };
-        let first = read_half(first);
-        let second = read_half(Box::new(second));
-        let joined =
-            |handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<(W, SourceFacts)>>| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an LDIF reader thread panicked")))
-            };
-        (joined(first), joined(second))
+        let second = scope.spawn(|| read(second));
+        let first = read(first);
+        let second = second
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("an LDIF reader thread panicked")));
+        (first, second)
     });
-    let (first, mut facts) = first.with_context(context)?;
-    // The second half counts lines from the split: report them from the file's start.
-    let (second, second_facts) = second
-        .map_err(|err| match err.downcast::<LdifError>() {
-            Ok(LdifError::Syntax { line, message }) => {
-                let before = lines_before(path, split).unwrap_or(0);
-                anyhow::Error::new(LdifError::Syntax {
-                    line: line + before,
-                    message,
-                })
-            }
-            Ok(other) => anyhow::Error::new(other),
-            Err(other) => other,
-        })
-        .with_context(context)?;
+    let (first, mut facts) = first?;
+    // The second half counts lines from the split: report them from the start.
+    let (second, second_facts) = second.map_err(|err| match err.downcast::<LdifError>() {
+        Ok(LdifError::Syntax { line, message }) => anyhow::Error::new(LdifError::Syntax {
+            line: line + memchr::memchr_iter(b'\n', &bytes[..split]).count(),
+            message,
+        }),
+        Ok(other) => anyhow::Error::new(other),
+        Err(other) => other,
+    })?;
     facts.merge(second_facts);
     Ok((vec![first, second], facts))
 }
 
-/// The offset just after the first blank line at or past the middle of a large file (a record
-/// boundary), or `None` for a small file or one without such a line there.
-fn record_boundary_near_middle(path: &Path) -> std::io::Result<Option<u64>> {
-    let size = std::fs::metadata(path)?.len();
-    if size < SPLIT_AT_BYTES {
-        return Ok(None);
+/// The offset just after the first blank line at or past the middle of a large export (a
+/// record boundary), or `None` for a small one or one without such a line there.
+fn record_boundary_near_middle(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < SPLIT_AT_BYTES {
+        return None;
     }
-    let mut file = File::open(path)?;
-    let middle = size / 2;
-    file.seek(SeekFrom::Start(middle))?;
-    let mut window = vec![0u8; 1 << 20];
-    let read = file.read(&mut window)?;
-    let window = &window[..read];
+    let middle = bytes.len() / 2;
+    let window = &bytes[middle..(middle + (1 << 20)).min(bytes.len())];
     // "\n\n", or "\n\r\n" in a CRLF export.
-    Ok(memchr::memmem::find(window, b"\n\n")
+    memchr::memmem::find(window, b"\n\n")
         .map(|at| at + 2)
         .or_else(|| memchr::memmem::find(window, b"\n\r\n").map(|at| at + 3))
-        .map(|at| middle + at as u64))
+        .map(|at| middle + at)
 }
 
-/// How many lines the first `bytes` of the file hold.
-fn lines_before(path: &Path, bytes: u64) -> std::io::Result<usize> {
-    let mut reader = std::io::BufReader::new(File::open(path)?.take(bytes));
-    let mut lines = 0;
-    loop {
-        let buffer = std::io::BufRead::fill_buf(&mut reader)?;
-        if buffer.is_empty() {
-            return Ok(lines);
-        }
-        lines += memchr::memchr_iter(b'\n', buffer).count();
-        let consumed = buffer.len();
-        std::io::BufRead::consume(&mut reader, consumed);
-    }
-}
-
-/// Reads LDIF records from `input`, hands out its accounts and `sPNMappings`, and says what
-/// the export holds.
-fn read_ldif_items(
-    input: Box<dyn Read + Send>,
+/// Reads LDIF records, hands out their accounts and `sPNMappings`, and says what the export
+/// holds.
+fn read_records<R: Read>(
+    mut reader: LdifReader<'_, R>,
     base: Option<&NormalDn>,
     each: &mut dyn FnMut(Scanned<'_>),
 ) -> anyhow::Result<SourceFacts> {
-    let mut reader = LdifReader::new(input);
     let mut sink = ScanSink::default();
     while reader.next_record(&mut sink)? {
         if let Some(item) = sink.finish(base)? {
             each(item);
         }
     }
-    Ok(sink.facts)
+    Ok(sink.into_facts())
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {

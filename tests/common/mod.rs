@@ -167,8 +167,9 @@ pub const FIXTURE_COMPUTERS: &[&str] = &[
     "DC1$",
 ];
 
-/// Runs an LDAP tool (ldapsearch, ldapmodify) as the test DC's admin over verified LDAPS.
-pub fn ldap_tool(tool: &str, args: &[&str], input: Option<&str>) -> String {
+/// Runs an LDAP tool (ldapsearch, ldapmodify) as the test DC's admin over verified LDAPS,
+/// against `url` (the DC's LDAPS URL when `None`); its exit code, stdout and stderr.
+pub fn ldap_tool_at(tool: &str, url: Option<&str>, args: &[&str], input: Option<&str>) -> Run {
     use std::io::Write;
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
@@ -176,7 +177,7 @@ pub fn ldap_tool(tool: &str, args: &[&str], input: Option<&str>) -> String {
     std::fs::write(&password_file, &dc.password).unwrap();
     let mut child = Command::new(tool)
         .env("LDAPTLS_CACERT", &dc.ca_cert)
-        .args(["-H", &dc.url, "-x", "-D", &dc.bind_dn, "-y"])
+        .args(["-H", url.unwrap_or(&dc.url), "-x", "-D", &dc.bind_dn, "-y"])
         .arg(&password_file)
         .args(args)
         .stdin(Stdio::piped())
@@ -190,13 +191,14 @@ pub fn ldap_tool(tool: &str, args: &[&str], input: Option<&str>) -> String {
         .unwrap()
         .write_all(input.unwrap_or("").as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    into_run(child.wait_with_output().unwrap())
+}
+
+/// Runs an LDAP tool as the test DC's admin and insists that it succeeds; its stdout.
+pub fn ldap_tool(tool: &str, args: &[&str], input: Option<&str>) -> String {
+    let run = ldap_tool_at(tool, None, args, input);
+    assert_eq!(run.code, 0, "{tool}: {}", run.stderr);
+    run.stdout
 }
 
 /// Every (DN, SPN) pair of the domain, sorted: what `undo` must restore exactly.

@@ -1,0 +1,212 @@
+//! The directory is the oracle for SPN equality and aliases. For each pair, the first SPN is
+//! put on one new object and the second on another (ldapadd, as Administrator, values sent in
+//! base64 so that spaces and tabs are exact); the DC refusing the second means a collision.
+//! Then `spn check` on an LDIF of the same two objects must report a duplicate exactly then —
+//! except where the DC accepts a pair only because the writer is an admin: an alias added after
+//! its target on another object (`host/x`, then `cifs/x`). Samba lets a writer who may modify
+//! the other object do that, but the KDC then issues `cifs/x` tickets for the wrong account, so
+//! it is a finding (docs/reference.md, "SPN rules").
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{ldap_tool, ldap_tool_at, offline_with_stdin, test_dc};
+
+/// What the DC does with the second SPN of a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dc {
+    Refuses,
+    Accepts,
+    /// Accepts it from an admin only: still a finding.
+    AcceptsFromAnAdmin,
+}
+
+/// Which kind of object holds the second SPN.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    Computer,
+    User,
+}
+
+use Dc::{Accepts, AcceptsFromAnAdmin, Refuses};
+use Holder::{Computer, User};
+
+const PAIRS: &[(&str, &str, Holder, Dc)] = &[
+    (
+        "HOST/oracle1.adc.test",
+        "HOST/oracle1.adc.test",
+        Computer,
+        Refuses,
+    ),
+    (
+        "HOST/Oracle2.ADC.test",
+        "host/oracle2.adc.TEST",
+        Computer,
+        Refuses,
+    ),
+    ("HOST/oracle3", "HOST/oracle3 ", Computer, Refuses),
+    ("HOST/oracle4", " HOST/oracle4", Computer, Refuses),
+    ("HOST/oracle 5", "HOST/oracle  5", Computer, Refuses),
+    ("HOST/oracle6", "HOST/oracle6:80", Computer, Accepts),
+    ("HOST/oracle7:80", "HOST/oracle7:8080", Computer, Accepts),
+    (
+        "MSSQLSvc/oracle8:1433",
+        "mssqlsvc/ORACLE8:1433",
+        Computer,
+        Refuses,
+    ),
+    (
+        "ldap/oracle9/adc.test",
+        "ldap/oracle9/ADC.TEST",
+        Computer,
+        Refuses,
+    ),
+    (
+        "ldap/oracle10/adc.test",
+        "ldap/oracle10/other.test",
+        Computer,
+        Accepts,
+    ),
+    (
+        "HOST/oracle11.adc.test",
+        "HOST/oracle11.adc.test.",
+        Computer,
+        Accepts,
+    ),
+    (
+        "HOST/oracle12",
+        "cifs/oracle12",
+        Computer,
+        AcceptsFromAnAdmin,
+    ),
+    ("cifs/oracle13", "HOST/oracle13", Computer, Refuses),
+    ("cifs/oracle14", "http/oracle14", Computer, Accepts),
+    ("http/oracle15", "HTTP/oracle15", Computer, Refuses),
+    ("HOST/oracle16", "HOST/oracle16", User, Refuses),
+    ("cifs/oracle17", "host/oracle17", User, Refuses),
+    ("HTTP/büro18", "HTTP/BÜRO18", Computer, Refuses),
+    ("HTTP/oracle19", "HTTP/oracle19x", Computer, Accepts),
+    ("HOST/пк-20", "HOST/ПК-20", Computer, Refuses),
+    ("HOST/oracle21", "host/oracle21", Computer, Refuses),
+    ("www/oracle22", "HOST/oracle22", Computer, Refuses),
+    ("HOST/oracle23", "www/oracle23", User, AcceptsFromAnAdmin),
+    (
+        "cifs/oracle24.adc.test:445",
+        "host/oracle24.adc.test:445",
+        Computer,
+        Refuses,
+    ),
+    ("custom/oracle25", "CUSTOM/oracle25", Computer, Refuses),
+    (
+        "RestrictedKrbHost/oracle26",
+        "HOST/oracle26",
+        Computer,
+        Accepts,
+    ),
+    ("dns/oracle27", "cifs/oracle27", Computer, Accepts),
+    (
+        "HOST/oracle28/adc.test",
+        "cifs/oracle28/adc.test",
+        Computer,
+        AcceptsFromAnAdmin,
+    ),
+    ("HOST/oracle29\t", "HOST/oracle29", Computer, Accepts),
+    ("HOST/ oracle30", "HOST/oracle30", Computer, Accepts),
+    (
+        "HOST/ORACLE31.adc.test",
+        "RestrictedKrbHost/ORACLE31.adc.test",
+        Computer,
+        Accepts,
+    ),
+    ("HTTP/oracle32", "http/oracle32:443", Computer, Accepts),
+    ("HOST/ÉTÉ33", "host/été33", User, Refuses),
+];
+
+const OU: &str = "OU=Oracle,DC=adc,DC=test";
+
+/// An LDIF record for `name` of `kind` holding `spn` (base64, exact).
+fn record(name: &str, kind: Holder, spn: &str) -> String {
+    let class = match kind {
+        Holder::Computer => "computer",
+        Holder::User => "user",
+    };
+    let sam = match kind {
+        Holder::Computer => format!("{name}$"),
+        Holder::User => name.to_string(),
+    };
+    format!(
+        "dn: CN={name},{OU}\nobjectClass: {class}\nsAMAccountName: {sam}\nservicePrincipalName:: {}\n",
+        STANDARD.encode(spn)
+    )
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn spn_check_agrees_with_the_dc_on_every_pair() {
+    let dc = test_dc();
+    let _ = ldap_tool_at("ldapdelete", None, &["-r", OU], None);
+    ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {OU}\nobjectClass: organizationalUnit\nou: Oracle\n"
+        )),
+    );
+    let mut disagreements = Vec::new();
+    for (index, (first, second, kind, expected)) in PAIRS.iter().enumerate() {
+        let a = format!("OA{index}");
+        let b = format!("OB{index}");
+        ldap_tool("ldapadd", &[], Some(&record(&a, Holder::Computer, first)));
+        let added = ldap_tool_at("ldapadd", None, &[], Some(&record(&b, *kind, second)));
+        let dc_says = if added.code == 0 {
+            Accepts
+        } else {
+            assert!(
+                added.stderr.contains("Constraint violation")
+                    || added.stderr.contains("Insufficient access"),
+                "{first:?} / {second:?}: refused for another reason: {}",
+                added.stderr
+            );
+            Refuses
+        };
+        let dc_agrees = match expected {
+            AcceptsFromAnAdmin => dc_says == Accepts,
+            other => dc_says == *other,
+        };
+        let ldif = format!(
+            "{}\n{}\n",
+            record(&a, Holder::Computer, first),
+            record(&b, *kind, second)
+        );
+        let run = offline_with_stdin(
+            &[
+                "spn",
+                "check",
+                "--from-ldif",
+                "-",
+                "--checks",
+                "duplicate_spn",
+                "-o",
+                "json",
+            ],
+            ldif.as_bytes(),
+        );
+        let found = run.code == 1;
+        assert!(run.code <= 1, "{first:?} / {second:?}: {}", run.stderr);
+        let finding_expected = *expected != Accepts;
+        if !dc_agrees || found != finding_expected {
+            disagreements.push(format!(
+                "{first:?} / {second:?}: the DC {dc_says:?} (expected {expected:?}), spn check found {found}"
+            ));
+        }
+    }
+    ldap_tool("ldapdelete", &["-r", OU], None);
+    assert!(PAIRS.len() >= 30);
+    assert!(
+        disagreements.is_empty(),
+        "{}\n{}",
+        dc.base,
+        disagreements.join("\n")
+    );
+}
