@@ -356,3 +356,43 @@ fn show_is_the_whole_diagnosis_of_an_account() {
         table.stdout
     );
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn show_probes_the_default_password_when_asked() {
+    let run = live(&[
+        "show",
+        "-o",
+        "json",
+        "--probe-default-password",
+        "KIOSK-SPARE",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("counts toward lockout"),
+        "{}",
+        run.stderr
+    );
+    let json = run.json();
+    let kinds: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"default_password"), "{kinds:?}");
+    assert!(
+        json["accounts"][0]["next_steps"]
+            .to_string()
+            .contains("adcomputer reset KIOSK-SPARE$ --apply"),
+        "{}",
+        json["accounts"][0]["next_steps"]
+    );
+    // Without asking, no logon is tried.
+    let quiet = live(&["show", "-o", "json", "KIOSK-SPARE"]);
+    assert!(
+        !quiet.json()["findings"]
+            .to_string()
+            .contains("default_password")
+    );
+}

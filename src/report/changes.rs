@@ -2,11 +2,9 @@
 //! added because others hold it, and what happened), the duplicates left for a person with
 //! why, names that did not resolve, a summary line, and the journal to undo it with.
 
-use std::io::Write;
-
 use serde::Serialize;
 
-use super::{Present, TextOut, csv};
+use super::{Present, TextOut};
 use crate::rules::Finding;
 use crate::rules::spn_plan::{Conflict, SpnChange};
 
@@ -138,7 +136,7 @@ impl ChangeReport {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     kind: &'static str,
     account: Option<&'a str>,
     dn: Option<&'a str>,
@@ -154,6 +152,7 @@ struct Row<'a> {
 impl Present for ChangeReport {
     type Item = ChangeReportItem;
     type Summary = ChangeSummary;
+    type Row<'a> = Row<'a>;
 
     fn items(&self) -> &[ChangeReportItem] {
         &self.items
@@ -170,8 +169,8 @@ impl Present for ChangeReport {
         }
     }
 
-    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let rows = self.items.iter().map(|item| match item {
+    fn csv_row(&self, index: usize) -> Row<'_> {
+        match &self.items[index] {
             ChangeReportItem::Change(change) => Row {
                 kind: change.kind,
                 account: change.account.as_deref(),
@@ -207,8 +206,7 @@ impl Present for ChangeReport {
                     _ => None,
                 },
             },
-        });
-        csv::write_rows(out, rows)
+        }
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {

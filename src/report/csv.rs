@@ -2,29 +2,33 @@
 //! turned into cells by a small serializer, so that every text cell passes `for_csv` (formula
 //! defusing) and numbers and flags do not.
 
-use std::io::Write;
-
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
 use super::sanitize::for_csv;
 
-/// Writes rows with a header taken from the first row's field names.
-pub(crate) fn write_rows<R: Serialize>(
-    out: &mut dyn Write,
+/// The header: the field names of a row.
+pub(crate) fn header<R: Serialize>(out: &mut Vec<u8>, row: &R) -> std::io::Result<()> {
+    let mut cells = Row::default();
+    row.serialize(&mut cells).map_err(std::io::Error::other)?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(&cells.names)?;
+    writer.flush()
+}
+
+/// Appends `rows` to `out`, one record each (no header).
+pub(crate) fn rows<R: Serialize>(
+    out: &mut Vec<u8>,
     rows: impl IntoIterator<Item = R>,
 ) -> std::io::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    let mut row = Row::default();
-    let mut wrote_header = false;
-    for item in rows {
-        row.clear();
-        item.serialize(&mut row).map_err(std::io::Error::other)?;
-        if !wrote_header {
-            writer.write_record(&row.names)?;
-            wrote_header = true;
-        }
-        writer.write_record(&row.cells)?;
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    let mut cells = Row::default();
+    for row in rows {
+        cells.clear();
+        row.serialize(&mut cells).map_err(std::io::Error::other)?;
+        writer.write_record(&cells.cells[..cells.filled])?;
     }
     writer.flush()
 }
@@ -34,12 +38,14 @@ pub(crate) fn write_rows<R: Serialize>(
 struct Row {
     names: Vec<&'static str>,
     cells: Vec<String>,
+    /// How many of `cells` the current row fills.
+    filled: usize,
 }
 
 impl Row {
     fn clear(&mut self) {
         self.names.clear();
-        self.cells.clear();
+        self.filled = 0;
     }
 }
 
@@ -199,9 +205,13 @@ impl ser::SerializeStruct for &mut Row {
         value: &T,
     ) -> Result<(), FlatError> {
         self.names.push(name);
-        let mut cell = String::new();
-        value.serialize(Cell(&mut cell))?;
-        self.cells.push(cell);
+        if self.filled == self.cells.len() {
+            self.cells.push(String::new());
+        }
+        let cell = &mut self.cells[self.filled];
+        cell.clear();
+        value.serialize(Cell(cell))?;
+        self.filled += 1;
         Ok(())
     }
 
@@ -396,7 +406,8 @@ mod tests {
             },
         ];
         let mut out = Vec::new();
-        write_rows(&mut out, rows).unwrap();
+        header(&mut out, &rows[0]).unwrap();
+        super::rows(&mut out, rows).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,

@@ -1,11 +1,11 @@
 //! The findings of the checks (`stale`, `spn check`, `audit`, and `show`'s diagnosis): tables
 //! grouped by kind with counts, a CSV row per finding with the JSON field names as columns.
 
-use std::io::Write;
+use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::{Present, TextOut, count, csv};
+use super::{Present, TextOut, count};
 use crate::model::filetime::Timestamp;
 use crate::rules::{Finding, StaleClass, Summary};
 
@@ -18,6 +18,10 @@ pub(crate) struct FindingsReport<'a> {
 impl Present for FindingsReport<'_> {
     type Item = Finding;
     type Summary = Summary;
+    type Row<'a>
+        = Row<'a>
+    where
+        Self: 'a;
 
     fn items(&self) -> &[Finding] {
         self.findings
@@ -27,8 +31,8 @@ impl Present for FindingsReport<'_> {
         self.summary
     }
 
-    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        csv::write_rows(out, self.findings.iter().map(row))
+    fn csv_row(&self, index: usize) -> Row<'_> {
+        row(&self.findings[index])
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
@@ -48,7 +52,7 @@ impl Present for FindingsReport<'_> {
 
 /// One CSV row: every field any finding kind has.
 #[derive(Default, Serialize)]
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     kind: &'static str,
     account: Option<&'a str>,
     dn: Option<&'a str>,
@@ -163,15 +167,17 @@ fn label<'a>(account: &'a Option<String>, dn: &'a str) -> &'a str {
     account.as_deref().unwrap_or(dn)
 }
 
-/// The findings as tables, one per kind, each with its count.
+/// The findings as tables, one per kind, each with its count. Cells borrow where they can: a
+/// report may list a million findings.
 pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std::io::Result<()> {
-    let mut stale = Vec::new();
+    type Rows<'a> = Vec<Vec<Cow<'a, str>>>;
+    let mut stale: Rows<'_> = Vec::new();
     let mut classes = [0usize; 3];
-    let mut missing = Vec::new();
-    let mut stale_spns = Vec::new();
-    let mut duplicates = Vec::new();
-    let mut defaults = Vec::new();
-    let mut unresolved = Vec::new();
+    let mut missing: Rows<'_> = Vec::new();
+    let mut stale_spns: Rows<'_> = Vec::new();
+    let mut duplicates: Rows<'_> = Vec::new();
+    let mut defaults: Rows<'_> = Vec::new();
+    let mut unresolved: Rows<'_> = Vec::new();
     for finding in findings {
         match finding {
             Finding::StalePassword {
@@ -195,15 +201,17 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
                 .flatten()
                 .collect();
                 stale.push(vec![
-                    label(account, dn).to_string(),
-                    class.as_str().to_string(),
-                    password_age_days.map_or("never set".into(), |d| format!("{d} days")),
-                    last_logon.map_or_else(|| "-".into(), |time| time.to_string()),
-                    notes.join("; "),
+                    Cow::Borrowed(label(account, dn)),
+                    Cow::Borrowed(class.as_str()),
+                    password_age_days.map_or(Cow::Borrowed("never set"), |d| {
+                        Cow::Owned(format!("{d} days"))
+                    }),
+                    last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
+                    Cow::Owned(notes.join("; ")),
                 ]);
             }
             Finding::MissingSpn { account, dn, spn } => {
-                missing.push(vec![label(account, dn).to_string(), spn.clone()]);
+                missing.push(vec![Cow::Borrowed(label(account, dn)), Cow::Borrowed(spn)]);
             }
             Finding::StaleSpn {
                 account,
@@ -211,11 +219,9 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
                 spn,
                 replacement,
             } => stale_spns.push(vec![
-                label(account, dn).to_string(),
-                spn.clone(),
-                replacement
-                    .clone()
-                    .unwrap_or_else(|| "(no dNSHostName)".into()),
+                Cow::Borrowed(label(account, dn)),
+                Cow::Borrowed(spn),
+                Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
             ]),
             Finding::DuplicateSpn {
                 key,
@@ -231,15 +237,27 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
                 } else {
                     "no"
                 };
-                duplicates.push(vec![key.clone(), held_by.join("\n"), alias.into()]);
+                duplicates.push(vec![
+                    Cow::Borrowed(key.as_str()),
+                    Cow::Owned(held_by.join("\n")),
+                    Cow::Borrowed(alias),
+                ]);
             }
             Finding::DefaultPassword { account, dn } => {
-                defaults.push(vec![label(account, dn).to_string(), dn.clone()]);
+                defaults.push(vec![Cow::Borrowed(label(account, dn)), Cow::Borrowed(dn)]);
             }
-            Finding::NotFound { name } => unresolved.push(vec![name.clone(), "not found".into()]),
+            Finding::NotFound { name } => {
+                unresolved.push(vec![
+                    Cow::Borrowed(name.as_str()),
+                    Cow::Borrowed("not found"),
+                ]);
+            }
             Finding::Ambiguous { name, candidates } => {
                 let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
-                unresolved.push(vec![name.clone(), format!("ambiguous: {}", dns.join("\n"))]);
+                unresolved.push(vec![
+                    Cow::Borrowed(name.as_str()),
+                    Cow::Owned(format!("ambiguous: {}", dns.join("\n"))),
+                ]);
             }
         }
     }
@@ -257,7 +275,7 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
         )?;
         out.blank()?;
     }
-    type Section<'a> = (&'a str, &'a [&'a str], &'a Vec<Vec<String>>);
+    type Section<'a> = (&'a str, &'a [&'a str], &'a Rows<'a>);
     let sections: [Section<'_>; 4] = [
         ("Missing SPNs", &["Account", "Missing SPN"], &missing),
         (

@@ -51,11 +51,18 @@ pub(crate) trait Present: Sync {
     /// One finding, as its JSON object.
     type Item: Serialize + Sync;
     type Summary: Serialize;
+    /// A CSV row: a flat struct whose field names are the columns.
+    type Row<'a>: Serialize
+    where
+        Self: 'a;
 
     fn items(&self) -> &[Self::Item];
     fn summary(&self) -> &Self::Summary;
-    /// CSV: one row an item (`csv::write_rows` with the presenter's flat row type).
-    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()>;
+    /// How many CSV rows there are (one an item, unless the presenter says otherwise).
+    fn csv_len(&self) -> usize {
+        self.items().len()
+    }
+    fn csv_row(&self, index: usize) -> Self::Row<'_>;
     /// Fields a JSON document carries besides `findings` and `summary` (`accounts`, `journal`).
     fn extra_fields(&self, _fields: &mut JsonFields<'_>) -> std::io::Result<()> {
         Ok(())
@@ -95,12 +102,24 @@ fn write<P: Present>(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => write_json(envelope, report, out),
-        Format::Jsonl => write_items(report.items(), out, |_, item, buffer| {
-            serde_json::to_writer(&mut *buffer, item)?;
-            buffer.push(b'\n');
+        Format::Jsonl => write_blocks(report.items().len(), out, |range, buffer| {
+            for item in &report.items()[range] {
+                serde_json::to_writer(&mut *buffer, item)?;
+                buffer.push(b'\n');
+            }
             Ok(())
         }),
-        Format::Csv => report.csv(out),
+        Format::Csv => {
+            if report.csv_len() == 0 {
+                return Ok(());
+            }
+            let mut header = Vec::new();
+            csv::header(&mut header, &report.csv_row(0))?;
+            out.write_all(&header)?;
+            write_blocks(report.csv_len(), out, |range, buffer| {
+                csv::rows(buffer, range.map(|index| report.csv_row(index)))
+            })
+        }
         Format::Table => {
             let mut text = TextOut { out, layout };
             report.tables(&mut text)?;
@@ -132,9 +151,12 @@ fn write_json<P: Present>(
     report.extra_fields(&mut fields)?;
     let out = fields.out;
     out.write_all(b",\n\"findings\":[")?;
-    write_items(report.items(), out, |index, item, buffer| {
-        buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
-        serde_json::to_writer(&mut *buffer, item)?;
+    let items = report.items();
+    write_blocks(items.len(), out, |range, buffer| {
+        for index in range {
+            buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
+            serde_json::to_writer(&mut *buffer, &items[index])?;
+        }
         Ok(())
     })?;
     out.write_all(b"\n],\n\"summary\":")?;
@@ -145,26 +167,19 @@ fn write_json<P: Present>(
 /// Items a block: large enough to amortise a hand-over, small enough to bound the memory.
 const BLOCK: usize = 4096;
 
-/// Writes every item through `encode` (index, item, buffer), in order. Large reports are
-/// encoded on two cores in blocks: the other thread encodes every second block while this one
-/// encodes and writes its own, so memory stays at a few blocks.
-fn write_items<T: Sync>(
-    items: &[T],
+/// Writes `len` items encoded by `encode` (a range of indexes, into a buffer), in order. Large
+/// reports are encoded on two cores in blocks: the other thread encodes every second block
+/// while this one encodes and writes its own, so memory stays at a few blocks.
+fn write_blocks(
+    len: usize,
     out: &mut dyn Write,
-    encode: impl Fn(usize, &T, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+    encode: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
     let encode_block = |number: usize, buffer: &mut Vec<u8>| -> std::io::Result<()> {
         buffer.clear();
-        let start = number * BLOCK;
-        for (offset, item) in items[start..(start + BLOCK).min(items.len())]
-            .iter()
-            .enumerate()
-        {
-            encode(start + offset, item, buffer)?;
-        }
-        Ok(())
+        encode(number * BLOCK..((number + 1) * BLOCK).min(len), buffer)
     };
-    let blocks = items.len().div_ceil(BLOCK);
+    let blocks = len.div_ceil(BLOCK);
     let mut buffer = Vec::new();
     if blocks < 4 {
         for number in 0..blocks {
@@ -257,14 +272,14 @@ mod tests {
     impl Present for Demo {
         type Item = serde_json::Value;
         type Summary = serde_json::Value;
+        type Row<'a> = DemoRow<'a>;
         fn items(&self) -> &[serde_json::Value] {
             &self.items
         }
-        fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-            let rows = self.items.iter().map(|item| DemoRow {
-                kind: item["kind"].as_str().unwrap_or_default(),
-            });
-            csv::write_rows(out, rows)
+        fn csv_row(&self, index: usize) -> DemoRow<'_> {
+            DemoRow {
+                kind: self.items[index]["kind"].as_str().unwrap_or_default(),
+            }
         }
         fn summary(&self) -> &serde_json::Value {
             &self.summary

@@ -1,11 +1,9 @@
 //! `reset`: one row per name (what happened, key version and password time before and after,
 //! the Kerberos results), the warnings, a summary line, and what the machine must do next.
 
-use std::io::Write;
-
 use serde::Serialize;
 
-use super::{Present, TextOut, csv};
+use super::{Present, TextOut};
 use crate::rules::reset::{ResetItem, Status};
 
 #[derive(Debug, Default, Serialize)]
@@ -55,7 +53,7 @@ pub(crate) struct ResetReport {
 }
 
 #[derive(Serialize)]
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     kind: &'static str,
     name: &'a str,
     account: Option<&'a str>,
@@ -86,6 +84,7 @@ fn status_word(status: Status) -> &'static str {
 impl Present for ResetReport {
     type Item = ResetItem;
     type Summary = ResetSummary;
+    type Row<'a> = Row<'a>;
 
     fn items(&self) -> &[ResetItem] {
         &self.items
@@ -95,8 +94,9 @@ impl Present for ResetReport {
         &self.summary
     }
 
-    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let rows = self.items.iter().map(|item| Row {
+    fn csv_row(&self, index: usize) -> Row<'_> {
+        let item = &self.items[index];
+        Row {
             kind: item.kind,
             name: &item.name,
             account: item.account.as_deref(),
@@ -114,8 +114,7 @@ impl Present for ResetReport {
                 .collect::<Vec<_>>()
                 .join(";"),
             warnings: item.warnings.join("; "),
-        });
-        csv::write_rows(out, rows)
+        }
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {

@@ -2,12 +2,10 @@
 //! should hold), then every finding that concerns it and the next command to run. JSON carries
 //! the accounts in `accounts` and their findings in `findings`; CSV has one row per name.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use super::findings::finding_tables;
-use super::{Present, TextOut, csv, days_ago};
+use super::{Present, TextOut, days_ago};
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::FileTime;
 use crate::model::text;
@@ -162,7 +160,7 @@ pub(crate) struct ShowReport {
 
 /// One CSV row a name.
 #[derive(Debug, Default, Serialize)]
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     name: &'a str,
     status: &'static str,
     account: Option<&'a str>,
@@ -184,6 +182,7 @@ struct Row<'a> {
 impl Present for ShowReport {
     type Item = Finding;
     type Summary = ShowSummary;
+    type Row<'a> = Row<'a>;
 
     fn items(&self) -> &[Finding] {
         &self.findings
@@ -197,8 +196,13 @@ impl Present for ShowReport {
         fields.field("accounts", &self.accounts)
     }
 
-    fn csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let rows = self.names.iter().map(|(name, item)| match item {
+    fn csv_len(&self) -> usize {
+        self.names.len()
+    }
+
+    fn csv_row(&self, index: usize) -> Row<'_> {
+        let (name, item) = &self.names[index];
+        match item {
             Ok(index) => {
                 let view = &self.accounts[*index];
                 Row {
@@ -225,8 +229,7 @@ impl Present for ShowReport {
                 status,
                 ..Row::default()
             },
-        });
-        csv::write_rows(out, rows)
+        }
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {

@@ -3,6 +3,7 @@
 //! when even that does not fit it falls back to one value per line; in a pipe or a file it
 //! does not wrap at all. A terminal that reports zero columns counts as no terminal.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
@@ -64,25 +65,24 @@ impl TextOut<'_> {
     }
 
     /// A table; a cell holds several values one a line (`\n` between them).
-    pub(crate) fn table(&mut self, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
-        let rows: Vec<Vec<String>> = rows
+    pub(crate) fn table<C: AsRef<str>>(
+        &mut self,
+        header: &[&str],
+        rows: &[Vec<C>],
+    ) -> std::io::Result<()> {
+        let rows: Vec<Vec<Cow<'_, str>>> = rows
             .iter()
-            .map(|row| row.iter().map(|cell| neutralise(cell)).collect())
+            .map(|row| row.iter().map(|cell| neutralise(cell.as_ref())).collect())
             .collect();
         let Some(width) = self.layout.width else {
-            let mut table = new_table(self.layout, header);
-            table.set_content_arrangement(ContentArrangement::Disabled);
-            rows.iter().for_each(|row| {
-                table.add_row(row.clone());
-            });
-            return writeln!(self.out, "{table}");
+            return plain_table(self.out, header, &rows);
         };
         let floors: Vec<usize> = (0..header.len())
             .map(|column| {
                 std::iter::once(header[column])
                     .chain(
                         rows.iter()
-                            .filter_map(|row| row.get(column).map(String::as_str)),
+                            .filter_map(|row| row.get(column).map(|cell| cell.as_ref())),
                     )
                     .flat_map(str::split_whitespace)
                     .map(UnicodeWidthStr::width)
@@ -105,13 +105,13 @@ impl TextOut<'_> {
                 ))
             }));
         rows.iter().for_each(|row| {
-            table.add_row(row.clone());
+            table.add_row(row.iter().map(|cell| cell.to_string()));
         });
         writeln!(self.out, "{table}")
     }
 
     /// One value per line: for terminals too narrow for the table.
-    fn records(&mut self, header: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    fn records(&mut self, header: &[&str], rows: &[Vec<Cow<'_, str>>]) -> std::io::Result<()> {
         for row in rows {
             for (name, cell) in header.iter().zip(row) {
                 let mut lines = cell.lines();
@@ -126,12 +126,80 @@ impl TextOut<'_> {
     }
 }
 
+/// A table without wrapping, for files and pipes, written row by row (a report may have a
+/// million): ASCII borders, each column as wide as its widest value.
+fn plain_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<Cow<'_, str>>],
+) -> std::io::Result<()> {
+    let header: Vec<Cow<'_, str>> = header.iter().map(|name| for_terminal(name)).collect();
+    let mut widths: Vec<usize> = header.iter().map(|name| name.width()).collect();
+    for row in rows {
+        for (column, cell) in row.iter().enumerate().take(widths.len()) {
+            let widest = cell
+                .split('\n')
+                .map(UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0);
+            widths[column] = widths[column].max(widest);
+        }
+    }
+    let rule = |fill: u8| -> Vec<u8> {
+        let mut line = vec![b'+'];
+        for width in &widths {
+            line.extend(std::iter::repeat_n(fill, width + 2));
+            line.push(b'+');
+        }
+        line.push(b'\n');
+        line
+    };
+    let spaces = vec![b' '; widths.iter().copied().max().unwrap_or(0) + 1];
+    let write_row = |out: &mut dyn Write, cells: &[Cow<'_, str>]| -> std::io::Result<()> {
+        let height = cells
+            .iter()
+            .map(|cell| cell.split('\n').count())
+            .max()
+            .unwrap_or(1);
+        for number in 0..height {
+            out.write_all(b"|")?;
+            for (column, width) in widths.iter().enumerate() {
+                let value = cells
+                    .get(column)
+                    .and_then(|cell| cell.split('\n').nth(number))
+                    .unwrap_or("");
+                out.write_all(b" ")?;
+                out.write_all(value.as_bytes())?;
+                out.write_all(&spaces[..width - value.width() + 1])?;
+                out.write_all(b"|")?;
+            }
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    out.write_all(&rule(b'-'))?;
+    write_row(out, &header)?;
+    out.write_all(&rule(b'='))?;
+    for row in rows {
+        write_row(out, row)?;
+    }
+    out.write_all(&rule(b'-'))
+}
+
 /// Each value of a cell made safe; the `\n` between values kept.
-fn neutralise(cell: &str) -> String {
-    cell.split('\n')
-        .map(|value| for_terminal(value).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell
+        .split('\n')
+        .all(|value| matches!(for_terminal(value), Cow::Borrowed(_)))
+    {
+        return Cow::Borrowed(cell);
+    }
+    Cow::Owned(
+        cell.split('\n')
+            .map(|value| for_terminal(value).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 fn new_table(layout: Layout, header: &[&str]) -> Table {
@@ -212,7 +280,7 @@ mod tests {
         let text = render(
             Layout::PLAIN,
             &["Account", "DNS"],
-            &[vec!["X$".into(), "evil\u{1b}[2J.example".into()]],
+            &[vec!["X$".to_string(), "evil\u{1b}[2J.example".to_string()]],
         );
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("evil\\x1b[2J.example"), "{text}");
