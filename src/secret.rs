@@ -6,11 +6,11 @@ use std::path::Path;
 
 /// A password. It has no `Display`, and `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
     /// Refuses the empty password: a simple bind with it is an anonymous bind.
-    pub fn new(password: String) -> anyhow::Result<Secret> {
+    pub(crate) fn new(password: String) -> anyhow::Result<Secret> {
         anyhow::ensure!(
             !password.is_empty(),
             "empty password: refusing what would be an anonymous bind"
@@ -18,7 +18,7 @@ impl Secret {
         Ok(Secret(password))
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -31,14 +31,14 @@ impl std::fmt::Debug for Secret {
 
 /// Where the bind password comes from, in order of precedence.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordSource {
+pub(crate) enum PasswordSource {
     File(std::path::PathBuf),
     Environment(Secret),
     Prompt,
 }
 
 impl PasswordSource {
-    pub fn read(&self, bind_dn: &str) -> anyhow::Result<Secret> {
+    pub(crate) fn read(&self, bind_dn: &str) -> anyhow::Result<Secret> {
         match self {
             PasswordSource::File(path) => read_password_file(path),
             PasswordSource::Environment(secret) => Ok(secret.clone()),

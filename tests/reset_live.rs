@@ -14,6 +14,7 @@ fn reset_json(args: &[&str]) -> (i32, Value) {
     let run = live(&[&["reset", "-o", "json"], args].concat());
     let dc = test_dc();
     assert!(!run.stdout.contains(&dc.password) && !run.stderr.contains(&dc.password));
+    common::assert_documented(&run.json());
     (run.code, run.json())
 }
 

@@ -14,6 +14,7 @@ const HOSTONLY: &str = "CN=PC-HOSTONLY,OU=Workstations,DC=adc,DC=test";
 
 fn json(args: &[&str]) -> (i32, Value) {
     let run = live(args);
+    common::assert_documented(&run.json());
     (run.code, run.json())
 }
 

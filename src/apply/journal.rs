@@ -1,4 +1,4 @@
-//! The change journal (JSON Lines, SPEC §6): an `intent` line is written and synced to disk
+//! The change journal (JSON Lines; docs/reference.md, "Files"): an `intent` line is written and synced to disk
 //! before a change is sent to the DC, a `result` line after. `undo` reads it back. It holds SPNs
 //! and DNs only: no secret ever goes into it.
 
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Entry {
+pub(crate) enum Entry {
     /// About to send: the object's SPNs as read, and the value-level delta.
     Intent {
         time: String,
@@ -37,26 +37,26 @@ pub enum Entry {
 
 /// An intent and, unless the run died between them, its result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
-    pub account: String,
-    pub dn: String,
-    pub spns_before: Vec<String>,
-    pub add: Vec<String>,
-    pub remove: Vec<String>,
+pub(crate) struct Recorded {
+    pub(crate) account: String,
+    pub(crate) dn: String,
+    pub(crate) spns_before: Vec<String>,
+    pub(crate) add: Vec<String>,
+    pub(crate) remove: Vec<String>,
     /// `None`: no result line (the run was killed after the intent).
-    pub status: Option<String>,
-    pub spns_after: Option<Vec<String>>,
+    pub(crate) status: Option<String>,
+    pub(crate) spns_after: Option<Vec<String>>,
 }
 
 /// A journal being written.
-pub struct Journal {
+pub(crate) struct Journal {
     file: File,
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl Journal {
     /// Creates `path`, or `adcomputer-journal-<UTC timestamp>.jsonl` here; never overwrites.
-    pub fn create(path: Option<&Path>) -> anyhow::Result<Journal> {
+    pub(crate) fn create(path: Option<&Path>) -> anyhow::Result<Journal> {
         let path = match path {
             Some(path) => path.to_path_buf(),
             None => {
@@ -77,7 +77,7 @@ impl Journal {
     }
 
     /// Appends `entry` and makes it durable before returning.
-    pub fn write(&mut self, entry: &Entry) -> anyhow::Result<()> {
+    pub(crate) fn write(&mut self, entry: &Entry) -> anyhow::Result<()> {
         let mut line = serde_json::to_vec(entry)?;
         line.push(b'\n');
         self.file
@@ -88,7 +88,7 @@ impl Journal {
 }
 
 /// The changes a journal records, in the order they were made.
-pub fn read(path: &Path) -> anyhow::Result<Vec<Recorded>> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<Vec<Recorded>> {
     let file =
         File::open(path).with_context(|| format!("cannot open journal {}", path.display()))?;
     let mut recorded: Vec<Recorded> = Vec::new();

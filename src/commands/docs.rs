@@ -8,13 +8,13 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command};
 
 /// Writes completions or the man page for `command` if it asks for them; `false` otherwise.
-pub fn write(command: &Command) -> anyhow::Result<bool> {
+pub(crate) fn write(command: &Command) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     match command {
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "adcomputer", &mut out);
         }
-        Command::Man => clap_mangen::Man::new(Cli::command()).render(&mut out)?,
+        Command::Man => crate::report::man::write(Cli::command(), &mut out)?,
         _ => return Ok(false),
     }
     out.flush()?;

@@ -12,11 +12,10 @@ use crate::config::FixRequest;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, OperationError, queries};
 use crate::model::account::Account;
-use crate::model::names::Resolution;
 use crate::model::spn::SpnAliases;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
 use crate::report::emit;
-use crate::rules::spn_plan::{Conflict, SpnChange, plan};
+use crate::rules::spn_plan::{SpnChange, plan};
 use crate::rules::{Finding, SpnIndex};
 use crate::source::{NeedsDc, Scanned, Source};
 
@@ -43,19 +42,10 @@ pub(crate) async fn run(
         .filter_map(|(account, in_scope)| in_scope.then_some(account))
         .collect();
 
-    let mut others = Vec::new();
-    let scope: Vec<&Account> = if request.names.is_empty() {
-        in_base.iter().collect()
+    let (scope, others) = if request.names.is_empty() {
+        (in_base.iter().collect(), Vec::new())
     } else {
-        let mut scope = Vec::new();
-        for name in &request.names {
-            let resolution = name.resolve(&in_base);
-            match &resolution {
-                Resolution::Found(account) => scope.push(*account),
-                other => others.extend(Finding::unresolved(name.as_str(), other)),
-            }
-        }
-        scope
+        Finding::resolve_each(&request.names, &in_base)
     };
     let examined = scope
         .iter()
@@ -162,21 +152,20 @@ async fn apply_change(
     journal: &mut Option<Journal>,
     journal_path: Option<&Path>,
 ) -> anyhow::Result<ChangeItem> {
-    match held_elsewhere(directory, &change, aliases).await {
-        Ok(holders) => {
-            for (spn, held_by) in holders {
-                change
-                    .add
-                    .retain(|added| !crate::model::text::same(added, &spn));
-                change.conflicts.push(Conflict { spn, held_by });
-            }
-        }
-        Err(err) => {
-            let mut item = ChangeItem::from_change(change, ChangeStatus::Failed);
-            item.reason = Some(err.to_string());
-            return Ok(item);
-        }
+    let forms: Vec<String> = change
+        .add
+        .iter()
+        .flat_map(|spn| aliases.colliding_forms(spn))
+        .collect();
+    let mut holders = Vec::new();
+    if let Err(err) =
+        queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await
+    {
+        let mut item = ChangeItem::from_change(change, ChangeStatus::Failed);
+        item.reason = Some(err.to_string());
+        return Ok(item);
     }
+    change.hold_back_taken(&holders, aliases);
     if !change.writes() {
         return Ok(ChangeItem::from_change(change, ChangeStatus::Skipped));
     }
@@ -220,37 +209,6 @@ async fn apply_change(
     let mut item = ChangeItem::from_change(change, status);
     item.reason = error;
     Ok(item)
-}
-
-/// Additions of `change` that another object holds now (the same SPN or a form the DC counts
-/// against it), with who holds them: one search for all of them.
-async fn held_elsewhere(
-    directory: &mut Directory,
-    change: &SpnChange,
-    aliases: &SpnAliases,
-) -> Result<Vec<(String, Vec<String>)>, queries::QueryError> {
-    let forms: Vec<String> = change
-        .add
-        .iter()
-        .flat_map(|spn| aliases.colliding_forms(spn))
-        .collect();
-    let mut found: Vec<(String, Vec<String>)> = Vec::new();
-    queries::holders_of(directory, &forms, |holder| {
-        if holder.dn == change.dn {
-            return;
-        }
-        for held in &holder.spns {
-            for spn in change.add.iter().filter(|spn| aliases.collide(spn, held)) {
-                let label = format!("{} ({held})", holder.label());
-                match found.iter_mut().find(|(added, _)| added == spn) {
-                    Some((_, holders)) => holders.push(label),
-                    None => found.push((spn.clone(), vec![label])),
-                }
-            }
-        }
-    })
-    .await?;
-    Ok(found)
 }
 
 fn now() -> String {

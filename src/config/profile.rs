@@ -23,15 +23,15 @@ use serde::Deserialize;
 /// One profile's settings; each is overridden by the environment and the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Profile {
-    pub url: Option<String>,
-    pub domain: Option<String>,
-    pub base: Option<String>,
-    pub bind_dn: Option<String>,
-    pub ca_cert: Option<PathBuf>,
-    pub password_file: Option<PathBuf>,
+pub(crate) struct Profile {
+    pub(crate) url: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) base: Option<String>,
+    pub(crate) bind_dn: Option<String>,
+    pub(crate) ca_cert: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
     #[serde(default)]
-    pub kerberos: bool,
+    pub(crate) kerberos: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,7 +43,7 @@ struct ConfigFile {
 }
 
 /// The config file's path, from `XDG_CONFIG_HOME` or `HOME`.
-pub fn config_path(env: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
+pub(crate) fn config_path(env: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let base = env("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| env("HOME").map(|home| Path::new(&home).join(".config")))?;
@@ -52,7 +52,7 @@ pub fn config_path(env: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// The profile `name`, or the file's `default_profile` when `name` is `None`. No file and no
 /// name is no profile; a name that is not in the file is an error.
-pub fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Profile> {
+pub(crate) fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Profile> {
     let text = match path.map(std::fs::read_to_string) {
         Some(Ok(text)) => text,
         Some(Err(err)) if err.kind() == std::io::ErrorKind::NotFound && name.is_none() => {
@@ -89,7 +89,7 @@ pub fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Profile> 
 }
 
 /// Refuses a password file that others may read (any "other" or group permission bit).
-pub fn check_password_file(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn check_password_file(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

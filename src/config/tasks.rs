@@ -162,6 +162,18 @@ pub(super) fn task_of(
         Command::Completions { .. } | Command::Man => {
             bail!("completions and man need no configuration")
         }
+        command @ (Command::Stale { .. }
+        | Command::Spn(SpnCommand::Check { .. })
+        | Command::Audit { .. }) => check_task(command, now)?,
+    })
+}
+
+/// The task of a read-only check command (`stale`, `spn check`, `audit`).
+fn check_task(
+    command: Command,
+    now: OffsetDateTime,
+) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
+    Ok(match command {
         Command::Stale { stale, checks } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
             let settings = AuditSettings {
@@ -214,6 +226,7 @@ pub(super) fn task_of(
             };
             (check("audit", settings, spn.forest), as_of)
         }
+        _ => bail!("not a check command"),
     })
 }
 

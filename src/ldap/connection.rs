@@ -13,7 +13,7 @@ use crate::secret::{PasswordSource, Secret};
 
 /// How to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Bind {
+pub(crate) enum Bind {
     /// A simple bind as this user (`user@realm`, `DOMAIN\user` or a DN), over TLS only.
     Simple {
         user: String,
@@ -26,7 +26,7 @@ pub enum Bind {
 
 /// Which DC to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DcAddress {
+pub(crate) enum DcAddress {
     /// `ldaps://host[:port]` or `ldap://host[:port]`.
     Url(String),
     /// Any DC of this domain, found through DNS SRV records (over LDAPS).
@@ -38,30 +38,30 @@ pub enum DcAddress {
 
 /// Everything needed to open a live connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LdapSettings {
-    pub address: DcAddress,
-    pub tls: TlsSettings,
-    pub bind: Bind,
+pub(crate) struct LdapSettings {
+    pub(crate) address: DcAddress,
+    pub(crate) tls: TlsSettings,
+    pub(crate) bind: Bind,
     /// Limit for connecting and for each operation.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Entries per page of paged searches.
-    pub page_size: i32,
+    pub(crate) page_size: i32,
 }
 
 /// What the rootDSE says about the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RootDse {
-    pub default_naming_context: String,
-    pub configuration_naming_context: Option<String>,
-    pub dns_host_name: Option<String>,
+pub(crate) struct RootDse {
+    pub(crate) default_naming_context: String,
+    pub(crate) configuration_naming_context: Option<String>,
+    pub(crate) dns_host_name: Option<String>,
 }
 
 /// An open, bound connection to a DC.
-pub struct Directory {
+pub(crate) struct Directory {
     pub(super) ldap: Ldap,
     target: String,
     host: String,
-    pub root_dse: RootDse,
+    pub(crate) root_dse: RootDse,
     pub(super) timeout: Duration,
     pub(super) page_size: i32,
 }
@@ -111,7 +111,7 @@ fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
 impl Directory {
     /// Connects and binds; `password` is the simple bind's password (`None` for Kerberos).
     /// With a domain, tries its DCs in SRV order and moves on when one does not answer.
-    pub async fn connect(
+    pub(crate) async fn connect(
         settings: &LdapSettings,
         password: Option<&Secret>,
     ) -> Result<Directory, ConnectError> {
@@ -164,7 +164,7 @@ impl Directory {
                     .simple_bind(user, password.expose())
                     .await
                     .map_err(|err| OperationError::from_ldap("bind", secs, err))?;
-                check_bind(user, bind)?;
+                check_bind(user, &bind)?;
                 tracing::info!(user = %user, elapsed = ?bind_started.elapsed(), "simple bind");
             }
             (Bind::Simple { user, .. }, None) => {
@@ -180,8 +180,8 @@ impl Directory {
                     .with_timeout(settings.timeout)
                     .sasl_gssapi_bind(&target.host)
                     .await
-                    .map_err(|err| kerberos_error(&target.host, err))?;
-                check_bind("your Kerberos ticket's principal", bind)?;
+                    .map_err(|err| kerberos_error(&target.host, &err))?;
+                check_bind("your Kerberos ticket's principal", &bind)?;
                 tracing::info!(elapsed = ?bind_started.elapsed(), "Kerberos (GSSAPI) bind");
             }
             #[cfg(not(feature = "kerberos-bind"))]
@@ -209,17 +209,17 @@ impl Directory {
     }
 
     /// `scheme://host:port` of the DC, as reports name their source.
-    pub fn target(&self) -> &str {
+    pub(crate) fn target(&self) -> &str {
         &self.target
     }
 
     /// The DC's host name (or address) as given in the URL.
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.host
     }
 
     /// The limit for each operation.
-    pub fn timeout(&self) -> Duration {
+    pub(crate) fn timeout(&self) -> Duration {
         self.timeout
     }
 
@@ -260,14 +260,14 @@ impl Directory {
     }
 
     /// Unbinds politely; errors are irrelevant at this point.
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.ldap.unbind().await;
     }
 }
 
 #[cfg(feature = "kerberos-bind")]
 /// A GSSAPI failure in one line: GSS-API messages span several; the common causes first.
-fn kerberos_error(host: &str, error: ldap3::LdapError) -> ConnectError {
+fn kerberos_error(host: &str, error: &ldap3::LdapError) -> ConnectError {
     let flat = error
         .to_string()
         .split_whitespace()
@@ -286,7 +286,7 @@ fn kerberos_error(host: &str, error: ldap3::LdapError) -> ConnectError {
     ConnectError::Kerberos { reason }
 }
 
-fn check_bind(user: &str, result: ldap3::LdapResult) -> Result<(), ConnectError> {
+fn check_bind(user: &str, result: &ldap3::LdapResult) -> Result<(), ConnectError> {
     let user = user.to_string();
     match result.rc {
         0 => Ok(()),
@@ -297,7 +297,7 @@ fn check_bind(user: &str, result: ldap3::LdapResult) -> Result<(), ConnectError>
         rc => Err(ConnectError::BindRefused {
             user,
             rc,
-            text: result_text(&result),
+            text: result_text(result),
         }),
     }
 }
@@ -427,21 +427,21 @@ mod tests {
             refs: vec![],
             ctrls: vec![],
         };
-        let err = check_bind("a@B", result(49, "data 52e")).unwrap_err();
+        let err = check_bind("a@B", &result(49, "data 52e")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "bind as a@B refused: bad credentials (wrong password or unknown user)"
         );
         let err = check_bind(
             "a@B",
-            result(49, "AcceptSecurityContext error, data 533, v893"),
+            &result(49, "AcceptSecurityContext error, data 533, v893"),
         );
         assert_eq!(
             err.unwrap_err().to_string(),
             "bind as a@B refused: account disabled"
         );
-        let err = check_bind("a@B", result(8, "Transport encryption required.")).unwrap_err();
+        let err = check_bind("a@B", &result(8, "Transport encryption required.")).unwrap_err();
         assert!(err.to_string().contains("Transport encryption required"));
-        assert!(check_bind("a@B", result(0, "")).is_ok());
+        assert!(check_bind("a@B", &result(0, "")).is_ok());
     }
 }

@@ -12,14 +12,14 @@ use super::error::ConnectError;
 
 /// A DC found in DNS.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
-    pub host: String,
-    pub priority: u16,
-    pub weight: u16,
+pub(crate) struct Located {
+    pub(crate) host: String,
+    pub(crate) priority: u16,
+    pub(crate) weight: u16,
 }
 
 /// The domain's DCs, in the order to try them.
-pub async fn locate_dcs(
+pub(crate) async fn locate_dcs(
     domain: &str,
     dns_server: Option<IpAddr>,
 ) -> Result<Vec<Located>, ConnectError> {

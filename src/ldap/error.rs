@@ -1,7 +1,7 @@
 //! Errors of the LDAP layer, each one line that names its cause.
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
+pub(crate) enum ConnectError {
     #[error("bad URL {url}: {reason}")]
     BadUrl { url: String, reason: String },
     #[error("cannot use CA file {file}: {reason}")]
@@ -50,7 +50,7 @@ pub enum ConnectError {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum OperationError {
+pub(crate) enum OperationError {
     #[error("{operation} failed: {text} (LDAP result {rc})")]
     Refused {
         operation: String,
@@ -64,7 +64,7 @@ pub enum OperationError {
 }
 
 impl OperationError {
-    pub fn from_ldap(operation: &str, secs: u64, error: ldap3::LdapError) -> OperationError {
+    pub(crate) fn from_ldap(operation: &str, secs: u64, error: ldap3::LdapError) -> OperationError {
         let operation = operation.to_string();
         match error {
             ldap3::LdapError::LdapResult { result } => OperationError::Refused {
@@ -82,7 +82,7 @@ impl OperationError {
 }
 
 /// The diagnostic text of a result, or its code's name when the server sent none.
-pub fn result_text(result: &ldap3::LdapResult) -> String {
+pub(crate) fn result_text(result: &ldap3::LdapResult) -> String {
     let text = result.text.trim().trim_end_matches('\0');
     if text.is_empty() {
         format!("result code {}", result.rc)
@@ -92,7 +92,7 @@ pub fn result_text(result: &ldap3::LdapResult) -> String {
 }
 
 /// What AD's `data NNN` sub-code of an invalidCredentials (49) bind result means.
-pub fn account_problem(diagnostic: &str) -> Option<&'static str> {
+pub(crate) fn account_problem(diagnostic: &str) -> Option<&'static str> {
     let code = diagnostic
         .split("data ")
         .nth(1)?

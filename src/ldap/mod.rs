@@ -6,12 +6,13 @@
 mod connection;
 mod discovery;
 mod error;
+mod filter;
 pub(crate) mod queries;
 mod search;
 mod tls;
 mod write;
 
-pub use connection::{Bind, DcAddress, Directory, LdapSettings};
-pub use discovery::locate_dcs;
-pub use error::OperationError;
-pub use tls::TlsSettings;
+pub(crate) use connection::{Bind, DcAddress, Directory, LdapSettings};
+pub(crate) use discovery::locate_dcs;
+pub(crate) use error::OperationError;
+pub(crate) use tls::TlsSettings;

@@ -3,9 +3,10 @@
 
 use super::connection::Directory;
 use super::error::OperationError;
+use super::filter::{batch_filters, escape_filter_value};
 use crate::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::model::entry::Entry;
-use crate::model::names::{NameQuery, batch_filters, escape_filter_value};
+use crate::model::names::NameQuery;
 use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same

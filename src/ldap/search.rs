@@ -15,7 +15,7 @@ impl Directory {
     /// Pages by hand rather than with ldap3's adapter: a page's entries are read off the wire
     /// first, the next page is asked for at once, and only then are the entries handed to
     /// `each`, so the DC prepares the next page while this one is processed.
-    pub async fn search_each(
+    pub(crate) async fn search_each(
         &mut self,
         base: &str,
         filter: &str,
@@ -32,7 +32,7 @@ impl Directory {
             .await
             .map_err(failed)?;
         loop {
-            let mut received = Vec::with_capacity(self.page_size as usize);
+            let mut received = Vec::with_capacity(usize::try_from(self.page_size).unwrap_or(0));
             while let Some(result_entry) = page.next().await.map_err(failed)? {
                 if !result_entry.is_ref() && !result_entry.is_intermediate() {
                     received.push(result_entry);
@@ -115,7 +115,7 @@ fn sd_flags_owner() -> RawControl {
 impl Directory {
     /// One object by DN (base scope), with `attributes` only; `None` when it does not exist.
     /// `owner_only_sd` asks for `nTSecurityDescriptor`'s owner through the SD-flags control.
-    pub async fn read_object(
+    pub(crate) async fn read_object(
         &mut self,
         dn: &str,
         attributes: &[&str],

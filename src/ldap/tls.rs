@@ -16,31 +16,31 @@ use super::error::ConnectError;
 
 /// How to trust the server's certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsSettings {
+pub(crate) struct TlsSettings {
     /// PEM files of CAs trusted in addition to the system store.
-    pub ca_files: Vec<PathBuf>,
+    pub(crate) ca_files: Vec<PathBuf>,
     /// Accept any certificate: no chain or hostname check.
-    pub insecure: bool,
+    pub(crate) insecure: bool,
 }
 
 /// Why the last handshake's certificate was refused, and what it said of itself.
 #[derive(Debug, Clone)]
-pub struct RefusedCertificate {
-    pub error: rustls::Error,
-    pub subject: String,
-    pub names: Vec<String>,
+pub(crate) struct RefusedCertificate {
+    pub(crate) error: rustls::Error,
+    pub(crate) subject: String,
+    pub(crate) names: Vec<String>,
 }
 
 /// Verifies with webpki and keeps what it refused.
 #[derive(Debug)]
-pub struct WitnessingVerifier {
+pub(crate) struct WitnessingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     insecure: bool,
     refused: Mutex<Option<RefusedCertificate>>,
 }
 
 impl WitnessingVerifier {
-    pub fn refused(&self) -> Option<RefusedCertificate> {
+    pub(crate) fn refused(&self) -> Option<RefusedCertificate> {
         self.refused.lock().ok()?.clone()
     }
 }
@@ -163,7 +163,7 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
 }
 
 /// A client configuration and the verifier inside it (to ask what it refused).
-pub fn client_config(
+pub(crate) fn client_config(
     settings: &TlsSettings,
 ) -> Result<(Arc<ClientConfig>, Arc<WitnessingVerifier>), ConnectError> {
     let provider = provider();

@@ -363,9 +363,11 @@ fn parse_decimal(digits: &[u8]) -> Option<i64> {
 /// `userAccountControl` as LDAP writes it: a 32-bit flag set, sometimes as a negative number
 /// (the sign bit set).
 fn uac_bits(number: i64) -> Option<u32> {
-    u32::try_from(number)
-        .ok()
-        .or_else(|| i32::try_from(number).ok().map(|signed| signed as u32))
+    u32::try_from(number).ok().or_else(|| {
+        i32::try_from(number)
+            .ok()
+            .map(|signed| u32::from_ne_bytes(signed.to_ne_bytes()))
+    })
 }
 
 impl AccountBuilder {

@@ -54,7 +54,7 @@ impl NormalDn {
                     match first.to_digit(16) {
                         Some(high) if chars.peek().is_some_and(char::is_ascii_hexdigit) => {
                             let low = chars.next()?.to_digit(16)?;
-                            value.push((high * 16 + low) as u8);
+                            value.push(u8::try_from(high * 16 + low).ok()?);
                         }
                         _ => {
                             let mut buf = [0; 4];

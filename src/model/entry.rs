@@ -3,20 +3,20 @@
 
 /// One attribute and its values, raw bytes (text attributes are UTF-8).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
-    pub name: String,
-    pub values: Vec<Vec<u8>>,
+pub(crate) struct Attribute {
+    pub(crate) name: String,
+    pub(crate) values: Vec<Vec<u8>>,
 }
 
 /// One directory object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Entry {
-    pub dn: String,
-    pub attributes: Vec<Attribute>,
+pub(crate) struct Entry {
+    pub(crate) dn: String,
+    pub(crate) attributes: Vec<Attribute>,
 }
 
 impl Entry {
-    pub fn new(dn: String) -> Entry {
+    pub(crate) fn new(dn: String) -> Entry {
         Entry {
             dn,
             attributes: Vec::new(),
@@ -24,7 +24,7 @@ impl Entry {
     }
 
     /// Appends a value; attribute names compare case-insensitively, as LDAP's do.
-    pub fn push_value(&mut self, name: &str, value: Vec<u8>) {
+    pub(crate) fn push_value(&mut self, name: &str, value: Vec<u8>) {
         match self
             .attributes
             .iter_mut()
@@ -39,7 +39,7 @@ impl Entry {
     }
 
     /// The values of `name` (case-insensitive); empty when the attribute is absent.
-    pub fn values(&self, name: &str) -> &[Vec<u8>] {
+    pub(crate) fn values(&self, name: &str) -> &[Vec<u8>] {
         self.attributes
             .iter()
             .find(|attribute| attribute.name.eq_ignore_ascii_case(name))

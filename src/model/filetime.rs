@@ -19,7 +19,8 @@ impl FileTime {
     }
 
     pub(crate) fn from_datetime(at: OffsetDateTime) -> FileTime {
-        let ticks = (at.unix_timestamp_nanos() / 100) as i64;
+        // Years 1601..=9999 (all `time` can hold here) are well within i64 ticks.
+        let ticks = i64::try_from(at.unix_timestamp_nanos() / 100).unwrap_or(i64::MAX);
         FileTime(ticks + EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC)
     }
 

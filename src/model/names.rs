@@ -1,7 +1,7 @@
 //! Name matching (docs/reference.md, "Names"): a NAME given on the command line is a DN, or is
 //! compared, as the DC compares text, with sAMAccountName (with or without `$`), CN and
-//! dNSHostName. Names reach LDAP filters escaped (RFC 4515), a bounded number per filter; the
-//! same rule then decides locally, so live and LDIF sources resolve names identically.
+//! dNSHostName. `ldap::filter` selects candidates on the DC; the same rule then decides locally,
+//! so live and LDIF sources resolve names identically.
 
 use super::account::Account;
 use super::{dn, text};
@@ -9,8 +9,6 @@ use super::{dn, text};
 /// The longest NAME accepted: longer than any DN a directory holds in practice, short enough
 /// that a filter stays small.
 const MAX_NAME_CHARS: usize = 2048;
-/// At most this many bytes of name alternatives go into one LDAP filter.
-const MAX_FILTER_BYTES: usize = 16 * 1024;
 
 /// A name as the user gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,20 +57,6 @@ impl NameQuery {
         }
     }
 
-    /// The LDAP filter that selects every object this name could match.
-    fn ldap_filter(&self) -> String {
-        match self {
-            NameQuery::Dn(dn) => format!("(distinguishedName={})", escape_filter_value(dn)),
-            NameQuery::Name(name) => {
-                let value = escape_filter_value(name);
-                let bare = escape_filter_value(name.strip_suffix('$').unwrap_or(name));
-                format!(
-                    "(|(sAMAccountName={bare})(sAMAccountName={bare}$)(cn={value})(dNSHostName={value}))"
-                )
-            }
-        }
-    }
-
     pub(crate) fn matches(&self, account: &Account) -> bool {
         match self {
             NameQuery::Dn(wanted) => dn::same_dn(wanted, &account.dn),
@@ -101,40 +85,6 @@ impl NameQuery {
     }
 }
 
-/// Filters selecting the candidates of every name in a batch, each of bounded size (a DC
-/// drops a connection whose filter is too large).
-pub(crate) fn batch_filters(queries: &[NameQuery]) -> Vec<String> {
-    let mut filters = Vec::new();
-    let mut alternatives = String::new();
-    for query in queries {
-        let filter = query.ldap_filter();
-        if !alternatives.is_empty() && alternatives.len() + filter.len() > MAX_FILTER_BYTES {
-            filters.push(format!("(|{alternatives})"));
-            alternatives.clear();
-        }
-        alternatives.push_str(&filter);
-    }
-    if !alternatives.is_empty() {
-        filters.push(format!("(|{alternatives})"));
-    }
-    filters
-}
-
-/// Escapes a value for an LDAP filter (RFC 4515 §3): `*`, `(`, `)`, `\`, NUL, and every byte
-/// outside printable ASCII, as `\XX`.
-pub(crate) fn escape_filter_value(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b'*' | b'(' | b')' | b'\\' | 0..0x20 | 0x7f.. => {
-                escaped.push_str(&format!("\\{byte:02x}"));
-            }
-            _ => escaped.push(byte as char),
-        }
-    }
-    escaped
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,27 +100,6 @@ mod tests {
 
     fn name(raw: &str) -> NameQuery {
         NameQuery::parse(raw).unwrap()
-    }
-
-    #[test]
-    fn escapes_metacharacters() {
-        assert_eq!(
-            escape_filter_value("*)(objectClass=*"),
-            "\\2a\\29\\28objectClass=\\2a"
-        );
-        assert_eq!(escape_filter_value("a\\b\0"), "a\\5cb\\00");
-        assert_eq!(escape_filter_value("Pä"), "P\\c3\\a4");
-    }
-
-    #[test]
-    fn filter_has_every_form_and_no_raw_metacharacters() {
-        assert_eq!(
-            name("PC01$").ldap_filter(),
-            "(|(sAMAccountName=PC01)(sAMAccountName=PC01$)(cn=PC01$)(dNSHostName=PC01$))"
-        );
-        let filter = name("*)(objectClass=*").ldap_filter();
-        assert!(!filter.contains("*)("), "{filter}");
-        assert!(name("CN=a\\2c b,DC=x").ldap_filter().contains("\\5c2c"));
     }
 
     #[test]
@@ -224,15 +153,5 @@ mod tests {
             NameQuery::parse(&"x".repeat(100_000)),
             Err(BadName::TooLong(100_000))
         );
-    }
-
-    #[test]
-    fn thousands_of_names_make_several_bounded_filters() {
-        let names: Vec<NameQuery> = (0..3000).map(|i| name(&format!("PC-{i:05}"))).collect();
-        let filters = batch_filters(&names);
-        assert!(filters.len() > 5, "{}", filters.len());
-        assert!(filters.iter().all(|f| f.len() <= MAX_FILTER_BYTES + 200));
-        let total: usize = filters.iter().map(|f| f.matches("(cn=").count()).sum();
-        assert_eq!(total, 3000);
     }
 }

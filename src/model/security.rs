@@ -2,7 +2,7 @@
 //! (`objectSid`, `mS-DS-CreatorSID`, `nTSecurityDescriptor` in self-relative form).
 
 /// `S-1-5-21-…` text form of a binary SID; `None` when malformed.
-pub fn sid_to_string(bytes: &[u8]) -> Option<String> {
+pub(crate) fn sid_to_string(bytes: &[u8]) -> Option<String> {
     let (&revision, rest) = bytes.split_first()?;
     let (&count, rest) = rest.split_first()?;
     let authority = rest.get(..6)?;
@@ -28,7 +28,7 @@ fn sid_length(bytes: &[u8]) -> Option<usize> {
 
 /// The owner SID of a self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6); `None` when it has
 /// none or is malformed.
-pub fn owner_of(descriptor: &[u8]) -> Option<String> {
+pub(crate) fn owner_of(descriptor: &[u8]) -> Option<String> {
     let offset = u32::from_le_bytes(descriptor.get(4..8)?.try_into().ok()?) as usize;
     if offset == 0 {
         return None;
@@ -38,18 +38,18 @@ pub fn owner_of(descriptor: &[u8]) -> Option<String> {
 }
 
 /// The RID: the last sub-authority of a SID in text form.
-pub fn rid(sid: &str) -> Option<u32> {
+pub(crate) fn rid(sid: &str) -> Option<u32> {
     sid.rsplit('-').next()?.parse().ok()
 }
 
 /// The domain part of a domain account's SID (everything before the RID).
-pub fn domain_of(sid: &str) -> Option<&str> {
+pub(crate) fn domain_of(sid: &str) -> Option<&str> {
     sid.rsplit_once('-').map(|(domain, _)| domain)
 }
 
 /// Whether `sid` is a group whose members may always reuse computer accounts: the domain's
 /// Domain Admins (512) or Enterprise Admins (519), or BUILTIN\Administrators.
-pub fn is_admin_group(sid: &str, domain_sid: &str) -> bool {
+pub(crate) fn is_admin_group(sid: &str, domain_sid: &str) -> bool {
     sid == "S-1-5-32-544"
         || (domain_of(sid) == Some(domain_sid) && matches!(rid(sid), Some(512 | 519)))
 }

@@ -1,4 +1,4 @@
-//! Service principal names (SPEC §5 in docs/): parsing `class/host[:port][/name]`, validity,
+//! Service principal names (docs/reference.md, "SPN rules"): parsing `class/host[:port][/name]`, validity,
 //! and the `sPNMappings` aliases under which `cifs/x`, `http/x`, … mean `HOST/x`. Aliases are
 //! resolved as the DC resolves them (Samba's samldb.c, Windows alike): the first mapping that
 //! names a class decides it, and aliases link only to their target, never to each other.

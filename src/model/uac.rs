@@ -2,22 +2,22 @@
 
 /// The `userAccountControl` bit field of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Uac(pub u32);
+pub(crate) struct Uac(pub(crate) u32);
 
 impl Uac {
-    pub const ACCOUNTDISABLE: u32 = 0x0002;
-    pub const PASSWD_NOTREQD: u32 = 0x0020;
-    pub const NORMAL_ACCOUNT: u32 = 0x0200;
-    pub const INTERDOMAIN_TRUST_ACCOUNT: u32 = 0x0800;
-    pub const WORKSTATION_TRUST_ACCOUNT: u32 = 0x1000;
-    pub const SERVER_TRUST_ACCOUNT: u32 = 0x2000;
-    pub const DONT_EXPIRE_PASSWORD: u32 = 0x0001_0000;
-    pub const TRUSTED_FOR_DELEGATION: u32 = 0x0008_0000;
-    pub const NOT_DELEGATED: u32 = 0x0010_0000;
-    pub const USE_DES_KEY_ONLY: u32 = 0x0020_0000;
-    pub const DONT_REQ_PREAUTH: u32 = 0x0040_0000;
-    pub const TRUSTED_TO_AUTH_FOR_DELEGATION: u32 = 0x0100_0000;
-    pub const PARTIAL_SECRETS_ACCOUNT: u32 = 0x0400_0000;
+    pub(crate) const ACCOUNTDISABLE: u32 = 0x0002;
+    pub(crate) const PASSWD_NOTREQD: u32 = 0x0020;
+    pub(crate) const NORMAL_ACCOUNT: u32 = 0x0200;
+    pub(crate) const INTERDOMAIN_TRUST_ACCOUNT: u32 = 0x0800;
+    pub(crate) const WORKSTATION_TRUST_ACCOUNT: u32 = 0x1000;
+    pub(crate) const SERVER_TRUST_ACCOUNT: u32 = 0x2000;
+    pub(crate) const DONT_EXPIRE_PASSWORD: u32 = 0x0001_0000;
+    pub(crate) const TRUSTED_FOR_DELEGATION: u32 = 0x0008_0000;
+    pub(crate) const NOT_DELEGATED: u32 = 0x0010_0000;
+    pub(crate) const USE_DES_KEY_ONLY: u32 = 0x0020_0000;
+    pub(crate) const DONT_REQ_PREAUTH: u32 = 0x0040_0000;
+    pub(crate) const TRUSTED_TO_AUTH_FOR_DELEGATION: u32 = 0x0100_0000;
+    pub(crate) const PARTIAL_SECRETS_ACCOUNT: u32 = 0x0400_0000;
 
     const NAMES: [(u32, &'static str); 13] = [
         (Self::ACCOUNTDISABLE, "ACCOUNTDISABLE"),
@@ -42,26 +42,26 @@ impl Uac {
         self.0 & flag != 0
     }
 
-    pub fn is_disabled(self) -> bool {
+    pub(crate) fn is_disabled(self) -> bool {
         self.has(Self::ACCOUNTDISABLE)
     }
 
     /// A writable domain controller (`SERVER_TRUST_ACCOUNT`).
-    pub fn is_domain_controller(self) -> bool {
+    pub(crate) fn is_domain_controller(self) -> bool {
         self.has(Self::SERVER_TRUST_ACCOUNT)
     }
 
     /// A read-only domain controller (`PARTIAL_SECRETS_ACCOUNT`).
-    pub fn is_read_only_dc(self) -> bool {
+    pub(crate) fn is_read_only_dc(self) -> bool {
         self.has(Self::PARTIAL_SECRETS_ACCOUNT)
     }
 
-    pub fn is_trust_account(self) -> bool {
+    pub(crate) fn is_trust_account(self) -> bool {
         self.has(Self::INTERDOMAIN_TRUST_ACCOUNT)
     }
 
     /// Names of the flags that are set, in bit order; unknown bits as hex.
-    pub fn flag_names(self) -> Vec<String> {
+    pub(crate) fn flag_names(self) -> Vec<String> {
         let mut names: Vec<String> = Self::NAMES
             .iter()
             .filter(|(bit, _)| self.has(*bit))

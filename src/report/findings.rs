@@ -163,63 +163,86 @@ fn row(finding: &Finding) -> Row<'_> {
     }
 }
 
-fn label<'a>(account: &'a Option<String>, dn: &'a str) -> &'a str {
-    account.as_deref().unwrap_or(dn)
+fn label<'a>(account: Option<&'a str>, dn: &'a str) -> &'a str {
+    account.unwrap_or(dn)
 }
 
-/// The findings as tables, one per kind, each with its count. Cells borrow where they can: a
-/// report may list a million findings.
+/// Table rows by kind. Cells borrow where they can: a report may list a million findings.
+#[derive(Default)]
+struct Rows<'a> {
+    stale: Vec<Vec<Cow<'a, str>>>,
+    classes: [usize; 3],
+    missing: Vec<Vec<Cow<'a, str>>>,
+    stale_spns: Vec<Vec<Cow<'a, str>>>,
+    duplicates: Vec<Vec<Cow<'a, str>>>,
+    defaults: Vec<Vec<Cow<'a, str>>>,
+    unresolved: Vec<Vec<Cow<'a, str>>>,
+}
+
+/// The findings as tables, one per kind, each with its count.
 pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std::io::Result<()> {
-    type Rows<'a> = Vec<Vec<Cow<'a, str>>>;
-    let mut stale: Rows<'_> = Vec::new();
-    let mut classes = [0usize; 3];
-    let mut missing: Rows<'_> = Vec::new();
-    let mut stale_spns: Rows<'_> = Vec::new();
-    let mut duplicates: Rows<'_> = Vec::new();
-    let mut defaults: Rows<'_> = Vec::new();
-    let mut unresolved: Rows<'_> = Vec::new();
+    let mut rows = Rows::default();
     for finding in findings {
+        rows.add(finding);
+    }
+    rows.write(out)
+}
+
+/// A `stale_password` row: account, class, age, last logon, notes.
+fn stale_row<'a>(finding: &'a Finding) -> Option<Vec<Cow<'a, str>>> {
+    let Finding::StalePassword {
+        account,
+        dn,
+        class,
+        password_age_days,
+        last_logon,
+        disabled,
+        domain_controller,
+        note,
+        ..
+    } = finding
+    else {
+        return None;
+    };
+    let notes: Vec<&str> = [
+        disabled.then_some("disabled"),
+        domain_controller.then_some("domain controller"),
+        note.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Some(vec![
+        Cow::Borrowed(label(account.as_deref(), dn)),
+        Cow::Borrowed(class.as_str()),
+        password_age_days.map_or(Cow::Borrowed("never set"), |d| {
+            Cow::Owned(format!("{d} days"))
+        }),
+        last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
+        Cow::Owned(notes.join("; ")),
+    ])
+}
+
+impl<'a> Rows<'a> {
+    fn add(&mut self, finding: &'a Finding) {
         match finding {
-            Finding::StalePassword {
-                account,
-                dn,
-                class,
-                password_age_days,
-                last_logon,
-                disabled,
-                domain_controller,
-                note,
-                ..
-            } => {
-                classes[*class as usize] += 1;
-                let notes: Vec<&str> = [
-                    disabled.then_some("disabled"),
-                    domain_controller.then_some("domain controller"),
-                    note.as_deref(),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                stale.push(vec![
-                    Cow::Borrowed(label(account, dn)),
-                    Cow::Borrowed(class.as_str()),
-                    password_age_days.map_or(Cow::Borrowed("never set"), |d| {
-                        Cow::Owned(format!("{d} days"))
-                    }),
-                    last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
-                    Cow::Owned(notes.join("; ")),
-                ]);
+            Finding::StalePassword { class, .. } => {
+                self.classes[*class as usize] += 1;
+                self.stale.extend(stale_row(finding));
             }
             Finding::MissingSpn { account, dn, spn } => {
-                missing.push(vec![Cow::Borrowed(label(account, dn)), Cow::Borrowed(spn)]);
+                self.missing.push(vec![
+                    Cow::Borrowed(label(account.as_deref(), dn)),
+                    Cow::Borrowed(spn),
+                ]);
             }
             Finding::StaleSpn {
                 account,
                 dn,
                 spn,
                 replacement,
-            } => stale_spns.push(vec![
-                Cow::Borrowed(label(account, dn)),
+            } => self.stale_spns.push(vec![
+                Cow::Borrowed(label(account.as_deref(), dn)),
                 Cow::Borrowed(spn),
                 Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
             ]),
@@ -237,73 +260,88 @@ pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std
                 } else {
                     "no"
                 };
-                duplicates.push(vec![
+                self.duplicates.push(vec![
                     Cow::Borrowed(key.as_str()),
                     Cow::Owned(held_by.join("\n")),
                     Cow::Borrowed(alias),
                 ]);
             }
             Finding::DefaultPassword { account, dn } => {
-                defaults.push(vec![Cow::Borrowed(label(account, dn)), Cow::Borrowed(dn)]);
+                self.defaults.push(vec![
+                    Cow::Borrowed(label(account.as_deref(), dn)),
+                    Cow::Borrowed(dn),
+                ]);
             }
             Finding::NotFound { name } => {
-                unresolved.push(vec![
+                self.unresolved.push(vec![
                     Cow::Borrowed(name.as_str()),
                     Cow::Borrowed("not found"),
                 ]);
             }
             Finding::Ambiguous { name, candidates } => {
                 let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
-                unresolved.push(vec![
+                self.unresolved.push(vec![
                     Cow::Borrowed(name.as_str()),
                     Cow::Owned(format!("ambiguous: {}", dns.join("\n"))),
                 ]);
             }
         }
     }
-    if !stale.is_empty() {
-        out.line(&format!(
-            "Stale machine passwords: {} (never set {}, rotation failing {}, inactive {})",
-            stale.len(),
-            classes[StaleClass::NeverSet as usize],
-            classes[StaleClass::RotationFailing as usize],
-            classes[StaleClass::Inactive as usize]
-        ))?;
-        out.table(
-            &["Account", "Class", "Password age", "Last logon", "Notes"],
-            &stale,
-        )?;
-        out.blank()?;
-    }
-    type Section<'a> = (&'a str, &'a [&'a str], &'a Rows<'a>);
-    let sections: [Section<'_>; 4] = [
-        ("Missing SPNs", &["Account", "Missing SPN"], &missing),
-        (
-            "Stale SPNs (old DNS names)",
-            &["Account", "SPN", "Replacement"],
-            &stale_spns,
-        ),
-        (
-            "Duplicate SPNs",
-            &["Key", "Held by", "Via alias"],
-            &duplicates,
-        ),
-        (
-            "Default passwords (anyone who knows the name can take these over)",
-            &["Account", "DN"],
-            &defaults,
-        ),
-    ];
-    for (title, header, rows) in sections {
-        if !rows.is_empty() {
-            out.line(&format!("{title}: {}", rows.len()))?;
-            out.table(header, rows)?;
+
+    fn write(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
+        let Rows {
+            stale,
+            classes,
+            missing,
+            stale_spns,
+            duplicates,
+            defaults,
+            unresolved,
+        } = self;
+        if !stale.is_empty() {
+            out.line(&format!(
+                "Stale machine passwords: {} (never set {}, rotation failing {}, inactive {})",
+                stale.len(),
+                classes[StaleClass::NeverSet as usize],
+                classes[StaleClass::RotationFailing as usize],
+                classes[StaleClass::Inactive as usize]
+            ))?;
+            out.table(
+                &["Account", "Class", "Password age", "Last logon", "Notes"],
+                stale,
+            )?;
             out.blank()?;
         }
+        type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cow<'a, str>>>);
+        let sections: [Section<'_, '_>; 4] = [
+            ("Missing SPNs", &["Account", "Missing SPN"], missing),
+            (
+                "Stale SPNs (old DNS names)",
+                &["Account", "SPN", "Replacement"],
+                stale_spns,
+            ),
+            (
+                "Duplicate SPNs",
+                &["Key", "Held by", "Via alias"],
+                duplicates,
+            ),
+            (
+                "Default passwords (anyone who knows the name can take these over)",
+                &["Account", "DN"],
+                defaults,
+            ),
+        ];
+        for (title, header, rows) in sections {
+            if !rows.is_empty() {
+                out.line(&format!("{title}: {}", rows.len()))?;
+                out.table(header, rows)?;
+                out.blank()?;
+            }
+        }
+        if !unresolved.is_empty() {
+            out.table(&["Name", "Not checked because"], unresolved)?;
+            out.blank()?;
+        }
+        Ok(())
     }
-    if !unresolved.is_empty() {
-        out.table(&["Name", "Not checked because"], &unresolved)?;
-        out.blank()?;
-    }
-    Ok(())
 }

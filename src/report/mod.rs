@@ -7,6 +7,7 @@
 pub(crate) mod changes;
 pub(crate) mod csv;
 pub(crate) mod findings;
+pub(crate) mod man;
 mod progress;
 pub(crate) mod reset;
 pub(crate) mod sanitize;

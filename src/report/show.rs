@@ -261,7 +261,7 @@ impl Present for ShowReport {
     }
 }
 
-fn when(time: &Option<String>, days: Option<i64>, otherwise: &str) -> String {
+fn when(time: Option<&str>, days: Option<i64>, otherwise: &str) -> String {
     match (time, days) {
         (Some(time), Some(days)) => format!("{time} ({})", days_ago(days)),
         _ => otherwise.to_string(),
@@ -308,12 +308,16 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
     };
     add(
         "Password set",
-        when(&view.pwd_last_set, view.password_age_days, password_never),
+        when(
+            view.pwd_last_set.as_deref(),
+            view.password_age_days,
+            password_never,
+        ),
     );
     add(
         "Last logon",
         when(
-            &view.last_logon,
+            view.last_logon.as_deref(),
             view.last_logon_days,
             "never (no lastLogonTimestamp)",
         ),

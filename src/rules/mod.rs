@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::Timestamp;
-use crate::model::names::Resolution;
+use crate::model::names::{NameQuery, Resolution};
 
 pub(crate) use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
 pub(crate) use duplicates::SpnIndex;
@@ -137,6 +137,23 @@ impl Finding {
         }
     }
 
+    /// Resolves each of `names` among `candidates`: the accounts found, and a `not_found` or
+    /// `ambiguous` finding for each other name.
+    pub(crate) fn resolve_each<'a>(
+        names: &[NameQuery],
+        candidates: &'a [Account],
+    ) -> (Vec<&'a Account>, Vec<Finding>) {
+        let mut found = Vec::new();
+        let mut unresolved = Vec::new();
+        for name in names {
+            match name.resolve(candidates) {
+                Resolution::Found(account) => found.push(account),
+                other => unresolved.extend(Finding::unresolved(name.as_str(), &other)),
+            }
+        }
+        (found, unresolved)
+    }
+
     /// The account the finding is about, by DN (`None` for duplicates and names).
     pub(crate) fn dn(&self) -> Option<&str> {
         match self {
@@ -189,4 +206,33 @@ pub(crate) fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 /// sorted runs of several workers merge in one pass.
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(compare_findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_name_is_found_or_reported() {
+        let accounts = [
+            Account::test("PC01$"),
+            Account {
+                dn: "CN=KIOSK,OU=A,DC=x".into(),
+                ..Account::test("KIOSK$")
+            },
+            Account {
+                dn: "CN=KIOSK,OU=B,DC=x".into(),
+                cn: Some("KIOSK".into()),
+                ..Account::test("KIOSK-OLD$")
+            },
+        ];
+        let names: Vec<NameQuery> = ["pc01", "nope", "kiosk"]
+            .iter()
+            .map(|raw| NameQuery::parse(raw).unwrap())
+            .collect();
+        let (found, unresolved) = Finding::resolve_each(&names, &accounts);
+        assert_eq!(found, [&accounts[0]]);
+        let kinds: Vec<&str> = unresolved.iter().map(Finding::kind).collect();
+        assert_eq!(kinds, ["not_found", "ambiguous"]);
+    }
 }

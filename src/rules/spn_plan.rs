@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::model::account::Account;
-use crate::model::spn::{Spn, invalid_host, same_host};
+use crate::model::spn::{Spn, SpnAliases, invalid_host, same_host};
 use crate::model::text;
 use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
@@ -51,6 +51,28 @@ impl SpnChange {
     /// Whether there is anything to write.
     pub(crate) fn writes(&self) -> bool {
         !self.add.is_empty() || !self.remove.is_empty()
+    }
+
+    /// Just before writing: every addition another object among `holders` holds now (the same
+    /// SPN or a form the DC counts against it) moves from `add` to `conflicts`.
+    pub(crate) fn hold_back_taken(&mut self, holders: &[Account], aliases: &SpnAliases) {
+        for holder in holders.iter().filter(|holder| holder.dn != self.dn) {
+            for held in &holder.spns {
+                let label = format!("{} ({held})", holder.label());
+                for spn in self.add.iter().filter(|spn| aliases.collide(spn, held)) {
+                    match self.conflicts.iter_mut().find(|c| text::same(&c.spn, spn)) {
+                        Some(conflict) => conflict.held_by.push(label.clone()),
+                        None => self.conflicts.push(Conflict {
+                            spn: spn.clone(),
+                            held_by: vec![label.clone()],
+                        }),
+                    }
+                }
+            }
+        }
+        let conflicts = &self.conflicts;
+        self.add
+            .retain(|spn| !conflicts.iter().any(|c| text::same(&c.spn, spn)));
     }
 }
 
@@ -225,7 +247,6 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
 mod tests {
     use super::*;
     use crate::model::account::AccountKind;
-    use crate::model::spn::SpnAliases;
 
     fn account(sam: &str, kind: AccountKind, dns: Option<&str>, spns: &[&str]) -> Account {
         Account {
@@ -453,5 +474,45 @@ mod tests {
             &[&FULL[..], &["host/PC"]].concat(),
         );
         assert_eq!(plan_for(&[pc], true), Plan::default());
+    }
+
+    #[test]
+    fn additions_taken_meanwhile_are_held_back_with_their_holders() {
+        let pc = account("PC$", AccountKind::Computer, Some("pc.x.test"), &[]);
+        let mut change = SpnChange::new(&pc);
+        change.add = vec![
+            "HOST/pc".into(),
+            "HOST/pc.x.test".into(),
+            "TERMSRV/pc".into(),
+        ];
+        let holders = [
+            // The object itself is never a conflict.
+            account("PC$", AccountKind::Computer, None, &["TERMSRV/PC"]),
+            account("OLD$", AccountKind::Computer, None, &["host/PC"]),
+            account(
+                "svc",
+                AccountKind::User,
+                None,
+                &["HOST/pc", "HOST/PC.X.TEST"],
+            ),
+        ];
+        let holders: Vec<Account> = holders
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut a)| {
+                if i > 0 {
+                    a.dn = format!("CN={},DC=x", a.label());
+                }
+                a
+            })
+            .collect();
+        change.hold_back_taken(&holders, &SpnAliases::default());
+        assert_eq!(change.add, ["TERMSRV/pc"]);
+        assert_eq!(change.conflicts.len(), 2);
+        assert_eq!(
+            change.conflicts[0].held_by,
+            ["OLD$ (host/PC)", "svc (HOST/pc)"]
+        );
+        assert_eq!(change.conflicts[1].held_by, ["svc (HOST/PC.X.TEST)"]);
     }
 }

@@ -4,6 +4,9 @@
 
 use std::io::Read;
 
+/// Bytes of UTF-16 read at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// The encoding a file's first bytes announce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
@@ -111,12 +114,14 @@ impl<R: Read> Read for Utf16ToUtf8<R> {
             if self.eof && self.raw.is_empty() {
                 return Ok(0);
             }
-            let mut chunk = [0u8; 64 * 1024];
-            let read = self.input.read(&mut chunk)?;
-            if read == 0 {
+            // Read straight behind what is left over: no second buffer, nothing on the stack.
+            let start = self.raw.len();
+            self.raw.resize(start + READ_CHUNK, 0);
+            let read = self.input.read(&mut self.raw[start..]);
+            self.raw.truncate(start + *read.as_ref().unwrap_or(&0));
+            if read? == 0 {
                 self.eof = true;
             }
-            self.raw.extend_from_slice(&chunk[..read]);
             self.decode();
         }
         let available = &self.out[self.out_pos..];

@@ -16,7 +16,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum LdifError {
+pub(crate) enum LdifError {
     #[error("line {line}: {message}")]
     Syntax { line: usize, message: String },
     #[error("no entries (empty file?)")]
@@ -26,10 +26,10 @@ pub enum LdifError {
 }
 
 /// One attribute value's bytes: inline text (checked to be UTF-8) or decoded base64.
-pub type Value<'a> = &'a [u8];
+pub(crate) type Value<'a> = &'a [u8];
 
 /// Receives the entries of an LDIF file, one attribute value at a time.
-pub trait RecordSink {
+pub(crate) trait RecordSink {
     /// A new entry begins.
     fn start(&mut self, dn: &str);
     /// One value of the current entry: `name` is ASCII without options (`;binary` removed),
@@ -70,7 +70,7 @@ impl std::ops::Deref for Buffer<'_> {
 }
 
 /// Reads LDIF records from any byte stream, or from bytes already in memory.
-pub struct LdifReader<'a, R> {
+pub(crate) struct LdifReader<'a, R> {
     input: R,
     buf: Buffer<'a>,
     /// Start of the unread data in `buf`.
@@ -128,7 +128,7 @@ fn syntax(line: usize, message: impl Into<String>) -> LdifError {
 
 impl<'a> LdifReader<'a, std::io::Empty> {
     /// A reader of bytes in memory (a mapped file): nothing is copied.
-    pub fn from_slice(bytes: &'a [u8]) -> LdifReader<'a, std::io::Empty> {
+    pub(crate) fn from_slice(bytes: &'a [u8]) -> LdifReader<'a, std::io::Empty> {
         LdifReader {
             input: std::io::empty(),
             buf: Buffer::Mapped(bytes),
@@ -146,7 +146,7 @@ impl<'a> LdifReader<'a, std::io::Empty> {
 }
 
 impl<R: Read> LdifReader<'_, R> {
-    pub fn new(input: R) -> Self {
+    pub(crate) fn new(input: R) -> Self {
         LdifReader {
             input,
             buf: Buffer::Owned(vec![0; BUFFER_SIZE]),
@@ -336,7 +336,7 @@ impl<R: Read> LdifReader<'_, R> {
     }
 
     /// Reads the next entry into `sink`; `Ok(false)` at the end of the input.
-    pub fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
+    pub(crate) fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
         self.release_parsed();
         loop {
             let mut at_end = false;

@@ -255,3 +255,38 @@ pub fn export_domain(path: &std::path::Path, attributes: &[&str]) {
     .concat();
     std::fs::write(path, ldap_tool("ldapsearch", &args, None)).unwrap();
 }
+
+/// docs/reference.md, the user's reference.
+pub fn reference() -> String {
+    std::fs::read_to_string(repo_path("docs/reference.md")).expect("docs/reference.md")
+}
+
+/// Asserts that every field name of a JSON report, and every `kind`, `status` and `class`
+/// value in it, is written in docs/reference.md as `` `name` ``.
+pub fn assert_documented(report: &serde_json::Value) {
+    fn walk(value: &serde_json::Value, words: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    words.insert(key.clone());
+                    if matches!(key.as_str(), "kind" | "status" | "class") {
+                        if let Some(word) = value.as_str() {
+                            words.insert(word.to_string());
+                        }
+                    }
+                    walk(value, words);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| walk(item, words)),
+            _ => {}
+        }
+    }
+    let mut words = std::collections::BTreeSet::new();
+    walk(report, &mut words);
+    let reference = reference();
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|word| !reference.contains(&format!("`{word}`")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/reference.md: {missing:?}");
+}

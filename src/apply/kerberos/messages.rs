@@ -9,6 +9,8 @@ use kerberos_asn1::{
 use kerberos_constants::{error_codes, etypes, kdc_options, key_usages, pa_data_types};
 use kerberos_crypto::new_kerberos_cipher;
 
+use super::error::KerberosError;
+
 /// Encryption types offered, strongest first.
 const ETYPES: [i32; 3] = [
     etypes::AES256_CTS_HMAC_SHA1_96,
@@ -18,24 +20,26 @@ const ETYPES: [i32; 3] = [
 
 /// What the KDC said about a password, in words an admin reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Accepted,
     WrongPassword,
     UnknownPrincipal,
     /// Disabled, locked out or expired.
     Revoked,
     ClockSkew,
-    Unreachable(String),
-    Other(String),
+    /// No reply came back: the KDC is down, filtered or slow.
+    Unreachable(KerberosError),
+    /// A reply came back but gives no verdict.
+    Failed(KerberosError),
 }
 
 impl Verdict {
-    pub fn accepted(&self) -> bool {
+    pub(crate) fn accepted(&self) -> bool {
         *self == Verdict::Accepted
     }
 
     /// The `result` of a verification in JSON and tables.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Verdict::Accepted => "accepted".into(),
             Verdict::WrongPassword => "wrong password (not replicated here yet?)".into(),
@@ -43,11 +47,11 @@ impl Verdict {
             Verdict::Revoked => "refused: account disabled, locked out or expired".into(),
             Verdict::ClockSkew => "refused: clock skew too great".into(),
             Verdict::Unreachable(reason) => format!("KDC unreachable: {reason}"),
-            Verdict::Other(reason) => reason.clone(),
+            Verdict::Failed(reason) => reason.to_string(),
         }
     }
 
-    pub fn from_error(error: &KrbError) -> Verdict {
+    pub(crate) fn from_error(error: &KrbError) -> Verdict {
         match error.error_code {
             error_codes::KDC_ERR_PREAUTH_FAILED => Verdict::WrongPassword,
             error_codes::KDC_ERR_C_PRINCIPAL_UNKNOWN => Verdict::UnknownPrincipal,
@@ -55,39 +59,35 @@ impl Verdict {
                 Verdict::Revoked
             }
             error_codes::KRB_AP_ERR_SKEW => Verdict::ClockSkew,
-            code => Verdict::Other(format!(
-                "KDC error {code}{}",
-                error
-                    .e_text
-                    .as_ref()
-                    .map(|text| format!(": {text}"))
-                    .unwrap_or_default()
-            )),
+            code => Verdict::Failed(KerberosError::Kdc {
+                code,
+                text: error.e_text.clone(),
+            }),
         }
     }
 }
 
 /// A reply from the KDC.
 #[derive(Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     AsRep(AsRep),
     Error(KrbError),
 }
 
 /// The etype and salt the KDC wants the key made with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Salt {
-    pub etype: i32,
-    pub salt: Vec<u8>,
+pub(crate) struct Salt {
+    pub(crate) etype: i32,
+    pub(crate) salt: Vec<u8>,
 }
 
 /// A nonce (31 bits: it is an ASN.1 INTEGER) to match a reply to its request.
-pub fn new_nonce() -> u32 {
+pub(crate) fn new_nonce() -> u32 {
     crate::random::u32() & 0x7fff_ffff
 }
 
 /// An AS-REQ for `principal@realm` to `krbtgt/realm`, with `padata`.
-pub fn as_req(
+pub(crate) fn as_req(
     realm: &str,
     principal: &str,
     nonce: u32,
@@ -123,23 +123,29 @@ pub fn as_req(
     request.build()
 }
 
-pub fn parse_reply(bytes: &[u8]) -> Result<Reply, String> {
+pub(crate) fn parse_reply(bytes: &[u8]) -> Result<Reply, KerberosError> {
+    let malformed = |what| {
+        move |err: kerberos_asn1::Error| KerberosError::Malformed {
+            what,
+            detail: err.to_string(),
+        }
+    };
     match bytes.first() {
         // [APPLICATION 11] AS-REP
         Some(0x6b) => AsRep::parse(bytes)
             .map(|(_, reply)| Reply::AsRep(reply))
-            .map_err(|err| format!("malformed AS-REP: {err}")),
+            .map_err(malformed("AS-REP")),
         // [APPLICATION 30] KRB-ERROR
         Some(0x7e) => KrbError::parse(bytes)
             .map(|(_, error)| Reply::Error(error))
-            .map_err(|err| format!("malformed KRB-ERROR: {err}")),
-        _ => Err("the KDC's reply is neither an AS-REP nor a KRB-ERROR".into()),
+            .map_err(malformed("KRB-ERROR")),
+        _ => Err(KerberosError::NotKerberos),
     }
 }
 
 /// The etype and salt from a PREAUTH_REQUIRED error's PA-ETYPE-INFO2: the first entry, in
 /// the KDC's order of preference, that we support. `None` for any other error.
-pub fn preauth_salt(error: &KrbError) -> Option<Salt> {
+pub(crate) fn preauth_salt(error: &KrbError) -> Option<Salt> {
     if error.error_code != error_codes::KDC_ERR_PREAUTH_REQUIRED {
         return None;
     }
@@ -158,12 +164,17 @@ pub fn preauth_salt(error: &KrbError) -> Option<Salt> {
 }
 
 /// PA-ENC-TIMESTAMP: the current time encrypted with the key made from `password`.
-pub fn enc_timestamp(salt: &Salt, password: &str, now: DateTime<Utc>) -> Result<PaData, String> {
-    let cipher = new_kerberos_cipher(salt.etype).map_err(|err| err.to_string())?;
+pub(crate) fn enc_timestamp(
+    salt: &Salt,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<PaData, KerberosError> {
+    let cipher =
+        new_kerberos_cipher(salt.etype).map_err(|_| KerberosError::UnsupportedEtype(salt.etype))?;
     let key = cipher.generate_key_from_string(password, &salt.salt);
     let timestamp = PaEncTsEnc::new(
         KerberosTime::from(now),
-        Some(now.timestamp_subsec_micros() as i32),
+        i32::try_from(now.timestamp_subsec_micros()).ok(),
     );
     let encrypted = cipher.encrypt(
         &key,
@@ -177,7 +188,12 @@ pub fn enc_timestamp(salt: &Salt, password: &str, now: DateTime<Utc>) -> Result<
 /// Whether the AS-REP's encrypted part opens with the key made from `password` and carries
 /// our nonce. Without a salt from the KDC (no pre-authentication), the AS-REP's own padata
 /// says which one to use.
-pub fn check_as_rep(reply: &AsRep, password: &str, salt: Option<&Salt>, nonce: u32) -> Verdict {
+pub(crate) fn check_as_rep(
+    reply: &AsRep,
+    password: &str,
+    salt: Option<&Salt>,
+    nonce: u32,
+) -> Verdict {
     let etype = reply.enc_part.etype;
     let salt_bytes = match salt {
         Some(salt) if salt.etype == etype => salt.salt.clone(),
@@ -193,7 +209,7 @@ pub fn check_as_rep(reply: &AsRep, password: &str, salt: Option<&Salt>, nonce: u
             .unwrap_or_default(),
     };
     let Ok(cipher) = new_kerberos_cipher(etype) else {
-        return Verdict::Other(format!("the KDC answered with unsupported etype {etype}"));
+        return Verdict::Failed(KerberosError::UnsupportedEtype(etype));
     };
     let key = cipher.generate_key_from_string(password, &salt_bytes);
     let Ok(plain) = cipher.decrypt(
@@ -209,8 +225,11 @@ pub fn check_as_rep(reply: &AsRep, password: &str, salt: Option<&Salt>, nonce: u
         .or_else(|_| EncTgsRepPart::parse(&plain).map(|(_, part)| part.nonce));
     match reply_nonce {
         Ok(found) if found == nonce => Verdict::Accepted,
-        Ok(_) => Verdict::Other("the AS-REP answers another request (nonce mismatch)".into()),
-        Err(err) => Verdict::Other(format!("malformed encrypted AS-REP part: {err}")),
+        Ok(_) => Verdict::Failed(KerberosError::NonceMismatch),
+        Err(err) => Verdict::Failed(KerberosError::Malformed {
+            what: "encrypted AS-REP part",
+            detail: err.to_string(),
+        }),
     }
 }
 
@@ -263,10 +282,10 @@ mod tests {
             check_as_rep(&reply, "finance-laptop", Some(&salt), RECORDED_NONCE),
             Verdict::WrongPassword
         );
-        assert!(matches!(
+        assert_eq!(
             check_as_rep(&reply, FIXTURE_PASSWORD, Some(&salt), 1),
-            Verdict::Other(reason) if reason.contains("nonce")
-        ));
+            Verdict::Failed(KerberosError::NonceMismatch)
+        );
     }
 
     #[test]
@@ -317,8 +336,17 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for junk in [&b""[..], b"\x6b\x00", b"\x7e\x82\xff\xff", b"HTTP/1.1 400"] {
-            assert!(parse_reply(junk).is_err(), "{junk:?}");
+        for junk in [&b"\x6b\x00"[..], b"\x7e\x82\xff\xff"] {
+            assert!(
+                matches!(parse_reply(junk), Err(KerberosError::Malformed { .. })),
+                "{junk:?}"
+            );
+        }
+        for junk in [&b""[..], b"HTTP/1.1 400"] {
+            assert!(
+                matches!(parse_reply(junk), Err(KerberosError::NotKerberos)),
+                "{junk:?}"
+            );
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and salt from PA-ETYPE-INFO2, an AS-REQ with PA-ENC-TIMESTAMP proves the key, and the AS-REP
 //! is decrypted to be sure. One attempt per call, never a loop: failures count toward lockout.
 
+mod error;
 mod messages;
 mod transport;
 
@@ -37,13 +38,13 @@ pub(crate) async fn verify_password(
             Ok(messages::Reply::AsRep(reply)) => {
                 return messages::check_as_rep(&reply, password, None, nonce);
             }
-            Err(reason) => return Verdict::Other(reason),
+            Err(reason) => return Verdict::Failed(reason),
         };
         // Not the salt: for a computer it spells its name, which is its default password.
         tracing::debug!(%kdc, etype = salt.etype, "pre-authentication asked");
         let padata = match messages::enc_timestamp(&salt, password, now) {
             Ok(padata) => vec![padata],
-            Err(reason) => return Verdict::Other(reason),
+            Err(reason) => return Verdict::Failed(reason),
         };
         let request = messages::as_req(realm, principal, nonce, now, padata);
         let second = match transport::exchange(kdc, &request, timeout).await {
@@ -55,7 +56,7 @@ pub(crate) async fn verify_password(
                 messages::check_as_rep(&reply, password, Some(&salt), nonce)
             }
             Ok(messages::Reply::Error(error)) => Verdict::from_error(&error),
-            Err(reason) => Verdict::Other(reason),
+            Err(reason) => Verdict::Failed(reason),
         }
     }
     .await;

@@ -7,6 +7,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
+use super::error::{BadKdcAddress, KerberosError};
+
 /// A KDC address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Kdc {
@@ -16,7 +18,7 @@ pub(crate) struct Kdc {
 
 impl Kdc {
     /// `host`, `host:port`, `[v6]:port` (default port 88); a bad port is an error, never 88.
-    pub(crate) fn parse(text: &str) -> Result<Kdc, String> {
+    pub(crate) fn parse(text: &str) -> Result<Kdc, BadKdcAddress> {
         let text = text.trim();
         let (host, port) = match text.rsplit_once(':') {
             Some((host, port)) if !host.contains(':') || host.starts_with('[') => {
@@ -24,13 +26,13 @@ impl Kdc {
                     .parse()
                     .ok()
                     .filter(|port| *port > 0)
-                    .ok_or_else(|| format!("port {port:?} is not a number from 1 to 65535"))?;
+                    .ok_or_else(|| BadKdcAddress::Port(port.to_string()))?;
                 (host.trim_matches(['[', ']']), port)
             }
             _ => (text, 88),
         };
         if host.is_empty() {
-            return Err("no host".into());
+            return Err(BadKdcAddress::NoHost);
         }
         Ok(Kdc {
             host: host.to_string(),
@@ -56,12 +58,12 @@ impl std::fmt::Display for Kdc {
 /// The largest reply read over TCP.
 const MAX_TCP_REPLY: usize = 1 << 20;
 
-/// Sends `request` and returns the reply; errors are one-line reasons.
+/// Sends `request` and returns the reply.
 pub(crate) async fn exchange(
     kdc: &Kdc,
     request: &[u8],
     limit: Duration,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, KerberosError> {
     match timeout(limit, over_udp(kdc, request)).await {
         Ok(Ok(reply)) if !is_response_too_big(&reply) => return Ok(reply),
         // Too big, no answer in time, or UDP refused: TCP is the fallback KDCs all serve.
@@ -69,49 +71,61 @@ pub(crate) async fn exchange(
     }
     timeout(limit, over_tcp(kdc, request))
         .await
-        .map_err(|_| format!("no answer within {} s", limit.as_secs()))?
+        .map_err(|_| KerberosError::Timeout(limit))?
 }
 
-async fn over_udp(kdc: &Kdc, request: &[u8]) -> Result<Vec<u8>, String> {
+async fn over_udp(kdc: &Kdc, request: &[u8]) -> Result<Vec<u8>, KerberosError> {
     let socket = UdpSocket::bind(("0.0.0.0", 0))
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(KerberosError::network("UDP socket"))?;
     socket
         .connect((kdc.host.as_str(), kdc.port))
         .await
-        .map_err(|err| err.to_string())?;
-    socket.send(request).await.map_err(|err| err.to_string())?;
+        .map_err(KerberosError::network("UDP connect"))?;
+    socket
+        .send(request)
+        .await
+        .map_err(KerberosError::network("UDP send"))?;
     let mut buf = vec![0; 65_536];
-    let read = socket.recv(&mut buf).await.map_err(|err| err.to_string())?;
+    let read = socket
+        .recv(&mut buf)
+        .await
+        .map_err(KerberosError::network("UDP receive"))?;
     buf.truncate(read);
     Ok(buf)
 }
 
-async fn over_tcp(kdc: &Kdc, request: &[u8]) -> Result<Vec<u8>, String> {
+async fn over_tcp(kdc: &Kdc, request: &[u8]) -> Result<Vec<u8>, KerberosError> {
     let mut stream = TcpStream::connect((kdc.host.as_str(), kdc.port))
         .await
-        .map_err(|err| err.to_string())?;
-    let length = u32::try_from(request.len()).map_err(|_| "request too large".to_string())?;
+        .map_err(KerberosError::network("TCP connect"))?;
+    let length = u32::try_from(request.len()).map_err(|_| KerberosError::TooLarge {
+        what: "request",
+        bytes: request.len(),
+    })?;
     let mut framed = length.to_be_bytes().to_vec();
     framed.extend_from_slice(request);
     stream
         .write_all(&framed)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(KerberosError::network("TCP send"))?;
     let mut header = [0u8; 4];
     stream
         .read_exact(&mut header)
         .await
-        .map_err(|err| format!("connection closed ({err})"))?;
-    let length = u32::from_be_bytes(header) as usize;
+        .map_err(|err| KerberosError::Closed(err.to_string()))?;
+    let length = usize::try_from(u32::from_be_bytes(header)).unwrap_or(usize::MAX);
     if length > MAX_TCP_REPLY {
-        return Err(format!("reply of {length} bytes is too large"));
+        return Err(KerberosError::TooLarge {
+            what: "reply",
+            bytes: length,
+        });
     }
     let mut reply = vec![0; length];
     stream
         .read_exact(&mut reply)
         .await
-        .map_err(|err| format!("connection closed ({err})"))?;
+        .map_err(|err| KerberosError::Closed(err.to_string()))?;
     Ok(reply)
 }
 
@@ -175,7 +189,14 @@ mod tests {
         let err = exchange(&kdc, b"request", Duration::from_secs(2))
             .await
             .unwrap_err();
-        assert!(!err.contains('\n'), "{err}");
+        assert!(
+            matches!(
+                err,
+                KerberosError::Network { .. } | KerberosError::Timeout(_)
+            ),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains('\n'), "{err}");
     }
 
     #[test]

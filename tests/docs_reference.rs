@@ -1,0 +1,159 @@
+//! docs/reference.md stays true: what the binary writes is documented there, and what the
+//! reference lists exists in the code.
+
+mod common;
+
+use common::{assert_documented, offline, reference, repo_path};
+
+const DEMO: &str = "fixtures/demo-domain.ldif";
+
+fn demo(args: &[&str]) -> serde_json::Value {
+    let demo = repo_path(DEMO);
+    let mut all = vec!["--from-ldif", demo.to_str().unwrap(), "-o", "json"];
+    all.extend_from_slice(args);
+    let run = offline(&all);
+    assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+    run.json()
+}
+
+#[test]
+fn every_field_and_value_the_offline_commands_write_is_documented() {
+    for args in [
+        &["audit", "--as-of", "2026-11-21"][..],
+        &["stale", "--as-of", "2026-11-21", "--include-disabled"],
+        &["spn", "check", "PC-HOSTONLY", "NOPE"],
+        &["show", "PC-HOSTONLY", "PC-DUPA", "NOPE", "KIOSK"],
+        &["spn", "fix", "--dedupe"],
+    ] {
+        let report = demo(args);
+        assert!(
+            report["findings"].as_array().is_some_and(|f| !f.is_empty()),
+            "{args:?} found nothing to check the reference with"
+        );
+        assert_documented(&report);
+    }
+}
+
+/// The rows of the reference's "Finding kinds" table: (kind, its fields).
+fn documented_kinds() -> Vec<(String, Vec<String>)> {
+    let reference = reference();
+    let table = reference
+        .split("### Finding kinds")
+        .nth(1)
+        .expect("a Finding kinds section");
+    table
+        .lines()
+        .skip_while(|line| !line.starts_with("| `"))
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let mut cells = line.split('|').skip(1);
+            let kind = cells.next().unwrap().trim().trim_matches('`').to_string();
+            let fields = cells
+                .next()
+                .unwrap()
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            (kind, fields)
+        })
+        .collect()
+}
+
+/// All Rust source of the crate, as one text.
+fn source_text() -> String {
+    fn read(dir: &std::path::Path, text: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                read(&path, text);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut text = String::new();
+    read(&repo_path("src"), &mut text);
+    text
+}
+
+#[test]
+fn every_documented_kind_and_field_exists_in_the_code() {
+    let kinds = documented_kinds();
+    assert!(kinds.len() >= 9, "{kinds:?}");
+    let source = source_text();
+    for (kind, fields) in kinds {
+        assert!(
+            source.contains(&format!("\"{kind}\"")),
+            "kind {kind} is documented but no code writes it"
+        );
+        for field in fields {
+            let as_field = format!("{field}:");
+            let as_variant = field
+                .split('_')
+                .map(|part| part[..1].to_uppercase() + &part[1..])
+                .collect::<String>();
+            assert!(
+                source.contains(&as_field)
+                    || source.contains(&format!("\"{field}\""))
+                    || source.contains(&as_variant),
+                "field {field} of {kind} is documented but not in the code"
+            );
+        }
+    }
+}
+
+/// The commands of clap's "Commands:" list in `help`, without `help` (continuation lines
+/// name none).
+fn commands_in(help: &str) -> Vec<&str> {
+    let list = help.split("Commands:").nth(1).unwrap();
+    list.split("Options:")
+        .next()
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.strip_prefix("  ")?.split(' ').next())
+        .filter(|name| !name.is_empty() && *name != "help")
+        .collect()
+}
+
+#[test]
+fn every_command_and_environment_variable_is_documented() {
+    let reference = reference();
+    let help = offline(&["--help"]).stdout;
+    let spn_help = offline(&["spn", "--help"]).stdout;
+    let spn_commands = commands_in(&spn_help)
+        .into_iter()
+        .map(|name| format!("spn {name}"));
+    let mut seen = 0;
+    let commands = commands_in(&help)
+        .into_iter()
+        .filter(|name| *name != "spn")
+        .map(str::to_string);
+    for command in commands.chain(spn_commands) {
+        seen += 1;
+        assert!(
+            reference.contains(&format!("### `adcomputer {command}")),
+            "`adcomputer {command}` has no section in docs/reference.md"
+        );
+    }
+    assert!(seen >= 9, "{seen} commands found in --help");
+    let mut variables = 0;
+    let flowing = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for variable in flowing.split("[env: ").skip(1) {
+        let variable = variable.split(']').next().unwrap();
+        variables += 1;
+        assert!(
+            reference.contains(&format!("| `{variable}` |")),
+            "{variable} is missing from the Environment table"
+        );
+    }
+    assert!(variables >= 6, "{variables} variables in --help");
+    assert!(reference.contains("| `ADCOMPUTER_PASSWORD` |"));
+}
+
+#[test]
+fn readme_links_the_reference() {
+    let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    assert!(readme.contains("docs/reference.md"));
+}
