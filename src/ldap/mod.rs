@@ -1,7 +1,8 @@
 //! The LDAP connection layer shared by every live command: TLS (LDAPS or StartTLS, verified by
 //! default), the bind, the rootDSE, paged streaming searches that skip referrals, and the few
-//! minimal writes. Failures are `ConnectError`s and `OperationError`s whose one-line messages
-//! name their cause.
+//! minimal writes. `queries` holds the named directory operations and `filter` the filter
+//! text: no LDAP filter is written anywhere else. Failures are `ConnectError`s and
+//! `OperationError`s whose one-line messages name their cause.
 
 mod connection;
 mod discovery;

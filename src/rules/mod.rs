@@ -1,7 +1,8 @@
 //! The rules: pure code over accounts, no I/O. The read-only checks (password staleness,
 //! SPN rules, duplicates) and `Finding`, what they report; `Auditor` runs the selected checks
 //! while accounts stream by, and `coverage` says what they could examine. The planners decide
-//! what the write commands do: `reset` (what may be reset, and to what) and `spn_plan`.
+//! what the write commands do: `reset` (what may be reset, and to what), `spn_plan`, and
+//! `undo` (what reversing a journaled change means now).
 
 mod auditor;
 pub(crate) mod coverage;
