@@ -72,6 +72,9 @@ pub(crate) struct Row<'a> {
     name: Option<&'a str>,
     /// DNs separated by `;`.
     candidates: Option<String>,
+    attribute: Option<&'static str>,
+    value: Option<&'a str>,
+    reason: Option<&'a str>,
 }
 
 fn row(finding: &Finding) -> Row<'_> {
@@ -143,6 +146,21 @@ fn row(finding: &Finding) -> Row<'_> {
             dn: Some(dn),
             ..Row::default()
         },
+        Finding::InvalidHostName {
+            account,
+            dn,
+            attribute,
+            value,
+            reason,
+        } => Row {
+            kind,
+            account: account.as_deref(),
+            dn: Some(dn),
+            attribute: Some(attribute),
+            value: Some(value),
+            reason: Some(reason),
+            ..Row::default()
+        },
         Finding::NotFound { name } => Row {
             kind,
             name: Some(name),
@@ -174,6 +192,7 @@ struct Rows<'a> {
     classes: [usize; 3],
     missing: Vec<Vec<Cow<'a, str>>>,
     stale_spns: Vec<Vec<Cow<'a, str>>>,
+    invalid: Vec<Vec<Cow<'a, str>>>,
     duplicates: Vec<Vec<Cow<'a, str>>>,
     defaults: Vec<Vec<Cow<'a, str>>>,
     unresolved: Vec<Vec<Cow<'a, str>>>,
@@ -246,6 +265,18 @@ impl<'a> Rows<'a> {
                 Cow::Borrowed(spn),
                 Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
             ]),
+            Finding::InvalidHostName {
+                account,
+                dn,
+                attribute,
+                value,
+                reason,
+            } => self.invalid.push(vec![
+                Cow::Borrowed(label(account.as_deref(), dn)),
+                Cow::Borrowed(attribute),
+                Cow::Borrowed(value),
+                Cow::Borrowed(reason),
+            ]),
             Finding::DuplicateSpn {
                 key,
                 via_alias,
@@ -294,6 +325,7 @@ impl<'a> Rows<'a> {
             classes,
             missing,
             stale_spns,
+            invalid,
             duplicates,
             defaults,
             unresolved,
@@ -313,12 +345,17 @@ impl<'a> Rows<'a> {
             out.blank()?;
         }
         type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cow<'a, str>>>);
-        let sections: [Section<'_, '_>; 4] = [
+        let sections: [Section<'_, '_>; 5] = [
             ("Missing SPNs", &["Account", "Missing SPN"], missing),
             (
                 "Stale SPNs (old DNS names)",
                 &["Account", "SPN", "Replacement"],
                 stale_spns,
+            ),
+            (
+                "Names no SPN is built from (not valid host names)",
+                &["Account", "Attribute", "Value", "Why"],
+                invalid,
             ),
             (
                 "Duplicate SPNs",

@@ -1,8 +1,9 @@
 //! Directory data is hostile input: anyone with delegated write on a computer can put escape
 //! sequences in its `dNSHostName`, SPNs or CN, or a spreadsheet formula. This is the one place
-//! that neutralises them on output: for terminals, control and bidirectional-override
-//! characters become visible escapes; for CSV, a cell that a spreadsheet would run as a formula
-//! gets a leading `'`. JSON needs nothing: its encoder escapes controls and stays exact.
+//! that neutralises them on output: for terminals (and CSV, which is read with `cat` too),
+//! control and bidirectional-override characters become visible escapes; a CSV cell that a
+//! spreadsheet would run as a formula gets a leading `'`. JSON needs nothing: its encoder
+//! escapes controls and stays exact.
 
 use std::borrow::Cow;
 
@@ -36,12 +37,14 @@ pub(crate) fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe)
 }
 
-/// `text` safe as a CSV cell opened in a spreadsheet: a cell starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return is prefixed with `'` (OWASP's advice), so it stays text.
+/// `text` safe as a CSV cell opened in a spreadsheet or printed with `cat`: a cell starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` (OWASP's advice),
+/// so it stays text, and dangerous characters become visible escapes as on a terminal.
 pub(crate) fn for_csv(text: &str) -> Cow<'_, str> {
+    let visible = for_terminal(text);
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{visible}")),
+        _ => visible,
     }
 }
 
@@ -72,6 +75,8 @@ mod tests {
             assert!(for_csv(risky).starts_with('\''), "{risky:?}");
         }
         assert_eq!(for_csv("CN=PC01,DC=x"), "CN=PC01,DC=x");
+        assert_eq!(for_csv("HTTP/\u{1b}[31mred"), "HTTP/\\x1b[31mred");
+        assert_eq!(for_csv("=1\u{7}"), "'=1\\x07");
         assert_eq!(for_csv(""), "");
     }
 }

@@ -129,6 +129,9 @@ fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
             )),
             Finding::MissingSpn { .. } | Finding::StaleSpn { .. } => spn_fix = true,
             Finding::DuplicateSpn { .. } => dedupe = true,
+            Finding::InvalidHostName { attribute, .. } => steps.push(format!(
+                "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
+            )),
             Finding::NotFound { .. } | Finding::Ambiguous { .. } => {}
         }
     }

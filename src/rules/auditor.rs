@@ -55,6 +55,7 @@ pub(crate) struct Summary {
     pub(crate) inactive: usize,
     pub(crate) missing_spn: usize,
     pub(crate) stale_spn: usize,
+    pub(crate) invalid_host_name: usize,
     pub(crate) duplicate_spn: usize,
     pub(crate) default_password: usize,
     pub(crate) not_found: usize,
@@ -204,6 +205,15 @@ impl Auditor {
             self.coverage.examined(check);
             let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
             if check == Check::MissingSpn {
+                for invalid in &review.invalid {
+                    self.findings.push(Finding::InvalidHostName {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        attribute: invalid.attribute,
+                        value: invalid.value.clone(),
+                        reason: invalid.reason.clone(),
+                    });
+                }
                 for spn in &review.missing {
                     self.findings.push(Finding::MissingSpn {
                         account: account.sam_account_name.clone(),
@@ -336,6 +346,7 @@ impl Auditor {
                 }
                 Finding::MissingSpn { .. } => summary.missing_spn += 1,
                 Finding::StaleSpn { .. } => summary.stale_spn += 1,
+                Finding::InvalidHostName { .. } => summary.invalid_host_name += 1,
                 Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
                 Finding::DefaultPassword { .. } => summary.default_password += 1,
                 Finding::NotFound { .. } => summary.not_found += 1,

@@ -83,6 +83,17 @@ pub(crate) enum Finding {
         /// The same SPN on the current dNSHostName; null when the account has none.
         replacement: Option<String>,
     },
+    /// A name no SPN can be built from (control characters, spaces, …): the rules expect
+    /// no SPN on it, and `spn fix` writes none.
+    InvalidHostName {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        /// `sAMAccountName` or `dNSHostName`.
+        attribute: &'static str,
+        value: String,
+        reason: String,
+    },
     DuplicateSpn {
         key: String,
         via_alias: bool,
@@ -111,6 +122,7 @@ impl Finding {
             Finding::StalePassword { .. } => "stale_password",
             Finding::MissingSpn { .. } => "missing_spn",
             Finding::StaleSpn { .. } => "stale_spn",
+            Finding::InvalidHostName { .. } => "invalid_host_name",
             Finding::DuplicateSpn { .. } => "duplicate_spn",
             Finding::DefaultPassword { .. } => "default_password",
             Finding::NotFound { .. } => "not_found",
@@ -161,6 +173,7 @@ impl Finding {
             Finding::StalePassword { dn, .. }
             | Finding::MissingSpn { dn, .. }
             | Finding::StaleSpn { dn, .. }
+            | Finding::InvalidHostName { dn, .. }
             | Finding::DefaultPassword { dn, .. } => Some(dn),
             _ => None,
         }
@@ -174,10 +187,16 @@ impl Finding {
             Finding::StaleSpn {
                 account, dn, spn, ..
             } => (2, account.as_deref().unwrap_or(dn), spn),
-            Finding::DuplicateSpn { key, .. } => (3, key, ""),
-            Finding::NotFound { name } => (4, name, ""),
-            Finding::Ambiguous { name, .. } => (5, name, ""),
-            Finding::DefaultPassword { account, dn } => (6, account.as_deref().unwrap_or(dn), ""),
+            Finding::InvalidHostName {
+                account,
+                dn,
+                attribute,
+                ..
+            } => (3, account.as_deref().unwrap_or(dn), attribute),
+            Finding::DuplicateSpn { key, .. } => (4, key, ""),
+            Finding::NotFound { name } => (5, name, ""),
+            Finding::Ambiguous { name, .. } => (6, name, ""),
+            Finding::DefaultPassword { account, dn } => (7, account.as_deref().unwrap_or(dn), ""),
         }
     }
 }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::model::account::Account;
-use crate::model::spn::{Spn, SpnAliases, invalid_host, same_host};
+use crate::model::spn::{Spn, SpnAliases, same_host};
 use crate::model::text;
 use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
@@ -107,21 +107,13 @@ pub(crate) fn plan(
     let mut plan = Plan::default();
     for account in in_scope.iter().filter(|a| settings.rules.examines(a)) {
         let mut change = SpnChange::new(account);
-        let hosts = [account.short_name(), account.dns_host_name.as_deref()];
-        let bad: Vec<String> = hosts
-            .into_iter()
-            .flatten()
-            .filter_map(|host| invalid_host(host).map(|why| format!("{host:?}: {why}")))
-            .collect();
-        if !bad.is_empty() {
-            change.notes.push(format!(
-                "no SPN planned: not a valid host name: {}",
-                bad.join("; ")
-            ));
-            plan.changes.push(change);
-            continue;
-        }
         let review = review_spns(account, &settings.rules);
+        for invalid in &review.invalid {
+            change.notes.push(format!(
+                "no SPN on its {}: not a valid host name ({})",
+                invalid.attribute, invalid.reason
+            ));
+        }
         for (stale, replacement) in review.stale {
             change.remove.push(stale);
             if let Some(replacement) = replacement {
@@ -457,12 +449,21 @@ mod tests {
             &[],
         );
         let plan = plan_for(&[evil], false);
-        assert!(plan.changes[0].add.is_empty());
+        // The short name is a host name: its SPNs are planned; nothing names the DNS name.
+        assert_eq!(
+            plan.changes[0].add,
+            ["HOST/ANSI01", "RestrictedKrbHost/ANSI01"]
+        );
         assert!(
-            plan.changes[0].notes[0].contains("U+001B"),
+            plan.changes[0].notes[0].contains("dNSHostName")
+                && plan.changes[0].notes[0].contains("U+001B"),
             "{:?}",
             plan.changes[0].notes
         );
+        let evil_short = account("BAD NAME$", AccountKind::Computer, Some("bad.x.test"), &[]);
+        let plan = plan_for(&[evil_short], false);
+        assert!(plan.changes[0].add.is_empty(), "{:?}", plan.changes[0].add);
+        assert!(plan.changes[0].notes[0].contains("sAMAccountName"));
     }
 
     #[test]

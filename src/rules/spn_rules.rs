@@ -5,7 +5,7 @@
 use smallvec::SmallVec;
 
 use crate::model::account::Account;
-use crate::model::spn::Spn;
+use crate::model::spn::{Spn, invalid_host};
 use crate::model::text::Prepared;
 
 /// Classes every computer must hold on its short and DNS names.
@@ -38,6 +38,38 @@ pub(crate) struct SpnReview {
     /// SPNs on its short name under a DNS name it no longer has, each with its replacement on
     /// the current dNSHostName (`None` without one).
     pub(crate) stale: Vec<(String, Option<String>)>,
+    /// Names no SPN can be built from: (attribute, value, why).
+    pub(crate) invalid: Vec<InvalidName>,
+}
+
+/// A name of the account that is no valid host name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InvalidName {
+    /// `sAMAccountName` or `dNSHostName`.
+    pub(crate) attribute: &'static str,
+    pub(crate) value: String,
+    pub(crate) reason: String,
+}
+
+/// The account's names that SPNs are built from and are no valid host names. Directory data
+/// is untrusted: a `dNSHostName` may hold escape sequences, and must never reach an SPN.
+pub(crate) fn invalid_names(account: &Account) -> Vec<InvalidName> {
+    let names = [
+        ("sAMAccountName", account.short_name()),
+        ("dNSHostName", account.dns_host_name.as_deref()),
+    ];
+    names
+        .into_iter()
+        .filter_map(|(attribute, value)| {
+            let value = value?;
+            let reason = invalid_host(value)?;
+            Some(InvalidName {
+                attribute,
+                value: value.to_string(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// A host name prepared for comparison, without its trailing dot.
@@ -50,6 +82,8 @@ struct Expectation<'a> {
     short: Prepared<'a>,
     /// The dNSHostName (without a trailing dot), unless empty or the short name itself.
     fqdn: Option<Prepared<'a>>,
+    /// Further names the account answers to: msDS-AdditionalDnsHostName, and a dNSHostName
+    /// no SPN is built from (an SPN on it is not stale, only unexpected).
     extra: SmallVec<[Prepared<'a>; 2]>,
     /// The required classes, each once, in rule order; TERMSRV last.
     classes: SmallVec<[Prepared<'a>; 4]>,
@@ -59,11 +93,18 @@ struct Expectation<'a> {
 }
 
 impl<'a> Expectation<'a> {
+    /// `None` when the short name is no valid host name; an invalid dNSHostName is left out.
     fn of(account: &'a Account, settings: &'a SpnSettings) -> Option<Expectation<'a>> {
-        let short = Prepared::new(account.short_name()?);
-        let fqdn = account
-            .dns_host_name
-            .as_deref()
+        let short = account
+            .short_name()
+            .filter(|short| invalid_host(short).is_none())?;
+        let short = Prepared::new(short);
+        let (valid, invalid): (Option<&str>, Option<&str>) = match account.dns_host_name.as_deref()
+        {
+            Some(fqdn) if invalid_host(fqdn).is_some() => (None, Some(fqdn)),
+            fqdn => (fqdn, None),
+        };
+        let fqdn = valid
             .map(host)
             .filter(|fqdn| !fqdn.text().is_empty() && !fqdn.same(short));
         let mut classes: SmallVec<[Prepared<'a>; 4]> = SmallVec::new();
@@ -86,7 +127,9 @@ impl<'a> Expectation<'a> {
             extra: account
                 .additional_dns_host_names
                 .iter()
-                .map(|e| host(e))
+                .map(String::as_str)
+                .chain(invalid)
+                .map(host)
                 .collect(),
             classes,
             termsrv_by_rule,
@@ -117,7 +160,10 @@ const TERMSRV: &str = "TERMSRV";
 
 /// Applies both rules in one pass over the account's SPNs.
 pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
-    let mut review = SpnReview::default();
+    let mut review = SpnReview {
+        invalid: invalid_names(account),
+        ..SpnReview::default()
+    };
     let Some(expectation) = Expectation::of(account, settings) else {
         return review;
     };
@@ -125,7 +171,7 @@ pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnRevie
     let fqdn = account
         .dns_host_name
         .as_deref()
-        .filter(|host| !host.is_empty());
+        .filter(|host| !host.is_empty() && invalid_host(host).is_none());
     let mut held_mask: u64 = 0;
     let mut has_termsrv = false;
     for text in &account.spns {
@@ -337,5 +383,22 @@ mod tests {
     fn numeric_labels_are_just_labels() {
         let pc = computer("10$", Some("10.x.test"), &["HOST/10.0.0.5"]);
         assert_eq!(review_spns(&pc, &SpnSettings::default()).stale.len(), 1);
+    }
+
+    #[test]
+    fn a_hostile_dns_name_is_reported_and_no_spn_is_expected_on_it() {
+        let evil = "pc01\u{1b}]0;PWNED\u{7}.x.test";
+        let held = format!("HOST/{evil}");
+        let pc = computer("PC01$", Some(evil), &["HOST/PC01", &held]);
+        let review = review_spns(&pc, &SpnSettings::default());
+        assert_eq!(review.missing, ["RestrictedKrbHost/PC01"]);
+        assert!(review.stale.is_empty(), "{:?}", review.stale);
+        assert_eq!(review.invalid.len(), 1);
+        assert_eq!(review.invalid[0].attribute, "dNSHostName");
+        assert!(review.invalid[0].reason.contains("U+001B"));
+        assert_eq!(
+            expected_spns(&pc, &SpnSettings::default()),
+            ["HOST/PC01", "RestrictedKrbHost/PC01"]
+        );
     }
 }

@@ -290,3 +290,38 @@ pub fn assert_documented(report: &serde_json::Value) {
         .collect();
     assert!(missing.is_empty(), "not in docs/reference.md: {missing:?}");
 }
+
+/// Objects a test adds to the test DC (as admin, from LDIF) and deletes again when dropped,
+/// even when the test fails: `root` and everything below it.
+pub struct Seeded {
+    root: String,
+}
+
+impl Seeded {
+    /// Adds `ldif` (its first entry is `root`, a container for the rest); leftovers of an
+    /// earlier, interrupted run are removed first.
+    pub fn add(root: &str, ldif: &str) -> Seeded {
+        let seeded = Seeded {
+            root: root.to_string(),
+        };
+        seeded.delete();
+        ldap_tool("ldapadd", &[], Some(ldif));
+        seeded
+    }
+
+    fn delete(&self) {
+        let _ = ldap_tool_at("ldapdelete", None, &["-r", &self.root], None);
+    }
+}
+
+impl Drop for Seeded {
+    fn drop(&mut self) {
+        self.delete();
+    }
+}
+
+/// `text` base64-encoded, for LDIF `attr:: value` lines.
+pub fn base64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
