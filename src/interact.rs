@@ -1,7 +1,14 @@
-//! The terminal, when a person sits at it: the confirmation a write asks for. Without a
-//! terminal there is nobody to ask: an explicit `--apply` in a script goes ahead.
+//! The terminal, when a person sits at it: the confirmation a write asks for, and the no-echo
+//! password prompt. Without a terminal there is nobody to ask: an explicit `--apply` in a
+//! script goes ahead, and a password must come from the environment or a file.
+//!
+//! The prompt turns echo off on the controlling terminal and turns it back on however the
+//! prompt ends — Enter, end of input, or Ctrl-C / a signal: a handler restores the saved
+//! terminal settings before the signal ends the process, so no shell is left without echo.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Whether a write may go ahead: `--yes`, or no terminal to ask on, or a yes at the prompt.
 pub(crate) fn may_write(yes: bool, question: &str) -> anyhow::Result<bool> {
@@ -18,4 +25,88 @@ pub(crate) fn may_write(yes: bool, question: &str) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// The terminal whose settings a signal handler must restore (-1: none).
+static TTY: AtomicI32 = AtomicI32::new(-1);
+/// Its settings before echo went off; written before `TTY` is set, read only after.
+static mut SAVED: libc::termios = unsafe { std::mem::zeroed() };
+/// The signals that end a prompt: the handler restores the terminal, then lets them act.
+const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+extern "C" fn restore_and_resend(signal: libc::c_int) {
+    let fd = TTY.load(Ordering::SeqCst);
+    // SAFETY: tcsetattr, write, signal and raise are async-signal-safe; SAVED was written
+    // before TTY was published and is not written again while TTY is set.
+    unsafe {
+        if fd >= 0 {
+            libc::tcsetattr(fd, libc::TCSANOW, &raw const SAVED);
+            libc::write(fd, c"\n".as_ptr().cast(), 1);
+        }
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// Restores the terminal and the signal dispositions when the prompt ends normally.
+struct EchoOff {
+    fd: i32,
+    previous: Vec<(libc::c_int, libc::sighandler_t)>,
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: plain calls on a descriptor we own and on saved dispositions.
+        unsafe {
+            libc::tcsetattr(self.fd, libc::TCSANOW, &raw const SAVED);
+            TTY.store(-1, Ordering::SeqCst);
+            for (signal, handler) in &self.previous {
+                libc::signal(*signal, *handler);
+            }
+        }
+    }
+}
+
+/// Reads a line from the controlling terminal with echo off, after `prompt` on it.
+pub(crate) fn read_password(prompt: &str) -> anyhow::Result<String> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|err| anyhow::anyhow!("no terminal to ask for the password on: {err}"))?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: termios calls on an open terminal descriptor; SAVED is written here only, while
+    // no handler can read it (TTY is -1 until it is complete).
+    let guard = unsafe {
+        anyhow::ensure!(
+            libc::tcgetattr(fd, &raw mut SAVED) == 0,
+            "cannot read the terminal's settings"
+        );
+        let mut quiet = SAVED;
+        quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
+        quiet.c_lflag |= libc::ICANON | libc::ISIG;
+        TTY.store(fd, Ordering::SeqCst);
+        let handler = restore_and_resend as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        let previous = SIGNALS
+            .iter()
+            .map(|signal| (*signal, libc::signal(*signal, handler)))
+            .collect();
+        let guard = EchoOff { fd, previous };
+        anyhow::ensure!(
+            libc::tcsetattr(fd, libc::TCSANOW, &raw const quiet) == 0,
+            "cannot turn off the terminal's echo"
+        );
+        guard
+    };
+    let mut writer = &tty;
+    write!(writer, "{}", crate::report::sanitize::for_terminal(prompt))?;
+    writer.flush()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line)?;
+    drop(guard);
+    writeln!(writer)?;
+    while line.ends_with(['\n', '\r']) {
+        line.pop();
+    }
+    Ok(line)
 }

@@ -47,7 +47,8 @@ impl PasswordSource {
                     std::io::stdin().is_terminal(),
                     "no password: set ADCOMPUTER_PASSWORD or --password-file (no terminal to ask on)"
                 );
-                let password = rpassword::prompt_password(format!("Password for {bind_dn}: "))?;
+                let password =
+                    crate::interact::read_password(&format!("Password for {bind_dn}: "))?;
                 Secret::new(password)
             }
         }

@@ -4,9 +4,126 @@
 //! removal-only modify that deletes a duplicate is refused (constraint violation); then, and
 //! only then, the removal is sent again bracketed by a throwaway value added and deleted in the
 //! same atomic modify — `adcomputer-<random>/<its own short name>`, a value validated write
-//! accepts on the account itself.
+//! accepts on the account itself. `send_journaled` wraps a change in the journal's protocol.
 
-use crate::ldap::{Directory, OperationError};
+use super::journal::{Entry, Journal, JournalError, Outcome};
+use crate::ldap::{Directory, OperationError, queries};
+use crate::model::rights::Right;
+use crate::rules::spn_change_made;
+use crate::rules::spn_plan::SpnChange;
+
+/// A change sent under the journal's protocol, and what became of it.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    pub(crate) outcome: Outcome,
+    /// Why it failed, or why its outcome is what it is.
+    pub(crate) reason: Option<String>,
+    /// Why nothing more may be sent: the DC stopped answering, or the journal failed.
+    pub(crate) stop: Option<String>,
+}
+
+/// Journals `change`, sends it, settles a lost answer by reading the object back, and
+/// journals the outcome. `Err`: the intent could not be journaled, so nothing was sent.
+pub(crate) async fn send_journaled(
+    directory: &mut Directory,
+    journal: &mut Journal,
+    change: &SpnChange,
+    short: Option<&str>,
+) -> Result<Sent, JournalError> {
+    journal.write(&Entry::Intent {
+        time: now(),
+        account: change.account.clone().unwrap_or_default(),
+        dn: change.dn.clone(),
+        spns_before: change.spns_before.clone(),
+        add: change.add.clone(),
+        remove: change.remove.clone(),
+    })?;
+    let sent = change_spns(directory, &change.dn, short, &change.add, &change.remove).await;
+    let mut result = match sent {
+        Ok(()) => Sent {
+            outcome: Outcome::Applied,
+            reason: None,
+            stop: None,
+        },
+        Err(err) if err.no_answer() => settle(directory, change, &err).await,
+        Err(err) => Sent {
+            outcome: Outcome::Failed,
+            reason: Some(refusal_reason(&err)),
+            stop: None,
+        },
+    };
+    let spns_after = match result.outcome {
+        Outcome::Applied => queries::read_spns(directory, &change.dn).await.ok(),
+        _ => None,
+    };
+    if let Err(err) = journal.write(&Entry::Result {
+        time: now(),
+        dn: change.dn.clone(),
+        status: result.outcome,
+        error: result.reason.clone(),
+        spns_after,
+    }) {
+        result.stop = Some(format!("{err} (the outcome above is not in it)"));
+    }
+    Ok(result)
+}
+
+/// The answer to a modify was lost: the object read back says whether it was made.
+async fn settle(directory: &mut Directory, change: &SpnChange, lost: &OperationError) -> Sent {
+    let stop = Some(format!("the DC stopped answering ({lost})"));
+    match queries::read_spns(directory, &change.dn).await {
+        Ok(now) => match spn_change_made(&change.add, &change.remove, &now) {
+            Some(true) => Sent {
+                outcome: Outcome::Applied,
+                reason: Some(format!("{lost}; read back: applied")),
+                stop,
+            },
+            Some(false) => Sent {
+                outcome: Outcome::Failed,
+                reason: Some(format!("{lost}; read back: not applied")),
+                stop,
+            },
+            None => Sent {
+                outcome: Outcome::Unknown,
+                reason: Some(format!(
+                    "{lost}; read back: neither applied nor untouched (another writer?)"
+                )),
+                stop,
+            },
+        },
+        Err(err) => Sent {
+            outcome: Outcome::Unknown,
+            reason: Some(format!(
+                "{lost}; could not read it back ({err}): `adcomputer undo` settles it"
+            )),
+            stop,
+        },
+    }
+}
+
+/// A refusal in words that name the right to delegate.
+pub(crate) fn refusal_reason(err: &OperationError) -> String {
+    match err {
+        OperationError::Refused { rc: 50, .. } => format!(
+            "refused: the bound account lacks {} (or {}) on this object ({err})",
+            Right::ValidatedSpn.name(),
+            Right::WriteSpn.name()
+        ),
+        OperationError::Refused { rc: 19, text, .. } if text.contains("spn validation") => {
+            format!(
+                "refused: {} allows only SPNs on the computer's own names (sAMAccountName, \
+                 dNSHostName); others need {} ({err})",
+                Right::ValidatedSpn.name(),
+                Right::WriteSpn.name()
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn now() -> String {
+    crate::model::filetime::rfc3339(time::OffsetDateTime::now_utc())
+}
 
 /// Sends `add` and `remove` for the object `dn` whose short name is `short`.
 pub(crate) async fn change_spns(
@@ -18,8 +135,9 @@ pub(crate) async fn change_spns(
 ) -> Result<(), OperationError> {
     let plain = directory.modify_spns(dn, add, remove, None).await;
     match (&plain, short) {
-        (Err(OperationError::Refused { rc: 19, .. }), Some(short))
-            if add.is_empty() && !remove.is_empty() =>
+        // Samba's words: "samldb: spn[…] would cause a conflict".
+        (Err(OperationError::Refused { rc: 19, text, .. }), Some(short))
+            if add.is_empty() && !remove.is_empty() && text.contains("conflict") =>
         {
             tracing::info!(
                 dn,

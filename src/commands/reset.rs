@@ -1,37 +1,49 @@
-//! `adcomputer reset NAME...`: ADUC's "Reset Account". Resolves every name, plans each item
-//! (`rules::reset::plan`), and with `--apply` (asking first on a terminal) per account: reads
-//! its owner and creator (KB5020276), writes `unicodePwd` alone, reads the key version back,
-//! and optionally logs on as the computer at the KDCs. A failed item never stops the batch.
+//! `adcomputer reset NAME...`: ADUC's "Reset Account". Resolves every name with each object's
+//! security in the same searches, plans each item (`rules::reset`: refusals, the right, the
+//! advice per client), and with `--apply` (asking first on a terminal) per account: notes who
+//! may rejoin it, sets the password (`apply::password`), and optionally logs on as the
+//! computer at the KDCs. A failed item never stops the batch; a DC that stops answering does.
 
 use std::collections::HashMap;
 
 use super::RunContext;
 use crate::apply::kerberos::{Kdc, verify_password};
+use crate::apply::password::set_default_password;
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
-use crate::ldap::{DcAddress, Directory, OperationError, locate_dcs, queries};
-use crate::model::security::is_admin_group;
+use crate::ldap::{DcAddress, Directory, locate_dcs, queries};
+use crate::model::account::Account;
+use crate::model::names::NameQuery;
+use crate::model::security::{ObjectSecurity, is_admin_group};
 use crate::report::emit;
 use crate::report::reset::{ResetReport, ResetSummary};
 use crate::rules::reset::{
-    ResetItem, Status, Verification, default_password, plan, realm_of, time_text, unicode_pwd,
+    ResetItem, Status, Verification, default_password, plan, realm_of, rejoin_note,
 };
-use crate::source::{NeedsDc, Source};
+use crate::source::{LiveSource, NeedsDc, Source};
 
 pub(crate) async fn run(
     context: &RunContext,
     source: &mut Source,
     settings: &ResetSettings,
 ) -> anyhow::Result<Outcome> {
-    source.live(NeedsDc::Write("reset"))?;
-    let candidates = source.candidates(&settings.names).await?;
+    let address = source.dc_address().cloned();
+    let live = source.live(NeedsDc::Write("reset"))?;
+    let (candidates, security) = targets(live, &settings.names).await?;
+    let user = live.bind_user().map(str::to_string);
+    let token = queries::token_sids(&mut live.directory, user.as_deref())
+        .await
+        .ok();
     let mut items: Vec<ResetItem> = Vec::new();
     for name in &settings.names {
-        let item = plan(name, &candidates, &items);
+        let mut item = plan(name, &candidates, &items, settings.whole_name);
+        if let Some(target) = &item.target {
+            let dn = target.dn.clone();
+            item.judge_right(security.get(&dn), token.as_deref());
+        }
         items.push(item);
     }
-    let address = source.dc_address().cloned();
-    let directory = &mut source.live(NeedsDc::Write("reset"))?.directory;
+    let directory = &mut live.directory;
     let targets: Vec<&str> = items
         .iter()
         .filter(|item| item.target.is_some())
@@ -52,6 +64,8 @@ pub(crate) async fn run(
             kdcs: kdcs_to_verify(directory, address.as_ref(), settings).await,
             domain_sid: queries::domain_sid(directory).await,
             sid_names: HashMap::new(),
+            security,
+            stop: None,
         };
         for item in items.iter_mut().filter(|item| item.target.is_some()) {
             reset_one(directory, item, settings, &mut batch).await;
@@ -108,6 +122,23 @@ async fn kdcs_to_verify(
     kdcs
 }
 
+/// Every candidate for `names` under the scope, each once, with its security by DN.
+async fn targets(
+    live: &mut LiveSource,
+    names: &[NameQuery],
+) -> anyhow::Result<(Vec<Account>, HashMap<String, ObjectSecurity>)> {
+    let base = live.base().to_string();
+    let mut candidates: Vec<Account> = Vec::new();
+    let mut security = HashMap::new();
+    queries::reset_targets(&mut live.directory, &base, names, |account, found| {
+        if security.insert(account.dn.clone(), found).is_none() {
+            candidates.push(account.clone());
+        }
+    })
+    .await?;
+    Ok((candidates, security))
+}
+
 /// What every item of a batch shares.
 struct Batch {
     realm: String,
@@ -116,6 +147,9 @@ struct Batch {
     domain_sid: Option<String>,
     /// `name (SID)` of owners and creators already looked up: most objects share an owner.
     sid_names: HashMap<String, String>,
+    security: HashMap<String, ObjectSecurity>,
+    /// Why nothing more is sent: the DC stopped answering.
+    stop: Option<String>,
 }
 
 async fn reset_one(
@@ -128,45 +162,17 @@ async fn reset_one(
     let Some(sam) = account.sam_account_name.clone() else {
         return item.fail("no sAMAccountName");
     };
-    match rejoin_preflight(directory, &account.dn, batch).await {
-        Ok(warnings) => item.warnings.extend(warnings),
-        Err(err) => return item.fail(err),
+    if let Some(why) = &batch.stop {
+        return item.fail(format!("not sent: {why}"));
     }
+    let note = rejoin_warning(directory, &account.dn, batch).await;
+    item.warnings.extend(note);
     let password = default_password(&sam, settings.whole_name);
-    match directory
-        .set_password(&account.dn, unicode_pwd(&password))
-        .await
-    {
-        Ok(()) => {}
-        Err(err @ (OperationError::Timeout { .. } | OperationError::ConnectionLost { .. })) => {
-            item.status = Status::Unknown;
-            item.reason = Some(format!("{err}: the DC may have reset it"));
-            return;
-        }
-        Err(err) => return item.fail(err),
+    if let Some(stop) = set_default_password(directory, item, &account, &password).await {
+        batch.stop = Some(stop);
     }
-    item.status = Status::Reset;
-    if account
-        .short_name()
-        .is_some_and(|short| short.chars().count() > 14)
-        && !settings.whole_name
-    {
-        item.warnings.push(
-            "15-character name: the password is the first 14 characters; `adcli join --login-type=computer` expects all 15 (reset with --no-truncate for an adcli rejoin)"
-                .to_string(),
-        );
-    }
-    match queries::read_account(directory, &account.dn).await {
-        Ok(Some(after)) => {
-            item.kvno_after = after.key_version;
-            item.pwd_last_set_after = time_text(after.pwd_last_set);
-        }
-        Ok(None) => item
-            .warnings
-            .push("the object vanished right after the reset".into()),
-        Err(err) => item
-            .warnings
-            .push(format!("could not read the account back: {err}")),
+    if item.status != Status::Reset {
+        return;
     }
     for kdc in &batch.kdcs {
         let verdict =
@@ -179,37 +185,26 @@ async fn reset_one(
     }
 }
 
-/// KB5020276: a rejoin that reuses an existing computer account is blocked unless the joining
-/// user is a domain admin, or created and owns the account, or its owner is allow-listed on
-/// the DCs. Says who may rejoin.
-async fn rejoin_preflight(
-    directory: &mut Directory,
-    dn: &str,
-    batch: &mut Batch,
-) -> Result<Vec<String>, crate::ldap::OperationError> {
-    let Some((owner, creator)) = queries::owner_and_creator(directory, dn).await? else {
-        return Ok(vec!["the object vanished before the reset".into()]);
+/// The rejoin hardening note (KB5020276) from the object's owner and creator.
+async fn rejoin_warning(directory: &mut Directory, dn: &str, batch: &mut Batch) -> Option<String> {
+    let security = batch.security.get(dn)?.clone();
+    let owner_sid = security.owner.as_deref()?;
+    let owner = account_name(directory, owner_sid, &mut batch.sid_names).await;
+    let creator = match &security.creator {
+        Some(sid) => Some(account_name(directory, sid, &mut batch.sid_names).await),
+        None => None,
     };
-    let owner_text = match &owner {
-        Some(sid) => account_name(directory, sid, &mut batch.sid_names).await,
-        None => "unknown".into(),
-    };
-    let creator_text = match &creator {
-        Some(sid) => account_name(directory, sid, &mut batch.sid_names).await,
-        None => "none recorded (created by an admin)".into(),
-    };
-    let admin_owned = match (&owner, &batch.domain_sid) {
-        (Some(owner), Some(domain)) => is_admin_group(owner, domain),
-        _ => false,
-    };
-    let advice = if admin_owned {
-        "only a domain admin, or an account on the DCs' computer-account re-use allow-list, can rejoin it"
-    } else {
-        "only a domain admin, or its creator if it also owns it, or an allow-listed owner can rejoin it"
-    };
-    Ok(vec![format!(
-        "rejoin hardening (KB5020276): owner {owner_text}, creator {creator_text}; {advice}"
-    )])
+    let admin_owned = batch
+        .domain_sid
+        .as_deref()
+        .is_some_and(|domain| is_admin_group(owner_sid, domain));
+    let creator_owns = security.creator.as_deref() == Some(owner_sid);
+    Some(rejoin_note(
+        &owner,
+        creator.as_deref(),
+        admin_owned,
+        creator_owns,
+    ))
 }
 
 /// `name (SID)` for a SID found in the directory, else the SID; each SID is looked up once.

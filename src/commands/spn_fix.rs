@@ -1,16 +1,17 @@
 //! `adcomputer spn fix`: scans the domain once, plans (`rules::spn_plan`), and with `--apply`
 //! (asking first on a terminal) writes one value-level modify per object: each addition is
-//! first checked live against every holder of a colliding form, the change is journaled before
-//! it is sent and its outcome after.
+//! first checked live against every holder of a colliding form, then the change goes out under
+//! the journal's protocol (`apply::spns::send_journaled`). A failed journal write or a DC that
+//! stopped answering ends the sending: what is left is reported as not sent.
 
 use std::path::Path;
 
 use super::RunContext;
-use crate::apply::journal::{Entry, Journal};
-use crate::apply::spns::change_spns;
+use crate::apply::journal::Journal;
+use crate::apply::spns::send_journaled;
 use crate::config::FixRequest;
 use crate::exit::Outcome;
-use crate::ldap::{Directory, OperationError, queries};
+use crate::ldap::{Directory, queries};
 use crate::model::account::Account;
 use crate::model::spn::SpnAliases;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
@@ -64,7 +65,12 @@ pub(crate) async fn run(
         "nothing changed: not confirmed"
     );
 
-    let mut journal = None;
+    let mut writer = Writer {
+        journal: None,
+        journal_path: request.journal.as_deref(),
+        stop: None,
+        aliases: &aliases,
+    };
     let mut items = Vec::new();
     for change in plan.changes {
         let item = if !change.writes() {
@@ -78,18 +84,18 @@ pub(crate) async fn run(
                 .find(|account| account.dn == change.dn)
                 .and_then(|account| account.short_name())
                 .map(str::to_string);
-            apply_change(
-                &mut live.directory,
-                change,
-                short.as_deref(),
-                &aliases,
-                &mut journal,
-                request.journal.as_deref(),
-            )
-            .await?
+            writer
+                .write(&mut live.directory, change, short.as_deref())
+                .await?
         };
         items.push(ChangeReportItem::Change(item));
     }
+    let mut warnings = warnings;
+    warnings.extend(
+        writer
+            .stop
+            .map(|why| format!("stopped sending changes: {why}")),
+    );
     let unchanged = examined.saturating_sub(items.len());
     for (finding, reason) in plan.unresolved_duplicates {
         items.push(ChangeReportItem::Other(Other {
@@ -103,7 +109,9 @@ pub(crate) async fn run(
             reason: None,
         })
     }));
-    let journal_path = journal.map(|journal: Journal| journal.path.display().to_string());
+    let journal_path = writer
+        .journal
+        .map(|journal: Journal| journal.path.display().to_string());
     let mut report = ChangeReport::new(items, journal_path, !apply);
     report.summary.unchanged = unchanged;
     emit(context.format, &context.envelope(warnings, None), &report)?;
@@ -143,74 +151,71 @@ async fn read_domain(
     Ok((accounts, aliases, facts.warnings))
 }
 
-/// Checks the additions live, journals, writes, reads back, journals the outcome.
-async fn apply_change(
-    directory: &mut Directory,
-    mut change: SpnChange,
-    short: Option<&str>,
-    aliases: &SpnAliases,
-    journal: &mut Option<Journal>,
-    journal_path: Option<&Path>,
-) -> anyhow::Result<ChangeItem> {
-    let forms: Vec<String> = change
-        .add
-        .iter()
-        .flat_map(|spn| aliases.colliding_forms(spn))
-        .collect();
-    let mut holders = Vec::new();
-    if let Err(err) =
-        queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await
-    {
-        let mut item = ChangeItem::from_change(change, ChangeStatus::Failed);
-        item.reason = Some(err.to_string());
-        return Ok(item);
-    }
-    change.hold_back_taken(&holders, aliases);
-    if !change.writes() {
-        return Ok(ChangeItem::from_change(change, ChangeStatus::Skipped));
-    }
-    let journal = match journal {
-        Some(journal) => journal,
-        None => journal.insert(Journal::create(journal_path)?),
-    };
-    journal.write(&Entry::Intent {
-        time: now(),
-        account: change.account.clone().unwrap_or_default(),
-        dn: change.dn.clone(),
-        spns_before: change.spns_before.clone(),
-        add: change.add.clone(),
-        remove: change.remove.clone(),
-    })?;
-    let outcome = change_spns(directory, &change.dn, short, &change.add, &change.remove).await;
-    let (status, error, spns_after) = match outcome {
-        Ok(()) => (
-            ChangeStatus::Applied,
-            None,
-            queries::read_spns(directory, &change.dn).await.ok(),
-        ),
-        // No answer: the DC may have applied it. `undo` settles it by reading the object.
-        Err(err @ (OperationError::Timeout { .. } | OperationError::ConnectionLost { .. })) => {
-            (ChangeStatus::Unknown, Some(err.to_string()), None)
-        }
-        Err(err) => (ChangeStatus::Failed, Some(err.to_string()), None),
-    };
-    journal.write(&Entry::Result {
-        time: now(),
-        dn: change.dn.clone(),
-        status: match status {
-            ChangeStatus::Applied => "applied",
-            ChangeStatus::Unknown => "unknown",
-            _ => "failed",
-        }
-        .into(),
-        error: error.clone(),
-        spns_after,
-    })?;
-    let mut item = ChangeItem::from_change(change, status);
-    item.reason = error;
-    Ok(item)
+/// Sends the changes of one run: the journal (created with the first change), and why the run
+/// stopped sending, once it has.
+struct Writer<'a> {
+    journal: Option<Journal>,
+    journal_path: Option<&'a Path>,
+    stop: Option<String>,
+    aliases: &'a SpnAliases,
 }
 
-fn now() -> String {
-    crate::model::filetime::rfc3339(time::OffsetDateTime::now_utc())
+impl Writer<'_> {
+    /// Checks the additions live, then sends the change under the journal's protocol; after a
+    /// failed journal write or a DC that stopped answering, nothing more is sent.
+    async fn write(
+        &mut self,
+        directory: &mut Directory,
+        mut change: SpnChange,
+        short: Option<&str>,
+    ) -> anyhow::Result<ChangeItem> {
+        if let Some(why) = &self.stop {
+            return Ok(not_sent(change, why));
+        }
+        let forms: Vec<String> = change
+            .add
+            .iter()
+            .flat_map(|spn| self.aliases.colliding_forms(spn))
+            .collect();
+        let mut holders = Vec::new();
+        if let Err(err) =
+            queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await
+        {
+            if err.no_answer() {
+                self.stop = Some(format!("the DC stopped answering ({err})"));
+            }
+            let mut item = ChangeItem::from_change(change, ChangeStatus::Failed);
+            item.reason = Some(err.to_string());
+            return Ok(item);
+        }
+        change.hold_back_taken(&holders, self.aliases);
+        if !change.writes() {
+            return Ok(ChangeItem::from_change(change, ChangeStatus::Skipped));
+        }
+        let journal = match &mut self.journal {
+            Some(journal) => journal,
+            None => self.journal.insert(Journal::create(self.journal_path)?),
+        };
+        match send_journaled(directory, journal, &change, short).await {
+            Ok(sent) => {
+                self.stop = sent.stop;
+                let mut item = ChangeItem::from_change(change, sent.outcome.into());
+                item.reason = sent.reason.or(item.reason);
+                Ok(item)
+            }
+            Err(err) => {
+                let why = err.to_string();
+                let item = not_sent(change, &why);
+                self.stop = Some(why);
+                Ok(item)
+            }
+        }
+    }
+}
+
+/// A change the run did not send, and why.
+fn not_sent(change: SpnChange, why: &str) -> ChangeItem {
+    let mut item = ChangeItem::from_change(change, ChangeStatus::Skipped);
+    item.reason = Some(format!("not sent: {why}"));
+    item
 }

@@ -5,7 +5,7 @@
 
 use super::RunContext;
 use crate::apply::journal;
-use crate::apply::spns::reverse;
+use crate::apply::spns::{refusal_reason, reverse};
 use crate::config::UndoRequest;
 use crate::exit::Outcome;
 use crate::ldap::queries;
@@ -20,7 +20,8 @@ pub(crate) async fn run(
     source: &mut Source,
     request: &UndoRequest,
 ) -> anyhow::Result<Outcome> {
-    let recorded = journal::read(&request.journal)?;
+    let journal = journal::read(&request.journal)?;
+    let recorded = journal.changes;
     let directory = &mut source.live(NeedsDc::Read("undo"))?.directory;
     let apply = request.write.apply
         && crate::interact::may_write(
@@ -36,6 +37,7 @@ pub(crate) async fn run(
         "nothing changed: not confirmed"
     );
     let mut items = Vec::new();
+    let mut stop: Option<String> = None;
     for change in recorded.iter().rev() {
         let reverse_change = SpnChange {
             account: Some(change.account.clone()).filter(|name| !name.is_empty()),
@@ -47,9 +49,18 @@ pub(crate) async fn run(
             notes: Vec::new(),
         };
         let mut item = ChangeItem::from_change(reverse_change, ChangeStatus::Planned);
+        if let Some(why) = &stop {
+            item.status = ChangeStatus::Skipped;
+            item.reason = Some(format!("not sent: {why}"));
+            items.push(ChangeReportItem::Change(item));
+            continue;
+        }
         let now = match queries::read_spns(directory, &change.dn).await {
             Ok(now) => now,
             Err(err) => {
+                if err.no_answer() {
+                    stop = Some(format!("the DC stopped answering ({err})"));
+                }
                 item.status = ChangeStatus::Failed;
                 item.reason = Some(err.to_string());
                 items.push(ChangeReportItem::Change(item));
@@ -87,9 +98,15 @@ pub(crate) async fn run(
                                 refused.join(", ")
                             ));
                         }
+                        Err(err) if err.no_answer() => {
+                            // `undo` again reads the object and picks up where this stopped.
+                            item.status = ChangeStatus::Unknown;
+                            item.reason = Some(format!("{err}: run undo again to settle it"));
+                            stop = Some(format!("the DC stopped answering ({err})"));
+                        }
                         Err(err) => {
                             item.status = ChangeStatus::Failed;
-                            item.reason = Some(err.to_string());
+                            item.reason = Some(refusal_reason(&err));
                         }
                     }
                 }
@@ -98,7 +115,9 @@ pub(crate) async fn run(
         items.push(ChangeReportItem::Change(item));
     }
     let report = ChangeReport::new(items, None, !apply);
-    emit(context.format, &context.envelope(Vec::new(), None), &report)?;
+    let mut warnings = journal.warnings;
+    warnings.extend(stop.map(|why| format!("stopped sending changes: {why}")));
+    emit(context.format, &context.envelope(warnings, None), &report)?;
     let s = &report.summary;
     Ok(Outcome::from_problems(s.skipped + s.failed + s.unknown > 0))
 }

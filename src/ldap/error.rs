@@ -64,6 +64,15 @@ pub(crate) enum OperationError {
 }
 
 impl OperationError {
+    /// Whether the DC's answer never came (timeout, lost connection): the operation may or
+    /// may not have been carried out.
+    pub(crate) fn no_answer(&self) -> bool {
+        matches!(
+            self,
+            OperationError::Timeout { .. } | OperationError::ConnectionLost { .. }
+        )
+    }
+
     pub(crate) fn from_ldap(operation: &str, secs: u64, error: ldap3::LdapError) -> OperationError {
         let operation = operation.to_string();
         match error {

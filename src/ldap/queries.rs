@@ -7,6 +7,7 @@ use super::filter::{batch_filters, escape_filter_value};
 use crate::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use crate::model::entry::Entry;
 use crate::model::names::NameQuery;
+use crate::model::security::ObjectSecurity;
 use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
@@ -25,6 +26,13 @@ pub(crate) enum QueryError {
     Model(#[from] ModelError),
     #[error("-b {0}: no such object on the DC")]
     NoSuchBase(String),
+}
+
+impl QueryError {
+    /// Whether the DC's answer never came (see `OperationError::no_answer`).
+    pub(crate) fn no_answer(&self) -> bool {
+        matches!(self, QueryError::Ldap(err) if err.no_answer())
+    }
 }
 
 /// Runs a paged search and hands out the accounts among the entries; the first unreadable
@@ -54,7 +62,7 @@ async fn search_accounts(
 
 /// Fails with a plain sentence when `base` does not exist on the DC.
 pub(crate) async fn check_base(directory: &mut Directory, base: &str) -> Result<(), QueryError> {
-    match directory.read_object(base, &["objectClass"], false).await {
+    match directory.read_object(base, &["objectClass"]).await {
         Ok(Some(_)) => Ok(()),
         Ok(None) => Err(QueryError::NoSuchBase(base.to_string())),
         // An unparsable DN: the DC says invalidDNSyntax (34).
@@ -119,7 +127,7 @@ pub(crate) async fn read_account(
     directory: &mut Directory,
     dn: &str,
 ) -> Result<Option<Account>, QueryError> {
-    match directory.read_object(dn, ACCOUNT_ATTRIBUTES, false).await? {
+    match directory.read_object(dn, ACCOUNT_ATTRIBUTES).await? {
         Some(entry) => Ok(Some(Account::from_entry(&entry)?)),
         None => Ok(None),
     }
@@ -158,10 +166,7 @@ fn spn_aliases_of(entry: &Entry) -> Option<SpnAliases> {
 /// The domain's SID, from the naming context head's `objectSid`.
 pub(crate) async fn domain_sid(directory: &mut Directory) -> Option<String> {
     let base = directory.root_dse.default_naming_context.clone();
-    let entry = directory
-        .read_object(&base, &["objectSid"], false)
-        .await
-        .ok()??;
+    let entry = directory.read_object(&base, &["objectSid"]).await.ok()??;
     crate::model::security::sid_to_string(entry.values("objectSid").first()?)
 }
 
@@ -182,28 +187,93 @@ pub(crate) async fn name_of_sid(directory: &mut Directory, sid: &str) -> Option<
     name
 }
 
-/// An object's owner and creator SIDs (`nTSecurityDescriptor` read for its owner only, and
-/// `mS-DS-CreatorSID`); `None` when the object is gone.
-pub(crate) async fn owner_and_creator(
+/// Every account under `base` that one of `names` could match, with its security: owner,
+/// DACL and creator (for the rights check and the rejoin hardening), in the same searches.
+pub(crate) async fn reset_targets(
     directory: &mut Directory,
-    dn: &str,
-) -> Result<Option<(Option<String>, Option<String>)>, OperationError> {
-    use crate::model::security::{owner_of, sid_to_string};
-    let Some(entry) = directory
-        .read_object(dn, &["nTSecurityDescriptor", "mS-DS-CreatorSID"], true)
-        .await?
-    else {
-        return Ok(None);
+    base: &str,
+    names: &[NameQuery],
+    mut each: impl FnMut(&Account, ObjectSecurity),
+) -> Result<(), QueryError> {
+    let attributes: Vec<&str> = ACCOUNT_ATTRIBUTES
+        .iter()
+        .copied()
+        .chain(["nTSecurityDescriptor", "mS-DS-CreatorSID"])
+        .collect();
+    let mut failure: Option<ModelError> = None;
+    let mut builder = AccountBuilder::default();
+    for alternatives in batch_filters(names) {
+        let filter = format!("(&(sAMAccountName=*){alternatives})");
+        directory
+            .search_each_with_security(base, &filter, &attributes, |entry| {
+                if failure.is_some() {
+                    return;
+                }
+                match builder.read_entry(&entry) {
+                    Ok(account) => each(
+                        account,
+                        ObjectSecurity::new(
+                            entry
+                                .values("nTSecurityDescriptor")
+                                .first()
+                                .map(Vec::as_slice),
+                            entry.values("mS-DS-CreatorSID").first().map(Vec::as_slice),
+                        ),
+                    ),
+                    Err(err) => failure = Some(err),
+                }
+            })
+            .await?;
+    }
+    failure.map_or(Ok(()), |err| Err(err.into()))
+}
+
+/// The SIDs of the bound account's token: the rootDSE's `tokenGroups` (its groups, and on
+/// Samba its own SID), and `own` (the account's `objectSid`, found by `user`, the bind name).
+pub(crate) async fn token_sids(
+    directory: &mut Directory,
+    user: Option<&str>,
+) -> Result<Vec<String>, OperationError> {
+    use crate::model::security::sid_to_string;
+    let mut sids: Vec<String> = match directory.read_object("", &["tokenGroups"]).await? {
+        Some(entry) => entry
+            .values("tokenGroups")
+            .iter()
+            .filter_map(|sid| sid_to_string(sid))
+            .collect(),
+        None => Vec::new(),
     };
-    let owner = entry
-        .values("nTSecurityDescriptor")
-        .first()
-        .and_then(|sd| owner_of(sd));
-    let creator = entry
-        .values("mS-DS-CreatorSID")
-        .first()
-        .and_then(|sid| sid_to_string(sid));
-    Ok(Some((owner, creator)))
+    if let Some(user) = user {
+        let base = directory.root_dse.default_naming_context.clone();
+        let filter = user_filter(user);
+        directory
+            .search_each(&base, &filter, &["objectSid"], |entry| {
+                sids.extend(
+                    entry
+                        .values("objectSid")
+                        .first()
+                        .and_then(|sid| sid_to_string(sid)),
+                );
+            })
+            .await?;
+    }
+    Ok(sids)
+}
+
+/// The filter for a bind name: `user@realm`, `DOMAIN\user` or a DN.
+fn user_filter(user: &str) -> String {
+    if user.contains('=') {
+        format!("(distinguishedName={})", escape_filter_value(user))
+    } else if let Some((_, name)) = user.split_once('\\') {
+        format!("(sAMAccountName={})", escape_filter_value(name))
+    } else {
+        let name = user.split('@').next().unwrap_or(user);
+        format!(
+            "(|(userPrincipalName={})(sAMAccountName={}))",
+            escape_filter_value(user),
+            escape_filter_value(name)
+        )
+    }
 }
 
 /// The DNS names of the domain's DCs (writable and read-only), by their account flags.
@@ -232,9 +302,7 @@ pub(crate) async fn read_spns(
     directory: &mut Directory,
     dn: &str,
 ) -> Result<Vec<String>, OperationError> {
-    let entry = directory
-        .read_object(dn, &["servicePrincipalName"], false)
-        .await?;
+    let entry = directory.read_object(dn, &["servicePrincipalName"]).await?;
     Ok(entry
         .map(|entry| {
             entry

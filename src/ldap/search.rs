@@ -20,6 +20,31 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: &[&str],
+        each: impl FnMut(Entry),
+    ) -> Result<(), OperationError> {
+        self.search_paged(base, filter, attributes, false, each)
+            .await
+    }
+
+    /// As `search_each`, with `nTSecurityDescriptor` (when asked for) holding the owner and
+    /// the DACL: what a delegated account may read, no SACL.
+    pub(crate) async fn search_each_with_security(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[&str],
+        each: impl FnMut(Entry),
+    ) -> Result<(), OperationError> {
+        self.search_paged(base, filter, attributes, true, each)
+            .await
+    }
+
+    async fn search_paged(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[&str],
+        security: bool,
         mut each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
         let secs = self.timeout.as_secs();
@@ -28,7 +53,7 @@ impl Directory {
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let mut entries = 0usize;
         let mut page = self
-            .request_page(base, filter, &attributes, Vec::new())
+            .request_page(base, filter, &attributes, security, Vec::new())
             .await
             .map_err(failed)?;
         loop {
@@ -47,7 +72,7 @@ impl Directory {
             });
             let next = match cookie.filter(|cookie| !cookie.is_empty()) {
                 Some(cookie) => Some(
-                    self.request_page(base, filter, &attributes, cookie)
+                    self.request_page(base, filter, &attributes, security, cookie)
                         .await
                         .map_err(failed)?,
                 ),
@@ -72,15 +97,18 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: &[String],
+        security: bool,
         cookie: Vec<u8>,
     ) -> ldap3::result::Result<SearchStream<'static, String, Vec<String>>> {
         let control = PagedResults {
             size: self.page_size,
             cookie,
         };
+        let mut controls = vec![RawControl::from(control)];
+        controls.extend(security.then(sd_flags));
         self.ldap
             .with_timeout(self.timeout)
-            .with_controls(RawControl::from(control))
+            .with_controls(controls)
             .streaming_search(base, Scope::Subtree, filter, attributes.to_vec())
             .await
     }
@@ -101,33 +129,29 @@ fn into_entry(found: SearchEntry) -> Entry {
     entry
 }
 
-/// LDAP_SERVER_SD_FLAGS_OID with OWNER_SECURITY_INFORMATION: read only the owner part of
-/// `nTSecurityDescriptor`, which a non-admin may read and which needs no SACL rights.
-fn sd_flags_owner() -> RawControl {
+/// LDAP_SERVER_SD_FLAGS_OID with OWNER_ and DACL_SECURITY_INFORMATION: read the owner and the
+/// DACL of `nTSecurityDescriptor`, which a non-admin may read, and not the SACL, which needs
+/// a privilege.
+fn sd_flags() -> RawControl {
     RawControl {
         ctype: "1.2.840.113556.1.4.801".to_string(),
         crit: true,
-        // BER: SEQUENCE { INTEGER 1 }
-        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x01]),
+        // BER: SEQUENCE { INTEGER 5 }
+        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x05]),
     }
 }
 
 impl Directory {
     /// One object by DN (base scope), with `attributes` only; `None` when it does not exist.
-    /// `owner_only_sd` asks for `nTSecurityDescriptor`'s owner through the SD-flags control.
     pub(crate) async fn read_object(
         &mut self,
         dn: &str,
         attributes: &[&str],
-        owner_only_sd: bool,
     ) -> Result<Option<Entry>, OperationError> {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("read", secs, err);
         let ldap = self.ldap.with_timeout(self.timeout);
-        if owner_only_sd {
-            ldap.with_controls(sd_flags_owner());
-        }
-        tracing::debug!(dn, ?attributes, owner_only_sd, "read");
+        tracing::debug!(dn, ?attributes, "read");
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let result = ldap
             .search(dn, Scope::Base, "(objectClass=*)", attributes)

@@ -1,5 +1,6 @@
-//! Security identifiers and the owner of a security descriptor, as AD stores them
-//! (`objectSid`, `mS-DS-CreatorSID`, `nTSecurityDescriptor` in self-relative form).
+//! Security identifiers and security descriptors as AD stores them (`objectSid`,
+//! `mS-DS-CreatorSID`, `nTSecurityDescriptor` in self-relative form, MS-DTYP 2.4.6): the owner,
+//! and the DACL's access-control entries that decide delegated rights.
 
 /// `S-1-5-21-…` text form of a binary SID; `None` when malformed.
 pub(crate) fn sid_to_string(bytes: &[u8]) -> Option<String> {
@@ -29,12 +30,146 @@ fn sid_length(bytes: &[u8]) -> Option<usize> {
 /// The owner SID of a self-relative SECURITY_DESCRIPTOR (MS-DTYP 2.4.6); `None` when it has
 /// none or is malformed.
 pub(crate) fn owner_of(descriptor: &[u8]) -> Option<String> {
-    let offset = u32::from_le_bytes(descriptor.get(4..8)?.try_into().ok()?) as usize;
+    let offset = usize::try_from(u32_at(descriptor, 4)?).ok()?;
     if offset == 0 {
         return None;
     }
     let sid = descriptor.get(offset..)?;
     sid_to_string(sid.get(..sid_length(sid)?)?)
+}
+
+/// Allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AceKind {
+    Allow,
+    Deny,
+}
+
+/// One access-control entry of a DACL (MS-DTYP 2.4.4), the parts an access check reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ace {
+    pub(crate) kind: AceKind,
+    /// INHERIT_ONLY_ACE: kept for children, no effect on this object.
+    pub(crate) inherit_only: bool,
+    pub(crate) mask: u32,
+    /// An object ACE's ObjectType (lower-case GUID); `None`: every property and right.
+    pub(crate) object_type: Option<String>,
+    pub(crate) sid: String,
+}
+
+/// ACCESS_ALLOWED_ACE_TYPE and friends (MS-DTYP 2.4.4.1).
+const ACCESS_ALLOWED: u8 = 0x00;
+const ACCESS_DENIED: u8 = 0x01;
+const ACCESS_ALLOWED_OBJECT: u8 = 0x05;
+const ACCESS_DENIED_OBJECT: u8 = 0x06;
+const INHERIT_ONLY_ACE: u8 = 0x08;
+const ACE_OBJECT_TYPE_PRESENT: u32 = 0x1;
+const ACE_INHERITED_OBJECT_TYPE_PRESENT: u32 = 0x2;
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(usize::from(u16::from_le_bytes(
+        bytes.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A GUID's text form from its binary (the first three fields little-endian).
+pub(crate) fn guid_to_string(bytes: &[u8]) -> Option<String> {
+    let b = bytes.get(..16)?;
+    Some(format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
+    ))
+}
+
+/// The DACL of a self-relative SECURITY_DESCRIPTOR; `None` when it has none (the SD-flags
+/// control did not ask for it, or the reader may not see it) or is malformed. ACE types other
+/// than (object) allow and deny are skipped: they grant nothing.
+pub(crate) fn dacl_of(descriptor: &[u8]) -> Option<Vec<Ace>> {
+    let offset = usize::try_from(u32_at(descriptor, 16)?).ok()?;
+    if offset == 0 {
+        return None;
+    }
+    let acl = descriptor.get(offset..)?;
+    let count = u16_at(acl, 4)?;
+    let mut at = 8;
+    let mut aces = Vec::with_capacity(count);
+    for _ in 0..count {
+        let ace = acl.get(at..)?;
+        let (kind_byte, flags, size) = (*ace.first()?, *ace.get(1)?, u16_at(ace, 2)?);
+        let ace = ace.get(..size)?;
+        at += size;
+        let kind = match kind_byte {
+            ACCESS_ALLOWED | ACCESS_ALLOWED_OBJECT => AceKind::Allow,
+            ACCESS_DENIED | ACCESS_DENIED_OBJECT => AceKind::Deny,
+            _ => continue,
+        };
+        let mask = u32_at(ace, 4)?;
+        let (object_type, sid_at) =
+            if matches!(kind_byte, ACCESS_ALLOWED_OBJECT | ACCESS_DENIED_OBJECT) {
+                let present = u32_at(ace, 8)?;
+                let mut at = 12;
+                let mut object_type = None;
+                if present & ACE_OBJECT_TYPE_PRESENT != 0 {
+                    object_type = Some(guid_to_string(ace.get(at..)?)?);
+                    at += 16;
+                }
+                // InheritedObjectType only steers inheritance: an access check ignores it.
+                if present & ACE_INHERITED_OBJECT_TYPE_PRESENT != 0 {
+                    at += 16;
+                }
+                (object_type, at)
+            } else {
+                (None, 8)
+            };
+        let sid = ace.get(sid_at..)?;
+        aces.push(Ace {
+            kind,
+            inherit_only: flags & INHERIT_ONLY_ACE != 0,
+            mask,
+            object_type,
+            sid: sid_to_string(sid.get(..sid_length(sid)?)?)?,
+        });
+    }
+    Some(aces)
+}
+
+/// What an object's security says: who owns and who created it (Windows' rejoin hardening,
+/// KB5020276), and its DACL (delegated rights). Each `None` when not readable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ObjectSecurity {
+    pub(crate) owner: Option<String>,
+    pub(crate) creator: Option<String>,
+    pub(crate) dacl: Option<Vec<Ace>>,
+}
+
+impl ObjectSecurity {
+    /// From the values of `nTSecurityDescriptor` and `mS-DS-CreatorSID`.
+    pub(crate) fn new(descriptor: Option<&[u8]>, creator: Option<&[u8]>) -> ObjectSecurity {
+        ObjectSecurity {
+            owner: descriptor.and_then(owner_of),
+            creator: creator.and_then(sid_to_string),
+            dacl: descriptor.and_then(dacl_of),
+        }
+    }
 }
 
 /// The RID: the last sub-authority of a SID in text form.
@@ -113,5 +248,44 @@ mod tests {
             !is_admin_group("S-1-5-21-9-9-9-512", domain),
             "another domain's admins"
         );
+    }
+
+    /// A computer's descriptor as Samba stores it (owner and DACL, read with the SD-flags
+    /// control), in OU=Workstations where helpdesk (RID 1180) holds Reset Password and
+    /// spn-writer (RID 1181) the validated write to SPN (samba-testenv/seed).
+    #[test]
+    fn a_real_dacl_reads_as_samba_wrote_it() {
+        let descriptor = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/security/workstation.sd"
+        ))
+        .unwrap();
+        let owner = owner_of(&descriptor).unwrap();
+        assert!(owner.ends_with("-512"), "{owner}");
+        let dacl = dacl_of(&descriptor).unwrap();
+        assert!(dacl.len() > 20, "{}", dacl.len());
+        let reset = dacl
+            .iter()
+            .find(|ace| ace.sid.ends_with("-1180"))
+            .expect("helpdesk's ACE");
+        assert_eq!(reset.kind, AceKind::Allow);
+        assert_eq!(reset.mask, 0x100);
+        assert_eq!(
+            reset.object_type.as_deref(),
+            Some("00299570-246d-11d0-a768-00aa006e0529")
+        );
+        assert!(!reset.inherit_only);
+        let spn = dacl.iter().find(|ace| ace.sid.ends_with("-1181")).unwrap();
+        assert_eq!(spn.mask, 0x08);
+        assert_eq!(
+            spn.object_type.as_deref(),
+            Some("f3a64788-5306-11d1-a9c5-0000f80367c1")
+        );
+        // Inherit-only ACEs (for child objects of other classes) are kept and marked.
+        assert!(dacl.iter().any(|ace| ace.inherit_only));
+        // A truncated descriptor is no DACL, not a panic.
+        for cut in [0, 17, 40, descriptor.len() - 1] {
+            let _ = dacl_of(&descriptor[..cut]);
+        }
     }
 }

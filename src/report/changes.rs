@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::{Present, TextOut};
+use crate::apply::journal::Outcome;
 use crate::rules::Finding;
 use crate::rules::spn_plan::{Conflict, SpnChange};
 
@@ -19,6 +20,16 @@ pub(crate) enum ChangeStatus {
     Unknown,
     /// Already back in its old state (`undo`).
     Reverted,
+}
+
+impl From<Outcome> for ChangeStatus {
+    fn from(outcome: Outcome) -> ChangeStatus {
+        match outcome {
+            Outcome::Applied => ChangeStatus::Applied,
+            Outcome::Failed => ChangeStatus::Failed,
+            Outcome::Unknown => ChangeStatus::Unknown,
+        }
+    }
 }
 
 /// One `spn_change` finding (docs/reference.md, "JSON").

@@ -1,13 +1,15 @@
 //! The rules: pure code over accounts, no I/O. The read-only checks (password staleness,
 //! SPN rules, duplicates) and `Finding`, what they report; `Auditor` runs the selected checks
 //! while accounts stream by, and `coverage` says what they could examine. The planners decide
-//! what the write commands do: `reset` (what may be reset, and to what), `spn_plan`, and
-//! `undo` (what reversing a journaled change means now).
+//! what the write commands do: `reset` (what may be reset, and to what), `spn_plan`, `undo`
+//! (what reversing a journaled change means now), and `readback` (what a lost answer was).
 
 mod auditor;
 pub(crate) mod coverage;
 mod duplicates;
+mod readback;
 pub(crate) mod reset;
+pub(crate) mod rights;
 pub(crate) mod spn_plan;
 mod spn_rules;
 mod staleness;
@@ -21,6 +23,7 @@ use crate::model::names::{NameQuery, Resolution};
 
 pub(crate) use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
 pub(crate) use duplicates::SpnIndex;
+pub(crate) use readback::{PasswordState, reset_made, spn_change_made};
 pub(crate) use spn_rules::{SpnSettings, expected_spns, review_spns};
 pub(crate) use staleness::{StaleClass, StaleSettings, classify_password};
 

@@ -1,12 +1,16 @@
-//! Reset rules (docs/reference.md, "reset"), as ADUC's "Reset Account" applies them: which objects may be reset,
-//! the default computer password, the `unicodePwd` value that sets it, and the Kerberos realm
-//! the new password is verified in.
+//! Reset rules (docs/reference.md, "adcomputer reset"), as ADUC's "Reset Account" applies
+//! them: which objects may be reset, whether the bound account holds the right, the default
+//! computer password and the `unicodePwd` value that sets it, the realm the new password is
+//! verified in, and what each client needs to rejoin.
 
 use serde::Serialize;
 
+use super::rights::{Access, access};
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::FileTime;
 use crate::model::names::{NameQuery, Resolution};
+use crate::model::rights::Right;
+use crate::model::security::ObjectSecurity;
 
 /// The longest default password Windows derives from a computer name.
 const DEFAULT_PASSWORD_CHARS: usize = 14;
@@ -114,6 +118,19 @@ pub(crate) enum Status {
     Unknown,
 }
 
+/// Whether the bound account holds *Reset Password* on the object, as its DACL says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RightCheck {
+    Held,
+    /// No ACE grants it to the account or its groups.
+    NotHeld,
+    /// An ACE denies it.
+    Denied,
+    /// The DACL or the account's groups could not be read.
+    Unknown,
+}
+
 /// One Kerberos logon with the new password.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Verification {
@@ -136,6 +153,8 @@ pub(crate) struct ResetItem {
     pub(crate) kvno_after: Option<u32>,
     pub(crate) pwd_last_set_before: Option<String>,
     pub(crate) pwd_last_set_after: Option<String>,
+    /// For planned items: whether the bound account holds *Reset Password* on the object.
+    pub(crate) reset_right: Option<RightCheck>,
     pub(crate) verification: Vec<Verification>,
     pub(crate) warnings: Vec<String>,
     /// The account, while it is being worked on; not reported.
@@ -156,6 +175,7 @@ impl ResetItem {
             kvno_after: None,
             pwd_last_set_before: None,
             pwd_last_set_after: None,
+            reset_right: None,
             verification: Vec::new(),
             warnings: Vec::new(),
             target: None,
@@ -167,11 +187,97 @@ impl ResetItem {
         self.reason = Some(reason.to_string());
     }
 
-    /// Whether the item ended as asked: reset (or planned) and, when verified, accepted.
+    /// Whether the item ended as asked: reset, or planned with the right held (or not known
+    /// to be missing), and, when verified, accepted.
     pub(crate) fn done(&self) -> bool {
-        matches!(self.status, Status::Reset | Status::Planned)
-            && self.verification.first().is_none_or(|first| first.accepted)
+        let can = match self.status {
+            Status::Reset => true,
+            Status::Planned => !matches!(
+                self.reset_right,
+                Some(RightCheck::NotHeld | RightCheck::Denied)
+            ),
+            _ => false,
+        };
+        can && self.verification.first().is_none_or(|first| first.accepted)
     }
+
+    /// Records whether the bound account (its token: `token`) holds *Reset Password* on the
+    /// target, from the object's DACL; says so when it does not: the DC would refuse.
+    pub(crate) fn judge_right(
+        &mut self,
+        security: Option<&ObjectSecurity>,
+        token: Option<&[String]>,
+    ) {
+        let dacl = security.and_then(|security| security.dacl.as_deref());
+        let check = match (dacl, token) {
+            (Some(dacl), Some(token)) => match access(dacl, token, Right::ResetPassword) {
+                Access::Granted => RightCheck::Held,
+                Access::NotGranted => RightCheck::NotHeld,
+                Access::Denied => RightCheck::Denied,
+            },
+            _ => RightCheck::Unknown,
+        };
+        match check {
+            RightCheck::NotHeld => self.warnings.push(format!(
+                "the bound account lacks the {} right on this object: the DC will refuse the reset (delegate it, or use an account that has it)",
+                Right::ResetPassword.name()
+            )),
+            RightCheck::Denied => self.warnings.push(format!(
+                "the {} right is denied to the bound account on this object: the DC will refuse the reset",
+                Right::ResetPassword.name()
+            )),
+            RightCheck::Unknown => self.warnings.push(format!(
+                "could not read whether the bound account holds the {} right here",
+                Right::ResetPassword.name()
+            )),
+            RightCheck::Held => {}
+        }
+        self.reset_right = Some(check);
+    }
+}
+
+/// Why the DC refused a reset, naming the right when it is one.
+pub(crate) fn refusal_reason(rc: u32, detail: &str) -> String {
+    if rc == 50 {
+        format!(
+            "refused: the bound account lacks the {} right on this object ({detail})",
+            Right::ResetPassword.name()
+        )
+    } else {
+        format!("refused: {detail}")
+    }
+}
+
+/// What a `pwdLastSet` of 0 after a reset means.
+pub(crate) fn zero_pwd_last_set_note() -> String {
+    format!(
+        "pwdLastSet is 0 after the reset: the DC set the password but marked it as expired, as AD does when the writer lacks {} on the domain; the machine can still log on with it and will change it",
+        Right::UnexpirePassword.name()
+    )
+}
+
+/// Who may reuse the account in a rejoin by a *user* account (Windows' hardening, KB5020276):
+/// `owner`/`creator` as `name (SID)`; `admin_owned` when the owner is an admin group.
+pub(crate) fn rejoin_note(
+    owner: &str,
+    creator: Option<&str>,
+    admin_owned: bool,
+    creator_owns: bool,
+) -> String {
+    let who = if admin_owned {
+        "a domain admin, or an account on the DCs' re-use allow-list".to_string()
+    } else if creator_owns {
+        format!(
+            "its creator and owner {}, a domain admin, or an allow-listed account",
+            creator.unwrap_or(owner)
+        )
+    } else {
+        "a domain admin, or an allow-listed owner".to_string()
+    };
+    format!(
+        "a rejoin by a user account (System Properties, Add-Computer, realm/adcli join as a user) may reuse this account only as {who} (KB5020276; owner {owner}, creator {}); a rejoin as the computer itself (adcli --login-type=computer, msktutil, Reset-ComputerMachinePassword) is not affected",
+        creator.unwrap_or("none recorded")
+    )
 }
 
 pub(crate) fn time_text(time: Option<FileTime>) -> Option<String> {
@@ -180,7 +286,12 @@ pub(crate) fn time_text(time: Option<FileTime>) -> Option<String> {
 
 /// The item for one name: planned, or why not. `earlier` are the items of the batch so far (a
 /// computer named twice is reset once).
-pub(crate) fn plan(name: &NameQuery, candidates: &[Account], earlier: &[ResetItem]) -> ResetItem {
+pub(crate) fn plan(
+    name: &NameQuery,
+    candidates: &[Account],
+    earlier: &[ResetItem],
+    whole_name: bool,
+) -> ResetItem {
     let account = match name.resolve(candidates) {
         Resolution::Found(account) => account,
         Resolution::NotFound => return ResetItem::new(name.as_str(), Status::NotFound),
@@ -212,25 +323,43 @@ pub(crate) fn plan(name: &NameQuery, candidates: &[Account], earlier: &[ResetIte
                     .into(),
             );
         }
+        if account
+            .short_name()
+            .is_some_and(|short| short.chars().count() > DEFAULT_PASSWORD_CHARS)
+        {
+            item.warnings.push(long_name_warning(whole_name));
+        }
         item.target = Some(account.clone());
     }
     item
 }
 
-/// What the machines of a reset must do next, for the table report.
-pub(crate) fn next_steps(whole_name: bool) -> Vec<String> {
-    let truncation = if whole_name {
-        ""
+/// A name longer than 14 characters: which clients the new password suits.
+fn long_name_warning(whole_name: bool) -> String {
+    if whole_name {
+        "15-character name, --no-truncate: the password is the whole name, as `adcli join --login-type=computer` expects; Windows and msktutil expect its first 14 characters".into()
     } else {
-        " (first 14 characters)"
+        "15-character name: the password is its first 14 characters, as Windows and msktutil expect; an `adcli join --login-type=computer` rejoin expects the whole name: reset with --no-truncate for that machine".into()
+    }
+}
+
+/// What the machines of a reset must do next, per client, for the table report.
+pub(crate) fn next_steps(whole_name: bool) -> Vec<String> {
+    let password = if whole_name {
+        "the whole lower-cased name (--no-truncate)"
+    } else {
+        "its lower-cased name, first 14 characters"
     };
     vec![
-        "Next steps, on each machine, while it can reach a DC:".into(),
-        "  - Rejoin the domain reusing the account (System Properties > Change, or Add-Computer), or".into(),
-        "  - Windows, logged on locally or with cached credentials, as an administrator:".into(),
+        format!("Next steps, on each machine, while it can reach a DC (the account's password is now {password}):"),
+        "  Windows: rejoin reusing the account (System Properties > Change, or Add-Computer), or, logged on locally as an administrator:".into(),
         "      Reset-ComputerMachinePassword -Server <DC> -Credential <DOMAIN\\admin>".into(),
-        "  - Linux (realmd/sssd/adcli): adcli join --domain=<domain> --login-type=computer --no-password".into(),
-        format!("    (the computer logs on with its default password: its name, lower-cased{truncation})"),
+        "      (Windows and ADUC use the first 14 characters of the name)".into(),
+        "  Linux, adcli (realmd/sssd): adcli join --domain=<domain> --login-type=computer --no-password".into(),
+        "      (adcli logs on with the whole name: 15-character names need a reset with --no-truncate)".into(),
+        "  Linux, msktutil: msktutil --update --computer-name <NAME>".into(),
+        "      (msktutil uses the first 14 characters: never reset with --no-truncate for it)".into(),
+        "  Rejoining as the computer itself (adcli --login-type=computer, msktutil) is not subject to KB5020276; a rejoin by a user account may be (see each account's warnings).".into(),
     ]
 }
 

@@ -77,6 +77,21 @@ pub(crate) struct LiveSource {
     secret: Option<Secret>,
 }
 
+impl LiveSource {
+    /// The reported scope (`-b`, else the domain).
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The simple bind's user as given (`None` for a Kerberos bind).
+    pub(crate) fn bind_user(&self) -> Option<&str> {
+        match &self.settings.bind {
+            crate::ldap::Bind::Simple { user, .. } => Some(user),
+            crate::ldap::Bind::Kerberos => None,
+        }
+    }
+}
+
 pub(crate) enum Source {
     Live(Box<LiveSource>),
     Ldif { path: PathBuf, base: Option<String> },

@@ -1,0 +1,110 @@
+//! The password prompt on a real (pseudo-)terminal: echo is off while it waits, and on again
+//! however it ends — Enter, or Ctrl-C, which under shells like dash would otherwise leave the
+//! admin typing blind.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A new pseudo-terminal: (master, slave).
+fn pty() -> (std::fs::File, OwnedFd) {
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two descriptors we then own.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: fresh descriptors from openpty.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            OwnedFd::from_raw_fd(slave),
+        )
+    }
+}
+
+fn echo_on(terminal: &OwnedFd) -> bool {
+    // SAFETY: tcgetattr on an open terminal into a zeroed struct.
+    unsafe {
+        let mut settings: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(terminal.as_raw_fd(), &mut settings), 0);
+        settings.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// `adcomputer show PC01` on the terminal `slave` (its controlling terminal), asking for a
+/// password because none is configured.
+fn prompting(slave: &OwnedFd) -> std::process::Child {
+    let io = || Stdio::from(slave.try_clone().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adcomputer"));
+    command
+        .args(["show", "PC01"])
+        .env_clear()
+        .env("ADCOMPUTER_URL", "ldaps://127.0.0.1:9")
+        .env("ADCOMPUTER_BIND_DN", "admin@EXAMPLE.TEST")
+        .stdin(io())
+        .stdout(io())
+        .stderr(io());
+    // SAFETY: setsid and TIOCSCTTY are async-signal-safe: a new session whose controlling
+    // terminal is the pty, so that Ctrl-C on it reaches the child.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    command.spawn().expect("run adcomputer")
+}
+
+/// Reads the terminal's output until it holds `wanted`.
+fn wait_for(master: &mut std::fs::File, wanted: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains(wanted) {
+        assert!(
+            Instant::now() < deadline,
+            "no {wanted:?} in {:?}",
+            String::from_utf8_lossy(&seen)
+        );
+        let read = master.read(&mut buf).expect("read the terminal");
+        seen.extend_from_slice(&buf[..read]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[test]
+fn ctrl_c_at_the_password_prompt_turns_echo_back_on() {
+    let (mut master, slave) = pty();
+    assert!(echo_on(&slave));
+    let mut child = prompting(&slave);
+    wait_for(&mut master, "Password for admin@EXAMPLE.TEST: ");
+    assert!(!echo_on(&slave), "echo is off while the password is typed");
+    master.write_all(b"secr").unwrap();
+    master.write_all(&[3]).unwrap(); // Ctrl-C
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    assert!(echo_on(&slave), "Ctrl-C left the terminal without echo");
+}
+
+#[test]
+fn a_typed_password_is_not_echoed_and_echo_returns() {
+    let (mut master, slave) = pty();
+    let mut child = prompting(&slave);
+    wait_for(&mut master, "Password for admin@EXAMPLE.TEST: ");
+    master.write_all(b"Hunter2-secret\n").unwrap();
+    let rest = wait_for(&mut master, "adcomputer: error:");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(!rest.contains("Hunter2-secret"), "{rest}");
+    assert!(echo_on(&slave));
+}
