@@ -17,7 +17,7 @@ pub(crate) enum Outcome {
 }
 
 /// Exit code for errors that stopped the run before it did anything trustworthy.
-pub const FAILURE: u8 = 2;
+pub(crate) const FAILURE: u8 = 2;
 
 impl From<&Outcome> for ExitCode {
     fn from(outcome: &Outcome) -> ExitCode {

@@ -15,7 +15,7 @@ mod apply;
 mod cli;
 mod commands;
 mod config;
-pub mod exit;
+mod exit;
 mod interact;
 mod ldap;
 mod model;
@@ -56,6 +56,18 @@ pub fn run() -> anyhow::Result<ExitCode> {
         eprintln!("adcomputer: {}", report::sanitize::for_terminal(why));
     }
     Ok((&outcome).into())
+}
+
+/// Prints why the run failed, as one line on stderr that a terminal shows as it is (the
+/// message may quote directory data: a DN, a server's text), and returns exit code 2.
+pub fn fail(err: &anyhow::Error) -> ExitCode {
+    let message = format!("{err:#}");
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    eprintln!(
+        "adcomputer: error: {}",
+        report::sanitize::for_terminal(&one_line)
+    );
+    ExitCode::from(exit::FAILURE)
 }
 
 /// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.

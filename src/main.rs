@@ -7,10 +7,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader of our output went away (`| head`): nothing more to say, like other tools.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("adcomputer: error: {err:#}");
-            ExitCode::from(adcomputer::exit::FAILURE)
-        }
+        Err(err) => adcomputer::fail(&err),
     }
 }
 

@@ -10,7 +10,18 @@ use std::time::{Duration, Instant};
 
 /// A new pseudo-terminal: (master, slave).
 fn pty() -> (std::fs::File, OwnedFd) {
+    sized_pty(0)
+}
+
+/// A new pseudo-terminal of `columns` columns (0: the size a fresh pty reports).
+fn sized_pty(columns: u16) -> (std::fs::File, OwnedFd) {
     let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 50,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: openpty fills two descriptors we then own.
     let rc = unsafe {
         libc::openpty(
@@ -18,7 +29,11 @@ fn pty() -> (std::fs::File, OwnedFd) {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            std::ptr::null(),
+            if columns == 0 {
+                std::ptr::null()
+            } else {
+                &size
+            },
         )
     };
     assert_eq!(rc, 0, "openpty");
@@ -107,4 +122,70 @@ fn a_typed_password_is_not_echoed_and_echo_returns() {
     assert_eq!(status.code(), Some(2));
     assert!(!rest.contains("Hunter2-secret"), "{rest}");
     assert!(echo_on(&slave));
+}
+
+/// The demo audit's tables as a terminal of `columns` columns shows them.
+fn audit_on_terminal(columns: u16) -> String {
+    let (mut master, slave) = sized_pty(columns);
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-domain.ldif");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adcomputer"))
+        .args(["audit", "--from-ldif", demo, "--as-of", "2026-11-21"])
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(slave);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    // The child is gone: read what the terminal holds until it says there is no more.
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(read) = master.read(&mut buf) {
+        if read == 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..read]);
+    }
+    String::from_utf8_lossy(&text).replace("\r\n", "\n")
+}
+
+/// Tokens every demo audit table holds, which no layout may split.
+const TOKENS: [&str; 4] = [
+    "RestrictedKrbHost/pc-hostonly.adc.test",
+    "2026-05-15T06:18:00Z",
+    "mssqlsvc/sql01.adc.test:1433",
+    "HOST/pc-migrated.olddomain.test",
+];
+
+#[test]
+fn an_80_column_terminal_wraps_between_tokens_never_inside() {
+    let text = audit_on_terminal(80);
+    for token in TOKENS {
+        assert!(text.contains(token), "{token} split or missing:\n{text}");
+    }
+    // Table lines fit; prose lines are the terminal's to wrap.
+    let widest = text
+        .lines()
+        .filter(|line| line.starts_with(['+', '|']))
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest <= 80, "a table line of {widest} columns:\n{text}");
+}
+
+#[test]
+fn a_terminal_of_zero_columns_gets_plain_unwrapped_tables() {
+    let text = audit_on_terminal(0);
+    for token in TOKENS {
+        assert!(text.contains(token), "{token} split or missing:\n{text}");
+    }
+    assert!(
+        !text
+            .lines()
+            .any(|line| line.trim_end().chars().count() == 1),
+        "one-character columns:\n{text}"
+    );
 }

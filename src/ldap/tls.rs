@@ -126,6 +126,32 @@ fn describe_certificate(der: &CertificateDer<'_>) -> (String, Vec<String>) {
     (cert.subject().to_string(), names)
 }
 
+/// Refuses a CA certificate outside its validity period, as OpenSSL does (webpki does not look
+/// at a trust anchor's dates): an expired CA in `--ca-cert` is a mistake to say, not to trust.
+fn check_validity(der: &CertificateDer<'_>) -> Result<(), String> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der.as_ref())
+        .map_err(|err| format!("unparsable certificate: {err}"))?;
+    let validity = cert.validity();
+    if validity.is_valid() {
+        return Ok(());
+    }
+    let now = x509_parser::time::ASN1Time::now();
+    Err(if validity.not_after < now {
+        format!(
+            "the CA certificate {} expired on {}",
+            cert.subject(),
+            validity.not_after
+        )
+    } else {
+        format!(
+            "the CA certificate {} is not valid before {}",
+            cert.subject(),
+            validity.not_before
+        )
+    })
+}
+
 fn ip_to_string(bytes: &[u8]) -> Option<String> {
     match bytes.len() {
         4 => Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?).to_string()),
@@ -156,6 +182,7 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
             return Err(bad("no PEM certificate in it".into()));
         }
         for cert in certs {
+            check_validity(&cert).map_err(bad)?;
             roots.add(cert).map_err(|err| bad(err.to_string()))?;
         }
     }

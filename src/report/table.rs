@@ -99,9 +99,10 @@ impl TextOut<'_> {
         table
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(u16::try_from(width).unwrap_or(u16::MAX))
+            // comfy-table's widths include a column's padding (a space each side).
             .set_constraints(floors.iter().map(|floor| {
                 ColumnConstraint::LowerBoundary(Width::Fixed(
-                    u16::try_from(*floor).unwrap_or(u16::MAX),
+                    u16::try_from(*floor + 2).unwrap_or(u16::MAX),
                 ))
             }));
         rows.iter().for_each(|row| {

@@ -51,6 +51,9 @@ const READ_CHUNK: usize = 64 << 10;
 /// The longest logical line accepted: far beyond any real attribute value, and a bound on the
 /// memory a file without line ends (`/dev/zero`) can take.
 pub(crate) const MAX_LINE_BYTES: usize = 16 << 20;
+/// The largest record accepted: an account is a few KiB; this bounds the memory one record of
+/// endless values can take.
+const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// Where the reader's bytes are: its own buffer, refilled from a stream, or a whole file
 /// mapped into memory (parsed where it lies, never copied).
@@ -352,7 +355,18 @@ impl<R: Read> LdifReader<'_, R> {
             };
             let is_entry = self.first_line(first, sink)?;
             self.saw_content = true;
+            let mut record_bytes = 0;
             while let Some(line) = self.content_line(&mut at_end, sink)? {
+                record_bytes += line_text(&self.buf, &self.folded, line).len() + 1;
+                if record_bytes > MAX_RECORD_BYTES {
+                    return Err(syntax(
+                        first.number,
+                        format!(
+                            "a record larger than {} MiB (not an LDIF export of accounts?)",
+                            MAX_RECORD_BYTES >> 20
+                        ),
+                    ));
+                }
                 if is_entry {
                     self.attribute_line(line, sink)?;
                 } else {
@@ -776,6 +790,20 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "line 1: longer than 16 MiB (not an LDIF export?)"
+        );
+    }
+
+    #[test]
+    fn a_record_of_endless_values_is_refused_at_the_limit() {
+        let mut text = b"dn: CN=A,DC=x\n".to_vec();
+        let value = b"servicePrincipalName: HOST/abcdefghijklmnopqrstuvwxyz\n";
+        while text.len() <= MAX_RECORD_BYTES + value.len() {
+            text.extend_from_slice(value);
+        }
+        let err = error_of(&text);
+        assert!(
+            err.starts_with("line 1: a record larger than 64 MiB"),
+            "{err}"
         );
     }
 }
