@@ -135,9 +135,10 @@ pub(crate) async fn change_spns(
 ) -> Result<(), OperationError> {
     let plain = directory.modify_spns(dn, add, remove, None).await;
     match (&plain, short) {
-        // Samba's words: "samldb: spn[…] would cause a conflict".
+        // Samba's uniqueness check answers "error in module samldb: Constraint violation"
+        // (a validated-write refusal comes from module acl and is not retried).
         (Err(OperationError::Refused { rc: 19, text, .. }), Some(short))
-            if add.is_empty() && !remove.is_empty() && text.contains("conflict") =>
+            if add.is_empty() && !remove.is_empty() && text.contains("samldb") =>
         {
             tracing::info!(
                 dn,

@@ -61,6 +61,9 @@ pub(crate) enum OperationError {
     Timeout { operation: String, secs: u64 },
     #[error("{operation}: connection to the DC lost ({reason})")]
     ConnectionLost { operation: String, reason: String },
+    /// The connection was gone before the request could leave: nothing reached the DC.
+    #[error("{operation}: not sent, the connection to the DC is closed")]
+    NotSent { operation: String },
 }
 
 impl OperationError {
@@ -82,6 +85,8 @@ impl OperationError {
                 text: result_text(&result),
             },
             ldap3::LdapError::Timeout { .. } => OperationError::Timeout { operation, secs },
+            // The connection's task had ended: the request never went out.
+            ldap3::LdapError::OpSend { .. } => OperationError::NotSent { operation },
             other => OperationError::ConnectionLost {
                 operation,
                 reason: other.to_string(),
