@@ -29,7 +29,7 @@ fn seed() -> Seeded {
         base64(ANSI_SPN),
         base64(BIDI_SPN),
     );
-    Seeded::add(OU, &ldif)
+    Seeded::add(&[OU], &ldif)
 }
 
 /// Whether `text` holds anything a terminal would act on.

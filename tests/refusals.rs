@@ -74,3 +74,17 @@ fn a_broken_config_file_blocks_live_runs_with_its_name_and_never_offline_ones() 
         1
     );
 }
+
+#[test]
+fn a_name_of_100000_characters_is_refused_before_any_search() {
+    let long = "A".repeat(100_000);
+    let run = with_env(
+        &["reset", &long],
+        &[
+            ("ADCOMPUTER_URL", "ldaps://127.0.0.1:9"),
+            ("ADCOMPUTER_BIND_DN", "admin@EXAMPLE.TEST"),
+            ("ADCOMPUTER_PASSWORD", "not-used"),
+        ],
+    );
+    run.assert_one_line_error("100000 characters");
+}

@@ -257,3 +257,58 @@ fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
     );
     assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
 }
+
+#[test]
+#[ignore = "needs the Samba test DC (samba-testenv/test)"]
+fn three_thousand_names_in_one_batch_each_get_an_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = dir.path().join("names.txt");
+    let mut list: Vec<String> = (0..2998).map(|i| format!("NO-SUCH-PC-{i:04}")).collect();
+    list.insert(1000, "WS-HEALTHY01".into());
+    list.push("pc-nospn.adc.test".into());
+    std::fs::write(&names, list.join("\n")).unwrap();
+    let (code, json) = reset_json(&["--from-file", names.to_str().unwrap()]);
+    assert_eq!(code, 1, "names not found");
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3000);
+    assert_eq!(json["summary"]["not_found"], 2998);
+    assert_eq!(json["summary"]["planned"], 2);
+    assert_eq!(findings[1000]["account"], "WS-HEALTHY01$");
+    assert_eq!(findings[2999]["account"], "PC-NOSPN$");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC (samba-testenv/test)"]
+fn the_plan_gives_advice_per_client_before_anything_is_written() {
+    // FINANCE-LAPTOP7 has 15 characters: the plan says what each client expects.
+    let (_, json) = reset_json(&["FINANCE-LAPTOP7"]);
+    let warnings = json["findings"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("first 14 characters, as Windows and msktutil expect")
+            && warnings.contains("--no-truncate"),
+        "{warnings}"
+    );
+    let (_, whole) = reset_json(&["FINANCE-LAPTOP7", "--no-truncate"]);
+    let warnings = whole["findings"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("as `adcli join --login-type=computer` expects"),
+        "{warnings}"
+    );
+    // A 14-character name needs no such word.
+    let (_, short) = reset_json(&["HR-WORKSTATION"]);
+    assert!(
+        !short["findings"][0]["warnings"]
+            .to_string()
+            .contains("15-character")
+    );
+    // The table's next steps name each client's rule and flag.
+    let table = live(&["reset", "FINANCE-LAPTOP7"]).stdout;
+    for words in [
+        "adcli logs on with the whole name",
+        "msktutil uses the first 14 characters",
+        "Windows and ADUC use the first 14 characters",
+        "not subject to KB5020276",
+    ] {
+        assert!(table.contains(words), "{words:?} missing from:\n{table}");
+    }
+}

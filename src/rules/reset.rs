@@ -454,4 +454,68 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_rejoin_note_concerns_user_rejoins_and_names_the_unaffected_path() {
+        let admin = rejoin_note("Domain Admins (S-1-5-21-1-2-3-512)", None, true, false);
+        assert!(admin.starts_with("a rejoin by a user account"), "{admin}");
+        assert!(admin.contains("only as a domain admin"), "{admin}");
+        assert!(admin.contains("creator none recorded"), "{admin}");
+        assert!(
+            admin
+                .contains("a rejoin as the computer itself (adcli --login-type=computer, msktutil"),
+            "{admin}"
+        );
+        let joiner = rejoin_note("jo (S-1)", Some("jo (S-1)"), false, true);
+        assert!(
+            joiner.contains("its creator and owner jo (S-1)"),
+            "{joiner}"
+        );
+    }
+
+    #[test]
+    fn a_plan_without_the_right_is_not_done() {
+        use crate::model::security::{Ace, AceKind};
+        let computer = account(AccountKind::Computer, 0x1000);
+        let name = NameQuery::parse("X").unwrap();
+        let mut item = plan(&name, std::slice::from_ref(&computer), &[], false);
+        let security = ObjectSecurity {
+            owner: None,
+            creator: None,
+            dacl: Some(vec![Ace {
+                kind: AceKind::Allow,
+                inherit_only: false,
+                mask: 0x100,
+                object_type: Some("00299570-246d-11d0-a768-00aa006e0529".into()),
+                sid: "S-1-5-21-1-2-3-1180".into(),
+            }]),
+        };
+        let helpdesk = ["S-1-5-21-1-2-3-1180".to_string()];
+        item.judge_right(Some(&security), Some(&helpdesk));
+        assert_eq!(item.reset_right, Some(RightCheck::Held));
+        assert!(item.done());
+        let mut item = plan(&name, std::slice::from_ref(&computer), &[], false);
+        item.judge_right(Some(&security), Some(&["S-1-5-21-1-2-3-1182".to_string()]));
+        assert_eq!(item.reset_right, Some(RightCheck::NotHeld));
+        assert!(!item.done());
+        assert!(item.warnings[0].contains("lacks the Reset Password right"));
+        let mut item = plan(&name, std::slice::from_ref(&computer), &[], false);
+        item.judge_right(None, Some(&helpdesk));
+        assert_eq!(item.reset_right, Some(RightCheck::Unknown));
+        assert!(item.done(), "unknown is no reason to stop: the DC decides");
+    }
+
+    #[test]
+    fn fifteen_characters_warn_in_the_plan_for_the_client_that_differs() {
+        let long = Account {
+            kind: Some(AccountKind::Computer),
+            uac: Some(Uac(0x1000)),
+            ..Account::test("FINANCE-LAPTOP7$")
+        };
+        let name = NameQuery::parse("FINANCE-LAPTOP7").unwrap();
+        let truncated = plan(&name, std::slice::from_ref(&long), &[], false);
+        assert!(truncated.warnings[0].contains("reset with --no-truncate for that machine"));
+        let whole = plan(&name, std::slice::from_ref(&long), &[], true);
+        assert!(whole.warnings[0].contains("Windows and msktutil expect its first 14"));
+    }
 }

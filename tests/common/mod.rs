@@ -292,17 +292,17 @@ pub fn assert_documented(report: &serde_json::Value) {
 }
 
 /// Objects a test adds to the test DC (as admin, from LDIF) and deletes again when dropped,
-/// even when the test fails: `root` and everything below it.
+/// even when the test fails: each of `roots` and everything below it.
 pub struct Seeded {
-    root: String,
+    roots: Vec<String>,
 }
 
 impl Seeded {
-    /// Adds `ldif` (its first entry is `root`, a container for the rest); leftovers of an
-    /// earlier, interrupted run are removed first.
-    pub fn add(root: &str, ldif: &str) -> Seeded {
+    /// Adds `ldif`, whose entries are `roots` or lie below them; leftovers of an earlier,
+    /// interrupted run are removed first.
+    pub fn add(roots: &[&str], ldif: &str) -> Seeded {
         let seeded = Seeded {
-            root: root.to_string(),
+            roots: roots.iter().map(|root| root.to_string()).collect(),
         };
         seeded.delete();
         ldap_tool("ldapadd", &[], Some(ldif));
@@ -310,7 +310,9 @@ impl Seeded {
     }
 
     fn delete(&self) {
-        let _ = ldap_tool_at("ldapdelete", None, &["-r", &self.root], None);
+        for root in &self.roots {
+            let _ = ldap_tool_at("ldapdelete", None, &["-r", root], None);
+        }
     }
 }
 
@@ -319,6 +321,55 @@ impl Drop for Seeded {
         self.delete();
     }
 }
+
+/// Writes `ldif` straight into the domain partition, as samba-testenv/seed does for states
+/// the DC refuses over LDAP (duplicate SPNs).
+pub fn raw_modify(ldif: &str) {
+    use std::io::Write;
+    let dc = test_dc();
+    let partition = format!("{}/private/sam.ldb.d/DC=ADC,DC=TEST.ldb", dc.dir);
+    let mut child = Command::new("ldbmodify")
+        .args(["-H", &partition])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ldbmodify (ldb-tools)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ldif.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "ldbmodify: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The key version of the account `name`, read as the admin.
+pub fn key_version(name: &str) -> u64 {
+    live(&["show", "-o", "json", name]).json()["accounts"][0]["key_version"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no key version for {name}"))
+}
+
+/// Runs as the delegated operator `user` (samba-testenv/seed: helpdesk, spn-writer, nobody).
+pub fn as_operator(user: &str, args: &[&str]) -> Run {
+    let bind = format!("{user}@ADC.TEST");
+    live_with(
+        args,
+        &[
+            ("ADCOMPUTER_BIND_DN", bind.as_str()),
+            ("ADCOMPUTER_PASSWORD", OPERATOR_PASSWORD),
+        ],
+    )
+}
+
+/// The delegated operators' password (fixtures/seed-ldap.ldif).
+pub const OPERATOR_PASSWORD: &str = "Operator-Pass-1";
 
 /// `text` base64-encoded, for LDIF `attr:: value` lines.
 pub fn base64(text: &str) -> String {
