@@ -86,6 +86,9 @@ pub(crate) fn same_host(a: &str, b: &str) -> bool {
 /// (RFC 1123 labels: letters, digits, `-`, `_` as AD allows in NetBIOS names, at most 63
 /// characters a label, 255 in all) and nothing else — no controls, spaces or escapes.
 pub(crate) fn invalid_host(host: &str) -> Option<String> {
+    if plainly_valid(host.as_bytes()) {
+        return None;
+    }
     if host.is_empty() {
         return Some("it is empty".into());
     }
@@ -117,6 +120,30 @@ pub(crate) fn invalid_host(host: &str) -> Option<String> {
         return Some("a label starts or ends with '-'".into());
     }
     None
+}
+
+/// The common case in one pass over the bytes: ASCII letters, digits, `-` and `_` in labels of
+/// 1 to 63 characters that neither start nor end with `-`, an optional root dot, at most 255
+/// bytes. Anything else goes the slow way, which says why.
+fn plainly_valid(host: &[u8]) -> bool {
+    let bare = host.strip_suffix(b".").unwrap_or(host);
+    if bare.is_empty() || host.len() > 255 {
+        return false;
+    }
+    let (mut label, mut previous) = (0usize, b'.');
+    for &byte in bare {
+        match byte {
+            b'.' if label > 0 && previous != b'-' => label = 0,
+            b'-' if label > 0 => label += 1,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' => label += 1,
+            _ => return false,
+        }
+        if label > 63 {
+            return false;
+        }
+        previous = byte;
+    }
+    label > 0 && previous != b'-'
 }
 
 /// How a class resolves in the `sPNMappings`, as the DC reads them: the first value naming it

@@ -42,6 +42,9 @@ pub(crate) struct SpnReview {
     pub(crate) invalid: Vec<InvalidName>,
 }
 
+const SAM_ACCOUNT_NAME: &str = "sAMAccountName";
+const DNS_HOST_NAME: &str = "dNSHostName";
+
 /// A name of the account that is no valid host name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InvalidName {
@@ -55,8 +58,8 @@ pub(crate) struct InvalidName {
 /// is untrusted: a `dNSHostName` may hold escape sequences, and must never reach an SPN.
 pub(crate) fn invalid_names(account: &Account) -> Vec<InvalidName> {
     let names = [
-        ("sAMAccountName", account.short_name()),
-        ("dNSHostName", account.dns_host_name.as_deref()),
+        (SAM_ACCOUNT_NAME, account.short_name()),
+        (DNS_HOST_NAME, account.dns_host_name.as_deref()),
     ];
     names
         .into_iter()
@@ -90,18 +93,26 @@ struct Expectation<'a> {
     /// Whether the last class is TERMSRV added by the rule (required only where held), not
     /// asked for with `--expect`.
     termsrv_by_rule: bool,
+    /// Whether SPNs may be built on the dNSHostName.
+    fqdn_valid: bool,
 }
 
 impl<'a> Expectation<'a> {
     /// `None` when the short name is no valid host name; an invalid dNSHostName is left out.
-    fn of(account: &'a Account, settings: &'a SpnSettings) -> Option<Expectation<'a>> {
-        let short = account
-            .short_name()
-            .filter(|short| invalid_host(short).is_none())?;
-        let short = Prepared::new(short);
+    /// `invalid`: the account's `invalid_names`.
+    fn of(
+        account: &'a Account,
+        settings: &'a SpnSettings,
+        invalid: &[InvalidName],
+    ) -> Option<Expectation<'a>> {
+        let bad = |attribute: &str| invalid.iter().any(|name| name.attribute == attribute);
+        if bad(SAM_ACCOUNT_NAME) {
+            return None;
+        }
+        let short = Prepared::new(account.short_name()?);
         let (valid, invalid): (Option<&str>, Option<&str>) = match account.dns_host_name.as_deref()
         {
-            Some(fqdn) if invalid_host(fqdn).is_some() => (None, Some(fqdn)),
+            Some(fqdn) if bad(DNS_HOST_NAME) => (None, Some(fqdn)),
             fqdn => (fqdn, None),
         };
         let fqdn = valid
@@ -133,6 +144,7 @@ impl<'a> Expectation<'a> {
                 .collect(),
             classes,
             termsrv_by_rule,
+            fqdn_valid: invalid.is_none(),
         })
     }
 
@@ -164,14 +176,14 @@ pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnRevie
         invalid: invalid_names(account),
         ..SpnReview::default()
     };
-    let Some(expectation) = Expectation::of(account, settings) else {
+    let Some(expectation) = Expectation::of(account, settings, &review.invalid) else {
         return review;
     };
     let termsrv = Prepared::new(TERMSRV);
     let fqdn = account
         .dns_host_name
         .as_deref()
-        .filter(|host| !host.is_empty() && invalid_host(host).is_none());
+        .filter(|host| !host.is_empty() && expectation.fqdn_valid);
     let mut held_mask: u64 = 0;
     let mut has_termsrv = false;
     for text in &account.spns {
@@ -210,7 +222,8 @@ pub(crate) fn review_spns(account: &Account, settings: &SpnSettings) -> SpnRevie
 
 /// The SPNs a computer should hold (the `missing_spn` rule), in rule order.
 pub(crate) fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
-    let Some(expectation) = Expectation::of(account, settings) else {
+    let invalid = invalid_names(account);
+    let Some(expectation) = Expectation::of(account, settings, &invalid) else {
         return Vec::new();
     };
     let termsrv = Prepared::new(TERMSRV);

@@ -357,7 +357,10 @@ impl<R: Read> LdifReader<'_, R> {
             self.saw_content = true;
             let mut record_bytes = 0;
             while let Some(line) = self.content_line(&mut at_end, sink)? {
-                record_bytes += line_text(&self.buf, &self.folded, line).len() + 1;
+                record_bytes += 1 + match line.at {
+                    LineAt::Buffer { start, end } => end - start,
+                    LineAt::Folded => self.folded.len(),
+                };
                 if record_bytes > MAX_RECORD_BYTES {
                     return Err(syntax(
                         first.number,
