@@ -3,11 +3,16 @@
 
 ADC_TESTENV_DIR=${ADC_TESTENV_DIR:-/tmp/adcomputer-testenv}
 ADC_TESTENV_ADDR=${ADC_TESTENV_ADDR:-127.0.0.2}
+# The second DC: its own loopback address, its state under the first one's directory.
+ADC_TESTENV_ADDR2=${ADC_TESTENV_ADDR2:-127.0.0.3}
+ADC_DC2_HOST=dc2
+ADC_DC2_DIR=$ADC_TESTENV_DIR/dc2
 ADC_REALM=ADC.TEST
 ADC_DNS_DOMAIN=adc.test
 ADC_NETBIOS=ADC
 ADC_DC_HOST=dc1
 ADC_DC_FQDN=$ADC_DC_HOST.$ADC_DNS_DOMAIN
+ADC_DC2_FQDN=$ADC_DC2_HOST.$ADC_DNS_DOMAIN
 ADC_BASE_DN=DC=adc,DC=test
 # Samba keeps each partition in its own file, named after the upper-cased DN.
 ADC_PARTITION_FILE="$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
@@ -19,11 +24,15 @@ ADC_TEST_PACKAGES="libkrb5-dev clang libclang-dev pkg-config man-db"
 log() { printf 'samba-testenv: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# The pid of a running DC's namespace holder: dc_pid [STATE_DIR] (default: the first DC's).
 dc_pid() {
   local pid
-  pid=$(cat "$ADC_TESTENV_DIR/unshare.pid" 2>/dev/null) || return 1
+  pid=$(cat "${1:-$ADC_TESTENV_DIR}/unshare.pid" 2>/dev/null) || return 1
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
+
+# samba-tool's -U argument for the domain admin (a process argument: test domain only).
+admin_credentials() { printf 'Administrator%%%s' "$(admin_password)"; }
 
 admin_password() { cat "$ADC_TESTENV_DIR/admin.pass"; }
 

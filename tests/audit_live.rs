@@ -147,10 +147,11 @@ fn audit_reports_exactly_the_seeded_problems() {
         "PC-DISABLED",
         "KIOSK",
         "DC1$",
+        "DC2$",
     ] {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
-    assert_eq!(json["summary"]["computers"], 21);
+    assert_eq!(json["summary"]["computers"], 22, "the fixtures and both DCs");
     assert_eq!(json["summary"]["findings"], expected.len());
 }
 

@@ -142,7 +142,7 @@ pub fn live(args: &[&str]) -> Run {
     live_with(args, &[])
 }
 
-/// Fixture computers seeded by samba-testenv (fixtures/seed-ldap.ldif), plus the DC itself.
+/// Fixture computers seeded by samba-testenv (fixtures/seed-ldap.ldif), plus the two DCs.
 pub const FIXTURE_COMPUTERS: &[&str] = &[
     "WS-HEALTHY01$",
     "SRV-RDS01$",
@@ -165,6 +165,7 @@ pub const FIXTURE_COMPUTERS: &[&str] = &[
     "KIOSK-OLD$",
     "KIOSK-SPARE$",
     "DC1$",
+    "DC2$",
 ];
 
 /// Runs an LDAP tool (ldapsearch, ldapmodify) as the test DC's admin over verified LDAPS,
