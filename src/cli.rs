@@ -59,8 +59,9 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, value_name = "DNSNAME", global = true, help_heading = CONNECTION)]
     pub(crate) domain: Option<String>,
 
-    /// DNS server to ask for the domain's DCs instead of the system resolver.
-    #[arg(long, value_name = "IP", global = true, requires = "domain", help_heading = CONNECTION)]
+    /// The domain's DNS server: asked for the DCs of --domain, and for every DC's address
+    /// (--verify-all-dcs, --all-dcs) before the DC connected to and the system's DNS.
+    #[arg(long, value_name = "IP", global = true, help_heading = CONNECTION)]
     pub(crate) dns_server: Option<std::net::IpAddr>,
 
     /// Bind as user@realm, DOMAIN\user or a DN (simple bind over TLS) [env: ADCOMPUTER_BIND_DN]
@@ -181,6 +182,11 @@ adcomputer show -o json PC01 | jq '.findings'"
         /// failed attempt counts toward lockout).
         #[arg(long)]
         probe_default_password: bool,
+
+        /// Add each DC's view, read from every DC at once: its own lastLogon (not replicated),
+        /// key version, pwdLastSet, and where and when the password last changed.
+        #[arg(long)]
+        all_dcs: bool,
     },
 
     /// Audit machine-password rotation: never_set, rotation_failing, inactive.
@@ -299,9 +305,15 @@ pub(crate) struct ResetArgs {
     #[arg(long)]
     pub(crate) verify: bool,
 
-    /// Log on at every DC of the domain, showing which have the new password yet.
+    /// At every DC of the domain: read its own copy of the account (does it hold the new
+    /// password yet?) and log on there (Kerberos), all DCs at once.
     #[arg(long)]
     pub(crate) verify_all_dcs: bool,
+
+    /// With --verify-all-dcs: wait up to SECS for every DC to hold the new password (its own
+    /// copy of the account read again every 2 s; one logon at each DC once it does).
+    #[arg(long, value_name = "SECS", requires = "verify_all_dcs")]
+    pub(crate) wait: Option<u64>,
 
     /// KDCs to verify at instead of the DCs found in LDAP (repeatable).
     #[arg(long = "kdc", value_name = "HOST[:PORT]")]

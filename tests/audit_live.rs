@@ -151,7 +151,10 @@ fn audit_reports_exactly_the_seeded_problems() {
     ] {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
-    assert_eq!(json["summary"]["computers"], 22, "the fixtures and both DCs");
+    assert_eq!(
+        json["summary"]["computers"], 22,
+        "the fixtures and both DCs"
+    );
     assert_eq!(json["summary"]["findings"], expected.len());
 }
 

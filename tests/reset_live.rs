@@ -79,7 +79,7 @@ fn fifteen_character_name_gets_the_fourteen_character_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn adcli_rejoins_a_reset_fourteen_character_computer() {
-    let (code, json) = reset_json(&["HR-WORKSTATION$", "--apply", "--yes", "--verify-all-dcs"]);
+    let (code, json) = reset_json(&["HR-WORKSTATION$", "--apply", "--yes", "--verify"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
     let dir = tempfile::tempdir().unwrap();
@@ -243,7 +243,7 @@ fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
         "PC-MIGRATED",
         "--apply",
         "--yes",
-        "--verify-all-dcs",
+        "--verify",
         "-o",
         "json",
     ];

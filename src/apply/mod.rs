@@ -6,3 +6,4 @@ pub(crate) mod journal;
 pub(crate) mod kerberos;
 pub(crate) mod password;
 pub(crate) mod spns;
+pub(crate) mod verify;

@@ -7,19 +7,18 @@
 use std::collections::HashMap;
 
 use super::RunContext;
-use crate::apply::kerberos::{Kdc, verify_password};
+use crate::apply::kerberos::Kdc;
 use crate::apply::password::set_default_password;
+use crate::apply::verify::{Proof, Verifier};
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
-use crate::ldap::{DcAddress, Directory, locate_dcs, queries};
+use crate::ldap::{Directory, queries};
 use crate::model::account::Account;
 use crate::model::names::NameQuery;
 use crate::model::security::{ObjectSecurity, is_admin_group};
 use crate::report::emit;
 use crate::report::reset::{ResetReport, ResetSummary};
-use crate::rules::reset::{
-    ResetItem, Status, Verification, default_password, plan, realm_of, rejoin_note,
-};
+use crate::rules::reset::{ResetItem, Status, default_password, plan, realm_of, rejoin_note};
 use crate::source::{LiveSource, NeedsDc, Source};
 
 pub(crate) async fn run(
@@ -27,7 +26,6 @@ pub(crate) async fn run(
     source: &mut Source,
     settings: &ResetSettings,
 ) -> anyhow::Result<Outcome> {
-    let address = source.dc_address().cloned();
     let live = source.live(NeedsDc::Write("reset"))?;
     let (candidates, security) = targets(live, &settings.names).await?;
     let user = live.bind_user().map(str::to_string);
@@ -43,7 +41,6 @@ pub(crate) async fn run(
         }
         items.push(item);
     }
-    let directory = &mut live.directory;
     let targets: Vec<&str> = items
         .iter()
         .filter(|item| item.target.is_some())
@@ -59,9 +56,11 @@ pub(crate) async fn run(
             crate::interact::may_write(settings.write.yes, &question)?,
             "nothing reset: not confirmed"
         );
+        let verifier = verifier(live, settings).await?;
+        let directory = &mut live.directory;
         let mut batch = Batch {
             realm: realm_of(&directory.root_dse.default_naming_context),
-            kdcs: kdcs_to_verify(directory, address.as_ref(), settings).await,
+            verifier,
             domain_sid: queries::domain_sid(directory).await,
             sid_names: HashMap::new(),
             security,
@@ -90,36 +89,28 @@ pub(crate) async fn run(
     Ok(Outcome::from_problems(!all_done))
 }
 
-/// Where to log on: `--kdc`, else the written DC (`--verify`) or every DC (`--verify-all-dcs`:
-/// the domain's SRV records when the DC was found through DNS, else the DCs LDAP lists).
-async fn kdcs_to_verify(
-    directory: &mut Directory,
-    address: Option<&DcAddress>,
-    settings: &ResetSettings,
-) -> Vec<Kdc> {
-    if settings.verify == VerifyAt::Nowhere {
-        return Vec::new();
-    }
-    if !settings.kdcs.is_empty() {
-        return settings.kdcs.clone();
-    }
-    let mut kdcs = vec![Kdc::for_host(directory.host())];
-    if settings.verify == VerifyAt::WrittenDc {
-        return kdcs;
-    }
-    let hosts = match address {
-        Some(DcAddress::Domain { name, dns_server }) => locate_dcs(name, *dns_server)
-            .await
-            .map(|found| found.into_iter().map(|dc| dc.host).collect())
-            .unwrap_or_default(),
-        _ => queries::dc_host_names(directory).await.unwrap_or_default(),
-    };
-    for host in hosts {
-        if !kdcs.iter().any(|kdc| kdc.host.eq_ignore_ascii_case(&host)) {
-            kdcs.push(Kdc::for_host(&host));
+/// Where to prove the new passwords: `--kdc`, else the written DC's KDC (`--verify`), else
+/// every DC of the domain, each with its own connection (`--verify-all-dcs`).
+async fn verifier(live: &mut LiveSource, settings: &ResetSettings) -> anyhow::Result<Verifier> {
+    Ok(match settings.verify {
+        VerifyAt::Nowhere => Verifier::Nowhere,
+        _ if !settings.kdcs.is_empty() => Verifier::Kdcs(
+            settings
+                .kdcs
+                .iter()
+                .map(|kdc| (None, kdc.clone()))
+                .collect(),
+        ),
+        VerifyAt::WrittenDc => Verifier::Kdcs(vec![(
+            live.directory.root_dse.dns_host_name.clone(),
+            Kdc::for_host(live.directory.host()),
+        )]),
+        VerifyAt::AllDcs => {
+            let dcs = live.domain_dcs().await?;
+            let links = live.connect_each(&dcs).await;
+            Verifier::Dcs(dcs.into_iter().zip(links).collect())
         }
-    }
-    kdcs
+    })
 }
 
 /// Every candidate for `names` under the scope, each once, with its security by DN.
@@ -142,8 +133,8 @@ async fn targets(
 /// What every item of a batch shares.
 struct Batch {
     realm: String,
-    /// Where to verify new passwords (empty: no verification).
-    kdcs: Vec<Kdc>,
+    /// Where new passwords are proven.
+    verifier: Verifier,
     domain_sid: Option<String>,
     /// `name (SID)` of owners and creators already looked up: most objects share an owner.
     sid_names: HashMap<String, String>,
@@ -174,15 +165,17 @@ async fn reset_one(
     if item.status != Status::Reset {
         return;
     }
-    for kdc in &batch.kdcs {
-        let verdict =
-            verify_password(kdc, &batch.realm, &sam, &password, directory.timeout()).await;
-        item.verification.push(Verification {
-            kdc: kdc.to_string(),
-            result: verdict.describe(),
-            accepted: verdict.accepted(),
-        });
-    }
+    let proof = Proof {
+        realm: &batch.realm,
+        principal: &sam,
+        password: &password,
+        dn: &account.dn,
+        key_version: item.kvno_after,
+        timeout: directory.timeout(),
+        wait: settings.wait,
+    };
+    item.verification = batch.verifier.verify(&proof).await;
+    item.note_lagging_dcs();
 }
 
 /// The rejoin hardening note (KB5020276) from the object's owner and creator.

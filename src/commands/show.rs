@@ -14,9 +14,10 @@ use crate::model::names::Resolution;
 use crate::report::emit;
 use crate::report::show::{AccountView, ShowReport, ShowSummary};
 use crate::rules::coverage::Check;
+use crate::rules::replication::{DcName, DcView, dc_views};
 use crate::rules::reset::{default_password, realm_of, refusal};
 use crate::rules::{Audit, AuditSettings, Auditor, Finding, expected_spns};
-use crate::source::{NeedsDc, Scanned, Source};
+use crate::source::{NeedsDc, Scanned, Source, join_all};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -80,11 +81,21 @@ pub(crate) async fn run(
     unresolved.append(&mut audit.findings);
     audit.findings = unresolved;
     summary.findings = audit.findings.len();
+    let mut per_dc = if settings.all_dcs {
+        views_on_every_dc(source, &shown).await?
+    } else {
+        Vec::new()
+    }
+    .into_iter();
     let accounts = shown
         .iter()
         .map(|account| {
             let expected = expected_spns(account, &settings.spn);
-            AccountView::new(account, as_of, expected, &audit.findings)
+            let view = AccountView::new(account, as_of, expected, &audit.findings);
+            match per_dc.next() {
+                Some((views, newest)) => view.with_dcs(views, newest),
+                None => view,
+            }
         })
         .collect();
     let report = ShowReport {
@@ -102,6 +113,38 @@ pub(crate) async fn run(
         Some(gaps) => Outcome::Incomplete(format!("not everything was checked: {gaps}")),
         None => Outcome::Clean,
     })
+}
+
+/// Each DC's view of each account (`--all-dcs`): every DC connected to once, all DCs read at
+/// once for each account.
+async fn views_on_every_dc(
+    source: &mut Source,
+    shown: &[&Account],
+) -> anyhow::Result<Vec<(Vec<DcView>, Option<FileTime>)>> {
+    let live = source.live(NeedsDc::Read("--all-dcs"))?;
+    let dcs = live.domain_dcs().await?;
+    let mut links = live.connect_each(&dcs).await;
+    let names: Vec<DcName<'_>> = dcs
+        .iter()
+        .map(|dc| DcName {
+            host: &dc.host,
+            invocation_id: dc.invocation_id.as_deref(),
+        })
+        .collect();
+    let mut views = Vec::new();
+    for account in shown {
+        let reads = links.iter_mut().map(|link| async {
+            match link {
+                Ok(directory) => queries::account_on_dc(directory, &account.dn)
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(why) => Err(why.clone()),
+            }
+        });
+        let reads = join_all(reads.collect()).await;
+        views.push(dc_views(&names, &reads));
+    }
+    Ok(views)
 }
 
 /// The candidates of the names, and the audit of the named accounts, from a DC: the named

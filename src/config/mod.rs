@@ -152,10 +152,12 @@ fn live_settings(
         tls: TlsSettings {
             ca_files,
             insecure: connection.insecure,
+            server_name: None,
         },
         bind,
         timeout: Duration::from_secs(timeout.max(1)),
         page_size: connection.page_size,
+        dns_server: connection.dns_server,
     };
     Ok((settings, profile.base))
 }

@@ -38,6 +38,8 @@ pub(crate) struct ShowSettings {
     pub(crate) stale: StaleSettings,
     pub(crate) spn: SpnSettings,
     pub(crate) probe: bool,
+    /// `--all-dcs`: each DC's view of each account.
+    pub(crate) all_dcs: bool,
 }
 
 /// Where `reset` verifies new passwords.
@@ -59,6 +61,8 @@ pub(crate) struct ResetSettings {
     /// `--kdc`: used instead of the DCs' own KDCs.
     pub(crate) kdcs: Vec<Kdc>,
     pub(crate) whole_name: bool,
+    /// `--wait`: how long to wait for every DC to hold the new password.
+    pub(crate) wait: std::time::Duration,
 }
 
 /// `spn fix`.
@@ -116,6 +120,7 @@ pub(super) fn task_of(
             stale,
             expect,
             probe_default_password,
+            all_dcs,
         } => {
             let (stale, as_of) = stale_settings(&stale, now)?;
             let settings = ShowSettings {
@@ -126,6 +131,7 @@ pub(super) fn task_of(
                     include_disabled: true,
                 },
                 probe: probe_default_password,
+                all_dcs,
             };
             (Task::Show(settings), as_of)
         }
@@ -296,6 +302,7 @@ fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
             .map(|kdc| Kdc::parse(kdc).map_err(|err| anyhow::anyhow!("--kdc {kdc}: {err}")))
             .collect::<anyhow::Result<_>>()?,
         whole_name: args.no_truncate,
+        wait: std::time::Duration::from_secs(args.wait.unwrap_or(0)),
     })
 }
 

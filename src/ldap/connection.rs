@@ -46,6 +46,8 @@ pub(crate) struct LdapSettings {
     pub(crate) timeout: Duration,
     /// Entries per page of paged searches.
     pub(crate) page_size: i32,
+    /// `--dns-server`: the domain's DNS, asked first for DCs' addresses.
+    pub(crate) dns_server: Option<std::net::IpAddr>,
 }
 
 /// What the rootDSE says about the directory.
@@ -54,6 +56,8 @@ pub(crate) struct RootDse {
     pub(crate) default_naming_context: String,
     pub(crate) configuration_naming_context: Option<String>,
     pub(crate) dns_host_name: Option<String>,
+    /// The DN of this DC's NTDS Settings object: which of the domain's DCs this is.
+    pub(crate) ds_service_name: Option<String>,
 }
 
 /// An open, bound connection to a DC.
@@ -200,6 +204,7 @@ impl Directory {
                 default_naming_context: String::new(),
                 configuration_naming_context: None,
                 dns_host_name: None,
+                ds_service_name: None,
             },
             timeout: settings.timeout,
             page_size: settings.page_size,
@@ -228,6 +233,7 @@ impl Directory {
             "defaultNamingContext",
             "configurationNamingContext",
             "dnsHostName",
+            "dsServiceName",
         ];
         let secs = self.timeout.as_secs();
         let read = |err| OperationError::from_ldap("reading the rootDSE", secs, err);
@@ -256,6 +262,7 @@ impl Directory {
             })?,
             configuration_naming_context: first("configurationNamingContext"),
             dns_host_name: first("dnsHostName"),
+            ds_service_name: first("dsServiceName"),
         })
     }
 

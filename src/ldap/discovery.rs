@@ -1,11 +1,12 @@
-//! Finding a DC from a domain name (`--domain`): the `_ldap._tcp.dc._msdcs.DOMAIN` SRV records,
+//! Finding DCs in DNS: a domain's `_ldap._tcp.dc._msdcs.DOMAIN` SRV records (`--domain`),
 //! ordered as RFC 2782 says (lowest priority first, weighted random within a priority), asked
-//! of the system resolver or of `--dns-server`.
+//! of the system resolver or of `--dns-server`; and a DC's address from the domain's DNS, never
+//! from `/etc/hosts` alone (a stale hosts line must not send a logon to another machine).
 
 use std::net::IpAddr;
 
 use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig};
+use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig};
 use hickory_resolver::name_server::TokioConnectionProvider;
 
 use super::error::ConnectError;
@@ -60,6 +61,47 @@ pub(crate) async fn locate_dcs(
         return Err(failed("no SRV records".into()));
     }
     Ok(rfc2782_order(found, &mut random_below))
+}
+
+/// The address of a DC's host name, asked of each of `dns_servers` in turn (the domain's DNS:
+/// `--dns-server`, the DC already connected to), then of the system's DNS servers — never of
+/// the hosts file. An address given as such is its own answer.
+pub(crate) async fn resolve_dc(host: &str, dns_servers: &[IpAddr]) -> Result<IpAddr, String> {
+    if let Ok(address) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return Ok(address);
+    }
+    let name = format!("{}.", host.trim_end_matches('.'));
+    let mut reasons = Vec::new();
+    for server in dns_servers {
+        let servers = NameServerConfigGroup::from_ips_clear(&[*server], 53, true);
+        let config = ResolverConfig::from_parts(None, vec![], servers);
+        let mut builder =
+            TokioResolver::builder_with_config(config, TokioConnectionProvider::default());
+        builder.options_mut().use_hosts_file = ResolveHosts::Never;
+        match builder.build().lookup_ip(name.as_str()).await {
+            Ok(found) => {
+                if let Some(address) = found.iter().next() {
+                    return Ok(address);
+                }
+            }
+            Err(err) => reasons.push(format!("{server}: {err}")),
+        }
+    }
+    if let Ok(mut builder) = TokioResolver::builder_tokio() {
+        builder.options_mut().use_hosts_file = ResolveHosts::Never;
+        match builder.build().lookup_ip(name.as_str()).await {
+            Ok(found) => {
+                if let Some(address) = found.iter().next() {
+                    return Ok(address);
+                }
+            }
+            Err(err) => reasons.push(format!("system DNS: {err}")),
+        }
+    }
+    Err(format!(
+        "{host} is not in the domain's DNS ({})",
+        reasons.join("; ")
+    ))
 }
 
 fn random_below(bound: u32) -> u32 {

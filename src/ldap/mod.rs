@@ -14,6 +14,6 @@ mod tls;
 mod write;
 
 pub(crate) use connection::{Bind, DcAddress, Directory, LdapSettings};
-pub(crate) use discovery::locate_dcs;
+pub(crate) use discovery::resolve_dc;
 pub(crate) use error::OperationError;
 pub(crate) use tls::TlsSettings;

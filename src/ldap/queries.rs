@@ -276,25 +276,112 @@ fn user_filter(user: &str) -> String {
     }
 }
 
-/// The DNS names of the domain's DCs (writable and read-only), by their account flags.
-pub(crate) async fn dc_host_names(
+/// A DC of the domain, as the configuration partition lists it: a server object with an
+/// NTDS Settings (DSA) child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DcEntry {
+    /// Its DNS host name, or the server object's name when it has none.
+    pub(crate) host: String,
+    /// Its NTDS Settings' DN (the rootDSE's `dsServiceName` on that DC).
+    pub(crate) dsa: String,
+    /// The invocation ID replication metadata names it by (lower-case GUID).
+    pub(crate) invocation_id: Option<String>,
+}
+
+/// Every DC of the domain's forest configuration, each once (by its DSA), in DN order.
+pub(crate) async fn domain_controllers(
     directory: &mut Directory,
-) -> Result<Vec<String>, OperationError> {
-    let base = directory.root_dse.default_naming_context.clone();
-    let filter = "(|(userAccountControl:1.2.840.113556.1.4.803:=8192)(userAccountControl:1.2.840.113556.1.4.803:=67108864))";
-    let mut hosts = Vec::new();
+) -> Result<Vec<DcEntry>, OperationError> {
+    use crate::model::security::guid_to_string;
+    let Some(configuration) = directory.root_dse.configuration_naming_context.clone() else {
+        return Ok(Vec::new());
+    };
+    let base = format!("CN=Sites,{configuration}");
+    let mut servers: Vec<(String, Option<String>)> = Vec::new();
+    let mut dsas: Vec<(String, Option<String>)> = Vec::new();
     directory
-        .search_each(&base, filter, &["dNSHostName"], |entry| {
-            if let Some(host) = entry
-                .values("dNSHostName")
-                .first()
-                .and_then(|value| std::str::from_utf8(value).ok())
-            {
-                hosts.push(host.to_string());
-            }
-        })
+        .search_each(
+            &base,
+            "(|(objectClass=server)(objectClass=nTDSDSA))",
+            &["objectClass", "dNSHostName", "invocationId"],
+            |entry| {
+                let is_dsa = entry
+                    .values("objectClass")
+                    .iter()
+                    .any(|class| class.eq_ignore_ascii_case(b"nTDSDSA"));
+                if is_dsa {
+                    let invocation = entry
+                        .values("invocationId")
+                        .first()
+                        .and_then(|id| guid_to_string(id));
+                    dsas.push((entry.dn.clone(), invocation));
+                } else {
+                    let host = entry
+                        .values("dNSHostName")
+                        .first()
+                        .map(|name| String::from_utf8_lossy(name).into_owned());
+                    servers.push((entry.dn.clone(), host));
+                }
+            },
+        )
         .await?;
-    Ok(hosts)
+    let mut found: Vec<DcEntry> = dsas
+        .into_iter()
+        .filter_map(|(dsa, invocation_id)| {
+            let (_, server) = dsa.split_once(',')?;
+            let (server_dn, host) = servers
+                .iter()
+                .find(|(dn, _)| crate::model::dn::same_dn(dn, server))?;
+            let name = server_dn
+                .split_once(',')
+                .map_or(server_dn.as_str(), |(rdn, _)| rdn)
+                .trim_start_matches("CN=")
+                .to_string();
+            Some(DcEntry {
+                host: host.clone().unwrap_or(name),
+                dsa,
+                invocation_id,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.dsa.cmp(&b.dsa));
+    Ok(found)
+}
+
+/// The account `dn` as the DC of `directory` holds it; `None` when that DC does not have it.
+pub(crate) async fn account_on_dc(
+    directory: &mut Directory,
+    dn: &str,
+) -> Result<Option<crate::model::replication::DcAccount>, OperationError> {
+    use crate::model::filetime::FileTime;
+    use crate::model::replication::{DcAccount, UNICODE_PWD, last_change};
+    let attributes = [
+        "msDS-KeyVersionNumber",
+        "pwdLastSet",
+        "lastLogon",
+        "replPropertyMetaData",
+    ];
+    let Some(entry) = directory.read_object(dn, &attributes).await? else {
+        return Ok(None);
+    };
+    let number = |name: &str| -> Option<i64> {
+        std::str::from_utf8(entry.values(name).first()?)
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    Ok(Some(DcAccount {
+        key_version: number("msDS-KeyVersionNumber").and_then(|kvno| u32::try_from(kvno).ok()),
+        pwd_last_set: number("pwdLastSet").map(FileTime),
+        last_logon: number("lastLogon")
+            .map(FileTime)
+            .filter(|time| !time.is_zero()),
+        password_change: entry
+            .values("replPropertyMetaData")
+            .first()
+            .and_then(|blob| last_change(blob, UNICODE_PWD)),
+    }))
 }
 
 /// An object's SPNs as they are now; empty when it has none or is gone.

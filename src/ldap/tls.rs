@@ -21,6 +21,9 @@ pub(crate) struct TlsSettings {
     pub(crate) ca_files: Vec<PathBuf>,
     /// Accept any certificate: no chain or hostname check.
     pub(crate) insecure: bool,
+    /// The name the certificate must be valid for, when the connection goes to an address
+    /// (a DC whose address came from DNS): else the URL's host.
+    pub(crate) server_name: Option<String>,
 }
 
 /// Why the last handshake's certificate was refused, and what it said of itself.
@@ -36,6 +39,8 @@ pub(crate) struct RefusedCertificate {
 pub(crate) struct WitnessingVerifier {
     inner: Arc<WebPkiServerVerifier>,
     insecure: bool,
+    /// Checked instead of the name the connection was made with.
+    expected: Option<ServerName<'static>>,
     refused: Mutex<Option<RefusedCertificate>>,
 }
 
@@ -57,7 +62,7 @@ impl ServerCertVerifier for WitnessingVerifier {
         let verdict = self.inner.verify_server_cert(
             end_entity,
             intermediates,
-            server_name,
+            self.expected.as_ref().unwrap_or(server_name),
             ocsp_response,
             now,
         );
@@ -198,9 +203,17 @@ pub(crate) fn client_config(
     let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
         .build()
         .map_err(|err| ConnectError::Tls(format!("no usable trust anchors: {err}")))?;
+    let expected = match &settings.server_name {
+        Some(name) => Some(
+            ServerName::try_from(name.clone())
+                .map_err(|err| ConnectError::Tls(format!("{name}: {err}")))?,
+        ),
+        None => None,
+    };
     let verifier = Arc::new(WitnessingVerifier {
         inner,
         insecure: settings.insecure,
+        expected,
         refused: Mutex::new(None),
     });
     let config = ClientConfig::builder_with_provider(provider)

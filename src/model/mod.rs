@@ -7,6 +7,7 @@ pub(crate) mod dn;
 pub(crate) mod entry;
 pub(crate) mod filetime;
 pub(crate) mod names;
+pub(crate) mod replication;
 pub(crate) mod rights;
 pub(crate) mod security;
 pub(crate) mod spn;

@@ -36,4 +36,25 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+
+    /// A spinner with a changing message (e.g. what a wait is waiting for).
+    pub(crate) fn status(label: &'static str) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_prefix(label);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    pub(crate) fn set(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(crate::report::sanitize::for_terminal(message).into_owned());
+        }
+    }
 }

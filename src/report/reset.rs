@@ -32,8 +32,12 @@ impl ResetSummary {
                 Status::Failed => summary.failed += 1,
                 Status::Unknown => summary.unknown += 1,
             }
-            if let Some(first) = item.verification.first() {
-                if first.accepted {
+            if !item.verification.is_empty() {
+                if item
+                    .verification
+                    .iter()
+                    .all(|verification| verification.accepted)
+                {
                     summary.verified += 1;
                 } else {
                     summary.not_verified += 1;
@@ -67,6 +71,17 @@ pub(crate) struct Row<'a> {
     /// `kdc=result` separated by `;`.
     verification: String,
     warnings: String,
+}
+
+/// `dc2.example.com: wrong password (…); holds key version 1 (not yet)`.
+fn verification_line(verification: &crate::rules::reset::Verification) -> String {
+    let place = verification.dc.as_deref().unwrap_or(&verification.kdc);
+    let held = match (verification.holds_new_password, verification.key_version) {
+        (Some(true), Some(kvno)) => format!("; holds key version {kvno}"),
+        (Some(false), Some(kvno)) => format!("; holds key version {kvno} (not replicated yet)"),
+        _ => String::new(),
+    };
+    format!("{place}: {}{held}", verification.result)
 }
 
 fn status_word(status: Status) -> &'static str {
@@ -110,7 +125,7 @@ impl Present for ResetReport {
             verification: item
                 .verification
                 .iter()
-                .map(|v| format!("{}={}", v.kdc, v.result))
+                .map(|v| format!("{}={}", v.dc.as_deref().unwrap_or(&v.kdc), v.result))
                 .collect::<Vec<_>>()
                 .join(";"),
             warnings: item.warnings.join("; "),
@@ -131,11 +146,8 @@ impl Present for ResetReport {
                     Some(reason) => format!("{}: {reason}", status_word(item.status)),
                     None => status_word(item.status).to_string(),
                 };
-                let verification: Vec<String> = item
-                    .verification
-                    .iter()
-                    .map(|v| format!("{}: {}", v.kdc, v.result))
-                    .collect();
+                let verification: Vec<String> =
+                    item.verification.iter().map(verification_line).collect();
                 vec![
                     item.name.clone(),
                     item.account.clone().unwrap_or_else(|| "-".into()),
@@ -159,7 +171,7 @@ impl Present for ResetReport {
                 "Result",
                 "Key version",
                 "Password set",
-                "Checked at KDC",
+                "Checked at",
             ],
             &rows,
         )?;

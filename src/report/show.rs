@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use crate::model::filetime::Timestamp;
+use crate::rules::replication::DcView;
+
 use super::findings::finding_tables;
 use super::{Present, TextOut, days_ago};
 use crate::model::account::{Account, AccountKind};
@@ -43,6 +46,12 @@ pub(crate) struct AccountView {
     expected_spns: Vec<ExpectedSpn>,
     /// The commands that would mend what the findings say.
     next_steps: Vec<String>,
+    /// `--all-dcs`: each DC's view of the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dcs: Option<Vec<DcView>>,
+    /// `--all-dcs`: the newest `lastLogon` over all DCs, the true last logon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    newest_last_logon: Option<String>,
 }
 
 impl AccountView {
@@ -83,7 +92,16 @@ impl AccountView {
             spns: account.spns.clone(),
             expected_spns,
             next_steps: next_steps(account, findings),
+            dcs: None,
+            newest_last_logon: None,
         }
+    }
+
+    /// Adds each DC's view (`--all-dcs`) and the newest last logon among them.
+    pub(crate) fn with_dcs(mut self, views: Vec<DcView>, newest: Option<FileTime>) -> AccountView {
+        self.dcs = Some(views);
+        self.newest_last_logon = newest.and_then(FileTime::to_rfc3339);
+        self
     }
 
     fn is_about(&self, finding: &Finding) -> bool {
@@ -238,6 +256,9 @@ impl Present for ShowReport {
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
         for view in &self.accounts {
             account_table(out, view)?;
+            if let Some(dcs) = &view.dcs {
+                dc_table(out, dcs, view.newest_last_logon.as_deref())?;
+            }
             let mine: Vec<Finding> = self
                 .findings
                 .iter()
@@ -262,6 +283,49 @@ impl Present for ShowReport {
             .collect();
         finding_tables(out, &unresolved)
     }
+}
+
+/// Each DC's view, and which are behind.
+fn dc_table(out: &mut TextOut<'_>, dcs: &[DcView], newest: Option<&str>) -> std::io::Result<()> {
+    let text = |time: Option<Timestamp>| time.map_or_else(|| "-".to_string(), |t| t.to_string());
+    let rows: Vec<Vec<String>> = dcs
+        .iter()
+        .map(|dc| {
+            let changed = match (&dc.password_changed_at, &dc.password_changed_on) {
+                (Some(at), Some(on)) => format!("{at} on {on}"),
+                _ => "-".into(),
+            };
+            let note = match (&dc.error, dc.behind) {
+                (Some(why), _) => why.clone(),
+                (None, true) => "behind: an older password than another DC holds".into(),
+                (None, false) => String::new(),
+            };
+            vec![
+                dc.dc.clone(),
+                dc.key_version
+                    .map_or_else(|| "-".into(), |kvno| kvno.to_string()),
+                text(dc.pwd_last_set),
+                changed,
+                text(dc.last_logon),
+                note,
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "DC",
+            "Key version",
+            "Password set",
+            "Password last changed",
+            "Last logon here",
+            "Note",
+        ],
+        &rows,
+    )?;
+    out.line(&format!(
+        "Last logon over all DCs: {}",
+        newest.unwrap_or("never (no DC recorded one)")
+    ))
 }
 
 fn when(time: Option<&str>, days: Option<i64>, otherwise: &str) -> String {

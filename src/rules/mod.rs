@@ -8,6 +8,7 @@ mod auditor;
 pub(crate) mod coverage;
 mod duplicates;
 mod readback;
+pub(crate) mod replication;
 pub(crate) mod reset;
 pub(crate) mod rights;
 pub(crate) mod spn_plan;

@@ -131,11 +131,19 @@ pub(crate) enum RightCheck {
     Unknown,
 }
 
-/// One Kerberos logon with the new password.
+/// One DC's (or KDC's) word on the new password: whether its directory holds it yet, and
+/// what its KDC said to a logon with it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Verification {
+    /// The DC's DNS name; `None` for a KDC given with `--kdc`.
+    pub(crate) dc: Option<String>,
     pub(crate) kdc: String,
     pub(crate) result: String,
+    /// Whether the DC's own copy of the account has the new password (its key version); `None`
+    /// where it was not read.
+    pub(crate) holds_new_password: Option<bool>,
+    /// The key version that DC holds.
+    pub(crate) key_version: Option<u32>,
     #[serde(skip)]
     pub(crate) accepted: bool,
 }
@@ -188,7 +196,7 @@ impl ResetItem {
     }
 
     /// Whether the item ended as asked: reset, or planned with the right held (or not known
-    /// to be missing), and, when verified, accepted.
+    /// to be missing), and, when verified, accepted everywhere it was asked.
     pub(crate) fn done(&self) -> bool {
         let can = match self.status {
             Status::Reset => true,
@@ -198,7 +206,27 @@ impl ResetItem {
             ),
             _ => false,
         };
-        can && self.verification.first().is_none_or(|first| first.accepted)
+        can && self
+            .verification
+            .iter()
+            .all(|verification| verification.accepted)
+    }
+
+    /// Says which DCs do not hold the new password yet: a logon there fails until they do.
+    pub(crate) fn note_lagging_dcs(&mut self) {
+        let lagging: Vec<&str> = self
+            .verification
+            .iter()
+            .filter(|verification| verification.holds_new_password == Some(false))
+            .filter_map(|verification| verification.dc.as_deref())
+            .collect();
+        if !lagging.is_empty() {
+            self.warnings.push(format!(
+                "not replicated yet to {}: the machine's logon fails at {} until it is (--wait SECS waits for it)",
+                lagging.join(", "),
+                if lagging.len() == 1 { "that DC" } else { "those DCs" }
+            ));
+        }
     }
 
     /// Records whether the bound account (its token: `token`) holds *Reset Password* on the

@@ -4,6 +4,7 @@
 //! source is known to hold and whether it is complete. Every object of the domain reaches the
 //! duplicate index; only those under `-b` are marked in scope for their own checks.
 
+mod dcs;
 pub(crate) mod encoding;
 pub(crate) mod ldif;
 
@@ -21,6 +22,7 @@ use crate::model::names::NameQuery;
 use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use crate::report::Progress;
 use crate::secret::Secret;
+pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
 use ldif::{LdifError, LdifReader, RecordSink, Value};
 
@@ -148,14 +150,6 @@ impl Source {
                     anyhow::anyhow!("{what} needs a live DC: give -H URL, not --from-ldif")
                 }
             }),
-        }
-    }
-
-    /// How the DC was named: a URL, or a domain found through DNS.
-    pub(crate) fn dc_address(&self) -> Option<&DcAddress> {
-        match self {
-            Source::Live(live) => Some(&live.settings.address),
-            Source::Ldif { .. } => None,
         }
     }
 
@@ -566,6 +560,7 @@ mod tests {
             bind: Bind::Kerberos,
             timeout: std::time::Duration::from_secs(1),
             page_size: 1000,
+            dns_server: None,
         };
         let gc = |dc: &str| global_catalog_settings(&settings, dc).unwrap().address;
         let url = |text: &str| DcAddress::Url(text.into());
