@@ -203,6 +203,10 @@ adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
         stale: StaleArgs,
         #[command(flatten)]
         checks: ChecksArg,
+        /// Judge by the newest lastLogon over all DCs (read from every DC at once) where it is
+        /// newer than lastLogonTimestamp, which lags by up to two weeks by design.
+        #[arg(long)]
+        precise_logon: bool,
     },
 
     /// SPN checks and repairs.
@@ -223,6 +227,20 @@ adcomputer reset --from-file broken.txt --apply --yes -o json\n  \
 adcomputer reset FINANCE-LAPTOP7 --no-truncate --apply --verify-all-dcs"
     )]
     Reset(ResetArgs),
+
+    /// Bring back deleted computer accounts: reanimate, default password, SPNs, as it was.
+    #[command(
+        after_help = "The fix for \"the security database on the server does not have a \
+computer account for this workstation trust relationship\": the deleted computer is found among \
+deleted objects, brought back to its last known parent (or --to OU) with the default computer \
+password set in the same write, its dNSHostName and default SPNs put back (each SPN checked \
+against other holders first). A name that matches several deleted objects lists them with \
+their deletion times and is never acted on: give the DN. Without --apply this shows the plan.\n\n\
+Examples:\n  adcomputer restore PC01\n  adcomputer restore PC01 --apply --verify\n  \
+adcomputer restore 'CN=PC01\\0ADEL:3f2c…,CN=Deleted Objects,DC=corp,DC=example,DC=com' \
+--to OU=Workstations,DC=corp,DC=example,DC=com --apply"
+    )]
+    Restore(RestoreArgs),
 
     /// Reverse the changes a `spn fix --apply` journal recorded, newest first.
     #[command(
@@ -281,6 +299,29 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
         #[arg(long, requires = "probe_default_passwords")]
         probe_all: bool,
     },
+}
+
+/// Options of `restore`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoreArgs {
+    /// Deleted computers (their sAMAccountName, old CN, or the deleted object's DN).
+    #[arg(required = true, value_name = "NAME")]
+    pub(crate) names: Vec<String>,
+
+    /// Restore into this OU instead of the last known parent.
+    #[arg(long, value_name = "DN")]
+    pub(crate) to: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) write: WriteArgs,
+
+    /// Log on as each restored computer with its new password at the DC that was written.
+    #[arg(long)]
+    pub(crate) verify: bool,
+
+    /// The whole lower-cased name as the password, not its first 14 characters (adcli).
+    #[arg(long)]
+    pub(crate) no_truncate: bool,
 }
 
 /// Options of `reset`.

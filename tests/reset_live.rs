@@ -168,7 +168,7 @@ fn without_apply_it_is_a_plan_and_the_old_yes_still_writes() {
     let run = live(&["reset", "PC-HOSTONLY"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("planned (add --apply to reset)"),
+        run.stdout.contains("planned (add --apply)"),
         "{}",
         run.stdout
     );

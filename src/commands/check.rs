@@ -6,12 +6,13 @@ use super::RunContext;
 use crate::apply::kerberos::{Kdc, verify_password};
 use crate::exit::Outcome;
 use crate::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
+use crate::model::filetime::FileTime;
 use crate::report::emit;
 use crate::report::findings::FindingsReport;
 use crate::rules::coverage::{Check, Coverage};
 use crate::rules::reset::{default_password, realm_of};
 use crate::rules::{AuditSettings, Auditor, Finding};
-use crate::source::{NeedsDc, Scanned, Source, SourceFacts};
+use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -26,6 +27,15 @@ pub(crate) async fn run(
         source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
     }
     let started = std::time::Instant::now();
+    let mut settings = settings.clone();
+    let mut warnings = Vec::new();
+    if settings.precise_logon {
+        let live = source.live(NeedsDc::Read("--precise-logon"))?;
+        let (logons, unread) = newest_logons(live).await?;
+        warnings.extend(unread);
+        settings.precise_logons = Some(std::sync::Arc::new(logons));
+    }
+    let settings = &settings;
     let size_hint = source.size_hint();
     let (mut workers, facts) = source
         .scan(
@@ -53,10 +63,15 @@ pub(crate) async fn run(
     if settings.probe.is_some() {
         probe_default_passwords(source, &mut auditor).await?;
     }
+    if settings.deleted
+        && let Source::Live(live) = source
+    {
+        auditor.deleted(&crate::ldap::queries::deleted_computers(&mut live.directory).await?);
+    }
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let audit = auditor.finish(facts.evidence);
     tracing::info!(elapsed = ?started.elapsed(), findings = audit.findings.len(), "checked");
-    let mut warnings = facts.warnings.clone();
+    warnings.extend(facts.warnings.iter().cloned());
     warnings.extend(audit.warnings.iter().cloned());
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
     let report = FindingsReport {
@@ -166,4 +181,38 @@ async fn probe_default_passwords(source: &mut Source, auditor: &mut Auditor) -> 
         }
     }
     Ok(())
+}
+
+/// The newest `lastLogon` of every computer over all DCs (each DC read at once), by lower-cased
+/// DN, and a warning for each DC that could not be read.
+async fn newest_logons(
+    live: &mut crate::source::LiveSource,
+) -> anyhow::Result<(std::collections::HashMap<String, FileTime>, Vec<String>)> {
+    let dcs = live.domain_dcs().await?;
+    let mut links = live.connect_each(&dcs).await;
+    let reads = links.iter_mut().map(|link| async {
+        match link {
+            Ok(directory) => crate::ldap::queries::last_logons(directory)
+                .await
+                .map_err(|err| err.to_string()),
+            Err(why) => Err(why.clone()),
+        }
+    });
+    let mut newest = std::collections::HashMap::new();
+    let mut unread = Vec::new();
+    for (dc, read) in dcs.iter().zip(join_all(reads.collect()).await) {
+        match read {
+            Ok(logons) => {
+                for (dn, logon) in logons {
+                    let slot = newest.entry(dn.to_ascii_lowercase()).or_insert(logon);
+                    *slot = (*slot).max(logon);
+                }
+            }
+            Err(why) => unread.push(format!(
+                "--precise-logon: lastLogon of {} not read ({why}): its logons are not counted",
+                dc.host
+            )),
+        }
+    }
+    Ok((newest, unread))
 }

@@ -5,6 +5,7 @@
 mod check;
 pub(crate) mod docs;
 mod reset;
+mod restore;
 mod show;
 mod spn_fix;
 mod undo;
@@ -49,6 +50,7 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     let outcome = match &config.task {
         Task::Show(settings) => show::run(&context, &mut source, settings).await,
         Task::Reset(settings) => reset::run(&context, &mut source, settings).await,
+        Task::Restore(settings) => restore::run(&context, &mut source, settings).await,
         Task::SpnFix(request) => spn_fix::run(&context, &mut source, request).await,
         Task::Undo(request) => undo::run(&context, &mut source, request).await,
         Task::Check {

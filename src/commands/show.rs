@@ -30,6 +30,9 @@ pub(crate) async fn run(
         spn: settings.spn.clone(),
         names: settings.names.clone(),
         probe: None,
+        deleted: false,
+        precise_logon: false,
+        precise_logons: None,
     };
     let (candidates, mut audit, warnings) = match source {
         Source::Live(_) => diagnose_live(source, audit_settings).await?,

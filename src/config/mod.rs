@@ -16,7 +16,9 @@ use crate::cli::Cli;
 use crate::ldap::{Bind, DcAddress, LdapSettings, TlsSettings};
 use crate::report::Format;
 use crate::secret::{PasswordSource, Secret};
-pub(crate) use tasks::{FixRequest, ResetSettings, ShowSettings, Task, UndoRequest, VerifyAt};
+pub(crate) use tasks::{
+    FixRequest, ResetSettings, RestoreSettings, ShowSettings, Task, UndoRequest, VerifyAt,
+};
 
 /// Where accounts are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,6 +65,17 @@ pub(crate) struct ResetSettings {
     pub(crate) wait: std::time::Duration,
 }
 
+/// `restore`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RestoreSettings {
+    pub(crate) names: Vec<NameQuery>,
+    /// `--to`: the OU to restore into instead of the last known parent.
+    pub(crate) to: Option<String>,
+    pub(crate) write: WriteMode,
+    pub(crate) verify: bool,
+    pub(crate) whole_name: bool,
+}
+
 /// `spn fix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FixRequest {
@@ -86,6 +97,7 @@ pub(crate) struct UndoRequest {
 pub(crate) enum Task {
     Show(ShowSettings),
     Reset(ResetSettings),
+    Restore(RestoreSettings),
     SpnFix(FixRequest),
     Undo(UndoRequest),
     /// `stale`, `spn check` or `audit`: the checks in `settings`.
@@ -102,6 +114,7 @@ impl Task {
         match self {
             Task::Show(_) => "show",
             Task::Reset(_) => "reset",
+            Task::Restore(_) => "restore",
             Task::SpnFix(_) => "spn fix",
             Task::Undo(_) => "undo",
             Task::Check { name, .. } => name,
@@ -136,6 +149,16 @@ pub(super) fn task_of(
             (Task::Show(settings), as_of)
         }
         Command::Reset(args) => (Task::Reset(reset_settings(args)?), None),
+        Command::Restore(args) => (
+            Task::Restore(RestoreSettings {
+                names: parse_names(&args.names)?,
+                to: args.to,
+                write: WriteMode::from(&args.write),
+                verify: args.verify,
+                whole_name: args.no_truncate,
+            }),
+            None,
+        ),
         Command::Spn(SpnCommand::Fix {
             names,
             dedupe,
@@ -180,7 +203,11 @@ fn check_task(
     now: OffsetDateTime,
 ) -> anyhow::Result<(Task, Option<OffsetDateTime>)> {
     Ok(match command {
-        Command::Stale { stale, checks } => {
+        Command::Stale {
+            stale,
+            checks,
+            precise_logon,
+        } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
             let settings = AuditSettings {
                 checks: checks_of("stale", &checks, &[Check::StalePassword])?,
@@ -188,6 +215,9 @@ fn check_task(
                 spn: SpnSettings::default(),
                 names: Vec::new(),
                 probe: None,
+                deleted: false,
+                precise_logon,
+                precise_logons: None,
             };
             (check("stale", settings, false), as_of)
         }
@@ -208,6 +238,9 @@ fn check_task(
                 spn: spn_settings(&spn, include_disabled),
                 names: parse_names(&names)?,
                 probe: None,
+                deleted: false,
+                precise_logon: false,
+                precise_logons: None,
             };
             (check("spn check", settings, spn.forest), None)
         }
@@ -229,6 +262,9 @@ fn check_task(
                 } else {
                     ProbeScope::NeverLoggedOn
                 }),
+                deleted: true,
+                precise_logon: false,
+                precise_logons: None,
             };
             (check("audit", settings, spn.forest), as_of)
         }

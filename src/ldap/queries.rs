@@ -276,6 +276,51 @@ fn user_filter(user: &str) -> String {
     }
 }
 
+/// Every computer's `lastLogon` as the DC of `directory` has it (not replicated: each DC its
+/// own), those that never logged on there left out.
+pub(crate) async fn last_logons(
+    directory: &mut Directory,
+) -> Result<Vec<(String, crate::model::filetime::FileTime)>, OperationError> {
+    use crate::model::filetime::FileTime;
+    let base = directory.root_dse.default_naming_context.clone();
+    let mut found = Vec::new();
+    directory
+        .search_each(
+            &base,
+            "(&(objectClass=computer)(lastLogon>=1))",
+            &["lastLogon"],
+            |entry| {
+                let logon = entry
+                    .values("lastLogon")
+                    .first()
+                    .and_then(|value| std::str::from_utf8(value).ok()?.trim().parse::<i64>().ok());
+                if let Some(logon) = logon.filter(|logon| *logon > 0) {
+                    found.push((entry.dn, FileTime(logon)));
+                }
+            },
+        )
+        .await?;
+    Ok(found)
+}
+
+/// Every deleted computer of the domain (tombstones kept for the tombstone lifetime: few).
+pub(crate) async fn deleted_computers(
+    directory: &mut Directory,
+) -> Result<Vec<crate::model::deleted::DeletedComputer>, OperationError> {
+    use crate::model::deleted::{DELETED_ATTRIBUTES, DeletedComputer};
+    let base = directory.root_dse.default_naming_context.clone();
+    let mut found = Vec::new();
+    directory
+        .search_each_deleted(
+            &base,
+            "(&(isDeleted=TRUE)(objectClass=computer))",
+            DELETED_ATTRIBUTES,
+            |entry| found.push(DeletedComputer::from_entry(&entry)),
+        )
+        .await?;
+    Ok(found)
+}
+
 /// A DC of the domain, as the configuration partition lists it: a server object with an
 /// NTDS Settings (DSA) child.
 #[derive(Debug, Clone, PartialEq, Eq)]

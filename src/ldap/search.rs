@@ -22,8 +22,7 @@ impl Directory {
         attributes: &[&str],
         each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
-        self.search_paged(base, filter, attributes, false, each)
-            .await
+        self.search_paged(base, filter, attributes, &[], each).await
     }
 
     /// As `search_each`, with `nTSecurityDescriptor` (when asked for) holding the owner and
@@ -35,7 +34,19 @@ impl Directory {
         attributes: &[&str],
         each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
-        self.search_paged(base, filter, attributes, true, each)
+        self.search_paged(base, filter, attributes, &[sd_flags()], each)
+            .await
+    }
+
+    /// As `search_each`, deleted objects (tombstones) included: the Show Deleted control.
+    pub(crate) async fn search_each_deleted(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[&str],
+        each: impl FnMut(Entry),
+    ) -> Result<(), OperationError> {
+        self.search_paged(base, filter, attributes, &[show_deleted()], each)
             .await
     }
 
@@ -44,7 +55,7 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: &[&str],
-        security: bool,
+        extra: &[RawControl],
         mut each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
         let secs = self.timeout.as_secs();
@@ -53,7 +64,7 @@ impl Directory {
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let mut entries = 0usize;
         let mut page = self
-            .request_page(base, filter, &attributes, security, Vec::new())
+            .request_page(base, filter, &attributes, extra, Vec::new())
             .await
             .map_err(failed)?;
         loop {
@@ -72,7 +83,7 @@ impl Directory {
             });
             let next = match cookie.filter(|cookie| !cookie.is_empty()) {
                 Some(cookie) => Some(
-                    self.request_page(base, filter, &attributes, security, cookie)
+                    self.request_page(base, filter, &attributes, extra, cookie)
                         .await
                         .map_err(failed)?,
                 ),
@@ -97,7 +108,7 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: &[String],
-        security: bool,
+        extra: &[RawControl],
         cookie: Vec<u8>,
     ) -> ldap3::result::Result<SearchStream<'static, String, Vec<String>>> {
         let control = PagedResults {
@@ -105,7 +116,7 @@ impl Directory {
             cookie,
         };
         let mut controls = vec![RawControl::from(control)];
-        controls.extend(security.then(sd_flags));
+        controls.extend(extra.iter().cloned());
         self.ldap
             .with_timeout(self.timeout)
             .with_controls(controls)
@@ -127,6 +138,15 @@ fn into_entry(found: SearchEntry) -> Entry {
         }
     }
     entry
+}
+
+/// LDAP_SERVER_SHOW_DELETED_OID: deleted objects too.
+pub(super) fn show_deleted() -> RawControl {
+    RawControl {
+        ctype: "1.2.840.113556.1.4.417".to_string(),
+        crit: true,
+        val: None,
+    }
 }
 
 /// LDAP_SERVER_SD_FLAGS_OID with OWNER_ and DACL_SECURITY_INFORMATION: read the owner and the

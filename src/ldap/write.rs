@@ -33,6 +33,64 @@ impl Directory {
 }
 
 impl Directory {
+    /// Brings a deleted object back (tombstone reanimation, MS-ADTS 3.1.1.5.3.7.3): one modify,
+    /// under the Show Deleted control, that removes `isDeleted`, moves it to `new_dn`, and sets
+    /// its password (a tombstone keeps none).
+    pub(crate) async fn reanimate(
+        &mut self,
+        deleted_dn: &str,
+        new_dn: &str,
+        unicode_pwd: Vec<u8>,
+    ) -> Result<(), OperationError> {
+        let secs = self.timeout.as_secs();
+        let failed = |err| OperationError::from_ldap("restore", secs, err);
+        tracing::info!(
+            deleted_dn,
+            new_dn,
+            "modify: reanimate (isDeleted, distinguishedName, unicodePwd)"
+        );
+        let changes = vec![
+            Mod::Delete(b"isDeleted".to_vec(), HashSet::new()),
+            Mod::Replace(
+                b"distinguishedName".to_vec(),
+                HashSet::from([new_dn.as_bytes().to_vec()]),
+            ),
+            Mod::Replace(b"unicodePwd".to_vec(), HashSet::from([unicode_pwd])),
+        ];
+        self.ldap
+            .with_timeout(self.timeout)
+            .with_controls(super::search::show_deleted())
+            .modify(deleted_dn, changes)
+            .await
+            .map_err(failed)?
+            .success()
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    /// Sets an object's `dNSHostName` (a replace of that one value).
+    pub(crate) async fn set_dns_host_name(
+        &mut self,
+        dn: &str,
+        host: &str,
+    ) -> Result<(), OperationError> {
+        let secs = self.timeout.as_secs();
+        let failed = |err| OperationError::from_ldap("setting dNSHostName", secs, err);
+        tracing::info!(dn, host, "modify: replace dNSHostName");
+        let change = Mod::Replace(
+            b"dNSHostName".to_vec(),
+            HashSet::from([host.as_bytes().to_vec()]),
+        );
+        self.ldap
+            .with_timeout(self.timeout)
+            .modify(dn, vec![change])
+            .await
+            .map_err(failed)?
+            .success()
+            .map_err(failed)?;
+        Ok(())
+    }
+
     /// Changes an object's SPNs value by value, in one modify: `add` of exactly `add` and
     /// `delete` of exactly `remove`, never a replace, so SPNs others add meanwhile survive.
     /// Additions go first. `bracket`, when given, is a value added and deleted again at the

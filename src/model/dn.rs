@@ -92,6 +92,23 @@ fn escape(value: &str) -> String {
         .replace('=', "\\3d")
 }
 
+/// An attribute value made fit for an RDN (RFC 4514 2.4): `\` before each special character,
+/// and before a leading `#` or space and a trailing space.
+pub(crate) fn escape_rdn_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len() + 4);
+    let last = value.chars().count().saturating_sub(1);
+    for (index, c) in value.chars().enumerate() {
+        let special = matches!(c, '\\' | ',' | '+' | '"' | '<' | '>' | ';' | '=')
+            || (index == 0 && matches!(c, '#' | ' '))
+            || (index == last && c == ' ');
+        if special {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
 /// Whether two DNs name the same object (a text that is no DN equals nothing).
 pub(crate) fn same_dn(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
@@ -149,5 +166,16 @@ mod tests {
             assert_eq!(NormalDn::parse(bad), None, "{bad}");
         }
         assert!(!same_dn("CN", "cn=x"));
+    }
+
+    #[test]
+    fn rdn_values_are_escaped_as_rfc_4514_says() {
+        assert_eq!(escape_rdn_value("PC01"), "PC01");
+        assert_eq!(escape_rdn_value("A,B+C"), "A\\,B\\+C");
+        assert_eq!(escape_rdn_value("#x "), "\\#x\\ ");
+        assert!(same_dn(
+            &format!("CN={},DC=x", escape_rdn_value("A,B")),
+            "CN=A\\2cB,DC=x"
+        ));
     }
 }

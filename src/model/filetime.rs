@@ -14,6 +14,24 @@ const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SEC;
 pub(crate) struct FileTime(pub(crate) i64);
 
 impl FileTime {
+    /// A GeneralizedTime as AD writes it (`whenChanged`: `20261122091016.0Z`).
+    pub(crate) fn from_generalized(text: &str) -> Option<FileTime> {
+        let digits = text.get(..14)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| digits[range].parse::<u8>().ok();
+        let year: i32 = digits[..4].parse().ok()?;
+        let date = time::Date::from_calendar_date(
+            year,
+            time::Month::try_from(number(4..6)?).ok()?,
+            number(6..8)?,
+        )
+        .ok()?;
+        let clock = time::Time::from_hms(number(8..10)?, number(10..12)?, number(12..14)?).ok()?;
+        Some(FileTime::from_datetime(date.with_time(clock).assume_utc()))
+    }
+
     pub(crate) fn is_zero(self) -> bool {
         self.0 == 0
     }

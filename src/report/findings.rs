@@ -75,6 +75,8 @@ pub(crate) struct Row<'a> {
     attribute: Option<&'static str>,
     value: Option<&'a str>,
     reason: Option<&'a str>,
+    last_known_parent: Option<&'a str>,
+    deleted_at: Option<Timestamp>,
 }
 
 fn row(finding: &Finding) -> Row<'_> {
@@ -146,6 +148,19 @@ fn row(finding: &Finding) -> Row<'_> {
             dn: Some(dn),
             ..Row::default()
         },
+        Finding::DeletedComputer {
+            account,
+            dn,
+            last_known_parent,
+            deleted_at,
+        } => Row {
+            kind,
+            account: account.as_deref(),
+            dn: Some(dn),
+            last_known_parent: last_known_parent.as_deref(),
+            deleted_at: *deleted_at,
+            ..Row::default()
+        },
         Finding::InvalidHostName {
             account,
             dn,
@@ -193,6 +208,7 @@ struct Rows<'a> {
     missing: Vec<Vec<Cow<'a, str>>>,
     stale_spns: Vec<Vec<Cow<'a, str>>>,
     invalid: Vec<Vec<Cow<'a, str>>>,
+    deleted: Vec<Vec<Cow<'a, str>>>,
     duplicates: Vec<Vec<Cow<'a, str>>>,
     defaults: Vec<Vec<Cow<'a, str>>>,
     unresolved: Vec<Vec<Cow<'a, str>>>,
@@ -265,6 +281,16 @@ impl<'a> Rows<'a> {
                 Cow::Borrowed(spn),
                 Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
             ]),
+            Finding::DeletedComputer {
+                account,
+                dn,
+                last_known_parent,
+                deleted_at,
+            } => self.deleted.push(vec![
+                Cow::Borrowed(label(account.as_deref(), dn)),
+                deleted_at.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
+                Cow::Borrowed(last_known_parent.as_deref().unwrap_or("-")),
+            ]),
             Finding::InvalidHostName {
                 account,
                 dn,
@@ -326,6 +352,7 @@ impl<'a> Rows<'a> {
             missing,
             stale_spns,
             invalid,
+            deleted,
             duplicates,
             defaults,
             unresolved,
@@ -345,7 +372,7 @@ impl<'a> Rows<'a> {
             out.blank()?;
         }
         type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cow<'a, str>>>);
-        let sections: [Section<'_, '_>; 5] = [
+        let sections: [Section<'_, '_>; 6] = [
             ("Missing SPNs", &["Account", "Missing SPN"], missing),
             (
                 "Stale SPNs (old DNS names)",
@@ -361,6 +388,11 @@ impl<'a> Rows<'a> {
                 "Duplicate SPNs",
                 &["Key", "Held by", "Via alias"],
                 duplicates,
+            ),
+            (
+                "Deleted computers (`adcomputer restore NAME` brings one back)",
+                &["Account", "Deleted", "Last known parent"],
+                deleted,
             ),
             (
                 "Default passwords (anyone who knows the name can take these over)",

@@ -9,6 +9,8 @@ use crate::rules::reset::{ResetItem, Status};
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct ResetSummary {
     pub(crate) reset: usize,
+    /// `restore`.
+    pub(crate) restored: usize,
     pub(crate) planned: usize,
     pub(crate) refused: usize,
     pub(crate) not_found: usize,
@@ -25,6 +27,7 @@ impl ResetSummary {
         for item in items {
             match item.status {
                 Status::Reset => summary.reset += 1,
+                Status::Restored => summary.restored += 1,
                 Status::Planned => summary.planned += 1,
                 Status::Refused => summary.refused += 1,
                 Status::NotFound => summary.not_found += 1,
@@ -87,7 +90,8 @@ fn verification_line(verification: &crate::rules::reset::Verification) -> String
 fn status_word(status: Status) -> &'static str {
     match status {
         Status::Reset => "reset",
-        Status::Planned => "planned (add --apply to reset)",
+        Status::Restored => "restored",
+        Status::Planned => "planned (add --apply)",
         Status::Refused => "refused",
         Status::NotFound => "not found",
         Status::Ambiguous => "ambiguous",
@@ -142,10 +146,16 @@ impl Present for ResetReport {
             .items
             .iter()
             .map(|item| {
-                let result = match &item.reason {
+                let mut result = match &item.reason {
                     Some(reason) => format!("{}: {reason}", status_word(item.status)),
                     None => status_word(item.status).to_string(),
                 };
+                if let Some(to) = &item.restored_to {
+                    result.push_str(&format!("\nto {to}"));
+                }
+                if !item.spns_added.is_empty() {
+                    result.push_str(&format!("\nSPNs put back: {}", item.spns_added.join(", ")));
+                }
                 let verification: Vec<String> =
                     item.verification.iter().map(verification_line).collect();
                 vec![
@@ -183,9 +193,14 @@ impl Present for ResetReport {
         }
         let s = &self.summary;
         out.blank()?;
+        let done = if s.restored > 0 {
+            format!("{} restored", s.restored)
+        } else {
+            format!("{} reset", s.reset)
+        };
         out.line(&format!(
-            "{} reset, {} planned, {} refused, {} not found, {} ambiguous, {} failed, {} unknown",
-            s.reset, s.planned, s.refused, s.not_found, s.ambiguous, s.failed, s.unknown
+            "{done}, {} planned, {} refused, {} not found, {} ambiguous, {} failed, {} unknown",
+            s.planned, s.refused, s.not_found, s.ambiguous, s.failed, s.unknown
         ))?;
         if !self.next_steps.is_empty() {
             out.blank()?;

@@ -150,7 +150,7 @@ fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
             Finding::InvalidHostName { attribute, .. } => steps.push(format!(
                 "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
             )),
-            Finding::NotFound { .. } | Finding::Ambiguous { .. } => {}
+            Finding::NotFound { .. } | Finding::Ambiguous { .. } | Finding::DeletedComputer { .. } => {}
         }
     }
     if spn_fix || dedupe {

@@ -12,6 +12,7 @@ use super::{
     sort_findings,
 };
 use crate::model::account::{Account, Attr, AttrSet};
+use crate::model::filetime::{FileTime, Timestamp};
 use crate::model::names::NameQuery;
 use crate::model::spn::SpnAliases;
 
@@ -35,6 +36,13 @@ pub(crate) struct AuditSettings {
     pub(crate) names: Vec<NameQuery>,
     /// Collect the accounts whose default password should be tried.
     pub(crate) probe: Option<ProbeScope>,
+    /// List the computers deleted within the staleness period (`audit`, from a DC).
+    pub(crate) deleted: bool,
+    /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
+    pub(crate) precise_logon: bool,
+    /// The newest `lastLogon` over all DCs, by lower-cased DN (read at run time when
+    /// `precise_logon`); used where it is newer than `lastLogonTimestamp`, which lags by design.
+    pub(crate) precise_logons: Option<std::sync::Arc<std::collections::HashMap<String, FileTime>>>,
 }
 
 impl AuditSettings {
@@ -58,6 +66,7 @@ pub(crate) struct Summary {
     pub(crate) invalid_host_name: usize,
     pub(crate) duplicate_spn: usize,
     pub(crate) default_password: usize,
+    pub(crate) deleted_computer: usize,
     pub(crate) not_found: usize,
     pub(crate) ambiguous: usize,
 }
@@ -184,8 +193,21 @@ impl Auditor {
                 self.coverage.not_checked(Check::StalePassword, missing);
             } else if settings.stale.examines(account) {
                 self.coverage.examined(Check::StalePassword);
-                self.findings
-                    .extend(classify_password(account, &settings.stale));
+                let newer = settings.precise_logons.as_ref().and_then(|logons| {
+                    let logon = *logons.get(&account.dn.to_ascii_lowercase())?;
+                    (Some(logon) > account.last_logon_timestamp).then_some(logon)
+                });
+                let finding = match newer {
+                    Some(logon) => classify_password(
+                        &Account {
+                            last_logon_timestamp: Some(logon),
+                            ..account.clone()
+                        },
+                        &settings.stale,
+                    ),
+                    None => classify_password(account, &settings.stale),
+                };
+                self.findings.extend(finding);
             }
         }
         let rules = [Check::MissingSpn, Check::StaleSpn].map(|check| {
@@ -246,6 +268,23 @@ impl Auditor {
     /// trust and managed accounts are never tried: they are never reset to a default.
     pub(crate) fn probe_targets(&self) -> &[(Option<String>, String)] {
         &self.probe_targets
+    }
+
+    /// Adds a `deleted_computer` finding for each of `deleted` removed within the staleness
+    /// period (`--days` before `as_of`): what `restore` can bring back.
+    pub(crate) fn deleted(&mut self, deleted: &[crate::model::deleted::DeletedComputer]) {
+        let period = self.settings.stale.days * 86_400 * 10_000_000;
+        let since = self.settings.stale.as_of.0.saturating_sub(period);
+        for computer in deleted {
+            if computer.deleted_at.is_some_and(|at| at.0 >= since) {
+                self.findings.push(Finding::DeletedComputer {
+                    account: computer.sam_account_name.clone(),
+                    dn: computer.dn.clone(),
+                    last_known_parent: computer.last_known_parent.clone(),
+                    deleted_at: computer.deleted_at.map(Timestamp),
+                });
+            }
+        }
     }
 
     /// Adds a finding made outside the pure checks (a probe's result).
@@ -349,6 +388,7 @@ impl Auditor {
                 Finding::InvalidHostName { .. } => summary.invalid_host_name += 1,
                 Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
                 Finding::DefaultPassword { .. } => summary.default_password += 1,
+                Finding::DeletedComputer { .. } => summary.deleted_computer += 1,
                 Finding::NotFound { .. } => summary.not_found += 1,
                 Finding::Ambiguous { .. } => summary.ambiguous += 1,
             }
@@ -376,6 +416,9 @@ mod tests {
             spn: SpnSettings::default(),
             names: Vec::new(),
             probe: None,
+            deleted: false,
+            precise_logon: false,
+            precise_logons: None,
         }
     }
 

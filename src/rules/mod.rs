@@ -10,6 +10,7 @@ mod duplicates;
 mod readback;
 pub(crate) mod replication;
 pub(crate) mod reset;
+pub(crate) mod restore;
 pub(crate) mod rights;
 pub(crate) mod spn_plan;
 mod spn_rules;
@@ -110,6 +111,15 @@ pub(crate) enum Finding {
         account: Option<String>,
         dn: String,
     },
+    /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
+    /// it back.
+    DeletedComputer {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        last_known_parent: Option<String>,
+        deleted_at: Option<Timestamp>,
+    },
     /// A NAME given on the command line that matches nothing.
     NotFound { name: String },
     /// A NAME that matches several objects; never acted on.
@@ -129,6 +139,7 @@ impl Finding {
             Finding::InvalidHostName { .. } => "invalid_host_name",
             Finding::DuplicateSpn { .. } => "duplicate_spn",
             Finding::DefaultPassword { .. } => "default_password",
+            Finding::DeletedComputer { .. } => "deleted_computer",
             Finding::NotFound { .. } => "not_found",
             Finding::Ambiguous { .. } => "ambiguous",
         }
@@ -178,7 +189,8 @@ impl Finding {
             | Finding::MissingSpn { dn, .. }
             | Finding::StaleSpn { dn, .. }
             | Finding::InvalidHostName { dn, .. }
-            | Finding::DefaultPassword { dn, .. } => Some(dn),
+            | Finding::DefaultPassword { dn, .. }
+            | Finding::DeletedComputer { dn, .. } => Some(dn),
             _ => None,
         }
     }
@@ -201,6 +213,9 @@ impl Finding {
             Finding::NotFound { name } => (5, name, ""),
             Finding::Ambiguous { name, .. } => (6, name, ""),
             Finding::DefaultPassword { account, dn } => (7, account.as_deref().unwrap_or(dn), ""),
+            Finding::DeletedComputer { account, dn, .. } => {
+                (8, account.as_deref().unwrap_or(dn), "")
+            }
         }
     }
 }

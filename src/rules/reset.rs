@@ -116,6 +116,8 @@ pub(crate) enum Status {
     Failed,
     /// The DC's answer was lost and reading the account back did not settle it.
     Unknown,
+    /// `restore`: the deleted computer is back.
+    Restored,
 }
 
 /// Whether the bound account holds *Reset Password* on the object, as its DACL says.
@@ -162,7 +164,17 @@ pub(crate) struct ResetItem {
     pub(crate) pwd_last_set_before: Option<String>,
     pub(crate) pwd_last_set_after: Option<String>,
     /// For planned items: whether the bound account holds *Reset Password* on the object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reset_right: Option<RightCheck>,
+    /// `restore`: when the computer was deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) deleted_at: Option<String>,
+    /// `restore`: the DN it is (or would be) restored to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) restored_to: Option<String>,
+    /// `restore`: the SPNs put back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) spns_added: Vec<String>,
     pub(crate) verification: Vec<Verification>,
     pub(crate) warnings: Vec<String>,
     /// The account, while it is being worked on; not reported.
@@ -184,6 +196,9 @@ impl ResetItem {
             pwd_last_set_before: None,
             pwd_last_set_after: None,
             reset_right: None,
+            deleted_at: None,
+            restored_to: None,
+            spns_added: Vec::new(),
             verification: Vec::new(),
             warnings: Vec::new(),
             target: None,
@@ -199,7 +214,7 @@ impl ResetItem {
     /// to be missing), and, when verified, accepted everywhere it was asked.
     pub(crate) fn done(&self) -> bool {
         let can = match self.status {
-            Status::Reset => true,
+            Status::Reset | Status::Restored => true,
             Status::Planned => !matches!(
                 self.reset_right,
                 Some(RightCheck::NotHeld | RightCheck::Denied)
