@@ -17,9 +17,9 @@ ADC_BASE_DN=DC=adc,DC=test
 # Samba keeps each partition in its own file, named after the upper-cased DN.
 ADC_PARTITION_FILE="$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
 ADC_PACKAGES="samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind ldb-tools krb5-user ldap-utils adcli iproute2 openssl"
-# What the test suite needs besides the DC: the kerberos-bind feature's build dependencies, and
-# man for the man-page test.
-ADC_TEST_PACKAGES="libkrb5-dev clang libclang-dev pkg-config man-db"
+# What the test suite needs besides the DC: the kerberos-bind feature's build dependencies, man
+# for the man-page test, and the Prometheus client's parser for the metrics test.
+ADC_TEST_PACKAGES="libkrb5-dev clang libclang-dev pkg-config man-db python3-prometheus-client"
 
 log() { printf 'samba-testenv: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -34,9 +34,16 @@ pub(crate) struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
 
-    /// Output: a table for people; json, jsonl or csv for machines.
+    /// Output: a table for people; json, jsonl or csv for machines; prometheus (a text-file
+    /// collector's metrics) or html (one self-contained page) for stale, spn check and audit.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
     pub(crate) format: Format,
+
+    /// Write the report to FILE instead of standard output, atomically: a temporary file in
+    /// the same directory is renamed over FILE once the report is whole, so FILE is never
+    /// empty or cut short, and a run that fails (or is interrupted) leaves it as it was.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) output: Option<PathBuf>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -44,8 +51,8 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Args)]
 pub(crate) struct ConnectionArgs {
-    /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS)
-    /// [env: ADCOMPUTER_URL]
+    /// ldaps://host[:port] (LDAPS), or ldap://host[:port] (always upgraded with StartTLS); a
+    /// list separated by spaces or commas is tried in order [env: ADCOMPUTER_URL]
     #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
     pub(crate) url: Option<String>,
 
@@ -68,9 +75,22 @@ pub(crate) struct ConnectionArgs {
     #[arg(short = 'D', long = "bind-dn", value_name = "USER", global = true, help_heading = CONNECTION)]
     pub(crate) bind_dn: Option<String>,
 
-    /// Read the bind password from the first line of FILE (else ADCOMPUTER_PASSWORD, else a prompt).
-    #[arg(long, value_name = "FILE", global = true, help_heading = CONNECTION)]
+    /// Read the bind password from the first line of FILE (else ADCOMPUTER_PASSWORD, else a
+    /// prompt). -y as in ldapsearch.
+    #[arg(short = 'y', long, value_name = "FILE", global = true, help_heading = CONNECTION)]
     pub(crate) password_file: Option<PathBuf>,
+
+    /// Prompt for the bind password (the default when no password is given; as in ldapsearch).
+    #[arg(short = 'W', global = true, help_heading = CONNECTION)]
+    pub(crate) prompt: bool,
+
+    /// Refused: a password in the command line is visible to every user of the machine.
+    #[arg(short = 'w', value_name = "PASSWORD", global = true, hide = true)]
+    pub(crate) password_in_argv: Option<String>,
+
+    /// Simple authentication, as ldapsearch's -x: the default (accepted for habit's sake).
+    #[arg(short = 'x', global = true, hide = true)]
+    pub(crate) simple: bool,
 
     /// PEM file of CA certificates to trust in addition to the system store (repeatable)
     /// [env: ADCOMPUTER_CA_CERT]
@@ -143,6 +163,27 @@ pub(crate) struct ChecksArg {
     pub(crate) checks: Vec<String>,
 }
 
+/// What a scheduled run compares with, accepts, and fails on.
+#[derive(Debug, Args)]
+pub(crate) struct ScheduleArgs {
+    /// Compare with an earlier JSON or JSONL report of the same command: each finding is
+    /// marked new or unchanged, the baseline's findings now gone are listed as resolved, and
+    /// only new findings make the exit code 1. A FILE that does not exist yet (the first run)
+    /// is an empty baseline.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Leave out the accepted findings listed in FILE: one finding `id` a line (as reports
+    /// write it), `#` comment lines to say who accepted it and why.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignore: Option<PathBuf>,
+
+    /// Only findings of these kinds or stale classes make the exit code 1 (comma-separated),
+    /// e.g. duplicate_spn,rotation_failing; the others are still reported.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub(crate) fail_on: Vec<String>,
+}
+
 /// How a write command writes.
 #[derive(Debug, Args)]
 pub(crate) struct WriteArgs {
@@ -151,7 +192,7 @@ pub(crate) struct WriteArgs {
     pub(crate) apply: bool,
 
     /// With --apply: do not ask for confirmation on a terminal.
-    #[arg(short = 'y', long)]
+    #[arg(long)]
     pub(crate) yes: bool,
 }
 
@@ -203,6 +244,8 @@ adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
         stale: StaleArgs,
         #[command(flatten)]
         checks: ChecksArg,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
         /// Judge by the newest lastLogon over all DCs (read from every DC at once) where it is
         /// newer than lastLogonTimestamp, which lags by up to two weeks by design.
         #[arg(long)]
@@ -287,6 +330,8 @@ adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
         spn: SpnCheckArgs,
         #[command(flatten)]
         checks: ChecksArg,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
 
         /// Also try each enabled computer that never logged on with its default password (one
         /// Kerberos logon each): pre-created or reset accounts anyone could take over. Each
@@ -386,6 +431,8 @@ adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"dupl
         spn: SpnCheckArgs,
         #[command(flatten)]
         checks: ChecksArg,
+        #[command(flatten)]
+        schedule: ScheduleArgs,
 
         /// Check disabled computers too.
         #[arg(long)]

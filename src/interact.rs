@@ -48,22 +48,47 @@ extern "C" fn restore_and_resend(signal: libc::c_int) {
     }
 }
 
-/// Restores the terminal and the signal dispositions when the prompt ends normally.
+/// A handler for the signals that end the process (Ctrl-C, `kill`, a closed terminal) while
+/// something must be undone first; the previous dispositions come back when it is dropped.
+/// The handler must be async-signal-safe, and end by restoring the default and re-raising.
+pub(crate) struct FatalSignals {
+    previous: Vec<(libc::c_int, libc::sighandler_t)>,
+}
+
+impl FatalSignals {
+    pub(crate) fn catch(handler: extern "C" fn(libc::c_int)) -> FatalSignals {
+        let handler = handler as libc::sighandler_t;
+        // SAFETY: installing a handler for standard signals; the old ones are kept.
+        let previous = SIGNALS
+            .iter()
+            .map(|signal| (*signal, unsafe { libc::signal(*signal, handler) }))
+            .collect();
+        FatalSignals { previous }
+    }
+}
+
+impl Drop for FatalSignals {
+    fn drop(&mut self) {
+        for (signal, handler) in &self.previous {
+            // SAFETY: restoring a disposition saved by `catch`.
+            unsafe { libc::signal(*signal, *handler) };
+        }
+    }
+}
+
+/// Restores the terminal, then the signal dispositions, when the prompt ends normally.
 struct EchoOff {
     fd: i32,
-    previous: Vec<(libc::c_int, libc::sighandler_t)>,
+    _signals: FatalSignals,
 }
 
 impl Drop for EchoOff {
     fn drop(&mut self) {
-        // SAFETY: plain calls on a descriptor we own and on saved dispositions.
+        // SAFETY: a plain call on a descriptor we own.
         unsafe {
             libc::tcsetattr(self.fd, libc::TCSANOW, &raw const SAVED);
-            TTY.store(-1, Ordering::SeqCst);
-            for (signal, handler) in &self.previous {
-                libc::signal(*signal, *handler);
-            }
         }
+        TTY.store(-1, Ordering::SeqCst);
     }
 }
 
@@ -86,12 +111,10 @@ pub(crate) fn read_password(prompt: &str) -> anyhow::Result<String> {
         quiet.c_lflag &= !(libc::ECHO | libc::ECHONL);
         quiet.c_lflag |= libc::ICANON | libc::ISIG;
         TTY.store(fd, Ordering::SeqCst);
-        let handler = restore_and_resend as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        let previous = SIGNALS
-            .iter()
-            .map(|signal| (*signal, libc::signal(*signal, handler)))
-            .collect();
-        let guard = EchoOff { fd, previous };
+        let guard = EchoOff {
+            fd,
+            _signals: FatalSignals::catch(restore_and_resend),
+        };
         anyhow::ensure!(
             libc::tcsetattr(fd, libc::TCSANOW, &raw const quiet) == 0,
             "cannot turn off the terminal's echo"

@@ -32,6 +32,28 @@ fn every_field_and_value_the_offline_commands_write_is_documented() {
         );
         assert_documented(&report);
     }
+    // With a baseline that lacks one finding and has one gone: marks, resolved, counts.
+    let mut baseline = demo(&["audit", "--as-of", "2026-11-21"]);
+    let findings = baseline["findings"].as_array_mut().unwrap();
+    findings.remove(0);
+    findings.push(serde_json::json!({"kind": "missing_spn", "dn": "CN=GONE,DC=adc,DC=test", "spn": "HOST/GONE"}));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("baseline.json");
+    std::fs::write(&file, baseline.to_string()).unwrap();
+    let ignore = dir.path().join("ignore.txt");
+    std::fs::write(&ignore, "duplicate_spn|host/pc-dupa.adc.test\n").unwrap();
+    let report = demo(&[
+        "audit",
+        "--as-of",
+        "2026-11-21",
+        "--baseline",
+        file.to_str().unwrap(),
+        "--ignore",
+        ignore.to_str().unwrap(),
+    ]);
+    assert_eq!(report["summary"]["new"], 1);
+    assert_eq!(report["summary"]["ignored"], 1);
+    assert_documented(&report);
 }
 
 /// The rows of the reference's "Finding kinds" table: (kind, its fields).

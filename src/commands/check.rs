@@ -1,16 +1,17 @@
 //! `stale`, `spn check` and `audit`: one scan of the source through the `Auditor` with the
-//! checks asked for, optionally default-password probes at the DC's KDC, then the findings
-//! report. Exit 1 with findings; 2 when something asked for could not be looked at.
+//! checks asked for, optionally default-password probes at the DC's KDC, triage (baseline,
+//! ignore list, `--fail-on`), then the findings report. Exit 1 with failing findings; 2 when
+//! there are none but something asked for could not be looked at.
 
 use super::RunContext;
 use crate::apply::kerberos::{Kdc, verify_password};
 use crate::exit::Outcome;
 use crate::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
 use crate::model::filetime::FileTime;
-use crate::report::emit;
 use crate::report::findings::FindingsReport;
 use crate::rules::coverage::{Check, Coverage};
 use crate::rules::reset::{default_password, realm_of};
+use crate::rules::triage::{TriageSettings, triage};
 use crate::rules::{AuditSettings, Auditor, Finding};
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 
@@ -19,6 +20,7 @@ pub(crate) async fn run(
     source: &mut Source,
     settings: &AuditSettings,
     forest: bool,
+    triage_settings: &TriageSettings,
 ) -> anyhow::Result<Outcome> {
     if forest {
         source.live(NeedsDc::Read("--forest"))?;
@@ -69,28 +71,34 @@ pub(crate) async fn run(
         auditor.deleted(&crate::ldap::queries::deleted_computers(&mut live.directory).await?);
     }
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
-    let audit = auditor.finish(facts.evidence);
-    tracing::info!(elapsed = ?started.elapsed(), findings = audit.findings.len(), "checked");
+    let mut audit = auditor.finish(facts.evidence);
+    let live = matches!(source, Source::Live(_));
+    let triage = triage(
+        &mut audit.findings,
+        triage_settings,
+        &settings.kinds_checked(live),
+    );
+    if triage_settings.ignore.is_some() {
+        audit.summary.count(&audit.findings);
+    }
+    tracing::info!(elapsed = ?started.elapsed(), findings = audit.findings.len(), failing = triage.counts.failing, "checked");
     warnings.extend(facts.warnings.iter().cloned());
     warnings.extend(audit.warnings.iter().cloned());
+    warnings.extend(triage.warnings.iter().cloned());
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
-    let report = FindingsReport {
-        findings: &audit.findings,
-        summary: &audit.summary,
-    };
-    emit(context.format, &envelope, &report)?;
+    let gaps = incomplete(&audit.coverage, &facts, source, audit.summary.accounts_read);
+    let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.is_none());
+    context.emit(&envelope, &report)?;
     tracing::info!(elapsed = ?started.elapsed(), "reported");
-    let outcome = if !audit.findings.is_empty() {
-        Outcome::Findings
-    } else {
-        match incomplete(&audit.coverage, &facts, source, audit.summary.accounts_read) {
-            Some(why) => Outcome::Incomplete(why),
-            None => Outcome::Clean,
-        }
+    let outcome = match gaps {
+        _ if triage.counts.failing > 0 => Outcome::Findings,
+        Some(why) => Outcome::Incomplete(why),
+        None => Outcome::Clean,
     };
     // The process ends now: freeing millions of strings one by one would cost a tenth of a
     // second at the scale of a million computers, for nothing.
     std::mem::forget(audit);
+    std::mem::forget(triage);
     Ok(outcome)
 }
 
@@ -150,7 +158,7 @@ fn incomplete(
 /// The ldapsearch command that exports what the checks need.
 fn export_recipe(_missing: AttrSet) -> String {
     format!(
-        "ldapsearch -H ldaps://DC -D USER -W -b BASE -E pr=1000/noprompt '(|(objectClass=computer)(servicePrincipalName=*))' {} > export.ldif",
+        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '(|(objectClass=computer)(servicePrincipalName=*))' {} > export.ldif",
         ACCOUNT_ATTRIBUTES.join(" ")
     )
 }

@@ -10,11 +10,14 @@ mod show;
 mod spn_fix;
 mod undo;
 
+use std::path::PathBuf;
+use std::time::Instant;
+
 use time::OffsetDateTime;
 
 use crate::config::{Config, Task};
 use crate::exit::Outcome;
-use crate::report::{Envelope, Format};
+use crate::report::{Envelope, Format, Present};
 use crate::rules::coverage::Coverage;
 use crate::source::Source;
 
@@ -22,8 +25,11 @@ use crate::source::Source;
 pub(crate) struct RunContext {
     pub(crate) command: &'static str,
     pub(crate) format: Format,
+    /// `--output`: the file the report goes to instead of stdout.
+    pub(crate) output: Option<PathBuf>,
     pub(crate) as_of: OffsetDateTime,
     pub(crate) source: String,
+    pub(crate) started: Instant,
 }
 
 impl RunContext {
@@ -35,17 +41,26 @@ impl RunContext {
             source: self.source.clone(),
             warnings,
             coverage,
+            started: self.started,
         }
+    }
+
+    /// Writes the command's report where and as the user asked.
+    pub(crate) fn emit<P: Present>(&self, envelope: &Envelope, report: &P) -> anyhow::Result<()> {
+        crate::report::emit(self.format, self.output.as_deref(), envelope, report)
     }
 }
 
 pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
     let mut source = Source::open(&config.source, config.base.as_deref()).await?;
     let context = RunContext {
         command: config.command_name(),
         format: config.format,
+        output: config.output.clone(),
         as_of: config.as_of,
         source: source.describe(),
+        started,
     };
     let outcome = match &config.task {
         Task::Show(settings) => show::run(&context, &mut source, settings).await,
@@ -54,8 +69,11 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
         Task::SpnFix(request) => spn_fix::run(&context, &mut source, request).await,
         Task::Undo(request) => undo::run(&context, &mut source, request).await,
         Task::Check {
-            settings, forest, ..
-        } => check::run(&context, &mut source, settings, *forest).await,
+            settings,
+            forest,
+            triage,
+            ..
+        } => check::run(&context, &mut source, settings, *forest, triage).await,
     };
     source.close().await;
     outcome

@@ -16,7 +16,6 @@ use crate::ldap::{Directory, queries};
 use crate::model::account::Account;
 use crate::model::names::NameQuery;
 use crate::model::security::{ObjectSecurity, is_admin_group};
-use crate::report::emit;
 use crate::report::reset::{ResetReport, ResetSummary};
 use crate::rules::reset::{ResetItem, Status, default_password, plan, realm_of, rejoin_note};
 use crate::source::{LiveSource, NeedsDc, Source};
@@ -85,7 +84,7 @@ pub(crate) async fn run(
         summary,
         next_steps,
     };
-    emit(context.format, &context.envelope(Vec::new(), None), &report)?;
+    context.emit(&context.envelope(Vec::new(), None), &report)?;
     Ok(Outcome::from_problems(!all_done))
 }
 

@@ -11,7 +11,6 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::emit;
 use crate::report::reset::{ResetReport, ResetSummary};
 use crate::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
 use crate::rules::restore::plan;
@@ -97,6 +96,6 @@ pub(crate) async fn run(
         items,
         summary,
     };
-    emit(context.format, &context.envelope(Vec::new(), None), &report)?;
+    context.emit(&context.envelope(Vec::new(), None), &report)?;
     Ok(Outcome::from_problems(!all_done))
 }

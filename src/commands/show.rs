@@ -11,7 +11,6 @@ use crate::ldap::queries;
 use crate::model::account::{Account, AttrSet};
 use crate::model::filetime::FileTime;
 use crate::model::names::Resolution;
-use crate::report::emit;
 use crate::report::show::{AccountView, ShowReport, ShowSummary};
 use crate::rules::coverage::Check;
 use crate::rules::replication::{DcName, DcView, dc_views};
@@ -108,7 +107,7 @@ pub(crate) async fn run(
         summary,
     };
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
-    emit(context.format, &envelope, &report)?;
+    context.emit(&envelope, &report)?;
     if !report.findings.is_empty() {
         return Ok(Outcome::Findings);
     }

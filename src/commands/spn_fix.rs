@@ -15,7 +15,6 @@ use crate::ldap::{Directory, queries};
 use crate::model::account::Account;
 use crate::model::spn::SpnAliases;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
-use crate::report::emit;
 use crate::rules::spn_plan::{SpnChange, plan};
 use crate::rules::{Finding, SpnIndex};
 use crate::source::{NeedsDc, Scanned, Source};
@@ -114,7 +113,7 @@ pub(crate) async fn run(
         .map(|journal: Journal| journal.path.display().to_string());
     let mut report = ChangeReport::new(items, journal_path, !apply);
     report.summary.unchanged = unchanged;
-    emit(context.format, &context.envelope(warnings, None), &report)?;
+    context.emit(&context.envelope(warnings, None), &report)?;
     let s = &report.summary;
     let problems = s.not_found
         + s.ambiguous

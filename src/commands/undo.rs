@@ -10,7 +10,6 @@ use crate::config::UndoRequest;
 use crate::exit::Outcome;
 use crate::ldap::queries;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
-use crate::report::emit;
 use crate::rules::spn_plan::SpnChange;
 use crate::rules::undo::{UndoStep, undo_step};
 use crate::source::{NeedsDc, Source};
@@ -117,7 +116,7 @@ pub(crate) async fn run(
     let report = ChangeReport::new(items, None, !apply);
     let mut warnings = journal.warnings;
     warnings.extend(stop.map(|why| format!("stopped sending changes: {why}")));
-    emit(context.format, &context.envelope(warnings, None), &report)?;
+    context.emit(&context.envelope(warnings, None), &report)?;
     let s = &report.summary;
     Ok(Outcome::from_problems(s.skipped + s.failed + s.unknown > 0))
 }

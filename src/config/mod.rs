@@ -1,8 +1,9 @@
 //! `Config`: the command line and environment turned, once, into a plain-data description of
 //! the run — what to do (`tasks`), where the accounts come from (`connection`, built from
-//! layers: command line, environment, profile), how to print. Nothing here does I/O beyond
+//! layers: command line, environment, profile, OpenLDAP's `ldap.conf` (`ldaprc`)), how to print. Nothing here does I/O beyond
 //! reading the files the user named (profile, names list).
 
+mod ldaprc;
 pub(crate) mod profile;
 mod tasks;
 
@@ -41,6 +42,8 @@ pub(crate) struct Config {
     pub(crate) base: Option<String>,
     /// `-o`.
     pub(crate) format: Format,
+    /// `--output`: the report's file (standard output when `None`).
+    pub(crate) output: Option<PathBuf>,
     /// "Now" for every age in the report: `--as-of`, else the time the run started.
     pub(crate) as_of: OffsetDateTime,
 }
@@ -48,8 +51,19 @@ pub(crate) struct Config {
 impl Config {
     /// Builds the config; `env` looks up environment variables (so tests can supply their own).
     pub(crate) fn new(cli: Cli, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        if cli.connection.password_in_argv.is_some() {
+            bail!(
+                "-w is not accepted: a password on the command line is visible to every user of this machine (ps, /proc): use -y FILE (--password-file), ADCOMPUTER_PASSWORD, or the prompt (-W)"
+            );
+        }
         let now = OffsetDateTime::now_utc();
         let (task, as_of) = tasks::task_of(cli.command, now)?;
+        if cli.format.is_for_checks_only() && !matches!(task, Task::Check { .. }) {
+            bail!(
+                "-o {}: only stale, spn check and audit have this format (use json, jsonl, csv or table)",
+                format!("{:?}", cli.format).to_lowercase()
+            );
+        }
         let connection = cli.connection;
         let base = connection.base.clone().or_else(|| env("ADCOMPUTER_BASE"));
         let (source, base) = match connection.from_ldif.clone() {
@@ -65,6 +79,7 @@ impl Config {
             source,
             base,
             format: cli.format,
+            output: cli.output,
             as_of: as_of.unwrap_or(now),
         })
     }
@@ -93,12 +108,18 @@ fn live_settings(
         profile_name.as_deref(),
         profile::config_path(env).as_deref(),
     )?;
+    let openldap = ldaprc::LdapConf::load(env, &ldaprc::read_file);
     let ca_files = if !connection.ca_cert.is_empty() {
         connection.ca_cert
     } else if let Some(file) = env("ADCOMPUTER_CA_CERT") {
         vec![PathBuf::from(file)]
     } else {
-        profile.ca_cert.clone().into_iter().collect()
+        profile
+            .ca_cert
+            .clone()
+            .or(openldap.tls_cacert)
+            .into_iter()
+            .collect()
     };
     let timeout = match connection.timeout {
         Some(secs) => secs,
@@ -113,6 +134,7 @@ fn live_settings(
         (connection.url, connection.domain),
         (env("ADCOMPUTER_URL"), env("ADCOMPUTER_DOMAIN")),
         (profile.url.clone(), profile.domain.clone()),
+        (openldap.uri, None),
     ];
     let address = match layers
         .into_iter()
@@ -124,7 +146,7 @@ fn live_settings(
             dns_server: connection.dns_server,
         },
         _ => bail!(
-            "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN, a profile), or --from-ldif FILE"
+            "no directory given: use -H ldaps://DC, --domain DNSNAME (or ADCOMPUTER_URL, ADCOMPUTER_DOMAIN, a profile, URI in ldap.conf), or --from-ldif FILE"
         ),
     };
     let bind = if connection.kerberos || profile.kerberos {
@@ -139,6 +161,7 @@ fn live_settings(
             )?;
         let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
             (Some(file), _) => PasswordSource::File(file),
+            (None, _) if connection.prompt => PasswordSource::Prompt,
             (None, Some(password)) => {
                 PasswordSource::Environment(Secret::new(password).context("ADCOMPUTER_PASSWORD")?)
             }
@@ -161,7 +184,7 @@ fn live_settings(
         page_size: connection.page_size,
         dns_server: connection.dns_server,
     };
-    Ok((settings, profile.base))
+    Ok((settings, profile.base.or(openldap.base)))
 }
 
 #[cfg(test)]
@@ -169,12 +192,16 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    /// The config of `args` with only `env` set: this machine's ldap.conf is not read (but
+    /// where `env` sets the `LDAP*` variables that ask for it).
     fn config(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<Config> {
         let cli = Cli::try_parse_from(args)?;
+        let openldap = env.iter().any(|(key, _)| key.starts_with("LDAP"));
         Config::new(cli, |name| {
             env.iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string())
+                .or_else(|| (name == "LDAPNOINIT" && !openldap).then(|| "1".to_string()))
         })
     }
 
@@ -316,6 +343,109 @@ mod tests {
         let env = [("XDG_CONFIG_HOME", home.as_str())];
         assert!(config(&["adcomputer", "audit", "--from-ldif", "x.ldif"], &env).is_ok());
         assert!(config(&["adcomputer", "show", "a"], &env).is_err());
+    }
+
+    #[test]
+    fn openldap_settings_are_the_lowest_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("ldap.conf");
+        std::fs::write(
+            &conf,
+            "URI ldaps://conf-dc ldaps://conf-dc2\nBASE dc=conf\nTLS_CACERT /conf/ca.pem\n",
+        )
+        .unwrap();
+        let conf = conf.display().to_string();
+        let settings = |config: Config| match config.source {
+            SourceSpec::Live(settings) => (settings, config.base),
+            other => panic!("{other:?}"),
+        };
+        let env = [("LDAPCONF", conf.as_str()), ("ADCOMPUTER_BIND_DN", "a@B")];
+        let (live, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
+        assert_eq!(
+            live.address,
+            DcAddress::Url("ldaps://conf-dc ldaps://conf-dc2".into())
+        );
+        assert_eq!(base.as_deref(), Some("dc=conf"));
+        assert_eq!(live.tls.ca_files, [PathBuf::from("/conf/ca.pem")]);
+        let env = [
+            ("LDAPCONF", conf.as_str()),
+            ("LDAPTLS_CACERT", "/ldap-env/ca.pem"),
+            ("ADCOMPUTER_URL", "ldaps://mine"),
+            ("ADCOMPUTER_BASE", "dc=mine"),
+            ("ADCOMPUTER_BIND_DN", "a@B"),
+        ];
+        let (live, base) = settings(config(&["adcomputer", "show", "a"], &env).unwrap());
+        assert_eq!(live.address, DcAddress::Url("ldaps://mine".into()));
+        assert_eq!(base.as_deref(), Some("dc=mine"));
+        assert_eq!(live.tls.ca_files, [PathBuf::from("/ldap-env/ca.pem")]);
+    }
+
+    #[test]
+    fn a_password_in_argv_is_refused_with_the_reason_and_w_prompts() {
+        let err = config(
+            &[
+                "adcomputer",
+                "-H",
+                "ldaps://dc1",
+                "-D",
+                "a@B",
+                "-w",
+                "Secret-1",
+                "show",
+                "a",
+            ],
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("visible to every user"), "{err}");
+        assert!(
+            !err.contains("Secret-1"),
+            "the password is never repeated: {err}"
+        );
+        let args = [
+            "adcomputer",
+            "-H",
+            "ldaps://dc1",
+            "-D",
+            "a@B",
+            "-W",
+            "-x",
+            "show",
+            "a",
+        ];
+        let parsed = config(&args, &[("ADCOMPUTER_PASSWORD", "from-env")]).unwrap();
+        assert!(matches!(
+            parsed.source,
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Simple {
+                    password: PasswordSource::Prompt,
+                    ..
+                },
+                ..
+            })
+        ));
+        let args = [
+            "adcomputer",
+            "-H",
+            "ldaps://dc1",
+            "-D",
+            "a@B",
+            "-y",
+            "/pw",
+            "show",
+            "a",
+        ];
+        assert!(matches!(
+            config(&args, &[]).unwrap().source,
+            SourceSpec::Live(LdapSettings {
+                bind: Bind::Simple {
+                    password: PasswordSource::File(_),
+                    ..
+                },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -7,11 +7,14 @@ use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
 use crate::apply::kerberos::Kdc;
-use crate::cli::{ChecksArg, Command, ResetArgs, SpnCheckArgs, SpnCommand, StaleArgs, WriteArgs};
+use crate::cli::{
+    ChecksArg, Command, ResetArgs, ScheduleArgs, SpnCheckArgs, SpnCommand, StaleArgs, WriteArgs,
+};
 use crate::model::filetime::FileTime;
 use crate::model::names::NameQuery;
 use crate::rules::coverage::Check;
 use crate::rules::spn_plan::FixSettings;
+use crate::rules::triage::{Baseline, IgnoreList, Selector, TriageSettings};
 use crate::rules::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
 
 /// How a write command writes: the plan only, or the changes (asking first on a terminal
@@ -106,6 +109,8 @@ pub(crate) enum Task {
         settings: AuditSettings,
         /// Duplicates from the global catalog.
         forest: bool,
+        /// Baseline, ignore list, `--fail-on`.
+        triage: TriageSettings,
     },
 }
 
@@ -206,6 +211,7 @@ fn check_task(
         Command::Stale {
             stale,
             checks,
+            schedule,
             precise_logon,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
@@ -219,11 +225,12 @@ fn check_task(
                 precise_logon,
                 precise_logons: None,
             };
-            (check("stale", settings, false), as_of)
+            (check("stale", settings, false, &schedule)?, as_of)
         }
         Command::Spn(SpnCommand::Check {
             spn,
             checks,
+            schedule,
             include_disabled,
             names,
         }) => {
@@ -242,12 +249,13 @@ fn check_task(
                 precise_logon: false,
                 precise_logons: None,
             };
-            (check("spn check", settings, spn.forest), None)
+            (check("spn check", settings, spn.forest, &schedule)?, None)
         }
         Command::Audit {
             stale,
             spn,
             checks,
+            schedule,
             probe_default_passwords,
             probe_all,
         } => {
@@ -266,7 +274,7 @@ fn check_task(
                 precise_logon: false,
                 precise_logons: None,
             };
-            (check("audit", settings, spn.forest), as_of)
+            (check("audit", settings, spn.forest, &schedule)?, as_of)
         }
         _ => bail!("not a check command"),
     })
@@ -385,12 +393,63 @@ fn names_in_file(file: &std::path::Path) -> anyhow::Result<Vec<String>> {
     Ok(names)
 }
 
-fn check(name: &'static str, settings: AuditSettings, forest: bool) -> Task {
-    Task::Check {
+fn check(
+    name: &'static str,
+    settings: AuditSettings,
+    forest: bool,
+    schedule: &ScheduleArgs,
+) -> anyhow::Result<Task> {
+    Ok(Task::Check {
         name,
         settings,
         forest,
-    }
+        triage: triage_settings(name, schedule)?,
+    })
+}
+
+/// `--baseline`, `--ignore` and `--fail-on`, their files read and checked.
+fn triage_settings(command: &str, args: &ScheduleArgs) -> anyhow::Result<TriageSettings> {
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("{flag} {}: cannot read it", path.display()))
+    };
+    let baseline = match &args.baseline {
+        None => None,
+        // The first run of a nightly job: nothing to compare with, every finding is new.
+        Some(path) if !path.exists() => Some(Baseline::missing(path)),
+        Some(path) => {
+            let baseline = Baseline::parse(&read("--baseline", path)?)
+                .with_context(|| format!("--baseline {}", path.display()))?;
+            if let Some(other) = baseline
+                .command
+                .as_deref()
+                .filter(|other| *other != command)
+            {
+                bail!(
+                    "--baseline {}: a report of `{other}`, not of `{command}`: compare reports of the same command",
+                    path.display()
+                );
+            }
+            Some(baseline)
+        }
+    };
+    let ignore = match &args.ignore {
+        None => None,
+        Some(path) => Some(
+            IgnoreList::parse(&read("--ignore", path)?)
+                .with_context(|| format!("--ignore {}", path.display()))?,
+        ),
+    };
+    let fail_on = args
+        .fail_on
+        .iter()
+        .map(|text| Selector::parse(text))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(TriageSettings {
+        baseline,
+        ignore,
+        fail_on,
+    })
 }
 
 fn stale_settings(
@@ -465,6 +524,7 @@ mod tests {
             name,
             settings,
             forest,
+            ..
         } = task(&["adcomputer", "audit", "--days", "10"]).unwrap()
         else {
             panic!()

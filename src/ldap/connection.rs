@@ -27,7 +27,8 @@ pub(crate) enum Bind {
 /// Which DC to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum DcAddress {
-    /// `ldaps://host[:port]` or `ldap://host[:port]`.
+    /// `ldaps://host[:port]` or `ldap://host[:port]`; several, separated by spaces or
+    /// commas (OpenLDAP's `-H` and `URI`), are tried in order.
     Url(String),
     /// Any DC of this domain, found through DNS SRV records (over LDAPS).
     Domain {
@@ -112,6 +113,14 @@ fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
     })
 }
 
+/// The URLs of a list as OpenLDAP takes them: separated by spaces or commas.
+fn url_list(list: &str) -> Vec<String> {
+    list.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|url| !url.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 impl Directory {
     /// Connects and binds; `password` is the simple bind's password (`None` for Kerberos).
     /// With a domain, tries its DCs in SRV order and moves on when one does not answer.
@@ -119,22 +128,48 @@ impl Directory {
         settings: &LdapSettings,
         password: Option<&Secret>,
     ) -> Result<Directory, ConnectError> {
-        let (name, dns_server) = match &settings.address {
-            DcAddress::Url(url) => return Directory::connect_url(settings, url, password).await,
-            DcAddress::Domain { name, dns_server } => (name, *dns_server),
+        let urls: Vec<String> = match &settings.address {
+            DcAddress::Url(list) => {
+                let urls = url_list(list);
+                if urls.is_empty() {
+                    return Err(ConnectError::BadUrl {
+                        url: list.clone(),
+                        reason: "no URL".into(),
+                    });
+                }
+                // Every URL is checked before any is tried: a typo is never skipped over.
+                for url in &urls {
+                    parse_target(url, settings.bind == Bind::Kerberos)?;
+                }
+                urls
+            }
+            DcAddress::Domain { name, dns_server } => {
+                super::discovery::locate_dcs(name, *dns_server)
+                    .await?
+                    .into_iter()
+                    .map(|dc| {
+                        tracing::info!(domain = %name, dc = %dc.host, priority = dc.priority, "a DC found in DNS");
+                        format!("ldaps://{}", dc.host)
+                    })
+                    .collect()
+            }
         };
         let mut last_error = None;
-        for dc in super::discovery::locate_dcs(name, dns_server).await? {
-            let url = format!("ldaps://{}", dc.host);
-            tracing::info!(domain = %name, dc = %dc.host, priority = dc.priority, "trying a DC found in DNS");
-            match Directory::connect_url(settings, &url, password).await {
+        for url in &urls {
+            if last_error.is_some() {
+                tracing::info!(dc = %url, "trying the next DC");
+            }
+            // The next DC only when this one did not answer: a refused bind or a TLS failure
+            // would be the same at every DC, and is for the admin to see.
+            match Directory::connect_url(settings, url, password).await {
                 Err(err @ (ConnectError::Unreachable { .. } | ConnectError::Timeout { .. })) => {
+                    tracing::info!("{err}");
                     last_error = Some(err);
                 }
                 other => return other,
             }
         }
-        Err(last_error.expect("locate_dcs returns at least one DC"))
+        Err(last_error.expect("at least one DC is tried"))
     }
 
     async fn connect_url(
@@ -185,6 +220,12 @@ impl Directory {
                     .sasl_gssapi_bind(&target.host)
                     .await
                     .map_err(|err| kerberos_error(&target.host, &err))?;
+                if target.url.scheme() == "ldaps" && refuses_sasl_over_tls(&bind) {
+                    return Err(ConnectError::KerberosOverLdaps {
+                        target: target.display,
+                        host: target.host,
+                    });
+                }
                 check_bind("your Kerberos ticket's principal", &bind)?;
                 tracing::info!(elapsed = ?bind_started.elapsed(), "Kerberos (GSSAPI) bind");
             }
@@ -291,6 +332,14 @@ fn kerberos_error(host: &str, error: &ldap3::LdapError) -> ConnectError {
         flat
     };
     ConnectError::Kerberos { reason }
+}
+
+/// Whether a GSSAPI bind over LDAPS was refused for want of (or for having) a SASL security
+/// layer: Samba's default `ldap server require strong auth = yes` accepts Kerberos only on
+/// `ldap://`, sealed ("Sign or Seal are required" / "… are not allowed if TLS is used").
+#[cfg_attr(not(feature = "kerberos-bind"), allow(dead_code))]
+fn refuses_sasl_over_tls(result: &ldap3::LdapResult) -> bool {
+    result.rc == 8 || result.text.contains("Sign or Seal")
 }
 
 fn check_bind(user: &str, result: &ldap3::LdapResult) -> Result<(), ConnectError> {
@@ -426,6 +475,15 @@ mod tests {
     }
 
     #[test]
+    fn a_url_list_is_split_as_openldap_splits_it() {
+        assert_eq!(
+            url_list(" ldaps://dc1 ldaps://dc2,ldap://dc3 ,, "),
+            ["ldaps://dc1", "ldaps://dc2", "ldap://dc3"]
+        );
+        assert!(url_list(" , ").is_empty());
+    }
+
+    #[test]
     fn bind_results_name_their_cause() {
         let result = |rc, text: &str| ldap3::LdapResult {
             rc,
@@ -447,6 +505,11 @@ mod tests {
             err.unwrap_err().to_string(),
             "bind as a@B refused: account disabled"
         );
+        assert!(refuses_sasl_over_tls(&result(
+            8,
+            "SASL:[GSSAPI]: Sign or Seal are required."
+        )));
+        assert!(!refuses_sasl_over_tls(&result(49, "data 52e")));
         let err = check_bind("a@B", &result(8, "Transport encryption required.")).unwrap_err();
         assert!(err.to_string().contains("Transport encryption required"));
         assert!(check_bind("a@B", &result(0, "")).is_ok());

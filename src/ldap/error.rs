@@ -43,6 +43,10 @@ pub(crate) enum ConnectError {
     AccountProblem { user: String, problem: &'static str },
     #[error("Kerberos bind failed: {reason}")]
     Kerberos { reason: String },
+    #[error(
+        "{target} refuses a Kerberos bind over LDAPS (a Samba DC's default, `ldap server require strong auth = yes`): use --kerberos with ldap://{host}, which Kerberos seals, or allow it on the DC with `ldap server require strong auth = allow_sasl_over_tls`"
+    )]
+    KerberosOverLdaps { target: String, host: String },
     #[error("bind as {user} refused: {text} (LDAP result {rc})")]
     BindRefused { user: String, rc: u32, text: String },
     #[error("{0}")]

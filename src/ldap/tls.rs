@@ -186,9 +186,26 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
         if certs.is_empty() {
             return Err(bad("no PEM certificate in it".into()));
         }
+        // A bundle (the system's, named by ldap.conf's TLS_CACERT) may hold a few expired
+        // roots among many good ones: those are left out. A file of which no certificate is
+        // valid now is refused, naming the first: it can only mean a mistake.
+        let mut first_invalid = None;
+        let mut added = 0;
         for cert in certs {
-            check_validity(&cert).map_err(bad)?;
-            roots.add(cert).map_err(|err| bad(err.to_string()))?;
+            match check_validity(&cert) {
+                Ok(()) => {
+                    roots.add(cert).map_err(|err| bad(err.to_string()))?;
+                    added += 1;
+                }
+                Err(why) => {
+                    first_invalid.get_or_insert(why);
+                }
+            }
+        }
+        if added == 0
+            && let Some(why) = first_invalid
+        {
+            return Err(bad(why));
         }
     }
     Ok(roots)

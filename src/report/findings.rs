@@ -1,23 +1,87 @@
 //! The findings of the checks (`stale`, `spn check`, `audit`, and `show`'s diagnosis): tables
-//! grouped by kind with counts, a CSV row per finding with the JSON field names as columns.
+//! grouped by kind with counts, a CSV row per finding with the JSON field names as columns,
+//! each finding's `id`, and with a baseline its mark (`new`, `unchanged`) and the resolved ones.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use serde::Serialize;
 
-use super::{Present, TextOut, count};
+use super::{JsonFields, Present, TextOut, count};
 use crate::model::filetime::Timestamp;
+use crate::rules::triage::{Mark, Triage, TriageCounts};
 use crate::rules::{Finding, StaleClass, Summary};
 
 /// The report of a check command.
 pub(crate) struct FindingsReport<'a> {
     pub(crate) findings: &'a [Finding],
-    pub(crate) summary: &'a Summary,
+    pub(crate) summary: FindingsSummary<'a>,
+    pub(crate) triage: &'a Triage,
+    /// Whether the run looked at everything it was asked to.
+    pub(crate) complete: bool,
 }
 
-impl Present for FindingsReport<'_> {
+impl<'a> FindingsReport<'a> {
+    pub(crate) fn new(
+        findings: &'a [Finding],
+        summary: &'a Summary,
+        triage: &'a Triage,
+        complete: bool,
+    ) -> Self {
+        FindingsReport {
+            findings,
+            summary: FindingsSummary {
+                counts: summary,
+                triage: &triage.counts,
+            },
+            triage,
+            complete,
+        }
+    }
+
+    /// The summary's counts by the names JSON gives them (kinds, classes), 0 for others.
+    pub(crate) fn counts(&self) -> impl Fn(&str) -> u64 + use<> {
+        let counts = serde_json::to_value(self.summary.counts).unwrap_or_default();
+        move |name| counts[name].as_u64().unwrap_or(0)
+    }
+
+    /// The finding's mark against the baseline (none without one).
+    pub(crate) fn mark(&self, index: usize) -> Option<Mark> {
+        self.triage.marks.as_ref().map(|marks| marks[index])
+    }
+
+    /// The baseline's resolved findings, each marked `"baseline": "resolved"`.
+    pub(crate) fn resolved(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.triage.resolved.iter().map(|json| {
+            let mut value: serde_json::Value =
+                serde_json::from_str(json).unwrap_or(serde_json::Value::Null);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("baseline".into(), "resolved".into());
+            }
+            value
+        })
+    }
+}
+
+/// The summary: the checks' counts, and triage's.
+#[derive(Serialize)]
+pub(crate) struct FindingsSummary<'a> {
+    #[serde(flatten)]
+    pub(crate) counts: &'a Summary,
+    #[serde(flatten)]
+    pub(crate) triage: &'a TriageCounts,
+}
+
+fn mark_name(mark: Mark) -> &'static str {
+    match mark {
+        Mark::New => "new",
+        Mark::Unchanged => "unchanged",
+    }
+}
+
+impl<'r> Present for FindingsReport<'r> {
     type Item = Finding;
-    type Summary = Summary;
+    type Summary = FindingsSummary<'r>;
     type Row<'a>
         = Row<'a>
     where
@@ -27,18 +91,76 @@ impl Present for FindingsReport<'_> {
         self.findings
     }
 
-    fn summary(&self) -> &Summary {
-        self.summary
+    fn summary(&self) -> &FindingsSummary<'r> {
+        &self.summary
     }
 
     fn csv_row(&self, index: usize) -> Row<'_> {
-        row(&self.findings[index])
+        Row {
+            id: Some(self.findings[index].id()),
+            baseline: self.mark(index).map(mark_name),
+            ..row(&self.findings[index])
+        }
+    }
+
+    /// The finding's own object, then its `id` and, with a baseline, its mark.
+    fn write_item(&self, index: usize, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+        let finding = &self.findings[index];
+        serde_json::to_writer(&mut *buffer, finding)?;
+        // Every finding is a JSON object: reopen it for the fields that are not its own.
+        debug_assert_eq!(buffer.last(), Some(&b'}'));
+        buffer.pop();
+        buffer.extend_from_slice(b",\"id\":");
+        serde_json::to_writer(&mut *buffer, &finding.id())?;
+        if let Some(mark) = self.mark(index) {
+            write!(buffer, ",\"baseline\":\"{}\"", mark_name(mark))?;
+        }
+        buffer.push(b'}');
+        Ok(())
+    }
+
+    fn extra_fields(&self, fields: &mut JsonFields<'_>) -> std::io::Result<()> {
+        if self.triage.marks.is_some() {
+            fields.field("resolved", &self.resolved().collect::<Vec<_>>())?;
+        }
+        Ok(())
+    }
+
+    fn extra_lines(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for resolved in self.resolved() {
+            serde_json::to_writer(&mut *out, &resolved)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn as_findings(&self) -> Option<&FindingsReport<'_>> {
+        Some(self)
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
-        finding_tables(out, self.findings)?;
-        let summary = self.summary;
-        out.line(&format!(
+        let marks = self.triage.marks.as_deref();
+        finding_tables(out, self.findings, marks)?;
+        if marks.is_some() && !self.triage.resolved.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .resolved()
+                .map(|value| {
+                    let text = |name: &str| value[name].as_str().unwrap_or("").to_string();
+                    let about = ["account", "key", "name", "dn"]
+                        .iter()
+                        .map(|name| text(name))
+                        .find(|text| !text.is_empty())
+                        .unwrap_or_default();
+                    vec![text("kind"), about, text("spn")]
+                })
+                .collect();
+            out.line(&format!("Resolved since the baseline: {}", rows.len()))?;
+            out.table(&["Kind", "About", "SPN"], &rows)?;
+            out.blank()?;
+        }
+        let summary = self.summary.counts;
+        let triage = self.summary.triage;
+        let mut line = format!(
             "{} read ({}): {}",
             count(summary.accounts_read, "object", "objects"),
             count(summary.computers, "computer", "computers"),
@@ -46,7 +168,16 @@ impl Present for FindingsReport<'_> {
                 0 => "no findings".to_string(),
                 n => count(n, "finding", "findings"),
             }
-        ))
+        );
+        if let (Some(new), Some(resolved)) = (triage.new, triage.resolved) {
+            line.push_str(&format!(
+                " ({new} new since the baseline, marked \"(new)\"; {resolved} resolved)"
+            ));
+        }
+        if let Some(ignored) = triage.ignored {
+            line.push_str(&format!("; {ignored} accepted in the ignore list"));
+        }
+        out.line(&line)
     }
 }
 
@@ -77,6 +208,8 @@ pub(crate) struct Row<'a> {
     reason: Option<&'a str>,
     last_known_parent: Option<&'a str>,
     deleted_at: Option<Timestamp>,
+    id: Option<String>,
+    baseline: Option<&'static str>,
 }
 
 fn row(finding: &Finding) -> Row<'_> {
@@ -214,11 +347,21 @@ struct Rows<'a> {
     unresolved: Vec<Vec<Cow<'a, str>>>,
 }
 
-/// The findings as tables, one per kind, each with its count.
-pub(crate) fn finding_tables(out: &mut TextOut<'_>, findings: &[Finding]) -> std::io::Result<()> {
+/// The findings as tables, one per kind, each with its count; with `marks`, a new finding's
+/// first cell says so.
+pub(crate) fn finding_tables(
+    out: &mut TextOut<'_>,
+    findings: &[Finding],
+    marks: Option<&[Mark]>,
+) -> std::io::Result<()> {
     let mut rows = Rows::default();
-    for finding in findings {
+    for (index, finding) in findings.iter().enumerate() {
         rows.add(finding);
+        if marks.is_some_and(|marks| marks[index] == Mark::New)
+            && let Some(first) = rows.of(finding).last_mut().and_then(|row| row.first_mut())
+        {
+            *first = Cow::Owned(format!("{first} (new)"));
+        }
     }
     rows.write(out)
 }
@@ -259,6 +402,20 @@ fn stale_row<'a>(finding: &'a Finding) -> Option<Vec<Cow<'a, str>>> {
 }
 
 impl<'a> Rows<'a> {
+    /// The table a finding's row goes into.
+    fn of(&mut self, finding: &Finding) -> &mut Vec<Vec<Cow<'a, str>>> {
+        match finding {
+            Finding::StalePassword { .. } => &mut self.stale,
+            Finding::MissingSpn { .. } => &mut self.missing,
+            Finding::StaleSpn { .. } => &mut self.stale_spns,
+            Finding::DeletedComputer { .. } => &mut self.deleted,
+            Finding::InvalidHostName { .. } => &mut self.invalid,
+            Finding::DuplicateSpn { .. } => &mut self.duplicates,
+            Finding::DefaultPassword { .. } => &mut self.defaults,
+            Finding::NotFound { .. } | Finding::Ambiguous { .. } => &mut self.unresolved,
+        }
+    }
+
     fn add(&mut self, finding: &'a Finding) {
         match finding {
             Finding::StalePassword { class, .. } => {

@@ -128,8 +128,9 @@ fn closing_sections(page: &mut Roff) {
             ),
             (
                 "1",
-                "Findings (check commands, show), a name not found or ambiguous, or items \
-                 refused, skipped, failed or left unknown (write commands).",
+                "Findings (check commands, show; with --baseline only new ones, with \
+                 --fail-on only those kinds, never ones --ignore accepts), a name not found or \
+                 ambiguous, or items refused, skipped, failed or left unknown (write commands).",
             ),
             (
                 "2",
@@ -161,12 +162,25 @@ fn closing_sections(page: &mut Roff) {
                 "KRB5CCNAME, KRB5_CONFIG",
                 "The ticket cache and Kerberos configuration --kerberos uses.",
             ),
+            (
+                "LDAPURI, LDAPBASE, LDAPTLS_CACERT",
+                "OpenLDAP's, as URI, BASE and TLS_CACERT in ldap.conf: the lowest layer.",
+            ),
+            (
+                "LDAPCONF, LDAPRC, LDAPNOINIT",
+                "OpenLDAP's: another configuration file, another rc file name, none at all.",
+            ),
+            (
+                "SSL_CERT_FILE, SSL_CERT_DIR",
+                "The system trust store, as for OpenSSL.",
+            ),
         ],
     );
     page.control("PP", []);
     page.text([roman(
-        "The command line beats the environment, which beats the profile. An empty variable \
-         counts as unset.",
+        "The command line beats the environment, which beats the profile, which beats \
+         OpenLDAP's ldap.conf and ldaprc (URI, BASE, TLS_CACERT; not TLS_REQCERT, and never \
+         an rc file of the current directory). An empty variable counts as unset.",
     )]);
     definitions(
         page,
@@ -180,6 +194,10 @@ fn closing_sections(page: &mut Roff) {
             (
                 "password files",
                 "The first line is the password. A file others may read is refused.",
+            ),
+            (
+                "/etc/ldap/ldap.conf, ~/ldaprc, ~/.ldaprc",
+                "OpenLDAP's client configuration: URI, BASE and TLS_CACERT are read.",
             ),
             (
                 "adcomputer-journal-<UTC timestamp>.jsonl",

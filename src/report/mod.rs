@@ -1,14 +1,19 @@
 //! Reports: every output format lives here, and every command reports through `emit`. A
 //! command hands over a presenter (`Present`: its items, their CSV rows, its summary, its
-//! tables) and the run's `Envelope`; `emit` writes one JSON document, CSV, or tables for
-//! people, buffered and streamed. Only reports go to stdout; warnings and progress go to
-//! stderr. Directory data is neutralised on the way out (`sanitize`).
+//! tables) and the run's `Envelope`; `emit` writes one JSON document, JSON Lines, CSV, tables
+//! for people, or for check commands Prometheus metrics (`prometheus`) or one HTML page
+//! (`html`), buffered and streamed, to stdout or atomically to `--output FILE` (`output`).
+//! Only reports go to stdout; warnings and progress go to stderr. Directory data is
+//! neutralised on the way out (`sanitize`).
 
 pub(crate) mod changes;
 pub(crate) mod csv;
 pub(crate) mod findings;
+mod html;
 pub(crate) mod man;
+mod output;
 mod progress;
+mod prometheus;
 pub(crate) mod reset;
 pub(crate) mod sanitize;
 pub(crate) mod show;
@@ -33,6 +38,17 @@ pub(crate) enum Format {
     Jsonl,
     /// One row a finding, the JSON field names as columns.
     Csv,
+    /// Metrics for Prometheus' text-file collector (check commands).
+    Prometheus,
+    /// One self-contained HTML page: summary, charts, sortable tables (check commands).
+    Html,
+}
+
+impl Format {
+    /// Formats only the check commands' findings can fill.
+    pub(crate) fn is_for_checks_only(self) -> bool {
+        matches!(self, Format::Prometheus | Format::Html)
+    }
 }
 
 /// What every report says about its run.
@@ -45,6 +61,8 @@ pub(crate) struct Envelope {
     pub(crate) warnings: Vec<String>,
     /// What the checks could examine (check commands only).
     pub(crate) coverage: Option<Coverage>,
+    /// When the run started (for its duration).
+    pub(crate) started: std::time::Instant,
 }
 
 /// A report: the items a command reports, and how each format shows them.
@@ -64,34 +82,55 @@ pub(crate) trait Present: Sync {
         self.items().len()
     }
     fn csv_row(&self, index: usize) -> Self::Row<'_>;
+    /// Appends item `index` as one JSON object to `buffer`.
+    fn write_item(&self, index: usize, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+        Ok(serde_json::to_writer(buffer, &self.items()[index])?)
+    }
     /// Fields a JSON document carries besides `findings` and `summary` (`accounts`, `journal`).
     fn extra_fields(&self, _fields: &mut JsonFields<'_>) -> std::io::Result<()> {
         Ok(())
+    }
+    /// JSON Lines after the items' (a baseline's resolved findings).
+    fn extra_lines(&self, _out: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+    /// The check commands' findings, for the formats only they have.
+    fn as_findings(&self) -> Option<&findings::FindingsReport<'_>> {
+        None
     }
     /// Tables and lines for people, the summary line last.
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()>;
 }
 
-/// Writes the report to standard output in `format`. A reader that goes away (`| head`) ends
-/// the output quietly: the exit code still tells the run's outcome.
+/// Writes the report in `format` to standard output, or atomically to `file`. A reader that
+/// goes away (`| head`) ends the output quietly: the exit code still tells the run's outcome.
 pub(crate) fn emit<P: Present>(
     format: Format,
+    file: Option<&std::path::Path>,
     envelope: &Envelope,
     report: &P,
 ) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let written =
-        write(format, Layout::for_stdout(), envelope, report, &mut out).and_then(|()| out.flush());
+    let written = match file {
+        Some(path) => output::write_atomically(path, |out| {
+            write(format, Layout::PLAIN, envelope, report, out)
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+            match write(format, Layout::for_stdout(), envelope, report, &mut out)
+                .and_then(|()| out.flush())
+            {
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(anyhow::Error::from),
+            }
+        }
+    };
     if format == Format::Table {
         for warning in &envelope.warnings {
             eprintln!("adcomputer: warning: {}", sanitize::for_terminal(warning));
         }
     }
-    match written {
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    written
 }
 
 fn write<P: Present>(
@@ -103,13 +142,28 @@ fn write<P: Present>(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => write_json(envelope, report, out),
-        Format::Jsonl => write_blocks(report.items().len(), out, |range, buffer| {
-            for item in &report.items()[range] {
-                serde_json::to_writer(&mut *buffer, item)?;
-                buffer.push(b'\n');
+        Format::Jsonl => {
+            write_blocks(report.items().len(), out, |range, buffer| {
+                for index in range {
+                    report.write_item(index, buffer)?;
+                    buffer.push(b'\n');
+                }
+                Ok(())
+            })?;
+            report.extra_lines(out)
+        }
+        Format::Prometheus | Format::Html => {
+            let findings = report.as_findings().ok_or_else(|| {
+                std::io::Error::other(
+                    "-o prometheus and -o html are for stale, spn check and audit",
+                )
+            })?;
+            if format == Format::Html {
+                html::write(envelope, findings, out)
+            } else {
+                prometheus::write(envelope, findings, out)
             }
-            Ok(())
-        }),
+        }
         Format::Csv => {
             if report.csv_len() == 0 {
                 return Ok(());
@@ -156,7 +210,7 @@ fn write_json<P: Present>(
     write_blocks(items.len(), out, |range, buffer| {
         for index in range {
             buffer.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
-            serde_json::to_writer(&mut *buffer, &items[index])?;
+            report.write_item(index, buffer)?;
         }
         Ok(())
     })?;
@@ -297,6 +351,7 @@ mod tests {
             source: "ldif:x".into(),
             warnings: vec!["careful".into()],
             coverage: Some(Coverage::new(&[])),
+            started: std::time::Instant::now(),
         }
     }
 

@@ -268,7 +268,7 @@ impl Present for ShowReport {
             if mine.is_empty() {
                 out.line("No findings.")?;
             } else {
-                finding_tables(out, &mine)?;
+                finding_tables(out, &mine, None)?;
             }
             for step in &view.next_steps {
                 out.line(&format!("Next: {step}"))?;
@@ -281,7 +281,7 @@ impl Present for ShowReport {
             .filter(|f| matches!(f, Finding::NotFound { .. } | Finding::Ambiguous { .. }))
             .cloned()
             .collect();
-        finding_tables(out, &unresolved)
+        finding_tables(out, &unresolved, None)
     }
 }
 

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::coverage::{Check, Coverage};
+use super::staleness::PasswordAges;
 use super::{
     Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
     sort_findings,
@@ -49,6 +50,28 @@ impl AuditSettings {
     pub(crate) fn wants(&self, check: Check) -> bool {
         self.checks.contains(&check)
     }
+
+    /// The finding kinds a run with these settings looks for (`live`: from a DC, which is
+    /// where deleted computers and default passwords are looked for).
+    pub(crate) fn kinds_checked(&self, live: bool) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        for check in &self.checks {
+            kinds.push(check.name());
+            if *check == Check::MissingSpn {
+                kinds.push("invalid_host_name");
+            }
+        }
+        if self.probe.is_some() {
+            kinds.push("default_password");
+        }
+        if self.deleted && live {
+            kinds.push("deleted_computer");
+        }
+        if !self.names.is_empty() {
+            kinds.extend(["not_found", "ambiguous"]);
+        }
+        kinds
+    }
 }
 
 /// Counts for the report's `summary`.
@@ -69,6 +92,9 @@ pub(crate) struct Summary {
     pub(crate) deleted_computer: usize,
     pub(crate) not_found: usize,
     pub(crate) ambiguous: usize,
+    /// Examined computers by password age (when the staleness check ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) password_ages: Option<PasswordAges>,
 }
 
 /// What an audit found and what it could look at.
@@ -95,6 +121,7 @@ pub(crate) struct Auditor {
     probe_targets: Vec<(Option<String>, String)>,
     accounts_read: usize,
     computers: usize,
+    ages: PasswordAges,
 }
 
 impl Auditor {
@@ -117,6 +144,7 @@ impl Auditor {
             probe_targets: Vec::new(),
             accounts_read: 0,
             computers: 0,
+            ages: PasswordAges::default(),
         }
     }
 
@@ -155,6 +183,7 @@ impl Auditor {
         self.probe_targets.append(&mut other.probe_targets);
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
+        self.ages.merge(&other.ages);
         self.other_parts.extend(other.index);
         self.other_parts.append(&mut other.other_parts);
     }
@@ -193,6 +222,9 @@ impl Auditor {
                 self.coverage.not_checked(Check::StalePassword, missing);
             } else if settings.stale.examines(account) {
                 self.coverage.examined(Check::StalePassword);
+                if let Some(pwd_last_set) = account.pwd_last_set {
+                    self.ages.add(pwd_last_set, settings.stale.as_of);
+                }
                 let newer = settings.precise_logons.as_ref().and_then(|logons| {
                     let logon = *logons.get(&account.dn.to_ascii_lowercase())?;
                     (Some(logon) > account.last_logon_timestamp).then_some(logon)
@@ -370,30 +402,48 @@ impl Auditor {
         let mut summary = Summary {
             accounts_read: self.accounts_read,
             computers: self.computers,
-            findings: self.findings.len(),
+            password_ages: self
+                .settings
+                .wants(Check::StalePassword)
+                .then_some(self.ages),
             ..Summary::default()
         };
-        for finding in &self.findings {
+        summary.count(&self.findings);
+        summary
+    }
+}
+
+impl Summary {
+    /// Sets `findings` and the counts per kind and class from `findings` (again, after an
+    /// ignore list took some out).
+    pub(crate) fn count(&mut self, findings: &[Finding]) {
+        *self = Summary {
+            accounts_read: self.accounts_read,
+            computers: self.computers,
+            password_ages: self.password_ages,
+            findings: findings.len(),
+            ..Summary::default()
+        };
+        for finding in findings {
             match finding {
                 Finding::StalePassword { class, .. } => {
-                    summary.stale_password += 1;
+                    self.stale_password += 1;
                     match class {
-                        StaleClass::NeverSet => summary.never_set += 1,
-                        StaleClass::RotationFailing => summary.rotation_failing += 1,
-                        StaleClass::Inactive => summary.inactive += 1,
+                        StaleClass::NeverSet => self.never_set += 1,
+                        StaleClass::RotationFailing => self.rotation_failing += 1,
+                        StaleClass::Inactive => self.inactive += 1,
                     }
                 }
-                Finding::MissingSpn { .. } => summary.missing_spn += 1,
-                Finding::StaleSpn { .. } => summary.stale_spn += 1,
-                Finding::InvalidHostName { .. } => summary.invalid_host_name += 1,
-                Finding::DuplicateSpn { .. } => summary.duplicate_spn += 1,
-                Finding::DefaultPassword { .. } => summary.default_password += 1,
-                Finding::DeletedComputer { .. } => summary.deleted_computer += 1,
-                Finding::NotFound { .. } => summary.not_found += 1,
-                Finding::Ambiguous { .. } => summary.ambiguous += 1,
+                Finding::MissingSpn { .. } => self.missing_spn += 1,
+                Finding::StaleSpn { .. } => self.stale_spn += 1,
+                Finding::InvalidHostName { .. } => self.invalid_host_name += 1,
+                Finding::DuplicateSpn { .. } => self.duplicate_spn += 1,
+                Finding::DefaultPassword { .. } => self.default_password += 1,
+                Finding::DeletedComputer { .. } => self.deleted_computer += 1,
+                Finding::NotFound { .. } => self.not_found += 1,
+                Finding::Ambiguous { .. } => self.ambiguous += 1,
             }
         }
-        summary
     }
 }
 

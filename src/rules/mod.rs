@@ -3,6 +3,7 @@
 //! while accounts stream by, and `coverage` says what they could examine. The planners decide
 //! what the write commands do: `reset` (what may be reset, and to what), `spn_plan`, `undo`
 //! (what reversing a journaled change means now), and `readback` (what a lost answer was).
+//! `triage` judges a scheduled run's findings: new since a baseline, accepted, failing.
 
 mod auditor;
 pub(crate) mod coverage;
@@ -15,6 +16,7 @@ pub(crate) mod rights;
 pub(crate) mod spn_plan;
 mod spn_rules;
 mod staleness;
+pub(crate) mod triage;
 pub(crate) mod undo;
 
 use serde::Serialize;

@@ -22,6 +22,12 @@ pub(crate) enum StaleClass {
 }
 
 impl StaleClass {
+    pub(crate) const ALL: [StaleClass; 3] = [
+        StaleClass::NeverSet,
+        StaleClass::RotationFailing,
+        StaleClass::Inactive,
+    ];
+
     /// The name JSON and CSV use.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -92,6 +98,61 @@ pub(crate) fn classify_password(account: &Account, settings: &StaleSettings) -> 
         domain_controller: uac.is_domain_controller(),
         note,
     })
+}
+
+/// How many examined computers have a password of each age (`summary.password_ages`, the
+/// HTML report's chart): days since `pwdLastSet`, in fixed buckets, and `never_set`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PasswordAges([usize; PasswordAges::LABELS.len()]);
+
+impl PasswordAges {
+    /// The buckets, youngest first: each up to (not including) the next one's lower bound.
+    pub(crate) const LABELS: [&'static str; 7] = [
+        "0-29",
+        "30-59",
+        "60-89",
+        "90-179",
+        "180-364",
+        "365+",
+        "never_set",
+    ];
+    const LOWER_BOUNDS: [i64; 6] = [0, 30, 60, 90, 180, 365];
+
+    /// Counts one examined computer whose `pwdLastSet` is known (a future one counts as 0 days).
+    pub(crate) fn add(&mut self, pwd_last_set: FileTime, as_of: FileTime) {
+        let bucket = if pwd_last_set.is_zero() {
+            Self::LABELS.len() - 1
+        } else {
+            let age = pwd_last_set.days_until(as_of).max(0);
+            Self::LOWER_BOUNDS
+                .iter()
+                .rposition(|bound| age >= *bound)
+                .unwrap_or(0)
+        };
+        self.0[bucket] += 1;
+    }
+
+    pub(crate) fn merge(&mut self, other: &PasswordAges) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
+    }
+
+    /// (label, computers), youngest first, `never_set` last.
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        Self::LABELS.into_iter().zip(self.0)
+    }
+}
+
+impl serde::Serialize for PasswordAges {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(Self::LABELS.len()))?;
+        for (label, count) in self.buckets() {
+            map.serialize_entry(label, &count)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
@@ -220,5 +281,19 @@ mod tests {
             None,
             "no flags: neither enabled nor disabled"
         );
+    }
+
+    #[test]
+    fn password_ages_fall_into_their_buckets() {
+        let mut ages = PasswordAges::default();
+        for days in [0, 29, 30, 89, 90, 364, 365, 4000, -3] {
+            ages.add(days_before(days), AS_OF);
+        }
+        ages.add(FileTime(0), AS_OF);
+        let counts: Vec<usize> = ages.buckets().map(|(_, count)| count).collect();
+        assert_eq!(counts, [3, 1, 1, 1, 1, 2, 1]);
+        let json = serde_json::to_value(ages).unwrap();
+        assert_eq!(json["365+"], 2);
+        assert_eq!(json["never_set"], 1);
     }
 }

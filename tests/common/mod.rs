@@ -35,15 +35,17 @@ pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-/// A command for the binary with no ADCOMPUTER_* settings inherited.
+/// A command for the binary with no ADCOMPUTER_* or OpenLDAP settings inherited (LDAPNOINIT:
+/// this machine's ldap.conf and ldaprc files are not read either).
 fn bare_command(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_adcomputer"));
     command.args(args).stdin(Stdio::null());
     for (key, _) in std::env::vars() {
-        if key.starts_with("ADCOMPUTER_") {
+        if key.starts_with("ADCOMPUTER_") || key.starts_with("LDAP") {
             command.env_remove(key);
         }
     }
+    command.env("LDAPNOINIT", "1");
     command
 }
 
@@ -124,6 +126,12 @@ pub fn test_dc() -> TestDc {
 
 /// Runs against the test DC with its settings, `overrides` replacing or adding variables.
 pub fn live_with(args: &[&str], overrides: &[(&str, &str)]) -> Run {
+    live_without(args, &[], overrides)
+}
+
+/// As `live_with`, with the variables `removed` not set at all (`LDAPNOINIT` among them: then
+/// OpenLDAP's files and variables are read, as on an admin's machine).
+pub fn live_without(args: &[&str], removed: &[&str], overrides: &[(&str, &str)]) -> Run {
     let dc = test_dc();
     let mut command = bare_command(args);
     command
@@ -132,6 +140,9 @@ pub fn live_with(args: &[&str], overrides: &[(&str, &str)]) -> Run {
         .env("ADCOMPUTER_BIND_DN", &dc.bind_dn)
         .env("ADCOMPUTER_PASSWORD", &dc.password)
         .env("ADCOMPUTER_BASE", &dc.base);
+    for key in removed {
+        command.env_remove(key);
+    }
     for (key, value) in overrides {
         command.env(key, value);
     }

@@ -1,0 +1,506 @@
+//! `-o html`: one self-contained page for people who read reports in a browser (PingCastle's
+//! habit): the summary, a chart of findings by kind and one of password ages (inline SVG),
+//! coverage, warnings, and sortable tables of the findings and of what the baseline had that
+//! is gone. Nothing is fetched: no network, no external file; a Content-Security-Policy allows
+//! only the page's own style and script (by hash), so even a value that escaped escaping could
+//! not run. Directory data is escaped for HTML, after control and bidirectional characters
+//! are made visible as on a terminal.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use super::Envelope;
+use super::findings::FindingsReport;
+use super::sanitize::for_terminal;
+use crate::rules::Finding;
+use crate::rules::coverage::Check;
+use crate::rules::triage::Mark;
+
+/// Rows shown per kind: a page stays readable and light; the JSON report has them all.
+const MAX_ROWS: usize = 5000;
+
+const STYLE: &str = r#"
+:root{--fg:#1d2330;--muted:#5b6475;--bg:#fff;--card:#f4f6fa;--line:#d9dee8;--bar:#2f6fdb;--new:#c2410c;--ok:#15803d}
+@media (prefers-color-scheme:dark){:root{--fg:#e6e9ef;--muted:#a3abba;--bg:#14171d;--card:#1d2129;--line:#333a47;--bar:#5b93f0;--new:#fb923c;--ok:#4ade80}}
+*{box-sizing:border-box}body{margin:0 auto;max-width:1200px;padding:24px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.muted{color:var(--muted)}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:130px}
+.card b{display:block;font-size:24px}.status{padding:10px 14px;border-radius:8px;border:1px solid var(--line);background:var(--card)}
+.status.bad{border-color:var(--new)}.status.good{border-color:var(--ok)}
+.charts{display:flex;flex-wrap:wrap;gap:24px}.chart{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
+svg text{fill:var(--fg);font-size:12px}svg rect.bar{fill:var(--bar)}
+table{border-collapse:collapse;width:100%;margin:6px 0 4px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+td{word-break:break-word}th{cursor:pointer;user-select:none;background:var(--card);position:sticky;top:0}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
+td.num{text-align:right;font-variant-numeric:tabular-nums}.new{color:var(--new);font-weight:600}ul.warnings li{margin:4px 0}code{font-size:13px}
+"#;
+
+/// Sorts a table by the clicked header: numbers by `data-value`, text by its content.
+const SCRIPT: &str = r#"
+"use strict";
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, column) {
+    th.addEventListener("click", function () {
+      var ascending = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("th").forEach(function (other) { other.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var key = function (row) {
+        var cell = row.cells[column];
+        var value = cell.getAttribute("data-value");
+        return value !== null ? Number(value) : cell.textContent.toLowerCase();
+      };
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        var order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+document.documentElement.setAttribute("data-ready", "1");
+"#;
+
+/// `text` for HTML text and attribute values, with dangerous characters made visible first.
+fn escape(text: &str) -> String {
+    let visible = for_terminal(text);
+    let mut out = String::with_capacity(visible.len());
+    for c in visible.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The CSP source for an inline element's content.
+fn sha256_source(content: &str) -> String {
+    use base64::Engine;
+    let digest = ring::digest::digest(&ring::digest::SHA256, content.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+    )
+}
+
+/// A horizontal bar chart: one labelled bar per (label, value), each bar carrying its data.
+fn bar_chart(title: &str, id: &str, bars: &[(String, u64)]) -> String {
+    let max = bars
+        .iter()
+        .map(|(_, value)| *value)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (label_width, bar_width, row) = (150, 260, 24);
+    let height = row * bars.len().max(1) + 8;
+    let mut svg = format!(
+        r#"<div class="chart"><h3>{}</h3><svg id="{id}" role="img" aria-label="{}" width="{}" height="{height}" viewBox="0 0 {} {height}">"#,
+        escape(title),
+        escape(title),
+        label_width + bar_width + 70,
+        label_width + bar_width + 70
+    );
+    for (index, (label, value)) in bars.iter().enumerate() {
+        let y = index * row + 4;
+        // Bars are at least a pixel wide when not zero, so that a one is never invisible.
+        let width = if *value == 0 {
+            0
+        } else {
+            (u64::try_from(bar_width).unwrap_or(260) * value / max).max(2)
+        };
+        let _ = write!(
+            svg,
+            r#"<g data-label="{label}" data-count="{value}"><title>{label}: {value}</title><text x="{}" y="{}" text-anchor="end">{label}</text><rect class="bar" x="{label_width}" y="{y}" width="{width}" height="{}" rx="3"></rect><text x="{}" y="{}">{value}</text></g>"#,
+            label_width - 8,
+            y + 15,
+            row - 6,
+            label_width + usize::try_from(width).unwrap_or(0) + 6,
+            y + 15,
+            label = escape(label),
+        );
+    }
+    svg.push_str("</svg></div>");
+    svg
+}
+
+/// The cells of one finding's row: account, what, DN (and the age of a stale password).
+fn cells(finding: &Finding) -> (String, String, String, Option<i64>) {
+    let account = |account: &Option<String>, dn: &str| account.clone().unwrap_or(dn.to_string());
+    match finding {
+        Finding::StalePassword {
+            account: name,
+            dn,
+            class,
+            password_age_days,
+            last_logon,
+            disabled,
+            domain_controller,
+            note,
+            ..
+        } => {
+            let mut what = class.as_str().to_string();
+            if let Some(logon) = last_logon {
+                let _ = write!(what, ", last logon {logon}");
+            }
+            for (flag, text) in [
+                (*disabled, "disabled"),
+                (*domain_controller, "domain controller"),
+            ] {
+                if flag {
+                    let _ = write!(what, ", {text}");
+                }
+            }
+            if let Some(note) = note {
+                let _ = write!(what, " ({note})");
+            }
+            (account(name, dn), what, dn.clone(), *password_age_days)
+        }
+        Finding::MissingSpn {
+            account: name,
+            dn,
+            spn,
+        } => (account(name, dn), spn.clone(), dn.clone(), None),
+        Finding::StaleSpn {
+            account: name,
+            dn,
+            spn,
+            replacement,
+        } => (
+            account(name, dn),
+            format!(
+                "{spn} → {}",
+                replacement.as_deref().unwrap_or("(no dNSHostName)")
+            ),
+            dn.clone(),
+            None,
+        ),
+        Finding::InvalidHostName {
+            account: name,
+            dn,
+            attribute,
+            value,
+            reason,
+        } => (
+            account(name, dn),
+            format!("{attribute} {value:?}: {reason}"),
+            dn.clone(),
+            None,
+        ),
+        Finding::DuplicateSpn {
+            key,
+            via_alias,
+            holders,
+        } => {
+            let held: Vec<String> = holders
+                .iter()
+                .map(|holder| format!("{} as {}", holder.label(), holder.spn))
+                .collect();
+            let alias = if *via_alias { " (via sPNMappings)" } else { "" };
+            (
+                key.clone(),
+                format!("held by {}{alias}", held.join("; ")),
+                holders
+                    .iter()
+                    .map(|holder| holder.dn.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                None,
+            )
+        }
+        Finding::DefaultPassword { account: name, dn } => (
+            account(name, dn),
+            "the KDC accepts the default password".into(),
+            dn.clone(),
+            None,
+        ),
+        Finding::DeletedComputer {
+            account: name,
+            dn,
+            last_known_parent,
+            deleted_at,
+        } => (
+            account(name, dn),
+            format!(
+                "deleted {}, from {}",
+                deleted_at.map_or("-".to_string(), |at| at.to_string()),
+                last_known_parent.as_deref().unwrap_or("-")
+            ),
+            dn.clone(),
+            None,
+        ),
+        Finding::NotFound { name } => (name.clone(), "not found".into(), String::new(), None),
+        Finding::Ambiguous { name, candidates } => (
+            name.clone(),
+            "ambiguous".into(),
+            candidates
+                .iter()
+                .map(|candidate| candidate.dn.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            None,
+        ),
+    }
+}
+
+fn card(page: &mut String, id: &str, label: &str, value: impl std::fmt::Display) {
+    let _ = write!(
+        page,
+        r#"<div class="card"><span class="muted">{label}</span><b id="{id}">{value}</b></div>"#
+    );
+}
+
+pub(super) fn write(
+    envelope: &Envelope,
+    report: &FindingsReport<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let summary = report.summary.counts;
+    let triage = report.triage;
+    let count = report.counts();
+    let title = format!("adcomputer {} — {}", envelope.command, envelope.source);
+    let mut page = String::with_capacity(64 * 1024);
+    let _ = write!(
+        page,
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src {}; script-src {}; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="adcomputer {}">
+<title>{}</title><style>{STYLE}</style></head><body>
+<h1>{}</h1><p class="muted">as of {} · adcomputer {} · {} objects read, {} computers</p>
+"#,
+        sha256_source(STYLE),
+        sha256_source(SCRIPT),
+        env!("CARGO_PKG_VERSION"),
+        escape(&title),
+        escape(&title),
+        escape(&envelope.as_of),
+        env!("CARGO_PKG_VERSION"),
+        summary.accounts_read,
+        summary.computers,
+    );
+    let failing = triage.counts.failing;
+    let (class, verdict) = match (failing, report.complete) {
+        (0, true) if summary.findings == 0 => ("good", "Looked at everything asked: no findings."),
+        (0, true) => (
+            "good",
+            "Looked at everything asked: nothing here fails the run (the findings are known or not selected).",
+        ),
+        (0, false) => (
+            "bad",
+            "Not everything could be looked at: this is no clean bill (see the coverage and warnings below).",
+        ),
+        _ => ("bad", "Findings that need attention."),
+    };
+    let _ = write!(
+        page,
+        r#"<p class="status {class}" id="verdict">{}</p><div class="cards">"#,
+        escape(verdict)
+    );
+    card(&mut page, "count-findings", "findings", summary.findings);
+    card(&mut page, "count-failing", "failing the run", failing);
+    if let (Some(new), Some(resolved)) = (triage.counts.new, triage.counts.resolved) {
+        card(&mut page, "count-new", "new since the baseline", new);
+        card(&mut page, "count-resolved", "resolved", resolved);
+    }
+    if let Some(ignored) = triage.counts.ignored {
+        card(
+            &mut page,
+            "count-ignored",
+            "accepted (ignore list)",
+            ignored,
+        );
+    }
+    card(&mut page, "count-computers", "computers", summary.computers);
+    page.push_str("</div><h2>Charts</h2><div class=\"charts\">");
+    let mut by_kind: Vec<(String, u64)> = triage
+        .checked
+        .iter()
+        .map(|kind| (kind.to_string(), count(kind)))
+        .collect();
+    if triage.checked.contains(&"stale_password") {
+        by_kind.extend(
+            ["never_set", "rotation_failing", "inactive"]
+                .iter()
+                .map(|class| (format!("↳ {class}"), count(class))),
+        );
+    }
+    page.push_str(&bar_chart("Findings by kind", "chart-kinds", &by_kind));
+    if let Some(ages) = &summary.password_ages {
+        let bars: Vec<(String, u64)> = ages
+            .buckets()
+            .map(|(label, computers)| {
+                let label = if label == "never_set" {
+                    "never set".to_string()
+                } else {
+                    format!("{label} days")
+                };
+                (label, computers as u64)
+            })
+            .collect();
+        page.push_str(&bar_chart("Computers by password age", "chart-ages", &bars));
+    }
+    page.push_str("</div>");
+    if let Some(coverage) = &envelope.coverage {
+        page.push_str(
+            "<h2>Coverage</h2><table class=\"sortable\" id=\"coverage\"><thead><tr><th>Check</th><th>Examined</th><th>Not checked</th><th>Missing attributes</th></tr></thead><tbody>",
+        );
+        for check in Check::ALL {
+            if let Some(c) = coverage.get(check) {
+                let _ = write!(
+                    page,
+                    r#"<tr><td>{}</td><td class="num" data-value="{}">{}</td><td class="num" data-value="{}">{}</td><td>{}</td></tr>"#,
+                    check.name(),
+                    c.examined,
+                    c.examined,
+                    c.not_checked,
+                    c.not_checked,
+                    escape(&c.missing.names().join(", "))
+                );
+            }
+        }
+        page.push_str("</tbody></table>");
+    }
+    if !envelope.warnings.is_empty() {
+        page.push_str("<h2>Warnings</h2><ul class=\"warnings\">");
+        for warning in &envelope.warnings {
+            let _ = write!(page, "<li>{}</li>", escape(warning));
+        }
+        page.push_str("</ul>");
+    }
+    out.write_all(page.as_bytes())?;
+    page.clear();
+    write_finding_tables(report, &mut page, out)?;
+    if triage.marks.is_some() {
+        let resolved: Vec<serde_json::Value> = report.resolved().collect();
+        let _ = write!(
+            page,
+            "<h2>Resolved since the baseline ({})</h2>",
+            resolved.len()
+        );
+        if !resolved.is_empty() {
+            page.push_str("<table class=\"sortable\" id=\"resolved\"><thead><tr><th>Kind</th><th>Account</th><th>What</th><th>DN</th></tr></thead><tbody>");
+            for value in resolved.iter().take(MAX_ROWS) {
+                let text = |name: &str| escape(value[name].as_str().unwrap_or(""));
+                let about = ["account", "key", "name"]
+                    .iter()
+                    .map(|name| text(name))
+                    .find(|text| !text.is_empty())
+                    .unwrap_or_default();
+                let _ = write!(
+                    page,
+                    "<tr><td>{}</td><td>{about}</td><td>{}</td><td>{}</td></tr>",
+                    text("kind"),
+                    text("spn"),
+                    text("dn")
+                );
+            }
+            page.push_str("</tbody></table>");
+        }
+    }
+    let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
+    out.write_all(page.as_bytes())
+}
+
+/// One sortable table per kind, in the report's order; a kind's rows are capped at `MAX_ROWS`.
+fn write_finding_tables(
+    report: &FindingsReport<'_>,
+    page: &mut String,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    page.push_str("<h2>Findings</h2>");
+    if report.findings.is_empty() {
+        page.push_str("<p id=\"no-findings\">No findings.</p>");
+    }
+    let baseline = report.triage.marks.is_some();
+    let mut start = 0;
+    while start < report.findings.len() {
+        let kind = report.findings[start].kind();
+        let end = start
+            + report.findings[start..]
+                .iter()
+                .take_while(|finding| finding.kind() == kind)
+                .count();
+        let ages = kind == "stale_password";
+        let _ = write!(
+            page,
+            r#"<h3>{kind} ({})</h3><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>Account</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,
+            end - start,
+            if ages {
+                "<th>Password age (days)</th>"
+            } else {
+                ""
+            },
+            if baseline { "<th>Baseline</th>" } else { "" },
+        );
+        for index in start..end.min(start + MAX_ROWS) {
+            let (account, what, dn, age) = cells(&report.findings[index]);
+            let _ = write!(
+                page,
+                "<tr><td>{}</td><td>{}</td>",
+                escape(&account),
+                escape(&what)
+            );
+            if ages {
+                match age {
+                    Some(days) => {
+                        let _ = write!(page, r#"<td class="num" data-value="{days}">{days}</td>"#);
+                    }
+                    None => page.push_str(r#"<td class="num" data-value="-1">never set</td>"#),
+                }
+            }
+            let _ = write!(page, "<td>{}</td>", escape(&dn));
+            match report.mark(index) {
+                Some(Mark::New) => page.push_str("<td class=\"new\">new</td>"),
+                Some(Mark::Unchanged) => page.push_str("<td>unchanged</td>"),
+                None => {}
+            }
+            page.push_str("</tr>");
+            if page.len() > 1 << 16 {
+                out.write_all(page.as_bytes())?;
+                page.clear();
+            }
+        }
+        page.push_str("</tbody></table>");
+        if end - start > MAX_ROWS {
+            let _ = write!(
+                page,
+                "<p class=\"muted\">The first {MAX_ROWS} of {}: the JSON report has them all.</p>",
+                end - start
+            );
+        }
+        start = end;
+    }
+    out.write_all(page.as_bytes())?;
+    page.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_data_cannot_become_markup() {
+        assert_eq!(
+            escape("<script>alert('x')</script>&\u{1b}[31m\u{202e}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\x1b[31m\\u{202e}"
+        );
+    }
+
+    #[test]
+    fn the_policy_names_the_page_script_by_its_hash() {
+        let source = sha256_source("x");
+        assert!(
+            source.starts_with("'sha256-") && source.ends_with('\''),
+            "{source}"
+        );
+        assert_ne!(sha256_source(SCRIPT), sha256_source(STYLE));
+    }
+}

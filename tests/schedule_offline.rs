@@ -1,0 +1,338 @@
+//! Scheduled runs on the demo export: `--output` written whole or not at all (failures,
+//! Ctrl-C), `--baseline` on files adcomputer wrote, `--ignore` and `--fail-on` making a
+//! nightly job quiet on purpose, and Prometheus metrics read by the Python client's parser.
+
+mod common;
+
+use common::{offline, repo_path};
+
+fn demo() -> String {
+    repo_path("fixtures/demo-domain.ldif").display().to_string()
+}
+
+fn audit(extra: &[&str]) -> common::Run {
+    let demo = demo();
+    let mut args = vec![
+        "audit",
+        "--from-ldif",
+        demo.as_str(),
+        "--as-of",
+        "2026-11-21",
+    ];
+    args.extend_from_slice(extra);
+    offline(&args)
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_is_written_whole_and_a_failed_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("audit.json");
+    let path = report.to_str().unwrap();
+    let run = audit(&["-o", "json", "--output", path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "the report went to the file");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["command"], "audit");
+    // A run that fails (an export that cannot be read) leaves the previous report alone, and
+    // a first run that fails leaves no file at all.
+    let before = std::fs::read(&report).unwrap();
+    let run = offline(&[
+        "audit",
+        "--from-ldif",
+        "/nonexistent.ldif",
+        "-o",
+        "json",
+        "--output",
+        path,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(std::fs::read(&report).unwrap(), before);
+    let fresh = dir.path().join("never.json");
+    let run = offline(&[
+        "audit",
+        "--from-ldif",
+        "/nonexistent.ldif",
+        "--output",
+        fresh.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        files_in(dir.path()),
+        ["audit.json"],
+        "no file, no temporary"
+    );
+    // A directory that cannot take the file is one line, exit 2.
+    offline(&[
+        "audit",
+        "--from-ldif",
+        &demo(),
+        "--output",
+        "/nonexistent-dir/x.json",
+    ])
+    .assert_one_line_error("--output /nonexistent-dir/x.json");
+}
+
+/// An export of `computers` computers that were never joined: a finding each.
+fn never_joined_export(computers: usize) -> String {
+    let mut text = String::with_capacity(computers * 300);
+    for i in 0..computers {
+        text.push_str(&format!(
+            "dn: CN=PRE-{i:06},OU=Staging,DC=adc,DC=test\nobjectClass: computer\ncn: PRE-{i:06}\nsAMAccountName: PRE-{i:06}$\nuserAccountControl: 4096\npwdLastSet: 0\nlastLogonTimestamp: 0\n\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn ctrl_c_while_the_report_is_written_leaves_nothing_behind() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let target = out_dir.join("stale.json");
+    for computers in [60_000, 200_000, 600_000] {
+        let export = dir.path().join("export.ldif");
+        std::fs::write(&export, never_joined_export(computers)).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_adcomputer"))
+            .args(["stale", "--checks", "stale_password", "--from-ldif"])
+            .arg(&export)
+            .args(["-o", "json", "--output"])
+            .arg(&target)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the temporary file, then interrupt the run as Ctrl-C would.
+        let mut interrupted = false;
+        while child.try_wait().unwrap().is_none() {
+            if !files_in(&out_dir).is_empty() {
+                // SAFETY: signalling our own child.
+                unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+                interrupted = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        let status = child.wait().unwrap();
+        if !interrupted {
+            // Too fast to catch: the report is whole; try a larger one.
+            assert!(status.code() == Some(1), "{status:?}");
+            std::fs::remove_file(&target).unwrap();
+            continue;
+        }
+        if status.signal() == Some(libc::SIGINT) {
+            eprintln!("interrupted while writing a report of {computers} findings");
+            assert_eq!(
+                files_in(&out_dir),
+                Vec::<String>::new(),
+                "nothing left behind"
+            );
+        } else {
+            // The signal came as the file was put in place: then it is whole.
+            assert_eq!(files_in(&out_dir), ["stale.json"]);
+            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&target).unwrap())
+                .expect("a whole report");
+        }
+        return;
+    }
+    panic!("never caught the report being written");
+}
+
+#[test]
+fn a_baseline_turns_old_findings_quiet_and_new_ones_loud() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("last.json");
+    let path = baseline.to_str().unwrap();
+    // The first night: no baseline yet, every finding is new, and the report becomes it.
+    let run = audit(&["-o", "json", "--baseline", path, "--output", path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let first: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert!(
+        first["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("does not exist yet"),
+        "{}",
+        first["warnings"]
+    );
+    let findings = first["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| f["baseline"] == "new"));
+    assert_eq!(first["summary"]["new"], findings.len());
+    // The next night, nothing changed: exit 0, everything unchanged, nothing resolved.
+    let run = audit(&["-o", "json", "--baseline", path]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let second = run.json();
+    assert_eq!(second["summary"]["new"], 0);
+    assert_eq!(second["summary"]["failing"], 0);
+    assert_eq!(second["summary"]["unchanged"], findings.len());
+    assert_eq!(second["resolved"], serde_json::json!([]));
+    // A baseline that had one more finding: it is resolved now. One fewer: one is new.
+    let mut edited = first.clone();
+    let extra = serde_json::json!({"kind": "missing_spn", "dn": "CN=GONE,DC=adc,DC=test", "spn": "HOST/GONE"});
+    let dropped = edited["findings"].as_array_mut().unwrap().remove(0);
+    edited["findings"].as_array_mut().unwrap().push(extra);
+    std::fs::write(&baseline, edited.to_string()).unwrap();
+    let run = audit(&["-o", "json", "--baseline", path]);
+    assert_eq!(run.code, 1);
+    let third = run.json();
+    let new: Vec<&serde_json::Value> = third["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline"] == "new")
+        .collect();
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0]["id"], dropped["id"]);
+    assert_eq!(third["resolved"][0]["dn"], "CN=GONE,DC=adc,DC=test");
+    assert_eq!(third["resolved"][0]["baseline"], "resolved");
+    // JSON Lines carries the same marks, the resolved finding last.
+    let run = audit(&["-o", "jsonl", "--baseline", path]);
+    let last = run.stdout.lines().last().unwrap();
+    assert!(last.contains("\"baseline\":\"resolved\""), "{last}");
+    // A report of another command is no baseline for this one.
+    let run = offline(&["stale", "--from-ldif", &demo(), "--baseline", path]);
+    run.assert_one_line_error("a report of `audit`, not of `stale`");
+    std::fs::write(&baseline, "garbage").unwrap();
+    audit(&["--baseline", path]).assert_one_line_error("--baseline");
+}
+
+#[test]
+fn an_ignore_list_and_fail_on_make_a_nightly_job_quiet_on_purpose() {
+    let all = audit(&["-o", "json"]).json();
+    let findings = all["findings"].as_array().unwrap();
+    let duplicates: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["kind"] == "duplicate_spn")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!duplicates.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("accepted.txt");
+    let mut text = "# reviewed 2026-12-01 by the AD team: intentional aliases\n".to_string();
+    for id in &duplicates {
+        text.push_str(&id.to_uppercase());
+        text.push('\n');
+    }
+    text.push_str("missing_spn|cn=long-gone,dc=adc,dc=test|host/long-gone\n");
+    std::fs::write(&list, text).unwrap();
+    let list = list.to_str().unwrap();
+    let run = audit(&["-o", "json", "--ignore", list]);
+    assert_eq!(run.code, 1, "other findings still count");
+    let quiet = run.json();
+    assert_eq!(quiet["summary"]["duplicate_spn"], 0);
+    assert_eq!(quiet["summary"]["ignored"], duplicates.len());
+    assert_eq!(
+        quiet["summary"]["findings"].as_u64().unwrap() as usize,
+        findings.len() - duplicates.len()
+    );
+    assert!(
+        quiet["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains(&format!("line {}", duplicates.len() + 2))),
+        "a stale entry is named: {}",
+        quiet["warnings"]
+    );
+    // Only the kinds asked for fail the run; the others are still reported.
+    let run = audit(&["-o", "json", "--ignore", list, "--fail-on", "duplicate_spn"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.json()["summary"]["findings"].as_u64().unwrap() > 0);
+    assert_eq!(audit(&["--fail-on", "rotation_failing"]).code, 1);
+    audit(&["--fail-on", "everything"]).assert_one_line_error("--fail-on everything");
+    audit(&["--ignore", "/nonexistent"]).assert_one_line_error("--ignore /nonexistent");
+}
+
+#[test]
+fn prometheus_metrics_parse_with_the_python_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = dir.path().join("adcomputer.prom");
+    let run = audit(&["-o", "prometheus", "--output", metrics.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    // The parser of the official Python client (Debian's python3-prometheus-client).
+    let script = r#"
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+values = {}
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    assert family.type == "gauge", family
+    for sample in family.samples:
+        assert sample.labels["command"] == "audit", sample
+        key = sample.name + "".join("/%s" % sample.labels[k] for k in sorted(sample.labels) if k != "command")
+        values[key] = sample.value
+for key in sorted(values):
+    print(key, values[key])
+"#;
+    let output = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(&metrics)
+        .output()
+        .expect("python3 with prometheus_client (Debian: python3-prometheus-client)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parsed = String::from_utf8(output.stdout).unwrap();
+    let value = |key: &str| -> f64 {
+        parsed
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("{key} not in {parsed}"))
+            .parse()
+            .unwrap()
+    };
+    let summary = &audit(&["-o", "json"]).json()["summary"];
+    for kind in [
+        "stale_password",
+        "missing_spn",
+        "stale_spn",
+        "duplicate_spn",
+    ] {
+        assert_eq!(
+            value(&format!("adcomputer_findings/{kind}")),
+            summary[kind].as_f64().unwrap(),
+            "{kind}"
+        );
+    }
+    assert_eq!(
+        value("adcomputer_stale_passwords/never_set"),
+        summary["never_set"].as_f64().unwrap()
+    );
+    assert_eq!(value("adcomputer_run_success"), 1.0);
+    assert_eq!(value("adcomputer_coverage_not_checked/stale_password"), 0.0);
+    assert!(value("adcomputer_run_timestamp_seconds") > 1.7e9);
+    assert!(value("adcomputer_password_age_computers/0-29") > 0.0);
+    // An export without the attributes a check needs: the run says it did not look.
+    let export = dir.path().join("spns-only.ldif");
+    std::fs::write(
+        &export,
+        "dn: CN=PC01,DC=adc,DC=test\nservicePrincipalName: HOST/PC01\n\n",
+    )
+    .unwrap();
+    let run = offline(&[
+        "audit",
+        "--from-ldif",
+        export.to_str().unwrap(),
+        "-o",
+        "prometheus",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout
+            .contains("adcomputer_run_success{command=\"audit\"} 0")
+    );
+    // Formats only check commands have are refused elsewhere, before anything runs.
+    offline(&["spn", "fix", "--from-ldif", &demo(), "-o", "html"])
+        .assert_one_line_error("-o html: only stale, spn check and audit");
+}
