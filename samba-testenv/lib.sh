@@ -18,8 +18,9 @@ ADC_BASE_DN=DC=adc,DC=test
 ADC_PARTITION_FILE="$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
 ADC_PACKAGES="samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind ldb-tools krb5-user ldap-utils adcli iproute2 openssl"
 # What the test suite needs besides the DC: the kerberos-bind feature's build dependencies, man
-# for the man-page test, and the Prometheus client's parser for the metrics test.
-ADC_TEST_PACKAGES="libkrb5-dev clang libclang-dev pkg-config man-db python3-prometheus-client"
+# for the man-page test, the Prometheus client's parser for the metrics test, Chromium for the
+# HTML report's browser test, and dpkg-dev (dpkg-shlibdeps) for the Debian package.
+ADC_TEST_PACKAGES="libkrb5-dev clang libclang-dev pkg-config man-db python3-prometheus-client chromium dpkg-dev"
 
 log() { printf 'samba-testenv: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

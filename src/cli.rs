@@ -42,8 +42,10 @@ pub(crate) struct Cli {
     /// Write the report to FILE instead of standard output, atomically: a temporary file in
     /// the same directory is renamed over FILE once the report is whole, so FILE is never
     /// empty or cut short, and a run that fails (or is interrupted) leaves it as it was.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub(crate) output: Option<PathBuf>,
+    /// Repeatable, with a format each: --output json:audit.json --output prometheus:audit.prom
+    /// writes both from one run.
+    #[arg(long, value_name = "[FORMAT:]FILE", global = true)]
+    pub(crate) output: Vec<String>,
 
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -194,6 +196,10 @@ pub(crate) struct WriteArgs {
     /// With --apply: do not ask for confirmation on a terminal.
     #[arg(long)]
     pub(crate) yes: bool,
+
+    /// Deprecated: showing the plan is the default (write with --apply).
+    #[arg(long, conflicts_with = "apply", hide = true)]
+    pub(crate) dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,10 +388,6 @@ pub(crate) struct ResetArgs {
 
     #[command(flatten)]
     pub(crate) write: WriteArgs,
-
-    /// Deprecated: showing the plan is the default now (write with --apply).
-    #[arg(long, conflicts_with = "apply", hide = true)]
-    pub(crate) dry_run: bool,
 
     /// Log on as each computer with its new password at the DC that was written (Kerberos).
     #[arg(long)]

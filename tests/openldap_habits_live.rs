@@ -33,6 +33,13 @@ fn ldaptls_cacert_alone_trusts_the_test_ca() {
     // default, names the system bundle, expired roots and all: they are left out, not fatal).
     live_without(&args, OPENLDAP_WAY, &[("HOME", home)])
         .assert_one_line_error("is not signed by a trusted CA");
+    // OpenSSL's variable for the system store works the same way.
+    let run = live_without(
+        &args,
+        OPENLDAP_WAY,
+        &[("HOME", home), ("SSL_CERT_FILE", dc.ca_cert.as_str())],
+    );
+    assert_eq!(run.code, 0, "SSL_CERT_FILE: {}", run.stderr);
     // A bundle with an expired CA besides the DC's: the good one is trusted.
     let bundle = std::path::Path::new(home).join("bundle.pem");
     let expired =

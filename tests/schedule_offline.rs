@@ -336,3 +336,38 @@ for key in sorted(values):
     offline(&["spn", "fix", "--from-ldif", &demo(), "-o", "html"])
         .assert_one_line_error("-o html: only stale, spn check and audit");
 }
+
+#[test]
+fn one_run_writes_several_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let run = audit(&[
+        "-o",
+        "csv",
+        "--output",
+        &format!("json:{}", path("audit.json")),
+        "--output",
+        &format!("prometheus:{}", path("audit.prom")),
+        "--output",
+        &format!("html:{}", path("audit.html")),
+        "--output",
+        &path("audit.csv"),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("audit.json")).unwrap()).unwrap();
+    let findings = json["summary"]["findings"].as_u64().unwrap();
+    let prom = std::fs::read_to_string(path("audit.prom")).unwrap();
+    assert!(prom.contains("adcomputer_findings_failing{command=\"audit\"} "));
+    let html = std::fs::read_to_string(path("audit.html")).unwrap();
+    assert!(html.contains(&format!("<b id=\"count-findings\">{findings}</b>")));
+    let csv = std::fs::read_to_string(path("audit.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count() as u64,
+        findings + 1,
+        "a header and a row a finding"
+    );
+    audit(&["--output", &path("a.json"), "--output", &path("a.json")])
+        .assert_one_line_error("named twice");
+}

@@ -10,23 +10,21 @@ mod show;
 mod spn_fix;
 mod undo;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use time::OffsetDateTime;
 
 use crate::config::{Config, Task};
 use crate::exit::Outcome;
-use crate::report::{Envelope, Format, Present};
+use crate::report::{Destination, Envelope, Present};
 use crate::rules::coverage::Coverage;
 use crate::source::Source;
 
 /// What every command needs to know besides its own arguments.
 pub(crate) struct RunContext {
     pub(crate) command: &'static str,
-    pub(crate) format: Format,
-    /// `--output`: the file the report goes to instead of stdout.
-    pub(crate) output: Option<PathBuf>,
+    /// Where the report goes (`-o`, `--output`).
+    pub(crate) outputs: Vec<Destination>,
     pub(crate) as_of: OffsetDateTime,
     pub(crate) source: String,
     pub(crate) started: Instant,
@@ -47,7 +45,7 @@ impl RunContext {
 
     /// Writes the command's report where and as the user asked.
     pub(crate) fn emit<P: Present>(&self, envelope: &Envelope, report: &P) -> anyhow::Result<()> {
-        crate::report::emit(self.format, self.output.as_deref(), envelope, report)
+        crate::report::emit(&self.outputs, envelope, report)
     }
 }
 
@@ -56,8 +54,7 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
     let mut source = Source::open(&config.source, config.base.as_deref()).await?;
     let context = RunContext {
         command: config.command_name(),
-        format: config.format,
-        output: config.output.clone(),
+        outputs: config.outputs.clone(),
         as_of: config.as_of,
         source: source.describe(),
         started,

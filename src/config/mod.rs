@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use crate::cli::Cli;
 use crate::ldap::{Bind, DcAddress, LdapSettings, TlsSettings};
-use crate::report::Format;
+use crate::report::{Destination, Format};
 use crate::secret::{PasswordSource, Secret};
 pub(crate) use tasks::{
     FixRequest, ResetSettings, RestoreSettings, ShowSettings, Task, UndoRequest, VerifyAt,
@@ -40,10 +40,8 @@ pub(crate) struct Config {
     pub(crate) source: SourceSpec,
     /// `-b`: what is reported (the domain when `None`).
     pub(crate) base: Option<String>,
-    /// `-o`.
-    pub(crate) format: Format,
-    /// `--output`: the report's file (standard output when `None`).
-    pub(crate) output: Option<PathBuf>,
+    /// Where the report goes, in which format: `-o` to standard output, or each `--output`.
+    pub(crate) outputs: Vec<Destination>,
     /// "Now" for every age in the report: `--as-of`, else the time the run started.
     pub(crate) as_of: OffsetDateTime,
 }
@@ -58,10 +56,15 @@ impl Config {
         }
         let now = OffsetDateTime::now_utc();
         let (task, as_of) = tasks::task_of(cli.command, now)?;
-        if cli.format.is_for_checks_only() && !matches!(task, Task::Check { .. }) {
+        let outputs = destinations(cli.format, &cli.output)?;
+        if let Some(only) = outputs
+            .iter()
+            .find(|output| output.format.is_for_checks_only())
+            .filter(|_| !matches!(task, Task::Check { .. }))
+        {
             bail!(
                 "-o {}: only stale, spn check and audit have this format (use json, jsonl, csv or table)",
-                format!("{:?}", cli.format).to_lowercase()
+                only.format.name()
             );
         }
         let connection = cli.connection;
@@ -78,8 +81,7 @@ impl Config {
             task,
             source,
             base,
-            format: cli.format,
-            output: cli.output,
+            outputs,
             as_of: as_of.unwrap_or(now),
         })
     }
@@ -91,6 +93,33 @@ impl Config {
     pub(crate) fn insecure(&self) -> bool {
         matches!(&self.source, SourceSpec::Live(settings) if settings.tls.insecure)
     }
+}
+
+/// Where the report goes: standard output in `format`, or each `--output [FORMAT:]FILE`.
+fn destinations(format: Format, outputs: &[String]) -> anyhow::Result<Vec<Destination>> {
+    if outputs.is_empty() {
+        return Ok(vec![Destination { format, file: None }]);
+    }
+    let destinations: Vec<Destination> = outputs
+        .iter()
+        .map(|text| Destination::parse(text, format))
+        .collect();
+    for (index, destination) in destinations.iter().enumerate() {
+        if destinations[..index]
+            .iter()
+            .any(|earlier| earlier.file == destination.file)
+        {
+            bail!(
+                "--output {}: named twice",
+                destination
+                    .file
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            );
+        }
+    }
+    Ok(destinations)
 }
 
 /// The live connection from its layers: the first layer that names a DC wins (within a layer,

@@ -25,12 +25,32 @@ pub(crate) struct WriteMode {
     pub(crate) yes: bool,
 }
 
-impl From<&WriteArgs> for WriteMode {
-    fn from(args: &WriteArgs) -> WriteMode {
-        WriteMode {
+impl WriteMode {
+    /// The one write model of every write command: plan by default, write with `--apply`,
+    /// asking on a terminal unless `--yes`. The old spellings still work, with a note:
+    /// `--dry-run` (the default now), and for `reset` and `restore`, which used to write
+    /// unless `--dry-run`, `--yes` alone (it writes, as it did).
+    fn of(command: &str, args: &WriteArgs, yes_used_to_write: bool) -> WriteMode {
+        let mut mode = WriteMode {
             apply: args.apply,
             yes: args.yes,
+        };
+        if args.dry_run {
+            eprintln!(
+                "adcomputer: note: --dry-run is the default now ({command} writes only with --apply)"
+            );
+        } else if mode.yes && !mode.apply {
+            if yes_used_to_write {
+                // Old scripts: `reset NAME --yes` wrote. Keep them working, and say how now.
+                eprintln!(
+                    "adcomputer: note: `{command} --yes` without --apply is deprecated: use --apply --yes"
+                );
+                mode.apply = true;
+            } else {
+                eprintln!("adcomputer: note: --yes only matters with --apply: this is the plan");
+            }
         }
+        mode
     }
 }
 
@@ -158,7 +178,7 @@ pub(super) fn task_of(
             Task::Restore(RestoreSettings {
                 names: parse_names(&args.names)?,
                 to: args.to,
-                write: WriteMode::from(&args.write),
+                write: WriteMode::of("restore", &args.write, true),
                 verify: args.verify,
                 whole_name: args.no_truncate,
             }),
@@ -181,7 +201,7 @@ pub(super) fn task_of(
                     },
                     dedupe,
                 },
-                write: WriteMode::from(&write),
+                write: WriteMode::of("spn fix", &write, false),
                 journal,
             }),
             None,
@@ -189,7 +209,7 @@ pub(super) fn task_of(
         Command::Undo { journal, write } => (
             Task::Undo(UndoRequest {
                 journal,
-                write: WriteMode::from(&write),
+                write: WriteMode::of("undo", &write, false),
             }),
             None,
         ),
@@ -318,21 +338,9 @@ fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
         !raw.is_empty(),
         "no computers to reset: give NAME... or --from-file FILE"
     );
-    let mut write = WriteMode::from(&args.write);
-    if args.dry_run {
-        eprintln!(
-            "adcomputer: note: --dry-run is the default now (reset writes only with --apply)"
-        );
-    } else if write.yes && !write.apply {
-        // Old scripts: `reset NAME --yes` wrote. Keep them working, and say how to say it now.
-        eprintln!(
-            "adcomputer: note: `reset --yes` without --apply is deprecated: use --apply --yes"
-        );
-        write.apply = true;
-    }
     Ok(ResetSettings {
         names: parse_names(&raw)?,
-        write,
+        write: WriteMode::of("reset", &args.write, true),
         verify: if args.verify_all_dcs {
             VerifyAt::AllDcs
         } else if args.verify {
@@ -418,7 +426,7 @@ fn triage_settings(command: &str, args: &ScheduleArgs) -> anyhow::Result<TriageS
         // The first run of a nightly job: nothing to compare with, every finding is new.
         Some(path) if !path.exists() => Some(Baseline::missing(path)),
         Some(path) => {
-            let baseline = Baseline::parse(&read("--baseline", path)?)
+            let baseline = Baseline::parse(read("--baseline", path)?)
                 .with_context(|| format!("--baseline {}", path.display()))?;
             if let Some(other) = baseline
                 .command
@@ -581,6 +589,31 @@ mod tests {
             panic!()
         };
         assert!(settings.write.apply && settings.write.yes);
+        let Task::Restore(settings) = task(&["adcomputer", "restore", "PC01", "--yes"]).unwrap()
+        else {
+            panic!()
+        };
+        assert!(settings.write.apply);
+    }
+
+    #[test]
+    fn every_write_command_plans_by_default_and_takes_the_old_dry_run() {
+        for args in [
+            &["adcomputer", "reset", "PC01"][..],
+            &["adcomputer", "restore", "PC01", "--dry-run"],
+            &["adcomputer", "spn", "fix", "--yes"],
+            &["adcomputer", "undo", "j.jsonl", "--dry-run"],
+        ] {
+            let write = match task(args).unwrap() {
+                Task::Reset(settings) => settings.write,
+                Task::Restore(settings) => settings.write,
+                Task::SpnFix(request) => request.write,
+                Task::Undo(request) => request.write,
+                other => panic!("{other:?}"),
+            };
+            assert!(!write.apply, "{args:?} only plans");
+        }
+        assert!(task(&["adcomputer", "spn", "fix", "--apply", "--dry-run"]).is_err());
     }
 
     #[test]

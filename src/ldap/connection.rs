@@ -337,7 +337,7 @@ fn kerberos_error(host: &str, error: &ldap3::LdapError) -> ConnectError {
 /// Whether a GSSAPI bind over LDAPS was refused for want of (or for having) a SASL security
 /// layer: Samba's default `ldap server require strong auth = yes` accepts Kerberos only on
 /// `ldap://`, sealed ("Sign or Seal are required" / "… are not allowed if TLS is used").
-#[cfg_attr(not(feature = "kerberos-bind"), allow(dead_code))]
+#[cfg(feature = "kerberos-bind")]
 fn refuses_sasl_over_tls(result: &ldap3::LdapResult) -> bool {
     result.rc == 8 || result.text.contains("Sign or Seal")
 }
@@ -483,15 +483,28 @@ mod tests {
         assert!(url_list(" , ").is_empty());
     }
 
-    #[test]
-    fn bind_results_name_their_cause() {
-        let result = |rc, text: &str| ldap3::LdapResult {
+    fn result(rc: u32, text: &str) -> ldap3::LdapResult {
+        ldap3::LdapResult {
             rc,
             matched: String::new(),
             text: text.into(),
             refs: vec![],
             ctrls: vec![],
-        };
+        }
+    }
+
+    #[cfg(feature = "kerberos-bind")]
+    #[test]
+    fn samba_refusing_kerberos_over_tls_is_recognised() {
+        assert!(refuses_sasl_over_tls(&result(
+            8,
+            "SASL:[GSSAPI]: Sign or Seal are required."
+        )));
+        assert!(!refuses_sasl_over_tls(&result(49, "data 52e")));
+    }
+
+    #[test]
+    fn bind_results_name_their_cause() {
         let err = check_bind("a@B", &result(49, "data 52e")).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -505,11 +518,6 @@ mod tests {
             err.unwrap_err().to_string(),
             "bind as a@B refused: account disabled"
         );
-        assert!(refuses_sasl_over_tls(&result(
-            8,
-            "SASL:[GSSAPI]: Sign or Seal are required."
-        )));
-        assert!(!refuses_sasl_over_tls(&result(49, "data 52e")));
         let err = check_bind("a@B", &result(8, "Transport encryption required.")).unwrap_err();
         assert!(err.to_string().contains("Transport encryption required"));
         assert!(check_bind("a@B", &result(0, "")).is_ok());

@@ -13,7 +13,7 @@ pub(crate) enum ConnectError {
     #[error("no answer from {target} within {secs} s")]
     Timeout { target: String, secs: u64 },
     #[error(
-        "TLS failure with {target}: certificate \"{subject}\" is not signed by a trusted CA (give its CA with --ca-cert)"
+        "TLS failure with {target}: certificate \"{subject}\" is not signed by a trusted CA (give its CA with --ca-cert, ADCOMPUTER_CA_CERT or LDAPTLS_CACERT)"
     )]
     UntrustedCertificate { target: String, subject: String },
     #[error(
@@ -43,6 +43,7 @@ pub(crate) enum ConnectError {
     AccountProblem { user: String, problem: &'static str },
     #[error("Kerberos bind failed: {reason}")]
     Kerberos { reason: String },
+    #[cfg(feature = "kerberos-bind")]
     #[error(
         "{target} refuses a Kerberos bind over LDAPS (a Samba DC's default, `ldap server require strong auth = yes`): use --kerberos with ldap://{host}, which Kerberos seals, or allow it on the DC with `ldap server require strong auth = allow_sasl_over_tls`"
     )]

@@ -111,7 +111,10 @@ impl<'r> Present for FindingsReport<'r> {
         debug_assert_eq!(buffer.last(), Some(&b'}'));
         buffer.pop();
         buffer.extend_from_slice(b",\"id\":");
-        serde_json::to_writer(&mut *buffer, &finding.id())?;
+        match &self.triage.ids {
+            Some(ids) => serde_json::to_writer(&mut *buffer, &ids[index])?,
+            None => serde_json::to_writer(&mut *buffer, &finding.id())?,
+        }
         if let Some(mark) = self.mark(index) {
             write!(buffer, ",\"baseline\":\"{}\"", mark_name(mark))?;
         }

@@ -30,7 +30,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.muted{colo
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
 svg text{fill:var(--fg);font-size:12px}svg rect.bar{fill:var(--bar)}
 table{border-collapse:collapse;width:100%;margin:6px 0 4px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-td{word-break:break-word}th{cursor:pointer;user-select:none;background:var(--card);position:sticky;top:0}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
+td.nowrap{white-space:nowrap}th{cursor:pointer;user-select:none;background:var(--card);position:sticky;top:0}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.new{color:var(--new);font-weight:600}ul.warnings li{margin:4px 0}code{font-size:13px}
 "#;
 
@@ -428,9 +428,14 @@ fn write_finding_tables(
                 .take_while(|finding| finding.kind() == kind)
                 .count();
         let ages = kind == "stale_password";
+        let first = match kind {
+            "duplicate_spn" => "SPN",
+            "not_found" | "ambiguous" => "Name",
+            _ => "Account",
+        };
         let _ = write!(
             page,
-            r#"<h3>{kind} ({})</h3><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>Account</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,
+            r#"<h3>{kind} ({})</h3><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>{first}</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,
             end - start,
             if ages {
                 "<th>Password age (days)</th>"
@@ -443,7 +448,7 @@ fn write_finding_tables(
             let (account, what, dn, age) = cells(&report.findings[index]);
             let _ = write!(
                 page,
-                "<tr><td>{}</td><td>{}</td>",
+                "<tr><td class=\"nowrap\">{}</td><td>{}</td>",
                 escape(&account),
                 escape(&what)
             );
@@ -455,10 +460,11 @@ fn write_finding_tables(
                     None => page.push_str(r#"<td class="num" data-value="-1">never set</td>"#),
                 }
             }
-            let _ = write!(page, "<td>{}</td>", escape(&dn));
+            // A DN may wrap after each comma, never inside a name.
+            let _ = write!(page, "<td>{}</td>", escape(&dn).replace(',', ",<wbr>"));
             match report.mark(index) {
-                Some(Mark::New) => page.push_str("<td class=\"new\">new</td>"),
-                Some(Mark::Unchanged) => page.push_str("<td>unchanged</td>"),
+                Some(Mark::New) => page.push_str("<td class=\"new nowrap\">new</td>"),
+                Some(Mark::Unchanged) => page.push_str("<td class=\"nowrap\">unchanged</td>"),
                 None => {}
             }
             page.push_str("</tr>");

@@ -49,6 +49,49 @@ impl Format {
     pub(crate) fn is_for_checks_only(self) -> bool {
         matches!(self, Format::Prometheus | Format::Html)
     }
+
+    /// The format's name on the command line.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Prometheus => "prometheus",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// Where a report goes, and in which format: standard output, or a file written atomically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Destination {
+    pub(crate) format: Format,
+    pub(crate) file: Option<std::path::PathBuf>,
+}
+
+impl Destination {
+    /// `--output [FORMAT:]FILE`: a leading format name and colon choose the format, else
+    /// `default` (`-o`).
+    pub(crate) fn parse(text: &str, default: Format) -> Destination {
+        use clap::ValueEnum;
+        match text.split_once(':') {
+            Some((name, file)) if !file.is_empty() => match Format::from_str(name, false) {
+                Ok(format) => Destination {
+                    format,
+                    file: Some(file.into()),
+                },
+                Err(_) => Destination {
+                    format: default,
+                    file: Some(text.into()),
+                },
+            },
+            _ => Destination {
+                format: default,
+                file: Some(text.into()),
+            },
+        }
+    }
 }
 
 /// What every report says about its run.
@@ -102,30 +145,38 @@ pub(crate) trait Present: Sync {
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()>;
 }
 
-/// Writes the report in `format` to standard output, or atomically to `file`. A reader that
-/// goes away (`| head`) ends the output quietly: the exit code still tells the run's outcome.
+/// Writes the report to each destination: standard output, or a file written atomically. A
+/// reader that goes away (`| head`) ends the output quietly: the exit code still tells the
+/// run's outcome. Warnings go to stderr when a table is written (JSON and the other formats
+/// carry them).
 pub(crate) fn emit<P: Present>(
-    format: Format,
-    file: Option<&std::path::Path>,
+    destinations: &[Destination],
     envelope: &Envelope,
     report: &P,
 ) -> anyhow::Result<()> {
-    let written = match file {
-        Some(path) => output::write_atomically(path, |out| {
-            write(format, Layout::PLAIN, envelope, report, out)
-        }),
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            match write(format, Layout::for_stdout(), envelope, report, &mut out)
-                .and_then(|()| out.flush())
-            {
-                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.map_err(anyhow::Error::from),
+    let mut written = Ok(());
+    for destination in destinations {
+        let format = destination.format;
+        written = match &destination.file {
+            Some(path) => output::write_atomically(path, |out| {
+                write(format, Layout::PLAIN, envelope, report, out)
+            }),
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+                match write(format, Layout::for_stdout(), envelope, report, &mut out)
+                    .and_then(|()| out.flush())
+                {
+                    Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.map_err(anyhow::Error::from),
+                }
             }
+        };
+        if written.is_err() {
+            break;
         }
-    };
-    if format == Format::Table {
+    }
+    if destinations.iter().any(|d| d.format == Format::Table) {
         for warning in &envelope.warnings {
             eprintln!("adcomputer: warning: {}", sanitize::for_terminal(warning));
         }
@@ -382,6 +433,19 @@ mod tests {
         };
         let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &empty)).unwrap();
         assert_eq!(json["findings"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn an_output_may_name_its_format() {
+        let parse = |text| Destination::parse(text, Format::Json);
+        assert_eq!(parse("prometheus:/x/a.prom").format, Format::Prometheus);
+        assert_eq!(parse("html:r.html").file, Some("r.html".into()));
+        assert_eq!(parse("/var/lib/a.json").format, Format::Json);
+        assert_eq!(
+            parse("weird:name.json").file,
+            Some("weird:name.json".into()),
+            "not a format: part of the file name"
+        );
     }
 
     #[test]

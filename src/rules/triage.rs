@@ -3,7 +3,7 @@
 //! reviewed ignore list accepts, and which of the rest make the run exit 1 (`--fail-on`).
 //! Pure: `config` reads the files, this decides.
 
-use std::collections::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
@@ -31,11 +31,28 @@ pub(crate) const KINDS: [&str; 9] = [
 /// stays: a stale password that changes class, or a duplicate that gains a holder, is the same
 /// finding.
 pub(crate) fn identity(kind: &str, subject: &str, detail: Option<&str>) -> String {
-    let mut id = String::with_capacity(kind.len() + subject.len() + 24);
+    let mut id = String::with_capacity(kind.len() + subject.len() + 32);
     id.push_str(kind);
     for part in std::iter::once(subject).chain(detail) {
         id.push('|');
-        id.push_str(&text::fold(part).to_lowercase());
+        if part.is_ascii() {
+            // The directory's fold of ASCII text, lower-cased, without a copy: outer spaces
+            // dropped, a run of spaces one space.
+            let mut space = false;
+            for byte in part.trim_matches(' ').bytes() {
+                if byte == b' ' {
+                    if !space {
+                        id.push(' ');
+                    }
+                    space = true;
+                } else {
+                    space = false;
+                    id.push(char::from(byte.to_ascii_lowercase()));
+                }
+            }
+        } else {
+            id.push_str(&text::fold(part).to_lowercase());
+        }
     }
     id
 }
@@ -105,8 +122,11 @@ fn identity_of_json(raw: &RawValue) -> Option<String> {
 pub(crate) struct Baseline {
     /// The command that wrote it (`None` for JSON Lines, which does not say).
     pub(crate) command: Option<String>,
-    /// Identity → the finding as the report wrote it, in the report's order.
-    findings: Vec<(String, String)>,
+    /// The report as read: the findings below are ranges of it, not copies (a baseline may
+    /// hold a million).
+    text: String,
+    /// Each finding's identity and where the report wrote it, in the report's order.
+    findings: Vec<(String, std::ops::Range<usize>)>,
     /// The path of a baseline that does not exist yet (a first run), for the warning.
     missing: Option<String>,
 }
@@ -123,8 +143,8 @@ struct ReportDocument<'a> {
 
 impl Baseline {
     /// The baseline in `text`: an adcomputer JSON report (`-o json`), or JSON Lines (`-o jsonl`).
-    pub(crate) fn parse(text: &str) -> anyhow::Result<Baseline> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    pub(crate) fn parse(whole: String) -> anyhow::Result<Baseline> {
+        let text = whole.strip_prefix('\u{feff}').unwrap_or(&whole);
         let (command, raws): (Option<String>, Vec<&RawValue>) = match serde_json::from_str::<
             ReportDocument<'_>,
         >(text)
@@ -135,7 +155,7 @@ impl Baseline {
                 }
                 (document.command, document.findings)
             }
-            Err(whole) => {
+            Err(as_report) => {
                 let mut lines = Vec::new();
                 for (number, line) in text.lines().enumerate() {
                     if line.trim().is_empty() {
@@ -143,7 +163,7 @@ impl Baseline {
                     }
                     let raw: &RawValue = serde_json::from_str(line).map_err(|_| {
                             anyhow::anyhow!(
-                                "neither an adcomputer JSON report ({whole}) nor JSON Lines (line {} is not JSON)",
+                                "neither an adcomputer JSON report ({as_report}) nor JSON Lines (line {} is not JSON)",
                                 number + 1
                             )
                         })?;
@@ -152,18 +172,31 @@ impl Baseline {
                 (None, lines)
             }
         };
+        // Each finding parsed again for its identity, half of them on another core.
+        let identify = |part: &[&RawValue]| -> Vec<Option<String>> {
+            part.iter().map(|raw| identity_of_json(raw)).collect()
+        };
+        let (first, second) = raws.split_at(raws.len() / 2);
+        let ids = std::thread::scope(|scope| {
+            let other = scope.spawn(|| identify(second));
+            let mut ids = identify(first);
+            ids.extend(other.join().unwrap_or_default());
+            ids
+        });
         let mut findings = Vec::with_capacity(raws.len());
-        for (index, raw) in raws.into_iter().enumerate() {
-            let id = identity_of_json(raw).with_context(|| {
+        for (index, (raw, id)) in raws.iter().zip(ids).enumerate() {
+            let id = id.with_context(|| {
                 format!(
                     "finding {} is not one adcomputer writes (no known kind, or its fields are missing)",
                     index + 1
                 )
             })?;
-            findings.push((id, raw.get().to_string()));
+            let start = raw.get().as_ptr() as usize - whole.as_ptr() as usize;
+            findings.push((id, start..start + raw.get().len()));
         }
         Ok(Baseline {
             command,
+            text: whole,
             findings,
             missing: None,
         })
@@ -173,6 +206,7 @@ impl Baseline {
     pub(crate) fn missing(path: &std::path::Path) -> Baseline {
         Baseline {
             command: None,
+            text: String::new(),
             findings: Vec::new(),
             missing: Some(path.display().to_string()),
         }
@@ -298,6 +332,8 @@ pub(crate) struct Triage {
     pub(crate) warnings: Vec<String>,
     /// The kinds the run looked for.
     pub(crate) checked: Vec<&'static str>,
+    /// Each finding's identity (same order), when triage needed them.
+    pub(crate) ids: Option<Vec<String>>,
 }
 
 /// Judges `findings` (sorted, as the report lists them): drops what the ignore list accepts,
@@ -313,6 +349,18 @@ pub(crate) fn triage(
         checked: checked.to_vec(),
         ..Triage::default()
     };
+    let mut ids: Vec<String> = if settings.ignore.is_some() || settings.baseline.is_some() {
+        // Half of them on another core: a report may hold a million.
+        let (first, second) = findings.split_at(findings.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| second.iter().map(Finding::id).collect::<Vec<_>>());
+            let mut ids: Vec<String> = first.iter().map(Finding::id).collect();
+            ids.extend(other.join().unwrap_or_default());
+            ids
+        })
+    } else {
+        Vec::new()
+    };
     if let Some(ignore) = &settings.ignore {
         let mut used = vec![false; ignore.entries.len()];
         let by_id: HashMap<&str, usize> = ignore
@@ -322,13 +370,20 @@ pub(crate) fn triage(
             .map(|(index, (id, _))| (id.as_str(), index))
             .collect();
         let before = findings.len();
-        findings.retain(|finding| match by_id.get(finding.id().as_str()) {
-            Some(index) => {
-                used[*index] = true;
-                false
-            }
-            None => true,
-        });
+        let keep: Vec<bool> = ids
+            .iter()
+            .map(|id| match by_id.get(id.as_str()) {
+                Some(index) => {
+                    used[*index] = true;
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let mut kept = keep.iter();
+        findings.retain(|_| *kept.next().unwrap_or(&true));
+        let mut kept = keep.iter();
+        ids.retain(|_| *kept.next().unwrap_or(&true));
         triage.counts.ignored = Some(before - findings.len());
         for ((id, line), used) in ignore.entries.iter().zip(used) {
             let kind = id.split('|').next().unwrap_or("");
@@ -360,8 +415,8 @@ pub(crate) fn triage(
                 .map(|(id, _)| (id.as_str(), false))
                 .collect();
             let mut marks = Vec::with_capacity(findings.len());
-            for finding in findings.iter() {
-                let mark = match previous.get_mut(finding.id().as_str()) {
+            for (finding, id) in findings.iter().zip(&ids) {
+                let mark = match previous.get_mut(id.as_str()) {
                     Some(seen) => {
                         *seen = true;
                         Mark::Unchanged
@@ -375,12 +430,14 @@ pub(crate) fn triage(
                 };
                 marks.push(mark);
             }
-            let mut reported: std::collections::HashSet<&str> = Default::default();
-            for (id, json) in &baseline.findings {
+            let mut reported: HashSet<&str> = HashSet::new();
+            for (id, range) in &baseline.findings {
                 let kind = id.split('|').next().unwrap_or("");
                 if !previous[id.as_str()] && checked.contains(&kind) && reported.insert(id.as_str())
                 {
-                    triage.resolved.push(json.clone());
+                    triage
+                        .resolved
+                        .push(baseline.text[range.clone()].to_string());
                 }
             }
             let new = marks.iter().filter(|mark| **mark == Mark::New).count();
@@ -389,6 +446,9 @@ pub(crate) fn triage(
             triage.counts.resolved = Some(triage.resolved.len());
             triage.marks = Some(marks);
         }
+    }
+    if !ids.is_empty() {
+        triage.ids = Some(ids);
     }
     triage
 }
@@ -484,6 +544,25 @@ mod tests {
     }
 
     #[test]
+    fn the_ascii_path_folds_as_the_directory_does() {
+        for text in [
+            "HOST/PC01",
+            "  a  b ",
+            "CN=X, OU=Y",
+            "",
+            " ",
+            "mixed Case  Name",
+        ] {
+            assert_eq!(
+                identity("k", text, None),
+                format!("k|{}", text::fold(text).to_lowercase()),
+                "{text:?}"
+            );
+        }
+        assert_eq!(identity("k", "BÜRO-PC", None), "k|büro-pc");
+    }
+
+    #[test]
     fn identity_ignores_case_class_and_holders() {
         assert_eq!(
             stale("CN=PC01,DC=x", StaleClass::NeverSet).id(),
@@ -515,7 +594,7 @@ mod tests {
             duplicate("http/a"),
             stale("CN=PC01,DC=x", StaleClass::NeverSet),
         ];
-        let baseline = Baseline::parse(&report(&old)).unwrap();
+        let baseline = Baseline::parse(report(&old)).unwrap();
         assert_eq!(baseline.command.as_deref(), Some("audit"));
         let settings = TriageSettings {
             baseline: Some(baseline),
@@ -534,7 +613,7 @@ mod tests {
         );
         // The next run, nothing changed: nothing fails.
         let settings = TriageSettings {
-            baseline: Some(Baseline::parse(&report(&now)).unwrap()),
+            baseline: Some(Baseline::parse(report(&now)).unwrap()),
             ..TriageSettings::default()
         };
         let mut again = now.clone();
@@ -548,7 +627,7 @@ mod tests {
             stale("CN=PC01,DC=x", StaleClass::NeverSet),
         ];
         let settings = TriageSettings {
-            baseline: Some(Baseline::parse(&report(&old)).unwrap()),
+            baseline: Some(Baseline::parse(report(&old)).unwrap()),
             ..TriageSettings::default()
         };
         let triage = triage(&mut Vec::new(), &settings, &["duplicate_spn"]);
@@ -563,11 +642,11 @@ mod tests {
             serde_json::to_string(&duplicate("http/a")).unwrap(),
             serde_json::to_string(&duplicate("http/b")).unwrap()
         );
-        let baseline = Baseline::parse(&lines).unwrap();
+        let baseline = Baseline::parse(lines).unwrap();
         assert_eq!((baseline.findings.len(), baseline.command), (2, None));
-        assert!(Baseline::parse("not json").is_err());
-        assert!(Baseline::parse("{\"tool\":\"other\",\"findings\":[]}").is_err());
-        let err = Baseline::parse("{\"kind\":\"weird\"}").unwrap_err();
+        assert!(Baseline::parse("not json".into()).is_err());
+        assert!(Baseline::parse("{\"tool\":\"other\",\"findings\":[]}".into()).is_err());
+        let err = Baseline::parse("{\"kind\":\"weird\"}".into()).unwrap_err();
         assert!(err.to_string().contains("finding 1"), "{err}");
     }
 
