@@ -34,8 +34,9 @@ pub(crate) struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
 
-    /// Output: a table for people; json, jsonl or csv for machines; prometheus (a text-file
-    /// collector's metrics) or html (one self-contained page) for stale, spn check and audit.
+    /// Output: a table for people; json, jsonl or csv for machines; for stale, spn check and
+    /// audit also prometheus (a text-file collector's metrics), nagios (a monitoring plugin's
+    /// status line and exit codes) or html (one self-contained page).
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
     pub(crate) format: Format,
 
@@ -326,8 +327,10 @@ adcomputer completions zsh > \"${fpath[1]}/_adcomputer\"\n  adcomputer completio
 
     /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
     #[command(
-        after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json > audit.json\n  \
-adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
+        after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json --output audit.json\n  \
+adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21\n  \
+adcomputer audit -o json --baseline audit.json --output audit.json  # nightly\n  \
+adcomputer audit --output json:audit.json --output html:audit.html --output prometheus:audit.prom"
     )]
     Audit {
         #[command(flatten)]

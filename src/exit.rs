@@ -1,7 +1,8 @@
 //! Exit codes (docs/reference.md, "Exit codes"), in one place: 0 looked at everything asked
 //! and found nothing (or did everything asked), 1 findings or items refused, skipped, failed or
 //! left unknown, 2 nothing trustworthy was done — a usage, connection, TLS or authentication
-//! error, or a check that could not look at everything it was asked to.
+//! error, or a check that could not look at everything it was asked to. With `-o nagios`, the
+//! monitoring plugin convention: 0 OK, 1 WARNING, 3 UNKNOWN for what is otherwise 2.
 
 use std::process::ExitCode;
 
@@ -19,6 +20,9 @@ pub(crate) enum Outcome {
 /// Exit code for errors that stopped the run before it did anything trustworthy.
 pub(crate) const FAILURE: u8 = 2;
 
+/// The same, for a monitoring plugin (`-o nagios`): UNKNOWN.
+pub(crate) const PLUGIN_UNKNOWN: u8 = 3;
+
 impl From<&Outcome> for ExitCode {
     fn from(outcome: &Outcome) -> ExitCode {
         match outcome {
@@ -30,6 +34,15 @@ impl From<&Outcome> for ExitCode {
 }
 
 impl Outcome {
+    /// The exit code of a monitoring plugin (Nagios, Icinga, Zabbix agents' checks).
+    pub(crate) fn plugin_code(&self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Incomplete(_) => PLUGIN_UNKNOWN,
+        }
+    }
+
     pub(crate) fn from_problems(any: bool) -> Outcome {
         if any {
             Outcome::Findings

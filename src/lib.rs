@@ -32,13 +32,31 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Parses the command line, runs the command, and says how it ended.
+/// Parses the command line, runs the command, and says how it ended. As a monitoring plugin
+/// (`-o nagios` on standard output), it says so in the plugin's terms: a status line on
+/// stdout even when the run fails, and the plugin exit codes.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
     if commands::docs::write(&cli.command)? {
         return Ok(ExitCode::SUCCESS);
     }
+    let plugin = cli.format == report::Format::Nagios && cli.output.is_empty();
+    match run_command(cli) {
+        Ok(outcome) if plugin => Ok(ExitCode::from(outcome.plugin_code())),
+        Ok(outcome) => Ok((&outcome).into()),
+        Err(err) if plugin => {
+            let line = one_line(&err);
+            println!("ADCOMPUTER UNKNOWN - {}", line.replace('|', "¦"));
+            eprintln!("adcomputer: error: {line}");
+            Ok(ExitCode::from(exit::PLUGIN_UNKNOWN))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The run after the command line is parsed: configuration, the command, its outcome.
+fn run_command(cli: cli::Cli) -> anyhow::Result<exit::Outcome> {
     // An empty variable counts as unset, as shells and systemd units expect.
     let config = config::Config::new(cli, |name| {
         std::env::var(name).ok().filter(|value| !value.is_empty())
@@ -55,19 +73,21 @@ pub fn run() -> anyhow::Result<ExitCode> {
     if let exit::Outcome::Incomplete(why) = &outcome {
         eprintln!("adcomputer: {}", report::sanitize::for_terminal(why));
     }
-    Ok((&outcome).into())
+    Ok(outcome)
 }
 
 /// Prints why the run failed, as one line on stderr that a terminal shows as it is (the
 /// message may quote directory data: a DN, a server's text), and returns exit code 2.
 pub fn fail(err: &anyhow::Error) -> ExitCode {
-    let message = format!("{err:#}");
-    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    eprintln!(
-        "adcomputer: error: {}",
-        report::sanitize::for_terminal(&one_line)
-    );
+    eprintln!("adcomputer: error: {}", one_line(err));
     ExitCode::from(exit::FAILURE)
+}
+
+/// An error and its causes as one line a terminal shows as it is.
+fn one_line(err: &anyhow::Error) -> String {
+    let message = format!("{err:#}");
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    report::sanitize::for_terminal(&flat).into_owned()
 }
 
 /// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.

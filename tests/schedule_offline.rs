@@ -1,6 +1,7 @@
 //! Scheduled runs on the demo export: `--output` written whole or not at all (failures,
 //! Ctrl-C), `--baseline` on files adcomputer wrote, `--ignore` and `--fail-on` making a
-//! nightly job quiet on purpose, and Prometheus metrics read by the Python client's parser.
+//! nightly job quiet on purpose, Prometheus metrics read by the Python client's parser, and the
+//! status line and exit codes of a monitoring plugin (`-o nagios`).
 
 mod common;
 
@@ -21,6 +22,24 @@ fn audit(extra: &[&str]) -> common::Run {
     ];
     args.extend_from_slice(extra);
     offline(&args)
+}
+
+/// `audit -o FORMAT` of an export that holds SPNs and nothing else the checks need.
+fn audit_of_spns_only(format: &str) -> common::Run {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("spns-only.ldif");
+    std::fs::write(
+        &export,
+        "dn: CN=PC01,DC=adc,DC=test\nservicePrincipalName: HOST/PC01\n\n",
+    )
+    .unwrap();
+    offline(&[
+        "audit",
+        "--from-ldif",
+        export.to_str().unwrap(),
+        "-o",
+        format,
+    ])
 }
 
 fn files_in(dir: &std::path::Path) -> Vec<String> {
@@ -314,19 +333,7 @@ for key in sorted(values):
     assert!(value("adcomputer_run_timestamp_seconds") > 1.7e9);
     assert!(value("adcomputer_password_age_computers/0-29") > 0.0);
     // An export without the attributes a check needs: the run says it did not look.
-    let export = dir.path().join("spns-only.ldif");
-    std::fs::write(
-        &export,
-        "dn: CN=PC01,DC=adc,DC=test\nservicePrincipalName: HOST/PC01\n\n",
-    )
-    .unwrap();
-    let run = offline(&[
-        "audit",
-        "--from-ldif",
-        export.to_str().unwrap(),
-        "-o",
-        "prometheus",
-    ]);
+    let run = audit_of_spns_only("prometheus");
     assert_eq!(run.code, 2);
     assert!(
         run.stdout
@@ -370,4 +377,58 @@ fn one_run_writes_several_reports() {
     );
     audit(&["--output", &path("a.json"), "--output", &path("a.json")])
         .assert_one_line_error("named twice");
+}
+
+/// A plugin's output as the Nagios plugin guidelines define it: one line, `TEXT | PERFDATA`,
+/// each performance datum `label=value[unit]`. Returns (status word, perfdata by label).
+fn plugin_line(stdout: &str) -> (String, std::collections::HashMap<String, String>) {
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
+    let (text, perfdata) = stdout
+        .trim_end()
+        .split_once(" | ")
+        .expect("text | perfdata");
+    assert!(!text.contains('|'), "{text}");
+    let status = text.split_whitespace().nth(2).unwrap().to_string();
+    let data = perfdata
+        .split(' ')
+        .map(|datum| {
+            let (label, value) = datum.split_once('=').expect("label=value");
+            let number = value.trim_end_matches('s');
+            assert!(number.parse::<f64>().is_ok(), "{datum}");
+            (label.to_string(), number.to_string())
+        })
+        .collect();
+    (status, data)
+}
+
+#[test]
+fn as_a_monitoring_plugin_it_speaks_the_plugin_language() {
+    let run = audit(&["-o", "nagios"]);
+    assert_eq!(run.code, 1, "WARNING");
+    let (status, data) = plugin_line(&run.stdout);
+    assert_eq!(status, "WARNING");
+    assert!(
+        run.stdout
+            .starts_with("ADCOMPUTER AUDIT WARNING - 27 of 27 findings"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(data["findings"], "27");
+    assert_eq!(data["duplicate_spn"], "4");
+    let run = audit(&["-o", "nagios", "--fail-on", "default_password"]);
+    assert_eq!((run.code, plugin_line(&run.stdout).0.as_str()), (0, "OK"));
+    // A run that could not look at everything, and one that could not run: UNKNOWN, exit 3.
+    let run = audit_of_spns_only("nagios");
+    assert_eq!(
+        (run.code, plugin_line(&run.stdout).0.as_str()),
+        (3, "UNKNOWN")
+    );
+    let run = offline(&["audit", "--from-ldif", "/nonexistent.ldif", "-o", "nagios"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stdout
+            .starts_with("ADCOMPUTER UNKNOWN - cannot open /nonexistent.ldif"),
+        "{}",
+        run.stdout
+    );
 }

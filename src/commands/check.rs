@@ -87,7 +87,7 @@ pub(crate) async fn run(
     warnings.extend(triage.warnings.iter().cloned());
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
     let gaps = incomplete(&audit.coverage, &facts, source, audit.summary.accounts_read);
-    let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.is_none());
+    let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
     context.emit(&envelope, &report)?;
     tracing::info!(elapsed = ?started.elapsed(), "reported");
     let outcome = match gaps {

@@ -17,8 +17,8 @@ pub(crate) struct FindingsReport<'a> {
     pub(crate) findings: &'a [Finding],
     pub(crate) summary: FindingsSummary<'a>,
     pub(crate) triage: &'a Triage,
-    /// Whether the run looked at everything it was asked to.
-    pub(crate) complete: bool,
+    /// Why the run could not look at everything it was asked to, if it could not.
+    pub(crate) incomplete: Option<&'a str>,
 }
 
 impl<'a> FindingsReport<'a> {
@@ -26,7 +26,7 @@ impl<'a> FindingsReport<'a> {
         findings: &'a [Finding],
         summary: &'a Summary,
         triage: &'a Triage,
-        complete: bool,
+        incomplete: Option<&'a str>,
     ) -> Self {
         FindingsReport {
             findings,
@@ -35,7 +35,7 @@ impl<'a> FindingsReport<'a> {
                 triage: &triage.counts,
             },
             triage,
-            complete,
+            incomplete,
         }
     }
 

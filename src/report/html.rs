@@ -286,7 +286,7 @@ pub(super) fn write(
         summary.computers,
     );
     let failing = triage.counts.failing;
-    let (class, verdict) = match (failing, report.complete) {
+    let (class, verdict) = match (failing, report.incomplete.is_none()) {
         (0, true) if summary.findings == 0 => ("good", "Looked at everything asked: no findings."),
         (0, true) => (
             "good",

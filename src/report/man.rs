@@ -139,6 +139,11 @@ fn closing_sections(page: &mut Roff) {
                  export without the attributes it needs, an incomplete export). One line on \
                  standard error says why.",
             ),
+            (
+                "3",
+                "With -o nagios on standard output, in place of 2: UNKNOWN, as monitoring \
+                 plugins say it (0 is OK, 1 WARNING).",
+            ),
         ],
     );
     definitions(

@@ -1,8 +1,8 @@
 //! Reports: every output format lives here, and every command reports through `emit`. A
 //! command hands over a presenter (`Present`: its items, their CSV rows, its summary, its
 //! tables) and the run's `Envelope`; `emit` writes one JSON document, JSON Lines, CSV, tables
-//! for people, or for check commands Prometheus metrics (`prometheus`) or one HTML page
-//! (`html`), buffered and streamed, to stdout or atomically to `--output FILE` (`output`).
+//! for people, or for check commands Prometheus metrics (`prometheus`), one HTML page
+//! (`html`) or a monitoring plugin's status line (`nagios`), buffered and streamed, to stdout or atomically to `--output FILE` (`output`).
 //! Only reports go to stdout; warnings and progress go to stderr. Directory data is
 //! neutralised on the way out (`sanitize`).
 
@@ -11,6 +11,7 @@ pub(crate) mod csv;
 pub(crate) mod findings;
 mod html;
 pub(crate) mod man;
+mod nagios;
 mod output;
 mod progress;
 mod prometheus;
@@ -42,12 +43,15 @@ pub(crate) enum Format {
     Prometheus,
     /// One self-contained HTML page: summary, charts, sortable tables (check commands).
     Html,
+    /// One status line with performance data and the plugin exit codes, for Nagios and
+    /// Icinga (check commands).
+    Nagios,
 }
 
 impl Format {
     /// Formats only the check commands' findings can fill.
     pub(crate) fn is_for_checks_only(self) -> bool {
-        matches!(self, Format::Prometheus | Format::Html)
+        matches!(self, Format::Prometheus | Format::Html | Format::Nagios)
     }
 
     /// The format's name on the command line.
@@ -59,6 +63,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Prometheus => "prometheus",
             Format::Html => "html",
+            Format::Nagios => "nagios",
         }
     }
 }
@@ -203,16 +208,17 @@ fn write<P: Present>(
             })?;
             report.extra_lines(out)
         }
-        Format::Prometheus | Format::Html => {
+        Format::Prometheus | Format::Html | Format::Nagios => {
             let findings = report.as_findings().ok_or_else(|| {
-                std::io::Error::other(
-                    "-o prometheus and -o html are for stale, spn check and audit",
-                )
+                std::io::Error::other(format!(
+                    "-o {} is for stale, spn check and audit",
+                    format.name()
+                ))
             })?;
-            if format == Format::Html {
-                html::write(envelope, findings, out)
-            } else {
-                prometheus::write(envelope, findings, out)
+            match format {
+                Format::Html => html::write(envelope, findings, out),
+                Format::Nagios => nagios::write(envelope, findings, out),
+                _ => prometheus::write(envelope, findings, out),
             }
         }
         Format::Csv => {

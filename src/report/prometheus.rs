@@ -177,7 +177,7 @@ pub(super) fn write(
     family.single(
         "run_success",
         "1 when the run looked at everything it was asked to (exit 0 or 1), 0 when it could not (exit 2).",
-        u8::from(report.complete),
+        u8::from(report.incomplete.is_none()),
     )?;
     family.single(
         "run_duration_seconds",

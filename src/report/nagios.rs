@@ -1,0 +1,81 @@
+//! `-o nagios`: a check command's verdict as a monitoring plugin's one status line (Nagios,
+//! Icinga, and the agents that run their plugins): `ADCOMPUTER AUDIT OK|WARNING|UNKNOWN - text
+//! | perfdata`, with the plugin exit codes (0, 1, 3; see `exit`). The text holds counts and
+//! adcomputer's own words only, never directory data; perfdata are the summary's counts.
+
+use std::io::Write;
+
+use super::Envelope;
+use super::findings::FindingsReport;
+
+pub(super) fn write(
+    envelope: &Envelope,
+    report: &FindingsReport<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let summary = report.summary.counts;
+    let triage = report.triage;
+    let count = report.counts();
+    let kinds: Vec<String> = triage
+        .checked
+        .iter()
+        .filter(|kind| count(kind) > 0)
+        .map(|kind| format!("{kind} {}", count(kind)))
+        .collect();
+    let failing = triage.counts.failing;
+    let (status, text) = match report.incomplete {
+        _ if failing > 0 => (
+            "WARNING",
+            format!(
+                "{failing} of {} findings fail the run{} ({})",
+                summary.findings,
+                if triage.marks.is_some() {
+                    " (new since the baseline)"
+                } else {
+                    ""
+                },
+                kinds.join(", ")
+            ),
+        ),
+        Some(why) => ("UNKNOWN", why.to_string()),
+        None if summary.findings == 0 => (
+            "OK",
+            format!("no findings in {} computers", summary.computers),
+        ),
+        None => (
+            "OK",
+            format!(
+                "{} findings, none failing the run ({})",
+                summary.findings,
+                kinds.join(", ")
+            ),
+        ),
+    };
+    // `|` starts the performance data: it must not appear in the text (a broken bar instead).
+    let text = super::sanitize::for_terminal(&text).replace('|', "¦");
+    write!(
+        out,
+        "ADCOMPUTER {} {status} - {text} | findings={} failing={failing}",
+        envelope.command.to_uppercase().replace(' ', "_"),
+        summary.findings,
+    )?;
+    for (name, value) in [
+        ("new", triage.counts.new),
+        ("resolved", triage.counts.resolved),
+        ("ignored", triage.counts.ignored),
+    ] {
+        if let Some(value) = value {
+            write!(out, " {name}={value}")?;
+        }
+    }
+    for kind in &triage.checked {
+        write!(out, " {kind}={}", count(kind))?;
+    }
+    writeln!(
+        out,
+        " computers={} objects={} duration={:.3}s",
+        summary.computers,
+        summary.accounts_read,
+        envelope.started.elapsed().as_secs_f64()
+    )
+}
