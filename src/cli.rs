@@ -311,7 +311,7 @@ adcomputer undo spn-fix.jsonl --apply --yes -o json"
 
     /// Print a shell completion script.
     #[command(
-        after_help = "Examples:\n  adcomputer completions bash > /etc/bash_completion.d/adcomputer\n  \
+        after_help = "Examples:\n  adcomputer completions bash --output /etc/bash_completion.d/adcomputer\n  \
 adcomputer completions zsh > \"${fpath[1]}/_adcomputer\"\n  adcomputer completions fish > ~/.config/fish/completions/adcomputer.fish"
     )]
     Completions {

@@ -38,7 +38,7 @@ use clap::Parser;
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
-    if commands::docs::write(&cli.command)? {
+    if commands::docs::write(&cli)? {
         return Ok(ExitCode::SUCCESS);
     }
     let plugin = cli.format == report::Format::Nagios && cli.output.is_empty();

@@ -111,11 +111,16 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn completions_load_in_bash_and_the_man_page_renders() {
-    let run = offline(&["completions", "bash"]);
-    assert_eq!(run.code, 0);
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("adcomputer.bash");
-    std::fs::write(&script, &run.stdout).unwrap();
+    // As the completions' --help says: straight into the file, with --output.
+    let run = offline(&["completions", "bash", "--output", script.to_str().unwrap()]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&script).unwrap(),
+        offline(&["completions", "bash"]).stdout
+    );
     let bash = std::process::Command::new("bash")
         .arg("-c")
         .arg(format!(

@@ -7,16 +7,29 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 
-/// Writes completions or the man page for `command` if it asks for them; `false` otherwise.
-pub(crate) fn write(command: &Command) -> anyhow::Result<bool> {
-    let mut out = std::io::stdout().lock();
-    match command {
-        Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "adcomputer", &mut out);
+/// Writes completions or the man page if `cli` asks for them, to standard output or (the
+/// last) `--output FILE`, atomically; `false` when it asks for something else.
+pub(crate) fn write(cli: &Cli) -> anyhow::Result<bool> {
+    let generate = |out: &mut dyn Write| -> std::io::Result<()> {
+        match &cli.command {
+            Command::Completions { shell } => {
+                let mut buffer = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "adcomputer", &mut buffer);
+                out.write_all(&buffer)
+            }
+            _ => crate::report::man::write(Cli::command(), out),
         }
-        Command::Man => crate::report::man::write(Cli::command(), &mut out)?,
-        _ => return Ok(false),
+    };
+    if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
+        return Ok(false);
     }
-    out.flush()?;
+    match cli.output.last() {
+        Some(file) => crate::report::write_atomically(std::path::Path::new(file), generate)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            generate(&mut out)?;
+            out.flush()?;
+        }
+    }
     Ok(true)
 }

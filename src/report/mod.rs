@@ -25,6 +25,7 @@ use std::io::{BufWriter, Write};
 use serde::Serialize;
 
 use crate::rules::coverage::Coverage;
+pub(crate) use output::write_atomically;
 pub(crate) use progress::Progress;
 pub(crate) use table::{Layout, TextOut};
 
