@@ -229,3 +229,63 @@ fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
     );
     assert!(spns("RIGHTS-SPN03").is_empty());
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn an_account_that_cannot_see_deleted_objects_is_told_not_shown_none() {
+    // A computer deleted now, so that there is one to see.
+    const GONE: &str = "CN=RIGHTS-GONE01,OU=Workstations,DC=adc,DC=test";
+    drop(Seeded::add(&[GONE], &computer(GONE, "RIGHTS-GONE01", &[])));
+    // The DC hides deleted objects from the helpdesk without a word: the admin sees them.
+    let admin = common::live(&["audit", "-o", "json"]).json();
+    assert!(
+        admin["summary"]["deleted_computer"].as_u64().unwrap() > 0,
+        "the test domain has deleted computers by now: {}",
+        admin["summary"]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("helpdesk.json");
+    let path = baseline.to_str().unwrap();
+    let first = as_operator("helpdesk", &["audit", "-o", "json", "--output", path]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert!(
+        report["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("helpdesk@ADC.TEST cannot see deleted objects")),
+        "{}",
+        report["warnings"]
+    );
+    // Nothing new, but the deleted computers were not looked at: no clean bill (exit 2) ...
+    let second = as_operator("helpdesk", &["audit", "-o", "json", "--baseline", path]);
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("leave them out with --checks"),
+        "{}",
+        second.stderr
+    );
+    let metrics = as_operator("helpdesk", &["audit", "-o", "prometheus"]).stdout;
+    assert!(
+        !metrics.contains("kind=\"deleted_computer\""),
+        "not reported as 0 when not looked at"
+    );
+    // ... unless the run asks only for what the account can look at.
+    let checks = "stale_password,missing_spn,stale_spn,duplicate_spn";
+    let third = as_operator(
+        "helpdesk",
+        &[
+            "audit",
+            "-o",
+            "json",
+            "--baseline",
+            path,
+            "--checks",
+            checks,
+        ],
+    );
+    assert_eq!(third.code, 0, "{}", third.stderr);
+    // restore cannot find anything it cannot see: it says why instead of "not found".
+    as_operator("helpdesk", &["restore", "RIGHTS-WS01"])
+        .assert_one_line_error("helpdesk@ADC.TEST cannot see deleted objects");
+}

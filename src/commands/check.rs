@@ -65,18 +65,31 @@ pub(crate) async fn run(
     if settings.probe.is_some() {
         probe_default_passwords(source, &mut auditor).await?;
     }
+    // Whether deleted computers were looked for and could be seen; why not, when they could not.
+    let mut deleted_listed = false;
+    let mut unlisted = None;
     if settings.deleted
         && let Source::Live(live) = source
     {
-        auditor.deleted(&crate::ldap::queries::deleted_computers(&mut live.directory).await?);
+        let listing = crate::ldap::queries::deleted_computers(&mut live.directory).await?;
+        if listing.readable {
+            auditor.deleted(&listing.computers);
+            deleted_listed = true;
+        } else {
+            let why = format!(
+                "deleted computers not listed: {} cannot see deleted objects (CN=Deleted Objects; by default only Domain Admins may read it)",
+                live.bind_user().unwrap_or("the Kerberos principal")
+            );
+            warnings.push(why.clone());
+            unlisted = Some(why);
+        }
     }
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
-    let live = matches!(source, Source::Live(_));
     let triage = triage(
         &mut audit.findings,
         triage_settings,
-        &settings.kinds_checked(live),
+        &settings.kinds_checked(deleted_listed),
     );
     if triage_settings.ignore.is_some() {
         audit.summary.count(&audit.findings);
@@ -86,7 +99,13 @@ pub(crate) async fn run(
     warnings.extend(audit.warnings.iter().cloned());
     warnings.extend(triage.warnings.iter().cloned());
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
-    let gaps = incomplete(&audit.coverage, &facts, source, audit.summary.accounts_read);
+    let gaps = incomplete(
+        &audit.coverage,
+        &facts,
+        source,
+        audit.summary.accounts_read,
+        unlisted,
+    );
     let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
     context.emit(&envelope, &report)?;
     tracing::info!(elapsed = ?started.elapsed(), "reported");
@@ -103,15 +122,23 @@ pub(crate) async fn run(
 }
 
 /// Why a run without findings is no clean bill, in one line with what would mend it.
+/// `unlisted`: why deleted computers could not be listed.
 fn incomplete(
     coverage: &Coverage,
     facts: &SourceFacts,
     source: &Source,
     examined: usize,
+    unlisted: Option<String>,
 ) -> Option<String> {
     let mut reasons = Vec::new();
     if let Some(gaps) = coverage.gaps() {
         reasons.push(gaps);
+    }
+    if let Some(why) = unlisted {
+        reasons.push(format!(
+            "{why}: bind as an account that may, or leave them out with --checks {}",
+            Check::ALL.map(Check::name).join(",")
+        ));
     }
     if !facts.complete {
         reasons.push("the export is incomplete (its search ended early)".to_string());

@@ -22,7 +22,14 @@ pub(crate) async fn run(
     settings: &RestoreSettings,
 ) -> anyhow::Result<Outcome> {
     let live = source.live(NeedsDc::Write("restore"))?;
-    let deleted = queries::deleted_computers(&mut live.directory).await?;
+    let listing = queries::deleted_computers(&mut live.directory).await?;
+    anyhow::ensure!(
+        listing.readable,
+        "{} cannot see deleted objects (CN=Deleted Objects,{}; by default only Domain Admins may read it): every name would look not found; restore with an account that may read and reanimate them",
+        live.bind_user().unwrap_or("the Kerberos principal"),
+        live.directory.root_dse.default_naming_context
+    );
+    let deleted = listing.computers;
     let mut items: Vec<ResetItem> = Vec::new();
     let mut targets = Vec::new();
     for name in &settings.names {

@@ -290,7 +290,9 @@ fn check_task(
                 } else {
                     ProbeScope::NeverLoggedOn
                 }),
-                deleted: true,
+                // Deleted computers are listed when every check is asked for: `--checks` says
+                // which, and leaves them out.
+                deleted: checks.checks.is_empty(),
                 precise_logon: false,
                 precise_logons: None,
             };

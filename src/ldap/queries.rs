@@ -303,22 +303,47 @@ pub(crate) async fn last_logons(
     Ok(found)
 }
 
-/// Every deleted computer of the domain (tombstones kept for the tombstone lifetime: few).
+/// The deleted computers of the domain, and whether the bound account could see them at all.
+pub(crate) struct DeletedListing {
+    pub(crate) computers: Vec<crate::model::deleted::DeletedComputer>,
+    /// The Deleted Objects container itself was readable. By default only Domain Admins may
+    /// read it; to anyone else the DC shows no deleted object, and says nothing: an empty
+    /// list from an account that cannot look is not "none deleted".
+    pub(crate) readable: bool,
+}
+
+/// Every deleted computer of the domain (tombstones kept for the tombstone lifetime: few),
+/// in the same search as the Deleted Objects container, whose visibility says whether the
+/// account could see them.
 pub(crate) async fn deleted_computers(
     directory: &mut Directory,
-) -> Result<Vec<crate::model::deleted::DeletedComputer>, OperationError> {
+) -> Result<DeletedListing, OperationError> {
     use crate::model::deleted::{DELETED_ATTRIBUTES, DeletedComputer};
     let base = directory.root_dse.default_naming_context.clone();
-    let mut found = Vec::new();
+    let mut listing = DeletedListing {
+        computers: Vec::new(),
+        readable: false,
+    };
+    let attributes = [DELETED_ATTRIBUTES, &["objectClass"]].concat();
     directory
         .search_each_deleted(
             &base,
-            "(&(isDeleted=TRUE)(objectClass=computer))",
-            DELETED_ATTRIBUTES,
-            |entry| found.push(DeletedComputer::from_entry(&entry)),
+            "(&(isDeleted=TRUE)(|(objectClass=computer)(&(objectClass=container)(isCriticalSystemObject=TRUE))))",
+            &attributes,
+            |entry| {
+                let is_computer = entry
+                    .values("objectClass")
+                    .iter()
+                    .any(|class| class.eq_ignore_ascii_case(b"computer"));
+                if is_computer {
+                    listing.computers.push(DeletedComputer::from_entry(&entry));
+                } else {
+                    listing.readable = true;
+                }
+            },
         )
         .await?;
-    Ok(found)
+    Ok(listing)
 }
 
 /// A DC of the domain, as the configuration partition lists it: a server object with an

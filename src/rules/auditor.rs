@@ -51,9 +51,9 @@ impl AuditSettings {
         self.checks.contains(&check)
     }
 
-    /// The finding kinds a run with these settings looks for (`live`: from a DC, which is
-    /// where deleted computers and default passwords are looked for).
-    pub(crate) fn kinds_checked(&self, live: bool) -> Vec<&'static str> {
+    /// The finding kinds a run with these settings looks for; `deleted_listed`: the deleted
+    /// computers were listed (from a DC, by an account that may see them).
+    pub(crate) fn kinds_checked(&self, deleted_listed: bool) -> Vec<&'static str> {
         let mut kinds = Vec::new();
         for check in &self.checks {
             kinds.push(check.name());
@@ -64,7 +64,7 @@ impl AuditSettings {
         if self.probe.is_some() {
             kinds.push("default_password");
         }
-        if self.deleted && live {
+        if self.deleted && deleted_listed {
             kinds.push("deleted_computer");
         }
         if !self.names.is_empty() {
