@@ -273,7 +273,7 @@ pub(super) fn write(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="adcomputer {}">
 <title>{}</title><style>{STYLE}</style></head><body>
-<h1>{}</h1><p class="muted">as of {} · adcomputer {} · {} objects read, {} computers</p>
+<h1>{}</h1><p class="muted">as of {} · adcomputer {} · {} read, {}</p>
 "#,
         sha256_source(STYLE),
         sha256_source(SCRIPT),
@@ -282,26 +282,30 @@ pub(super) fn write(
         escape(&title),
         escape(&envelope.as_of),
         env!("CARGO_PKG_VERSION"),
-        summary.accounts_read,
-        summary.computers,
+        super::count(summary.accounts_read, "object", "objects"),
+        super::count(summary.computers, "computer", "computers"),
     );
     let failing = triage.counts.failing;
-    let (class, verdict) = match (failing, report.incomplete.is_none()) {
-        (0, true) if summary.findings == 0 => ("good", "Looked at everything asked: no findings."),
-        (0, true) => (
+    let (class, verdict) = match (failing, report.incomplete) {
+        (0, None) if summary.findings == 0 => (
             "good",
-            "Looked at everything asked: nothing here fails the run (the findings are known or not selected).",
+            "Looked at everything asked: no findings.".to_string(),
         ),
-        (0, false) => (
+        (0, None) => (
+            "good",
+            "Looked at everything asked: nothing here fails the run (the findings are known or not selected).".to_string(),
+        ),
+        (0, Some(why)) => ("bad", format!("This is no clean bill: {why}.")),
+        (_, Some(why)) => (
             "bad",
-            "Not everything could be looked at: this is no clean bill (see the coverage and warnings below).",
+            format!("Findings that need attention; and {why}."),
         ),
-        _ => ("bad", "Findings that need attention."),
+        (_, None) => ("bad", "Findings that need attention.".to_string()),
     };
     let _ = write!(
         page,
         r#"<p class="status {class}" id="verdict">{}</p><div class="cards">"#,
-        escape(verdict)
+        escape(&verdict)
     );
     card(&mut page, "count-findings", "findings", summary.findings);
     card(&mut page, "count-failing", "failing the run", failing);
