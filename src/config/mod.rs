@@ -234,15 +234,20 @@ mod tests {
         })
     }
 
-    #[test]
-    fn password_file_beats_environment_and_prompt_is_last() {
-        let live = |config: Config| match config.source {
+    /// Where a simple bind's password comes from.
+    fn password_of(config: Config) -> PasswordSource {
+        match config.source {
             SourceSpec::Live(LdapSettings {
                 bind: Bind::Simple { password, .. },
                 ..
             }) => password,
             other => panic!("{other:?}"),
-        };
+        }
+    }
+
+    #[test]
+    fn password_file_beats_environment_and_prompt_is_last() {
+        let live = password_of;
         let base = [
             "adcomputer",
             "-H",
@@ -443,17 +448,10 @@ mod tests {
             "show",
             "a",
         ];
-        let parsed = config(&args, &[("ADCOMPUTER_PASSWORD", "from-env")]).unwrap();
-        assert!(matches!(
-            parsed.source,
-            SourceSpec::Live(LdapSettings {
-                bind: Bind::Simple {
-                    password: PasswordSource::Prompt,
-                    ..
-                },
-                ..
-            })
-        ));
+        assert_eq!(
+            password_of(config(&args, &[("ADCOMPUTER_PASSWORD", "from-env")]).unwrap()),
+            PasswordSource::Prompt
+        );
         let args = [
             "adcomputer",
             "-H",
@@ -465,16 +463,10 @@ mod tests {
             "show",
             "a",
         ];
-        assert!(matches!(
-            config(&args, &[]).unwrap().source,
-            SourceSpec::Live(LdapSettings {
-                bind: Bind::Simple {
-                    password: PasswordSource::File(_),
-                    ..
-                },
-                ..
-            })
-        ));
+        assert_eq!(
+            password_of(config(&args, &[]).unwrap()),
+            PasswordSource::File("/pw".into())
+        );
     }
 
     #[test]

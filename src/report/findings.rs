@@ -369,6 +369,22 @@ pub(crate) fn finding_tables(
     rows.write(out)
 }
 
+/// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
+pub(super) fn stale_notes(
+    disabled: bool,
+    domain_controller: bool,
+    note: Option<&str>,
+) -> Vec<&str> {
+    [
+        disabled.then_some("disabled"),
+        domain_controller.then_some("domain controller"),
+        note,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// A `stale_password` row: account, class, age, last logon, notes.
 fn stale_row<'a>(finding: &'a Finding) -> Option<Vec<Cow<'a, str>>> {
     let Finding::StalePassword {
@@ -385,14 +401,7 @@ fn stale_row<'a>(finding: &'a Finding) -> Option<Vec<Cow<'a, str>>> {
     else {
         return None;
     };
-    let notes: Vec<&str> = [
-        disabled.then_some("disabled"),
-        domain_controller.then_some("domain controller"),
-        note.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let notes = stale_notes(*disabled, *domain_controller, note.as_deref());
     Some(vec![
         Cow::Borrowed(label(account.as_deref(), dn)),
         Cow::Borrowed(class.as_str()),

@@ -148,16 +148,9 @@ fn cells(finding: &Finding) -> (String, String, String, Option<i64>) {
             if let Some(logon) = last_logon {
                 let _ = write!(what, ", last logon {logon}");
             }
-            for (flag, text) in [
-                (*disabled, "disabled"),
-                (*domain_controller, "domain controller"),
-            ] {
-                if flag {
-                    let _ = write!(what, ", {text}");
-                }
-            }
-            if let Some(note) = note {
-                let _ = write!(what, " ({note})");
+            for note in super::findings::stale_notes(*disabled, *domain_controller, note.as_deref())
+            {
+                let _ = write!(what, "; {note}");
             }
             (account(name, dn), what, dn.clone(), *password_age_days)
         }
