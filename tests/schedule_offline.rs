@@ -219,6 +219,10 @@ fn a_baseline_turns_old_findings_quiet_and_new_ones_loud() {
     let run = audit(&["-o", "jsonl", "--baseline", path]);
     let last = run.stdout.lines().last().unwrap();
     assert!(last.contains("\"baseline\":\"resolved\""), "{last}");
+    // A report of another scope is no baseline for this one (the earlier report covered the
+    // whole export).
+    audit(&["-b", "OU=Workstations,DC=adc,DC=test", "--baseline", path])
+        .assert_one_line_error("that report covers the whole domain, this run -b OU=Workstations");
     // A report of another command is no baseline for this one.
     let run = offline(&["stale", "--from-ldif", &demo(), "--baseline", path]);
     run.assert_one_line_error("a report of `audit`, not of `stale`");

@@ -27,6 +27,8 @@ pub(crate) struct RunContext {
     pub(crate) outputs: Vec<Destination>,
     pub(crate) as_of: OffsetDateTime,
     pub(crate) source: String,
+    /// `-b`, when given.
+    pub(crate) base: Option<String>,
     pub(crate) started: Instant,
 }
 
@@ -37,6 +39,7 @@ impl RunContext {
             command: self.command,
             as_of: crate::model::filetime::rfc3339(self.as_of),
             source: self.source.clone(),
+            base: self.base.clone(),
             warnings,
             coverage,
             started: self.started,
@@ -57,6 +60,7 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
         outputs: config.outputs.clone(),
         as_of: config.as_of,
         source: source.describe(),
+        base: config.base.clone(),
         started,
     };
     let outcome = match &config.task {

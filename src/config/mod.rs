@@ -77,6 +77,7 @@ impl Config {
                 (SourceSpec::Live(settings), base.or(profile_base))
             }
         };
+        same_scope_as_baseline(&task, base.as_deref())?;
         Ok(Config {
             task,
             source,
@@ -93,6 +94,35 @@ impl Config {
     pub(crate) fn insecure(&self) -> bool {
         matches!(&self.source, SourceSpec::Live(settings) if settings.tls.insecure)
     }
+}
+
+/// A baseline of another scope (`-b`) would call everything outside this run's scope
+/// resolved, or everything in it new: refused, when the baseline says its scope.
+fn same_scope_as_baseline(task: &Task, base: Option<&str>) -> anyhow::Result<()> {
+    let Task::Check { triage, .. } = task else {
+        return Ok(());
+    };
+    let Some(theirs) = triage
+        .baseline
+        .as_ref()
+        .and_then(|baseline| baseline.base.as_ref())
+    else {
+        return Ok(());
+    };
+    let same = match (theirs.as_deref(), base) {
+        (None, None) => true,
+        (Some(theirs), Some(ours)) => crate::model::dn::same_dn(theirs, ours),
+        _ => false,
+    };
+    let scope =
+        |base: Option<&str>| base.map_or("the whole domain".to_string(), |b| format!("-b {b}"));
+    anyhow::ensure!(
+        same,
+        "--baseline: that report covers {}, this run {}: compare reports of the same scope",
+        scope(theirs.as_deref()),
+        scope(base)
+    );
+    Ok(())
 }
 
 /// Where the report goes: standard output in `format`, or each `--output [FORMAT:]FILE`.

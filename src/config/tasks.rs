@@ -130,7 +130,7 @@ pub(crate) enum Task {
         /// Duplicates from the global catalog.
         forest: bool,
         /// Baseline, ignore list, `--fail-on`.
-        triage: TriageSettings,
+        triage: Box<TriageSettings>,
     },
 }
 
@@ -413,7 +413,7 @@ fn check(
         name,
         settings,
         forest,
-        triage: triage_settings(name, schedule)?,
+        triage: Box::new(triage_settings(name, schedule)?),
     })
 }
 

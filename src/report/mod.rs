@@ -106,6 +106,8 @@ pub(crate) struct Envelope {
     pub(crate) command: &'static str,
     pub(crate) as_of: String,
     pub(crate) source: String,
+    /// `-b`: the reported scope (the whole domain or export when `None`).
+    pub(crate) base: Option<String>,
     /// Things the reader must know (in table mode they go to stderr).
     pub(crate) warnings: Vec<String>,
     /// What the checks could examine (check commands only).
@@ -257,6 +259,7 @@ fn write_json<P: Present>(
     fields.field("command", &envelope.command)?;
     fields.field("as_of", &envelope.as_of)?;
     fields.field("source", &envelope.source)?;
+    fields.field("base", &envelope.base)?;
     fields.field("warnings", &envelope.warnings)?;
     if let Some(coverage) = &envelope.coverage {
         fields.field("coverage", coverage)?;
@@ -407,6 +410,7 @@ mod tests {
             command: "audit",
             as_of: "2026-11-21T00:00:00Z".into(),
             source: "ldif:x".into(),
+            base: None,
             warnings: vec!["careful".into()],
             coverage: Some(Coverage::new(&[])),
             started: std::time::Instant::now(),

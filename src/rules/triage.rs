@@ -122,6 +122,8 @@ fn identity_of_json(raw: &RawValue) -> Option<String> {
 pub(crate) struct Baseline {
     /// The command that wrote it (`None` for JSON Lines, which does not say).
     pub(crate) command: Option<String>,
+    /// Its `-b` (`Some(None)`: the whole domain; `None`: it does not say).
+    pub(crate) base: Option<Option<String>>,
     /// The report as read: the findings below are ranges of it, not copies (a baseline may
     /// hold a million).
     text: String,
@@ -137,23 +139,33 @@ struct ReportDocument<'a> {
     tool: Option<String>,
     #[serde(default)]
     command: Option<String>,
+    /// `Some(None)`: the whole domain; `None`: a report that does not say.
+    #[serde(default, deserialize_with = "present")]
+    base: Option<Option<String>>,
     #[serde(borrow)]
     findings: Vec<&'a RawValue>,
+}
+
+/// A field that is there, `null` or not (`Some(None)` for `null`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 impl Baseline {
     /// The baseline in `text`: an adcomputer JSON report (`-o json`), or JSON Lines (`-o jsonl`).
     pub(crate) fn parse(whole: String) -> anyhow::Result<Baseline> {
         let text = whole.strip_prefix('\u{feff}').unwrap_or(&whole);
-        let (command, raws): (Option<String>, Vec<&RawValue>) = match serde_json::from_str::<
-            ReportDocument<'_>,
-        >(text)
-        {
+        type Parts<'t> = (Option<String>, Option<Option<String>>, Vec<&'t RawValue>);
+        let (command, base, raws): Parts<'_> = match serde_json::from_str::<ReportDocument<'_>>(
+            text,
+        ) {
             Ok(document) => {
                 if document.tool.as_deref() != Some("adcomputer") {
                     bail!("not an adcomputer report (no \"tool\": \"adcomputer\")");
                 }
-                (document.command, document.findings)
+                (document.command, document.base, document.findings)
             }
             Err(as_report) => {
                 let mut lines = Vec::new();
@@ -169,7 +181,7 @@ impl Baseline {
                         })?;
                     lines.push(raw);
                 }
-                (None, lines)
+                (None, None, lines)
             }
         };
         // Each finding parsed again for its identity, half of them on another core.
@@ -196,6 +208,7 @@ impl Baseline {
         }
         Ok(Baseline {
             command,
+            base,
             text: whole,
             findings,
             missing: None,
@@ -206,6 +219,7 @@ impl Baseline {
     pub(crate) fn missing(path: &std::path::Path) -> Baseline {
         Baseline {
             command: None,
+            base: None,
             text: String::new(),
             findings: Vec::new(),
             missing: Some(path.display().to_string()),
