@@ -78,7 +78,7 @@ pub(crate) async fn run(
         } else {
             let why = format!(
                 "deleted computers not listed: {} cannot see deleted objects (CN=Deleted Objects; by default only Domain Admins may read it)",
-                live.bind_user().unwrap_or("the Kerberos principal")
+                live.bound_as()
             );
             warnings.push(why.clone());
             unlisted = Some(why);

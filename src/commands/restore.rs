@@ -26,7 +26,7 @@ pub(crate) async fn run(
     anyhow::ensure!(
         listing.readable,
         "{} cannot see deleted objects (CN=Deleted Objects,{}; by default only Domain Admins may read it): every name would look not found; restore with an account that may read and reanimate them",
-        live.bind_user().unwrap_or("the Kerberos principal"),
+        live.bound_as(),
         live.directory.root_dse.default_naming_context
     );
     let deleted = listing.computers;

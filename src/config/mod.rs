@@ -134,20 +134,13 @@ fn destinations(format: Format, outputs: &[String]) -> anyhow::Result<Vec<Destin
         .iter()
         .map(|text| Destination::parse(text, format))
         .collect();
-    for (index, destination) in destinations.iter().enumerate() {
-        if destinations[..index]
-            .iter()
-            .any(|earlier| earlier.file == destination.file)
-        {
-            bail!(
-                "--output {}: named twice",
-                destination
-                    .file
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""))
-                    .display()
-            );
-        }
+    let mut seen = std::collections::HashSet::new();
+    for file in destinations.iter().filter_map(|d| d.file.as_deref()) {
+        anyhow::ensure!(
+            seen.insert(file),
+            "--output {}: named twice",
+            file.display()
+        );
     }
     Ok(destinations)
 }
@@ -446,55 +439,28 @@ mod tests {
 
     #[test]
     fn a_password_in_argv_is_refused_with_the_reason_and_w_prompts() {
-        let err = config(
-            &[
-                "adcomputer",
-                "-H",
-                "ldaps://dc1",
-                "-D",
-                "a@B",
-                "-w",
-                "Secret-1",
-                "show",
-                "a",
-            ],
-            &[],
-        )
-        .unwrap_err()
-        .to_string();
+        // `show a` against dc1 as a@B, with `flags` before the command.
+        let show = |flags: &[&str], env: &[(&str, &str)]| {
+            let args = [
+                &["adcomputer", "-H", "ldaps://dc1", "-D", "a@B"][..],
+                flags,
+                &["show", "a"],
+            ]
+            .concat();
+            config(&args, env)
+        };
+        let err = show(&["-w", "Secret-1"], &[]).unwrap_err().to_string();
         assert!(err.contains("visible to every user"), "{err}");
         assert!(
             !err.contains("Secret-1"),
             "the password is never repeated: {err}"
         );
-        let args = [
-            "adcomputer",
-            "-H",
-            "ldaps://dc1",
-            "-D",
-            "a@B",
-            "-W",
-            "-x",
-            "show",
-            "a",
-        ];
         assert_eq!(
-            password_of(config(&args, &[("ADCOMPUTER_PASSWORD", "from-env")]).unwrap()),
+            password_of(show(&["-W", "-x"], &[("ADCOMPUTER_PASSWORD", "from-env")]).unwrap()),
             PasswordSource::Prompt
         );
-        let args = [
-            "adcomputer",
-            "-H",
-            "ldaps://dc1",
-            "-D",
-            "a@B",
-            "-y",
-            "/pw",
-            "show",
-            "a",
-        ];
         assert_eq!(
-            password_of(config(&args, &[]).unwrap()),
+            password_of(show(&["-y", "/pw"], &[]).unwrap()),
             PasswordSource::File("/pw".into())
         );
     }

@@ -39,27 +39,22 @@ impl<'a> FindingsReport<'a> {
         }
     }
 
-    /// The summary's counts by the names JSON gives them (kinds, classes), 0 for others.
-    pub(crate) fn counts(&self) -> impl Fn(&str) -> u64 + use<> {
-        let counts = serde_json::to_value(self.summary.counts).unwrap_or_default();
-        move |name| counts[name].as_u64().unwrap_or(0)
-    }
-
     /// The finding's mark against the baseline (none without one).
     pub(crate) fn mark(&self, index: usize) -> Option<Mark> {
         self.triage.marks.as_ref().map(|marks| marks[index])
     }
 
+    /// Finding `index`'s identity: as triage found it, else made now.
+    pub(crate) fn id(&self, index: usize) -> Cow<'_, str> {
+        match &self.triage.ids {
+            Some(ids) => Cow::Borrowed(&ids[index]),
+            None => Cow::Owned(self.findings[index].id()),
+        }
+    }
+
     /// The baseline's resolved findings, each marked `"baseline": "resolved"`.
-    pub(crate) fn resolved(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
-        self.triage.resolved.iter().map(|json| {
-            let mut value: serde_json::Value =
-                serde_json::from_str(json).unwrap_or(serde_json::Value::Null);
-            if let Some(object) = value.as_object_mut() {
-                object.insert("baseline".into(), "resolved".into());
-            }
-            value
-        })
+    pub(crate) fn resolved(&self) -> &[serde_json::Map<String, serde_json::Value>] {
+        &self.triage.resolved
     }
 }
 
@@ -70,6 +65,14 @@ pub(crate) struct FindingsSummary<'a> {
     pub(crate) counts: &'a Summary,
     #[serde(flatten)]
     pub(crate) triage: &'a TriageCounts,
+}
+
+/// A text field of a finding as an earlier report wrote it (`None` when it has none).
+pub(super) fn json_text<'v>(
+    finding: &'v serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<&'v str> {
+    finding.get(name)?.as_str().filter(|text| !text.is_empty())
 }
 
 fn mark_name(mark: Mark) -> &'static str {
@@ -97,7 +100,7 @@ impl<'r> Present for FindingsReport<'r> {
 
     fn csv_row(&self, index: usize) -> Row<'_> {
         Row {
-            id: Some(self.findings[index].id()),
+            id: Some(self.id(index).into_owned()),
             baseline: self.mark(index).map(mark_name),
             ..row(&self.findings[index])
         }
@@ -111,10 +114,7 @@ impl<'r> Present for FindingsReport<'r> {
         debug_assert_eq!(buffer.last(), Some(&b'}'));
         buffer.pop();
         buffer.extend_from_slice(b",\"id\":");
-        match &self.triage.ids {
-            Some(ids) => serde_json::to_writer(&mut *buffer, &ids[index])?,
-            None => serde_json::to_writer(&mut *buffer, &finding.id())?,
-        }
+        serde_json::to_writer(&mut *buffer, &self.id(index))?;
         if let Some(mark) = self.mark(index) {
             write!(buffer, ",\"baseline\":\"{}\"", mark_name(mark))?;
         }
@@ -124,14 +124,14 @@ impl<'r> Present for FindingsReport<'r> {
 
     fn extra_fields(&self, fields: &mut JsonFields<'_>) -> std::io::Result<()> {
         if self.triage.marks.is_some() {
-            fields.field("resolved", &self.resolved().collect::<Vec<_>>())?;
+            fields.field("resolved", self.resolved())?;
         }
         Ok(())
     }
 
     fn extra_lines(&self, out: &mut dyn Write) -> std::io::Result<()> {
         for resolved in self.resolved() {
-            serde_json::to_writer(&mut *out, &resolved)?;
+            serde_json::to_writer(&mut *out, resolved)?;
             out.write_all(b"\n")?;
         }
         Ok(())
@@ -145,15 +145,15 @@ impl<'r> Present for FindingsReport<'r> {
         let marks = self.triage.marks.as_deref();
         finding_tables(out, self.findings, marks)?;
         if marks.is_some() && !self.triage.resolved.is_empty() {
-            let rows: Vec<Vec<String>> = self
+            let rows: Vec<Vec<&str>> = self
                 .resolved()
-                .map(|value| {
-                    let text = |name: &str| value[name].as_str().unwrap_or("").to_string();
+                .iter()
+                .map(|finding| {
                     let about = ["account", "key", "name", "dn"]
                         .iter()
-                        .map(|name| text(name))
-                        .find(|text| !text.is_empty())
-                        .unwrap_or_default();
+                        .find_map(|name| json_text(finding, name))
+                        .unwrap_or("-");
+                    let text = |name| json_text(finding, name).unwrap_or("-");
                     vec![text("kind"), about, text("spn")]
                 })
                 .collect();
@@ -385,32 +385,100 @@ pub(super) fn stale_notes(
     .collect()
 }
 
-/// A `stale_password` row: account, class, age, last logon, notes.
-fn stale_row<'a>(finding: &'a Finding) -> Option<Vec<Cow<'a, str>>> {
-    let Finding::StalePassword {
-        account,
-        dn,
-        class,
-        password_age_days,
-        last_logon,
-        disabled,
-        domain_controller,
-        note,
-        ..
-    } = finding
-    else {
-        return None;
-    };
-    let notes = stale_notes(*disabled, *domain_controller, note.as_deref());
-    Some(vec![
-        Cow::Borrowed(label(account.as_deref(), dn)),
-        Cow::Borrowed(class.as_str()),
-        password_age_days.map_or(Cow::Borrowed("never set"), |d| {
-            Cow::Owned(format!("{d} days"))
-        }),
-        last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
-        Cow::Owned(notes.join("; ")),
-    ])
+/// A finding's table row: for a stale password account, class, age, last logon, notes;
+/// for the other kinds, the columns of their table.
+fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
+    match finding {
+        Finding::StalePassword {
+            account,
+            dn,
+            class,
+            password_age_days,
+            last_logon,
+            disabled,
+            domain_controller,
+            note,
+            ..
+        } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            Cow::Borrowed(class.as_str()),
+            password_age_days.map_or(Cow::Borrowed("never set"), |d| {
+                Cow::Owned(format!("{d} days"))
+            }),
+            last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
+            Cow::Owned(stale_notes(*disabled, *domain_controller, note.as_deref()).join("; ")),
+        ],
+        Finding::MissingSpn { account, dn, spn } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            Cow::Borrowed(spn),
+        ],
+        Finding::StaleSpn {
+            account,
+            dn,
+            spn,
+            replacement,
+        } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            Cow::Borrowed(spn),
+            Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
+        ],
+        Finding::DeletedComputer {
+            account,
+            dn,
+            last_known_parent,
+            deleted_at,
+        } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            deleted_at.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
+            Cow::Borrowed(last_known_parent.as_deref().unwrap_or("-")),
+        ],
+        Finding::InvalidHostName {
+            account,
+            dn,
+            attribute,
+            value,
+            reason,
+        } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            Cow::Borrowed(attribute),
+            Cow::Borrowed(value),
+            Cow::Borrowed(reason),
+        ],
+        Finding::DuplicateSpn {
+            key,
+            via_alias,
+            holders,
+        } => {
+            let held_by: Vec<String> = holders
+                .iter()
+                .map(|h| format!("{} as {}", h.label(), h.spn))
+                .collect();
+            let alias = if *via_alias {
+                "yes (sPNMappings)"
+            } else {
+                "no"
+            };
+            vec![
+                Cow::Borrowed(key.as_str()),
+                Cow::Owned(held_by.join("\n")),
+                Cow::Borrowed(alias),
+            ]
+        }
+        Finding::DefaultPassword { account, dn } => vec![
+            Cow::Borrowed(label(account.as_deref(), dn)),
+            Cow::Borrowed(dn),
+        ],
+        Finding::NotFound { name } => {
+            vec![Cow::Borrowed(name.as_str()), Cow::Borrowed("not found")]
+        }
+        Finding::Ambiguous { name, candidates } => {
+            let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
+            vec![
+                Cow::Borrowed(name.as_str()),
+                Cow::Owned(format!("ambiguous: {}", dns.join("\n"))),
+            ]
+        }
+    }
 }
 
 impl<'a> Rows<'a> {
@@ -429,89 +497,10 @@ impl<'a> Rows<'a> {
     }
 
     fn add(&mut self, finding: &'a Finding) {
-        match finding {
-            Finding::StalePassword { class, .. } => {
-                self.classes[*class as usize] += 1;
-                self.stale.extend(stale_row(finding));
-            }
-            Finding::MissingSpn { account, dn, spn } => {
-                self.missing.push(vec![
-                    Cow::Borrowed(label(account.as_deref(), dn)),
-                    Cow::Borrowed(spn),
-                ]);
-            }
-            Finding::StaleSpn {
-                account,
-                dn,
-                spn,
-                replacement,
-            } => self.stale_spns.push(vec![
-                Cow::Borrowed(label(account.as_deref(), dn)),
-                Cow::Borrowed(spn),
-                Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
-            ]),
-            Finding::DeletedComputer {
-                account,
-                dn,
-                last_known_parent,
-                deleted_at,
-            } => self.deleted.push(vec![
-                Cow::Borrowed(label(account.as_deref(), dn)),
-                deleted_at.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
-                Cow::Borrowed(last_known_parent.as_deref().unwrap_or("-")),
-            ]),
-            Finding::InvalidHostName {
-                account,
-                dn,
-                attribute,
-                value,
-                reason,
-            } => self.invalid.push(vec![
-                Cow::Borrowed(label(account.as_deref(), dn)),
-                Cow::Borrowed(attribute),
-                Cow::Borrowed(value),
-                Cow::Borrowed(reason),
-            ]),
-            Finding::DuplicateSpn {
-                key,
-                via_alias,
-                holders,
-            } => {
-                let held_by: Vec<String> = holders
-                    .iter()
-                    .map(|h| format!("{} as {}", h.label(), h.spn))
-                    .collect();
-                let alias = if *via_alias {
-                    "yes (sPNMappings)"
-                } else {
-                    "no"
-                };
-                self.duplicates.push(vec![
-                    Cow::Borrowed(key.as_str()),
-                    Cow::Owned(held_by.join("\n")),
-                    Cow::Borrowed(alias),
-                ]);
-            }
-            Finding::DefaultPassword { account, dn } => {
-                self.defaults.push(vec![
-                    Cow::Borrowed(label(account.as_deref(), dn)),
-                    Cow::Borrowed(dn),
-                ]);
-            }
-            Finding::NotFound { name } => {
-                self.unresolved.push(vec![
-                    Cow::Borrowed(name.as_str()),
-                    Cow::Borrowed("not found"),
-                ]);
-            }
-            Finding::Ambiguous { name, candidates } => {
-                let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
-                self.unresolved.push(vec![
-                    Cow::Borrowed(name.as_str()),
-                    Cow::Owned(format!("ambiguous: {}", dns.join("\n"))),
-                ]);
-            }
+        if let Finding::StalePassword { class, .. } = finding {
+            self.classes[*class as usize] += 1;
         }
+        self.of(finding).push(cells(finding));
     }
 
     fn write(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Envelope;
-use super::findings::FindingsReport;
+use super::findings::{FindingsReport, json_text};
 use super::sanitize::for_terminal;
-use crate::rules::Finding;
 use crate::rules::coverage::Check;
 use crate::rules::triage::Mark;
+use crate::rules::{Finding, StaleClass};
 
 /// Rows shown per kind: a page stays readable and light; the JSON report has them all.
 const MAX_ROWS: usize = 5000;
@@ -90,7 +90,7 @@ fn sha256_source(content: &str) -> String {
 }
 
 /// A horizontal bar chart: one labelled bar per (label, value), each bar carrying its data.
-fn bar_chart(title: &str, id: &str, bars: &[(String, u64)]) -> String {
+fn bar_chart(title: &str, id: &str, bars: &[(String, usize)]) -> String {
     let max = bars
         .iter()
         .map(|(_, value)| *value)
@@ -112,7 +112,7 @@ fn bar_chart(title: &str, id: &str, bars: &[(String, u64)]) -> String {
         let width = if *value == 0 {
             0
         } else {
-            (u64::try_from(bar_width).unwrap_or(260) * value / max).max(2)
+            (bar_width * value / max).max(2)
         };
         let _ = write!(
             svg,
@@ -120,7 +120,7 @@ fn bar_chart(title: &str, id: &str, bars: &[(String, u64)]) -> String {
             label_width - 8,
             y + 15,
             row - 6,
-            label_width + usize::try_from(width).unwrap_or(0) + 6,
+            label_width + width + 6,
             y + 15,
             label = escape(label),
         );
@@ -255,7 +255,6 @@ pub(super) fn write(
 ) -> std::io::Result<()> {
     let summary = report.summary.counts;
     let triage = report.triage;
-    let count = report.counts();
     let title = format!("adcomputer {} — {}", envelope.command, envelope.source);
     let mut page = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -316,21 +315,22 @@ pub(super) fn write(
     }
     card(&mut page, "count-computers", "computers", summary.computers);
     page.push_str("</div><h2>Charts</h2><div class=\"charts\">");
-    let mut by_kind: Vec<(String, u64)> = triage
+    let mut by_kind: Vec<(String, usize)> = triage
         .checked
         .iter()
-        .map(|kind| (kind.to_string(), count(kind)))
+        .filter_map(|kind| Some((kind.to_string(), summary.count_of(kind)?)))
         .collect();
     if triage.checked.contains(&"stale_password") {
         by_kind.extend(
-            ["never_set", "rotation_failing", "inactive"]
+            StaleClass::ALL
+                .map(StaleClass::as_str)
                 .iter()
-                .map(|class| (format!("↳ {class}"), count(class))),
+                .filter_map(|class| Some((format!("↳ {class}"), summary.count_of(class)?))),
         );
     }
     page.push_str(&bar_chart("Findings by kind", "chart-kinds", &by_kind));
     if let Some(ages) = &summary.password_ages {
-        let bars: Vec<(String, u64)> = ages
+        let bars: Vec<(String, usize)> = ages
             .buckets()
             .map(|(label, computers)| {
                 let label = if label == "never_set" {
@@ -338,7 +338,7 @@ pub(super) fn write(
                 } else {
                     format!("{label} days")
                 };
-                (label, computers as u64)
+                (label, computers)
             })
             .collect();
         page.push_str(&bar_chart("Computers by password age", "chart-ages", &bars));
@@ -375,7 +375,7 @@ pub(super) fn write(
     page.clear();
     write_finding_tables(report, &mut page, out)?;
     if triage.marks.is_some() {
-        let resolved: Vec<serde_json::Value> = report.resolved().collect();
+        let resolved = report.resolved();
         let _ = write!(
             page,
             "<h2>Resolved since the baseline ({})</h2>",
@@ -383,13 +383,12 @@ pub(super) fn write(
         );
         if !resolved.is_empty() {
             page.push_str("<table class=\"sortable\" id=\"resolved\"><thead><tr><th>Kind</th><th>Account</th><th>What</th><th>DN</th></tr></thead><tbody>");
-            for value in resolved.iter().take(MAX_ROWS) {
-                let text = |name: &str| escape(value[name].as_str().unwrap_or(""));
+            for finding in resolved.iter().take(MAX_ROWS) {
+                let text = |name| escape(json_text(finding, name).unwrap_or("-"));
                 let about = ["account", "key", "name"]
                     .iter()
-                    .map(|name| text(name))
-                    .find(|text| !text.is_empty())
-                    .unwrap_or_default();
+                    .find_map(|name| json_text(finding, name))
+                    .map_or_else(|| "-".to_string(), escape);
                 let _ = write!(
                     page,
                     "<tr><td>{}</td><td>{about}</td><td>{}</td><td>{}</td></tr>",

@@ -2,9 +2,9 @@
 //! command hands over a presenter (`Present`: its items, their CSV rows, its summary, its
 //! tables) and the run's `Envelope`; `emit` writes one JSON document, JSON Lines, CSV, tables
 //! for people, or for check commands Prometheus metrics (`prometheus`), one HTML page
-//! (`html`) or a monitoring plugin's status line (`nagios`), buffered and streamed, to stdout or atomically to `--output FILE` (`output`).
-//! Only reports go to stdout; warnings and progress go to stderr. Directory data is
-//! neutralised on the way out (`sanitize`).
+//! (`html`) or a monitoring plugin's status line (`nagios`), buffered and streamed, to stdout
+//! or atomically to `--output FILE` (`output`). Only reports go to stdout; warnings and
+//! progress go to stderr. Directory data is neutralised on the way out (`sanitize`).
 
 pub(crate) mod changes;
 pub(crate) mod csv;
@@ -55,17 +55,12 @@ impl Format {
         matches!(self, Format::Prometheus | Format::Html | Format::Nagios)
     }
 
-    /// The format's name on the command line.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Jsonl => "jsonl",
-            Format::Csv => "csv",
-            Format::Prometheus => "prometheus",
-            Format::Html => "html",
-            Format::Nagios => "nagios",
-        }
+    /// The format's name on the command line (clap's).
+    pub(crate) fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map(|value| value.get_name().to_string())
+            .unwrap_or_else(|| format!("{self:?}"))
     }
 }
 

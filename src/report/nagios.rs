@@ -15,12 +15,16 @@ pub(super) fn write(
 ) -> std::io::Result<()> {
     let summary = report.summary.counts;
     let triage = report.triage;
-    let count = report.counts();
-    let kinds: Vec<String> = triage
+    // (kind, count) of each kind looked for.
+    let counts: Vec<(&str, usize)> = triage
         .checked
         .iter()
-        .filter(|kind| count(kind) > 0)
-        .map(|kind| format!("{kind} {}", count(kind)))
+        .filter_map(|kind| Some((*kind, summary.count_of(kind)?)))
+        .collect();
+    let kinds: Vec<String> = counts
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(kind, count)| format!("{kind} {count}"))
         .collect();
     let failing = triage.counts.failing;
     let (status, text) = match report.incomplete {
@@ -68,8 +72,8 @@ pub(super) fn write(
             write!(out, " {name}={value}")?;
         }
     }
-    for kind in &triage.checked {
-        write!(out, " {kind}={}", count(kind))?;
+    for (kind, count) in &counts {
+        write!(out, " {kind}={count}")?;
     }
     writeln!(
         out,

@@ -7,9 +7,12 @@
 use std::io::Write;
 
 use super::Envelope;
-use super::findings::FindingsReport;
+use hashbrown::HashMap;
+
+use super::findings::{FindingsReport, json_text};
 use crate::rules::StaleClass;
 use crate::rules::coverage::Check;
+use crate::rules::triage::Mark;
 
 /// One metric family being written: its help and type once, then its samples.
 struct Family<'a> {
@@ -66,7 +69,6 @@ pub(super) fn write(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let summary = report.summary.counts;
-    let count = report.counts();
     let triage = report.triage;
     let kinds = &triage.checked;
     let mut family = Family {
@@ -78,42 +80,55 @@ pub(super) fn write(
         "Findings of the last run by kind, after the ignore list (only kinds the run looked for).",
     )?;
     for kind in kinds {
-        family.sample("findings", &[("kind", kind)], count(kind))?;
+        if let Some(count) = summary.count_of(kind) {
+            family.sample("findings", &[("kind", kind)], count)?;
+        }
     }
     if kinds.contains(&"stale_password") {
         family.start(
             "stale_passwords",
             "Stale machine passwords of the last run by class.",
         )?;
-        for class in StaleClass::ALL {
-            let class = class.as_str();
-            family.sample("stale_passwords", &[("class", class)], count(class))?;
+        for class in StaleClass::ALL.map(StaleClass::as_str) {
+            if let Some(count) = summary.count_of(class) {
+                family.sample("stale_passwords", &[("class", class)], count)?;
+            }
         }
     }
     if let Some(marks) = &triage.marks {
-        family.start("findings_new", "Findings not in the baseline, by kind.")?;
-        for kind in kinds {
-            let new = report
-                .findings
-                .iter()
-                .zip(marks)
-                .filter(|(finding, mark)| {
-                    finding.kind() == *kind && **mark == crate::rules::triage::Mark::New
-                })
-                .count();
-            family.sample("findings_new", &[("kind", kind)], new)?;
+        // New and resolved findings by kind, each counted in one pass.
+        let mut new: HashMap<&str, usize> = HashMap::new();
+        for (finding, mark) in report.findings.iter().zip(marks) {
+            if *mark == Mark::New {
+                *new.entry(finding.kind()).or_default() += 1;
+            }
         }
-        family.start(
-            "findings_resolved",
-            "Findings of the baseline not found again, by kind.",
-        )?;
-        let resolved: Vec<serde_json::Value> = report.resolved().collect();
-        for kind in kinds {
-            let count = resolved
-                .iter()
-                .filter(|value| value["kind"] == *kind)
-                .count();
-            family.sample("findings_resolved", &[("kind", kind)], count)?;
+        let mut resolved: HashMap<&str, usize> = HashMap::new();
+        for finding in report.resolved() {
+            if let Some(kind) = json_text(finding, "kind") {
+                *resolved.entry(kind).or_default() += 1;
+            }
+        }
+        for (name, help, counts) in [
+            (
+                "findings_new",
+                "Findings not in the baseline, by kind.",
+                &new,
+            ),
+            (
+                "findings_resolved",
+                "Findings of the baseline not found again, by kind.",
+                &resolved,
+            ),
+        ] {
+            family.start(name, help)?;
+            for kind in kinds {
+                family.sample(
+                    name,
+                    &[("kind", kind)],
+                    counts.get(kind).copied().unwrap_or(0),
+                )?;
+            }
         }
     }
     if let Some(ignored) = triage.counts.ignored {

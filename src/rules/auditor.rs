@@ -414,6 +414,26 @@ impl Auditor {
 }
 
 impl Summary {
+    /// The count of a finding kind or stale class by the name JSON gives it; `None` for a
+    /// name that is neither.
+    pub(crate) fn count_of(&self, name: &str) -> Option<usize> {
+        Some(match name {
+            "stale_password" => self.stale_password,
+            "never_set" => self.never_set,
+            "rotation_failing" => self.rotation_failing,
+            "inactive" => self.inactive,
+            "missing_spn" => self.missing_spn,
+            "stale_spn" => self.stale_spn,
+            "invalid_host_name" => self.invalid_host_name,
+            "duplicate_spn" => self.duplicate_spn,
+            "default_password" => self.default_password,
+            "deleted_computer" => self.deleted_computer,
+            "not_found" => self.not_found,
+            "ambiguous" => self.ambiguous,
+            _ => return None,
+        })
+    }
+
     /// Sets `findings` and the counts per kind and class from `findings` (again, after an
     /// ignore list took some out).
     pub(crate) fn count(&mut self, findings: &[Finding]) {
@@ -614,5 +634,29 @@ mod tests {
             "{kinds:?}"
         );
         assert_eq!(audit.summary.accounts_read, 1);
+    }
+
+    #[test]
+    fn every_kind_and_class_has_its_count_by_name() {
+        let summary = Summary {
+            never_set: 2,
+            ambiguous: 1,
+            ..Summary::default()
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        for kind in crate::rules::triage::KINDS {
+            assert_eq!(
+                summary.count_of(kind),
+                json[kind].as_u64().map(|n| n as usize),
+                "{kind}"
+            );
+        }
+        for class in StaleClass::ALL {
+            assert_eq!(
+                summary.count_of(class.as_str()),
+                Some(json[class.as_str()].as_u64().unwrap() as usize)
+            );
+        }
+        assert_eq!(summary.count_of("nonsense"), None);
     }
 }

@@ -35,23 +35,15 @@ pub(crate) fn identity(kind: &str, subject: &str, detail: Option<&str>) -> Strin
     id.push_str(kind);
     for part in std::iter::once(subject).chain(detail) {
         id.push('|');
-        if part.is_ascii() {
-            // The directory's fold of ASCII text, lower-cased, without a copy: outer spaces
-            // dropped, a run of spaces one space.
-            let mut space = false;
-            for byte in part.trim_matches(' ').bytes() {
-                if byte == b' ' {
-                    if !space {
-                        id.push(' ');
-                    }
-                    space = true;
-                } else {
-                    space = false;
-                    id.push(char::from(byte.to_ascii_lowercase()));
-                }
-            }
+        let start = id.len();
+        text::fold_into(part, &mut id);
+        // Lower case reads better in a list of ids; for ASCII, without a copy.
+        if id[start..].is_ascii() {
+            id[start..].make_ascii_lowercase();
         } else {
-            id.push_str(&text::fold(part).to_lowercase());
+            let lower = id[start..].to_lowercase();
+            id.truncate(start);
+            id.push_str(&lower);
         }
     }
     id
@@ -97,6 +89,10 @@ struct IdentityFields<'a> {
 /// The identity of a finding as an earlier report wrote it; `None` for a kind this version
 /// does not know, or a finding without the fields its kind has.
 fn identity_of_json(raw: &RawValue) -> Option<String> {
+    // A struct would also be read from an array: a finding is an object.
+    if !raw.get().starts_with('{') {
+        return None;
+    }
     let fields: IdentityFields<'_> = serde_json::from_str(raw.get()).ok()?;
     let kind = fields.kind.as_ref();
     Some(match kind {
@@ -184,17 +180,8 @@ impl Baseline {
                 (None, None, lines)
             }
         };
-        // Each finding parsed again for its identity, half of them on another core.
-        let identify = |part: &[&RawValue]| -> Vec<Option<String>> {
-            part.iter().map(|raw| identity_of_json(raw)).collect()
-        };
-        let (first, second) = raws.split_at(raws.len() / 2);
-        let ids = std::thread::scope(|scope| {
-            let other = scope.spawn(|| identify(second));
-            let mut ids = identify(first);
-            ids.extend(other.join().unwrap_or_default());
-            ids
-        });
+        // Each finding parsed again for its identity.
+        let ids = on_two_cores(&raws, |raw| identity_of_json(raw));
         let mut findings = Vec::with_capacity(raws.len());
         for (index, (raw, id)) in raws.iter().zip(ids).enumerate() {
             let id = id.with_context(|| {
@@ -213,6 +200,16 @@ impl Baseline {
             findings,
             missing: None,
         })
+    }
+
+    /// The finding the report wrote at `range` (a JSON object: `parse` checked it), marked
+    /// `"baseline": "resolved"`.
+    fn finding(&self, range: std::ops::Range<usize>) -> serde_json::Map<String, serde_json::Value> {
+        let mut finding: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&self.text[range])
+                .expect("parse kept only findings that are JSON objects");
+        finding.insert("baseline".into(), "resolved".into());
+        finding
     }
 
     /// The baseline of a first run: `path` does not exist yet, so every finding is new.
@@ -340,8 +337,9 @@ pub(crate) struct TriageCounts {
 pub(crate) struct Triage {
     /// Per finding left in the report (same order), with a baseline.
     pub(crate) marks: Option<Vec<Mark>>,
-    /// The baseline's findings not found again, as it wrote them (JSON objects).
-    pub(crate) resolved: Vec<String>,
+    /// The baseline's findings not found again, as it wrote them, marked `"baseline":
+    /// "resolved"`.
+    pub(crate) resolved: Vec<serde_json::Map<String, serde_json::Value>>,
     pub(crate) counts: TriageCounts,
     pub(crate) warnings: Vec<String>,
     /// The kinds the run looked for.
@@ -364,14 +362,7 @@ pub(crate) fn triage(
         ..Triage::default()
     };
     let mut ids: Vec<String> = if settings.ignore.is_some() || settings.baseline.is_some() {
-        // Half of them on another core: a report may hold a million.
-        let (first, second) = findings.split_at(findings.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| second.iter().map(Finding::id).collect::<Vec<_>>());
-            let mut ids: Vec<String> = first.iter().map(Finding::id).collect();
-            ids.extend(other.join().unwrap_or_default());
-            ids
-        })
+        on_two_cores(findings, Finding::id)
     } else {
         Vec::new()
     };
@@ -384,24 +375,20 @@ pub(crate) fn triage(
             .map(|(index, (id, _))| (id.as_str(), index))
             .collect();
         let before = findings.len();
-        let keep: Vec<bool> = ids
-            .iter()
-            .map(|id| match by_id.get(id.as_str()) {
+        (*findings, ids) = std::mem::take(findings)
+            .into_iter()
+            .zip(std::mem::take(&mut ids))
+            .filter(|(_, id)| match by_id.get(id.as_str()) {
                 Some(index) => {
                     used[*index] = true;
                     false
                 }
                 None => true,
             })
-            .collect();
-        let mut kept = keep.iter();
-        findings.retain(|_| *kept.next().unwrap_or(&true));
-        let mut kept = keep.iter();
-        ids.retain(|_| *kept.next().unwrap_or(&true));
+            .unzip();
         triage.counts.ignored = Some(before - findings.len());
         for ((id, line), used) in ignore.entries.iter().zip(used) {
-            let kind = id.split('|').next().unwrap_or("");
-            if !used && checked.contains(&kind) {
+            if !used && checked.contains(&kind_of(id)) {
                 triage.warnings.push(format!(
                     "--ignore: line {line} ({id}) matches no finding any more: remove it from the list"
                 ));
@@ -446,12 +433,11 @@ pub(crate) fn triage(
             }
             let mut reported: HashSet<&str> = HashSet::new();
             for (id, range) in &baseline.findings {
-                let kind = id.split('|').next().unwrap_or("");
-                if !previous[id.as_str()] && checked.contains(&kind) && reported.insert(id.as_str())
+                if !previous[id.as_str()]
+                    && checked.contains(&kind_of(id))
+                    && reported.insert(id.as_str())
                 {
-                    triage
-                        .resolved
-                        .push(baseline.text[range.clone()].to_string());
+                    triage.resolved.push(baseline.finding(range.clone()));
                 }
             }
             let new = marks.iter().filter(|mark| **mark == Mark::New).count();
@@ -461,10 +447,29 @@ pub(crate) fn triage(
             triage.marks = Some(marks);
         }
     }
-    if !ids.is_empty() {
-        triage.ids = Some(ids);
-    }
+    triage.ids = (!ids.is_empty()).then_some(ids);
     triage
+}
+
+/// The kind an identity names (its first part).
+fn kind_of(id: &str) -> &str {
+    id.split_once('|').map_or(id, |(kind, _)| kind)
+}
+
+/// `each` of every item, in order, half of them on another core: a report or a baseline may
+/// hold a million findings. A panic on the other core is a panic here.
+fn on_two_cores<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let (first, second) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.iter().map(&each).collect::<Vec<R>>());
+        let mut all: Vec<R> = first.iter().map(&each).collect();
+        all.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        all
+    })
 }
 
 #[cfg(test)]
@@ -621,7 +626,7 @@ mod tests {
         assert_eq!(triage.counts.new, Some(1));
         assert_eq!(triage.counts.resolved, Some(1));
         assert!(
-            triage.resolved[0].contains("never_set"),
+            triage.resolved[0]["class"] == "never_set",
             "{:?}",
             triage.resolved
         );
@@ -646,7 +651,8 @@ mod tests {
         };
         let triage = triage(&mut Vec::new(), &settings, &["duplicate_spn"]);
         assert_eq!(triage.counts.resolved, Some(1));
-        assert!(triage.resolved[0].contains("http/a"));
+        assert_eq!(triage.resolved[0]["key"], "http/a");
+        assert_eq!(triage.resolved[0]["baseline"], "resolved");
     }
 
     #[test]
@@ -660,6 +666,7 @@ mod tests {
         assert_eq!((baseline.findings.len(), baseline.command), (2, None));
         assert!(Baseline::parse("not json".into()).is_err());
         assert!(Baseline::parse("{\"tool\":\"other\",\"findings\":[]}".into()).is_err());
+        assert!(Baseline::parse("[[\"duplicate_spn\", null, null, \"k\"]]".into()).is_err());
         let err = Baseline::parse("{\"kind\":\"weird\"}".into()).unwrap_err();
         assert!(err.to_string().contains("finding 1"), "{err}");
     }

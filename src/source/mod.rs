@@ -85,6 +85,13 @@ impl LiveSource {
         &self.base
     }
 
+    /// Who the connection is bound as, for messages: the simple bind's user as given, or
+    /// the Kerberos ticket's principal (whose name the ticket cache holds, not adcomputer).
+    pub(crate) fn bound_as(&self) -> &str {
+        self.bind_user()
+            .unwrap_or("your Kerberos ticket's principal")
+    }
+
     /// The simple bind's user as given (`None` for a Kerberos bind).
     pub(crate) fn bind_user(&self) -> Option<&str> {
         match &self.settings.bind {
