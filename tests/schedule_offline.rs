@@ -273,6 +273,9 @@ fn an_ignore_list_and_fail_on_make_a_nightly_job_quiet_on_purpose() {
     assert!(run.json()["summary"]["findings"].as_u64().unwrap() > 0);
     assert_eq!(audit(&["--fail-on", "rotation_failing"]).code, 1);
     audit(&["--fail-on", "everything"]).assert_one_line_error("--fail-on everything");
+    // A kind this run does not look for could never fail it: refused, not a silent exit 0.
+    audit(&["--fail-on", "default_password"])
+        .assert_one_line_error("audit does not look for default_password here");
     audit(&["--ignore", "/nonexistent"]).assert_one_line_error("--ignore /nonexistent");
 }
 
@@ -419,8 +422,17 @@ fn as_a_monitoring_plugin_it_speaks_the_plugin_language() {
     );
     assert_eq!(data["findings"], "27");
     assert_eq!(data["duplicate_spn"], "4");
-    let run = audit(&["-o", "nagios", "--fail-on", "default_password"]);
+    // The next night, nothing new: OK, exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("last.json");
+    audit(&["-o", "json", "--output", baseline.to_str().unwrap()]);
+    let run = audit(&["-o", "nagios", "--baseline", baseline.to_str().unwrap()]);
     assert_eq!((run.code, plugin_line(&run.stdout).0.as_str()), (0, "OK"));
+    assert!(
+        run.stdout.contains("27 findings, none failing the run"),
+        "{}",
+        run.stdout
+    );
     // A run that could not look at everything, and one that could not run: UNKNOWN, exit 3.
     let run = audit_of_spns_only("nagios");
     assert_eq!(

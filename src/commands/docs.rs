@@ -23,8 +23,13 @@ pub(crate) fn write(cli: &Cli) -> anyhow::Result<bool> {
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {
         return Ok(false);
     }
-    match cli.output.last() {
-        Some(file) => crate::report::write_atomically(std::path::Path::new(file), generate)?,
+    // `--output [FORMAT:]FILE` as for reports; the format is the script's or the page's own.
+    let file = cli
+        .output
+        .last()
+        .and_then(|text| crate::report::Destination::parse(text, cli.format).file);
+    match file {
+        Some(file) => crate::report::write_atomically(&file, generate)?,
         None => {
             let mut out = std::io::stdout().lock();
             generate(&mut out)?;

@@ -409,16 +409,22 @@ fn check(
     forest: bool,
     schedule: &ScheduleArgs,
 ) -> anyhow::Result<Task> {
+    let triage = Box::new(triage_settings(name, &settings, schedule)?);
     Ok(Task::Check {
         name,
         settings,
         forest,
-        triage: Box::new(triage_settings(name, schedule)?),
+        triage,
     })
 }
 
-/// `--baseline`, `--ignore` and `--fail-on`, their files read and checked.
-fn triage_settings(command: &str, args: &ScheduleArgs) -> anyhow::Result<TriageSettings> {
+/// `--baseline`, `--ignore` and `--fail-on`, their files read and checked. A `--fail-on`
+/// kind the command does not look for could never fail the run: refused.
+fn triage_settings(
+    command: &str,
+    settings: &AuditSettings,
+    args: &ScheduleArgs,
+) -> anyhow::Result<TriageSettings> {
     let read = |flag: &str, path: &std::path::Path| {
         std::fs::read_to_string(path)
             .with_context(|| format!("{flag} {}: cannot read it", path.display()))
@@ -450,10 +456,20 @@ fn triage_settings(command: &str, args: &ScheduleArgs) -> anyhow::Result<TriageS
                 .with_context(|| format!("--ignore {}", path.display()))?,
         ),
     };
+    let looked_for = settings.kinds_checked(settings.deleted);
     let fail_on = args
         .fail_on
         .iter()
-        .map(|text| Selector::parse(text))
+        .map(|text| {
+            let selector = Selector::parse(text)?;
+            anyhow::ensure!(
+                looked_for.contains(&selector.kind()),
+                "--fail-on {text}: {command} does not look for {} here (it looks for {}): it could never fail the run",
+                selector.kind(),
+                looked_for.join(", ")
+            );
+            Ok(selector)
+        })
         .collect::<anyhow::Result<_>>()?;
     Ok(TriageSettings {
         baseline,
@@ -558,6 +574,33 @@ mod tests {
         assert_eq!(settings.checks, [Check::DuplicateSpn]);
         let err = task(&["adcomputer", "stale", "--checks", "duplicate_spn"]).unwrap_err();
         assert!(err.to_string().contains("not a check of stale"), "{err}");
+    }
+
+    #[test]
+    fn fail_on_names_only_what_the_command_looks_for() {
+        assert!(task(&["adcomputer", "stale", "--fail-on", "never_set"]).is_ok());
+        let err = task(&["adcomputer", "stale", "--fail-on", "duplicate_spn"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("stale does not look for duplicate_spn"),
+            "{err}"
+        );
+        let err = task(&["adcomputer", "spn", "check", "--fail-on", "inactive"]).unwrap_err();
+        assert!(
+            err.to_string().contains("does not look for stale_password"),
+            "{err}"
+        );
+        assert!(task(&["adcomputer", "audit", "--fail-on", "default_password"]).is_err());
+        assert!(
+            task(&[
+                "adcomputer",
+                "audit",
+                "--probe-default-passwords",
+                "--fail-on",
+                "default_password"
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -288,6 +288,14 @@ impl Selector {
             })
     }
 
+    /// The finding kind it selects among.
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Selector::Kind(kind) => kind,
+            Selector::Class(_) => "stale_password",
+        }
+    }
+
     fn selects(self, finding: &Finding) -> bool {
         match (self, finding) {
             (Selector::Class(class), Finding::StalePassword { class: its, .. }) => class == *its,
