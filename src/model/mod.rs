@@ -3,6 +3,7 @@
 //! FILETIME values, SIDs and security descriptors. Pure: no I/O.
 
 pub(crate) mod account;
+pub(crate) mod dc_case;
 pub(crate) mod deleted;
 pub(crate) mod dn;
 pub(crate) mod entry;

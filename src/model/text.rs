@@ -28,8 +28,17 @@ pub(crate) fn fold_into(text: &str, out: &mut String) {
 }
 
 /// A character's simple upper case: one character, as the directory's case table maps it
-/// (`ß` stays `ß`, where full case mapping would give `SS`).
+/// (`ß` stays `ß`, where full case mapping would give `SS`). The DC's table is older than
+/// Unicode's and covers the Basic Multilingual Plane only (`super::dc_case`).
 fn push_upper(out: &mut String, c: char) {
+    let code = u32::from(c);
+    if code > 0xFFFF
+        || u16::try_from(code)
+            .is_ok_and(|code| super::dc_case::DC_KEEPS_CASE.binary_search(&code).is_ok())
+    {
+        out.push(c);
+        return;
+    }
     let mut upper = c.to_uppercase();
     match (upper.next(), upper.next()) {
         (Some(single), None) => out.push(single),
@@ -124,6 +133,30 @@ mod tests {
             fold("straße"),
             "STRAßE",
             "simple case mapping: ß has no single upper case"
+        );
+    }
+
+    #[test]
+    fn only_the_dcs_case_table_folds() {
+        // Pairs a live Samba DC accepts as two values (and its KDC keeps apart).
+        for (a, b) in [
+            ("HTTP/\u{1C5}x", "HTTP/\u{1C6}x"),
+            ("HOST/\u{17F}x", "HOST/sx"),
+            ("HOST/\u{131}x", "HOST/Ix"),
+            ("HOST/\u{10428}x", "HOST/\u{10400}x"),
+            ("HOST/\u{10D0}x", "HOST/\u{1C90}x"),
+        ] {
+            assert!(!same(a, b), "{a:?} / {b:?}");
+        }
+        assert!(
+            same("HTTP/\u{1C4}x", "HTTP/\u{1C6}x"),
+            "the DC folds \u{1C6}"
+        );
+        assert!(
+            super::super::dc_case::DC_KEEPS_CASE
+                .windows(2)
+                .all(|w| w[0] < w[1]),
+            "sorted for binary search"
         );
     }
 

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::table::Cell;
 use super::{Present, TextOut};
 use crate::apply::journal::Outcome;
 use crate::rules::Finding;
@@ -221,7 +222,7 @@ impl Present for ChangeReport {
     }
 
     fn tables(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
-        let rows: Vec<Vec<String>> = self
+        let rows: Vec<Vec<Cell<'_>>> = self
             .items
             .iter()
             .filter_map(|item| match item {
@@ -249,10 +250,10 @@ impl Present for ChangeReport {
                     None => status,
                 };
                 vec![
-                    change.label().to_string(),
-                    changes.join("\n"),
-                    conflicts.join("\n"),
-                    status,
+                    Cell::from(change.label().to_string()),
+                    Cell::lines(changes),
+                    Cell::lines(conflicts),
+                    Cell::from(status),
                 ]
             })
             .collect();

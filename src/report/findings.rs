@@ -7,6 +7,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::table::Cell;
 use super::{JsonFields, Present, TextOut, count};
 use crate::model::filetime::Timestamp;
 use crate::rules::triage::{Mark, Triage, TriageCounts};
@@ -339,15 +340,15 @@ fn label<'a>(account: Option<&'a str>, dn: &'a str) -> &'a str {
 /// Table rows by kind. Cells borrow where they can: a report may list a million findings.
 #[derive(Default)]
 struct Rows<'a> {
-    stale: Vec<Vec<Cow<'a, str>>>,
+    stale: Vec<Vec<Cell<'a>>>,
     classes: [usize; 3],
-    missing: Vec<Vec<Cow<'a, str>>>,
-    stale_spns: Vec<Vec<Cow<'a, str>>>,
-    invalid: Vec<Vec<Cow<'a, str>>>,
-    deleted: Vec<Vec<Cow<'a, str>>>,
-    duplicates: Vec<Vec<Cow<'a, str>>>,
-    defaults: Vec<Vec<Cow<'a, str>>>,
-    unresolved: Vec<Vec<Cow<'a, str>>>,
+    missing: Vec<Vec<Cell<'a>>>,
+    stale_spns: Vec<Vec<Cell<'a>>>,
+    invalid: Vec<Vec<Cell<'a>>>,
+    deleted: Vec<Vec<Cell<'a>>>,
+    duplicates: Vec<Vec<Cell<'a>>>,
+    defaults: Vec<Vec<Cell<'a>>>,
+    unresolved: Vec<Vec<Cell<'a>>>,
 }
 
 /// The findings as tables, one per kind, each with its count; with `marks`, a new finding's
@@ -363,7 +364,7 @@ pub(crate) fn finding_tables(
         if marks.is_some_and(|marks| marks[index] == Mark::New)
             && let Some(first) = rows.of(finding).last_mut().and_then(|row| row.first_mut())
         {
-            *first = Cow::Owned(format!("{first} (new)"));
+            first.marked(" (new)");
         }
     }
     rows.write(out)
@@ -387,7 +388,7 @@ pub(super) fn stale_notes(
 
 /// A finding's table row: for a stale password account, class, age, last logon, notes;
 /// for the other kinds, the columns of their table.
-fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
+fn cells(finding: &Finding) -> Vec<Cell<'_>> {
     match finding {
         Finding::StalePassword {
             account,
@@ -400,27 +401,24 @@ fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
             note,
             ..
         } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            Cow::Borrowed(class.as_str()),
-            password_age_days.map_or(Cow::Borrowed("never set"), |d| {
-                Cow::Owned(format!("{d} days"))
-            }),
-            last_logon.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
-            Cow::Owned(stale_notes(*disabled, *domain_controller, note.as_deref()).join("; ")),
+            Cell::from(label(account.as_deref(), dn)),
+            Cell::from(class.as_str()),
+            password_age_days.map_or(Cell::from("never set"), |d| Cell::from(format!("{d} days"))),
+            last_logon.map_or(Cell::from("-"), |time| Cell::from(time.to_string())),
+            Cell::from(stale_notes(*disabled, *domain_controller, note.as_deref()).join("; ")),
         ],
-        Finding::MissingSpn { account, dn, spn } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            Cow::Borrowed(spn),
-        ],
+        Finding::MissingSpn { account, dn, spn } => {
+            vec![Cell::from(label(account.as_deref(), dn)), Cell::from(spn)]
+        }
         Finding::StaleSpn {
             account,
             dn,
             spn,
             replacement,
         } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            Cow::Borrowed(spn),
-            Cow::Borrowed(replacement.as_deref().unwrap_or("(no dNSHostName)")),
+            Cell::from(label(account.as_deref(), dn)),
+            Cell::from(spn),
+            Cell::from(replacement.as_deref().unwrap_or("(no dNSHostName)")),
         ],
         Finding::DeletedComputer {
             account,
@@ -428,9 +426,9 @@ fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
             last_known_parent,
             deleted_at,
         } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            deleted_at.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string())),
-            Cow::Borrowed(last_known_parent.as_deref().unwrap_or("-")),
+            Cell::from(label(account.as_deref(), dn)),
+            deleted_at.map_or(Cell::from("-"), |time| Cell::from(time.to_string())),
+            Cell::from(last_known_parent.as_deref().unwrap_or("-")),
         ],
         Finding::InvalidHostName {
             account,
@@ -439,10 +437,10 @@ fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
             value,
             reason,
         } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            Cow::Borrowed(attribute),
-            Cow::Borrowed(value),
-            Cow::Borrowed(reason),
+            Cell::from(label(account.as_deref(), dn)),
+            Cell::from(attribute),
+            Cell::from(value),
+            Cell::from(reason),
         ],
         Finding::DuplicateSpn {
             key,
@@ -459,23 +457,22 @@ fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
                 "no"
             };
             vec![
-                Cow::Borrowed(key.as_str()),
-                Cow::Owned(held_by.join("\n")),
-                Cow::Borrowed(alias),
+                Cell::from(key.as_str()),
+                Cell::lines(held_by),
+                Cell::from(alias),
             ]
         }
-        Finding::DefaultPassword { account, dn } => vec![
-            Cow::Borrowed(label(account.as_deref(), dn)),
-            Cow::Borrowed(dn),
-        ],
+        Finding::DefaultPassword { account, dn } => {
+            vec![Cell::from(label(account.as_deref(), dn)), Cell::from(dn)]
+        }
         Finding::NotFound { name } => {
-            vec![Cow::Borrowed(name.as_str()), Cow::Borrowed("not found")]
+            vec![Cell::from(name.as_str()), Cell::from("not found")]
         }
         Finding::Ambiguous { name, candidates } => {
             let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
             vec![
-                Cow::Borrowed(name.as_str()),
-                Cow::Owned(format!("ambiguous: {}", dns.join("\n"))),
+                Cell::from(name.as_str()),
+                Cell::lines(std::iter::once("ambiguous:").chain(dns)),
             ]
         }
     }
@@ -483,7 +480,7 @@ fn cells(finding: &Finding) -> Vec<Cow<'_, str>> {
 
 impl<'a> Rows<'a> {
     /// The table a finding's row goes into.
-    fn of(&mut self, finding: &Finding) -> &mut Vec<Vec<Cow<'a, str>>> {
+    fn of(&mut self, finding: &Finding) -> &mut Vec<Vec<Cell<'a>>> {
         match finding {
             Finding::StalePassword { .. } => &mut self.stale,
             Finding::MissingSpn { .. } => &mut self.missing,
@@ -529,7 +526,7 @@ impl<'a> Rows<'a> {
             )?;
             out.blank()?;
         }
-        type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cow<'a, str>>>);
+        type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cell<'a>>>);
         let sections: [Section<'_, '_>; 6] = [
             ("Missing SPNs", &["Account", "Missing SPN"], missing),
             (

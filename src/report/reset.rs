@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::table::Cell;
 use super::{Present, TextOut};
 use crate::rules::reset::{ResetItem, Status};
 
@@ -142,35 +143,36 @@ impl Present for ResetReport {
             (Some(before), None) => before,
             (None, None) => "never".into(),
         };
-        let rows: Vec<Vec<String>> = self
+        let rows: Vec<Vec<Cell<'_>>> = self
             .items
             .iter()
             .map(|item| {
-                let mut result = match &item.reason {
+                let result = match &item.reason {
                     Some(reason) => format!("{}: {reason}", status_word(item.status)),
                     None => status_word(item.status).to_string(),
                 };
+                let mut result = vec![result];
                 if let Some(to) = &item.restored_to {
-                    result.push_str(&format!("\nto {to}"));
+                    result.push(format!("to {to}"));
                 }
                 if !item.spns_added.is_empty() {
-                    result.push_str(&format!("\nSPNs put back: {}", item.spns_added.join(", ")));
+                    result.push(format!("SPNs put back: {}", item.spns_added.join(", ")));
                 }
                 let verification: Vec<String> =
                     item.verification.iter().map(verification_line).collect();
                 vec![
-                    item.name.clone(),
-                    item.account.clone().unwrap_or_else(|| "-".into()),
-                    result,
-                    arrow(
+                    Cell::from(item.name.clone()),
+                    Cell::from(item.account.clone().unwrap_or_else(|| "-".into())),
+                    Cell::lines(result),
+                    Cell::from(arrow(
                         item.kvno_before.map(|k| k.to_string()),
                         item.kvno_after.map(|k| k.to_string()),
-                    ),
-                    arrow(
+                    )),
+                    Cell::from(arrow(
                         item.pwd_last_set_before.clone(),
                         item.pwd_last_set_after.clone(),
-                    ),
-                    verification.join("\n"),
+                    )),
+                    Cell::lines(verification),
                 ]
             })
             .collect();

@@ -7,12 +7,22 @@
 
 use std::borrow::Cow;
 
-/// Characters a terminal would act on, or that reorder what it shows.
+/// Characters a terminal would act on, that break a line, or that hide or reorder what it
+/// shows: controls, the line and paragraph separators, and Unicode's invisible formatting
+/// characters (zero-width spaces and joiners, bidirectional marks, overrides and isolates, the
+/// word joiner and invisible operators, the byte order mark, interlinear annotations).
 fn is_dangerous(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
         )
 }
 
@@ -63,6 +73,13 @@ mod tests {
         assert_eq!(for_terminal("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(for_terminal("line\nbreak\r"), "line\\x0abreak\\x0d");
         assert_eq!(for_terminal("Büro-PC ✓"), "Büro-PC ✓");
+        assert_eq!(
+            for_terminal("pc\u{200B}01"),
+            "pc\\u{200b}01",
+            "zero-width space"
+        );
+        assert_eq!(for_terminal("a\u{2028}b"), "a\\u{2028}b", "line separator");
+        assert_eq!(for_terminal("x\u{2067}y\u{FEFF}"), "x\\u{2067}y\\u{feff}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::model::filetime::Timestamp;
 use crate::rules::replication::DcView;
 
 use super::findings::finding_tables;
+use super::table::Cell;
 use super::{Present, TextOut, days_ago};
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::FileTime;
@@ -337,36 +338,38 @@ fn when(time: Option<&str>, days: Option<i64>, otherwise: &str) -> String {
 
 fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<()> {
     let unknown = || "unknown (not in the source)".to_string();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut add = |label: &str, value: String| rows.push(vec![label.to_string(), value]);
+    let mut rows: Vec<Vec<Cell<'static>>> = Vec::new();
+    let mut add = |label: &'static str, value: Cell<'static>| rows.push(vec![label.into(), value]);
     add(
         "Kind",
-        view.kind
-            .map_or_else(unknown, |kind| format!("{kind:?}").to_lowercase()),
+        Cell::from(
+            view.kind
+                .map_or_else(unknown, |kind| format!("{kind:?}").to_lowercase()),
+        ),
     );
     add(
         "DNS host name",
-        view.dns_host_name.clone().unwrap_or_else(|| "-".into()),
+        Cell::from(view.dns_host_name.clone().unwrap_or_else(|| "-".into())),
     );
     if !view.additional_dns_host_names.is_empty() {
         add(
             "Additional DNS names",
-            view.additional_dns_host_names.join("\n"),
+            Cell::lines(view.additional_dns_host_names.clone()),
         );
     }
     add(
         "Account control",
-        view.user_account_control.map_or_else(unknown, |uac| {
+        Cell::from(view.user_account_control.map_or_else(unknown, |uac| {
             format!("{} ({uac})", view.uac_flags.join(" | "))
-        }),
+        })),
     );
     add(
         "Enabled",
-        match view.disabled {
+        Cell::from(match view.disabled {
             Some(true) => "no (disabled)".into(),
             Some(false) => "yes".into(),
             None => unknown(),
-        },
+        }),
     );
     let password_never = if view.password_never_set {
         "never set (pwdLastSet = 0)"
@@ -375,34 +378,36 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
     };
     add(
         "Password set",
-        when(
+        Cell::from(when(
             view.pwd_last_set.as_deref(),
             view.password_age_days,
             password_never,
-        ),
+        )),
     );
     add(
         "Last logon",
-        when(
+        Cell::from(when(
             view.last_logon.as_deref(),
             view.last_logon_days,
             "never (no lastLogonTimestamp)",
-        ),
+        )),
     );
     add(
         "Key version",
-        view.key_version
-            .map_or_else(|| "-".into(), |kvno| kvno.to_string()),
+        Cell::from(
+            view.key_version
+                .map_or_else(|| "-".into(), |kvno| kvno.to_string()),
+        ),
     );
     if let Some(os) = &view.operating_system {
-        add("Operating system", os.clone());
+        add("Operating system", Cell::from(os.clone()));
     }
     add(
         "SPNs",
         if view.spns.is_empty() {
-            "(none)".into()
+            Cell::from("(none)")
         } else {
-            view.spns.join("\n")
+            Cell::lines(view.spns.clone())
         },
     );
     if !view.expected_spns.is_empty() {
@@ -411,7 +416,7 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
             .iter()
             .map(|e| format!("{} {}", if e.present { "ok" } else { "MISSING" }, e.spn))
             .collect();
-        add("Expected SPNs", expected.join("\n"));
+        add("Expected SPNs", Cell::lines(expected));
     }
     let title = view.account.as_deref().unwrap_or("(no sAMAccountName)");
     out.table(&[title, &view.dn], &rows)

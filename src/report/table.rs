@@ -64,15 +64,15 @@ impl TextOut<'_> {
         writeln!(self.out)
     }
 
-    /// A table; a cell holds several values one a line (`\n` between them).
-    pub(crate) fn table<C: AsRef<str>>(
+    /// A table of cells (`Cell`: one value a cell, or several one a line).
+    pub(crate) fn table<C: CellText>(
         &mut self,
         header: &[&str],
         rows: &[Vec<C>],
     ) -> std::io::Result<()> {
         let rows: Vec<Vec<Cow<'_, str>>> = rows
             .iter()
-            .map(|row| row.iter().map(|cell| neutralise(cell.as_ref())).collect())
+            .map(|row| row.iter().map(CellText::neutralised).collect())
             .collect();
         let Some(width) = self.layout.width else {
             return plain_table(self.out, header, &rows);
@@ -187,20 +187,100 @@ fn plain_table(
     out.write_all(&rule(b'-'))
 }
 
-/// Each value of a cell made safe; the `\n` between values kept.
-fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell
-        .split('\n')
-        .all(|value| matches!(for_terminal(value), Cow::Borrowed(_)))
-    {
-        return Cow::Borrowed(cell);
+/// A cell's text as the table shows it: its values made safe, one a line. Only `Cell::Lines`
+/// breaks a line: a line feed inside a value (directory data) is shown as `\x0a`, so it can
+/// never start what looks like another row.
+pub(crate) trait CellText {
+    fn neutralised(&self) -> Cow<'_, str>;
+}
+
+impl CellText for &str {
+    fn neutralised(&self) -> Cow<'_, str> {
+        for_terminal(self)
     }
-    Cow::Owned(
-        cell.split('\n')
-            .map(|value| for_terminal(value).into_owned())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
+}
+
+impl CellText for String {
+    fn neutralised(&self) -> Cow<'_, str> {
+        for_terminal(self)
+    }
+}
+
+impl CellText for Cow<'_, str> {
+    fn neutralised(&self) -> Cow<'_, str> {
+        for_terminal(self)
+    }
+}
+
+/// A table cell: one value, or several values shown one a line.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell<'a> {
+    One(Cow<'a, str>),
+    Lines(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Cell<'a> {
+    /// The cell with `suffix` after its (first) value.
+    pub(crate) fn marked(&mut self, suffix: &str) {
+        let first = match self {
+            Cell::One(value) => value,
+            Cell::Lines(values) if !values.is_empty() => &mut values[0],
+            Cell::Lines(values) => {
+                values.push(Cow::Borrowed(""));
+                &mut values[0]
+            }
+        };
+        first.to_mut().push_str(suffix);
+    }
+
+    pub(crate) fn lines<S: Into<Cow<'a, str>>>(values: impl IntoIterator<Item = S>) -> Cell<'a> {
+        Cell::Lines(values.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(value: &'a str) -> Cell<'a> {
+        Cell::One(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Cell<'_> {
+    fn from(value: String) -> Self {
+        Cell::One(Cow::Owned(value))
+    }
+}
+
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(value: &'a String) -> Cell<'a> {
+        Cell::One(Cow::Borrowed(value))
+    }
+}
+
+impl<'a> From<&&'a str> for Cell<'a> {
+    fn from(value: &&'a str) -> Cell<'a> {
+        Cell::One(Cow::Borrowed(value))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Cell<'a> {
+    fn from(value: Cow<'a, str>) -> Cell<'a> {
+        Cell::One(value)
+    }
+}
+
+impl CellText for Cell<'_> {
+    fn neutralised(&self) -> Cow<'_, str> {
+        match self {
+            Cell::One(value) => for_terminal(value),
+            Cell::Lines(values) => Cow::Owned(
+                values
+                    .iter()
+                    .map(|value| for_terminal(value))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        }
+    }
 }
 
 fn new_table(layout: Layout, header: &[&str]) -> Table {
@@ -220,7 +300,7 @@ fn new_table(layout: Layout, header: &[&str]) -> Table {
 mod tests {
     use super::*;
 
-    fn render(layout: Layout, header: &[&str], rows: &[Vec<String>]) -> String {
+    fn render(layout: Layout, header: &[&str], rows: &[Vec<Cell<'_>>]) -> String {
         let mut bytes = Vec::new();
         TextOut {
             out: &mut bytes,
@@ -242,12 +322,28 @@ mod tests {
         "MSSQLSvc/sql-cluster-node01.databases.corp.example.com:1433",
     ];
 
-    fn rows() -> Vec<Vec<String>> {
+    fn rows() -> Vec<Vec<Cell<'static>>> {
         vec![vec![
             "FINANCE-LAPTOP7$".into(),
-            SPNS.join("\n"),
+            Cell::lines(SPNS),
             "2026-11-21T05:00:00Z (3 days ago)".into(),
         ]]
+    }
+
+    #[test]
+    fn a_line_feed_in_a_value_never_starts_a_row() {
+        let layout = Layout {
+            width: None,
+            fancy: false,
+        };
+        let hostile = "pc01.adc.test\n| FAKE$ | admin |";
+        let text = render(
+            layout,
+            &["Account", "DNS name"],
+            &[vec!["PC01$".into(), hostile.into()]],
+        );
+        assert_eq!(text.lines().count(), 5, "{text}");
+        assert!(text.contains("pc01.adc.test\\x0a| FAKE$"), "{text}");
     }
 
     #[test]
@@ -281,7 +377,7 @@ mod tests {
         let text = render(
             Layout::PLAIN,
             &["Account", "DNS"],
-            &[vec!["X$".to_string(), "evil\u{1b}[2J.example".to_string()]],
+            &[vec!["X$".into(), "evil\u{1b}[2J.example".into()]],
         );
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("evil\\x1b[2J.example"), "{text}");
