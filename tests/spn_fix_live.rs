@@ -135,8 +135,12 @@ fn fix_apply_reapply_undo_and_dedupe() {
     let written = std::fs::read_to_string(journal).unwrap();
     assert_eq!(
         written.lines().count(),
-        10,
-        "an intent and a result per computer"
+        11,
+        "the run line, then an intent and a result per computer"
+    );
+    assert!(
+        written.lines().next().unwrap().contains("\"event\":\"run\""),
+        "{written}"
     );
     assert!(
         !written.contains("RestrictedKrbHost/PC-HOSTONLY\""),

@@ -4,6 +4,12 @@
 //! `unknown` when its answer was lost. A write that fails is cut back to the last whole line
 //! and the journal refuses every later write, so the caller stops sending; `read` takes a
 //! journal up to its last complete line. It holds SPNs and DNs only: never a secret.
+//!
+//! A journal is bound to its run: its first line names the domain it was written against, and
+//! every line carries `chain`, the SHA-256 of the previous line's chain and of the line itself
+//! without it, so a line edited, added or removed by hand is found and the journal refused.
+//! Anyone can compute such a chain, so this guards against mistakes and careless edits; what
+//! makes a forged journal harmless is that `undo` holds every change to `spn fix`'s rules.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -28,6 +34,12 @@ pub(crate) enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub(crate) enum Entry {
+    /// The first line: the run's domain (the DC's default naming context).
+    Run {
+        time: String,
+        domain: String,
+        version: String,
+    },
     /// About to send: the object's SPNs as read, and the value-level delta.
     Intent {
         time: String,
@@ -74,6 +86,8 @@ pub(crate) struct JournalError {
 pub(crate) struct Journal {
     file: File,
     pub(crate) path: PathBuf,
+    /// The last line's chain digest.
+    chain: [u8; 32],
     /// The length of its complete lines.
     length: u64,
     /// Set by the first failed write: every later write fails with it.
@@ -81,30 +95,48 @@ pub(crate) struct Journal {
 }
 
 impl Journal {
-    /// Creates `path`, or `adcomputer-journal-<UTC timestamp>.jsonl` here; never overwrites.
-    pub(crate) fn create(path: Option<&Path>) -> anyhow::Result<Journal> {
-        let path = match path {
-            Some(path) => path.to_path_buf(),
+    /// Creates `path`, or `adcomputer-journal-<UTC timestamp>.jsonl` here (never overwrites:
+    /// runs started at the same moment get `-2`, `-3`, …), and writes its run line.
+    pub(crate) fn create(path: Option<&Path>, domain: &str) -> anyhow::Result<Journal> {
+        Journal::create_in(Path::new(""), path, domain)
+    }
+
+    /// As `create`, a default name made in `directory`.
+    fn create_in(directory: &Path, path: Option<&Path>, domain: &str) -> anyhow::Result<Journal> {
+        let (file, path) = match path {
+            Some(path) => (create_new(path)?, path.to_path_buf()),
             None => {
-                let format =
-                    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+                let format = time::macros::format_description!(
+                    "[year][month][day]T[hour][minute][second].[subsecond digits:6]Z"
+                );
                 let stamp = time::OffsetDateTime::now_utc().format(&format)?;
-                PathBuf::from(format!("adcomputer-journal-{stamp}.jsonl"))
+                let mut attempt = 1;
+                loop {
+                    let path = directory.join(match attempt {
+                        1 => format!("adcomputer-journal-{stamp}.jsonl"),
+                        n => format!("adcomputer-journal-{stamp}-{n}.jsonl"),
+                    });
+                    match create_new(&path) {
+                        Ok(file) => break (file, path),
+                        Err(_) if attempt < 100 && path.exists() => attempt += 1,
+                        Err(err) => return Err(err),
+                    }
+                }
             }
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options
-            .open(&path)
-            .with_context(|| format!("cannot create journal {}", path.display()))?;
-        Ok(Journal {
+        let mut journal = Journal {
             file,
             path,
+            chain: CHAIN_SEED,
             length: 0,
             broken: None,
-        })
+        };
+        journal.write(&Entry::Run {
+            time: crate::model::filetime::rfc3339(time::OffsetDateTime::now_utc()),
+            domain: domain.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        })?;
+        Ok(journal)
     }
 
     /// Appends `entry` and makes it durable before returning. On failure the partial line is
@@ -113,7 +145,7 @@ impl Journal {
         if let Some(broken) = &self.broken {
             return Err(broken.clone());
         }
-        let mut line = serde_json::to_vec(entry).expect("journal entries serialize");
+        let (mut line, chain) = chained(entry, &self.chain);
         line.push(b'\n');
         let written = self
             .file
@@ -122,6 +154,7 @@ impl Journal {
         match written {
             Ok(()) => {
                 self.length += line.len() as u64;
+                self.chain = chain;
                 Ok(())
             }
             Err(err) => {
@@ -139,10 +172,53 @@ impl Journal {
     }
 }
 
-/// A journal as read: its changes in the order they were made, and what the reader should
-/// know (a last line cut off by a failed write).
+/// Creates a journal file that did not exist, readable by its owner only.
+fn create_new(path: &Path) -> anyhow::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("cannot create journal {}", path.display()))
+}
+
+/// The chain before the first line.
+const CHAIN_SEED: [u8; 32] = [0; 32];
+
+/// The digest chained after `previous` by a line whose text, without `chain`, is `bare`.
+fn chain_after(previous: &[u8; 32], bare: &[u8]) -> [u8; 32] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(previous);
+    context.update(bare);
+    let mut chain = [0; 32];
+    chain.copy_from_slice(context.finish().as_ref());
+    chain
+}
+
+/// The line for `entry` (its fields and `chain`, keys sorted) and its chain digest.
+fn chained(entry: &Entry, previous: &[u8; 32]) -> (Vec<u8>, [u8; 32]) {
+    let mut value = serde_json::to_value(entry).expect("journal entries serialize");
+    let bare = serde_json::to_vec(&value).expect("a JSON value serializes");
+    let chain = chain_after(previous, &bare);
+    if let serde_json::Value::Object(fields) = &mut value {
+        fields.insert("chain".into(), hex(&chain).into());
+    }
+    (
+        serde_json::to_vec(&value).expect("a JSON value serializes"),
+        chain,
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A journal as read: the domain its run wrote to, its changes in the order they were made,
+/// and what the reader should know (a last line cut off by a failed write).
 #[derive(Debug)]
 pub(crate) struct ReadJournal {
+    pub(crate) domain: String,
     pub(crate) changes: Vec<Recorded>,
     pub(crate) warnings: Vec<String>,
 }
@@ -169,12 +245,32 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<ReadJournal> {
     let lines: Vec<&[u8]> = text.split(|byte| *byte == b'\n').collect();
     let mut changes: Vec<Recorded> = Vec::new();
     let mut warnings = Vec::new();
+    let mut domain = None;
+    let mut chain = CHAIN_SEED;
     for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let entry = match serde_json::from_slice::<Entry>(line) {
+        let entry = match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(mut value) => {
+                let claimed = value
+                    .as_object_mut()
+                    .and_then(|fields| fields.remove("chain"))
+                    .and_then(|chain| chain.as_str().map(str::to_string));
+                let bare = serde_json::to_vec(&value).expect("a JSON value serializes");
+                chain = chain_after(&chain, &bare);
+                anyhow::ensure!(
+                    claimed.as_deref() == Some(hex(&chain).as_str()),
+                    "{}: line {number} is not as adcomputer wrote it (its chain digest does not \
+                     match): an edited journal is refused",
+                    path.display()
+                );
+                serde_json::from_value::<Entry>(value).map_err(|_| ())
+            }
+            Err(_) => Err(()),
+        };
+        let entry = match entry {
             Ok(entry) => entry,
             Err(_) if cut && index + 1 == lines.len() && number > 1 => {
                 warnings.push(format!(
@@ -187,6 +283,17 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<ReadJournal> {
             Err(_) => anyhow::bail!("{}: line {number}: not a journal entry", path.display()),
         };
         match entry {
+            Entry::Run { domain: run, .. } if domain.is_none() && changes.is_empty() => {
+                domain = Some(run);
+            }
+            Entry::Run { .. } => {
+                anyhow::bail!("{}: line {number}: a second run line", path.display())
+            }
+            _ if domain.is_none() => anyhow::bail!(
+                "{}: line {number}: not a journal of this adcomputer version (it must start \
+                 with its run line)",
+                path.display()
+            ),
             Entry::Intent {
                 account,
                 dn,
@@ -216,7 +323,12 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<ReadJournal> {
             }
         }
     }
-    Ok(ReadJournal { changes, warnings })
+    let domain = domain.with_context(|| format!("{}: an empty journal", path.display()))?;
+    Ok(ReadJournal {
+        domain,
+        changes,
+        warnings,
+    })
 }
 
 #[cfg(test)]
@@ -238,7 +350,7 @@ mod tests {
     fn intents_pair_with_results_and_a_killed_run_leaves_an_open_intent() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let mut journal = Journal::create(Some(&path)).unwrap();
+        let mut journal = Journal::create(Some(&path), "DC=x").unwrap();
         journal.write(&intent("CN=A")).unwrap();
         journal
             .write(&Entry::Result {
@@ -254,33 +366,86 @@ mod tests {
         assert_eq!(recorded.len(), 2);
         assert_eq!(recorded[0].status, Some(Outcome::Applied));
         assert_eq!(recorded[1].status, None);
-        assert!(Journal::create(Some(&path)).is_err(), "never overwrites");
+        assert!(
+            Journal::create(Some(&path), "DC=x").is_err(),
+            "never overwrites"
+        );
     }
 
     #[test]
-    fn garbage_and_orphan_results_are_refused_with_a_line() {
+    fn garbage_orphan_results_and_edits_are_refused_with_a_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        std::fs::write(
-            &path,
-            "{\"event\":\"result\",\"time\":\"t\",\"dn\":\"CN=A\",\"status\":\"applied\"}\n",
-        )
-        .unwrap();
+        let mut journal = Journal::create(Some(&path), "DC=x").unwrap();
+        journal
+            .write(&Entry::Result {
+                time: "t".into(),
+                dn: "CN=A".into(),
+                status: Outcome::Applied,
+                error: None,
+                spns_after: None,
+            })
+            .unwrap();
         assert!(
             read(&path)
                 .unwrap_err()
                 .to_string()
-                .contains("line 1: a result without its intent")
+                .contains("line 2: a result without its intent")
         );
         std::fs::write(&path, "not json\n").unwrap();
         assert!(format!("{:#}", read(&path).unwrap_err()).contains("line 1: not a journal entry"));
+        // A line as an older version (or a person) wrote it: no run line, no chain.
+        std::fs::write(
+            &path,
+            "{\"event\":\"intent\",\"time\":\"t\",\"account\":\"PC$\",\"dn\":\"CN=A\",\"spns_before\":[],\"add\":[],\"remove\":[]}\n",
+        )
+        .unwrap();
+        assert!(
+            format!("{:#}", read(&path).unwrap_err())
+                .contains("line 1 is not as adcomputer wrote it")
+        );
+        // An edited value in a chained journal.
+        let path = dir.path().join("k.jsonl");
+        let mut journal = Journal::create(Some(&path), "DC=x").unwrap();
+        journal.write(&intent("CN=A")).unwrap();
+        journal.write(&intent("CN=B")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("CN=A", "CN=Administrator,CN=Users")).unwrap();
+        let err = format!("{:#}", read(&path).unwrap_err());
+        assert!(
+            err.contains("line 2 is not as adcomputer wrote it"),
+            "{err}"
+        );
+        // A line taken out breaks the chain of the next.
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(&path, format!("{}\n{}\n", lines[0], lines[2])).unwrap();
+        assert!(
+            format!("{:#}", read(&path).unwrap_err())
+                .contains("line 2 is not as adcomputer wrote it")
+        );
+        std::fs::write(&path, &text).unwrap();
+        let read = read(&path).unwrap();
+        assert_eq!(read.domain, "DC=x");
+        assert_eq!(read.changes.len(), 2);
+    }
+
+    #[test]
+    fn runs_started_in_the_same_moment_get_their_own_journals() {
+        let dir = tempfile::tempdir().unwrap();
+        let made: Vec<PathBuf> = (0..5)
+            .map(|_| Journal::create_in(dir.path(), None, "DC=x").unwrap().path)
+            .collect();
+        let mut distinct = made.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 5, "{made:?}");
     }
 
     #[test]
     fn a_cut_last_line_ends_the_journal_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let mut journal = Journal::create(Some(&path)).unwrap();
+        let mut journal = Journal::create(Some(&path), "DC=x").unwrap();
         journal.write(&intent("CN=A")).unwrap();
         let mut text = std::fs::read(&path).unwrap();
         let second = serde_json::to_vec(&intent("CN=B")).unwrap();
@@ -289,21 +454,21 @@ mod tests {
         let read = read(&path).unwrap();
         assert_eq!(read.changes.len(), 1);
         assert!(
-            read.warnings[0].contains("line 2 was cut off"),
+            read.warnings[0].contains("line 3 was cut off"),
             "{:?}",
             read.warnings
         );
         // The same bytes with a newline are no cut write: garbage.
         text.push(b'\n');
         std::fs::write(&path, &text).unwrap();
-        assert!(format!("{:#}", super::read(&path).unwrap_err()).contains("line 2: not a journal"));
+        assert!(format!("{:#}", super::read(&path).unwrap_err()).contains("line 3: not a journal"));
     }
 
     #[test]
     fn a_failed_write_cuts_back_and_refuses_every_later_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
-        let mut journal = Journal::create(Some(&path)).unwrap();
+        let mut journal = Journal::create(Some(&path), "DC=x").unwrap();
         journal.write(&intent("CN=A")).unwrap();
         // /dev/full: every write fails with "no space left on device".
         journal.file = std::fs::OpenOptions::new()

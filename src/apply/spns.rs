@@ -20,6 +20,9 @@ pub(crate) struct Sent {
     pub(crate) reason: Option<String>,
     /// Why nothing more may be sent: the DC stopped answering, or the journal failed.
     pub(crate) stop: Option<String>,
+    /// The DC refused it because the object already was as planned: another run (or admin)
+    /// made the same change meanwhile.
+    pub(crate) already_done: bool,
 }
 
 /// Journals `change`, sends it, settles a lost answer by reading the object back, and
@@ -44,12 +47,27 @@ pub(crate) async fn send_journaled(
             outcome: Outcome::Applied,
             reason: None,
             stop: None,
+            already_done: false,
         },
         Err(err) if err.no_answer() => settle(directory, change, &err).await,
+        // "Attribute or value exists" / "no such attribute": was someone quicker?
+        Err(err @ OperationError::Refused { rc: 20 | 16, .. })
+            if made_by_another(directory, change).await =>
+        {
+            Sent {
+                outcome: Outcome::Failed,
+                reason: Some(format!(
+                    "already as planned: another writer made this change ({err})"
+                )),
+                stop: None,
+                already_done: true,
+            }
+        }
         Err(err) => Sent {
             outcome: Outcome::Failed,
             reason: Some(refusal_reason(&err)),
             stop: None,
+            already_done: false,
         },
     };
     let spns_after = match result.outcome {
@@ -68,6 +86,13 @@ pub(crate) async fn send_journaled(
     Ok(result)
 }
 
+/// Whether the object read back holds every planned addition and none of the removals.
+async fn made_by_another(directory: &mut Directory, change: &SpnChange) -> bool {
+    queries::read_spns(directory, &change.dn)
+        .await
+        .is_ok_and(|now| spn_change_made(&change.add, &change.remove, &now) == Some(true))
+}
+
 /// The answer to a modify was lost: the object read back says whether it was made.
 async fn settle(directory: &mut Directory, change: &SpnChange, lost: &OperationError) -> Sent {
     let stop = Some(format!("the DC stopped answering ({lost})"));
@@ -77,11 +102,13 @@ async fn settle(directory: &mut Directory, change: &SpnChange, lost: &OperationE
                 outcome: Outcome::Applied,
                 reason: Some(format!("{lost}; read back: applied")),
                 stop,
+                already_done: false,
             },
             Some(false) => Sent {
                 outcome: Outcome::Failed,
                 reason: Some(format!("{lost}; read back: not applied")),
                 stop,
+                already_done: false,
             },
             None => Sent {
                 outcome: Outcome::Unknown,
@@ -89,6 +116,7 @@ async fn settle(directory: &mut Directory, change: &SpnChange, lost: &OperationE
                     "{lost}; read back: neither applied nor untouched (another writer?)"
                 )),
                 stop,
+                already_done: false,
             },
         },
         Err(err) => Sent {
@@ -97,6 +125,7 @@ async fn settle(directory: &mut Directory, change: &SpnChange, lost: &OperationE
                 "{lost}; could not read it back ({err}): `adcomputer undo` settles it"
             )),
             stop,
+            already_done: false,
         },
     }
 }

@@ -112,7 +112,7 @@ pub(crate) async fn run(
         .journal
         .map(|journal: Journal| journal.path.display().to_string());
     let mut report = ChangeReport::new(items, journal_path, !apply);
-    report.summary.unchanged = unchanged;
+    report.summary.unchanged += unchanged;
     context.emit(&context.envelope(warnings, None), &report)?;
     let s = &report.summary;
     let problems = s.not_found
@@ -193,12 +193,20 @@ impl Writer<'_> {
         }
         let journal = match &mut self.journal {
             Some(journal) => journal,
-            None => self.journal.insert(Journal::create(self.journal_path)?),
+            None => self.journal.insert(Journal::create(
+                self.journal_path,
+                &directory.root_dse.default_naming_context,
+            )?),
         };
         match send_journaled(directory, journal, &change, short).await {
             Ok(sent) => {
                 self.stop = sent.stop;
-                let mut item = ChangeItem::from_change(change, sent.outcome.into());
+                let status = if sent.already_done {
+                    ChangeStatus::Unchanged
+                } else {
+                    sent.outcome.into()
+                };
+                let mut item = ChangeItem::from_change(change, status);
                 item.reason = sent.reason.or(item.reason);
                 Ok(item)
             }

@@ -1,7 +1,12 @@
 //! `adcomputer undo JOURNAL`: reverses what a `spn fix --apply` journal recorded, newest first.
-//! Each object is read first and judged as it is (`rules::undo`), whatever the journal says
-//! happened: already back is `reverted`, changed by someone else is `skipped`, otherwise the
-//! change is reversed (with `--apply`), re-adding what the DC still accepts.
+//! The journal must be this domain's and as written (its chain); then every object is read
+//! and each change held to what `spn fix` could have done (`rules::undo::undo_refusal`) before
+//! anything is sent: one change outside those rules refuses the whole journal. Each object is
+//! judged as it is, whatever the journal says happened: already back is `reverted`, changed by
+//! someone else is `skipped`, otherwise the change is reversed (with `--apply`), re-adding
+//! what the DC still accepts.
+
+use anyhow::Context;
 
 use super::RunContext;
 use crate::apply::journal;
@@ -9,9 +14,10 @@ use crate::apply::spns::{refusal_reason, reverse};
 use crate::config::UndoRequest;
 use crate::exit::Outcome;
 use crate::ldap::queries;
+use crate::model::dn::{NormalDn, same_dn};
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
 use crate::rules::spn_plan::SpnChange;
-use crate::rules::undo::{UndoStep, undo_step};
+use crate::rules::undo::{UndoStep, undo_refusal, undo_step};
 use crate::source::{NeedsDc, Source};
 
 pub(crate) async fn run(
@@ -21,7 +27,33 @@ pub(crate) async fn run(
 ) -> anyhow::Result<Outcome> {
     let journal = journal::read(&request.journal)?;
     let recorded = journal.changes;
-    let directory = &mut source.live(NeedsDc::Read("undo"))?.directory;
+    let live = source.live(NeedsDc::Read("undo"))?;
+    let base = NormalDn::parse(live.base()).context("the search base is not a DN")?;
+    let directory = &mut live.directory;
+    let domain = &directory.root_dse.default_naming_context;
+    anyhow::ensure!(
+        same_dn(&journal.domain, domain),
+        "{}: a journal of {}, not of this DC's domain {domain}: refused",
+        request.journal.display(),
+        journal.domain
+    );
+    // Every object as it is now, each change held to spn fix's rules: all, before any write.
+    let mut current = Vec::with_capacity(recorded.len());
+    for change in recorded.iter().rev() {
+        let account = queries::read_account(directory, &change.dn)
+            .await
+            .with_context(|| format!("cannot read {}", change.dn))?;
+        if let Some(account) = &account
+            && let Some(why) = undo_refusal(account, &base, &change.add, &change.remove)
+        {
+            anyhow::bail!(
+                "{}: its change to {} is not one spn fix could have made ({why}): nothing undone",
+                request.journal.display(),
+                change.dn
+            );
+        }
+        current.push(account);
+    }
     let apply = request.write.apply
         && crate::interact::may_write(
             request.write.yes,
@@ -37,9 +69,11 @@ pub(crate) async fn run(
     );
     let mut items = Vec::new();
     let mut stop: Option<String> = None;
-    for change in recorded.iter().rev() {
+    for (change, account) in recorded.iter().rev().zip(current) {
         let reverse_change = SpnChange {
-            account: Some(change.account.clone()).filter(|name| !name.is_empty()),
+            account: account
+                .as_ref()
+                .and_then(|account| account.sam_account_name.clone()),
             dn: change.dn.clone(),
             spns_before: Vec::new(),
             add: change.remove.clone(),
@@ -54,18 +88,13 @@ pub(crate) async fn run(
             items.push(ChangeReportItem::Change(item));
             continue;
         }
-        let now = match queries::read_spns(directory, &change.dn).await {
-            Ok(now) => now,
-            Err(err) => {
-                if err.no_answer() {
-                    stop = Some(format!("the DC stopped answering ({err})"));
-                }
-                item.status = ChangeStatus::Failed;
-                item.reason = Some(err.to_string());
-                items.push(ChangeReportItem::Change(item));
-                continue;
-            }
+        let Some(account) = account else {
+            item.status = ChangeStatus::Skipped;
+            item.reason = Some("no such object now: nothing to reverse".into());
+            items.push(ChangeReportItem::Change(item));
+            continue;
         };
+        let now = account.spns;
         match undo_step(&change.spns_before, &change.add, &change.remove, &now) {
             UndoStep::Reverted => {
                 item.status = ChangeStatus::Reverted;
@@ -79,8 +108,10 @@ pub(crate) async fn run(
                 item.remove = delete.clone();
                 item.add = add.clone();
                 if apply {
-                    let short = change.account.strip_suffix('$').unwrap_or(&change.account);
-                    let short = Some(short).filter(|short| !short.is_empty());
+                    let short = account
+                        .sam_account_name
+                        .as_deref()
+                        .map(|sam| sam.strip_suffix('$').unwrap_or(sam));
                     match reverse(directory, &change.dn, short, &delete, &add).await {
                         Ok(reversal) if reversal.not_restored.is_empty() => {
                             item.status = ChangeStatus::Applied;

@@ -122,6 +122,56 @@ pub(crate) fn invalid_host(host: &str) -> Option<String> {
     None
 }
 
+/// Why `text` is not an SPN adcomputer may write, or `None` when it is: `class/host[:port][/name]`
+/// where the class is 1 to 64 ASCII letters, digits, `-`, `_` or `.`; the host a valid host name
+/// (`invalid_host`); the port a number from 1 to 65535 or an instance name (SQL Server's
+/// `MSSQLSvc/host:INSTANCE`: letters, digits, `_`, `-`, `$`, at most 32); the service name a
+/// host name or domain name of ASCII letters, digits, `-`, `_` and `.`. Nothing else: no
+/// controls, spaces or escapes in any part.
+pub(crate) fn invalid_spn(text: &str) -> Option<String> {
+    let Some(spn) = Spn::parse(text) else {
+        return Some("it is not of the form class/host".into());
+    };
+    let word = |part: &str, extra: &[char], longest: usize| {
+        !part.is_empty()
+            && part.len() <= longest
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    };
+    if !word(spn.class, &['-', '_', '.'], 64) {
+        return Some(format!(
+            "its service class {:?} is not a plain name",
+            spn.class
+        ));
+    }
+    if let Some(why) = invalid_host(spn.host) {
+        return Some(format!("its host is not a valid host name: {why}"));
+    }
+    if let Some(port) = spn.port {
+        let number = port.bytes().all(|b| b.is_ascii_digit());
+        let valid = if number {
+            port.parse::<u32>()
+                .is_ok_and(|port| (1..=65535).contains(&port))
+        } else {
+            word(port, &['_', '-', '$'], 32)
+        };
+        if !valid {
+            return Some(format!(
+                "its port {port:?} is neither a port number nor an instance name"
+            ));
+        }
+    }
+    if let Some(name) = spn.name
+        && !word(name, &['-', '_', '.'], 255)
+    {
+        return Some(format!(
+            "its service name {name:?} is not a plain host or domain name"
+        ));
+    }
+    None
+}
+
 /// The common case in one pass over the bytes: ASCII letters, digits, `-` and `_` in labels of
 /// 1 to 63 characters that neither start nor end with `-`, an optional root dot, at most 255
 /// bytes. Anything else goes the slow way, which says why.
@@ -428,6 +478,33 @@ mod tests {
             aliases.colliding_forms("HOST/x"),
             ["CIFS/x", "HOST/x", "HTTP/x"]
         );
+    }
+
+    #[test]
+    fn only_plain_parts_make_spns_we_write() {
+        for good in [
+            "HOST/pc01",
+            "RestrictedKrbHost/pc01.adc.test",
+            "MSSQLSvc/sql01.adc.test:1433",
+            "MSSQLSvc/sql01.adc.test:SQLEXPRESS",
+            "ldap/dc1.adc.test/ForestDnsZones.adc.test",
+            "E3514235-4B06-11D1-AB04-00C04FC2DCD2/guid/adc.test",
+        ] {
+            assert_eq!(invalid_spn(good), None, "{good}");
+        }
+        for bad in [
+            "HTTP\u{1b}[31m/pc.adc.test",
+            "HOST/pc.adc.test/\u{1b}]0;x\u{7}",
+            "HOST/pc.adc.test:99999",
+            "HOST/pc.adc.test:0",
+            "HOST/pc adc",
+            "=cmd/pc",
+            "HOST/pc/a b",
+            "HOST",
+            "HOST/pc:ins\u{200b}t",
+        ] {
+            assert!(invalid_spn(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

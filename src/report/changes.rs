@@ -21,6 +21,8 @@ pub(crate) enum ChangeStatus {
     Unknown,
     /// Already back in its old state (`undo`).
     Reverted,
+    /// Already as planned: another writer made the same change meanwhile.
+    Unchanged,
 }
 
 impl From<Outcome> for ChangeStatus {
@@ -61,10 +63,6 @@ impl ChangeItem {
             status,
             reason,
         }
-    }
-
-    fn label(&self) -> &str {
-        self.account.as_deref().unwrap_or(&self.dn)
     }
 }
 
@@ -127,6 +125,7 @@ impl ChangeReport {
                         ChangeStatus::Failed => summary.failed += 1,
                         ChangeStatus::Unknown => summary.unknown += 1,
                         ChangeStatus::Reverted => summary.reverted += 1,
+                        ChangeStatus::Unchanged => summary.unchanged += 1,
                     }
                     summary.conflicts += change.conflicts.len();
                 }
@@ -250,7 +249,11 @@ impl Present for ChangeReport {
                     None => status,
                 };
                 vec![
-                    Cell::from(change.label().to_string()),
+                    // The DN too: which object is written, whatever name it has.
+                    match &change.account {
+                        Some(account) => Cell::lines([account.as_str(), change.dn.as_str()]),
+                        None => Cell::from(change.dn.as_str()),
+                    },
                     Cell::lines(changes),
                     Cell::lines(conflicts),
                     Cell::from(status),

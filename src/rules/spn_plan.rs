@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::model::account::Account;
-use crate::model::spn::{Spn, SpnAliases, same_host};
+use crate::model::spn::{Spn, SpnAliases, invalid_spn, same_host};
 use crate::model::text;
 use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
@@ -96,6 +96,28 @@ pub(crate) struct Plan {
     pub(crate) unresolved_duplicates: Vec<(Finding, String)>,
 }
 
+/// Why `spn fix` may not change `account`'s SPNs, or `None` when it may. It changes computer
+/// accounts only (never users, managed service accounts, krbtgt or an admin), and never the
+/// SPNs of a domain controller, a read-only DC or a trust account, which the DCs' own
+/// services and replication depend on. `undo` holds a journal to the same rule.
+pub(crate) fn refusal(account: &Account) -> Option<&'static str> {
+    if !account.is_computer() {
+        return Some("not a computer account: spn fix changes computers only");
+    }
+    let Some(uac) = account.uac else {
+        return Some("its userAccountControl is unknown");
+    };
+    if uac.is_domain_controller() {
+        Some("a domain controller: its SPNs are its own services' (left as they are)")
+    } else if uac.is_read_only_dc() {
+        Some("a read-only domain controller: its SPNs are its own services' (left as they are)")
+    } else if uac.is_trust_account() {
+        Some("a trust account: not a computer's SPNs")
+    } else {
+        None
+    }
+}
+
 /// Plans the repairs of `in_scope` accounts. `all` and `index` cover the whole domain: they
 /// decide conflicts and who owns a duplicated name, even when only some accounts may change.
 pub(crate) fn plan(
@@ -108,6 +130,13 @@ pub(crate) fn plan(
     for account in in_scope.iter().filter(|a| settings.rules.examines(a)) {
         let mut change = SpnChange::new(account);
         let review = review_spns(account, &settings.rules);
+        if let Some(why) = refusal(account) {
+            if !review.missing.is_empty() || !review.stale.is_empty() {
+                change.notes.push(format!("left as it is: {why}"));
+                plan.changes.push(change);
+            }
+            continue;
+        }
         for invalid in &review.invalid {
             change.notes.push(format!(
                 "no SPN on its {}: not a valid host name ({})",
@@ -115,6 +144,12 @@ pub(crate) fn plan(
             ));
         }
         for (stale, replacement) in review.stale {
+            if let Some(why) = replacement.as_deref().and_then(invalid_spn) {
+                change.notes.push(format!(
+                    "{stale} left as it is: its replacement would not be a valid SPN ({why})"
+                ));
+                continue;
+            }
             change.remove.push(stale);
             if let Some(replacement) = replacement {
                 propose(&mut change, replacement, index);
@@ -216,6 +251,16 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
                 .push((finding.clone(), why.into()));
             continue;
         };
+        let refused = holders
+            .iter()
+            .filter(|h| h.dn != *owner)
+            .filter_map(|h| in_scope.iter().find(|a| a.dn == h.dn))
+            .find_map(|account| refusal(account).map(|why| (account.label(), why)));
+        if let Some((label, why)) = refused {
+            plan.unresolved_duplicates
+                .push((finding.clone(), format!("{label} holds it: {why}")));
+            continue;
+        }
         for holder in holders.iter().filter(|h| h.dn != *owner) {
             let Some(account) = in_scope.iter().find(|a| a.dn == holder.dn) else {
                 continue; // outside the NAMEs given: not ours to change
@@ -318,6 +363,65 @@ mod tests {
         assert_eq!(
             change.add,
             ["MSSQLSvc/pc.x.test:1433", "ldap/pc.x.test/old.test"]
+        );
+    }
+
+    #[test]
+    fn hostile_parts_of_a_stale_spn_are_never_written() {
+        for hostile in [
+            "HTTP\u{1b}[31m/pc.old.test",
+            "HOST/pc.old.test/\u{1b}]0;x\u{7}",
+            "HOST/pc.old.test:99999",
+        ] {
+            let plan = pc_plan(&[&FULL[..], &[hostile]].concat());
+            let change = &plan.changes[0];
+            assert!(!change.writes(), "{hostile:?}: {change:?}");
+            assert!(
+                change.notes[0].contains("not be a valid SPN"),
+                "{:?}",
+                change.notes
+            );
+        }
+    }
+
+    #[test]
+    fn domain_controllers_and_trusts_are_never_changed() {
+        use crate::model::uac::Uac;
+        for flags in [
+            Uac::SERVER_TRUST_ACCOUNT,
+            Uac::WORKSTATION_TRUST_ACCOUNT | Uac::PARTIAL_SECRETS_ACCOUNT,
+            Uac::INTERDOMAIN_TRUST_ACCOUNT,
+        ] {
+            let dc = Account {
+                uac: Some(Uac(flags)),
+                ..account("DC$", AccountKind::Computer, Some("dc.x.test"), &[])
+            };
+            let plan = plan_for(&[dc], false);
+            assert_eq!(plan.changes.len(), 1, "{flags:#x}");
+            assert!(!plan.changes[0].writes(), "{flags:#x}");
+            assert!(plan.changes[0].notes[0].starts_with("left as it is"));
+        }
+        let dc = Account {
+            uac: Some(Uac(Uac::SERVER_TRUST_ACCOUNT)),
+            ..account(
+                "DC$",
+                AccountKind::Computer,
+                Some("dc.x.test"),
+                &["HOST/pc"],
+            )
+        };
+        let pc = account("PC$", AccountKind::Computer, Some("pc.x.test"), &FULL);
+        let plan = plan_for(&[dc, pc], true);
+        assert!(
+            plan.changes.iter().all(|change| !change.writes()),
+            "{plan:?}"
+        );
+        assert!(
+            plan.unresolved_duplicates[0]
+                .1
+                .contains("a domain controller"),
+            "{:?}",
+            plan.unresolved_duplicates
         );
     }
 

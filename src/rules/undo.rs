@@ -4,7 +4,10 @@
 //! undo run twice, or resumed after an interruption, or of a change whose outcome was never
 //! heard, does the right thing: what is back stays back, what someone else changed is left.
 
-use super::spn_plan::contains;
+use super::spn_plan::{contains, refusal};
+use crate::model::account::Account;
+use crate::model::dn::NormalDn;
+use crate::model::spn::invalid_spn;
 use crate::model::text;
 
 /// What to do about one recorded change.
@@ -19,6 +22,27 @@ pub(crate) enum UndoStep {
         delete: Vec<String>,
         add: Vec<String>,
     },
+}
+
+/// Why a journal's change to the object `account` (as read now, under `base`) is not one
+/// `spn fix` could have made, or `None` when it is: the same objects (computers, never a DC's,
+/// RODC's or trust account's, inside `-b`) and only valid SPNs, added or removed. A journal
+/// that asks more was written by hand: `undo` refuses it whole.
+pub(crate) fn undo_refusal(
+    account: &Account,
+    base: &NormalDn,
+    add: &[String],
+    remove: &[String],
+) -> Option<String> {
+    if !NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(base)) {
+        return Some("it is outside the search base (-b)".into());
+    }
+    if let Some(why) = refusal(account) {
+        return Some(why.into());
+    }
+    add.iter()
+        .chain(remove)
+        .find_map(|spn| invalid_spn(spn).map(|why| format!("{spn:?} is not a valid SPN: {why}")))
 }
 
 /// The SPNs of `list` that are not in `touched`, folded and sorted (for comparison).
@@ -106,6 +130,44 @@ mod tests {
             },
             "the re-add failed last time (a duplicate the DC refuses): try it again"
         );
+    }
+
+    #[test]
+    fn only_what_spn_fix_could_have_done_is_undone() {
+        use crate::model::account::AccountKind;
+        use crate::model::uac::Uac;
+        let base = NormalDn::parse("DC=adc,DC=test").unwrap();
+        let pc = Account {
+            dn: "CN=PC,CN=Computers,DC=adc,DC=test".into(),
+            ..Account::test("PC$")
+        };
+        assert_eq!(undo_refusal(&pc, &base, &v(&ADD), &v(&REMOVE)), None);
+        let admin = Account {
+            dn: "CN=Administrator,CN=Users,DC=adc,DC=test".into(),
+            kind: Some(AccountKind::User),
+            ..Account::test("Administrator")
+        };
+        let dc = Account {
+            uac: Some(Uac(Uac::SERVER_TRUST_ACCOUNT)),
+            ..pc.clone()
+        };
+        let outside = Account {
+            dn: "CN=PC,CN=Computers,DC=other,DC=test".into(),
+            ..pc.clone()
+        };
+        for (account, why) in [
+            (&admin, "not a computer"),
+            (&dc, "domain controller"),
+            (&outside, "outside the search base"),
+        ] {
+            let refused = undo_refusal(account, &base, &[], &v(&["MSSQLSvc/roast:1433"]));
+            assert!(
+                refused.as_deref().is_some_and(|r| r.contains(why)),
+                "{refused:?}"
+            );
+        }
+        let hostile = undo_refusal(&pc, &base, &[], &v(&["HTTP/\u{1b}[31mx"]));
+        assert!(hostile.is_some_and(|why| why.contains("not a valid SPN")));
     }
 
     #[test]

@@ -1,0 +1,172 @@
+//! Issue 17's attacks, tried against the live test DC: journals written by hand (with a valid
+//! chain, as an attacker who read the code would write them) are refused whole and change
+//! nothing; an edited journal and one of another domain are refused with one line.
+
+mod common;
+
+use common::{ldap_tool, live, test_dc};
+
+/// A journal line as adcomputer writes it: `entry`'s fields, keys sorted, plus `chain`, the
+/// SHA-256 of the previous chain and the line without it. Returns the line and the new chain.
+fn chained(entry: serde_json::Value, previous: &[u8; 32]) -> (String, [u8; 32]) {
+    let bare = serde_json::to_vec(&entry).unwrap();
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    context.update(previous);
+    context.update(&bare);
+    let mut chain = [0; 32];
+    chain.copy_from_slice(context.finish().as_ref());
+    let mut entry = entry;
+    let hex: String = chain.iter().map(|b| format!("{b:02x}")).collect();
+    entry["chain"] = hex.into();
+    (serde_json::to_string(&entry).unwrap(), chain)
+}
+
+/// A well-formed journal of `domain` claiming one applied change to `dn`.
+fn forged_journal(domain: &str, dn: &str, add: &[&str], remove: &[&str]) -> String {
+    let entries = [
+        serde_json::json!({"event": "run", "time": "2026-12-06T00:00:00Z", "domain": domain, "version": "0.1.0"}),
+        serde_json::json!({"event": "intent", "time": "2026-12-06T00:00:01Z", "account": "PC-HOSTONLY$",
+            "dn": dn, "spns_before": [], "add": add, "remove": remove}),
+        serde_json::json!({"event": "result", "time": "2026-12-06T00:00:02Z", "dn": dn, "status": "applied"}),
+    ];
+    let mut chain = [0; 32];
+    let mut text = String::new();
+    for entry in entries {
+        let (line, next) = chained(entry, &chain);
+        chain = next;
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+/// Every SPN of the domain, to prove nothing changed.
+fn all_spns() -> String {
+    let dc = test_dc();
+    ldap_tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-b",
+            &dc.base,
+            "(servicePrincipalName=*)",
+            "servicePrincipalName",
+        ],
+        None,
+    )
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn forged_journals_are_refused_whole_and_change_nothing() {
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let computer = format!("CN=PC-HOSTONLY,OU=Workstations,{}", dc.base);
+    let cases: [(&str, String, Vec<&str>, Vec<&str>, &[&str], &str); 6] = [
+        (
+            "Administrator made Kerberoastable",
+            format!("CN=Administrator,CN=Users,{}", dc.base),
+            vec![],
+            vec!["MSSQLSvc/roast:1433"],
+            &[],
+            "not a computer account",
+        ),
+        (
+            "krbtgt",
+            format!("CN=krbtgt,CN=Users,{}", dc.base),
+            vec![],
+            vec!["MSSQLSvc/roast:1433"],
+            &[],
+            "not a computer account",
+        ),
+        (
+            "a DC's own SPNs removed",
+            format!("CN=DC1,OU=Domain Controllers,{}", dc.base),
+            vec!["HOST/dc1.adc.test"],
+            vec![],
+            &[],
+            "a domain controller",
+        ),
+        (
+            "an object outside -b",
+            computer.clone(),
+            vec![],
+            vec!["HOST/pc-hostonly-old"],
+            &["-b", "OU=Servers,DC=adc,DC=test"],
+            "outside the search base",
+        ),
+        (
+            "an escape sequence written back",
+            computer.clone(),
+            vec![],
+            vec!["HTTP/\u{1b}[31mpc-hostonly"],
+            &[],
+            "not a valid SPN",
+        ),
+        (
+            "a formula written back",
+            computer.clone(),
+            vec![],
+            vec!["=cmd/pc-hostonly"],
+            &[],
+            "not a valid SPN",
+        ),
+    ];
+    let before = all_spns();
+    assert!(before.contains("dc1.adc.test"), "{before}");
+    for (name, dn, add, remove, extra, why) in cases {
+        let path = dir.path().join("forged.jsonl");
+        std::fs::write(&path, forged_journal(&dc.base, &dn, &add, &remove)).unwrap();
+        let mut args = vec!["undo", path.to_str().unwrap(), "--apply", "--yes"];
+        args.extend_from_slice(extra);
+        let run = live(&args);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(why) && run.stderr.contains(&dn),
+            "{name}: want {why:?} and the DN in: {}",
+            run.stderr
+        );
+        assert_eq!(all_spns(), before, "{name}: the directory changed");
+    }
+
+    // The same journal for a change spn fix could have made is accepted (plan only): the rules
+    // above refuse the objects, not every journal.
+    let path = dir.path().join("plausible.jsonl");
+    std::fs::write(
+        &path,
+        forged_journal(&dc.base, &computer, &["HOST/pc-hostonly-new"], &[]),
+    )
+    .unwrap();
+    let run = live(&["undo", path.to_str().unwrap(), "-o", "json"]);
+    // Its SPNs are not what the journal says they were: left as they are (exit 1), not refused.
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let item = &run.json()["findings"][0];
+    assert_eq!(item["status"], "skipped", "{item}");
+    assert_eq!(item["dn"], computer.as_str(), "{item}");
+    assert_eq!(item["account"], "PC-HOSTONLY$", "the name read from the DC");
+
+    // Edited after the fact: the chain no longer matches.
+    let edited = forged_journal(&dc.base, &computer, &["HOST/pc-hostonly-new"], &[])
+        .replace("PC-HOSTONLY,", "PC-NOSPN,");
+    std::fs::write(&path, edited).unwrap();
+    live(&["undo", path.to_str().unwrap(), "--apply", "--yes"])
+        .assert_one_line_error("line 2 is not as adcomputer wrote it");
+
+    // Another domain's journal.
+    std::fs::write(
+        &path,
+        forged_journal(
+            "DC=other,DC=test",
+            &computer,
+            &["HOST/pc-hostonly-new"],
+            &[],
+        ),
+    )
+    .unwrap();
+    live(&["undo", path.to_str().unwrap(), "--apply", "--yes"])
+        .assert_one_line_error("not of this DC's domain");
+    assert_eq!(all_spns(), before);
+}
