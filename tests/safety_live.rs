@@ -58,13 +58,16 @@ fn all_spns() -> String {
     )
 }
 
+/// A forged journal: what it claims (name, DN, added, removed), extra options, and the refusal.
+type ForgedCase<'a> = (&'a str, String, Vec<&'a str>, Vec<&'a str>, &'a [&'a str], &'a str);
+
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forged_journals_are_refused_whole_and_change_nothing() {
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let computer = format!("CN=PC-HOSTONLY,OU=Workstations,{}", dc.base);
-    let cases: [(&str, String, Vec<&str>, Vec<&str>, &[&str], &str); 6] = [
+    let cases: [ForgedCase; 6] = [
         (
             "Administrator made Kerberoastable",
             format!("CN=Administrator,CN=Users,{}", dc.base),
