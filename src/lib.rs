@@ -16,6 +16,7 @@ mod cli;
 mod commands;
 mod config;
 mod exit;
+mod files;
 mod interact;
 mod ldap;
 mod model;
@@ -36,7 +37,25 @@ use clap::Parser;
 /// (`-o nagios` on standard output), it says so in the plugin's terms: a status line on
 /// stdout even when the run fails, and the plugin exit codes.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help, --version, and the help shown for a missing subcommand.
+        Err(err)
+            if !err.use_stderr()
+                || err.kind()
+                    == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            err.exit()
+        }
+        Err(err) => {
+            // One line, as every other error: clap's usage block and tips are for --help.
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or("bad usage");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("adcomputer: error: {first} (adcomputer --help shows the usage)");
+            return Ok(ExitCode::from(exit::FAILURE));
+        }
+    };
     init_logging(cli.verbose);
     if commands::docs::write(&cli)? {
         return Ok(ExitCode::SUCCESS);
@@ -83,9 +102,20 @@ pub fn fail(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(exit::FAILURE)
 }
 
-/// An error and its causes as one line a terminal shows as it is.
+/// An error and its causes as one line a terminal shows as it is; a cause that the message
+/// already says is not said again.
 fn one_line(err: &anyhow::Error) -> String {
-    let message = format!("{err:#}");
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
     let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
     report::sanitize::for_terminal(&flat).into_owned()
 }

@@ -58,8 +58,7 @@ impl PasswordSource {
 /// The file's first line, without its line end; refused when others may read the file.
 fn read_password_file(path: &Path) -> anyhow::Result<Secret> {
     crate::config::profile::check_password_file(path)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| anyhow::anyhow!("cannot read password file {}: {err}", path.display()))?;
+    let text = crate::files::read_text(path, crate::files::SETTINGS_LIMIT, "password file")?;
     let first = text.lines().next().unwrap_or("");
     Secret::new(first.to_string())
         .map_err(|err| anyhow::anyhow!("password file {}: {err}", path.display()))

@@ -59,7 +59,14 @@ fn all_spns() -> String {
 }
 
 /// A forged journal: what it claims (name, DN, added, removed), extra options, and the refusal.
-type ForgedCase<'a> = (&'a str, String, Vec<&'a str>, Vec<&'a str>, &'a [&'a str], &'a str);
+type ForgedCase<'a> = (
+    &'a str,
+    String,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    &'a [&'a str],
+    &'a str,
+);
 
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]

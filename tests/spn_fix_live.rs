@@ -139,7 +139,11 @@ fn fix_apply_reapply_undo_and_dedupe() {
         "the run line, then an intent and a result per computer"
     );
     assert!(
-        written.lines().next().unwrap().contains("\"event\":\"run\""),
+        written
+            .lines()
+            .next()
+            .unwrap()
+            .contains("\"event\":\"run\""),
         "{written}"
     );
     assert!(

@@ -24,10 +24,10 @@ pub(crate) fn write(cli: &Cli) -> anyhow::Result<bool> {
         return Ok(false);
     }
     // `--output [FORMAT:]FILE` as for reports; the format is the script's or the page's own.
-    let file = cli
-        .output
-        .last()
-        .and_then(|text| crate::report::Destination::parse(text, cli.format).file);
+    let file = match cli.output.last() {
+        Some(text) => crate::report::Destination::parse(text, cli.format)?.file,
+        None => None,
+    };
     match file {
         Some(file) => crate::report::write_atomically(&file, generate)?,
         None => {

@@ -24,17 +24,21 @@ const SYSTEM_FILES: [&str; 2] = ["/etc/ldap/ldap.conf", "/etc/openldap/ldap.conf
 
 impl LdapConf {
     /// Reads the files and variables in OpenLDAP's order; `env` looks up variables and `read`
-    /// reads a file (`None` when it is missing or unreadable: OpenLDAP skips those too).
+    /// reads a file (`None` when it is missing or unreadable: OpenLDAP skips those too; an
+    /// error when it is there but others could have written it).
     pub(crate) fn load(
         env: &impl Fn(&str) -> Option<String>,
-        read: &impl Fn(&Path) -> Option<String>,
-    ) -> LdapConf {
+        read: &impl Fn(&Path) -> anyhow::Result<Option<String>>,
+    ) -> anyhow::Result<LdapConf> {
         let mut conf = LdapConf::default();
         if env("LDAPNOINIT").is_some() {
-            return conf;
+            return Ok(conf);
         }
-        if let Some(text) = SYSTEM_FILES.iter().find_map(|file| read(Path::new(file))) {
-            conf.apply(&text);
+        for file in SYSTEM_FILES {
+            if let Some(text) = read(Path::new(file))? {
+                conf.apply(&text);
+                break;
+            }
         }
         let home = env("HOME").map(PathBuf::from);
         let user_files = |name: &str| -> Vec<PathBuf> {
@@ -43,16 +47,18 @@ impl LdapConf {
                 .collect()
         };
         for file in user_files("ldaprc") {
-            if let Some(text) = read(&file) {
+            if let Some(text) = read(&file)? {
                 conf.apply(&text);
             }
         }
-        if let Some(text) = env("LDAPCONF").and_then(|file| read(Path::new(&file))) {
+        if let Some(file) = env("LDAPCONF")
+            && let Some(text) = read(Path::new(&file))?
+        {
             conf.apply(&text);
         }
         if let Some(name) = env("LDAPRC") {
             for file in user_files(&name) {
-                if let Some(text) = read(&file) {
+                if let Some(text) = read(&file)? {
                     conf.apply(&text);
                 }
             }
@@ -66,7 +72,7 @@ impl LdapConf {
         if let Some(file) = env("LDAPTLS_CACERT") {
             conf.tls_cacert = Some(PathBuf::from(file));
         }
-        conf
+        Ok(conf)
     }
 
     /// Takes the options of one file: `KEYWORD value` lines, keywords in any case, `#`
@@ -91,9 +97,14 @@ impl LdapConf {
     }
 }
 
-/// Reads a configuration file, `None` when it cannot be read.
-pub(crate) fn read_file(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+/// Reads a configuration file, `None` when it is missing or cannot be read; refused when
+/// someone else could have written it (it chooses the DC that gets the password).
+pub(crate) fn read_file(path: &Path) -> anyhow::Result<Option<String>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    crate::files::check_trusted(path, "OpenLDAP configuration")?;
+    Ok(crate::files::read_text(path, crate::files::SETTINGS_LIMIT, "OpenLDAP configuration").ok())
 }
 
 #[cfg(test)]
@@ -111,8 +122,9 @@ mod tests {
             .map(|(k, v)| (PathBuf::from(k), v.to_string()))
             .collect();
         LdapConf::load(&|name| env.get(name).cloned(), &|path| {
-            files.get(path).cloned()
+            Ok(files.get(path).cloned())
         })
+        .unwrap()
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn destinations(format: Format, outputs: &[String]) -> anyhow::Result<Vec<Destin
     let destinations: Vec<Destination> = outputs
         .iter()
         .map(|text| Destination::parse(text, format))
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let mut seen = std::collections::HashSet::new();
     for file in destinations.iter().filter_map(|d| d.file.as_deref()) {
         anyhow::ensure!(
@@ -160,7 +160,7 @@ fn live_settings(
         profile_name.as_deref(),
         profile::config_path(env).as_deref(),
     )?;
-    let openldap = ldaprc::LdapConf::load(env, &ldaprc::read_file);
+    let openldap = ldaprc::LdapConf::load(env, &ldaprc::read_file)?;
     let ca_files = if !connection.ca_cert.is_empty() {
         connection.ca_cert
     } else if let Some(file) = env("ADCOMPUTER_CA_CERT") {

@@ -53,15 +53,14 @@ pub(crate) fn config_path(env: &impl Fn(&str) -> Option<String>) -> Option<PathB
 /// The profile `name`, or the file's `default_profile` when `name` is `None`. No file and no
 /// name is no profile; a name that is not in the file is an error.
 pub(crate) fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Profile> {
-    let text = match path.map(std::fs::read_to_string) {
-        Some(Ok(text)) => text,
-        Some(Err(err)) if err.kind() == std::io::ErrorKind::NotFound && name.is_none() => {
-            return Ok(Profile::default());
-        }
-        Some(Err(err)) => {
-            let path = path.expect("read from it").display();
-            bail!("cannot read {path}: {err}");
-        }
+    let read = |path: &Path| {
+        crate::files::check_trusted(path, "config file")?;
+        crate::files::read_text(path, crate::files::SETTINGS_LIMIT, "config file")
+    };
+    let text = match path.map(|path| (path, path.exists())) {
+        Some((path, true)) => read(path)?,
+        Some((_, false)) if name.is_none() => return Ok(Profile::default()),
+        Some((path, false)) => bail!("cannot read {}: no such file", path.display()),
         None if name.is_none() => return Ok(Profile::default()),
         None => bail!(
             "profile {} asked for, but neither XDG_CONFIG_HOME nor HOME is set",
@@ -88,24 +87,27 @@ pub(crate) fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Pr
         .with_context(|| format!("{path}: no profile named {name}"))
 }
 
-/// Refuses a password file that others may read (any "other" or group permission bit).
+/// Refuses a password file that others may read or write (any group or "other" permission
+/// bit), or that someone else owns or could replace (`files::check_trusted`).
 pub(crate) fn check_password_file(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .with_context(|| format!("cannot read password file {}", path.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            bail!(
-                "password file {} is readable by others (mode {:o}): chmod 600 it",
-                path.display(),
-                mode & 0o777
-            );
-        }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("cannot read password file {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        let who = match (mode & 0o044 != 0, mode & 0o022 != 0) {
+            (true, true) => "readable and writable by others",
+            (true, false) => "readable by others",
+            _ => "writable by others",
+        };
+        bail!(
+            "password file {} is {who} (mode {:o}): chmod 600 it",
+            path.display(),
+            mode & 0o777
+        );
     }
-    Ok(())
+    crate::files::check_trusted(path, "password file")
 }
 
 #[cfg(test)]

@@ -340,6 +340,10 @@ fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
         !raw.is_empty(),
         "no computers to reset: give NAME... or --from-file FILE"
     );
+    anyhow::ensure!(
+        args.kdcs.is_empty() || args.verify || args.verify_all_dcs,
+        "--kdc names the KDCs that verify the new password: add --verify or --verify-all-dcs"
+    );
     Ok(ResetSettings {
         names: parse_names(&raw)?,
         write: WriteMode::of("reset", &args.write, true),
@@ -359,6 +363,9 @@ fn reset_settings(args: ResetArgs) -> anyhow::Result<ResetSettings> {
         wait: std::time::Duration::from_secs(args.wait.unwrap_or(0)),
     })
 }
+
+/// The largest baseline report or ignore list read (a million findings take about 400 MB).
+const REPORT_LIMIT: u64 = 2 << 30;
 
 /// The longest names file read, and the longest line in it.
 const MAX_NAMES_FILE_BYTES: u64 = 64 << 20;
@@ -425,10 +432,8 @@ fn triage_settings(
     settings: &AuditSettings,
     args: &ScheduleArgs,
 ) -> anyhow::Result<TriageSettings> {
-    let read = |flag: &str, path: &std::path::Path| {
-        std::fs::read_to_string(path)
-            .with_context(|| format!("{flag} {}: cannot read it", path.display()))
-    };
+    let read =
+        |flag: &str, path: &std::path::Path| crate::files::read_text(path, REPORT_LIMIT, flag);
     let baseline = match &args.baseline {
         None => None,
         // The first run of a nightly job: nothing to compare with, every finding is new.
@@ -667,7 +672,27 @@ mod tests {
         assert!(err.to_string().contains("longer than"), "{err}");
         let long = "x".repeat(5000);
         assert!(task(&["adcomputer", "show", &long]).is_err());
-        let err = task(&["adcomputer", "reset", "PC01", "--kdc", "dc1:99999"]).unwrap_err();
+        let err = task(&[
+            "adcomputer",
+            "reset",
+            "PC01",
+            "--verify",
+            "--kdc",
+            "dc1:99999",
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains("--kdc dc1:99999"), "{err}");
+        let err = task(&[
+            "adcomputer",
+            "reset",
+            "PC01",
+            "--verify",
+            "--kdc",
+            "h:88:88",
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("not HOST[:PORT]"), "{err}");
+        let err = task(&["adcomputer", "reset", "PC01", "--kdc", "dc1"]).unwrap_err();
+        assert!(err.to_string().contains("add --verify"), "{err}");
     }
 }

@@ -131,12 +131,31 @@ fn describe_certificate(der: &CertificateDer<'_>) -> (String, Vec<String>) {
     (cert.subject().to_string(), names)
 }
 
-/// Refuses a CA certificate outside its validity period, as OpenSSL does (webpki does not look
-/// at a trust anchor's dates): an expired CA in `--ca-cert` is a mistake to say, not to trust.
-fn check_validity(der: &CertificateDer<'_>) -> Result<(), String> {
+/// Refuses a trust anchor that is not a CA now, as OpenSSL does (webpki looks at neither a
+/// trust anchor's dates nor its constraints): one outside its validity period, or one whose
+/// basic constraints say `CA:FALSE` (or whose key usage excludes signing certificates). The
+/// same rule for every source of anchors: `--ca-cert`, `TLS_CACERT`, `SSL_CERT_FILE`,
+/// `SSL_CERT_DIR` and the system store.
+fn check_anchor(der: &CertificateDer<'_>) -> Result<(), String> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     let (_, cert) = X509Certificate::from_der(der.as_ref())
         .map_err(|err| format!("unparsable certificate: {err}"))?;
+    if let Ok(Some(constraints)) = cert.basic_constraints()
+        && !constraints.value.ca
+    {
+        return Err(format!(
+            "the certificate {} is not a CA (CA:FALSE): it cannot vouch for a DC",
+            cert.subject()
+        ));
+    }
+    if let Ok(Some(usage)) = cert.key_usage()
+        && !usage.value.key_cert_sign()
+    {
+        return Err(format!(
+            "the certificate {} may not sign certificates (key usage): not a CA",
+            cert.subject()
+        ));
+    }
     let validity = cert.validity();
     if validity.is_valid() {
         return Ok(());
@@ -169,18 +188,27 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(ring::default_provider())
 }
 
+/// The largest CA file read (the system bundle is about 200 KB).
+const CA_FILE_LIMIT: u64 = 16 << 20;
+
 fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
     let mut roots = RootCertStore::empty();
     // Unreadable system certificates are not fatal: --ca-cert may be all that is needed.
     let system = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(system.certs);
+    roots.add_parsable_certificates(
+        system
+            .certs
+            .into_iter()
+            .filter(|cert| check_anchor(cert).is_ok()),
+    );
     for file in &settings.ca_files {
         let bad = |reason: String| ConnectError::CaFile {
             file: file.display().to_string(),
             reason,
         };
-        let certs = CertificateDer::pem_file_iter(file)
-            .map_err(|err| bad(err.to_string()))?
+        let pem = crate::files::read_bounded(file, CA_FILE_LIMIT, "--ca-cert")
+            .map_err(|err| bad(format!("{err:#}")))?;
+        let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| bad(err.to_string()))?;
         if certs.is_empty() {
@@ -192,7 +220,7 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
         let mut first_invalid = None;
         let mut added = 0;
         for cert in certs {
-            match check_validity(&cert) {
+            match check_anchor(&cert) {
                 Ok(()) => {
                     roots.add(cert).map_err(|err| bad(err.to_string()))?;
                     added += 1;
@@ -240,4 +268,36 @@ pub(crate) fn client_config(
         .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();
     Ok((Arc::new(config), verifier))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_certificate(path: &str) -> CertificateDer<'static> {
+        let pem = std::fs::read(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        CertificateDer::pem_slice_iter(&pem)
+            .next()
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn only_a_ca_valid_now_is_an_anchor() {
+        let expired = check_anchor(&first_certificate("fixtures/tls/expired-ca.pem"));
+        assert!(expired.unwrap_err().contains("expired"));
+        // `openssl req -x509 -addext basicConstraints=critical,CA:FALSE` (fixtures/tls).
+        let leaf = check_anchor(&first_certificate("fixtures/tls/not-a-ca.pem"));
+        assert!(leaf.unwrap_err().contains("CA:FALSE"));
+    }
+
+    #[test]
+    fn a_device_is_no_ca_file() {
+        let settings = TlsSettings {
+            ca_files: vec!["/dev/zero".into()],
+            ..TlsSettings::default()
+        };
+        let err = root_store(&settings).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+    }
 }

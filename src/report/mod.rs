@@ -73,24 +73,22 @@ pub(crate) struct Destination {
 
 impl Destination {
     /// `--output [FORMAT:]FILE`: a leading format name and colon choose the format, else
-    /// `default` (`-o`).
-    pub(crate) fn parse(text: &str, default: Format) -> Destination {
+    /// `default` (`-o`). A format with no file after it is a mistake, not a file named `json:`.
+    pub(crate) fn parse(text: &str, default: Format) -> anyhow::Result<Destination> {
         use clap::ValueEnum;
-        match text.split_once(':') {
-            Some((name, file)) if !file.is_empty() => match Format::from_str(name, false) {
-                Ok(format) => Destination {
-                    format,
-                    file: Some(file.into()),
-                },
-                Err(_) => Destination {
-                    format: default,
-                    file: Some(text.into()),
-                },
-            },
-            _ => Destination {
+        let named = text
+            .split_once(':')
+            .and_then(|(name, file)| Some((Format::from_str(name, false).ok()?, file)));
+        match named {
+            Some((_, "")) => anyhow::bail!("--output {text}: no file name after the format"),
+            Some((format, file)) => Ok(Destination {
+                format,
+                file: Some(file.into()),
+            }),
+            None => Ok(Destination {
                 format: default,
                 file: Some(text.into()),
-            },
+            }),
         }
     }
 }
@@ -443,7 +441,7 @@ mod tests {
 
     #[test]
     fn an_output_may_name_its_format() {
-        let parse = |text| Destination::parse(text, Format::Json);
+        let parse = |text| Destination::parse(text, Format::Json).unwrap();
         assert_eq!(parse("prometheus:/x/a.prom").format, Format::Prometheus);
         assert_eq!(parse("html:r.html").file, Some("r.html".into()));
         assert_eq!(parse("/var/lib/a.json").format, Format::Json);
@@ -451,6 +449,11 @@ mod tests {
             parse("weird:name.json").file,
             Some("weird:name.json".into()),
             "not a format: part of the file name"
+        );
+        let err = Destination::parse("json:", Format::Json).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--output json:: no file name after the format"
         );
     }
 

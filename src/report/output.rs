@@ -72,11 +72,36 @@ impl Drop for Pending {
 
 /// Writes `target` atomically with what `write` produces. An existing `target` keeps its
 /// permissions; a new one gets the usual `0666` less the umask, as a shell redirection would.
+/// Only regular files are replaced: a device, a FIFO or a socket (`/dev/null`, `/dev/stdout`,
+/// a named pipe) is written to as a stream, and a symbolic link to a regular file keeps the
+/// link and replaces the file it names.
 pub(crate) fn write_atomically(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     let shown = target.display();
+    if let Ok(meta) = std::fs::metadata(target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .with_context(|| format!("--output {shown}: cannot open it"))?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+        return write(&mut buffered)
+            .and_then(|()| buffered.flush())
+            .with_context(|| format!("--output {shown}: writing the report failed"));
+    }
+    let linked;
+    let target = match std::fs::symlink_metadata(target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            linked = std::fs::canonicalize(target)
+                .with_context(|| format!("--output {shown}: a link to nowhere"))?;
+            linked.as_path()
+        }
+        _ => target,
+    };
     let name = target
         .file_name()
         .with_context(|| format!("--output {shown}: not a file name"))?;
@@ -164,5 +189,45 @@ mod tests {
         let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
         assert!(write_atomically(dir.path(), |_| Ok(())).is_err());
+    }
+
+    #[test]
+    fn devices_and_pipes_are_streams_and_links_stay_links() {
+        write_atomically(Path::new("/dev/null"), |out| out.write_all(b"gone")).unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            meta.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomically(&link, |out| out.write_all(b"new")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        let fifo = dir.path().join("fifo");
+        let name = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path; mkfifo touches nothing else.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let reader = std::thread::spawn({
+            let fifo = fifo.clone();
+            move || std::fs::read_to_string(fifo).unwrap()
+        });
+        write_atomically(&fifo, |out| out.write_all(b"streamed")).unwrap();
+        assert_eq!(reader.join().unwrap(), "streamed");
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
     }
 }

@@ -388,3 +388,12 @@ pub fn base64(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// As `with_env`, with OpenLDAP's files and variables read (no `LDAPNOINIT`), as on an admin's
+/// machine.
+pub fn with_env_openldap(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = bare_command(args);
+    command.env_remove("LDAPNOINIT");
+    command.envs(env.iter().copied());
+    finish(command)
+}

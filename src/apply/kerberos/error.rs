@@ -55,4 +55,6 @@ pub(crate) enum BadKdcAddress {
     Port(String),
     #[error("no host")]
     NoHost,
+    #[error("not HOST[:PORT] (an IPv6 address with a port is written [ADDRESS]:PORT)")]
+    Form,
 }

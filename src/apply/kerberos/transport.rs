@@ -34,6 +34,9 @@ impl Kdc {
         if host.is_empty() {
             return Err(BadKdcAddress::NoHost);
         }
+        if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(BadKdcAddress::Form);
+        }
         Ok(Kdc {
             host: host.to_string(),
             port,
