@@ -180,3 +180,38 @@ fn forged_journals_are_refused_whole_and_change_nothing() {
         .assert_one_line_error("not of this DC's domain");
     assert_eq!(all_spns(), before);
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn restore_to_must_be_a_live_container_of_this_domain() {
+    let dc = test_dc();
+    let cases = [
+        (
+            format!("CN=Deleted Objects,{}", dc.base),
+            "inside Deleted Objects",
+        ),
+        ("not a dn".to_string(), "not a DN"),
+        (format!("OU=Nowhere,{}", dc.base), "no such OU or container"),
+        ("DC=other,DC=domain".to_string(), "not in this domain"),
+        (
+            format!("CN=Administrator,CN=Users,{}", dc.base),
+            "not an OU or container",
+        ),
+    ];
+    for (to, why) in cases {
+        live(&["restore", "PC-GONE", "--to", &to, "--apply", "--yes"]).assert_one_line_error(why);
+    }
+    // A real OU passes the check (and the name is then simply not found).
+    let run = live(&[
+        "restore",
+        "PC-GONE",
+        "--to",
+        &format!("OU=Servers,{}", dc.base),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("not_found") || run.stdout.contains("not found"),
+        "{}",
+        run.stdout
+    );
+}

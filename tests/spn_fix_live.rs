@@ -220,13 +220,11 @@ fn fix_apply_reapply_undo_and_dedupe() {
         "-o",
         "json",
     ]);
-    let intent = std::fs::read_to_string(&killed)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
-    std::fs::write(&killed, format!("{intent}\n")).unwrap(); // the result line never made it
+    // The run line and the intent: the result line never made it.
+    let written = std::fs::read_to_string(&killed).unwrap();
+    let kept: Vec<&str> = written.lines().take(2).collect();
+    assert!(kept[1].contains("\"event\":\"intent\""), "{written}");
+    std::fs::write(&killed, format!("{}\n", kept.join("\n"))).unwrap();
     let (_, recovered) = json(&["undo", killed.to_str().unwrap(), "--apply", "-o", "json"]);
     assert_eq!(changes(&recovered)[0].1, "applied");
     assert_eq!(spn_snapshot(), before);

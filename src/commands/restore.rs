@@ -4,13 +4,16 @@
 //! logging on as it at the DC that was written. A failed item never stops the batch; a DC
 //! that stops answering does.
 
+use anyhow::Context;
+
 use super::RunContext;
 use crate::apply::kerberos::Kdc;
 use crate::apply::restore::restore_computer;
 use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
-use crate::ldap::queries;
+use crate::ldap::{Directory, queries};
+use crate::model::dn::NormalDn;
 use crate::report::reset::{ResetReport, ResetSummary};
 use crate::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
 use crate::rules::restore::plan;
@@ -29,6 +32,9 @@ pub(crate) async fn run(
         live.bound_as(),
         live.directory.root_dse.default_naming_context
     );
+    if let Some(to) = &settings.to {
+        check_destination(&mut live.directory, to).await?;
+    }
     let deleted = listing.computers;
     let mut items: Vec<ResetItem> = Vec::new();
     let mut targets = Vec::new();
@@ -105,4 +111,43 @@ pub(crate) async fn run(
     };
     context.emit(&context.envelope(Vec::new(), None), &report)?;
     Ok(Outcome::from_problems(!all_done))
+}
+
+/// `--to` must name a live OU or container of this domain, outside Deleted Objects: checked
+/// before anything is planned, so that a mistake is one line, not a DC's error after the plan.
+async fn check_destination(directory: &mut Directory, to: &str) -> anyhow::Result<()> {
+    let domain_text = directory.root_dse.default_naming_context.clone();
+    let dn = NormalDn::parse(to).with_context(|| format!("--to {to}: not a DN"))?;
+    let domain = NormalDn::parse(&domain_text).context("the DC's domain is not a DN")?;
+    anyhow::ensure!(
+        dn.is_under(&domain),
+        "--to {to}: not in this domain ({domain_text})"
+    );
+    let deleted_objects = NormalDn::parse(&format!("CN=Deleted Objects,{domain_text}"))
+        .context("the DC's domain is not a DN")?;
+    anyhow::ensure!(
+        !dn.is_under(&deleted_objects),
+        "--to {to}: inside Deleted Objects: a restored computer must go to a live OU or container"
+    );
+    let Some((classes, deleted)) = queries::classes_of(directory, to)
+        .await
+        .with_context(|| format!("--to {to}: cannot read it"))?
+    else {
+        anyhow::bail!("--to {to}: no such OU or container");
+    };
+    anyhow::ensure!(!deleted, "--to {to}: it is deleted");
+    const CONTAINERS: [&str; 4] = [
+        "organizationalUnit",
+        "container",
+        "domainDNS",
+        "builtinDomain",
+    ];
+    anyhow::ensure!(
+        classes
+            .iter()
+            .any(|class| CONTAINERS.iter().any(|c| c.eq_ignore_ascii_case(class))),
+        "--to {to}: not an OU or container (its classes: {})",
+        classes.join(", ")
+    );
+    Ok(())
 }

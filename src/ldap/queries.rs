@@ -454,6 +454,28 @@ pub(crate) async fn account_on_dc(
     }))
 }
 
+/// The object classes of `dn` and whether it is deleted; `None` when it does not exist.
+pub(crate) async fn classes_of(
+    directory: &mut Directory,
+    dn: &str,
+) -> Result<Option<(Vec<String>, bool)>, OperationError> {
+    let entry = directory
+        .read_object(dn, &["objectClass", "isDeleted"])
+        .await?;
+    Ok(entry.map(|entry| {
+        let classes = entry
+            .values("objectClass")
+            .iter()
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+            .collect();
+        let deleted = entry
+            .values("isDeleted")
+            .iter()
+            .any(|value| value.eq_ignore_ascii_case(b"TRUE"));
+        (classes, deleted)
+    }))
+}
+
 /// An object's SPNs as they are now; empty when it has none or is gone.
 pub(crate) async fn read_spns(
     directory: &mut Directory,
