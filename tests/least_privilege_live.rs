@@ -202,7 +202,35 @@ fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
             .all(|spn| !spn.starts_with("adcomputer-"))
     );
 
-    // No right on OU=Servers: refused, the right named, nothing written.
+    // No right on OU=Servers: the plan says so before anything is sent (exit 1), the right
+    // named; and the DC agrees: the same addition sent as spn-writer is refused.
+    let plan = as_operator("spn-writer", &["spn", "fix", "RIGHTS-SPN03", "-o", "json"]);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    let planned = &plan.json()["findings"][0];
+    assert_eq!(planned["status"], "skipped", "{planned}");
+    assert!(
+        planned["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the bound account lacks Validated write to service principal name"),
+        "{planned}"
+    );
+    let dc_says = common::ldap_tool_as(
+        "spn-writer",
+        "ldapmodify",
+        &format!(
+            "dn: {SPN3}\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: HOST/RIGHTS-SPN03\n-\n"
+        ),
+    );
+    assert_ne!(
+        dc_says.code, 0,
+        "the DC accepted what the plan called refused"
+    );
+    assert!(
+        dc_says.stderr.contains("Insufficient access"),
+        "{}",
+        dc_says.stderr
+    );
     let refused = as_operator(
         "spn-writer",
         &[
@@ -219,7 +247,11 @@ fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
     );
     assert_eq!(refused.code, 1);
     let item = &refused.json()["findings"][0];
-    assert_eq!(item["status"], "failed", "{item}");
+    assert_eq!(item["status"], "skipped", "not sent: {item}");
+    assert!(
+        !std::path::Path::new(&journal("c")).exists(),
+        "nothing was journaled: nothing was sent"
+    );
     assert!(
         item["reason"]
             .as_str()

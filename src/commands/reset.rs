@@ -120,7 +120,7 @@ async fn targets(
     let base = live.base().to_string();
     let mut candidates: Vec<Account> = Vec::new();
     let mut security = HashMap::new();
-    queries::reset_targets(&mut live.directory, &base, names, |account, found| {
+    queries::named_with_security(&mut live.directory, &base, names, |account, found| {
         if security.insert(account.dn.clone(), found).is_none() {
             candidates.push(account.clone());
         }

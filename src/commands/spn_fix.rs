@@ -13,11 +13,12 @@ use crate::config::FixRequest;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
 use crate::model::account::Account;
+use crate::model::names::NameQuery;
 use crate::model::spn::SpnAliases;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
-use crate::rules::spn_plan::{SpnChange, plan};
+use crate::rules::spn_plan::{SpnChange, plan, right_refusal};
 use crate::rules::{Finding, SpnIndex};
-use crate::source::{NeedsDc, Scanned, Source};
+use crate::source::{LiveSource, NeedsDc, Scanned, Source};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -51,8 +52,20 @@ pub(crate) async fn run(
         .iter()
         .filter(|account| request.settings.rules.examines(account))
         .count();
-    let plan = plan(&all, &scope, &index, &request.settings);
-    let writes = plan.changes.iter().filter(|change| change.writes()).count();
+    let mut plan = plan(&all, &scope, &index, &request.settings);
+    if let Ok(live) = source.live(NeedsDc::Read("spn fix")) {
+        judge_rights(live, &mut plan.changes, &scope).await?;
+    }
+    let blocked = plan
+        .changes
+        .iter()
+        .filter(|change| change.blocked.is_some())
+        .count();
+    let writes = plan
+        .changes
+        .iter()
+        .filter(|change| change.writes() && change.blocked.is_none())
+        .count();
     let apply = request.write.apply
         && writes > 0
         && crate::interact::may_write(
@@ -72,7 +85,11 @@ pub(crate) async fn run(
     };
     let mut items = Vec::new();
     for change in plan.changes {
-        let item = if !change.writes() {
+        let item = if let Some(why) = change.blocked.clone() {
+            let mut item = ChangeItem::from_change(change, ChangeStatus::Skipped);
+            item.reason = Some(why);
+            item
+        } else if !change.writes() {
             ChangeItem::from_change(change, ChangeStatus::Skipped)
         } else if !apply {
             ChangeItem::from_change(change, ChangeStatus::Planned)
@@ -117,12 +134,50 @@ pub(crate) async fn run(
     let s = &report.summary;
     let problems = s.not_found
         + s.ambiguous
+        + blocked
         + if apply {
             s.skipped + s.failed + s.unknown + s.conflicts
         } else {
             0
         };
     Ok(Outcome::from_problems(problems > 0))
+}
+
+/// Marks the changes the DC would refuse: the security of the objects the plan writes (one
+/// search per batch of names) and the bound account's token, judged by the planner's rule.
+async fn judge_rights(
+    live: &mut LiveSource,
+    changes: &mut [SpnChange],
+    accounts: &[&Account],
+) -> anyhow::Result<()> {
+    let names: Vec<NameQuery> = changes
+        .iter()
+        .filter(|change| change.writes())
+        .map(|change| NameQuery::Dn(change.dn.clone()))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let base = live.base().to_string();
+    let mut security = hashbrown::HashMap::new();
+    queries::named_with_security(&mut live.directory, &base, &names, |account, found| {
+        security.insert(account.dn.clone(), found);
+    })
+    .await?;
+    let user = live.bind_user().map(str::to_string);
+    let token = queries::token_sids(&mut live.directory, user.as_deref())
+        .await
+        .ok();
+    for change in changes.iter_mut().filter(|change| change.writes()) {
+        let Some(account) = accounts.iter().find(|account| account.dn == change.dn) else {
+            continue;
+        };
+        let dacl = security
+            .get(&change.dn)
+            .and_then(|found| found.dacl.as_deref());
+        change.blocked = right_refusal(change, account, dacl, token.as_deref());
+    }
+    Ok(())
 }
 
 /// Every computer and SPN holder of the domain, with whether it is under `-b`, and the aliases.

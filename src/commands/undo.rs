@@ -80,6 +80,7 @@ pub(crate) async fn run(
             remove: change.add.clone(),
             conflicts: Vec::new(),
             notes: Vec::new(),
+            blocked: None,
         };
         let mut item = ChangeItem::from_change(reverse_change, ChangeStatus::Planned);
         if let Some(why) = &stop {

@@ -189,7 +189,7 @@ pub(crate) async fn name_of_sid(directory: &mut Directory, sid: &str) -> Option<
 
 /// Every account under `base` that one of `names` could match, with its security: owner,
 /// DACL and creator (for the rights check and the rejoin hardening), in the same searches.
-pub(crate) async fn reset_targets(
+pub(crate) async fn named_with_security(
     directory: &mut Directory,
     base: &str,
     names: &[NameQuery],

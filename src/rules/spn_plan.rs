@@ -8,8 +8,11 @@
 use serde::Serialize;
 
 use crate::model::account::Account;
+use crate::model::rights::Right;
+use crate::model::security::Ace;
 use crate::model::spn::{Spn, SpnAliases, invalid_spn, same_host};
 use crate::model::text;
+use crate::rules::rights::{Access, access};
 use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
 /// An addition that was not planned because others hold it.
@@ -33,6 +36,9 @@ pub(crate) struct SpnChange {
     /// Why something the rules want is not planned (an invalid host name).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) notes: Vec<String>,
+    /// Why the DC will refuse this change (the bound account lacks the right): not sent.
+    #[serde(skip)]
+    pub(crate) blocked: Option<String>,
 }
 
 impl SpnChange {
@@ -45,6 +51,7 @@ impl SpnChange {
             remove: Vec::new(),
             conflicts: Vec::new(),
             notes: Vec::new(),
+            blocked: None,
         }
     }
 
@@ -191,6 +198,52 @@ fn propose(change: &mut SpnChange, spn: String, index: &SpnIndex) {
             held_by: others,
         });
     }
+}
+
+/// Why the DC will refuse `change` to `account` for the bound account whose token is
+/// `token`, from the object's DACL, or `None` when it will not (or the DACL or token could
+/// not be read: then the DC decides). *Write servicePrincipalName* allows any change;
+/// *Validated write to service principal name* allows removals and additions on the
+/// computer's own names (its sAMAccountName, dNSHostName and additional DNS names) only.
+pub(crate) fn right_refusal(
+    change: &SpnChange,
+    account: &Account,
+    dacl: Option<&[Ace]>,
+    token: Option<&[String]>,
+) -> Option<String> {
+    let (dacl, token) = (dacl?, token?);
+    let write = access(dacl, token, Right::WriteSpn);
+    if write == Access::Granted {
+        return None;
+    }
+    let own_names_only = change.add.iter().all(|spn| {
+        Spn::parse(spn).is_some_and(|spn| spn.port.is_none() && owns(account, spn.bare_host()))
+    });
+    let validated = access(dacl, token, Right::ValidatedSpn);
+    if own_names_only && validated == Access::Granted {
+        return None;
+    }
+    let missing = if validated == Access::Granted {
+        format!(
+            "{} (its additions are not all on the computer's own names, which is all {} allows)",
+            Right::WriteSpn.name(),
+            Right::ValidatedSpn.name()
+        )
+    } else {
+        format!(
+            "{} or {}",
+            Right::ValidatedSpn.name(),
+            Right::WriteSpn.name()
+        )
+    };
+    let how = if write == Access::Denied || validated == Access::Denied {
+        "is denied"
+    } else {
+        "lacks"
+    };
+    Some(format!(
+        "not sent: the bound account {how} {missing} on this object: the DC would refuse it"
+    ))
 }
 
 /// Whether `account` owns `host`: its short name, DNS name or an additional DNS name.
@@ -382,6 +435,44 @@ mod tests {
                 change.notes
             );
         }
+    }
+
+    #[test]
+    fn the_plan_knows_which_spn_right_a_change_needs() {
+        use crate::model::rights::SPN_ATTRIBUTE;
+        use crate::model::security::{Ace, AceKind};
+        const ME: &str = "S-1-5-21-1-2-3-1105";
+        let ace = |mask: u32| Ace {
+            kind: AceKind::Allow,
+            sid: ME.into(),
+            mask,
+            object_type: Some(SPN_ATTRIBUTE.into()),
+            inherit_only: false,
+        };
+        let token = vec![ME.to_string()];
+        let pc = account("PC$", AccountKind::Computer, Some("pc.x.test"), &[]);
+        let own = SpnChange {
+            add: vec!["HOST/PC".into(), "RestrictedKrbHost/pc.x.test".into()],
+            ..SpnChange::new(&pc)
+        };
+        let alias = SpnChange {
+            add: vec!["HTTP/intranet.x.test".into()],
+            ..SpnChange::new(&pc)
+        };
+        let validated = [ace(0x08)];
+        let write = [ace(0x20)];
+        let judge = |change: &SpnChange, dacl: &[Ace]| {
+            right_refusal(change, &pc, Some(dacl), Some(&token))
+        };
+        assert_eq!(judge(&own, &validated), None);
+        assert!(judge(&alias, &validated).is_some_and(|why| why.contains("own names")));
+        assert_eq!(judge(&alias, &write), None);
+        assert!(judge(&own, &[]).is_some_and(|why| why.contains("lacks")));
+        assert_eq!(
+            right_refusal(&own, &pc, None, Some(&token)),
+            None,
+            "an unreadable DACL: the DC decides"
+        );
     }
 
     #[test]

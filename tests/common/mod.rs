@@ -397,3 +397,28 @@ pub fn with_env_openldap(args: &[&str], env: &[(&str, &str)]) -> Run {
     command.envs(env.iter().copied());
     finish(command)
 }
+
+/// Runs an LDAP tool as one of the delegated operators (`user@ADC.TEST`), `input` on stdin.
+pub fn ldap_tool_as(user: &str, tool: &str, input: &str) -> Run {
+    use std::io::Write;
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("pw");
+    std::fs::write(&password_file, OPERATOR_PASSWORD).unwrap();
+    let mut child = Command::new(tool)
+        .env("LDAPTLS_CACERT", &dc.ca_cert)
+        .args(["-H", &dc.url, "-x", "-D", &format!("{user}@ADC.TEST"), "-y"])
+        .arg(&password_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("run {tool}: {err}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    into_run(child.wait_with_output().unwrap())
+}
