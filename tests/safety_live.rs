@@ -6,6 +6,15 @@ mod common;
 
 use common::{ldap_tool, live, test_dc};
 
+/// The tests of this binary change the domain and compare it before and after: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A journal line as adcomputer writes it: `entry`'s fields, keys sorted, plus `chain`, the
 /// SHA-256 of the previous chain and the line without it. Returns the line and the new chain.
 fn chained(entry: serde_json::Value, previous: &[u8; 32]) -> (String, [u8; 32]) {
@@ -71,6 +80,7 @@ type ForgedCase<'a> = (
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forged_journals_are_refused_whole_and_change_nothing() {
+    let _turn = serial();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let computer = format!("CN=PC-HOSTONLY,OU=Workstations,{}", dc.base);
@@ -184,6 +194,7 @@ fn forged_journals_are_refused_whole_and_change_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn restore_to_must_be_a_live_container_of_this_domain() {
+    let _turn = serial();
     let dc = test_dc();
     let cases = [
         (
@@ -213,5 +224,142 @@ fn restore_to_must_be_a_live_container_of_this_domain() {
         run.stdout.contains("not_found") || run.stdout.contains("not found"),
         "{}",
         run.stdout
+    );
+}
+
+/// A computer made over LDAP under OU=Servers, then deleted: its tombstone's name.
+fn deleted_computer(name: &str) -> String {
+    let dn = format!("CN={name},OU=Servers,DC=adc,DC=test");
+    let _ = common::ldap_tool_at("ldapdelete", None, &[&dn], None);
+    ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {dn}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n"
+        )),
+    );
+    ldap_tool("ldapdelete", &[&dn], None);
+    dn
+}
+
+/// A name no earlier run of this test used (the tombstones stay).
+fn fresh(prefix: &str) -> String {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        % 1_000_000;
+    format!("{prefix}{stamp}")
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
+    let _turn = serial();
+    // Interrupted after the reanimation (SPNs never put back): run again, "already restored",
+    // the rest done; a third run changes nothing.
+    let name = fresh("RS1-");
+    let dn = deleted_computer(&name);
+    let first = live(&["restore", &name, "--apply", "--yes", "-o", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(
+        first.json()["findings"][0]["spns_added"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    ldap_tool(
+        "ldapmodify",
+        &[],
+        Some(&format!(
+            "dn: {dn}\nchangetype: modify\ndelete: servicePrincipalName\n-\n"
+        )),
+    );
+    let again = live(&["restore", &name, "--apply", "--yes", "-o", "json"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    let item = &again.json()["findings"][0];
+    assert_eq!(item["status"], "restored", "{item}");
+    assert!(
+        item["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already restored"),
+        "{item}"
+    );
+    assert_eq!(item["spns_added"].as_array().unwrap().len(), 4, "{item}");
+    let third = live(&["restore", &name, "--apply", "--yes", "-o", "json"]);
+    assert_eq!(third.code, 0);
+    assert!(
+        third.json()["findings"][0]["spns_added"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+
+    // Re-created under the same sAMAccountName: the DC would refuse; the plan says why.
+    let name = fresh("RS2-");
+    deleted_computer(&name);
+    let twin = format!("CN={name}-NEW,OU=Servers,DC=adc,DC=test");
+    ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {twin}\nobjectClass: computer\nsAMAccountName: {name}$\n"
+        )),
+    );
+    let plan = live(&["restore", &name, "-o", "json"]);
+    assert_eq!(plan.code, 1, "{}", plan.stdout);
+    let item = &plan.json()["findings"][0];
+    assert_eq!(item["status"], "refused", "{item}");
+    assert!(
+        item["reason"].as_str().unwrap().contains("taken by"),
+        "{item}"
+    );
+    ldap_tool("ldapdelete", &[&twin], None);
+
+    // Its DN taken by another object.
+    let name = fresh("RS3-");
+    let dn = deleted_computer(&name);
+    ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {dn}\nobjectClass: computer\nsAMAccountName: {name}B$\n"
+        )),
+    );
+    let plan = live(&["restore", &name, "-o", "json"]);
+    let item = &plan.json()["findings"][0];
+    assert_eq!(item["status"], "refused", "{item}");
+    assert!(
+        item["reason"].as_str().unwrap().contains("already exists"),
+        "{item}"
+    );
+    ldap_tool("ldapdelete", &[&dn], None);
+
+    // A default SPN held elsewhere: said in the plan.
+    let name = fresh("RS4-");
+    deleted_computer(&name);
+    let user = "CN=svc-sql,OU=Service Accounts,DC=adc,DC=test";
+    let spn = format!("HOST/{name}");
+    let change = |op: &str| {
+        ldap_tool(
+            "ldapmodify",
+            &[],
+            Some(&format!(
+                "dn: {user}\nchangetype: modify\n{op}: servicePrincipalName\nservicePrincipalName: {spn}\n-\n"
+            )),
+        )
+    };
+    change("add");
+    let plan = live(&["restore", &name, "-o", "json"]);
+    change("delete");
+    let item = &plan.json()["findings"][0];
+    assert_eq!(item["status"], "planned", "{item}");
+    assert!(
+        item["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains(&format!("{spn} will not be put back: svc-sql"))),
+        "{item}"
     );
 }

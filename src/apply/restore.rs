@@ -6,7 +6,8 @@
 use crate::ldap::{Directory, OperationError, queries};
 use crate::model::deleted::DeletedComputer;
 use crate::model::spn::SpnAliases;
-use crate::rules::reset::{ResetItem, Status, realm_of, refusal_reason, time_text, unicode_pwd};
+use crate::rules::reset::{ResetItem, Status, refusal_reason, time_text, unicode_pwd};
+use crate::rules::restore::default_dns_host_name;
 use crate::rules::spn_plan::SpnChange;
 use crate::rules::{SpnSettings, expected_spns};
 
@@ -60,8 +61,9 @@ pub(crate) async fn restore_computer(
 }
 
 /// The account as restored: its `dNSHostName` (the default one, when the tombstone kept none)
-/// and its default SPNs, those another object holds left out and said.
-async fn put_back_names(directory: &mut Directory, item: &mut ResetItem, target: &str) {
+/// and its default SPNs, those another object holds left out and said. Also what a run that
+/// stopped after the reanimation left undone (`restore` again: "already restored").
+pub(crate) async fn put_back_names(directory: &mut Directory, item: &mut ResetItem, target: &str) {
     let mut account = match queries::read_account(directory, target).await {
         Ok(Some(account)) => account,
         Ok(None) => return item.warnings.push("the restored object vanished".into()),
@@ -72,8 +74,7 @@ async fn put_back_names(directory: &mut Directory, item: &mut ResetItem, target:
     if account.dns_host_name.is_none()
         && let Some(short) = account.short_name()
     {
-        let domain = realm_of(&directory.root_dse.default_naming_context).to_lowercase();
-        let host = format!("{}.{domain}", short.to_lowercase());
+        let host = default_dns_host_name(short, &directory.root_dse.default_naming_context);
         match directory.set_dns_host_name(target, &host).await {
             Ok(()) => {
                 item.warnings

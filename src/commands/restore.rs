@@ -8,16 +8,21 @@ use anyhow::Context;
 
 use super::RunContext;
 use crate::apply::kerberos::Kdc;
+use crate::apply::restore::put_back_names;
 use crate::apply::restore::restore_computer;
 use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
+use crate::model::deleted::DeletedComputer;
 use crate::model::dn::NormalDn;
+use crate::model::names::NameQuery;
 use crate::report::reset::{ResetReport, ResetSummary};
 use crate::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
-use crate::rules::restore::plan;
-use crate::source::{NeedsDc, Source};
+use crate::rules::restore::{already_restored, default_dns_host_name, plan, refuse_taken};
+use crate::rules::spn_plan::contains;
+use crate::rules::{SpnSettings, expected_spns};
+use crate::source::{LiveSource, NeedsDc, Source};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -43,11 +48,13 @@ pub(crate) async fn run(
         items.push(item);
         targets.push(target);
     }
+    let resumes = judge_against_live(live, settings, &mut items, &mut targets).await?;
     let planned: Vec<&str> = items
         .iter()
         .zip(&targets)
-        .filter(|(_, target)| target.is_some())
-        .filter_map(|(item, _)| item.account.as_deref())
+        .zip(&resumes)
+        .filter(|((_, target), resume)| target.is_some() || resume.is_some())
+        .filter_map(|((item, _), _)| item.account.as_deref())
         .collect();
     if settings.write.apply && !planned.is_empty() {
         let question = format!(
@@ -70,6 +77,13 @@ pub(crate) async fn run(
             Verifier::Nowhere
         };
         let mut stop: Option<String> = None;
+        for (item, resume) in items.iter_mut().zip(&resumes) {
+            if let Some(dn) = resume
+                && stop.is_none()
+            {
+                put_back_names(directory, item, dn).await;
+            }
+        }
         for (item, target) in items.iter_mut().zip(&targets) {
             let Some((deleted, dn)) = target else {
                 continue;
@@ -111,6 +125,68 @@ pub(crate) async fn run(
     };
     context.emit(&context.envelope(Vec::new(), None), &report)?;
     Ok(Outcome::from_problems(!all_done))
+}
+
+/// Holds the plan against the live directory: a planned restore whose DN or sAMAccountName is
+/// taken is refused; a name with no deleted computer but a live one is "already restored"
+/// (its DN returned, so that `--apply` puts back what it lacks). Planned items are warned of
+/// the default SPNs another object holds (they will not be put back).
+async fn judge_against_live<'a>(
+    live: &mut LiveSource,
+    settings: &RestoreSettings,
+    items: &mut [ResetItem],
+    targets: &mut [Option<(&'a DeletedComputer, String)>],
+) -> anyhow::Result<Vec<Option<String>>> {
+    let domain = live.directory.root_dse.default_naming_context.clone();
+    let mut names: Vec<NameQuery> = settings.names.clone();
+    for (deleted, dn) in targets.iter().flatten() {
+        names.push(NameQuery::Dn(dn.clone()));
+        names.extend(deleted.sam_account_name.clone().map(NameQuery::Name));
+    }
+    let mut accounts = Vec::new();
+    queries::accounts_named(&mut live.directory, &domain, &names, |account| {
+        accounts.push(account.clone());
+    })
+    .await?;
+    let mut resumes = vec![None; items.len()];
+    let mut expected = Vec::new();
+    for (index, (item, target)) in items.iter_mut().zip(targets.iter_mut()).enumerate() {
+        match target {
+            Some((deleted, dn)) if refuse_taken(item, deleted, dn, &accounts) => *target = None,
+            Some((deleted, dn)) => {
+                let host = deleted
+                    .sam_account_name
+                    .as_deref()
+                    .map(|sam| default_dns_host_name(sam.trim_end_matches('$'), &domain));
+                let account = deleted.as_restored(dn, host);
+                expected.push((index, expected_spns(&account, &SpnSettings::default())));
+            }
+            None if item.status == Status::NotFound => {
+                resumes[index] = already_restored(item, &settings.names[index], &accounts)
+                    .map(|account| account.dn.clone());
+            }
+            None => {}
+        }
+    }
+    let spns: Vec<String> = expected.iter().flat_map(|(_, spns)| spns.clone()).collect();
+    let mut holders = Vec::new();
+    if !spns.is_empty() {
+        queries::holders_of(&mut live.directory, &spns, |holder| {
+            holders.push(holder.clone());
+        })
+        .await?;
+    }
+    for (index, spns) in expected {
+        for spn in spns {
+            for holder in holders.iter().filter(|h| contains(&h.spns, &spn)) {
+                items[index].warnings.push(format!(
+                    "{spn} will not be put back: {} holds it",
+                    holder.label()
+                ));
+            }
+        }
+    }
+    Ok(resumes)
 }
 
 /// `--to` must name a live OU or container of this domain, outside Deleted Objects: checked

@@ -3,6 +3,7 @@
 //! tombstone keeps — `sAMAccountName`, `userAccountControl`, `lastKnownParent`, often
 //! `dNSHostName` — but never its password or SPNs.
 
+use super::account::Account;
 use super::entry::Entry;
 use super::filetime::FileTime;
 use super::uac::Uac;
@@ -70,6 +71,33 @@ impl DeletedComputer {
     }
 
     /// Its DN once restored under `parent`.
+    /// The account as a restore brings it back to `target`: its names and flags, its
+    /// `dNSHostName` (`default_host` when the tombstone kept none), no SPNs yet.
+    pub(crate) fn as_restored(&self, target: &str, default_host: Option<String>) -> Account {
+        use super::account::{AccountKind, Attr, AttrSet};
+        Account {
+            dn: target.to_string(),
+            sam_account_name: self.sam_account_name.clone(),
+            cn: Some(self.name.clone()),
+            kind: Some(AccountKind::Computer),
+            uac: self.uac,
+            dns_host_name: self.dns_host_name.clone().or(default_host),
+            additional_dns_host_names: Vec::new(),
+            spns: Vec::new(),
+            pwd_last_set: None,
+            last_logon_timestamp: None,
+            key_version: None,
+            operating_system: None,
+            present: AttrSet::of(&[
+                Attr::ObjectClass,
+                Attr::SamAccountName,
+                Attr::UserAccountControl,
+                Attr::DnsHostName,
+                Attr::ServicePrincipalName,
+            ]),
+        }
+    }
+
     pub(crate) fn restored_dn(&self, parent: &str) -> String {
         format!("CN={},{parent}", super::dn::escape_rdn_value(&self.name))
     }

@@ -4,6 +4,7 @@
 //! restored (a DC or trust account; a name that matches several deleted objects: they are
 //! listed with their deletion times, never chosen between).
 
+use crate::model::account::Account;
 use crate::model::deleted::DeletedComputer;
 use crate::model::dn::same_dn;
 use crate::model::filetime::FileTime;
@@ -107,6 +108,70 @@ pub(crate) fn plan<'a>(
         return (item, None);
     }
     (item, Some((found, target)))
+}
+
+/// The `dNSHostName` a restored computer gets when its tombstone kept none: its short name,
+/// lower-cased, in the domain of `default_naming_context`.
+pub(crate) fn default_dns_host_name(short: &str, default_naming_context: &str) -> String {
+    let domain = super::reset::realm_of(default_naming_context).to_lowercase();
+    format!("{}.{domain}", short.to_lowercase())
+}
+
+/// Refuses a planned restore whose place is taken among the `live` accounts: an object at its
+/// target DN, or another account with its sAMAccountName (the computer was re-created: the
+/// DC would refuse the restore). Returns whether it refused.
+pub(crate) fn refuse_taken(
+    item: &mut ResetItem,
+    deleted: &DeletedComputer,
+    target: &str,
+    live: &[Account],
+) -> bool {
+    let why = if let Some(there) = live.iter().find(|account| same_dn(&account.dn, target)) {
+        format!(
+            "{target} already exists ({}): give --to another OU",
+            there.label()
+        )
+    } else if let Some(other) =
+        live.iter().find(
+            |account| match (&account.sam_account_name, &deleted.sam_account_name) {
+                (Some(a), Some(b)) => text::same(a, b),
+                _ => false,
+            },
+        )
+    {
+        format!(
+            "its sAMAccountName is taken by {}: the computer was re-created; rejoin the machine to that account (or delete it first)",
+            other.dn
+        )
+    } else {
+        return false;
+    };
+    item.status = Status::Refused;
+    item.reason = Some(why);
+    true
+}
+
+/// A name with no deleted computer but one live computer: restored already (perhaps by a run
+/// that stopped before putting back its SPNs). Marks `item` and returns that account.
+pub(crate) fn already_restored<'a>(
+    item: &mut ResetItem,
+    name: &NameQuery,
+    live: &'a [Account],
+) -> Option<&'a Account> {
+    let mut computers = live
+        .iter()
+        .filter(|account| account.is_computer() && name.matches(account));
+    let (Some(account), None) = (computers.next(), computers.next()) else {
+        return None;
+    };
+    item.status = Status::Restored;
+    item.account = account.sam_account_name.clone();
+    item.dn = Some(account.dn.clone());
+    item.reason = Some(format!(
+        "already restored: it is live at {} (what a restore puts back is checked again)",
+        account.dn
+    ));
+    Some(account)
 }
 
 #[cfg(test)]

@@ -461,9 +461,8 @@ mod tests {
         };
         let validated = [ace(0x08)];
         let write = [ace(0x20)];
-        let judge = |change: &SpnChange, dacl: &[Ace]| {
-            right_refusal(change, &pc, Some(dacl), Some(&token))
-        };
+        let judge =
+            |change: &SpnChange, dacl: &[Ace]| right_refusal(change, &pc, Some(dacl), Some(&token));
         assert_eq!(judge(&own, &validated), None);
         assert!(judge(&alias, &validated).is_some_and(|why| why.contains("own names")));
         assert_eq!(judge(&alias, &write), None);
