@@ -131,11 +131,11 @@ pub(crate) async fn run(
 /// taken is refused; a name with no deleted computer but a live one is "already restored"
 /// (its DN returned, so that `--apply` puts back what it lacks). Planned items are warned of
 /// the default SPNs another object holds (they will not be put back).
-async fn judge_against_live<'a>(
+async fn judge_against_live(
     live: &mut LiveSource,
     settings: &RestoreSettings,
     items: &mut [ResetItem],
-    targets: &mut [Option<(&'a DeletedComputer, String)>],
+    targets: &mut [Option<(&DeletedComputer, String)>],
 ) -> anyhow::Result<Vec<Option<String>>> {
     let domain = live.directory.root_dse.default_naming_context.clone();
     let mut names: Vec<NameQuery> = settings.names.clone();
