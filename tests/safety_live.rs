@@ -363,3 +363,73 @@ fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
         "{item}"
     );
 }
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn an_ldapsearch_export_cut_after_a_page_is_incomplete() {
+    let _turn = serial();
+    let dc = test_dc();
+    // ldapsearch's own output, paged by 5: each page ends in a trailer whose cookie says
+    // whether more follow. Cut after the first page, as `| head` or Ctrl-C leaves it.
+    let whole = ldap_tool(
+        "ldapsearch",
+        &[
+            "-b",
+            &dc.base,
+            "-E",
+            "pr=5/noprompt",
+            "(objectClass=computer)",
+            "objectClass",
+            "sAMAccountName",
+            "servicePrincipalName",
+        ],
+        None,
+    );
+    let first_page_end = whole
+        .lines()
+        .position(|line| line.starts_with("pagedresults:") && !line.ends_with("cookie="))
+        .expect("a multi-page export");
+    let cut: String = whole
+        .lines()
+        .take(first_page_end + 1)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(cut.contains("result: 0 Success"), "{cut}");
+    let dir = tempfile::tempdir().unwrap();
+    let (full_path, cut_path) = (dir.path().join("full.ldif"), dir.path().join("cut.ldif"));
+    std::fs::write(&full_path, &whole).unwrap();
+    std::fs::write(&cut_path, &cut).unwrap();
+    let audit = |path: &std::path::Path, format: &str| {
+        common::offline(&[
+            "spn",
+            "check",
+            "--checks",
+            "duplicate_spn",
+            "--from-ldif",
+            path.to_str().unwrap(),
+            "-o",
+            format,
+        ])
+    };
+    let full = audit(&full_path, "json");
+    assert!(full.code <= 1, "{}", full.stderr);
+    assert!(
+        !full.stdout.contains("pagedresults cookie"),
+        "{}",
+        full.stdout
+    );
+    let run = audit(&cut_path, "json");
+    let warnings = run.json()["warnings"].to_string();
+    assert!(
+        warnings.contains("last page says more follow"),
+        "{warnings}"
+    );
+    assert!(run.code == 2 || run.code == 1, "{}", run.stderr);
+    let nagios = audit(&cut_path, "nagios");
+    assert!(
+        nagios.stdout.starts_with("ADCOMPUTER SPN_CHECK UNKNOWN")
+            || nagios.stdout.contains("not everything was checked"),
+        "{}",
+        nagios.stdout
+    );
+}

@@ -248,3 +248,75 @@ fn small_mistakes_are_one_clear_line() {
     run.assert_one_line_error("not a finding's id");
     assert!(run.stderr.len() < 400, "{} bytes", run.stderr.len());
 }
+
+#[test]
+fn a_baseline_resolves_only_what_this_run_read_in_its_own_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let full = offline(&[
+        "audit",
+        "--from-ldif",
+        &demo(),
+        "--as-of",
+        "2026-11-21",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(full.code, 1, "{}", full.stderr);
+    let findings = full.json()["findings"].as_array().unwrap().len();
+    assert!(findings > 5, "{findings}");
+    std::fs::write(&baseline, &full.stdout).unwrap();
+
+    // Half the export (as a cut or filtered export would hold): what it did not read is not
+    // "resolved", and the run says so.
+    let text = std::fs::read_to_string(repo_path("fixtures/demo-domain.ldif")).unwrap();
+    let records: Vec<&str> = text.split("\n\n").collect();
+    let half = records[..records.len() / 2].join("\n\n") + "\n";
+    let partial = dir.path().join("half.ldif");
+    std::fs::write(&partial, half).unwrap();
+    let args = |source: &str| {
+        vec![
+            "audit".to_string(),
+            "--from-ldif".into(),
+            source.into(),
+            "--as-of".into(),
+            "2026-11-21".into(),
+            "-o".into(),
+            "json".into(),
+            "--baseline".into(),
+            baseline.to_str().unwrap().into(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        offline(&refs)
+    };
+    let half_run = run(args(partial.to_str().unwrap()));
+    let report = half_run.json();
+    let resolved = report["resolved"].as_array().map_or(0, Vec::len);
+    let gone = findings - report["findings"].as_array().unwrap().len();
+    assert!(gone > 0, "the half export has fewer findings");
+    assert_eq!(
+        resolved, 0,
+        "nothing it did not read is resolved: {}",
+        report["resolved"]
+    );
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("concern objects this run did not read"),
+        "{}",
+        report["warnings"]
+    );
+
+    // The same report with every DN in another domain: refused, not "all resolved".
+    let foreign = dir.path().join("foreign.json");
+    std::fs::write(
+        &foreign,
+        full.stdout.replace("DC=adc,DC=test", "DC=other,DC=example"),
+    )
+    .unwrap();
+    let mut foreign_args = args(&demo());
+    *foreign_args.last_mut().unwrap() = foreign.to_str().unwrap().into();
+    run(foreign_args).assert_one_line_error("a report of another domain");
+}

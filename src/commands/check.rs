@@ -41,7 +41,13 @@ pub(crate) async fn run(
     let size_hint = source.size_hint();
     let (mut workers, facts) = source
         .scan(
-            || Auditor::new(settings.clone(), size_hint),
+            || {
+                let mut auditor = Auditor::new(settings.clone(), size_hint);
+                if triage_settings.baseline.is_some() {
+                    auditor.remember_seen();
+                }
+                auditor
+            },
             |auditor, item| match item {
                 Scanned::Account(account, in_scope) => auditor.observe(account, in_scope, !forest),
                 Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
@@ -86,10 +92,16 @@ pub(crate) async fn run(
     }
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
+    if let (Some(baseline), Some(seen)) = (&triage_settings.baseline, &audit.seen)
+        && let Some(why) = baseline.foreign(seen)
+    {
+        anyhow::bail!("--baseline: {why}: compare reports of the same domain");
+    }
     let triage = triage(
         &mut audit.findings,
         triage_settings,
         &settings.kinds_checked(deleted_listed),
+        audit.seen.as_ref(),
     );
     if triage_settings.ignore.is_some() {
         audit.summary.count(&audit.findings);

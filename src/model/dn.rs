@@ -77,6 +77,21 @@ impl NormalDn {
         Some(NormalDn(rdns))
     }
 
+    /// The whole DN as normalised text (case folded, escapes unified): equal for equal DNs.
+    pub(crate) fn key(&self) -> String {
+        self.0.join(",")
+    }
+
+    /// Its domain part: the trailing `dc=` RDNs, normalised (`dc=adc,dc=test`).
+    pub(crate) fn domain(&self) -> String {
+        let first = self
+            .0
+            .iter()
+            .rposition(|rdn| !rdn.starts_with("dc="))
+            .map_or(0, |last_other| last_other + 1);
+        self.0[first..].join(",")
+    }
+
     /// Whether `self` is `base` or below it.
     pub(crate) fn is_under(&self, base: &NormalDn) -> bool {
         self.0.len() >= base.0.len() && self.0[self.0.len() - base.0.len()..] == base.0[..]

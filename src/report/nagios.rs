@@ -28,17 +28,20 @@ pub(super) fn write(
         .collect();
     let failing = triage.counts.failing;
     let (status, text) = match report.incomplete {
-        _ if failing > 0 => (
+        incomplete if failing > 0 => (
             "WARNING",
             format!(
-                "{failing} of {} findings fail the run{} ({})",
+                "{failing} of {} findings fail the run{} ({}){}",
                 summary.findings,
                 if triage.marks.is_some() {
                     " (new since the baseline)"
                 } else {
                     ""
                 },
-                kinds.join(", ")
+                kinds.join(", "),
+                incomplete
+                    .map(|why| format!("; and not everything was checked: {why}"))
+                    .unwrap_or_default()
             ),
         ),
         Some(why) => ("UNKNOWN", why.to_string()),

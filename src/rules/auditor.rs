@@ -4,6 +4,7 @@
 //! `finish`, which also withdraws what a check could not judge because the source as a whole
 //! lacks an attribute.
 
+use super::triage::Seen;
 use serde::Serialize;
 
 use super::coverage::{Check, Coverage};
@@ -106,6 +107,8 @@ pub(crate) struct Audit {
     /// The duplicate index, owned (never read) so that it is freed with the audit — or not at
     /// all by a caller about to exit.
     _index: Vec<SpnIndex>,
+    /// What was read in scope, when asked for (a baseline is compared).
+    pub(crate) seen: Option<Seen>,
 }
 
 pub(crate) struct Auditor {
@@ -122,6 +125,7 @@ pub(crate) struct Auditor {
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
+    seen: Option<Seen>,
 }
 
 impl Auditor {
@@ -145,7 +149,13 @@ impl Auditor {
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
+            seen: None,
         }
+    }
+
+    /// Remembers every object read in scope (for a baseline: resolved only where looked).
+    pub(crate) fn remember_seen(&mut self) {
+        self.seen = Some(Seen::default());
     }
 
     /// Uses these aliases instead of Windows' defaults.
@@ -184,6 +194,9 @@ impl Auditor {
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
+        if let (Some(seen), Some(other)) = (&mut self.seen, other.seen.take()) {
+            seen.merge(other);
+        }
         self.other_parts.extend(other.index);
         self.other_parts.append(&mut other.other_parts);
     }
@@ -201,6 +214,9 @@ impl Auditor {
         self.accounts_read += 1;
         if account.is_computer() {
             self.computers += 1;
+        }
+        if let Some(seen) = &mut self.seen {
+            seen.add(&account.dn);
         }
         if self.settings.wants(Check::DuplicateSpn) {
             self.coverage.examined(Check::DuplicateSpn);
@@ -395,6 +411,7 @@ impl Auditor {
             coverage: self.coverage,
             warnings,
             _index: parts,
+            seen: self.seen,
         }
     }
 

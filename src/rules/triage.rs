@@ -5,6 +5,7 @@
 
 use hashbrown::{HashMap, HashSet};
 
+use crate::model::dn::NormalDn;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -359,14 +360,86 @@ pub(crate) struct Triage {
     pub(crate) ids: Option<Vec<String>>,
 }
 
+/// What a run read, for the baseline: a finding is `resolved` only where this run looked, so
+/// each object read in scope is remembered (as a 64-bit hash of its normalised DN: a million
+/// objects take 16 MB), with the domain its DNs are in.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    dns: hashbrown::HashSet<u64>,
+    domain: Option<String>,
+}
+
+impl Seen {
+    fn hash(dn: &NormalDn) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0).hash_one(dn.key())
+    }
+
+    pub(crate) fn add(&mut self, dn: &str) {
+        if let Some(dn) = NormalDn::parse(dn) {
+            if self.domain.is_none() {
+                self.domain = Some(dn.domain());
+            }
+            self.dns.insert(Seen::hash(&dn));
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: Seen) {
+        self.dns.extend(other.dns);
+        self.domain = self.domain.take().or(other.domain);
+    }
+
+    fn contains(&self, dn: &str) -> bool {
+        NormalDn::parse(dn).is_some_and(|dn| self.dns.contains(&Seen::hash(&dn)))
+    }
+}
+
+/// The DNs a finding (as a report wrote it) is about: its `dn`, or its holders'.
+fn dns_of(finding: &serde_json::Map<String, serde_json::Value>) -> Vec<&str> {
+    match finding.get("holders").and_then(serde_json::Value::as_array) {
+        Some(holders) => holders
+            .iter()
+            .filter_map(|holder| holder.get("dn").and_then(serde_json::Value::as_str))
+            .collect(),
+        None => finding
+            .get("dn")
+            .and_then(serde_json::Value::as_str)
+            .into_iter()
+            .collect(),
+    }
+}
+
+impl Baseline {
+    /// Why this baseline is another domain's report, or `None`: it names objects, this run
+    /// read some, and not one of its DNs is in this run's domain.
+    pub(crate) fn foreign(&self, seen: &Seen) -> Option<String> {
+        let domain = seen.domain.as_deref()?;
+        let mut domains = self.findings.iter().filter_map(|(_, range)| {
+            let finding: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&self.text[range.clone()]).ok()?;
+            let dn = dns_of(&finding).first().map(|dn| dn.to_string())?;
+            NormalDn::parse(&dn).map(|dn| dn.domain())
+        });
+        let first = domains.next()?;
+        if first == domain || domains.any(|other| other == domain) {
+            return None;
+        }
+        Some(format!(
+            "its findings are about {first}, this run's objects about {domain}: a report of another domain"
+        ))
+    }
+}
+
 /// Judges `findings` (sorted, as the report lists them): drops what the ignore list accepts,
 /// marks the rest against the baseline, and counts what fails the run. `checked`: the kinds
 /// this run looked for — a baseline finding of another kind is not "resolved", it was not
 /// looked at.
+/// `seen`: what the run read (`None`: everything a baseline finding could be about).
 pub(crate) fn triage(
     findings: &mut Vec<Finding>,
     settings: &TriageSettings,
     checked: &[&'static str],
+    seen: Option<&Seen>,
 ) -> Triage {
     let mut triage = Triage {
         checked: checked.to_vec(),
@@ -443,13 +516,28 @@ pub(crate) fn triage(
                 marks.push(mark);
             }
             let mut reported: HashSet<&str> = HashSet::new();
+            let mut unread = 0;
             for (id, range) in &baseline.findings {
                 if !previous[id.as_str()]
                     && checked.contains(&kind_of(id))
                     && reported.insert(id.as_str())
                 {
-                    triage.resolved.push(baseline.finding(range.clone()));
+                    let finding = baseline.finding(range.clone());
+                    // Resolved only where this run looked: every object it is about was read.
+                    let looked = kind_of(id) == "deleted_computer"
+                        || seen
+                            .is_none_or(|seen| dns_of(&finding).iter().all(|dn| seen.contains(dn)));
+                    if looked {
+                        triage.resolved.push(finding);
+                    } else {
+                        unread += 1;
+                    }
                 }
+            }
+            if unread > 0 {
+                triage.warnings.push(format!(
+                    "--baseline: {unread} earlier finding(s) concern objects this run did not read: not called resolved"
+                ));
             }
             let new = marks.iter().filter(|mark| **mark == Mark::New).count();
             triage.counts.new = Some(new);
@@ -631,7 +719,7 @@ mod tests {
             ..TriageSettings::default()
         };
         let mut now = vec![duplicate("http/a"), duplicate("http/b")];
-        let triage = triage(&mut now, &settings, ALL);
+        let triage = triage(&mut now, &settings, ALL, None);
         assert_eq!(triage.marks, Some(vec![Mark::Unchanged, Mark::New]));
         assert_eq!(triage.counts.failing, 1);
         assert_eq!(triage.counts.new, Some(1));
@@ -647,7 +735,12 @@ mod tests {
             ..TriageSettings::default()
         };
         let mut again = now.clone();
-        assert_eq!(super::triage(&mut again, &settings, ALL).counts.failing, 0);
+        assert_eq!(
+            super::triage(&mut again, &settings, ALL, None)
+                .counts
+                .failing,
+            0
+        );
     }
 
     #[test]
@@ -660,7 +753,7 @@ mod tests {
             baseline: Some(Baseline::parse(report(&old)).unwrap()),
             ..TriageSettings::default()
         };
-        let triage = triage(&mut Vec::new(), &settings, &["duplicate_spn"]);
+        let triage = triage(&mut Vec::new(), &settings, &["duplicate_spn"], None);
         assert_eq!(triage.counts.resolved, Some(1));
         assert_eq!(triage.resolved[0]["key"], "http/a");
         assert_eq!(triage.resolved[0]["baseline"], "resolved");
@@ -693,7 +786,12 @@ mod tests {
             ..TriageSettings::default()
         };
         let mut findings = vec![duplicate("http/intranet"), duplicate("http/other")];
-        let triage = triage(&mut findings, &settings, &["duplicate_spn", "missing_spn"]);
+        let triage = triage(
+            &mut findings,
+            &settings,
+            &["duplicate_spn", "missing_spn"],
+            None,
+        );
         assert_eq!(findings, [duplicate("http/other")]);
         assert_eq!(triage.counts.ignored, Some(1));
         assert_eq!(triage.counts.failing, 1);
@@ -719,7 +817,10 @@ mod tests {
             stale("CN=B,DC=x", StaleClass::RotationFailing),
             duplicate("http/a"),
         ];
-        assert_eq!(triage(&mut findings, &settings, ALL).counts.failing, 1);
+        assert_eq!(
+            triage(&mut findings, &settings, ALL, None).counts.failing,
+            1
+        );
         assert_eq!(
             Selector::parse("duplicate-spn").unwrap(),
             Selector::Kind("duplicate_spn")

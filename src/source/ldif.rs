@@ -43,6 +43,8 @@ pub(crate) trait RecordSink {
     fn comment(&mut self, _text: &[u8]) {}
     /// An ldapsearch `result:` line: the search's result code and text.
     fn result(&mut self, _code: u32, _text: &str) {}
+    /// An ldapsearch `pagedresults:` line: whether its cookie says more pages follow.
+    fn paged(&mut self, _more: bool) {}
 }
 
 const BUFFER_SIZE: usize = 4 << 20;
@@ -436,6 +438,16 @@ impl<R: Read> LdifReader<'_, R> {
                 .parse()
                 .map_err(|_| syntax(line.number, "a result line without a result code"))?;
             sink.result(code, rest.trim());
+        } else if name.eq_ignore_ascii_case(b"pagedresults") {
+            // ldapsearch -E pr=N: `pagedresults: [estimate=N ]cookie=C` after each page; a
+            // cookie that is not empty means more pages follow.
+            let value = value.decode(line.number, b"pagedresults", &mut self.decoded)?;
+            let text = String::from_utf8_lossy(value);
+            let more = text
+                .split_whitespace()
+                .find_map(|part| part.strip_prefix("cookie="))
+                .is_some_and(|cookie| !cookie.is_empty());
+            sink.paged(more);
         }
         Ok(())
     }

@@ -43,6 +43,19 @@ pub(crate) struct SourceFacts {
     pub(crate) warnings: Vec<String>,
     /// False when the export says its search ended early (`result:` other than 0).
     pub(crate) complete: bool,
+    /// What an ldapsearch export's header and trailers said, judged once the whole export
+    /// (both halves of a large one) is read.
+    trailer: Trailer,
+}
+
+/// An ldapsearch export's header and trailers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Trailer {
+    /// `# extended LDIF`: ldapsearch wrote it, and ends its search with a `result:` line.
+    header: bool,
+    result: bool,
+    /// The last `pagedresults:` line's cookie was not empty (`None`: no such line).
+    more_pages: Option<bool>,
 }
 
 impl SourceFacts {
@@ -50,14 +63,39 @@ impl SourceFacts {
         self.evidence = self.evidence.union(other.evidence);
         self.warnings.extend(other.warnings);
         self.complete &= other.complete;
+        self.trailer = Trailer {
+            header: self.trailer.header || other.trailer.header,
+            result: self.trailer.result || other.trailer.result,
+            // The later part's last page is the export's last.
+            more_pages: other.trailer.more_pages.or(self.trailer.more_pages),
+        };
+    }
+
+    /// Judges the export's trailers once all of it is read: an ldapsearch export without its
+    /// `result:` line, or whose last page says more follow, stopped before its search ended.
+    fn judge_trailer(&mut self) {
+        if self.trailer.more_pages == Some(true) {
+            self.complete = false;
+            self.warnings.push(
+                "the ldapsearch export's last page says more follow (a pagedresults cookie): it stopped before its search ended: it is incomplete"
+                    .into(),
+            );
+        }
+        if self.trailer.header && !self.trailer.result {
+            self.complete = false;
+            self.warnings.push(
+                "the ldapsearch export has no \"result:\" line: it was cut off before its search ended"
+                    .into(),
+            );
+        }
     }
 
     /// A live search asks for every attribute and fails loudly.
     fn live() -> SourceFacts {
         SourceFacts {
             evidence: AttrSet::EVERY,
-            warnings: Vec::new(),
             complete: true,
+            ..SourceFacts::default()
         }
     }
 }
@@ -326,9 +364,6 @@ struct ScanSink {
     /// `Some` while the current entry is the Directory Service object.
     mappings: Option<Vec<String>>,
     facts: SourceFacts,
-    /// ldapsearch writes a header, and a `result:` line when its search ends.
-    ldapsearch_header: bool,
-    saw_result: bool,
 }
 
 impl Default for ScanSink {
@@ -340,8 +375,6 @@ impl Default for ScanSink {
                 complete: true,
                 ..SourceFacts::default()
             },
-            ldapsearch_header: false,
-            saw_result: false,
         }
     }
 }
@@ -377,15 +410,19 @@ impl RecordSink for ScanSink {
         // ldapsearch's header comes first; every entry has a comment line too, so be quick.
         let text = text.trim_ascii();
         if text == b"extended LDIF" {
-            self.ldapsearch_header = true;
+            self.facts.trailer.header = true;
         } else if let Some(asked) = text.strip_prefix(b"requesting:") {
             let asked = String::from_utf8_lossy(asked);
             self.facts.evidence = self.facts.evidence.union(requested(&asked));
         }
     }
 
+    fn paged(&mut self, more: bool) {
+        self.facts.trailer.more_pages = Some(more);
+    }
+
     fn result(&mut self, code: u32, text: &str) {
-        self.saw_result = true;
+        self.facts.trailer.result = true;
         if code != 0 {
             self.facts.complete = false;
             self.facts.warnings.push(format!(
@@ -412,14 +449,7 @@ fn requested(asked: &str) -> AttrSet {
 impl ScanSink {
     /// What the export as a whole says, once read: an ldapsearch export without its result
     /// line was cut off.
-    fn into_facts(mut self) -> SourceFacts {
-        if self.ldapsearch_header && !self.saw_result {
-            self.facts.complete = false;
-            self.facts.warnings.push(
-                "the ldapsearch export has no \"result:\" line: it was cut off before its search ended"
-                    .into(),
-            );
-        }
+    fn into_facts(self) -> SourceFacts {
         self.facts
     }
 
@@ -461,16 +491,20 @@ fn scan_ldif<W: Send>(
             let map = unsafe { memmap2::Mmap::map(&file) }.with_context(context)?;
             let (encoding, mark) = Encoding::sniff(&map[..map.len().min(3)]);
             if encoding == Encoding::Utf8 {
-                return scan_mapped(&map[mark..], base, new_worker, each).with_context(context);
+                let (workers, mut facts) =
+                    scan_mapped(&map[mark..], base, new_worker, each).with_context(context)?;
+                facts.judge_trailer();
+                return Ok((workers, facts));
             }
         }
     }
     let (input, _) = open_decoded(path)?;
     let mut worker = new_worker();
-    let facts = read_records(LdifReader::new(input), base, &mut |item| {
+    let mut facts = read_records(LdifReader::new(input), base, &mut |item| {
         each(&mut worker, item)
     })
     .with_context(context)?;
+    facts.judge_trailer();
     Ok((vec![worker], facts))
 }
 
