@@ -138,3 +138,17 @@ fn init_logging(verbose: u8) {
         .without_time()
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cause_is_said_once() {
+        let err = anyhow::anyhow!("bind: no answer from dc1 within 30 s")
+            .context("bind: no answer from dc1 within 30 s")
+            .context("cannot connect to ldaps://dc1");
+        assert_eq!(
+            super::one_line(&err),
+            "cannot connect to ldaps://dc1: bind: no answer from dc1 within 30 s"
+        );
+    }
+}

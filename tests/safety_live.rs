@@ -433,3 +433,181 @@ fn an_ldapsearch_export_cut_after_a_page_is_incomplete() {
         nagios.stdout
     );
 }
+
+/// A copy of the test CA (its subject and key, so it vouches for the DC's certificate) with
+/// other dates or constraints: `openssl x509 -signkey` over a certificate of our fixtures.
+fn test_ca_copy(dir: &std::path::Path, name: &str, options: &[&str]) -> String {
+    let dc = test_dc();
+    let path = dir.join(name);
+    let key = format!("{}/tls/ca.key", dc.dir);
+    let made = std::process::Command::new("openssl")
+        .args(["x509", "-in"])
+        .arg(common::repo_path("fixtures/tls/expired-ca.pem"))
+        .args(["-signkey", &key, "-subj", "/CN=adcomputer test CA", "-out"])
+        .arg(&path)
+        .args(options)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn trust_anchors_are_cas_valid_now_on_every_path() {
+    let _turn = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let valid = test_ca_copy(dir.path(), "valid.pem", &["-days", "30"]);
+    let expired = test_ca_copy(dir.path(), "expired.pem", &["-preserve_dates"]);
+    let constraints = dir.path().join("leaf.ext");
+    std::fs::write(&constraints, "basicConstraints=critical,CA:FALSE\n").unwrap();
+    let not_a_ca = test_ca_copy(
+        dir.path(),
+        "not-a-ca.pem",
+        &[
+            "-days",
+            "30",
+            "-clrext",
+            "-extfile",
+            constraints.to_str().unwrap(),
+        ],
+    );
+    let show = ["show", "-o", "json", "PC-NOSPN"];
+    // Through SSL_CERT_FILE (the system store's path): the valid copy is trusted, the
+    // expired one is not.
+    let through_system = |file: &str| {
+        common::live_without(
+            &show,
+            &["ADCOMPUTER_CA_CERT"],
+            &[("SSL_CERT_FILE", file), ("LDAPNOINIT", "1")],
+        )
+    };
+    // Connected and read (exit 0 or 1 by its findings), not refused (2).
+    let trusted = through_system(&valid);
+    assert!(trusted.code < 2, "{}", trusted.stderr);
+    assert_eq!(trusted.json()["accounts"][0]["account"], "PC-NOSPN$");
+    through_system(&expired).assert_one_line_error("not signed by a trusted CA");
+    // Through --ca-cert: CA:FALSE is refused, by name.
+    common::live(&[&show[..], &["--ca-cert", &not_a_ca]].concat())
+        .assert_one_line_error("is not a CA (CA:FALSE)");
+    assert!(common::live(&[&show[..], &["--ca-cert", &valid]].concat()).code < 2);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
+    let _turn = serial();
+    const OU: &str = "OU=Concurrent,DC=adc,DC=test";
+    let mut ldif = format!("dn: {OU}\nobjectClass: organizationalUnit\nou: Concurrent\n\n");
+    for n in 0..12 {
+        ldif.push_str(&format!(
+            "dn: CN=CC-PC{n:02},{OU}\nobjectClass: computer\nsAMAccountName: CC-PC{n:02}$\n\
+             userAccountControl: 4096\ndNSHostName: cc-pc{n:02}.adc.test\n\n"
+        ));
+    }
+    let _seeded = common::Seeded::add(&[OU], &ldif);
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<common::Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ["a", "b"]
+            .iter()
+            .map(|name| {
+                let journal = dir.path().join(format!("{name}.jsonl"));
+                scope.spawn(move || {
+                    live(&[
+                        "spn",
+                        "fix",
+                        "-b",
+                        OU,
+                        "--apply",
+                        "--yes",
+                        "--journal",
+                        journal.to_str().unwrap(),
+                        "-o",
+                        "json",
+                    ])
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut statuses = std::collections::BTreeMap::new();
+    for run in &runs {
+        assert!(run.code < 2, "{}", run.stderr);
+        let report = run.json();
+        let items = report["findings"].as_array().unwrap();
+        assert_eq!(items.len(), 12, "{report}");
+        for item in items {
+            *statuses
+                .entry(item["status"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
+            assert_ne!(item["status"], "failed", "{item}");
+        }
+    }
+    assert_eq!(statuses.values().sum::<i32>(), 24, "{statuses:?}");
+    // Every object mended once: four SPNs each.
+    let after = ldap_tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-b",
+            OU,
+            "(objectClass=computer)",
+            "servicePrincipalName",
+        ],
+        None,
+    );
+    assert_eq!(
+        after.matches("servicePrincipalName:").count(),
+        48,
+        "{after}"
+    );
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn spn_fix_never_writes_the_hostile_parts_of_a_stale_spn() {
+    let _turn = serial();
+    const DN: &str = "CN=HOSTILE-ST,OU=Servers,DC=adc,DC=test";
+    let hostile = [
+        "HTTP\u{1b}[31m/hostile-st.old.local",
+        "HOST/hostile-st.old.local/\u{1b}]0;x\u{7}",
+        "HOST/hostile-st.old.local:99999",
+    ];
+    let spns: String = hostile
+        .iter()
+        .map(|spn| format!("servicePrincipalName:: {}\n", common::base64(spn)))
+        .collect();
+    let _seeded = common::Seeded::add(
+        &[DN],
+        &format!(
+            "dn: {DN}\nobjectClass: computer\nsAMAccountName: HOSTILE-ST$\nuserAccountControl: 4096\n\
+             dNSHostName: hostile-st.adc.test\n{spns}"
+        ),
+    );
+    let plan = live(&["spn", "fix", "HOSTILE-ST", "-o", "json"]);
+    assert!(plan.code < 2, "{}", plan.stderr);
+    let item = &plan.json()["findings"][0];
+    let written: Vec<&str> = item["add"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(item["remove"].as_array().unwrap())
+        .map(|spn| spn.as_str().unwrap())
+        .collect();
+    assert!(
+        !written.is_empty(),
+        "its missing SPNs are still planned: {item}"
+    );
+    for spn in &written {
+        assert!(
+            spn.chars().all(|c| c.is_ascii_graphic()) && !spn.contains(":99999"),
+            "{spn:?} in {item}"
+        );
+    }
+    let reason = item["reason"].as_str().unwrap();
+    assert_eq!(reason.matches("not be a valid SPN").count(), 3, "{reason}");
+}
