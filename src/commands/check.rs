@@ -101,7 +101,9 @@ pub(crate) async fn run(
         &mut audit.findings,
         triage_settings,
         &settings.kinds_checked(deleted_listed),
-        audit.seen.as_ref(),
+        // A complete source shows the whole scope: what it lacks is gone. An incomplete one
+        // resolves only what it read.
+        audit.seen.as_ref().filter(|_| !facts.complete),
     );
     if triage_settings.ignore.is_some() {
         audit.summary.count(&audit.findings);

@@ -360,8 +360,8 @@ pub(crate) struct Triage {
     pub(crate) ids: Option<Vec<String>>,
 }
 
-/// What a run read, for the baseline: a finding is `resolved` only where this run looked, so
-/// each object read in scope is remembered (as a 64-bit hash of its normalised DN: a million
+/// What a run read, for the baseline: from an incomplete source a finding is `resolved` only
+/// where this run looked, so each object read in scope is remembered (as a 64-bit hash of its normalised DN: a million
 /// objects take 16 MB), with the domain its DNs are in.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
@@ -434,7 +434,8 @@ impl Baseline {
 /// marks the rest against the baseline, and counts what fails the run. `checked`: the kinds
 /// this run looked for — a baseline finding of another kind is not "resolved", it was not
 /// looked at.
-/// `seen`: what the run read (`None`: everything a baseline finding could be about).
+/// `seen`: what an incomplete source held (`None`: a complete one, in which an object that is
+/// not there is gone).
 pub(crate) fn triage(
     findings: &mut Vec<Finding>,
     settings: &TriageSettings,
