@@ -32,6 +32,27 @@ dc_pid() {
   kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
+# The seeded domain as `up` left it, both DCs' state: samba-testenv/reset restores it.
+ADC_PRISTINE_DIR=${ADC_TESTENV_DIR}.pristine
+
+# stop_dc STATE_DIR [SECONDS [gone]]: stops a DC's namespace holder (every samba process in
+# it), after SECONDS of grace (default 10) for a clean exit; then KILL. With `gone`, returns
+# only once it has exited (its files may then be copied or replaced).
+stop_dc() {
+  local state=$1 grace=${2:-10} pid
+  if pid=$(dc_pid "$state"); then
+    log "stopping samba (pid $pid)"
+    kill -CONT "$pid" 2>/dev/null || true
+    kill -TERM "$pid"
+    for _ in $(seq 1 $((grace * 2))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+    if [ "${3:-}" = gone ]; then
+      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    fi
+  fi
+  rm -f "$state/unshare.pid"
+}
+
 # samba-tool's -U argument for the domain admin (a process argument: test domain only).
 admin_credentials() { printf 'Administrator%%%s' "$(admin_password)"; }
 

@@ -132,6 +132,7 @@ fn json_of(args: &[&str]) -> (i32, Value) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn audit_reports_exactly_the_seeded_problems() {
+    common::pristine_domain();
     let (code, json) = json_of(&["audit", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(json["command"], "audit");
@@ -161,6 +162,7 @@ fn audit_reports_exactly_the_seeded_problems() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn stale_classifies_and_marks() {
+    common::pristine_domain();
     let (code, json) = json_of(&["stale", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(digest(&json["findings"]), owned(STALE));
@@ -190,6 +192,7 @@ fn stale_classifies_and_marks() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_check_names_narrow_rules_but_not_duplicates() {
+    common::pristine_domain();
     let (code, json) = json_of(&[
         "spn", "check", "-o", "json", "--expect", "WSMAN", "PC-DUPA", "NO-SUCH",
     ]);
@@ -211,8 +214,26 @@ fn spn_check_names_narrow_rules_but_not_duplicates() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forest_duplicates_come_from_the_global_catalog() {
+    common::pristine_domain();
     let (_, domain) = json_of(&["spn", "check", "-o", "json"]);
-    let (_, forest) = json_of(&["spn", "check", "--forest", "-o", "json"]);
+    // -v says where each search went: with --forest, the holders come from the global catalog
+    // (port 3269, the forest's root, base "") and not from the domain.
+    let forest_run = live(&["-v", "spn", "check", "--forest", "-o", "json"]);
+    assert!(
+        forest_run
+            .stderr
+            .contains("connected dc=ldaps://dc1.adc.test:3269"),
+        "{}",
+        forest_run.stderr
+    );
+    assert!(
+        forest_run
+            .stderr
+            .contains("search base=\"\" filter=\"(servicePrincipalName=*)\""),
+        "{}",
+        forest_run.stderr
+    );
+    let forest = forest_run.json();
     assert_eq!(digest(&forest["findings"]), digest(&domain["findings"]));
     assert_eq!(
         digest(&forest["findings"]),
@@ -223,6 +244,7 @@ fn forest_duplicates_come_from_the_global_catalog() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn csv_carries_the_same_findings_as_json() {
+    common::pristine_domain();
     let (_, json) = json_of(&["audit", "-o", "json"]);
     let run = live(&["audit", "-o", "csv"]);
     assert_eq!(run.code, 1);
@@ -258,6 +280,7 @@ fn csv_carries_the_same_findings_as_json() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("export.ldif");
     common::export_domain(&ldif, adcomputer::ACCOUNT_ATTRIBUTES);
@@ -282,6 +305,7 @@ fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn probes_find_the_account_left_with_its_default_password() {
+    common::pristine_domain();
     // A successful probe is a logon: it sets lastLogonTimestamp. Put the fixture back to
     // "never logged on" first (the DC refuses this over LDAP; write the partition directly).
     let dc = test_dc();
@@ -316,18 +340,39 @@ fn probes_find_the_account_left_with_its_default_password() {
         .filter(|(kind, _, _)| kind == "default_password")
         .collect();
     assert_eq!(probed, owned(&[("default_password", "KIOSK-SPARE$", "")]));
-    // --probe-all tries computers that logged on too, but never a domain controller.
+    // --probe-all tries computers that logged on too, but never a domain controller: -v names
+    // every account tried (Samba keeps no badPwdCount without a lockout threshold, so the
+    // run's own log is the witness).
     let all = live(&[
+        "-v",
         "audit",
         "--probe-default-passwords",
         "--probe-all",
         "-o",
         "json",
     ]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
     let text = all.json()["findings"].to_string();
+    assert!(text.contains("KIOSK-SPARE$"), "{text}");
+    let tried: Vec<&str> = all
+        .stderr
+        .lines()
+        .filter(|line| line.contains("default password probe"))
+        .filter_map(|line| line.split("account=").nth(1)?.split_whitespace().next())
+        .map(|account| account.trim_matches('"'))
+        .collect();
+    assert!(tried.contains(&"WS-HEALTHY01$"), "{tried:?}");
+    assert!(tried.contains(&"KIOSK-SPARE$"), "{tried:?}");
     assert!(
-        text.contains("KIOSK-SPARE$") && !text.contains("\"DC1$\""),
-        "{text}"
+        !tried
+            .iter()
+            .any(|account| account.starts_with("DC1") || account.starts_with("DC2")),
+        "a DC was tried: {tried:?}"
+    );
+    let plain = live(&["-v", "audit", "--probe-default-passwords", "-o", "json"]);
+    assert!(
+        !plain.stderr.contains("account=\"WS-HEALTHY01$\""),
+        "without --probe-all only computers that never logged on are tried"
     );
     common::offline(&[
         "audit",
@@ -341,16 +386,46 @@ fn probes_find_the_account_left_with_its_default_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn small_pages_give_the_same_audit() {
-    let (_, whole) = json_of(&["audit", "-o", "json", "--as-of", "2026-11-21T12:00:00Z"]);
-    let (_, paged) = json_of(&[
+    common::pristine_domain();
+    let args = [
+        "-v",
         "audit",
         "-o",
         "json",
         "--as-of",
         "2026-11-21T12:00:00Z",
-        "--page-size",
-        "5",
-    ]);
+    ];
+    let (whole_run, paged_run) = (
+        live(&args),
+        live(&[&args[..], &["--page-size", "5"]].concat()),
+    );
+    // The scan's search line: one page by default, one per 5 entries with --page-size 5.
+    let pages = |stderr: &str| -> (usize, usize) {
+        let line = stderr
+            .lines()
+            .find(|line| {
+                line.contains("search base=\"DC=adc,DC=test\" filter=\"(|(objectClass=computer)")
+            })
+            .unwrap_or_else(|| panic!("no scan in: {stderr}"));
+        let field = |name: &str| -> usize {
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix(&format!("{name}=")))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in {line}"))
+        };
+        (field("entries"), field("pages"))
+    };
+    let (entries, one) = pages(&whole_run.stderr);
+    assert_eq!(one, 1, "{}", whole_run.stderr);
+    let (paged_entries, many) = pages(&paged_run.stderr);
+    assert_eq!(paged_entries, entries);
+    // At least one page per 5 entries (Samba may end with an empty page).
+    assert!(
+        many >= entries.div_ceil(5) && many > 1,
+        "{}",
+        paged_run.stderr
+    );
+    let (whole, paged) = (whole_run.json(), paged_run.json());
     assert_eq!(paged["findings"], whole["findings"]);
     assert_eq!(paged["summary"], whole["summary"]);
     assert!(

@@ -82,6 +82,7 @@ fn spns_on_dc() -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn hostile_values_reach_neither_terminal_nor_spreadsheet_nor_the_dc() {
+    common::pristine_domain();
     let _seeded = seed();
     let scope = ["-b", OU];
 

@@ -216,6 +216,7 @@ fn seed() -> Seeded {
 #[test]
 #[ignore = "needs the Samba test DC and Chromium: samba-testenv/test runs it"]
 fn the_html_report_renders_in_chromium_with_the_right_counts_and_no_errors() {
+    common::pristine_domain();
     let _seeded = seed();
     let dir = tempfile::tempdir().unwrap();
     let json_report = dir.path().join("audit.json");

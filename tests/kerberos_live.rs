@@ -56,6 +56,7 @@ fn kinit_admin(cache: &str) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);
@@ -64,29 +65,38 @@ fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
         assert_eq!(run.code, 0, "{url}: {}", run.stderr);
         assert_eq!(run.json()["accounts"][0]["account"], "WS-HEALTHY01$");
     }
-    // unicodePwd may only be written on an encrypted connection: Kerberos sealing is one.
-    let run = with_ticket(
-        &cache,
-        "ldap://dc1.adc.test",
-        &[
-            "reset",
-            "SRV-RDS01",
-            "--apply",
-            "--yes",
-            "--verify",
-            "-o",
-            "json",
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let item = &run.json()["findings"][0];
-    assert_eq!(item["status"], "reset");
-    assert_eq!(item["verification"][0]["result"], "accepted");
+    // unicodePwd may only be written on an encrypted connection: Kerberos sealing is one on
+    // ldap://, TLS (with channel bindings) on ldaps://. Each reset is proved by the key version
+    // moving and the KDC accepting the new password.
+    for (url, name) in [
+        ("ldap://dc1.adc.test", "SRV-RDS01"),
+        ("ldaps://dc1.adc.test", "SRV-WEB01"),
+    ] {
+        let before = common::key_version(name);
+        let run = with_ticket(
+            &cache,
+            url,
+            &["reset", name, "--apply", "--yes", "--verify", "-o", "json"],
+        );
+        assert_eq!(run.code, 0, "{url}: {}", run.stderr);
+        assert_eq!(
+            run.json()["source"],
+            format!("{url}:{}", if url.starts_with("ldaps") { 636 } else { 389 })
+        );
+        let item = &run.json()["findings"][0];
+        assert_eq!(item["status"], "reset", "{url}: {item}");
+        assert_eq!(
+            item["verification"][0]["result"], "accepted",
+            "{url}: {item}"
+        );
+        assert_eq!(common::key_version(name), before + 1, "{url}: written");
+    }
 }
 
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn no_ticket_is_one_line_and_exit_2() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("no-such-cache").display().to_string();
     with_ticket(&empty, "ldap://dc1.adc.test", &["show", "WS-HEALTHY01"])
@@ -96,6 +106,7 @@ fn no_ticket_is_one_line_and_exit_2() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_default_samba_dc_refusing_kerberos_over_ldaps_gets_the_advice_to_use_ldap() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);

@@ -47,6 +47,9 @@ fn items(json: &Value) -> Vec<(String, String, String, String)> {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
+    common::pristine_domain();
+    // Its tests add computers the others must not see: one at a time.
+    let _turn = common::serial();
     let _seeded = Seeded::add(
         &[WS, SRV],
         &(computer(WS, "RIGHTS-WS01", &[]) + &computer(SRV, "RIGHTS-SRV01", &[])),
@@ -102,6 +105,9 @@ fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
+    common::pristine_domain();
+    // Its tests add computers the others must not see: one at a time.
+    let _turn = common::serial();
     let _seeded = Seeded::add(
         &[SPN1, SPN2, SPN3],
         &(computer(
@@ -265,6 +271,9 @@ fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn an_account_that_cannot_see_deleted_objects_is_told_not_shown_none() {
+    common::pristine_domain();
+    // Its tests add computers the others must not see: one at a time.
+    let _turn = common::serial();
     // A computer deleted now, so that there is one to see.
     const GONE: &str = "CN=RIGHTS-GONE01,OU=Workstations,DC=adc,DC=test";
     drop(Seeded::add(&[GONE], &computer(GONE, "RIGHTS-GONE01", &[])));

@@ -6,15 +6,6 @@ mod common;
 
 use common::{ldap_tool, live, test_dc};
 
-/// The tests of this binary change the domain and compare it before and after: one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// A journal line as adcomputer writes it: `entry`'s fields, keys sorted, plus `chain`, the
 /// SHA-256 of the previous chain and the line without it. Returns the line and the new chain.
 fn chained(entry: serde_json::Value, previous: &[u8; 32]) -> (String, [u8; 32]) {
@@ -80,7 +71,8 @@ type ForgedCase<'a> = (
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forged_journals_are_refused_whole_and_change_nothing() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let computer = format!("CN=PC-HOSTONLY,OU=Workstations,{}", dc.base);
@@ -194,7 +186,8 @@ fn forged_journals_are_refused_whole_and_change_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn restore_to_must_be_a_live_container_of_this_domain() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let dc = test_dc();
     let cases = [
         (
@@ -255,7 +248,8 @@ fn fresh(prefix: &str) -> String {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     // Interrupted after the reanimation (SPNs never put back): run again, "already restored",
     // the rest done; a third run changes nothing.
     let name = fresh("RS1-");
@@ -367,7 +361,8 @@ fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn an_ldapsearch_export_cut_after_a_page_is_incomplete() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let dc = test_dc();
     // ldapsearch's own output, paged by 5: each page ends in a trailer whose cookie says
     // whether more follow. Cut after the first page, as `| head` or Ctrl-C leaves it.
@@ -459,7 +454,8 @@ fn test_ca_copy(dir: &std::path::Path, name: &str, options: &[&str]) -> String {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn trust_anchors_are_cas_valid_now_on_every_path() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let dir = tempfile::tempdir().unwrap();
     let valid = test_ca_copy(dir.path(), "valid.pem", &["-days", "30"]);
     let expired = test_ca_copy(dir.path(), "expired.pem", &["-preserve_dates"]);
@@ -500,7 +496,8 @@ fn trust_anchors_are_cas_valid_now_on_every_path() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     const OU: &str = "OU=Concurrent,DC=adc,DC=test";
     let mut ldif = format!("dn: {OU}\nobjectClass: organizationalUnit\nou: Concurrent\n\n");
     for n in 0..12 {
@@ -570,7 +567,8 @@ fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_fix_never_writes_the_hostile_parts_of_a_stale_spn() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     const DN: &str = "CN=HOSTILE-ST,OU=Servers,DC=adc,DC=test";
     let hostile = [
         "HTTP\u{1b}[31m/hostile-st.old.local",

@@ -23,6 +23,7 @@ fn shown_account(args: &[&str]) -> serde_json::Value {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn finds_a_computer_by_every_name_form() {
+    common::pristine_domain();
     let dn = "CN=FINANCE-LAPTOP7,OU=Workstations,DC=adc,DC=test";
     for name in [
         "FINANCE-LAPTOP7$",
@@ -46,6 +47,7 @@ fn finds_a_computer_by_every_name_form() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn not_found_and_ambiguous_exit_1() {
+    common::pristine_domain();
     let run = live(&["show", "-o", "json", "NO-SUCH-PC", "KIOSK"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
@@ -70,6 +72,7 @@ fn not_found_and_ambiguous_exit_1() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn filter_metacharacters_find_nothing_and_harm_nothing() {
+    common::pristine_domain();
     for hostile in ["*)(objectClass=*", "*", "PC-DUPA)(|(cn=*", "\\2a"] {
         let run = live(&["show", "-o", "json", hostile]);
         assert_eq!(run.code, 1, "{hostile}: {}", run.stderr);
@@ -82,6 +85,7 @@ fn filter_metacharacters_find_nothing_and_harm_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn wrong_password_is_one_line_and_never_echoed() {
+    common::pristine_domain();
     let secret = "Wrong-Pass-7x!";
     let run = live_with(
         &["show", "WS-HEALTHY01"],
@@ -94,6 +98,7 @@ fn wrong_password_is_one_line_and_never_echoed() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn password_file_works() {
+    common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pw");
@@ -114,6 +119,7 @@ fn password_file_works() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn untrusted_ca_names_the_certificate() {
+    common::pristine_domain();
     let dc = test_dc();
     let other = format!("{}/tls/other-ca.pem", dc.dir);
     live_with(&["show", "WS-HEALTHY01"], &[("ADCOMPUTER_CA_CERT", &other)])
@@ -128,6 +134,7 @@ fn untrusted_ca_names_the_certificate() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn hostname_mismatch_is_refused_and_insecure_warns() {
+    common::pristine_domain();
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let url = format!("ldaps://{address}");
     live_with(&["show", "WS-HEALTHY01"], &[("ADCOMPUTER_URL", &url)]).assert_one_line_error(
@@ -144,6 +151,7 @@ fn hostname_mismatch_is_refused_and_insecure_warns() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn unreachable_dc_is_one_line() {
+    common::pristine_domain();
     live_with(
         &["show", "--timeout", "3", "WS-HEALTHY01"],
         &[("ADCOMPUTER_URL", "ldaps://127.0.0.9")],
@@ -154,6 +162,7 @@ fn unreachable_dc_is_one_line() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn starttls_on_ldap_url_works() {
+    common::pristine_domain();
     let run = live_with(
         &["show", "-o", "json", "WS-HEALTHY01"],
         &[("ADCOMPUTER_URL", "ldap://dc1.adc.test")],
@@ -171,6 +180,7 @@ fn starttls_on_ldap_url_works() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("export.ldif");
     common::export_domain(&ldif, &["*", "msDS-KeyVersionNumber"]);
@@ -182,6 +192,14 @@ fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
     assert_eq!(live_run.code, 1, "findings: {}", live_run.stderr);
     assert_eq!(ldif_run.code, live_run.code, "{}", ldif_run.stderr);
     let (live_json, ldif_json) = (live_run.json(), ldif_run.json());
+    // The two runs read different sources (--from-ldif wins over the URL in the environment):
+    // else this would compare the DC with itself.
+    assert_eq!(live_json["source"], "ldaps://dc1.adc.test:636");
+    assert_eq!(
+        ldif_json["source"],
+        format!("ldif:{}", ldif.display()),
+        "the LDIF run read the export"
+    );
     assert_eq!(
         live_json["accounts"].as_array().unwrap().len(),
         FIXTURE_COMPUTERS.len()
@@ -193,6 +211,7 @@ fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn domain_discovery_finds_the_dc_through_its_own_dns() {
+    common::pristine_domain();
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let no_url = [("ADCOMPUTER_URL", "")];
     let args = [
@@ -231,6 +250,7 @@ fn domain_discovery_finds_the_dc_through_its_own_dns() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_profile_drives_a_run_with_no_flags() {
+    common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let password_file = dir.path().join("lab.pass");
@@ -261,6 +281,7 @@ fn a_profile_drives_a_run_with_no_flags() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn names_match_as_the_dc_matches_them() {
+    common::pristine_domain();
     let ou = "OU=Names,DC=adc,DC=test";
     let _ = common::ldap_tool_at("ldapdelete", None, &["-r", ou], None);
     common::ldap_tool(
@@ -290,6 +311,7 @@ dn: CN=A\\+B,{ou}\nobjectClass: computer\nsAMAccountName: APLUSB$\n"
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn show_is_the_whole_diagnosis_of_an_account() {
+    common::pristine_domain();
     let run = live(&["show", "-o", "json", "PC-MIGRATED", "SRV-FILES02", "SQL01"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
@@ -360,6 +382,7 @@ fn show_is_the_whole_diagnosis_of_an_account() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn show_probes_the_default_password_when_asked() {
+    common::pristine_domain();
     let run = live(&[
         "show",
         "-o",

@@ -62,6 +62,7 @@ fn v(list: &[&str]) -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn fix_apply_reapply_undo_and_dedupe() {
+    common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("fix.jsonl");
     let journal = journal.to_str().unwrap();

@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{Seeded, live, repo_path, test_dc};
@@ -14,11 +13,8 @@ use serde_json::Value;
 
 const OU: &str = "OU=TwoDcs,DC=adc,DC=test";
 
-/// The tests of this binary change replication for the whole domain: one at a time.
-fn serial() -> MutexGuard<'static, ()> {
-    static TURN: Mutex<()> = Mutex::new(());
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+// The tests of this binary change replication for the whole domain: one at a time
+// (common::serial).
 
 fn replication(action: &str) {
     let status = Command::new(repo_path("samba-testenv/replication"))
@@ -100,7 +96,8 @@ fn verification(json: &Value) -> Vec<(String, String, Value, Value)> {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn replication_lag_is_seen_per_dc_and_waited_for() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let _seeded = seed(&["TWO-LAG01", "TWO-WAIT01"], "Fixture-Machine-Pass-1");
     replication("pause");
     let run = live(&[
@@ -146,14 +143,10 @@ fn replication_lag_is_seen_per_dc_and_waited_for() {
     assert_eq!(dcs[0]["password_changed_on"], "dc1.adc.test");
     common::assert_documented(&shown);
 
-    // --wait: replication resumes a moment later; the reset returns once dc2 holds it.
-    let started = std::time::Instant::now();
-    let helper = std::thread::spawn(|| {
-        std::thread::sleep(Duration::from_secs(3));
-        replication("resume");
-        replication("force");
-    });
-    let run = live(&[
+    // --wait: replication stays paused until the run says (-v) it is waiting for dc2; only
+    // then is it resumed and forced. The run returns once dc2 holds the new password.
+    let mut child = common::live_command(&[
+        "-v",
         "reset",
         "TWO-WAIT01",
         "--apply",
@@ -163,7 +156,43 @@ fn replication_lag_is_seen_per_dc_and_waited_for() {
         "60",
         "-o",
         "json",
-    ]);
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        use std::io::BufRead;
+        assert_ne!(
+            stderr.read_line(&mut line).unwrap(),
+            0,
+            "it ended before it waited: {log}"
+        );
+        log.push_str(&line);
+        if line.contains("waiting for replication") {
+            assert!(line.contains("dc2.adc.test"), "{line}");
+            break;
+        }
+    }
+    let started = std::time::Instant::now();
+    let helper = std::thread::spawn(|| {
+        replication("resume");
+        replication("force");
+    });
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        rest
+    });
+    let output = child.wait_with_output().unwrap();
+    let run = common::Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: rest.join().unwrap(),
+    };
     helper.join().unwrap();
     assert_eq!(run.code, 0, "{}", run.stdout);
     let seen = verification(&run.json());
@@ -178,7 +207,8 @@ fn replication_lag_is_seen_per_dc_and_waited_for() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn the_newest_last_logon_counts_wherever_it_was_made() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let _seeded = seed(&["TWO-LOGON01"], "Fixture-Machine-Pass-1");
     // A password set 100 days ago, a replicated last logon 90 days ago: inactive, unless a DC
     // saw a logon since. dc2 sees one now.
@@ -225,7 +255,8 @@ fn the_newest_last_logon_counts_wherever_it_was_made() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn a_deleted_computer_is_restored_and_can_rejoin() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let name = fresh_name("TWO-DEL");
     let _seeded = seed(&[&name], "Fixture-Machine-Pass-1");
     let dn = format!("CN={name},{OU}");
@@ -287,7 +318,8 @@ fn a_deleted_computer_is_restored_and_can_rejoin() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn a_name_several_deleted_computers_had_is_listed_not_restored() {
-    let _turn = serial();
+    common::pristine_domain();
+    let _turn = common::serial();
     let _seeded = seed(&[], "Fixture-Machine-Pass-1");
     let name = fresh_name("TWO-AMB");
     for ou in ["OU=Amb1", "OU=Amb2"] {

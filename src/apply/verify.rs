@@ -141,6 +141,7 @@ async fn verify_at_every_dc(
         if lagging.is_empty() || Instant::now() + POLL > deadline {
             break;
         }
+        tracing::info!(lagging = %lagging.join(", "), "waiting for replication");
         progress.set(&format!("not there yet: {}", lagging.join(", ")));
         tokio::time::sleep(POLL).await;
     }

@@ -222,6 +222,11 @@ async fn probe_default_passwords(source: &mut Source, auditor: &mut Auditor) -> 
     for (account, dn) in targets {
         let password = default_password(&account, false);
         let verdict = verify_password(&kdc, &realm, &account, &password, directory.timeout()).await;
+        tracing::info!(
+            account,
+            accepted = verdict.accepted(),
+            "default password probe"
+        );
         if verdict.accepted() {
             auditor.record(Finding::DefaultPassword {
                 account: Some(account),

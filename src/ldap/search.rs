@@ -62,7 +62,7 @@ impl Directory {
         let failed = |err| OperationError::from_ldap("search", secs, err);
         let started = std::time::Instant::now();
         let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
-        let mut entries = 0usize;
+        let (mut entries, mut pages) = (0usize, 1usize);
         let mut page = self
             .request_page(base, filter, &attributes, extra, Vec::new())
             .await
@@ -94,11 +94,14 @@ impl Directory {
                 each(into_entry(SearchEntry::construct(result_entry)));
             }
             match next {
-                Some(next) => page = next,
+                Some(next) => {
+                    page = next;
+                    pages += 1;
+                }
                 None => break,
             }
         }
-        tracing::info!(base, filter, attributes = attributes.len(), entries, elapsed = ?started.elapsed(), "search");
+        tracing::info!(base, filter, attributes = attributes.len(), entries, pages, elapsed = ?started.elapsed(), "search");
         Ok(())
     }
 

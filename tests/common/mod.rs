@@ -98,6 +98,24 @@ pub fn offline_with_stdin(args: &[&str], input: &[u8]) -> Run {
     into_run(child.wait_with_output().expect("wait for adcomputer"))
 }
 
+/// Puts the test domain back as `samba-testenv/up` seeded it, once per test binary, before
+/// its first live test: no binary depends on what another changed, whatever order cargo runs
+/// them in (`samba-testenv/reset`: about 6 s).
+pub fn pristine_domain() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let reset = Command::new(repo_path("samba-testenv/reset"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run samba-testenv/reset");
+        assert!(
+            reset.status.success(),
+            "samba-testenv/reset: {}",
+            String::from_utf8_lossy(&reset.stderr)
+        );
+    });
+}
+
 /// The test DC's settings, as `samba-testenv/up` exports them.
 pub struct TestDc {
     pub url: String,
@@ -109,6 +127,7 @@ pub struct TestDc {
 }
 
 pub fn test_dc() -> TestDc {
+    pristine_domain();
     let get = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {
             panic!("{name} is not set: live tests need the Samba test DC; run samba-testenv/test")
@@ -129,9 +148,8 @@ pub fn live_with(args: &[&str], overrides: &[(&str, &str)]) -> Run {
     live_without(args, &[], overrides)
 }
 
-/// As `live_with`, with the variables `removed` not set at all (`LDAPNOINIT` among them: then
-/// OpenLDAP's files and variables are read, as on an admin's machine).
-pub fn live_without(args: &[&str], removed: &[&str], overrides: &[(&str, &str)]) -> Run {
+/// The command `live` runs, to spawn and watch while it runs.
+pub fn live_command(args: &[&str]) -> Command {
     let dc = test_dc();
     let mut command = bare_command(args);
     command
@@ -140,6 +158,13 @@ pub fn live_without(args: &[&str], removed: &[&str], overrides: &[(&str, &str)])
         .env("ADCOMPUTER_BIND_DN", &dc.bind_dn)
         .env("ADCOMPUTER_PASSWORD", &dc.password)
         .env("ADCOMPUTER_BASE", &dc.base);
+    command
+}
+
+/// As `live_with`, with the variables `removed` not set at all (`LDAPNOINIT` among them: then
+/// OpenLDAP's files and variables are read, as on an admin's machine).
+pub fn live_without(args: &[&str], removed: &[&str], overrides: &[(&str, &str)]) -> Run {
+    let mut command = live_command(args);
     for key in removed {
         command.env_remove(key);
     }
@@ -421,4 +446,12 @@ pub fn ldap_tool_as(user: &str, tool: &str, input: &str) -> Run {
         .write_all(input.as_bytes())
         .unwrap();
     into_run(child.wait_with_output().unwrap())
+}
+
+/// One test of this binary at a time: for tests that change the domain for everyone (pause
+/// replication, freeze the DC) or compare it before and after.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
