@@ -67,6 +67,7 @@ fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
             plan.stderr
         );
         let planned = items(&plan.json());
+        assert_eq!(planned.len(), names.len(), "{operator}: an item per name");
         for ((name, status, right, _), expected) in planned.iter().zip(rights) {
             assert_eq!(status, "planned", "{operator} {name}");
             assert_eq!(right, expected, "{operator} {name}");
@@ -80,6 +81,7 @@ fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
             &[&["reset", "--apply", "--yes", "-o", "json"][..], &names].concat(),
         );
         let done = items(&run.json());
+        assert_eq!(done.len(), names.len(), "{operator}: an item per name");
         for (index, (name, status, _, reason)) in done.iter().enumerate() {
             let held = rights[index] == "held";
             let after = key_version(names[index]);
@@ -99,7 +101,9 @@ fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
     }
     let admin = common::live(&[&["reset", "-o", "json"][..], &names].concat());
     assert_eq!(admin.code, 0, "{}", admin.stderr);
-    assert!(items(&admin.json()).iter().all(|item| item.2 == "held"));
+    let judged = items(&admin.json());
+    assert_eq!(judged.len(), names.len());
+    assert!(judged.iter().all(|item| item.2 == "held"), "{judged:?}");
 }
 
 #[test]

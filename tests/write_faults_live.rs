@@ -138,7 +138,15 @@ fn a_journal_on_a_full_disk_leaves_nothing_untracked_and_undo_restores_exactly()
         .filter(|pair| !before.contains(pair))
         .map(|pair| pair.split(' ').next().unwrap().to_string())
         .collect();
+    // Exactly the objects the report calls applied were changed on the DC (a run that said
+    // "applied" without writing, or wrote what it reports as not sent, fails here).
+    let changed_set: std::collections::BTreeSet<&str> =
+        changed.iter().map(String::as_str).collect();
+    let applied_set: std::collections::BTreeSet<&str> =
+        applied.iter().map(|dn| dn.as_str()).collect();
+    assert_eq!(changed_set, applied_set);
     let recorded = journaled(&journal);
+    assert!(!changed.is_empty());
     for dn in &changed {
         assert!(
             recorded.contains(dn),
