@@ -1,8 +1,8 @@
-//! Exports admins actually make, offline: the classic `ldifde` SPN hunt (written to ldifde's
-//! documented output format: Microsoft's "Ldifde" command reference and "LDIF Scripts" page —
-//! CRLF line ends, a leading blank line, `changetype: add` in every record, long lines folded
-//! with a leading space, non-ASCII DNs as `dn::` base64, `-u` for UTF-16 with a byte-order
-//! mark), UTF-8 files with a byte-order mark, ldapsearch's result trailer, several exports in
+//! Exports admins actually make, offline: the classic `ldifde` SPN hunt (files in
+//! fixtures/exports, written once to ldifde's documented output format; their README quotes the
+//! documentation: CRLF line ends, `changetype: add` in every record, long lines folded with a
+//! leading space, non-ASCII values in base64, `-u` for UTF-16 with a byte-order mark), UTF-8
+//! files with a byte-order mark, ldapsearch's result trailer, several exports in
 //! one file, and exports lacking attributes the checks need. Never "no findings, exit 0" when
 //! the audit could not look.
 
@@ -53,25 +53,11 @@ fn ldifde_spn_export(records: &[(&str, &[&str])]) -> String {
 const LONG_SPN: &str =
     "MSSQLSvc/sql-cluster-listener-with-a-very-long-name.databases.corp.example.com:1433";
 
-fn spn_list_with_duplicates() -> String {
-    ldifde_spn_export(&[
-        (
-            "CN=SQL01,OU=Servers,DC=corp,DC=com",
-            &["MSSQLSvc/sql01.corp.com:1433", "HOST/SQL01", LONG_SPN],
-        ),
-        (
-            "CN=svc_sql,OU=Service Accounts,DC=corp,DC=com",
-            &["mssqlsvc/SQL01.corp.com:1433"],
-        ),
-        (
-            "CN=Büro-PC,OU=Workstations,DC=corp,DC=com",
-            &["HOST/büro-pc", LONG_SPN],
-        ),
-        (
-            "CN=WEB01,OU=Servers,DC=corp,DC=com",
-            &["HTTP/intranet.corp.com"],
-        ),
-    ])
+/// `ldifde -f … -l servicePrincipalName -r "(servicePrincipalName=*)"` of four objects
+/// (fixtures/exports/README.md): SQL01 and svc_sql hold one SQL SPN in different case, SQL01
+/// and Büro-PC the long one.
+fn spn_list_with_duplicates() -> Vec<u8> {
+    std::fs::read(common::repo_path("fixtures/exports/ldifde-spnlist.ldf")).unwrap()
 }
 
 fn spn_check(export: &[u8], extra: &[&str]) -> Run {
@@ -94,11 +80,7 @@ fn duplicate_keys(json: &Value) -> Vec<String> {
 #[test]
 fn the_classic_ldifde_spn_hunt_finds_its_duplicates() {
     let export = spn_list_with_duplicates();
-    assert!(
-        export.lines().all(|line| line.chars().count() <= 80),
-        "folded at 79"
-    );
-    let run = spn_check(export.as_bytes(), &[]);
+    let run = spn_check(&export, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
     assert_eq!(
@@ -177,23 +159,18 @@ fn a_clean_spn_export_is_only_clean_for_the_checks_it_can_feed() {
     );
 }
 
-fn utf16le_with_mark(text: &str) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xFE];
-    for unit in text.encode_utf16() {
-        bytes.extend_from_slice(&unit.to_le_bytes());
-    }
-    bytes
-}
-
 #[test]
 fn ldifde_unicode_and_utf8_with_a_mark_read_the_same() {
     let export = spn_list_with_duplicates();
-    let plain = spn_check(export.as_bytes(), &[]).json();
-    let unicode = spn_check(&utf16le_with_mark(&export), &[]);
+    let plain = spn_check(&export, &[]).json();
+    let unicode = spn_check(
+        &std::fs::read(common::repo_path("fixtures/exports/ldifde-spnlist-u.ldf")).unwrap(),
+        &[],
+    );
     assert_eq!(unicode.code, 1, "ldifde -u: {}", unicode.stderr);
     assert_eq!(unicode.json()["findings"], plain["findings"]);
     let mut marked = vec![0xEF, 0xBB, 0xBF];
-    marked.extend_from_slice(export.as_bytes());
+    marked.extend_from_slice(&export);
     let utf8 = spn_check(&marked, &[]);
     assert_eq!(utf8.code, 1, "UTF-8 with a mark: {}", utf8.stderr);
     assert_eq!(utf8.json()["findings"], plain["findings"]);

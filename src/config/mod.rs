@@ -384,7 +384,11 @@ mod tests {
             ("XDG_CONFIG_HOME", home.as_str()),
             ("ADCOMPUTER_PROFILE", "other"),
         ];
-        assert!(config(&["adcomputer", "show", "a"], &env).is_err());
+        let err = config(&["adcomputer", "show", "a"], &env).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("no profile named other"),
+            "{err:#}"
+        );
     }
 
     #[test]
@@ -399,7 +403,8 @@ mod tests {
         let home = dir.path().display().to_string();
         let env = [("XDG_CONFIG_HOME", home.as_str())];
         assert!(config(&["adcomputer", "audit", "--from-ldif", "x.ldif"], &env).is_ok());
-        assert!(config(&["adcomputer", "show", "a"], &env).is_err());
+        let err = config(&["adcomputer", "show", "a"], &env).unwrap_err();
+        assert!(format!("{err:#}").contains("bad config file"), "{err:#}");
     }
 
     #[test]

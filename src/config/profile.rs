@@ -143,7 +143,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("absent.toml");
         assert_eq!(load(None, Some(&missing)).unwrap(), Profile::default());
-        assert!(load(Some("corp"), Some(&missing)).is_err());
+        let err = load(Some("corp"), Some(&missing)).unwrap_err();
+        assert!(err.to_string().contains("no such file"), "{err}");
     }
 
     #[test]

@@ -664,19 +664,16 @@ mod tests {
 
     #[test]
     fn the_ascii_path_folds_as_the_directory_does() {
-        for text in [
-            "HOST/PC01",
-            "  a  b ",
-            "CN=X, OU=Y",
-            "",
-            " ",
-            "mixed Case  Name",
+        // The expectations are written out, not computed with the fold under test.
+        for (text, id) in [
+            ("HOST/PC01", "k|host/pc01"),
+            ("  a  b ", "k|a b"),
+            ("CN=X, OU=Y", "k|cn=x, ou=y"),
+            ("", "k|"),
+            (" ", "k|"),
+            ("mixed Case  Name", "k|mixed case name"),
         ] {
-            assert_eq!(
-                identity("k", text, None),
-                format!("k|{}", text::fold(text).to_lowercase()),
-                "{text:?}"
-            );
+            assert_eq!(identity("k", text, None), id, "{text:?}");
         }
         assert_eq!(identity("k", "BÜRO-PC", None), "k|büro-pc");
     }

@@ -310,7 +310,9 @@ mod tests {
 
     #[test]
     fn as_req_round_trips_with_pre_authentication() {
-        let now = Utc::now();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-21T05:00:00.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let padata = enc_timestamp(&recorded_salt(), FIXTURE_PASSWORD, now).unwrap();
         let bytes = as_req("ADC.TEST", "PC01$", 42, now, vec![padata]);
         let (_, request) = AsReq::parse(&bytes).unwrap();
@@ -331,7 +333,24 @@ mod tests {
                 &encrypted.cipher,
             )
             .unwrap();
-        assert!(PaEncTsEnc::parse(&plain).is_ok());
+        let (_, timestamp) = PaEncTsEnc::parse(&plain).unwrap();
+        assert_eq!(
+            timestamp.patimestamp.timestamp(),
+            now.timestamp(),
+            "the time sent"
+        );
+        assert_eq!(timestamp.pausec, Some(123_456), "and its microseconds");
+        // A wrong password's key does not open it.
+        let wrong = cipher.generate_key_from_string("wrong", &recorded_salt().salt);
+        assert!(
+            cipher
+                .decrypt(
+                    &wrong,
+                    key_usages::KEY_USAGE_AS_REQ_TIMESTAMP,
+                    &encrypted.cipher
+                )
+                .is_err()
+        );
     }
 
     #[test]
