@@ -48,6 +48,29 @@ pub(crate) fn read_text(path: &Path, limit: u64, what: &str) -> anyhow::Result<S
     })
 }
 
+/// Refuses a password file that others may read or write (any group or "other" permission
+/// bit), or that someone else owns or could replace (`files::check_trusted`).
+pub(crate) fn check_password_file(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("cannot read password file {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        let who = match (mode & 0o044 != 0, mode & 0o022 != 0) {
+            (true, true) => "readable and writable by others",
+            (true, false) => "readable by others",
+            _ => "writable by others",
+        };
+        anyhow::bail!(
+            "password file {} is {who} (mode {:o}): chmod 600 it",
+            path.display(),
+            mode & 0o777
+        );
+    }
+    check_trusted(path, "password file")
+}
+
 /// The largest settings or password file read.
 pub(crate) const SETTINGS_LIMIT: u64 = 1 << 20;
 
@@ -110,6 +133,23 @@ mod tests {
         assert!(err.to_string().ends_with("larger than 0 MiB"), "{err}");
         std::fs::write(&path, "\u{feff}id\n").unwrap();
         assert_eq!(read_text(&path, 1024, "--ignore").unwrap(), "id\n");
+    }
+
+    #[test]
+    fn password_files_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "x").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            check_password_file(&file)
+                .unwrap_err()
+                .to_string()
+                .contains("chmod 600")
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(check_password_file(&file).is_ok());
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - `report/` owns every output format,
 //! - `commands/` orchestrates one subcommand each.
 //!
+//! Each layer uses only the ones below it (README, "Layout"; `tests/layers.rs` checks it).
+//!
 //! `run` is the whole program; `main` only prints its error. The reference for users is
 //! `docs/` in the repository.
 
@@ -20,6 +22,7 @@ mod files;
 mod interact;
 mod ldap;
 mod model;
+mod progress;
 mod random;
 mod report;
 mod rules;
@@ -90,7 +93,7 @@ fn run_command(cli: cli::Cli) -> anyhow::Result<exit::Outcome> {
         .build()?;
     let outcome = runtime.block_on(commands::execute(&config))?;
     if let exit::Outcome::Incomplete(why) = &outcome {
-        eprintln!("adcomputer: {}", report::sanitize::for_terminal(why));
+        eprintln!("adcomputer: {}", model::sanitize::for_terminal(why));
     }
     Ok(outcome)
 }
@@ -117,7 +120,7 @@ fn one_line(err: &anyhow::Error) -> String {
         message.push_str(&text);
     }
     let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    report::sanitize::for_terminal(&flat).into_owned()
+    model::sanitize::for_terminal(&flat).into_owned()
 }
 
 /// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.

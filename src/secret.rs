@@ -57,7 +57,7 @@ impl PasswordSource {
 
 /// The file's first line, without its line end; refused when others may read the file.
 fn read_password_file(path: &Path) -> anyhow::Result<Secret> {
-    crate::config::profile::check_password_file(path)?;
+    crate::files::check_password_file(path)?;
     let text = crate::files::read_text(path, crate::files::SETTINGS_LIMIT, "password file")?;
     let first = text.lines().next().unwrap_or("");
     Secret::new(first.to_string())

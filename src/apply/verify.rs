@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::kerberos::{Kdc, verify_password};
 use crate::ldap::{Directory, queries};
-use crate::report::Progress;
+use crate::progress::Progress;
 use crate::rules::reset::Verification;
 use crate::source::{DomainDc, join_all};
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::RunContext;
-use crate::apply::journal::Journal;
+use crate::apply::journal::{Journal, Outcome as JournalOutcome};
 use crate::apply::spns::send_journaled;
 use crate::config::FixRequest;
 use crate::exit::Outcome;
@@ -256,10 +256,11 @@ impl Writer<'_> {
         match send_journaled(directory, journal, &change, short).await {
             Ok(sent) => {
                 self.stop = sent.stop;
-                let status = if sent.already_done {
-                    ChangeStatus::Unchanged
-                } else {
-                    sent.outcome.into()
+                let status = match sent.outcome {
+                    _ if sent.already_done => ChangeStatus::Unchanged,
+                    JournalOutcome::Applied => ChangeStatus::Applied,
+                    JournalOutcome::Failed => ChangeStatus::Failed,
+                    JournalOutcome::Unknown => ChangeStatus::Unknown,
                 };
                 let mut item = ChangeItem::from_change(change, status);
                 item.reason = sent.reason.or(item.reason);

@@ -21,13 +21,7 @@ pub(crate) use tasks::{
     FixRequest, ResetSettings, RestoreSettings, ShowSettings, Task, UndoRequest, VerifyAt,
 };
 
-/// Where accounts are read from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SourceSpec {
-    /// An LDIF export; `-` is standard input.
-    Ldif(PathBuf),
-    Live(LdapSettings),
-}
+pub(crate) use crate::source::SourceSpec;
 
 const DEFAULT_TIMEOUT_SECS: u64 = 30;
 

@@ -87,29 +87,6 @@ pub(crate) fn load(name: Option<&str>, path: Option<&Path>) -> anyhow::Result<Pr
         .with_context(|| format!("{path}: no profile named {name}"))
 }
 
-/// Refuses a password file that others may read or write (any group or "other" permission
-/// bit), or that someone else owns or could replace (`files::check_trusted`).
-pub(crate) fn check_password_file(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .with_context(|| format!("cannot read password file {}", path.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        let who = match (mode & 0o044 != 0, mode & 0o022 != 0) {
-            (true, true) => "readable and writable by others",
-            (true, false) => "readable by others",
-            _ => "writable by others",
-        };
-        bail!(
-            "password file {} is {who} (mode {:o}): chmod 600 it",
-            path.display(),
-            mode & 0o777
-        );
-    }
-    crate::files::check_trusted(path, "password file")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,23 +137,6 @@ mod tests {
         assert!(
             format!("{:#}", load(Some("x"), Some(&path)).unwrap_err()).contains("unknown field")
         );
-    }
-
-    #[test]
-    fn password_files_must_be_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("pw");
-        std::fs::write(&file, "x").unwrap();
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(
-            check_password_file(&file)
-                .unwrap_err()
-                .to_string()
-                .contains("chmod 600")
-        );
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(check_password_file(&file).is_ok());
     }
 
     #[test]

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
-use crate::apply::kerberos::Kdc;
 use crate::cli::{
     ChecksArg, Command, ResetArgs, ScheduleArgs, SpnCheckArgs, SpnCommand, StaleArgs, WriteArgs,
 };
 use crate::model::filetime::FileTime;
+use crate::model::kdc::Kdc;
 use crate::model::names::NameQuery;
 use crate::rules::coverage::Check;
 use crate::rules::spn_plan::FixSettings;

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::entry::Entry;
 use super::filetime::FileTime;
 use super::uac::Uac;
-use crate::source::ldif::{RecordSink, Value};
 
 /// Attributes every account read asks for; nothing else is fetched.
 pub const ACCOUNT_ATTRIBUTES: &[&str] = &[
@@ -290,8 +289,11 @@ fn blank_account() -> Account {
     }
 }
 
-impl RecordSink for AccountBuilder {
-    fn start(&mut self, dn: &str) {
+/// The builder takes an entry as an LDIF reader or a live search hands it over: its DN, then
+/// its values one by one.
+impl AccountBuilder {
+    /// A new entry begins.
+    pub(crate) fn start(&mut self, dn: &str) {
         let account = &mut self.account;
         let texts = [
             account.sam_account_name.take(),
@@ -313,7 +315,8 @@ impl RecordSink for AccountBuilder {
         self.error = None;
     }
 
-    fn value(&mut self, name: &[u8], value: Value<'_>) {
+    /// One value of the current entry (`name` ASCII, without options; base64 decoded).
+    pub(crate) fn value(&mut self, name: &[u8], value: &[u8]) {
         let Some(attr) = Attr::of(name) else {
             return;
         };
@@ -326,7 +329,8 @@ impl RecordSink for AccountBuilder {
         }
     }
 
-    fn text_value(&mut self, name: &[u8], text: &str) {
+    /// One value known to be UTF-8 text.
+    pub(crate) fn text_value(&mut self, name: &[u8], text: &str) {
         let Some(attr) = Attr::of(name) else {
             return;
         };
@@ -371,7 +375,7 @@ fn uac_bits(number: i64) -> Option<u32> {
 }
 
 impl AccountBuilder {
-    fn bad(&self, attr: Attr, value: Value<'_>) -> ModelError {
+    fn bad(&self, attr: Attr, value: &[u8]) -> ModelError {
         ModelError {
             dn: self.account.dn.clone(),
             attribute: attr.name(),
@@ -381,12 +385,7 @@ impl AccountBuilder {
 
     /// The value as a string (`text`: the value, if it is UTF-8), in a recycled buffer when
     /// there is one.
-    fn text(
-        &mut self,
-        attr: Attr,
-        value: Value<'_>,
-        text: Option<&str>,
-    ) -> Result<String, ModelError> {
+    fn text(&mut self, attr: Attr, value: &[u8], text: Option<&str>) -> Result<String, ModelError> {
         let text = text.ok_or_else(|| self.bad(attr, value))?;
         let mut string = self.spare.pop().unwrap_or_default();
         string.clear();
@@ -395,17 +394,12 @@ impl AccountBuilder {
     }
 
     /// A decimal integer, parsed from the bytes (surrounding spaces allowed).
-    fn number(&self, attr: Attr, value: Value<'_>) -> Result<i64, ModelError> {
+    fn number(&self, attr: Attr, value: &[u8]) -> Result<i64, ModelError> {
         parse_decimal(value.trim_ascii()).ok_or_else(|| self.bad(attr, value))
     }
 
     /// Sets a single-valued text field unless it has a value already (the first one wins).
-    fn set_once(
-        &mut self,
-        attr: Attr,
-        value: Value<'_>,
-        text: Option<&str>,
-    ) -> Result<(), ModelError> {
+    fn set_once(&mut self, attr: Attr, value: &[u8], text: Option<&str>) -> Result<(), ModelError> {
         let text = self.text(attr, value, text)?;
         let slot = match attr {
             Attr::SamAccountName => &mut self.account.sam_account_name,
@@ -421,7 +415,7 @@ impl AccountBuilder {
     }
 
     /// Takes one value; single-valued attributes keep their first value.
-    fn set(&mut self, attr: Attr, value: Value<'_>, text: Option<&str>) -> Result<(), ModelError> {
+    fn set(&mut self, attr: Attr, value: &[u8], text: Option<&str>) -> Result<(), ModelError> {
         match attr {
             Attr::ObjectClass => {
                 let kind = AccountKind::from_object_class(value);

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::table::Cell;
 use super::{Present, TextOut};
-use crate::apply::journal::Outcome;
 use crate::rules::Finding;
 use crate::rules::spn_plan::{Conflict, SpnChange};
 
@@ -23,16 +22,6 @@ pub(crate) enum ChangeStatus {
     Reverted,
     /// Already as planned: another writer made the same change meanwhile.
     Unchanged,
-}
-
-impl From<Outcome> for ChangeStatus {
-    fn from(outcome: Outcome) -> ChangeStatus {
-        match outcome {
-            Outcome::Applied => ChangeStatus::Applied,
-            Outcome::Failed => ChangeStatus::Failed,
-            Outcome::Unknown => ChangeStatus::Unknown,
-        }
-    }
 }
 
 /// One `spn_change` finding (docs/reference.md, "JSON").

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use super::Envelope;
 use super::findings::{FindingsReport, json_text};
-use super::sanitize::for_terminal;
+use crate::model::sanitize::for_terminal;
 use crate::rules::coverage::Check;
 use crate::rules::triage::Mark;
 use crate::rules::{Finding, StaleClass};

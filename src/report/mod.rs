@@ -4,7 +4,7 @@
 //! for people, or for check commands Prometheus metrics (`prometheus`), one HTML page
 //! (`html`) or a monitoring plugin's status line (`nagios`), buffered and streamed, to stdout
 //! or atomically to `--output FILE` (`output`). Only reports go to stdout; warnings and
-//! progress go to stderr. Directory data is neutralised on the way out (`sanitize`).
+//! progress go to stderr. Directory data is neutralised on the way out (`model::sanitize`).
 
 pub(crate) mod changes;
 pub(crate) mod csv;
@@ -13,10 +13,8 @@ mod html;
 pub(crate) mod man;
 mod nagios;
 mod output;
-mod progress;
 mod prometheus;
 pub(crate) mod reset;
-pub(crate) mod sanitize;
 pub(crate) mod show;
 pub(crate) mod table;
 
@@ -26,7 +24,6 @@ use serde::Serialize;
 
 use crate::rules::coverage::Coverage;
 pub(crate) use output::write_atomically;
-pub(crate) use progress::Progress;
 pub(crate) use table::{Layout, TextOut};
 
 /// Output format chosen with `-o`.
@@ -179,7 +176,10 @@ pub(crate) fn emit<P: Present>(
     }
     if destinations.iter().any(|d| d.format == Format::Table) {
         for warning in &envelope.warnings {
-            eprintln!("adcomputer: warning: {}", sanitize::for_terminal(warning));
+            eprintln!(
+                "adcomputer: warning: {}",
+                crate::model::sanitize::for_terminal(warning)
+            );
         }
     }
     written

@@ -249,12 +249,12 @@ impl IgnoreList {
                 .filter(|_| !rest.is_empty())
             else {
                 // The line as far as a person reads it: an endless one is not echoed whole.
+                // (Errors are made safe for the terminal where they are printed.)
                 let shown: String = line.chars().take(120).collect();
                 let more = if shown.len() < line.len() { "…" } else { "" };
                 bail!(
-                    "line {}: not a finding's id (kind|dn[|spn], e.g. duplicate_spn|http/intranet.corp.example.com): {}{more}",
+                    "line {}: not a finding's id (kind|dn[|spn], e.g. duplicate_spn|http/intranet.corp.example.com): {shown}{more}",
                     number + 1,
-                    crate::report::sanitize::for_terminal(&shown)
                 );
             };
             // Fold the parts as identities are folded, so that case does not matter.

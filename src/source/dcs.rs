@@ -27,11 +27,11 @@ pub(crate) struct DomainDc {
 
 impl DomainDc {
     /// Its KDC (port 88 at its address); `None` without an address.
-    pub(crate) fn kdc(&self) -> Option<crate::apply::kerberos::Kdc> {
+    pub(crate) fn kdc(&self) -> Option<crate::model::kdc::Kdc> {
         self.address
             .as_ref()
             .ok()
-            .map(|address| crate::apply::kerberos::Kdc::for_host(&address.to_string()))
+            .map(|address| crate::model::kdc::Kdc::for_host(&address.to_string()))
     }
 }
 

@@ -14,17 +14,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::config::SourceSpec;
 use crate::ldap::{Bind, DcAddress, Directory, LdapSettings, queries};
 use crate::model::account::{Account, AccountBuilder, Attr, AttrSet};
 use crate::model::dn::NormalDn;
 use crate::model::names::NameQuery;
 use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
-use crate::report::Progress;
+use crate::progress::Progress;
 use crate::secret::Secret;
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
 use ldif::{LdifError, LdifReader, RecordSink, Value};
+
+/// Where accounts are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SourceSpec {
+    /// An LDIF export; `-` is standard input.
+    Ldif(PathBuf),
+    Live(crate::ldap::LdapSettings),
+}
 
 /// What a scan hands out. Accounts are lent: a worker keeps what it needs.
 pub(crate) enum Scanned<'a> {

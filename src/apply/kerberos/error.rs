@@ -47,14 +47,3 @@ impl KerberosError {
         }
     }
 }
-
-/// A `--kdc` address that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum BadKdcAddress {
-    #[error("port {0:?} is not a number from 1 to 65535")]
-    Port(String),
-    #[error("no host")]
-    NoHost,
-    #[error("not HOST[:PORT] (an IPv6 address with a port is written [ADDRESS]:PORT)")]
-    Form,
-}

@@ -7,56 +7,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
-use super::error::{BadKdcAddress, KerberosError};
-
-/// A KDC address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Kdc {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-}
-
-impl Kdc {
-    /// `host`, `host:port`, `[v6]:port` (default port 88); a bad port is an error, never 88.
-    pub(crate) fn parse(text: &str) -> Result<Kdc, BadKdcAddress> {
-        let text = text.trim();
-        let (host, port) = match text.rsplit_once(':') {
-            Some((host, port)) if !host.contains(':') || host.starts_with('[') => {
-                let port: u16 = port
-                    .parse()
-                    .ok()
-                    .filter(|port| *port > 0)
-                    .ok_or_else(|| BadKdcAddress::Port(port.to_string()))?;
-                (host.trim_matches(['[', ']']), port)
-            }
-            _ => (text, 88),
-        };
-        if host.is_empty() {
-            return Err(BadKdcAddress::NoHost);
-        }
-        if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(BadKdcAddress::Form);
-        }
-        Ok(Kdc {
-            host: host.to_string(),
-            port,
-        })
-    }
-
-    /// The KDC on a DC's standard port.
-    pub(crate) fn for_host(host: &str) -> Kdc {
-        Kdc {
-            host: host.to_string(),
-            port: 88,
-        }
-    }
-}
-
-impl std::fmt::Display for Kdc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.host, self.port)
-    }
-}
+use super::error::KerberosError;
+pub(crate) use crate::model::kdc::Kdc;
 
 /// The largest reply read over TCP.
 const MAX_TCP_REPLY: usize = 1 << 20;

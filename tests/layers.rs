@@ -1,0 +1,102 @@
+//! The layer order README states ("Layout"), checked: each module of `src/` names (`crate::X`)
+//! only the layers below it, never one above. Comments and unit-test modules are not code that
+//! depends on anything. A wrong-way import fails this test with the file and the edge.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+/// What each layer may use besides itself, lowest first (README, "Layout").
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("model", &[]),
+    ("rules", &["model"]),
+    ("files", &[]),
+    ("random", &[]),
+    ("exit", &[]),
+    ("progress", &["model"]),
+    ("interact", &["model"]),
+    ("secret", &["files", "interact"]),
+    ("ldap", &["model", "files", "random", "secret"]),
+    ("source", &["model", "ldap", "files", "secret", "progress"]),
+    (
+        "apply",
+        &["model", "rules", "ldap", "source", "random", "progress"],
+    ),
+    ("report", &["model", "rules", "interact", "random", "exit"]),
+    ("cli", &["report"]),
+    (
+        "config",
+        &[
+            "cli", "model", "rules", "ldap", "source", "report", "files", "secret",
+        ],
+    ),
+];
+
+/// The layers a file's code names, `crate::X` without comments and unit-test modules.
+fn used_layers(code: &str) -> BTreeSet<String> {
+    let code = code.split("#[cfg(test)]\nmod tests").next().unwrap();
+    let mut used = BTreeSet::new();
+    for line in code
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+    {
+        for (at, _) in line.match_indices("crate::") {
+            let layer: String = line[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            used.insert(layer);
+        }
+    }
+    used
+}
+
+#[test]
+fn no_module_uses_a_layer_above_it() {
+    let src = common::repo_path("src");
+    let mut files = Vec::new();
+    let mut pending = vec![src.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let layer = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        let Some((_, allowed)) = ALLOWED.iter().find(|(name, _)| *name == layer) else {
+            continue; // commands/, lib.rs, main.rs: the top, may use every layer
+        };
+        checked += 1;
+        for used in used_layers(&std::fs::read_to_string(file).unwrap()) {
+            if used != layer && !allowed.contains(&used.as_str()) {
+                wrong.push(format!("{} uses {used}", relative.display()));
+            }
+        }
+    }
+    assert!(checked > 50, "{checked} files checked");
+    assert!(wrong.is_empty(), "wrong-way imports:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_check_sees_an_import() {
+    let code = "use crate::report::Progress;\n// crate::apply in a comment\nfn f() { crate::model::text::fold(\"\"); }\n#[cfg(test)]\nmod tests {\n    use crate::commands;\n}\n";
+    assert_eq!(
+        used_layers(code),
+        ["model", "report"].iter().map(|s| s.to_string()).collect()
+    );
+}
