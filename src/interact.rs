@@ -19,7 +19,7 @@ pub(crate) fn may_write(yes: bool, question: &str) -> anyhow::Result<bool> {
     write!(
         err,
         "{} [y/N] ",
-        crate::model::sanitize::for_terminal(question)
+        adcomputer_core::model::sanitize::for_terminal(question)
     )?;
     err.flush()?;
     let mut answer = String::new();
@@ -122,7 +122,11 @@ pub(crate) fn read_password(prompt: &str) -> anyhow::Result<String> {
         guard
     };
     let mut writer = &tty;
-    write!(writer, "{}", crate::model::sanitize::for_terminal(prompt))?;
+    write!(
+        writer,
+        "{}",
+        adcomputer_core::model::sanitize::for_terminal(prompt)
+    )?;
     writer.flush()?;
     let mut line = String::new();
     std::io::BufReader::new(&tty).read_line(&mut line)?;

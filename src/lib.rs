@@ -2,8 +2,9 @@
 //! side. Data flows one way, and the folders say so:
 //!
 //! - `source/` reads objects from a DC (`ldap/` is the connection) or from an LDIF export,
-//! - `model/` turns them into accounts (names, SPNs, flags, times, security descriptors),
-//! - `rules/` holds the pure checks and planners (what is wrong, what to change),
+//! - `model` turns them into accounts (names, SPNs, flags, times, security descriptors) and
+//!   `rules` holds the pure checks and planners (what is wrong, what to change): both in the
+//!   `adcomputer-core` crate (crates/core), which has no I/O and cannot use this crate,
 //! - `apply/` makes changes happen and proves them (journal, Kerberos),
 //! - `report/` owns every output format,
 //! - `commands/` orchestrates one subcommand each.
@@ -21,16 +22,14 @@ mod exit;
 mod files;
 mod interact;
 mod ldap;
-mod model;
 mod progress;
 mod random;
 mod report;
-mod rules;
 mod secret;
 mod source;
 
 /// The attributes adcomputer reads for each account (what an export for `--from-ldif` needs).
-pub use model::account::ACCOUNT_ATTRIBUTES;
+pub use adcomputer_core::model::account::ACCOUNT_ATTRIBUTES;
 
 use std::process::ExitCode;
 
@@ -93,7 +92,10 @@ fn run_command(cli: cli::Cli) -> anyhow::Result<exit::Outcome> {
         .build()?;
     let outcome = runtime.block_on(commands::execute(&config))?;
     if let exit::Outcome::Incomplete(why) = &outcome {
-        eprintln!("adcomputer: {}", model::sanitize::for_terminal(why));
+        eprintln!(
+            "adcomputer: {}",
+            adcomputer_core::model::sanitize::for_terminal(why)
+        );
     }
     Ok(outcome)
 }
@@ -120,7 +122,7 @@ fn one_line(err: &anyhow::Error) -> String {
         message.push_str(&text);
     }
     let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    model::sanitize::for_terminal(&flat).into_owned()
+    adcomputer_core::model::sanitize::for_terminal(&flat).into_owned()
 }
 
 /// Diagnostics on stderr: warnings by default, `-v` operations and timings, `-vv` details.

@@ -54,7 +54,7 @@ impl Progress {
 
     pub(crate) fn set(&self, message: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_message(crate::model::sanitize::for_terminal(message).into_owned());
+            bar.set_message(adcomputer_core::model::sanitize::for_terminal(message).into_owned());
         }
     }
 }

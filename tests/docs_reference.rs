@@ -93,7 +93,7 @@ fn documented_kinds() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The Rust code of the crate, as one text: comments and unit-test modules left out (a word
+/// The Rust code of both crates, as one text: comments and unit-test modules left out (a word
 /// in a comment or a test is no code that writes it).
 fn source_text() -> String {
     fn read(dir: &std::path::Path, text: &mut String) {
@@ -115,6 +115,7 @@ fn source_text() -> String {
     }
     let mut text = String::new();
     read(&repo_path("src"), &mut text);
+    read(&repo_path("crates/core/src"), &mut text);
     text
 }
 

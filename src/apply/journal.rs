@@ -132,7 +132,7 @@ impl Journal {
             broken: None,
         };
         journal.write(&Entry::Run {
-            time: crate::model::filetime::rfc3339(time::OffsetDateTime::now_utc()),
+            time: adcomputer_core::model::filetime::rfc3339(time::OffsetDateTime::now_utc()),
             domain: domain.to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
         })?;

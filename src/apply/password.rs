@@ -3,11 +3,11 @@
 //! the account read back for the report.
 
 use crate::ldap::{Directory, OperationError, queries};
-use crate::model::account::Account;
-use crate::rules::reset::{
+use adcomputer_core::model::account::Account;
+use adcomputer_core::rules::reset::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
-use crate::rules::{PasswordState, reset_made};
+use adcomputer_core::rules::{PasswordState, reset_made};
 
 /// Sets `password` on `account` and records on `item` what happened. Returns why nothing
 /// more should be sent when the DC stopped answering.

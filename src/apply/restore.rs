@@ -4,12 +4,12 @@
 //! holder of a colliding form first (as `spn fix` does), written value by value.
 
 use crate::ldap::{Directory, OperationError, queries};
-use crate::model::deleted::DeletedComputer;
-use crate::model::spn::SpnAliases;
-use crate::rules::reset::{ResetItem, Status, refusal_reason, time_text, unicode_pwd};
-use crate::rules::restore::default_dns_host_name;
-use crate::rules::spn_plan::SpnChange;
-use crate::rules::{SpnSettings, expected_spns};
+use adcomputer_core::model::deleted::DeletedComputer;
+use adcomputer_core::model::spn::SpnAliases;
+use adcomputer_core::rules::reset::{ResetItem, Status, refusal_reason, time_text, unicode_pwd};
+use adcomputer_core::rules::restore::default_dns_host_name;
+use adcomputer_core::rules::spn_plan::SpnChange;
+use adcomputer_core::rules::{SpnSettings, expected_spns};
 
 use super::spns::change_spns;
 
@@ -87,7 +87,7 @@ pub(crate) async fn put_back_names(directory: &mut Directory, item: &mut ResetIt
     let mut change = SpnChange::new(&account);
     change.add = expected_spns(&account, &SpnSettings::default())
         .into_iter()
-        .filter(|spn| !crate::rules::spn_plan::contains(&account.spns, spn))
+        .filter(|spn| !adcomputer_core::rules::spn_plan::contains(&account.spns, spn))
         .collect();
     let aliases = queries::spn_aliases(directory)
         .await

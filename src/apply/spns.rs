@@ -8,9 +8,9 @@
 
 use super::journal::{Entry, Journal, JournalError, Outcome};
 use crate::ldap::{Directory, OperationError, queries};
-use crate::model::rights::Right;
-use crate::rules::spn_change_made;
-use crate::rules::spn_plan::SpnChange;
+use adcomputer_core::model::rights::Right;
+use adcomputer_core::rules::spn_change_made;
+use adcomputer_core::rules::spn_plan::SpnChange;
 
 /// A change sent under the journal's protocol, and what became of it.
 #[derive(Debug)]
@@ -151,7 +151,7 @@ pub(crate) fn refusal_reason(err: &OperationError) -> String {
 }
 
 fn now() -> String {
-    crate::model::filetime::rfc3339(time::OffsetDateTime::now_utc())
+    adcomputer_core::model::filetime::rfc3339(time::OffsetDateTime::now_utc())
 }
 
 /// Sends `add` and `remove` for the object `dn` whose short name is `short`.

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use super::kerberos::{Kdc, verify_password};
 use crate::ldap::{Directory, queries};
 use crate::progress::Progress;
-use crate::rules::reset::Verification;
 use crate::source::{DomainDc, join_all};
+use adcomputer_core::rules::reset::Verification;
 
 /// Where a reset is proven.
 pub(crate) enum Verifier {

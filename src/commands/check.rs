@@ -6,14 +6,14 @@
 use super::RunContext;
 use crate::apply::kerberos::{Kdc, verify_password};
 use crate::exit::Outcome;
-use crate::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
-use crate::model::filetime::FileTime;
 use crate::report::findings::FindingsReport;
-use crate::rules::coverage::{Check, Coverage};
-use crate::rules::reset::{default_password, realm_of};
-use crate::rules::triage::{TriageSettings, triage};
-use crate::rules::{AuditSettings, Auditor, Finding};
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
+use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
+use adcomputer_core::model::filetime::FileTime;
+use adcomputer_core::rules::coverage::{Check, Coverage};
+use adcomputer_core::rules::reset::{default_password, realm_of};
+use adcomputer_core::rules::triage::{TriageSettings, triage};
+use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
 
 pub(crate) async fn run(
     context: &RunContext,

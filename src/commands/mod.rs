@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 use crate::config::{Config, Task};
 use crate::exit::Outcome;
 use crate::report::{Destination, Envelope, Present};
-use crate::rules::coverage::Coverage;
 use crate::source::Source;
+use adcomputer_core::rules::coverage::Coverage;
 
 /// What every command needs to know besides its own arguments.
 pub(crate) struct RunContext {
@@ -37,7 +37,7 @@ impl RunContext {
     pub(crate) fn envelope(&self, warnings: Vec<String>, coverage: Option<Coverage>) -> Envelope {
         Envelope {
             command: self.command,
-            as_of: crate::model::filetime::rfc3339(self.as_of),
+            as_of: adcomputer_core::model::filetime::rfc3339(self.as_of),
             source: self.source.clone(),
             base: self.base.clone(),
             warnings,

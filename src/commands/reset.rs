@@ -13,12 +13,14 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::model::account::Account;
-use crate::model::names::NameQuery;
-use crate::model::security::{ObjectSecurity, is_admin_group};
 use crate::report::reset::{ResetReport, ResetSummary};
-use crate::rules::reset::{ResetItem, Status, default_password, plan, realm_of, rejoin_note};
 use crate::source::{LiveSource, NeedsDc, Source};
+use adcomputer_core::model::account::Account;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::security::{ObjectSecurity, is_admin_group};
+use adcomputer_core::rules::reset::{
+    ResetItem, Status, default_password, plan, realm_of, rejoin_note,
+};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -75,7 +77,7 @@ pub(crate) async fn run(
     let all_done = items.iter().all(ResetItem::done);
     let summary = ResetSummary::of(&items);
     let next_steps = if summary.reset + summary.planned > 0 {
-        crate::rules::reset::next_steps(settings.whole_name)
+        adcomputer_core::rules::reset::next_steps(settings.whole_name)
     } else {
         Vec::new()
     };

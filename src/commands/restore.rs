@@ -14,15 +14,17 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::model::deleted::DeletedComputer;
-use crate::model::dn::NormalDn;
-use crate::model::names::NameQuery;
 use crate::report::reset::{ResetReport, ResetSummary};
-use crate::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
-use crate::rules::restore::{already_restored, default_dns_host_name, plan, refuse_taken};
-use crate::rules::spn_plan::contains;
-use crate::rules::{SpnSettings, expected_spns};
 use crate::source::{LiveSource, NeedsDc, Source};
+use adcomputer_core::model::deleted::DeletedComputer;
+use adcomputer_core::model::dn::NormalDn;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
+use adcomputer_core::rules::restore::{
+    already_restored, default_dns_host_name, plan, refuse_taken,
+};
+use adcomputer_core::rules::spn_plan::contains;
+use adcomputer_core::rules::{SpnSettings, expected_spns};
 
 pub(crate) async fn run(
     context: &RunContext,

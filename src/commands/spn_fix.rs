@@ -12,13 +12,13 @@ use crate::apply::spns::send_journaled;
 use crate::config::FixRequest;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::model::account::Account;
-use crate::model::names::NameQuery;
-use crate::model::spn::SpnAliases;
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
-use crate::rules::spn_plan::{SpnChange, plan, right_refusal};
-use crate::rules::{Finding, SpnIndex};
 use crate::source::{LiveSource, NeedsDc, Scanned, Source};
+use adcomputer_core::model::account::Account;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::spn::SpnAliases;
+use adcomputer_core::rules::spn_plan::{SpnChange, plan, right_refusal};
+use adcomputer_core::rules::{Finding, SpnIndex};
 
 pub(crate) async fn run(
     context: &RunContext,

@@ -14,11 +14,11 @@ use crate::apply::spns::{refusal_reason, reverse};
 use crate::config::UndoRequest;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::model::dn::{NormalDn, same_dn};
 use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
-use crate::rules::spn_plan::SpnChange;
-use crate::rules::undo::{UndoStep, undo_refusal, undo_step};
 use crate::source::{NeedsDc, Source};
+use adcomputer_core::model::dn::{NormalDn, same_dn};
+use adcomputer_core::rules::spn_plan::SpnChange;
+use adcomputer_core::rules::undo::{UndoStep, undo_refusal, undo_step};
 
 pub(crate) async fn run(
     context: &RunContext,

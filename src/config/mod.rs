@@ -105,7 +105,7 @@ fn same_scope_as_baseline(task: &Task, base: Option<&str>) -> anyhow::Result<()>
     };
     let same = match (theirs.as_deref(), base) {
         (None, None) => true,
-        (Some(theirs), Some(ours)) => crate::model::dn::same_dn(theirs, ours),
+        (Some(theirs), Some(ours)) => adcomputer_core::model::dn::same_dn(theirs, ours),
         _ => false,
     };
     let scope =

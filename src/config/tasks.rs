@@ -9,13 +9,13 @@ use time::OffsetDateTime;
 use crate::cli::{
     ChecksArg, Command, ResetArgs, ScheduleArgs, SpnCheckArgs, SpnCommand, StaleArgs, WriteArgs,
 };
-use crate::model::filetime::FileTime;
-use crate::model::kdc::Kdc;
-use crate::model::names::NameQuery;
-use crate::rules::coverage::Check;
-use crate::rules::spn_plan::FixSettings;
-use crate::rules::triage::{Baseline, IgnoreList, Selector, TriageSettings};
-use crate::rules::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
+use adcomputer_core::model::filetime::FileTime;
+use adcomputer_core::model::kdc::Kdc;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::spn_plan::FixSettings;
+use adcomputer_core::rules::triage::{Baseline, IgnoreList, Selector, TriageSettings};
+use adcomputer_core::rules::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
 
 /// How a write command writes: the plan only, or the changes (asking first on a terminal
 /// unless `yes`).

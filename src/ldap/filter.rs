@@ -2,7 +2,7 @@
 //! candidates for names given on the command line. Filter text is written here and in
 //! `ldap::queries`, nowhere else.
 
-use crate::model::names::NameQuery;
+use adcomputer_core::model::names::NameQuery;
 
 /// At most this many bytes of name alternatives go into one LDAP filter.
 const MAX_FILTER_BYTES: usize = 16 * 1024;

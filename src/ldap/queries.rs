@@ -4,11 +4,11 @@
 use super::connection::Directory;
 use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
-use crate::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
-use crate::model::entry::Entry;
-use crate::model::names::NameQuery;
-use crate::model::security::ObjectSecurity;
-use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
+use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
+use adcomputer_core::model::entry::Entry;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::security::ObjectSecurity;
+use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
 /// rule: `Account::in_scan_scope`).
@@ -167,7 +167,7 @@ fn spn_aliases_of(entry: &Entry) -> Option<SpnAliases> {
 pub(crate) async fn domain_sid(directory: &mut Directory) -> Option<String> {
     let base = directory.root_dse.default_naming_context.clone();
     let entry = directory.read_object(&base, &["objectSid"]).await.ok()??;
-    crate::model::security::sid_to_string(entry.values("objectSid").first()?)
+    adcomputer_core::model::security::sid_to_string(entry.values("objectSid").first()?)
 }
 
 /// The sAMAccountName of the object with this SID, if the domain has one.
@@ -234,7 +234,7 @@ pub(crate) async fn token_sids(
     directory: &mut Directory,
     user: Option<&str>,
 ) -> Result<Vec<String>, OperationError> {
-    use crate::model::security::sid_to_string;
+    use adcomputer_core::model::security::sid_to_string;
     let mut sids: Vec<String> = match directory.read_object("", &["tokenGroups"]).await? {
         Some(entry) => entry
             .values("tokenGroups")
@@ -280,8 +280,8 @@ fn user_filter(user: &str) -> String {
 /// own), those that never logged on there left out.
 pub(crate) async fn last_logons(
     directory: &mut Directory,
-) -> Result<Vec<(String, crate::model::filetime::FileTime)>, OperationError> {
-    use crate::model::filetime::FileTime;
+) -> Result<Vec<(String, adcomputer_core::model::filetime::FileTime)>, OperationError> {
+    use adcomputer_core::model::filetime::FileTime;
     let base = directory.root_dse.default_naming_context.clone();
     let mut found = Vec::new();
     directory
@@ -305,7 +305,7 @@ pub(crate) async fn last_logons(
 
 /// The deleted computers of the domain, and whether the bound account could see them at all.
 pub(crate) struct DeletedListing {
-    pub(crate) computers: Vec<crate::model::deleted::DeletedComputer>,
+    pub(crate) computers: Vec<adcomputer_core::model::deleted::DeletedComputer>,
     /// The Deleted Objects container itself was readable. By default only Domain Admins may
     /// read it; to anyone else the DC shows no deleted object, and says nothing: an empty
     /// list from an account that cannot look is not "none deleted".
@@ -318,7 +318,7 @@ pub(crate) struct DeletedListing {
 pub(crate) async fn deleted_computers(
     directory: &mut Directory,
 ) -> Result<DeletedListing, OperationError> {
-    use crate::model::deleted::{DELETED_ATTRIBUTES, DeletedComputer};
+    use adcomputer_core::model::deleted::{DELETED_ATTRIBUTES, DeletedComputer};
     let base = directory.root_dse.default_naming_context.clone();
     let mut listing = DeletedListing {
         computers: Vec::new(),
@@ -362,7 +362,7 @@ pub(crate) struct DcEntry {
 pub(crate) async fn domain_controllers(
     directory: &mut Directory,
 ) -> Result<Vec<DcEntry>, OperationError> {
-    use crate::model::security::guid_to_string;
+    use adcomputer_core::model::security::guid_to_string;
     let Some(configuration) = directory.root_dse.configuration_naming_context.clone() else {
         return Ok(Vec::new());
     };
@@ -401,7 +401,7 @@ pub(crate) async fn domain_controllers(
             let (_, server) = dsa.split_once(',')?;
             let (server_dn, host) = servers
                 .iter()
-                .find(|(dn, _)| crate::model::dn::same_dn(dn, server))?;
+                .find(|(dn, _)| adcomputer_core::model::dn::same_dn(dn, server))?;
             let name = server_dn
                 .split_once(',')
                 .map_or(server_dn.as_str(), |(rdn, _)| rdn)
@@ -422,9 +422,9 @@ pub(crate) async fn domain_controllers(
 pub(crate) async fn account_on_dc(
     directory: &mut Directory,
     dn: &str,
-) -> Result<Option<crate::model::replication::DcAccount>, OperationError> {
-    use crate::model::filetime::FileTime;
-    use crate::model::replication::{DcAccount, UNICODE_PWD, last_change};
+) -> Result<Option<adcomputer_core::model::replication::DcAccount>, OperationError> {
+    use adcomputer_core::model::filetime::FileTime;
+    use adcomputer_core::model::replication::{DcAccount, UNICODE_PWD, last_change};
     let attributes = [
         "msDS-KeyVersionNumber",
         "pwdLastSet",

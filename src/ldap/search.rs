@@ -7,7 +7,7 @@ use ldap3::{Scope, SearchEntry, SearchStream};
 
 use super::connection::Directory;
 use super::error::OperationError;
-use crate::model::entry::Entry;
+use adcomputer_core::model::entry::Entry;
 
 impl Directory {
     /// Calls `each` for every entry under `base` matching `filter`, with `attributes` only.

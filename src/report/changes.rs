@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::table::Cell;
 use super::{Present, TextOut};
-use crate::rules::Finding;
-use crate::rules::spn_plan::{Conflict, SpnChange};
+use adcomputer_core::rules::Finding;
+use adcomputer_core::rules::spn_plan::{Conflict, SpnChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
-use crate::model::sanitize::for_csv;
+use adcomputer_core::model::sanitize::for_csv;
 
 /// The header: the field names of a row.
 pub(crate) fn header<R: Serialize>(out: &mut Vec<u8>, row: &R) -> std::io::Result<()> {

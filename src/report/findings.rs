@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use super::table::Cell;
 use super::{JsonFields, Present, TextOut, count};
-use crate::model::filetime::Timestamp;
-use crate::rules::triage::{Mark, Triage, TriageCounts};
-use crate::rules::{Finding, StaleClass, Summary};
+use adcomputer_core::model::filetime::Timestamp;
+use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
+use adcomputer_core::rules::{Finding, StaleClass, Summary};
 
 /// The report of a check command.
 pub(crate) struct FindingsReport<'a> {

@@ -11,10 +11,10 @@ use std::io::Write;
 
 use super::Envelope;
 use super::findings::{FindingsReport, json_text};
-use crate::model::sanitize::for_terminal;
-use crate::rules::coverage::Check;
-use crate::rules::triage::Mark;
-use crate::rules::{Finding, StaleClass};
+use adcomputer_core::model::sanitize::for_terminal;
+use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::triage::Mark;
+use adcomputer_core::rules::{Finding, StaleClass};
 
 /// Rows shown per kind: a page stays readable and light; the JSON report has them all.
 const MAX_ROWS: usize = 5000;

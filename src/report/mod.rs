@@ -22,7 +22,7 @@ use std::io::{BufWriter, Write};
 
 use serde::Serialize;
 
-use crate::rules::coverage::Coverage;
+use adcomputer_core::rules::coverage::Coverage;
 pub(crate) use output::write_atomically;
 pub(crate) use table::{Layout, TextOut};
 
@@ -178,7 +178,7 @@ pub(crate) fn emit<P: Present>(
         for warning in &envelope.warnings {
             eprintln!(
                 "adcomputer: warning: {}",
-                crate::model::sanitize::for_terminal(warning)
+                adcomputer_core::model::sanitize::for_terminal(warning)
             );
         }
     }

@@ -59,7 +59,7 @@ pub(super) fn write(
         ),
     };
     // `|` starts the performance data: it must not appear in the text (a broken bar instead).
-    let text = crate::model::sanitize::for_terminal(&text).replace('|', "¦");
+    let text = adcomputer_core::model::sanitize::for_terminal(&text).replace('|', "¦");
     write!(
         out,
         "ADCOMPUTER {} {status} - {text} | findings={} failing={failing}",

@@ -10,9 +10,9 @@ use super::Envelope;
 use hashbrown::HashMap;
 
 use super::findings::{FindingsReport, json_text};
-use crate::rules::StaleClass;
-use crate::rules::coverage::Check;
-use crate::rules::triage::Mark;
+use adcomputer_core::rules::StaleClass;
+use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::triage::Mark;
 
 /// One metric family being written: its help and type once, then its samples.
 struct Family<'a> {

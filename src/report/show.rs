@@ -4,16 +4,16 @@
 
 use serde::Serialize;
 
-use crate::model::filetime::Timestamp;
-use crate::rules::replication::DcView;
+use adcomputer_core::model::filetime::Timestamp;
+use adcomputer_core::rules::replication::DcView;
 
 use super::findings::finding_tables;
 use super::table::Cell;
 use super::{Present, TextOut, days_ago};
-use crate::model::account::{Account, AccountKind};
-use crate::model::filetime::FileTime;
-use crate::model::text;
-use crate::rules::{Finding, StaleClass};
+use adcomputer_core::model::account::{Account, AccountKind};
+use adcomputer_core::model::filetime::FileTime;
+use adcomputer_core::model::text;
+use adcomputer_core::rules::{Finding, StaleClass};
 
 /// An SPN the account should hold, and whether it does.
 #[derive(Debug, Serialize)]

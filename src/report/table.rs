@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 use unicode_width::UnicodeWidthStr;
 
-use crate::model::sanitize::for_terminal;
+use adcomputer_core::model::sanitize::for_terminal;
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,11 +27,11 @@ pub(crate) struct DomainDc {
 
 impl DomainDc {
     /// Its KDC (port 88 at its address); `None` without an address.
-    pub(crate) fn kdc(&self) -> Option<crate::model::kdc::Kdc> {
+    pub(crate) fn kdc(&self) -> Option<adcomputer_core::model::kdc::Kdc> {
         self.address
             .as_ref()
             .ok()
-            .map(|address| crate::model::kdc::Kdc::for_host(&address.to_string()))
+            .map(|address| adcomputer_core::model::kdc::Kdc::for_host(&address.to_string()))
     }
 }
 
@@ -73,7 +73,7 @@ impl LiveSource {
         let lookups = entries.iter().map(|entry| {
             let current = current_dsa
                 .as_deref()
-                .is_some_and(|dsa| crate::model::dn::same_dn(dsa, &entry.dsa));
+                .is_some_and(|dsa| adcomputer_core::model::dn::same_dn(dsa, &entry.dsa));
             let dns_servers = &dns_servers;
             async move {
                 let address = match current_address.filter(|_| current) {

@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::ldap::{Bind, DcAddress, Directory, LdapSettings, queries};
-use crate::model::account::{Account, AccountBuilder, Attr, AttrSet};
-use crate::model::dn::NormalDn;
-use crate::model::names::NameQuery;
-use crate::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use crate::progress::Progress;
 use crate::secret::Secret;
+use adcomputer_core::model::account::{Account, AccountBuilder, Attr, AttrSet};
+use adcomputer_core::model::dn::NormalDn;
+use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
 use ldif::{LdifError, LdifReader, RecordSink, Value};

@@ -8,7 +8,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::timeout;
 
 use super::error::KerberosError;
-pub(crate) use crate::model::kdc::Kdc;
+pub(crate) use adcomputer_core::model::kdc::Kdc;
 
 /// The largest reply read over TCP.
 const MAX_TCP_REPLY: usize = 1 << 20;

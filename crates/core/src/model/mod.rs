@@ -1,0 +1,19 @@
+//! The accounts model: directory objects as the rules see them, and the directory's own
+//! notions they need — names and DNs, SPNs and their aliases, `userAccountControl` flags,
+//! FILETIME values, SIDs and security descriptors. Pure: no I/O.
+
+pub mod account;
+pub mod dc_case;
+pub mod deleted;
+pub mod dn;
+pub mod entry;
+pub mod filetime;
+pub mod kdc;
+pub mod names;
+pub mod replication;
+pub mod rights;
+pub mod sanitize;
+pub mod security;
+pub mod spn;
+pub mod text;
+pub mod uac;

@@ -1,0 +1,695 @@
+//! `Auditor`: runs the requested checks over a stream of accounts and keeps their coverage.
+//! Per-account rules run as each account in the reported scope arrives; only the SPN index
+//! (for duplicates, over the whole domain) and the candidates of named computers are kept until
+//! `finish`, which also withdraws what a check could not judge because the source as a whole
+//! lacks an attribute.
+
+use super::triage::Seen;
+use serde::Serialize;
+
+use super::coverage::{Check, Coverage};
+use super::staleness::PasswordAges;
+use super::{
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
+    sort_findings,
+};
+use crate::model::account::{Account, Attr, AttrSet};
+use crate::model::filetime::{FileTime, Timestamp};
+use crate::model::names::NameQuery;
+use crate::model::spn::SpnAliases;
+
+/// Which computers `--probe-default-passwords` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeScope {
+    /// Enabled computers that never logged on (pre-created, or reset and never rejoined).
+    NeverLoggedOn,
+    /// Every enabled computer (`--probe-all`).
+    All,
+}
+
+/// Which checks to run, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// The requested checks.
+    pub checks: Vec<Check>,
+    pub stale: StaleSettings,
+    pub spn: SpnSettings,
+    /// Narrow the per-computer rules to these computers (duplicates keep the whole scope).
+    pub names: Vec<NameQuery>,
+    /// Collect the accounts whose default password should be tried.
+    pub probe: Option<ProbeScope>,
+    /// List the computers deleted within the staleness period (`audit`, from a DC).
+    pub deleted: bool,
+    /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
+    pub precise_logon: bool,
+    /// The newest `lastLogon` over all DCs, by lower-cased DN (read at run time when
+    /// `precise_logon`); used where it is newer than `lastLogonTimestamp`, which lags by design.
+    pub precise_logons: Option<std::sync::Arc<std::collections::HashMap<String, FileTime>>>,
+}
+
+impl AuditSettings {
+    pub fn wants(&self, check: Check) -> bool {
+        self.checks.contains(&check)
+    }
+
+    /// The finding kinds a run with these settings looks for; `deleted_listed`: the deleted
+    /// computers were listed (from a DC, by an account that may see them).
+    pub fn kinds_checked(&self, deleted_listed: bool) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        for check in &self.checks {
+            kinds.push(check.name());
+            if *check == Check::MissingSpn {
+                kinds.push("invalid_host_name");
+            }
+        }
+        if self.probe.is_some() {
+            kinds.push("default_password");
+        }
+        if self.deleted && deleted_listed {
+            kinds.push("deleted_computer");
+        }
+        if !self.names.is_empty() {
+            kinds.extend(["not_found", "ambiguous"]);
+        }
+        kinds
+    }
+}
+
+/// Counts for the report's `summary`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub accounts_read: usize,
+    pub computers: usize,
+    pub findings: usize,
+    pub stale_password: usize,
+    pub never_set: usize,
+    pub rotation_failing: usize,
+    pub inactive: usize,
+    pub missing_spn: usize,
+    pub stale_spn: usize,
+    pub invalid_host_name: usize,
+    pub duplicate_spn: usize,
+    pub default_password: usize,
+    pub deleted_computer: usize,
+    pub not_found: usize,
+    pub ambiguous: usize,
+    /// Examined computers by password age (when the staleness check ran).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_ages: Option<PasswordAges>,
+}
+
+/// What an audit found and what it could look at.
+pub struct Audit {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub coverage: Coverage,
+    pub warnings: Vec<String>,
+    /// The duplicate index, owned (never read) so that it is freed with the audit — or not at
+    /// all by a caller about to exit.
+    _index: Vec<SpnIndex>,
+    /// What was read in scope, when asked for (a baseline is compared).
+    pub seen: Option<Seen>,
+}
+
+pub struct Auditor {
+    settings: AuditSettings,
+    /// The scope's own sPNMappings, once seen.
+    aliases: Option<SpnAliases>,
+    findings: Vec<Finding>,
+    coverage: Coverage,
+    index: Option<SpnIndex>,
+    named: Vec<Account>,
+    /// The duplicate indexes of other parts of the scope (`merge`), queried together.
+    other_parts: Vec<SpnIndex>,
+    probe_targets: Vec<(Option<String>, String)>,
+    accounts_read: usize,
+    computers: usize,
+    ages: PasswordAges,
+    seen: Option<Seen>,
+}
+
+impl Auditor {
+    /// `source_bytes`, when known, sizes the duplicate index up front.
+    pub fn new(settings: AuditSettings, source_bytes: Option<u64>) -> Auditor {
+        let index = settings
+            .wants(Check::DuplicateSpn)
+            .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
+        // An export spends at least ~600 bytes a computer: room for a finding each, reserved
+        // (capacity never written is never resident), so that a million are never copied.
+        let findings = usize::try_from(source_bytes.unwrap_or(0) / 600).unwrap_or(0);
+        Auditor {
+            coverage: Coverage::new(&settings.checks),
+            settings,
+            aliases: None,
+            findings: Vec::with_capacity(findings),
+            index,
+            named: Vec::new(),
+            other_parts: Vec::new(),
+            probe_targets: Vec::new(),
+            accounts_read: 0,
+            computers: 0,
+            ages: PasswordAges::default(),
+            seen: None,
+        }
+    }
+
+    /// Remembers every object read in scope (for a baseline: resolved only where looked).
+    pub fn remember_seen(&mut self) {
+        self.seen = Some(Seen::default());
+    }
+
+    /// Uses these aliases instead of Windows' defaults.
+    pub fn set_aliases(&mut self, aliases: SpnAliases) {
+        if let Some(index) = &mut self.index {
+            index.set_aliases(aliases.clone());
+        }
+        self.aliases = Some(aliases);
+    }
+
+    /// Gets the duplicate index ready for queries and sorts the findings so far: worth doing
+    /// on each worker's own thread before `merge`.
+    pub fn prepare(&mut self) {
+        if let Some(index) = &mut self.index {
+            index.prepare();
+        }
+        sort_findings(&mut self.findings);
+    }
+
+    /// Takes in what another auditor saw of another part of the same scope.
+    pub fn merge(&mut self, mut other: Auditor) {
+        match (&self.aliases, other.aliases.take()) {
+            (None, Some(aliases)) => {
+                self.set_aliases(aliases.clone());
+                self.other_parts
+                    .iter_mut()
+                    .for_each(|part| part.set_aliases(aliases.clone()));
+            }
+            (Some(aliases), None) => other.set_aliases(aliases.clone()),
+            _ => {}
+        }
+        self.findings.append(&mut other.findings);
+        self.coverage.merge(&other.coverage);
+        self.named.append(&mut other.named);
+        self.probe_targets.append(&mut other.probe_targets);
+        self.accounts_read += other.accounts_read;
+        self.computers += other.computers;
+        self.ages.merge(&other.ages);
+        if let (Some(seen), Some(other)) = (&mut self.seen, other.seen.take()) {
+            seen.merge(other);
+        }
+        self.other_parts.extend(other.index);
+        self.other_parts.append(&mut other.other_parts);
+    }
+
+    /// Examines one account. `in_scope`: it is in the reported scope (`-b`), so its own checks
+    /// run; `index_spns`: its SPNs go into the duplicate index (false when duplicates come from
+    /// another scan, the global catalog with `--forest`).
+    pub fn observe(&mut self, account: &Account, in_scope: bool, index_spns: bool) {
+        if index_spns && let Some(index) = &mut self.index {
+            index.add(account, in_scope);
+        }
+        if !in_scope {
+            return;
+        }
+        self.accounts_read += 1;
+        if account.is_computer() {
+            self.computers += 1;
+        }
+        if let Some(seen) = &mut self.seen {
+            seen.add(&account.dn);
+        }
+        if self.settings.wants(Check::DuplicateSpn) {
+            self.coverage.examined(Check::DuplicateSpn);
+        }
+        if self.settings.names.is_empty() {
+            self.examine(account);
+        } else if self.settings.names.iter().any(|name| name.matches(account)) {
+            self.named.push(account.clone());
+        }
+    }
+
+    /// The per-account checks of one account in scope.
+    fn examine(&mut self, account: &Account) {
+        let settings = &self.settings;
+        if settings.wants(Check::StalePassword)
+            && let Some(missing) = Check::StalePassword.missing_on(account)
+        {
+            if !missing.is_empty() {
+                self.coverage.not_checked(Check::StalePassword, missing);
+            } else if settings.stale.examines(account) {
+                self.coverage.examined(Check::StalePassword);
+                if let Some(pwd_last_set) = account.pwd_last_set {
+                    self.ages.add(pwd_last_set, settings.stale.as_of);
+                }
+                let newer = settings.precise_logons.as_ref().and_then(|logons| {
+                    let logon = *logons.get(&account.dn.to_ascii_lowercase())?;
+                    (Some(logon) > account.last_logon_timestamp).then_some(logon)
+                });
+                let finding = match newer {
+                    Some(logon) => classify_password(
+                        &Account {
+                            last_logon_timestamp: Some(logon),
+                            ..account.clone()
+                        },
+                        &settings.stale,
+                    ),
+                    None => classify_password(account, &settings.stale),
+                };
+                self.findings.extend(finding);
+            }
+        }
+        let rules = [Check::MissingSpn, Check::StaleSpn].map(|check| {
+            let wanted = settings.wants(check);
+            (check, wanted.then(|| check.missing_on(account)).flatten())
+        });
+        let mut review = None;
+        for (check, missing) in rules {
+            let Some(missing) = missing else { continue };
+            if !missing.is_empty() {
+                self.coverage.not_checked(check, missing);
+                continue;
+            }
+            if !settings.spn.examines(account) {
+                continue;
+            }
+            self.coverage.examined(check);
+            let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
+            if check == Check::MissingSpn {
+                for invalid in &review.invalid {
+                    self.findings.push(Finding::InvalidHostName {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        attribute: invalid.attribute,
+                        value: invalid.value.clone(),
+                        reason: invalid.reason.clone(),
+                    });
+                }
+                for spn in &review.missing {
+                    self.findings.push(Finding::MissingSpn {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        spn: spn.clone(),
+                    });
+                }
+            } else {
+                for (spn, replacement) in &review.stale {
+                    self.findings.push(Finding::StaleSpn {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                        spn: spn.clone(),
+                        replacement: replacement.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(scope) = settings.probe
+            && crate::rules::reset::refusal(account).is_none()
+            && account.is_disabled() == Some(false)
+            && (scope == ProbeScope::All || account.last_logon_timestamp.is_none())
+        {
+            self.probe_targets
+                .push((account.sam_account_name.clone(), account.dn.clone()));
+        }
+    }
+
+    /// (sAMAccountName, DN) of the computers to try default passwords on. Domain controllers,
+    /// trust and managed accounts are never tried: they are never reset to a default.
+    pub fn probe_targets(&self) -> &[(Option<String>, String)] {
+        &self.probe_targets
+    }
+
+    /// Adds a `deleted_computer` finding for each of `deleted` removed within the staleness
+    /// period (`--days` before `as_of`): what `restore` can bring back.
+    pub fn deleted(&mut self, deleted: &[crate::model::deleted::DeletedComputer]) {
+        let period = self.settings.stale.days * 86_400 * 10_000_000;
+        let since = self.settings.stale.as_of.0.saturating_sub(period);
+        for computer in deleted {
+            if computer.deleted_at.is_some_and(|at| at.0 >= since) {
+                self.findings.push(Finding::DeletedComputer {
+                    account: computer.sam_account_name.clone(),
+                    dn: computer.dn.clone(),
+                    last_known_parent: computer.last_known_parent.clone(),
+                    deleted_at: computer.deleted_at.map(Timestamp),
+                });
+            }
+        }
+    }
+
+    /// Adds a finding made outside the pure checks (a probe's result).
+    pub fn record(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Adds an account's SPNs to the duplicate index and nothing else (`--forest`).
+    pub fn index_only(&mut self, account: &Account, in_scope: bool) {
+        if let Some(index) = &mut self.index {
+            index.add(account, in_scope);
+        }
+    }
+
+    /// The findings, their coverage, and what the reader should know. `evidence`: the
+    /// attributes the source is known to hold (asked for, or seen on some object).
+    pub fn finish(mut self, evidence: AttrSet) -> Audit {
+        for name in std::mem::take(&mut self.settings.names) {
+            let named = std::mem::take(&mut self.named);
+            let resolution = name.resolve(&named);
+            match &resolution {
+                crate::model::names::Resolution::Found(account) => self.examine(account),
+                other => self
+                    .findings
+                    .extend(Finding::unresolved(name.as_str(), other)),
+            }
+            self.named = named;
+        }
+        let mut parts = Vec::new();
+        if let Some(index) = self.index.take() {
+            parts.push(index);
+            parts.append(&mut self.other_parts);
+            parts.iter_mut().for_each(SpnIndex::prepare);
+            self.findings
+                .extend(super::duplicates::duplicates_in(&parts));
+        }
+        let mut warnings = Vec::new();
+        for check in self.settings.checks.clone() {
+            let lacking = check.needs_in_source().without(evidence);
+            if lacking.is_empty() {
+                continue;
+            }
+            // The source holds none of these at all: what the check saw is not a verdict.
+            self.coverage.source_lacks(check, lacking);
+            self.findings
+                .retain(|finding| finding.kind() != check.name());
+        }
+        if self.settings.wants(Check::StalePassword) && !evidence.contains(Attr::LastLogonTimestamp)
+        {
+            let mut marked = 0;
+            for finding in &mut self.findings {
+                if let Finding::StalePassword {
+                    class: StaleClass::Inactive,
+                    note,
+                    ..
+                } = finding
+                {
+                    note.get_or_insert_with(|| {
+                        "no lastLogonTimestamp in the source: may be rotation_failing".into()
+                    });
+                    marked += 1;
+                }
+            }
+            if marked > 0 {
+                warnings.push(format!(
+                    "the source has no lastLogonTimestamp: {marked} stale password(s) shown as inactive may be rotation_failing"
+                ));
+            }
+        }
+        sort_findings(&mut self.findings);
+        self.findings.dedup();
+        let summary = self.summary();
+        Audit {
+            findings: self.findings,
+            summary,
+            coverage: self.coverage,
+            warnings,
+            _index: parts,
+            seen: self.seen,
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        let mut summary = Summary {
+            accounts_read: self.accounts_read,
+            computers: self.computers,
+            password_ages: self
+                .settings
+                .wants(Check::StalePassword)
+                .then_some(self.ages),
+            ..Summary::default()
+        };
+        summary.count(&self.findings);
+        summary
+    }
+}
+
+impl Summary {
+    /// The count of a finding kind or stale class by the name JSON gives it; `None` for a
+    /// name that is neither.
+    pub fn count_of(&self, name: &str) -> Option<usize> {
+        Some(match name {
+            "stale_password" => self.stale_password,
+            "never_set" => self.never_set,
+            "rotation_failing" => self.rotation_failing,
+            "inactive" => self.inactive,
+            "missing_spn" => self.missing_spn,
+            "stale_spn" => self.stale_spn,
+            "invalid_host_name" => self.invalid_host_name,
+            "duplicate_spn" => self.duplicate_spn,
+            "default_password" => self.default_password,
+            "deleted_computer" => self.deleted_computer,
+            "not_found" => self.not_found,
+            "ambiguous" => self.ambiguous,
+            _ => return None,
+        })
+    }
+
+    /// Sets `findings` and the counts per kind and class from `findings` (again, after an
+    /// ignore list took some out).
+    pub fn count(&mut self, findings: &[Finding]) {
+        *self = Summary {
+            accounts_read: self.accounts_read,
+            computers: self.computers,
+            password_ages: self.password_ages,
+            findings: findings.len(),
+            ..Summary::default()
+        };
+        for finding in findings {
+            match finding {
+                Finding::StalePassword { class, .. } => {
+                    self.stale_password += 1;
+                    match class {
+                        StaleClass::NeverSet => self.never_set += 1,
+                        StaleClass::RotationFailing => self.rotation_failing += 1,
+                        StaleClass::Inactive => self.inactive += 1,
+                    }
+                }
+                Finding::MissingSpn { .. } => self.missing_spn += 1,
+                Finding::StaleSpn { .. } => self.stale_spn += 1,
+                Finding::InvalidHostName { .. } => self.invalid_host_name += 1,
+                Finding::DuplicateSpn { .. } => self.duplicate_spn += 1,
+                Finding::DefaultPassword { .. } => self.default_password += 1,
+                Finding::DeletedComputer { .. } => self.deleted_computer += 1,
+                Finding::NotFound { .. } => self.not_found += 1,
+                Finding::Ambiguous { .. } => self.ambiguous += 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::filetime::FileTime;
+    use crate::model::uac::Uac;
+
+    const EVERYTHING: AttrSet = AttrSet::EVERY;
+
+    fn settings(checks: &[Check]) -> AuditSettings {
+        AuditSettings {
+            checks: checks.to_vec(),
+            stale: StaleSettings {
+                days: 45,
+                as_of: FileTime(134_000_000_000_000_000),
+                include_disabled: false,
+            },
+            spn: SpnSettings::default(),
+            names: Vec::new(),
+            probe: None,
+            deleted: false,
+            precise_logon: false,
+            precise_logons: None,
+        }
+    }
+
+    fn computer(sam: &str, uac: u32, logged_on: bool) -> Account {
+        Account {
+            uac: Some(Uac(uac)),
+            pwd_last_set: Some(FileTime(1)),
+            last_logon_timestamp: logged_on.then_some(FileTime(2)),
+            ..Account::test(sam)
+        }
+    }
+
+    fn probed(scope: ProbeScope) -> Vec<Option<String>> {
+        let mut auditor = Auditor::new(
+            AuditSettings {
+                probe: Some(scope),
+                ..settings(&[])
+            },
+            None,
+        );
+        for account in [
+            computer("NEW$", 0x1000, false),
+            computer("USED$", 0x1000, true),
+            computer("OFF$", 0x1002, false),
+            computer("DC$", 0x2000, false),
+        ] {
+            auditor.observe(&account, true, true);
+        }
+        auditor
+            .probe_targets()
+            .iter()
+            .map(|(sam, _)| sam.clone())
+            .collect()
+    }
+
+    #[test]
+    fn probes_only_enabled_resettable_computers() {
+        assert_eq!(
+            probed(ProbeScope::NeverLoggedOn),
+            [Some("NEW$".to_string())]
+        );
+        assert_eq!(
+            probed(ProbeScope::All),
+            [Some("NEW$".to_string()), Some("USED$".to_string())],
+            "never a disabled computer or a DC"
+        );
+    }
+
+    /// An `ldifde -l servicePrincipalName` record: a DN and SPNs, nothing else.
+    fn bare_holder(dn: &str, spn: &str) -> Account {
+        Account {
+            dn: dn.into(),
+            sam_account_name: None,
+            kind: None,
+            uac: None,
+            pwd_last_set: None,
+            spns: vec![spn.into()],
+            present: AttrSet::of(&[Attr::ServicePrincipalName]),
+            ..Account::test("X$")
+        }
+    }
+
+    #[test]
+    fn a_minimal_spn_export_finds_duplicates_and_says_what_it_could_not_check() {
+        let all = [Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn];
+        let mut auditor = Auditor::new(settings(&all), None);
+        auditor.observe(&bare_holder("CN=A,DC=x", "HOST/web"), true, true);
+        auditor.observe(&bare_holder("CN=B,DC=x", "host/WEB"), true, true);
+        let audit = auditor.finish(AttrSet::of(&[Attr::ServicePrincipalName]));
+        assert_eq!(audit.summary.duplicate_spn, 1);
+        assert_eq!(audit.summary.accounts_read, 2);
+        let missing = audit.coverage.get(Check::MissingSpn).unwrap();
+        assert_eq!((missing.examined, missing.not_checked), (0, 2));
+        assert_eq!(
+            missing.missing.names(),
+            [
+                "objectClass",
+                "sAMAccountName",
+                "userAccountControl",
+                "dNSHostName"
+            ]
+        );
+        assert_eq!(audit.coverage.get(Check::DuplicateSpn).unwrap().examined, 2);
+        let only_duplicates = Auditor::new(settings(&[Check::DuplicateSpn]), None);
+        assert!(
+            only_duplicates
+                .finish(AttrSet::of(&[Attr::ServicePrincipalName]))
+                .coverage
+                .gaps()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn absent_attributes_are_gaps_not_verdicts() {
+        let mut auditor = Auditor::new(settings(&[Check::StalePassword]), None);
+        let no_pwd = Account {
+            pwd_last_set: None,
+            present: EVERYTHING.without(AttrSet::of(&[Attr::PwdLastSet])),
+            ..computer("A$", 0x1000, true)
+        };
+        let no_uac = Account {
+            uac: None,
+            present: EVERYTHING.without(AttrSet::of(&[Attr::UserAccountControl])),
+            ..computer("B$", 0x1002, true)
+        };
+        auditor.observe(&no_pwd, true, true);
+        auditor.observe(&no_uac, true, true);
+        let audit = auditor.finish(EVERYTHING);
+        assert!(audit.findings.is_empty());
+        let stale = audit.coverage.get(Check::StalePassword).unwrap();
+        assert_eq!(stale.not_checked, 2);
+        assert_eq!(stale.missing.names(), ["userAccountControl", "pwdLastSet"]);
+    }
+
+    #[test]
+    fn a_source_without_dns_names_withdraws_the_spn_rule_verdicts() {
+        let mut auditor = Auditor::new(settings(&[Check::MissingSpn, Check::StaleSpn]), None);
+        auditor.observe(&computer("A$", 0x1000, true), true, true);
+        let audit = auditor.finish(EVERYTHING.without(AttrSet::of(&[Attr::DnsHostName])));
+        assert!(audit.findings.is_empty(), "{:?}", audit.findings);
+        assert_eq!(
+            audit.coverage.get(Check::MissingSpn).unwrap().not_checked,
+            1
+        );
+    }
+
+    #[test]
+    fn objects_outside_the_scope_are_indexed_but_not_reported() {
+        let mut auditor = Auditor::new(settings(&[Check::DuplicateSpn, Check::MissingSpn]), None);
+        let inside = Account {
+            spns: vec!["HOST/shared".into()],
+            ..computer("IN$", 0x1000, true)
+        };
+        let outside = Account {
+            spns: vec!["host/SHARED".into()],
+            ..computer("OUT$", 0x1000, true)
+        };
+        auditor.observe(&inside, true, true);
+        auditor.observe(&outside, false, true);
+        let audit = auditor.finish(EVERYTHING);
+        let kinds: Vec<(&str, Option<&str>)> =
+            audit.findings.iter().map(|f| (f.kind(), f.dn())).collect();
+        assert!(kinds.contains(&("duplicate_spn", None)), "{kinds:?}");
+        assert!(
+            !kinds.iter().any(|(_, dn)| *dn == Some("CN=OUT,DC=x")),
+            "{kinds:?}"
+        );
+        assert_eq!(audit.summary.accounts_read, 1);
+    }
+
+    #[test]
+    fn every_kind_and_class_has_its_count_by_name() {
+        // Every count different, so that two names mapped to each other's field show.
+        let summary = Summary {
+            accounts_read: 1,
+            computers: 2,
+            findings: 3,
+            stale_password: 4,
+            never_set: 5,
+            rotation_failing: 6,
+            inactive: 7,
+            missing_spn: 8,
+            stale_spn: 9,
+            invalid_host_name: 10,
+            duplicate_spn: 11,
+            default_password: 12,
+            deleted_computer: 13,
+            not_found: 14,
+            ambiguous: 15,
+            password_ages: None,
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        for kind in crate::rules::triage::KINDS {
+            let count = summary.count_of(kind);
+            assert!(count.is_some_and(|n| n > 0), "{kind}");
+            assert_eq!(count, json[kind].as_u64().map(|n| n as usize), "{kind}");
+        }
+        for class in StaleClass::ALL {
+            assert_eq!(
+                summary.count_of(class.as_str()),
+                Some(json[class.as_str()].as_u64().unwrap() as usize)
+            );
+        }
+        assert_eq!(summary.count_of("nonsense"), None);
+    }
+}

@@ -1,0 +1,632 @@
+//! Duplicate SPN detection (docs/reference.md, "SPN rules"). Two SPNs on two objects collide
+//! when the DC would refuse the second one: the same value under the directory's equality
+//! (case folded beyond ASCII, spaces folded), or a service class and an `sPNMappings` alias of
+//! it (`HOST/x` and `cifs/x`); two aliases (`cifs/x`, `http/x`) never collide. A group
+//! collides through an alias (`via_alias`) only when a target and an alias sit on different
+//! objects. Findings are reported when one holder is in the reported scope (`-b`), while the
+//! index holds every SPN of the domain.
+//!
+//! Built for millions of SPNs: texts live in one arena, and the index is a vector of (group-key
+//! hash, SPN, holder) that is only appended to while accounts stream by, then sorted once
+//! (`prepare`), so that groups are runs of equal hashes (checked against the keys themselves).
+//! The indexes of the parts of a scope are sorted in parallel and walked together, never copied.
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+
+use super::{Finding, Holder};
+use crate::model::account::{Account, AccountKind};
+use crate::model::spn::{ClassRole, SpnAliases};
+use crate::model::text;
+
+/// A slice of the text arena.
+#[derive(Debug, Clone, Copy)]
+struct TextRange {
+    start: usize,
+    len: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct HolderRecord {
+    account: Option<TextRange>,
+    dn: TextRange,
+    kind: Option<AccountKind>,
+    /// Whether the holder is in the reported scope.
+    in_scope: bool,
+}
+
+/// The class role, kept in the top bits of an entry's holder number.
+const ROLE_SHIFT: u32 = 30;
+const HOLDER_MASK: u32 = (1 << ROLE_SHIFT) - 1;
+
+#[derive(Debug, Clone, Copy)]
+struct IndexEntry {
+    /// Hash of the SPN's group key (the same for every index: a fixed seed).
+    hash: u64,
+    spn: TextRange,
+    /// The holder's number, and the SPN's class role above `ROLE_SHIFT`.
+    holder_role: u32,
+}
+
+impl IndexEntry {
+    fn holder(self) -> usize {
+        (self.holder_role & HOLDER_MASK) as usize
+    }
+
+    fn role(self) -> ClassRole {
+        match self.holder_role >> ROLE_SHIFT {
+            1 => ClassRole::Target,
+            2 => ClassRole::Alias,
+            _ => ClassRole::Plain,
+        }
+    }
+}
+
+fn role_bits(role: ClassRole) -> u32 {
+    match role {
+        ClassRole::Plain => 0,
+        ClassRole::Target => 1,
+        ClassRole::Alias => 2,
+    }
+}
+
+/// Every SPN seen, with who holds it.
+pub struct SpnIndex {
+    aliases: SpnAliases,
+    text: String,
+    holders: Vec<HolderRecord>,
+    entries: Vec<IndexEntry>,
+    /// Whether `entries` is sorted by hash (queries need it: `prepare`).
+    sorted: bool,
+    key: String,
+}
+
+fn hash_key(key: &str) -> u64 {
+    FixedState::default().hash_one(key)
+}
+
+impl SpnIndex {
+    pub fn new(aliases: SpnAliases) -> SpnIndex {
+        SpnIndex::with_size_hint(aliases, 0)
+    }
+
+    /// An index sized for an export of `source_bytes` bytes, so that it does not grow (and
+    /// copy) while millions of SPNs arrive. The estimate errs high: capacity that is never
+    /// written is never resident.
+    pub fn with_size_hint(aliases: SpnAliases, source_bytes: u64) -> SpnIndex {
+        // An ldifde/ldapsearch export spends at least ~120 bytes per SPN it holds, and holders'
+        // names and SPN texts take less than a third of it.
+        let spns = usize::try_from(source_bytes / 120).unwrap_or(0);
+        let text = usize::try_from(source_bytes / 3).unwrap_or(0);
+        SpnIndex {
+            aliases,
+            text: String::with_capacity(text),
+            holders: Vec::with_capacity(spns / 4),
+            entries: Vec::with_capacity(spns),
+            sorted: true,
+            key: String::new(),
+        }
+    }
+
+    fn store(&mut self, text: &str) -> TextRange {
+        let start = self.text.len();
+        self.text.push_str(text);
+        TextRange {
+            start,
+            len: u32::try_from(text.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    fn text_of(text: &str, range: TextRange) -> &str {
+        &text[range.start..range.start + range.len as usize]
+    }
+
+    fn spn(&self, entry: &IndexEntry) -> &str {
+        Self::text_of(&self.text, entry.spn)
+    }
+
+    /// Adds every SPN of `account`; `in_scope` says whether its duplicates are reported.
+    pub fn add(&mut self, account: &Account, in_scope: bool) {
+        if account.spns.is_empty() {
+            return;
+        }
+        let holder = u32::try_from(self.holders.len())
+            .ok()
+            .filter(|holder| *holder <= HOLDER_MASK)
+            .expect("fewer than 2^30 SPN holders in one index");
+        let record = HolderRecord {
+            account: account
+                .sam_account_name
+                .as_deref()
+                .map(|sam| self.store(sam)),
+            dn: self.store(&account.dn),
+            kind: account.kind,
+            in_scope,
+        };
+        self.holders.push(record);
+        for spn in &account.spns {
+            let range = self.store(spn);
+            self.push_entries(range, holder);
+        }
+        self.sorted = false;
+    }
+
+    /// Indexes the SPN at `range` under each of its group keys.
+    fn push_entries(&mut self, range: TextRange, holder: u32) {
+        let SpnIndex {
+            aliases,
+            text,
+            entries,
+            key,
+            ..
+        } = self;
+        aliases.group_keys(Self::text_of(text, range), key, |group, role| {
+            entries.push(IndexEntry {
+                hash: hash_key(group),
+                spn: range,
+                holder_role: holder | (role_bits(role) << ROLE_SHIFT),
+            });
+        });
+    }
+
+    /// Sorts the index for queries; cheap when nothing was added since.
+    pub fn prepare(&mut self) {
+        if !self.sorted {
+            self.entries.sort_unstable_by_key(|entry| entry.hash);
+            self.sorted = true;
+        }
+    }
+
+    /// Switches to other aliases (e.g. `sPNMappings` found late in an LDIF), re-keying what
+    /// is already indexed.
+    pub fn set_aliases(&mut self, aliases: SpnAliases) {
+        if aliases == self.aliases {
+            return;
+        }
+        self.aliases = aliases;
+        let mut indexed = std::mem::take(&mut self.entries);
+        indexed.sort_unstable_by_key(|entry| entry.spn.start);
+        indexed.dedup_by_key(|entry| entry.spn.start);
+        for entry in indexed {
+            self.push_entries(entry.spn, entry.holder_role & HOLDER_MASK);
+        }
+        self.sorted = self.entries.is_empty();
+    }
+
+    /// The entries whose hash is `hash` (the index must be prepared).
+    fn run(&self, hash: u64) -> &[IndexEntry] {
+        assert!(self.sorted, "SpnIndex::prepare must run before queries");
+        let start = self.entries.partition_point(|entry| entry.hash < hash);
+        let len = self.entries[start..].partition_point(|entry| entry.hash == hash);
+        &self.entries[start..start + len]
+    }
+
+    fn holder(&self, entry: &IndexEntry) -> Holder {
+        let record = self.holders[entry.holder()];
+        Holder {
+            account: record
+                .account
+                .map(|range| Self::text_of(&self.text, range).to_string()),
+            dn: Self::text_of(&self.text, record.dn).to_string(),
+            spn: self.spn(entry).to_string(),
+            kind: record.kind,
+        }
+    }
+
+    /// Every holder of an SPN that stands in the way of `spn` (the same SPN, or a target and an
+    /// alias of it), as the DC decides.
+    pub fn holders_of(&self, spn: &str) -> Vec<Holder> {
+        let mut hashes = Vec::new();
+        self.aliases
+            .group_keys(spn, &mut String::new(), |group, _| {
+                hashes.push(hash_key(group))
+            });
+        let mut found: Vec<&IndexEntry> = hashes
+            .into_iter()
+            .flat_map(|hash| self.run(hash))
+            .filter(|entry| self.aliases.collide(spn, self.spn(entry)))
+            .collect();
+        found.sort_by_key(|entry| (entry.spn.start, entry.holder()));
+        found.dedup_by_key(|entry| (entry.spn.start, entry.holder()));
+        found.into_iter().map(|entry| self.holder(entry)).collect()
+    }
+
+    /// One `duplicate_spn` finding per colliding group with a holder in scope.
+    pub fn duplicates(&self) -> Vec<Finding> {
+        duplicates_in(std::slice::from_ref(self))
+    }
+
+    /// The aliases this index keys by.
+    pub fn aliases(&self) -> &SpnAliases {
+        &self.aliases
+    }
+}
+
+/// Duplicates across the indexes of several parts of one scope (each prepared, all with the
+/// same aliases): their sorted entries are walked together, so runs of equal hashes span parts
+/// and nothing is copied.
+pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
+    assert!(
+        parts.iter().all(|part| part.sorted),
+        "SpnIndex::prepare must run before queries"
+    );
+    let mut cursors = vec![0usize; parts.len()];
+    let mut findings = Vec::new();
+    let mut members: Vec<Member> = Vec::new();
+    loop {
+        let next_hash = parts
+            .iter()
+            .zip(&cursors)
+            .filter_map(|(part, &cursor)| part.entries.get(cursor).map(|entry| entry.hash))
+            .min();
+        let Some(hash) = next_hash else {
+            break;
+        };
+        members.clear();
+        for (index, part) in parts.iter().enumerate() {
+            while let Some(entry) = part.entries.get(cursors[index])
+                && entry.hash == hash
+            {
+                members.push(Member {
+                    part: index,
+                    entry: *entry,
+                });
+                cursors[index] += 1;
+            }
+        }
+        if members.len() >= 2 && !single_holder(&members) {
+            report_run(parts, &members, &mut findings);
+        }
+    }
+    findings
+}
+
+/// One SPN of a run, and where it is indexed.
+#[derive(Clone, Copy)]
+struct Member {
+    part: usize,
+    entry: IndexEntry,
+}
+
+impl Member {
+    fn holder_id(self) -> (usize, usize) {
+        (self.part, self.entry.holder())
+    }
+}
+
+fn single_holder(members: &[Member]) -> bool {
+    members
+        .iter()
+        .all(|member| member.holder_id() == members[0].holder_id())
+}
+
+/// The findings of one run of entries with equal hashes: grouped by their actual group key
+/// (equal hashes almost always mean equal keys), then judged by the collision rule.
+fn report_run(parts: &[SpnIndex], run: &[Member], findings: &mut Vec<Finding>) {
+    let spn = |member: &Member| parts[member.part].spn(&member.entry);
+    let aliases = parts[0].aliases();
+    let mut scratch = String::new();
+    // Each member's key in this run: the one of its group keys with the run's hash.
+    let mut keyed: Vec<(String, &Member)> = run
+        .iter()
+        .map(|member| {
+            let mut found = String::new();
+            aliases.group_keys(spn(member), &mut scratch, |group, _| {
+                if found.is_empty() && hash_key(group) == member.entry.hash {
+                    found = group.to_string();
+                }
+            });
+            (found, member)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let members: Vec<Member> = group.iter().map(|(_, member)| **member).collect();
+        if single_holder(&members) {
+            continue;
+        }
+        let alias_collision = members.iter().any(|target| {
+            target.entry.role() == ClassRole::Target
+                && members.iter().any(|alias| {
+                    alias.entry.role() == ClassRole::Alias
+                        && alias.holder_id() != target.holder_id()
+                })
+        });
+        if alias_collision {
+            push_finding(parts, text::display(&group[0].0), true, &members, findings);
+            continue;
+        }
+        // No alias collision: the same SPN on several objects, compared exactly (folded).
+        let mut exact: Vec<(String, Member)> = members
+            .iter()
+            .map(|member| (text::fold(spn(member)), *member))
+            .collect();
+        exact.sort_by(|a, b| a.0.cmp(&b.0));
+        for same in exact.chunk_by(|a, b| a.0 == b.0) {
+            let same_members: Vec<Member> = same.iter().map(|(_, member)| *member).collect();
+            if !single_holder(&same_members) {
+                push_finding(
+                    parts,
+                    text::display(&same[0].0),
+                    false,
+                    &same_members,
+                    findings,
+                );
+            }
+        }
+    }
+}
+
+fn push_finding(
+    parts: &[SpnIndex],
+    key: String,
+    via_alias: bool,
+    members: &[Member],
+    findings: &mut Vec<Finding>,
+) {
+    let in_scope = members
+        .iter()
+        .any(|member| parts[member.part].holders[member.entry.holder()].in_scope);
+    if !in_scope {
+        return;
+    }
+    let mut holders: Vec<Holder> = members
+        .iter()
+        .map(|member| parts[member.part].holder(&member.entry))
+        .collect();
+    holders.sort();
+    findings.push(Finding::DuplicateSpn {
+        key,
+        via_alias,
+        holders,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(sam: &str, kind: AccountKind, spns: &[&str]) -> Account {
+        Account {
+            kind: Some(kind),
+            spns: spns.iter().map(|s| s.to_string()).collect(),
+            ..Account::test(sam)
+        }
+    }
+
+    fn keys(findings: &[Finding]) -> Vec<(String, bool, usize)> {
+        let mut keys: Vec<_> = findings
+            .iter()
+            .map(|finding| match finding {
+                Finding::DuplicateSpn {
+                    key,
+                    via_alias,
+                    holders,
+                } => (key.clone(), *via_alias, holders.len()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    fn index_of(accounts: &[Account]) -> SpnIndex {
+        let mut index = SpnIndex::new(SpnAliases::default());
+        for account in accounts {
+            index.add(account, true);
+        }
+        index.prepare();
+        index
+    }
+
+    #[test]
+    fn finds_case_variant_user_and_alias_duplicates() {
+        let index = index_of(&[
+            holder(
+                "PC-DUPA$",
+                AccountKind::Computer,
+                &["HOST/pc-dupa.x.test", "HOST/PC-DUPA"],
+            ),
+            holder("PC-DUPB$", AccountKind::Computer, &["host/PC-DUPA.X.TEST"]),
+            holder(
+                "SQL01$",
+                AccountKind::Computer,
+                &["MSSQLSvc/sql01.x.test:1433"],
+            ),
+            holder(
+                "svc-sql",
+                AccountKind::User,
+                &["MSSQLSvc/sql01.x.test:1433"],
+            ),
+            holder("FILES$", AccountKind::Computer, &["HOST/files.x.test"]),
+            holder("svc-files", AccountKind::User, &["cifs/files.x.test"]),
+            holder("WEB$", AccountKind::Computer, &["HTTP/intranet.x.test"]),
+        ]);
+        assert_eq!(
+            keys(&index.duplicates()),
+            [
+                ("host/files.x.test".to_string(), true, 2),
+                ("host/pc-dupa.x.test".to_string(), false, 2),
+                ("mssqlsvc/sql01.x.test:1433".to_string(), false, 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_directory_equality_decides() {
+        let index = index_of(&[
+            holder(
+                "A$",
+                AccountKind::Computer,
+                &["HOST/x ", "HOST/BÜRO", "HOST/y."],
+            ),
+            holder(
+                "B$",
+                AccountKind::Computer,
+                &["host/x", "host/büro", "HOST/y"],
+            ),
+        ]);
+        assert_eq!(
+            keys(&index.duplicates()),
+            [
+                ("host/büro".to_string(), false, 2),
+                ("host/x".to_string(), false, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn two_aliases_are_no_duplicate_but_the_same_alias_is() {
+        let index = index_of(&[
+            holder("A$", AccountKind::Computer, &["cifs/web.x", "http/app.x"]),
+            holder("B$", AccountKind::Computer, &["http/web.x", "HTTP/app.x"]),
+        ]);
+        assert_eq!(
+            keys(&index.duplicates()),
+            [("http/app.x".to_string(), false, 2)]
+        );
+    }
+
+    #[test]
+    fn a_class_mapped_twice_collides_as_the_dc_checks_it() {
+        // cifs resolves to host (first mapping), but http's mapping lists cifs: the DC checks
+        // cifs/y before it adds http/y, and refuses it.
+        let mut index = SpnIndex::new(SpnAliases::from_mappings(["host=cifs", "http=cifs"]));
+        index.add(&holder("A$", AccountKind::Computer, &["host/x"]), true);
+        index.add(&holder("B$", AccountKind::Computer, &["cifs/x"]), true);
+        index.add(
+            &holder("C$", AccountKind::Computer, &["http/y", "http/z"]),
+            true,
+        );
+        index.add(
+            &holder("D$", AccountKind::Computer, &["cifs/y", "host/z"]),
+            true,
+        );
+        index.prepare();
+        let mut found = keys(&index.duplicates());
+        found.dedup();
+        assert_eq!(
+            found,
+            [
+                ("host/x".to_string(), true, 2),
+                ("http/y".to_string(), true, 2)
+            ],
+            "http/z and host/z: two targets, no alias between them"
+        );
+    }
+
+    #[test]
+    fn holders_are_found_through_aliases_but_not_between_aliases() {
+        let index = index_of(&[
+            holder("FILES$", AccountKind::Computer, &["HOST/files.x"]),
+            holder("svc", AccountKind::User, &["cifs/FILES.x"]),
+        ]);
+        let mut accounts: Vec<String> = index
+            .holders_of("host/files.X")
+            .into_iter()
+            .filter_map(|h| h.account)
+            .collect();
+        accounts.sort();
+        assert_eq!(accounts, ["FILES$", "svc"]);
+        let via_http: Vec<_> = index
+            .holders_of("http/files.x")
+            .into_iter()
+            .map(|h| h.dn)
+            .collect();
+        assert_eq!(via_http, ["CN=FILES,DC=x"], "http/ meets HOST/, not cifs/");
+        assert!(index.holders_of("HOST/other.x").is_empty());
+    }
+
+    #[test]
+    fn duplicates_span_the_indexes_of_several_parts() {
+        let mut first = SpnIndex::new(SpnAliases::default());
+        first.add(
+            &holder("A$", AccountKind::Computer, &["HOST/x", "HOST/a"]),
+            true,
+        );
+        let mut second = SpnIndex::new(SpnAliases::default());
+        second.add(&holder("B$", AccountKind::Computer, &["host/X"]), true);
+        second.add(
+            &holder("C$", AccountKind::Computer, &["HOST/a", "HOST/c"]),
+            true,
+        );
+        first.prepare();
+        second.prepare();
+        assert_eq!(
+            keys(&duplicates_in(&[first, second])),
+            [
+                ("host/a".to_string(), false, 2),
+                ("host/x".to_string(), false, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn only_groups_with_a_holder_in_scope_are_reported() {
+        let mut index = SpnIndex::new(SpnAliases::default());
+        index.add(&holder("IN$", AccountKind::Computer, &["HOST/a"]), true);
+        index.add(
+            &holder("OUT1$", AccountKind::Computer, &["HOST/a", "HOST/b"]),
+            false,
+        );
+        index.add(&holder("OUT2$", AccountKind::Computer, &["HOST/b"]), false);
+        index.prepare();
+        assert_eq!(
+            keys(&index.duplicates()),
+            [("host/a".to_string(), false, 2)]
+        );
+    }
+
+    #[test]
+    fn holders_without_a_name_are_named_by_their_dn() {
+        let nameless = Account {
+            sam_account_name: None,
+            kind: None,
+            ..holder("X$", AccountKind::Computer, &["HOST/a"])
+        };
+        let index = index_of(&[nameless, holder("Y$", AccountKind::Computer, &["HOST/a"])]);
+        let Finding::DuplicateSpn { holders, .. } = &index.duplicates()[0] else {
+            panic!()
+        };
+        assert_eq!(holders[0].account, None);
+        assert_eq!(holders[0].dn, "CN=X,DC=x");
+    }
+
+    #[test]
+    fn an_alias_pair_on_one_object_is_not_a_duplicate() {
+        let index = index_of(&[holder(
+            "PC$",
+            AccountKind::Computer,
+            &["HOST/pc.x", "cifs/pc.x"],
+        )]);
+        assert!(index.duplicates().is_empty());
+    }
+
+    #[test]
+    fn holders_are_reported_with_their_own_spelling() {
+        let index = index_of(&[
+            holder("B$", AccountKind::Computer, &["host/PC.X"]),
+            holder("A$", AccountKind::Computer, &["HOST/pc.x"]),
+        ]);
+        let Finding::DuplicateSpn { holders, .. } = &index.duplicates()[0] else {
+            panic!()
+        };
+        assert_eq!(holders[0].account.as_deref(), Some("A$"));
+        assert_eq!(holders[0].spn, "HOST/pc.x");
+        assert_eq!(holders[1].spn, "host/PC.X");
+    }
+
+    #[test]
+    fn late_mappings_regroup_the_index() {
+        let mut index = index_of(&[
+            holder("A$", AccountKind::Computer, &["HOST/x"]),
+            holder("B$", AccountKind::User, &["cifs/x"]),
+            holder("C$", AccountKind::User, &["custom/x"]),
+        ]);
+        assert_eq!(keys(&index.duplicates()).len(), 1);
+        index.set_aliases(SpnAliases::from_mappings(["host=custom"]));
+        index.prepare();
+        assert_eq!(keys(&index.duplicates()), [("host/x".to_string(), true, 2)]);
+    }
+}

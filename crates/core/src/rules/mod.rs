@@ -1,0 +1,279 @@
+//! The rules: pure code over accounts, no I/O. The read-only checks (password staleness,
+//! SPN rules, duplicates) and `Finding`, what they report; `Auditor` runs the selected checks
+//! while accounts stream by, and `coverage` says what they could examine. The planners decide
+//! what the write commands do: `reset` (what may be reset, and to what), `spn_plan`, `undo`
+//! (what reversing a journaled change means now), and `readback` (what a lost answer was).
+//! `triage` judges a scheduled run's findings: new since a baseline, accepted, failing.
+
+mod auditor;
+pub mod coverage;
+mod duplicates;
+mod readback;
+pub mod replication;
+pub mod reset;
+pub mod restore;
+pub mod rights;
+pub mod spn_plan;
+mod spn_rules;
+mod staleness;
+pub mod triage;
+pub mod undo;
+
+use serde::Serialize;
+
+use crate::model::account::{Account, AccountKind};
+use crate::model::filetime::Timestamp;
+use crate::model::names::{NameQuery, Resolution};
+
+pub use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
+pub use duplicates::SpnIndex;
+pub use readback::{PasswordState, reset_made, spn_change_made};
+pub use spn_rules::{SpnSettings, expected_spns, review_spns};
+pub use staleness::{StaleClass, StaleSettings, classify_password};
+
+/// One holder of a duplicated SPN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Holder {
+    /// sAMAccountName, when the source has one (else the DN names the holder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub dn: String,
+    pub spn: String,
+    #[serde(skip)]
+    pub kind: Option<AccountKind>,
+}
+
+impl Holder {
+    /// How tables name the holder.
+    pub fn label(&self) -> &str {
+        self.account.as_deref().unwrap_or(&self.dn)
+    }
+}
+
+/// One of the objects an ambiguous name matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub dn: String,
+}
+
+/// A finding (docs/reference.md, "JSON"). Field names are public API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    StalePassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: StaleClass,
+        pwd_last_set: Option<Timestamp>,
+        last_logon: Option<Timestamp>,
+        password_age_days: Option<i64>,
+        disabled: bool,
+        domain_controller: bool,
+        /// Set when something was ignored, e.g. a last logon after `as_of`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    MissingSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+    },
+    StaleSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+        /// The same SPN on the current dNSHostName; null when the account has none.
+        replacement: Option<String>,
+    },
+    /// A name no SPN can be built from (control characters, spaces, …): the rules expect
+    /// no SPN on it, and `spn fix` writes none.
+    InvalidHostName {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        /// `sAMAccountName` or `dNSHostName`.
+        attribute: &'static str,
+        value: String,
+        reason: String,
+    },
+    DuplicateSpn {
+        key: String,
+        via_alias: bool,
+        holders: Vec<Holder>,
+    },
+    /// The KDC accepted the computer's default password (`audit --probe-default-passwords`):
+    /// anyone who knows its name can take the account over.
+    DefaultPassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+    },
+    /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
+    /// it back.
+    DeletedComputer {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        last_known_parent: Option<String>,
+        deleted_at: Option<Timestamp>,
+    },
+    /// A NAME given on the command line that matches nothing.
+    NotFound { name: String },
+    /// A NAME that matches several objects; never acted on.
+    Ambiguous {
+        name: String,
+        candidates: Vec<Candidate>,
+    },
+}
+
+impl Finding {
+    /// The `kind` as JSON writes it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Finding::StalePassword { .. } => "stale_password",
+            Finding::MissingSpn { .. } => "missing_spn",
+            Finding::StaleSpn { .. } => "stale_spn",
+            Finding::InvalidHostName { .. } => "invalid_host_name",
+            Finding::DuplicateSpn { .. } => "duplicate_spn",
+            Finding::DefaultPassword { .. } => "default_password",
+            Finding::DeletedComputer { .. } => "deleted_computer",
+            Finding::NotFound { .. } => "not_found",
+            Finding::Ambiguous { .. } => "ambiguous",
+        }
+    }
+
+    /// The finding for a name that did not resolve to one object, if it did not.
+    pub fn unresolved(name: &str, resolution: &Resolution<'_>) -> Option<Finding> {
+        match resolution {
+            Resolution::Found(_) => None,
+            Resolution::NotFound => Some(Finding::NotFound {
+                name: name.to_string(),
+            }),
+            Resolution::Ambiguous(matches) => Some(Finding::Ambiguous {
+                name: name.to_string(),
+                candidates: matches
+                    .iter()
+                    .map(|account: &&Account| Candidate {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// Resolves each of `names` among `candidates`: the accounts found, and a `not_found` or
+    /// `ambiguous` finding for each other name.
+    pub fn resolve_each<'a>(
+        names: &[NameQuery],
+        candidates: &'a [Account],
+    ) -> (Vec<&'a Account>, Vec<Finding>) {
+        let mut found = Vec::new();
+        let mut unresolved = Vec::new();
+        for name in names {
+            match name.resolve(candidates) {
+                Resolution::Found(account) => found.push(account),
+                other => unresolved.extend(Finding::unresolved(name.as_str(), &other)),
+            }
+        }
+        (found, unresolved)
+    }
+
+    /// The account the finding is about, by DN (`None` for duplicates and names).
+    pub fn dn(&self) -> Option<&str> {
+        match self {
+            Finding::StalePassword { dn, .. }
+            | Finding::MissingSpn { dn, .. }
+            | Finding::StaleSpn { dn, .. }
+            | Finding::InvalidHostName { dn, .. }
+            | Finding::DefaultPassword { dn, .. }
+            | Finding::DeletedComputer { dn, .. } => Some(dn),
+            _ => None,
+        }
+    }
+
+    /// Sort position: kind order, then account (or key or name), then SPN.
+    fn sort_parts(&self) -> (u8, &str, &str) {
+        match self {
+            Finding::StalePassword { account, dn, .. } => (0, account.as_deref().unwrap_or(dn), ""),
+            Finding::MissingSpn { account, dn, spn } => (1, account.as_deref().unwrap_or(dn), spn),
+            Finding::StaleSpn {
+                account, dn, spn, ..
+            } => (2, account.as_deref().unwrap_or(dn), spn),
+            Finding::InvalidHostName {
+                account,
+                dn,
+                attribute,
+                ..
+            } => (3, account.as_deref().unwrap_or(dn), attribute),
+            Finding::DuplicateSpn { key, .. } => (4, key, ""),
+            Finding::NotFound { name } => (5, name, ""),
+            Finding::Ambiguous { name, .. } => (6, name, ""),
+            Finding::DefaultPassword { account, dn } => (7, account.as_deref().unwrap_or(dn), ""),
+            Finding::DeletedComputer { account, dn, .. } => {
+                (8, account.as_deref().unwrap_or(dn), "")
+            }
+        }
+    }
+}
+
+/// Compares case-insensitively (as the report orders names) without allocating.
+fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase))
+    }
+}
+
+/// The one order every source and format shares.
+pub fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let (a, b) = (a.sort_parts(), b.sort_parts());
+    a.0.cmp(&b.0)
+        .then_with(|| cmp_folded(a.1, b.1))
+        .then_with(|| cmp_folded(a.2, b.2))
+}
+
+/// Puts findings in the one order every source and format shares. A stable merge sort: the
+/// sorted runs of several workers merge in one pass.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(compare_findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_name_is_found_or_reported() {
+        let accounts = [
+            Account::test("PC01$"),
+            Account {
+                dn: "CN=KIOSK,OU=A,DC=x".into(),
+                ..Account::test("KIOSK$")
+            },
+            Account {
+                dn: "CN=KIOSK,OU=B,DC=x".into(),
+                cn: Some("KIOSK".into()),
+                ..Account::test("KIOSK-OLD$")
+            },
+        ];
+        let names: Vec<NameQuery> = ["pc01", "nope", "kiosk"]
+            .iter()
+            .map(|raw| NameQuery::parse(raw).unwrap())
+            .collect();
+        let (found, unresolved) = Finding::resolve_each(&names, &accounts);
+        assert_eq!(found, [&accounts[0]]);
+        let kinds: Vec<&str> = unresolved.iter().map(Finding::kind).collect();
+        assert_eq!(kinds, ["not_found", "ambiguous"]);
+    }
+}
