@@ -5,6 +5,6 @@
 pub(crate) mod journal;
 pub(crate) mod kerberos;
 pub(crate) mod password;
-pub(crate) mod restore;
+pub(crate) mod reanimate;
 pub(crate) mod spns;
 pub(crate) mod verify;

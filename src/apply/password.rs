@@ -4,7 +4,7 @@
 
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::account::Account;
-use adcomputer_core::rules::reset::{
+use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
 use adcomputer_core::rules::{PasswordState, reset_made};

@@ -12,7 +12,7 @@ use super::kerberos::{Kdc, verify_password};
 use crate::ldap::{Directory, queries};
 use crate::progress::Progress;
 use crate::source::{DomainDc, join_all};
-use adcomputer_core::rules::reset::Verification;
+use adcomputer_core::rules::reset_plan::Verification;
 
 /// Where a reset is proven.
 pub(crate) enum Verifier {

@@ -11,7 +11,7 @@ use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::rules::coverage::{Check, Coverage};
-use adcomputer_core::rules::reset::{default_password, realm_of};
+use adcomputer_core::rules::reset_plan::{default_password, realm_of};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
 use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
 

@@ -1,5 +1,5 @@
 //! `adcomputer reset NAME...`: ADUC's "Reset Account". Resolves every name with each object's
-//! security in the same searches, plans each item (`rules::reset`: refusals, the right, the
+//! security in the same searches, plans each item (`rules::reset_plan`: refusals, the right, the
 //! advice per client), and with `--apply` (asking first on a terminal) per account: notes who
 //! may rejoin it, sets the password (`apply::password`), and optionally logs on as the
 //! computer at the KDCs. A failed item never stops the batch; a DC that stops answering does.
@@ -13,12 +13,12 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::report::reset::{ResetReport, ResetSummary};
+use crate::report::reset_report::{ResetReport, ResetSummary};
 use crate::source::{LiveSource, NeedsDc, Source};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::{ObjectSecurity, is_admin_group};
-use adcomputer_core::rules::reset::{
+use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, default_password, plan, realm_of, rejoin_note,
 };
 
@@ -77,7 +77,7 @@ pub(crate) async fn run(
     let all_done = items.iter().all(ResetItem::done);
     let summary = ResetSummary::of(&items);
     let next_steps = if summary.reset + summary.planned > 0 {
-        adcomputer_core::rules::reset::next_steps(settings.whole_name)
+        adcomputer_core::rules::reset_plan::next_steps(settings.whole_name)
     } else {
         Vec::new()
     };

@@ -1,6 +1,6 @@
 //! `adcomputer restore NAME...`: brings deleted computers back. Reads the domain's deleted
-//! computers once, plans each name (`rules::restore`: which one, where to, or why not), and
-//! with `--apply` (asking first on a terminal) restores each (`apply::restore`), optionally
+//! computers once, plans each name (`rules::restore_plan`: which one, where to, or why not), and
+//! with `--apply` (asking first on a terminal) restores each (`apply::reanimate`), optionally
 //! logging on as it at the DC that was written. A failed item never stops the batch; a DC
 //! that stops answering does.
 
@@ -8,19 +8,21 @@ use anyhow::Context;
 
 use super::RunContext;
 use crate::apply::kerberos::Kdc;
-use crate::apply::restore::put_back_names;
-use crate::apply::restore::restore_computer;
+use crate::apply::reanimate::put_back_names;
+use crate::apply::reanimate::restore_computer;
 use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::report::reset::{ResetReport, ResetSummary};
+use crate::report::reset_report::{ResetReport, ResetSummary};
 use crate::source::{LiveSource, NeedsDc, Source};
 use adcomputer_core::model::deleted::DeletedComputer;
 use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::names::NameQuery;
-use adcomputer_core::rules::reset::{ResetItem, Status, default_password, next_steps, realm_of};
-use adcomputer_core::rules::restore::{
+use adcomputer_core::rules::reset_plan::{
+    ResetItem, Status, default_password, next_steps, realm_of,
+};
+use adcomputer_core::rules::restore_plan::{
     already_restored, default_dns_host_name, plan, refuse_taken,
 };
 use adcomputer_core::rules::spn_plan::contains;

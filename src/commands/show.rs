@@ -8,14 +8,14 @@ use crate::apply::kerberos::{Kdc, verify_password};
 use crate::config::ShowSettings;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::show::{AccountView, ShowReport, ShowSummary};
+use crate::report::diagnosis::{AccountView, ShowReport, ShowSummary};
 use crate::source::{NeedsDc, Scanned, Source, join_all};
 use adcomputer_core::model::account::{Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::names::Resolution;
 use adcomputer_core::rules::coverage::Check;
-use adcomputer_core::rules::replication::{DcName, DcView, dc_views};
-use adcomputer_core::rules::reset::{default_password, realm_of, refusal};
+use adcomputer_core::rules::replication_lag::{DcName, DcView, dc_views};
+use adcomputer_core::rules::reset_plan::{default_password, realm_of, refusal};
 use adcomputer_core::rules::{Audit, AuditSettings, Auditor, Finding, expected_spns};
 
 pub(crate) async fn run(

@@ -1,6 +1,6 @@
 //! `adcomputer undo JOURNAL`: reverses what a `spn fix --apply` journal recorded, newest first.
 //! The journal must be this domain's and as written (its chain); then every object is read
-//! and each change held to what `spn fix` could have done (`rules::undo::undo_refusal`) before
+//! and each change held to what `spn fix` could have done (`rules::undo_plan::undo_refusal`) before
 //! anything is sent: one change outside those rules refuses the whole journal. Each object is
 //! judged as it is, whatever the journal says happened: already back is `reverted`, changed by
 //! someone else is `skipped`, otherwise the change is reversed (with `--apply`), re-adding
@@ -18,7 +18,7 @@ use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeS
 use crate::source::{NeedsDc, Source};
 use adcomputer_core::model::dn::{NormalDn, same_dn};
 use adcomputer_core::rules::spn_plan::SpnChange;
-use adcomputer_core::rules::undo::{UndoStep, undo_refusal, undo_step};
+use adcomputer_core::rules::undo_plan::{UndoStep, undo_refusal, undo_step};
 
 pub(crate) async fn run(
     context: &RunContext,

@@ -8,14 +8,14 @@
 
 pub(crate) mod changes;
 pub(crate) mod csv;
+pub(crate) mod diagnosis;
 pub(crate) mod findings;
 mod html;
 pub(crate) mod man;
 mod nagios;
 mod output;
 mod prometheus;
-pub(crate) mod reset;
-pub(crate) mod show;
+pub(crate) mod reset_report;
 pub(crate) mod table;
 
 use std::io::{BufWriter, Write};

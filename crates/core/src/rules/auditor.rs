@@ -303,7 +303,7 @@ impl Auditor {
             }
         }
         if let Some(scope) = settings.probe
-            && crate::rules::reset::refusal(account).is_none()
+            && crate::rules::reset_plan::refusal(account).is_none()
             && account.is_disabled() == Some(false)
             && (scope == ProbeScope::All || account.last_logon_timestamp.is_none())
         {

@@ -5,19 +5,19 @@
 //! (what reversing a journaled change means now), and `readback` (what a lost answer was).
 //! `triage` judges a scheduled run's findings: new since a baseline, accepted, failing.
 
+pub mod access_check;
 mod auditor;
 pub mod coverage;
 mod duplicates;
 mod readback;
-pub mod replication;
-pub mod reset;
-pub mod restore;
-pub mod rights;
+pub mod replication_lag;
+pub mod reset_plan;
+pub mod restore_plan;
 pub mod spn_plan;
 mod spn_rules;
 mod staleness;
 pub mod triage;
-pub mod undo;
+pub mod undo_plan;
 
 use serde::Serialize;
 

@@ -12,7 +12,7 @@ use crate::model::rights::Right;
 use crate::model::security::Ace;
 use crate::model::spn::{Spn, SpnAliases, invalid_spn, same_host};
 use crate::model::text;
-use crate::rules::rights::{Access, access};
+use crate::rules::access_check::{Access, access};
 use crate::rules::{Finding, SpnIndex, SpnSettings, review_spns};
 
 /// An addition that was not planned because others hold it.

@@ -6,8 +6,10 @@
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::deleted::DeletedComputer;
 use adcomputer_core::model::spn::SpnAliases;
-use adcomputer_core::rules::reset::{ResetItem, Status, refusal_reason, time_text, unicode_pwd};
-use adcomputer_core::rules::restore::default_dns_host_name;
+use adcomputer_core::rules::reset_plan::{
+    ResetItem, Status, refusal_reason, time_text, unicode_pwd,
+};
+use adcomputer_core::rules::restore_plan::default_dns_host_name;
 use adcomputer_core::rules::spn_plan::SpnChange;
 use adcomputer_core::rules::{SpnSettings, expected_spns};
 

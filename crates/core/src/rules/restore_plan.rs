@@ -11,7 +11,7 @@ use crate::model::filetime::FileTime;
 use crate::model::names::NameQuery;
 use crate::model::text;
 
-use super::reset::{ResetItem, Status};
+use super::reset_plan::{ResetItem, Status};
 
 /// Whether `name` means the deleted computer `deleted`.
 fn means(name: &NameQuery, deleted: &DeletedComputer) -> bool {
@@ -113,7 +113,7 @@ pub fn plan<'a>(
 /// The `dNSHostName` a restored computer gets when its tombstone kept none: its short name,
 /// lower-cased, in the domain of `default_naming_context`.
 pub fn default_dns_host_name(short: &str, default_naming_context: &str) -> String {
-    let domain = super::reset::realm_of(default_naming_context).to_lowercase();
+    let domain = super::reset_plan::realm_of(default_naming_context).to_lowercase();
     format!("{}.{domain}", short.to_lowercase())
 }
 

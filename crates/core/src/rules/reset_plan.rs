@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::rights::{Access, access};
+use super::access_check::{Access, access};
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::FileTime;
 use crate::model::names::{NameQuery, Resolution};

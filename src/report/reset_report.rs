@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::table::Cell;
 use super::{Present, TextOut};
-use adcomputer_core::rules::reset::{ResetItem, Status};
+use adcomputer_core::rules::reset_plan::{ResetItem, Status};
 
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct ResetSummary {
@@ -78,7 +78,7 @@ pub(crate) struct Row<'a> {
 }
 
 /// `dc2.example.com: wrong password (…); holds key version 1 (not yet)`.
-fn verification_line(verification: &adcomputer_core::rules::reset::Verification) -> String {
+fn verification_line(verification: &adcomputer_core::rules::reset_plan::Verification) -> String {
     let place = verification.dc.as_deref().unwrap_or(&verification.kdc);
     let held = match (verification.holds_new_password, verification.key_version) {
         (Some(true), Some(kvno)) => format!("; holds key version {kvno}"),

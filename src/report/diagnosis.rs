@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use adcomputer_core::model::filetime::Timestamp;
-use adcomputer_core::rules::replication::DcView;
+use adcomputer_core::rules::replication_lag::DcView;
 
 use super::findings::finding_tables;
 use super::table::Cell;
