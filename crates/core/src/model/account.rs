@@ -10,74 +10,55 @@ use super::entry::Entry;
 use super::filetime::FileTime;
 use super::uac::Uac;
 
-/// Attributes every account read asks for; nothing else is fetched.
-pub const ACCOUNT_ATTRIBUTES: &[&str] = &[
-    "objectClass",
-    "cn",
-    "sAMAccountName",
-    "userAccountControl",
-    "dNSHostName",
-    "msDS-AdditionalDnsHostName",
-    "servicePrincipalName",
-    "pwdLastSet",
-    "lastLogonTimestamp",
-    "msDS-KeyVersionNumber",
-    "operatingSystem",
-];
+/// The attributes an account is read with, declared once: each variant of `Attr` with its LDAP
+/// name, in the order `ACCOUNT_ATTRIBUTES` (what a live read asks for, and what an export for
+/// `--from-ldif` needs) lists them.
+macro_rules! account_attributes {
+    ($($variant:ident = $name:literal,)*) => {
+        /// An attribute of `ACCOUNT_ATTRIBUTES`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Attr {
+            $($variant,)*
+        }
 
-/// An attribute of `ACCOUNT_ATTRIBUTES`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Attr {
-    ObjectClass,
-    Cn,
-    SamAccountName,
-    UserAccountControl,
-    DnsHostName,
-    AdditionalDnsHostName,
-    ServicePrincipalName,
-    PwdLastSet,
-    LastLogonTimestamp,
-    KeyVersionNumber,
-    OperatingSystem,
+        /// Attributes every account read asks for; nothing else is fetched.
+        pub const ACCOUNT_ATTRIBUTES: &[&str] = &[$($name,)*];
+
+        impl Attr {
+            pub const ALL: [Attr; ACCOUNT_ATTRIBUTES.len()] = [$(Attr::$variant,)*];
+
+            /// Its LDAP name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Attr::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+account_attributes! {
+    ObjectClass = "objectClass",
+    Cn = "cn",
+    SamAccountName = "sAMAccountName",
+    UserAccountControl = "userAccountControl",
+    DnsHostName = "dNSHostName",
+    AdditionalDnsHostName = "msDS-AdditionalDnsHostName",
+    ServicePrincipalName = "servicePrincipalName",
+    PwdLastSet = "pwdLastSet",
+    LastLogonTimestamp = "lastLogonTimestamp",
+    KeyVersionNumber = "msDS-KeyVersionNumber",
+    OperatingSystem = "operatingSystem",
 }
 
 impl Attr {
-    pub const ALL: [Attr; 11] = [
-        Attr::ObjectClass,
-        Attr::Cn,
-        Attr::SamAccountName,
-        Attr::UserAccountControl,
-        Attr::DnsHostName,
-        Attr::AdditionalDnsHostName,
-        Attr::ServicePrincipalName,
-        Attr::PwdLastSet,
-        Attr::LastLogonTimestamp,
-        Attr::KeyVersionNumber,
-        Attr::OperatingSystem,
-    ];
-
-    /// The attribute an LDAP attribute name denotes (case-insensitive), if one we read.
+    /// The attribute an LDAP attribute name denotes (case-insensitive), if one we read. This
+    /// runs for every attribute line of an export: the length is compared first.
     pub fn of(name: &[u8]) -> Option<Attr> {
-        let is = |wanted: &str| name.eq_ignore_ascii_case(wanted.as_bytes());
-        // Dispatch on length first: this runs for every attribute line of an export.
-        Some(match name.len() {
-            2 if is("cn") => Attr::Cn,
-            10 if is("pwdLastSet") => Attr::PwdLastSet,
-            11 if is("objectClass") => Attr::ObjectClass,
-            11 if is("dNSHostName") => Attr::DnsHostName,
-            14 if is("sAMAccountName") => Attr::SamAccountName,
-            15 if is("operatingSystem") => Attr::OperatingSystem,
-            18 if is("userAccountControl") => Attr::UserAccountControl,
-            18 if is("lastLogonTimestamp") => Attr::LastLogonTimestamp,
-            20 if is("servicePrincipalName") => Attr::ServicePrincipalName,
-            21 if is("msDS-KeyVersionNumber") => Attr::KeyVersionNumber,
-            26 if is("msDS-AdditionalDnsHostName") => Attr::AdditionalDnsHostName,
-            _ => return None,
+        Attr::ALL.into_iter().find(|attr| {
+            let wanted = attr.name().as_bytes();
+            wanted.len() == name.len() && wanted.eq_ignore_ascii_case(name)
         })
-    }
-
-    pub fn name(self) -> &'static str {
-        ACCOUNT_ATTRIBUTES[self as usize]
     }
 }
 
