@@ -53,12 +53,23 @@ account_attributes! {
 
 impl Attr {
     /// The attribute an LDAP attribute name denotes (case-insensitive), if one we read. This
-    /// runs for every attribute line of an export: the length is compared first.
+    /// runs for every attribute line of an export: dispatched on the length first, each arm
+    /// naming its attribute (`name()` is the one spelling; a test checks they agree).
     pub fn of(name: &[u8]) -> Option<Attr> {
-        Attr::ALL.into_iter().find(|attr| {
-            let wanted = attr.name().as_bytes();
-            wanted.len() == name.len() && wanted.eq_ignore_ascii_case(name)
-        })
+        let is = |attr: Attr| name.eq_ignore_ascii_case(attr.name().as_bytes());
+        let candidates: &[Attr] = match name.len() {
+            2 => &[Attr::Cn],
+            10 => &[Attr::PwdLastSet],
+            11 => &[Attr::ObjectClass, Attr::DnsHostName],
+            14 => &[Attr::SamAccountName],
+            15 => &[Attr::OperatingSystem],
+            18 => &[Attr::UserAccountControl, Attr::LastLogonTimestamp],
+            20 => &[Attr::ServicePrincipalName],
+            21 => &[Attr::KeyVersionNumber],
+            26 => &[Attr::AdditionalDnsHostName],
+            _ => return None,
+        };
+        candidates.iter().copied().find(|attr| is(*attr))
     }
 }
 
@@ -456,6 +467,16 @@ impl AccountBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_attribute_is_found_by_its_name_in_any_case() {
+        for attr in super::Attr::ALL {
+            assert_eq!(super::Attr::of(attr.name().as_bytes()), Some(attr));
+            let upper = attr.name().to_ascii_uppercase();
+            assert_eq!(super::Attr::of(upper.as_bytes()), Some(attr));
+        }
+        assert_eq!(super::Attr::of(b"description"), None);
+    }
+
     use super::*;
 
     fn entry(pairs: &[(&str, &str)]) -> Entry {
