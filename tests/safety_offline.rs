@@ -12,18 +12,27 @@ fn demo() -> String {
     repo_path("fixtures/demo-domain.ldif").display().to_string()
 }
 
+/// `audit -o json` of the demo export, and `extra`.
+fn demo_audit(extra: &[&str]) -> common::Run {
+    let demo = demo();
+    let args = [
+        &[
+            "audit",
+            "--from-ldif",
+            &demo,
+            "--as-of",
+            "2026-11-21",
+            "-o",
+            "json",
+        ][..],
+        extra,
+    ]
+    .concat();
+    offline(&args)
+}
+
 fn audit_to(output: &str) -> common::Run {
-    offline(&[
-        "audit",
-        "--from-ldif",
-        &demo(),
-        "--as-of",
-        "2026-11-21",
-        "-o",
-        "json",
-        "--output",
-        output,
-    ])
+    demo_audit(&["--output", output])
 }
 
 #[test]
@@ -253,15 +262,7 @@ fn small_mistakes_are_one_clear_line() {
 fn a_baseline_resolves_only_what_this_run_read_in_its_own_domain() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
-    let full = offline(&[
-        "audit",
-        "--from-ldif",
-        &demo(),
-        "--as-of",
-        "2026-11-21",
-        "-o",
-        "json",
-    ]);
+    let full = demo_audit(&[]);
     assert_eq!(full.code, 1, "{}", full.stderr);
     let findings = full.json()["findings"].as_array().unwrap().len();
     assert!(findings > 5, "{findings}");

@@ -148,6 +148,23 @@ fn record(name: &str, kind: Holder, spn: &str) -> String {
     )
 }
 
+/// `spn check`'s duplicates of an export given on standard input.
+fn duplicates_of(export: &str) -> common::Run {
+    offline_with_stdin(
+        &[
+            "spn",
+            "check",
+            "--from-ldif",
+            "-",
+            "--checks",
+            "duplicate_spn",
+            "-o",
+            "json",
+        ],
+        export.as_bytes(),
+    )
+}
+
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_check_agrees_with_the_dc_on_every_pair() {
@@ -187,19 +204,7 @@ fn spn_check_agrees_with_the_dc_on_every_pair() {
             record(&a, Holder::Computer, first),
             record(&b, *kind, second)
         );
-        let run = offline_with_stdin(
-            &[
-                "spn",
-                "check",
-                "--from-ldif",
-                "-",
-                "--checks",
-                "duplicate_spn",
-                "-o",
-                "json",
-            ],
-            ldif.as_bytes(),
-        );
+        let run = duplicates_of(&ldif);
         let found = run.code == 1;
         assert!(run.code <= 1, "{first:?} / {second:?}: {}", run.stderr);
         let finding_expected = *expected != Accepts;
@@ -322,19 +327,7 @@ fn spn_check_folds_case_exactly_as_the_dc_does() {
         object("SWEEPLO", &lower),
         object("SWEEPUP", &upper)
     );
-    let run = offline_with_stdin(
-        &[
-            "spn",
-            "check",
-            "--from-ldif",
-            "-",
-            "--checks",
-            "duplicate_spn",
-            "-o",
-            "json",
-        ],
-        export.as_bytes(),
-    );
+    let run = duplicates_of(&export);
     assert!(run.code <= 1, "{}", run.stderr);
     let reported: std::collections::BTreeSet<String> = run.json()["findings"]
         .as_array()

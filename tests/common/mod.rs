@@ -207,14 +207,26 @@ pub const FIXTURE_COMPUTERS: &[&str] = &[
 /// Runs an LDAP tool (ldapsearch, ldapmodify) as the test DC's admin over verified LDAPS,
 /// against `url` (the DC's LDAPS URL when `None`); its exit code, stdout and stderr.
 pub fn ldap_tool_at(tool: &str, url: Option<&str>, args: &[&str], input: Option<&str>) -> Run {
+    let dc = test_dc();
+    ldap_tool_bound(
+        tool,
+        url.unwrap_or(&dc.url),
+        (&dc.bind_dn, &dc.password),
+        args,
+        input.unwrap_or(""),
+    )
+}
+
+/// Runs an LDAP tool at `url`, bound as (user, password) with the password in a file.
+fn ldap_tool_bound(tool: &str, url: &str, bind: (&str, &str), args: &[&str], input: &str) -> Run {
     use std::io::Write;
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let password_file = dir.path().join("pw");
-    std::fs::write(&password_file, &dc.password).unwrap();
+    std::fs::write(&password_file, bind.1).unwrap();
     let mut child = Command::new(tool)
         .env("LDAPTLS_CACERT", &dc.ca_cert)
-        .args(["-H", url.unwrap_or(&dc.url), "-x", "-D", &dc.bind_dn, "-y"])
+        .args(["-H", url, "-x", "-D", bind.0, "-y"])
         .arg(&password_file)
         .args(args)
         .stdin(Stdio::piped())
@@ -226,7 +238,7 @@ pub fn ldap_tool_at(tool: &str, url: Option<&str>, args: &[&str], input: Option<
         .stdin
         .take()
         .unwrap()
-        .write_all(input.unwrap_or("").as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
     into_run(child.wait_with_output().unwrap())
 }
@@ -425,27 +437,9 @@ pub fn with_env_openldap(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 /// Runs an LDAP tool as one of the delegated operators (`user@ADC.TEST`), `input` on stdin.
 pub fn ldap_tool_as(user: &str, tool: &str, input: &str) -> Run {
-    use std::io::Write;
     let dc = test_dc();
-    let dir = tempfile::tempdir().unwrap();
-    let password_file = dir.path().join("pw");
-    std::fs::write(&password_file, OPERATOR_PASSWORD).unwrap();
-    let mut child = Command::new(tool)
-        .env("LDAPTLS_CACERT", &dc.ca_cert)
-        .args(["-H", &dc.url, "-x", "-D", &format!("{user}@ADC.TEST"), "-y"])
-        .arg(&password_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("run {tool}: {err}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    into_run(child.wait_with_output().unwrap())
+    let bind = format!("{user}@ADC.TEST");
+    ldap_tool_bound(tool, &dc.url, (&bind, OPERATOR_PASSWORD), &[], input)
 }
 
 /// One test of this binary at a time: for tests that change the domain for everyone (pause

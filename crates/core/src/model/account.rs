@@ -263,7 +263,8 @@ impl Default for AccountBuilder {
     }
 }
 
-fn blank_account() -> Account {
+/// An account with nothing known but its empty DN: a start for building one.
+pub fn blank_account() -> Account {
     Account {
         dn: String::new(),
         sam_account_name: None,

@@ -82,12 +82,6 @@ impl DeletedComputer {
             kind: Some(AccountKind::Computer),
             uac: self.uac,
             dns_host_name: self.dns_host_name.clone().or(default_host),
-            additional_dns_host_names: Vec::new(),
-            spns: Vec::new(),
-            pwd_last_set: None,
-            last_logon_timestamp: None,
-            key_version: None,
-            operating_system: None,
             present: AttrSet::of(&[
                 Attr::ObjectClass,
                 Attr::SamAccountName,
@@ -95,6 +89,7 @@ impl DeletedComputer {
                 Attr::DnsHostName,
                 Attr::ServicePrincipalName,
             ]),
+            ..super::account::blank_account()
         }
     }
 
