@@ -1,13 +1,41 @@
-//! Setting a computer's default password: one replace of `unicodePwd`, its outcome on the DC's
-//! word, or, when the answer is lost, on the key version read back (`rules::reset_made`); then
-//! the account read back for the report.
+//! A computer's default password: setting it (one replace of `unicodePwd`, its outcome on the
+//! DC's word, or, when the answer is lost, on the key version read back (`rules::reset_made`);
+//! then the account read back for the report), and probing whether the KDC accepts it.
 
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
+use adcomputer_core::rules::reset_plan::{default_password, realm_of};
 use adcomputer_core::rules::{PasswordState, reset_made};
+
+use super::kerberos::{Kdc, verify_password};
+
+/// Tries the default password of each `(sAMAccountName, DN)` once at the KDC of `directory`'s
+/// DC (a failed try counts toward lockout; a success is a logon), and returns those it
+/// accepted. `-v` logs each try.
+pub(crate) async fn probe_default_passwords(
+    directory: &Directory,
+    targets: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let kdc = Kdc::for_host(directory.host());
+    let realm = realm_of(&directory.root_dse.default_naming_context);
+    let mut accepted = Vec::new();
+    for (account, dn) in targets {
+        let password = default_password(&account, false);
+        let verdict = verify_password(&kdc, &realm, &account, &password, directory.timeout()).await;
+        tracing::info!(
+            account,
+            accepted = verdict.accepted(),
+            "default password probe"
+        );
+        if verdict.accepted() {
+            accepted.push((account, dn));
+        }
+    }
+    accepted
+}
 
 /// Sets `password` on `account` and records on `item` what happened. Returns why nothing
 /// more should be sent when the DC stopped answering.

@@ -4,14 +4,13 @@
 //! there are none but something asked for could not be looked at.
 
 use super::RunContext;
-use crate::apply::kerberos::{Kdc, verify_password};
+use crate::apply::password::probe_default_passwords;
 use crate::exit::Outcome;
 use crate::report::findings::FindingsReport;
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::rules::coverage::{Check, Coverage};
-use adcomputer_core::rules::reset_plan::{default_password, realm_of};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
 use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
 
@@ -69,7 +68,7 @@ pub(crate) async fn run(
             .await?;
     }
     if settings.probe.is_some() {
-        probe_default_passwords(source, &mut auditor).await?;
+        probe(source, &mut auditor).await?;
     }
     // Whether deleted computers were looked for and could be seen; why not, when they could not.
     let mut deleted_listed = false;
@@ -205,7 +204,7 @@ fn export_recipe(_missing: AttrSet) -> String {
 }
 
 /// One Kerberos logon per selected computer with its default password, at the DC's KDC.
-async fn probe_default_passwords(source: &mut Source, auditor: &mut Auditor) -> anyhow::Result<()> {
+async fn probe(source: &mut Source, auditor: &mut Auditor) -> anyhow::Result<()> {
     let live = source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
     let directory = &live.directory;
     let targets: Vec<(String, String)> = auditor
@@ -217,22 +216,11 @@ async fn probe_default_passwords(source: &mut Source, auditor: &mut Auditor) -> 
         "adcomputer: warning: trying the default password of {} computer account(s), once each; every failed attempt counts toward lockout (badPwdCount)",
         targets.len()
     );
-    let kdc = Kdc::for_host(directory.host());
-    let realm = realm_of(&directory.root_dse.default_naming_context);
-    for (account, dn) in targets {
-        let password = default_password(&account, false);
-        let verdict = verify_password(&kdc, &realm, &account, &password, directory.timeout()).await;
-        tracing::info!(
-            account,
-            accepted = verdict.accepted(),
-            "default password probe"
-        );
-        if verdict.accepted() {
-            auditor.record(Finding::DefaultPassword {
-                account: Some(account),
-                dn,
-            });
-        }
+    for (account, dn) in probe_default_passwords(directory, targets).await {
+        auditor.record(Finding::DefaultPassword {
+            account: Some(account),
+            dn,
+        });
     }
     Ok(())
 }

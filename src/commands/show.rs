@@ -4,7 +4,7 @@
 //! the accounts, their findings and the next command to run.
 
 use super::RunContext;
-use crate::apply::kerberos::{Kdc, verify_password};
+use crate::apply::password::probe_default_passwords;
 use crate::config::ShowSettings;
 use crate::exit::Outcome;
 use crate::ldap::queries;
@@ -15,7 +15,7 @@ use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::names::Resolution;
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::replication_lag::{DcName, DcView, dc_views};
-use adcomputer_core::rules::reset_plan::{default_password, realm_of, refusal};
+use adcomputer_core::rules::reset_plan::refusal;
 use adcomputer_core::rules::{Audit, AuditSettings, Auditor, Finding, expected_spns};
 
 pub(crate) async fn run(
@@ -223,23 +223,21 @@ async fn probe(
     let directory = &source
         .live(NeedsDc::Read("--probe-default-password (a KDC logon)"))?
         .directory;
-    let kdc = Kdc::for_host(directory.host());
-    let realm = realm_of(&directory.root_dse.default_naming_context);
-    for account in shown.iter().filter(|account| refusal(account).is_none()) {
-        let Some(sam) = &account.sam_account_name else {
-            continue;
-        };
+    let targets: Vec<(String, String)> = shown
+        .iter()
+        .filter(|account| refusal(account).is_none())
+        .filter_map(|account| Some((account.sam_account_name.clone()?, account.dn.clone())))
+        .collect();
+    for (sam, _) in &targets {
         eprintln!(
             "adcomputer: warning: trying {sam}'s default password once; a failed attempt counts toward lockout"
         );
-        let password = default_password(sam, false);
-        let verdict = verify_password(&kdc, &realm, sam, &password, directory.timeout()).await;
-        if verdict.accepted() {
-            findings.push(Finding::DefaultPassword {
-                account: Some(sam.clone()),
-                dn: account.dn.clone(),
-            });
-        }
+    }
+    for (account, dn) in probe_default_passwords(directory, targets).await {
+        findings.push(Finding::DefaultPassword {
+            account: Some(account),
+            dn,
+        });
     }
     Ok(())
 }
