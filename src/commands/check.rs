@@ -6,7 +6,7 @@
 use super::RunContext;
 use crate::apply::password::probe_default_passwords;
 use crate::exit::Outcome;
-use crate::report::findings::FindingsReport;
+use crate::report::present::findings::FindingsReport;
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
 use adcomputer_core::model::filetime::FileTime;

@@ -17,7 +17,7 @@ pub(crate) fn write(cli: &Cli) -> anyhow::Result<bool> {
                 clap_complete::generate(*shell, &mut Cli::command(), "adcomputer", &mut buffer);
                 out.write_all(&buffer)
             }
-            _ => crate::report::man::write(Cli::command(), out),
+            _ => crate::report::format::man::write(Cli::command(), out),
         }
     };
     if !matches!(cli.command, Command::Completions { .. } | Command::Man) {

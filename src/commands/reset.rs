@@ -13,7 +13,7 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::report::reset_report::{ResetReport, ResetSummary};
+use crate::report::present::reset_report::{ResetReport, ResetSummary};
 use crate::source::{LiveSource, NeedsDc, Source};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::model::names::NameQuery;

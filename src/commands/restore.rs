@@ -14,7 +14,7 @@ use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::report::reset_report::{ResetReport, ResetSummary};
+use crate::report::present::reset_report::{ResetReport, ResetSummary};
 use crate::source::{LiveSource, NeedsDc, Source};
 use adcomputer_core::model::deleted::DeletedComputer;
 use adcomputer_core::model::dn::NormalDn;

@@ -8,7 +8,7 @@ use crate::apply::password::probe_default_passwords;
 use crate::config::ShowSettings;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::diagnosis::{AccountView, ShowReport, ShowSummary};
+use crate::report::present::diagnosis::{AccountView, ShowReport, ShowSummary};
 use crate::source::{NeedsDc, Scanned, Source, join_all};
 use adcomputer_core::model::account::{Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;

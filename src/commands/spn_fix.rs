@@ -12,7 +12,9 @@ use crate::apply::spns::send_journaled;
 use crate::config::FixRequest;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
-use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other};
+use crate::report::present::changes::{
+    ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other,
+};
 use crate::source::{LiveSource, NeedsDc, Scanned, Source};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::model::names::NameQuery;

@@ -14,7 +14,7 @@ use crate::apply::spns::{refusal_reason, reverse};
 use crate::config::UndoRequest;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
+use crate::report::present::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
 use crate::source::{NeedsDc, Source};
 use adcomputer_core::model::dn::{NormalDn, same_dn};
 use adcomputer_core::rules::spn_plan::SpnChange;

@@ -1,30 +1,21 @@
 //! Reports: every output format lives here, and every command reports through `emit`. A
-//! command hands over a presenter (`Present`: its items, their CSV rows, its summary, its
-//! tables) and the run's `Envelope`; `emit` writes one JSON document, JSON Lines, CSV, tables
-//! for people, or for check commands Prometheus metrics (`prometheus`), one HTML page
-//! (`html`) or a monitoring plugin's status line (`nagios`), buffered and streamed, to stdout
-//! or atomically to `--output FILE` (`output`). Only reports go to stdout; warnings and
+//! command hands over a presenter (`present/`, a `Present`: its items, their CSV rows, its
+//! summary, its tables) and the run's `Envelope`; `emit` writes one JSON document, JSON Lines,
+//! or through `format/` CSV, tables for people, or for check commands Prometheus metrics, one
+//! HTML page or a monitoring plugin's status line, buffered and streamed, to stdout or
+//! atomically to `--output FILE` (`format/output.rs`). Only reports go to stdout; warnings and
 //! progress go to stderr. Directory data is neutralised on the way out (`model::sanitize`).
 
-pub(crate) mod changes;
-pub(crate) mod csv;
-pub(crate) mod diagnosis;
-pub(crate) mod findings;
-mod html;
-pub(crate) mod man;
-mod nagios;
-mod output;
-mod prometheus;
-pub(crate) mod reset_report;
-pub(crate) mod table;
+pub(crate) mod format;
+pub(crate) mod present;
 
 use std::io::{BufWriter, Write};
 
 use serde::Serialize;
 
 use adcomputer_core::rules::coverage::Coverage;
-pub(crate) use output::write_atomically;
-pub(crate) use table::{Layout, TextOut};
+pub(crate) use format::output::write_atomically;
+pub(crate) use format::table::{Layout, TextOut};
 
 /// Output format chosen with `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,7 +127,7 @@ pub(crate) trait Present: Sync {
         Ok(())
     }
     /// The check commands' findings, for the formats only they have.
-    fn as_findings(&self) -> Option<&findings::FindingsReport<'_>> {
+    fn as_findings(&self) -> Option<&present::findings::FindingsReport<'_>> {
         None
     }
     /// Tables and lines for people, the summary line last.
@@ -156,7 +147,7 @@ pub(crate) fn emit<P: Present>(
     for destination in destinations {
         let format = destination.format;
         written = match &destination.file {
-            Some(path) => output::write_atomically(path, |out| {
+            Some(path) => format::output::write_atomically(path, |out| {
                 write(format, Layout::PLAIN, envelope, report, out)
             }),
             None => {
@@ -212,9 +203,9 @@ fn write<P: Present>(
                 ))
             })?;
             match format {
-                Format::Html => html::write(envelope, findings, out),
-                Format::Nagios => nagios::write(envelope, findings, out),
-                _ => prometheus::write(envelope, findings, out),
+                Format::Html => format::html::write(envelope, findings, out),
+                Format::Nagios => format::nagios::write(envelope, findings, out),
+                _ => format::prometheus::write(envelope, findings, out),
             }
         }
         Format::Csv => {
@@ -222,10 +213,10 @@ fn write<P: Present>(
                 return Ok(());
             }
             let mut header = Vec::new();
-            csv::header(&mut header, &report.csv_row(0))?;
+            format::csv::header(&mut header, &report.csv_row(0))?;
             out.write_all(&header)?;
             write_blocks(report.csv_len(), out, |range, buffer| {
-                csv::rows(buffer, range.map(|index| report.csv_row(index)))
+                format::csv::rows(buffer, range.map(|index| report.csv_row(index)))
             })
         }
         Format::Table => {

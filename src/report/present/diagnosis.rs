@@ -7,9 +7,9 @@ use serde::Serialize;
 use adcomputer_core::model::filetime::Timestamp;
 use adcomputer_core::rules::replication_lag::DcView;
 
-use super::findings::finding_tables;
-use super::table::Cell;
-use super::{Present, TextOut, days_ago};
+use crate::report::format::table::Cell;
+use crate::report::present::findings::finding_tables;
+use crate::report::{Present, TextOut, days_ago};
 use adcomputer_core::model::account::{Account, AccountKind};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::text;
@@ -214,7 +214,7 @@ impl Present for ShowReport {
         &self.summary
     }
 
-    fn extra_fields(&self, fields: &mut super::JsonFields<'_>) -> std::io::Result<()> {
+    fn extra_fields(&self, fields: &mut crate::report::JsonFields<'_>) -> std::io::Result<()> {
         fields.field("accounts", &self.accounts)
     }
 

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::table::Cell;
-use super::{Present, TextOut};
+use crate::report::format::table::Cell;
+use crate::report::{Present, TextOut};
 use adcomputer_core::rules::Finding;
 use adcomputer_core::rules::spn_plan::{Conflict, SpnChange};
 
@@ -162,7 +162,7 @@ impl Present for ChangeReport {
         &self.summary
     }
 
-    fn extra_fields(&self, fields: &mut super::JsonFields<'_>) -> std::io::Result<()> {
+    fn extra_fields(&self, fields: &mut crate::report::JsonFields<'_>) -> std::io::Result<()> {
         match &self.journal {
             Some(journal) => fields.field("journal", journal),
             None => Ok(()),

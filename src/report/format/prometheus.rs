@@ -6,10 +6,10 @@
 
 use std::io::Write;
 
-use super::Envelope;
+use crate::report::Envelope;
 use hashbrown::HashMap;
 
-use super::findings::{FindingsReport, json_text};
+use crate::report::present::findings::{FindingsReport, json_text};
 use adcomputer_core::rules::StaleClass;
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::triage::Mark;
@@ -63,7 +63,7 @@ fn escape(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
-pub(super) fn write(
+pub(crate) fn write(
     envelope: &Envelope,
     report: &FindingsReport<'_>,
     out: &mut dyn Write,

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::table::Cell;
-use super::{Present, TextOut};
+use crate::report::format::table::Cell;
+use crate::report::{Present, TextOut};
 use adcomputer_core::rules::reset_plan::{ResetItem, Status};
 
 #[derive(Debug, Default, Serialize)]

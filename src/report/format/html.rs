@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::Envelope;
-use super::findings::{FindingsReport, json_text};
+use crate::report::Envelope;
+use crate::report::present::findings::{FindingsReport, json_text};
 use adcomputer_core::model::sanitize::for_terminal;
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::triage::Mark;
@@ -148,8 +148,11 @@ fn cells(finding: &Finding) -> (String, String, String, Option<i64>) {
             if let Some(logon) = last_logon {
                 let _ = write!(what, ", last logon {logon}");
             }
-            for note in super::findings::stale_notes(*disabled, *domain_controller, note.as_deref())
-            {
+            for note in crate::report::present::findings::stale_notes(
+                *disabled,
+                *domain_controller,
+                note.as_deref(),
+            ) {
                 let _ = write!(what, "; {note}");
             }
             (account(name, dn), what, dn.clone(), *password_age_days)
@@ -248,7 +251,7 @@ fn card(page: &mut String, id: &str, label: &str, value: impl std::fmt::Display)
     );
 }
 
-pub(super) fn write(
+pub(crate) fn write(
     envelope: &Envelope,
     report: &FindingsReport<'_>,
     out: &mut dyn Write,
@@ -274,8 +277,8 @@ pub(super) fn write(
         escape(&title),
         escape(&envelope.as_of),
         env!("CARGO_PKG_VERSION"),
-        super::count(summary.accounts_read, "object", "objects"),
-        super::count(summary.computers, "computer", "computers"),
+        crate::report::count(summary.accounts_read, "object", "objects"),
+        crate::report::count(summary.computers, "computer", "computers"),
     );
     let failing = triage.counts.failing;
     let (class, verdict) = match (failing, report.incomplete) {

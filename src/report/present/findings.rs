@@ -7,8 +7,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::table::Cell;
-use super::{JsonFields, Present, TextOut, count};
+use crate::report::format::table::Cell;
+use crate::report::{JsonFields, Present, TextOut, count};
 use adcomputer_core::model::filetime::Timestamp;
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
 use adcomputer_core::rules::{Finding, StaleClass, Summary};
@@ -69,7 +69,7 @@ pub(crate) struct FindingsSummary<'a> {
 }
 
 /// A text field of a finding as an earlier report wrote it (`None` when it has none).
-pub(super) fn json_text<'v>(
+pub(crate) fn json_text<'v>(
     finding: &'v serde_json::Map<String, serde_json::Value>,
     name: &str,
 ) -> Option<&'v str> {
@@ -371,7 +371,7 @@ pub(crate) fn finding_tables(
 }
 
 /// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
-pub(super) fn stale_notes(
+pub(crate) fn stale_notes(
     disabled: bool,
     domain_controller: bool,
     note: Option<&str>,

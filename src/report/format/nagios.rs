@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
-use super::Envelope;
-use super::findings::FindingsReport;
+use crate::report::Envelope;
+use crate::report::present::findings::FindingsReport;
 
-pub(super) fn write(
+pub(crate) fn write(
     envelope: &Envelope,
     report: &FindingsReport<'_>,
     out: &mut dyn Write,
