@@ -2,12 +2,16 @@
 //! DC's word, or, when the answer is lost, on the key version read back (`rules::reset_made`);
 //! then the account read back for the report), and probing whether the KDC accepts it.
 
+use std::collections::HashMap;
+
+use super::verify::{Proof, Verifier};
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::account::Account;
+use adcomputer_core::model::security::{ObjectSecurity, is_admin_group};
 use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
-use adcomputer_core::rules::reset_plan::{default_password, realm_of};
+use adcomputer_core::rules::reset_plan::{default_password, realm_of, rejoin_note};
 use adcomputer_core::rules::{PasswordState, reset_made};
 
 use super::kerberos::{Kdc, verify_password};
@@ -124,4 +128,119 @@ async fn settle(
             item.reason = Some(format!("{lost}; read back: the password changed otherwise"));
         }
     }
+}
+
+/// A batch of resets with `--apply`: what every item shares, and the reset of one.
+pub(crate) struct ResetBatch {
+    realm: String,
+    /// Where new passwords are proven.
+    verifier: Verifier,
+    domain_sid: Option<String>,
+    /// `name (SID)` of owners and creators already looked up: most objects share an owner.
+    sid_names: HashMap<String, String>,
+    security: HashMap<String, ObjectSecurity>,
+    /// Why nothing more is sent: the DC stopped answering.
+    stop: Option<String>,
+    /// The whole name as the password (`--no-truncate`).
+    whole_name: bool,
+    /// How long to wait for replication when verifying at every DC (`--wait`).
+    pub(crate) wait: std::time::Duration,
+}
+
+impl ResetBatch {
+    pub(crate) async fn new(
+        directory: &mut Directory,
+        verifier: Verifier,
+        security: HashMap<String, ObjectSecurity>,
+        whole_name: bool,
+    ) -> ResetBatch {
+        ResetBatch {
+            realm: realm_of(&directory.root_dse.default_naming_context),
+            verifier,
+            domain_sid: queries::domain_sid(directory).await,
+            sid_names: HashMap::new(),
+            security,
+            stop: None,
+            whole_name,
+            wait: std::time::Duration::ZERO,
+        }
+    }
+
+    /// Notes who may rejoin the account, sets its default password, and proves it where asked.
+    pub(crate) async fn reset_one(&mut self, directory: &mut Directory, item: &mut ResetItem) {
+        reset_one(directory, item, self).await;
+    }
+}
+
+async fn reset_one(directory: &mut Directory, item: &mut ResetItem, batch: &mut ResetBatch) {
+    let account = item.target.clone().expect("only planned items are reset");
+    let Some(sam) = account.sam_account_name.clone() else {
+        return item.fail("no sAMAccountName");
+    };
+    if let Some(why) = &batch.stop {
+        return item.fail(format!("not sent: {why}"));
+    }
+    let note = rejoin_warning(directory, &account.dn, batch).await;
+    item.warnings.extend(note);
+    let password = default_password(&sam, batch.whole_name);
+    if let Some(stop) = set_default_password(directory, item, &account, &password).await {
+        batch.stop = Some(stop);
+    }
+    if item.status != Status::Reset {
+        return;
+    }
+    let proof = Proof {
+        realm: &batch.realm,
+        principal: &sam,
+        password: &password,
+        dn: &account.dn,
+        key_version: item.kvno_after,
+        timeout: directory.timeout(),
+        wait: batch.wait,
+    };
+    item.verification = batch.verifier.verify(&proof).await;
+    item.note_lagging_dcs();
+}
+
+/// The rejoin hardening note (KB5020276) from the object's owner and creator.
+async fn rejoin_warning(
+    directory: &mut Directory,
+    dn: &str,
+    batch: &mut ResetBatch,
+) -> Option<String> {
+    let security = batch.security.get(dn)?.clone();
+    let owner_sid = security.owner.as_deref()?;
+    let owner = account_name(directory, owner_sid, &mut batch.sid_names).await;
+    let creator = match &security.creator {
+        Some(sid) => Some(account_name(directory, sid, &mut batch.sid_names).await),
+        None => None,
+    };
+    let admin_owned = batch
+        .domain_sid
+        .as_deref()
+        .is_some_and(|domain| is_admin_group(owner_sid, domain));
+    let creator_owns = security.creator.as_deref() == Some(owner_sid);
+    Some(rejoin_note(
+        &owner,
+        creator.as_deref(),
+        admin_owned,
+        creator_owns,
+    ))
+}
+
+/// `name (SID)` for a SID found in the directory, else the SID; each SID is looked up once.
+async fn account_name(
+    directory: &mut Directory,
+    sid: &str,
+    known: &mut HashMap<String, String>,
+) -> String {
+    if let Some(name) = known.get(sid) {
+        return name.clone();
+    }
+    let text = match queries::name_of_sid(directory, sid).await {
+        Some(name) => format!("{name} ({sid})"),
+        None => sid.to_string(),
+    };
+    known.insert(sid.to_string(), text.clone());
+    text
 }

@@ -20,6 +20,7 @@ use crate::secret::Secret;
 use adcomputer_core::model::account::{Account, AccountBuilder, Attr, AttrSet};
 use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
@@ -128,6 +129,31 @@ impl LiveSource {
     /// The reported scope (`-b`, else the domain).
     pub(crate) fn base(&self) -> &str {
         &self.base
+    }
+
+    /// Every candidate for `names` under the scope, each once, with its security by DN.
+    pub(crate) async fn named_with_security(
+        &mut self,
+        names: &[NameQuery],
+    ) -> anyhow::Result<(
+        Vec<Account>,
+        std::collections::HashMap<String, ObjectSecurity>,
+    )> {
+        let base = self.base.clone();
+        let mut candidates: Vec<Account> = Vec::new();
+        let mut security = std::collections::HashMap::new();
+        crate::ldap::queries::named_with_security(
+            &mut self.directory,
+            &base,
+            names,
+            |account, found| {
+                if security.insert(account.dn.clone(), found).is_none() {
+                    candidates.push(account.clone());
+                }
+            },
+        )
+        .await?;
+        Ok((candidates, security))
     }
 
     /// Who the connection is bound as, for messages: the simple bind's user as given, or
