@@ -1,16 +1,22 @@
 //! Bringing a deleted computer back: one reanimation modify that also sets its default password
 //! (a tombstone keeps none), its outcome on the DC's word or read back; then its `dNSHostName`
 //! where the tombstone lost it, and its default SPNs, each addition checked against every
-//! holder of a colliding form first (as `spn fix` does), written value by value.
+//! holder of a colliding form first (as `spn fix` does), written value by value. Before that,
+//! the plan is held against the live directory (`judge_against_live`, `check_destination`).
 
 use crate::ldap::{Directory, OperationError, queries};
+use anyhow::Context;
+
+use crate::source::LiveSource;
 use adcomputer_core::model::deleted::DeletedComputer;
+use adcomputer_core::model::dn::NormalDn;
+use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::spn::SpnAliases;
 use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd,
 };
-use adcomputer_core::rules::restore_plan::default_dns_host_name;
-use adcomputer_core::rules::spn_plan::SpnChange;
+use adcomputer_core::rules::restore_plan::{already_restored, default_dns_host_name, refuse_taken};
+use adcomputer_core::rules::spn_plan::{SpnChange, contains};
 use adcomputer_core::rules::{SpnSettings, expected_spns};
 
 use super::spns::change_spns;
@@ -129,5 +135,107 @@ async fn hold_back_taken(
     let mut holders = Vec::new();
     queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await?;
     change.hold_back_taken(&holders, aliases);
+    Ok(())
+}
+
+/// Holds the plan against the live directory: a planned restore whose DN or sAMAccountName is
+/// taken is refused; a name with no deleted computer but a live one is "already restored"
+/// (its DN returned, so that `--apply` puts back what it lacks). Planned items are warned of
+/// the default SPNs another object holds (they will not be put back).
+pub(crate) async fn judge_against_live(
+    live: &mut LiveSource,
+    names: &[NameQuery],
+    items: &mut [ResetItem],
+    targets: &mut [Option<(&DeletedComputer, String)>],
+) -> anyhow::Result<Vec<Option<String>>> {
+    let domain = live.directory.root_dse.default_naming_context.clone();
+    let asked = names;
+    let mut names: Vec<NameQuery> = asked.to_vec();
+    for (deleted, dn) in targets.iter().flatten() {
+        names.push(NameQuery::Dn(dn.clone()));
+        names.extend(deleted.sam_account_name.clone().map(NameQuery::Name));
+    }
+    let mut accounts = Vec::new();
+    queries::accounts_named(&mut live.directory, &domain, &names, |account| {
+        accounts.push(account.clone());
+    })
+    .await?;
+    let mut resumes = vec![None; items.len()];
+    let mut expected = Vec::new();
+    for (index, (item, target)) in items.iter_mut().zip(targets.iter_mut()).enumerate() {
+        match target {
+            Some((deleted, dn)) if refuse_taken(item, deleted, dn, &accounts) => *target = None,
+            Some((deleted, dn)) => {
+                let host = deleted
+                    .sam_account_name
+                    .as_deref()
+                    .map(|sam| default_dns_host_name(sam.trim_end_matches('$'), &domain));
+                let account = deleted.as_restored(dn, host);
+                expected.push((index, expected_spns(&account, &SpnSettings::default())));
+            }
+            None if item.status == Status::NotFound => {
+                resumes[index] = already_restored(item, &asked[index], &accounts)
+                    .map(|account| account.dn.clone());
+            }
+            None => {}
+        }
+    }
+    let spns: Vec<String> = expected.iter().flat_map(|(_, spns)| spns.clone()).collect();
+    let mut holders = Vec::new();
+    if !spns.is_empty() {
+        queries::holders_of(&mut live.directory, &spns, |holder| {
+            holders.push(holder.clone());
+        })
+        .await?;
+    }
+    for (index, spns) in expected {
+        for spn in spns {
+            for holder in holders.iter().filter(|h| contains(&h.spns, &spn)) {
+                items[index].warnings.push(format!(
+                    "{spn} will not be put back: {} holds it",
+                    holder.label()
+                ));
+            }
+        }
+    }
+    Ok(resumes)
+}
+
+/// `--to` must name a live OU or container of this domain, outside Deleted Objects: checked
+/// before anything is planned, so that a mistake is one line, not a DC's error after the plan.
+pub(crate) async fn check_destination(directory: &mut Directory, to: &str) -> anyhow::Result<()> {
+    let domain_text = directory.root_dse.default_naming_context.clone();
+    let dn = NormalDn::parse(to).with_context(|| format!("--to {to}: not a DN"))?;
+    let domain = NormalDn::parse(&domain_text).context("the DC's domain is not a DN")?;
+    anyhow::ensure!(
+        dn.is_under(&domain),
+        "--to {to}: not in this domain ({domain_text})"
+    );
+    let deleted_objects = NormalDn::parse(&format!("CN=Deleted Objects,{domain_text}"))
+        .context("the DC's domain is not a DN")?;
+    anyhow::ensure!(
+        !dn.is_under(&deleted_objects),
+        "--to {to}: inside Deleted Objects: a restored computer must go to a live OU or container"
+    );
+    let Some((classes, deleted)) = queries::classes_of(directory, to)
+        .await
+        .with_context(|| format!("--to {to}: cannot read it"))?
+    else {
+        anyhow::bail!("--to {to}: no such OU or container");
+    };
+    anyhow::ensure!(!deleted, "--to {to}: it is deleted");
+    const CONTAINERS: [&str; 4] = [
+        "organizationalUnit",
+        "container",
+        "domainDNS",
+        "builtinDomain",
+    ];
+    anyhow::ensure!(
+        classes
+            .iter()
+            .any(|class| CONTAINERS.iter().any(|c| c.eq_ignore_ascii_case(class))),
+        "--to {to}: not an OU or container (its classes: {})",
+        classes.join(", ")
+    );
     Ok(())
 }
