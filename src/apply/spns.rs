@@ -6,11 +6,14 @@
 //! same atomic modify — `adcomputer-<random>/<its own short name>`, a value validated write
 //! accepts on the account itself. `send_journaled` wraps a change in the journal's protocol.
 
-use super::journal::{Entry, Journal, JournalError, Outcome};
+use super::journal::{Entry, Journal, JournalError, Outcome, ReadJournal};
 use crate::ldap::{Directory, OperationError, queries};
+use adcomputer_core::model::account::Account;
+use adcomputer_core::model::dn::{NormalDn, same_dn};
 use adcomputer_core::model::rights::Right;
 use adcomputer_core::rules::spn_change_made;
 use adcomputer_core::rules::spn_plan::SpnChange;
+use adcomputer_core::rules::undo_plan::undo_refusal;
 
 /// A change sent under the journal's protocol, and what became of it.
 #[derive(Debug)]
@@ -225,4 +228,41 @@ pub(crate) async fn reverse(
         }
     }
     Ok(reversal)
+}
+
+/// The objects a journal's changes concern, as they are now, newest change first — once the
+/// journal is held to `spn fix`'s rules: refused whole, with why, when it is another domain's,
+/// or when one change is not one `spn fix` could have made (`rules::undo_plan::undo_refusal`).
+/// Nothing is sent before this has read every object.
+pub(crate) async fn objects_held_to_rules(
+    directory: &mut Directory,
+    base: &NormalDn,
+    path: &std::path::Path,
+    journal: &ReadJournal,
+) -> anyhow::Result<Vec<Option<Account>>> {
+    use anyhow::Context;
+    let domain = &directory.root_dse.default_naming_context;
+    anyhow::ensure!(
+        same_dn(&journal.domain, domain),
+        "{}: a journal of {}, not of this DC's domain {domain}: refused",
+        path.display(),
+        journal.domain
+    );
+    let mut current = Vec::with_capacity(journal.changes.len());
+    for change in journal.changes.iter().rev() {
+        let account = queries::read_account(directory, &change.dn)
+            .await
+            .with_context(|| format!("cannot read {}", change.dn))?;
+        if let Some(account) = &account
+            && let Some(why) = undo_refusal(account, base, &change.add, &change.remove)
+        {
+            anyhow::bail!(
+                "{}: its change to {} is not one spn fix could have made ({why}): nothing undone",
+                path.display(),
+                change.dn
+            );
+        }
+        current.push(account);
+    }
+    Ok(current)
 }

@@ -10,15 +10,14 @@ use anyhow::Context;
 
 use super::RunContext;
 use crate::apply::journal;
-use crate::apply::spns::{refusal_reason, reverse};
+use crate::apply::spns::{objects_held_to_rules, refusal_reason, reverse};
 use crate::config::UndoRequest;
 use crate::exit::Outcome;
-use crate::ldap::queries;
 use crate::report::present::changes::{ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus};
 use crate::source::{NeedsDc, Source};
-use adcomputer_core::model::dn::{NormalDn, same_dn};
+use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::rules::spn_plan::SpnChange;
-use adcomputer_core::rules::undo_plan::{UndoStep, undo_refusal, undo_step};
+use adcomputer_core::rules::undo_plan::{UndoStep, undo_step};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -26,34 +25,11 @@ pub(crate) async fn run(
     request: &UndoRequest,
 ) -> anyhow::Result<Outcome> {
     let journal = journal::read(&request.journal)?;
-    let recorded = journal.changes;
     let live = source.live(NeedsDc::Read("undo"))?;
     let base = NormalDn::parse(live.base()).context("the search base is not a DN")?;
     let directory = &mut live.directory;
-    let domain = &directory.root_dse.default_naming_context;
-    anyhow::ensure!(
-        same_dn(&journal.domain, domain),
-        "{}: a journal of {}, not of this DC's domain {domain}: refused",
-        request.journal.display(),
-        journal.domain
-    );
-    // Every object as it is now, each change held to spn fix's rules: all, before any write.
-    let mut current = Vec::with_capacity(recorded.len());
-    for change in recorded.iter().rev() {
-        let account = queries::read_account(directory, &change.dn)
-            .await
-            .with_context(|| format!("cannot read {}", change.dn))?;
-        if let Some(account) = &account
-            && let Some(why) = undo_refusal(account, &base, &change.add, &change.remove)
-        {
-            anyhow::bail!(
-                "{}: its change to {} is not one spn fix could have made ({why}): nothing undone",
-                request.journal.display(),
-                change.dn
-            );
-        }
-        current.push(account);
-    }
+    let current = objects_held_to_rules(directory, &base, &request.journal, &journal).await?;
+    let recorded = journal.changes;
     let apply = request.write.apply
         && crate::interact::may_write(
             request.write.yes,
