@@ -10,10 +10,14 @@ use super::journal::{Entry, Journal, JournalError, Outcome, ReadJournal};
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::model::dn::{NormalDn, same_dn};
+use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::rights::Right;
 use adcomputer_core::rules::spn_change_made;
 use adcomputer_core::rules::spn_plan::SpnChange;
+use adcomputer_core::rules::spn_plan::right_refusal;
 use adcomputer_core::rules::undo_plan::undo_refusal;
+
+use crate::source::LiveSource;
 
 /// A change sent under the journal's protocol, and what became of it.
 #[derive(Debug)]
@@ -265,4 +269,37 @@ pub(crate) async fn objects_held_to_rules(
         current.push(account);
     }
     Ok(current)
+}
+
+/// Marks the changes the DC would refuse (`blocked`): the security of the objects the plan
+/// writes and the bound account's token, judged by the planner's rule
+/// (`rules::spn_plan::right_refusal`).
+pub(crate) async fn mark_refused_changes(
+    live: &mut LiveSource,
+    changes: &mut [SpnChange],
+    accounts: &[&Account],
+) -> anyhow::Result<()> {
+    let names: Vec<NameQuery> = changes
+        .iter()
+        .filter(|change| change.writes())
+        .map(|change| NameQuery::Dn(change.dn.clone()))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let (_, security) = live.named_with_security(&names).await?;
+    let user = live.bind_user().map(str::to_string);
+    let token = queries::token_sids(&mut live.directory, user.as_deref())
+        .await
+        .ok();
+    for change in changes.iter_mut().filter(|change| change.writes()) {
+        let Some(account) = accounts.iter().find(|account| account.dn == change.dn) else {
+            continue;
+        };
+        let dacl = security
+            .get(&change.dn)
+            .and_then(|found| found.dacl.as_deref());
+        change.blocked = right_refusal(change, account, dacl, token.as_deref());
+    }
+    Ok(())
 }

@@ -8,18 +8,17 @@ use std::path::Path;
 
 use super::RunContext;
 use crate::apply::journal::{Journal, Outcome as JournalOutcome};
-use crate::apply::spns::send_journaled;
+use crate::apply::spns::{mark_refused_changes, send_journaled};
 use crate::config::FixRequest;
 use crate::exit::Outcome;
 use crate::ldap::{Directory, queries};
 use crate::report::present::changes::{
     ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other,
 };
-use crate::source::{LiveSource, NeedsDc, Scanned, Source};
+use crate::source::{NeedsDc, Source};
 use adcomputer_core::model::account::Account;
-use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::spn::SpnAliases;
-use adcomputer_core::rules::spn_plan::{SpnChange, plan, right_refusal};
+use adcomputer_core::rules::spn_plan::{SpnChange, plan};
 use adcomputer_core::rules::{Finding, SpnIndex};
 
 pub(crate) async fn run(
@@ -30,7 +29,7 @@ pub(crate) async fn run(
     if request.write.apply {
         source.live(NeedsDc::Write("spn fix --apply"))?;
     }
-    let (accounts, aliases, warnings) = read_domain(source).await?;
+    let (accounts, aliases, warnings) = source.read_domain().await?;
     let mut index = SpnIndex::new(aliases.clone());
     accounts
         .iter()
@@ -56,7 +55,7 @@ pub(crate) async fn run(
         .count();
     let mut plan = plan(&all, &scope, &index, &request.settings);
     if let Ok(live) = source.live(NeedsDc::Read("spn fix")) {
-        judge_rights(live, &mut plan.changes, &scope).await?;
+        mark_refused_changes(live, &mut plan.changes, &scope).await?;
     }
     let blocked = plan
         .changes
@@ -143,68 +142,6 @@ pub(crate) async fn run(
             0
         };
     Ok(Outcome::from_problems(problems > 0))
-}
-
-/// Marks the changes the DC would refuse: the security of the objects the plan writes (one
-/// search per batch of names) and the bound account's token, judged by the planner's rule.
-async fn judge_rights(
-    live: &mut LiveSource,
-    changes: &mut [SpnChange],
-    accounts: &[&Account],
-) -> anyhow::Result<()> {
-    let names: Vec<NameQuery> = changes
-        .iter()
-        .filter(|change| change.writes())
-        .map(|change| NameQuery::Dn(change.dn.clone()))
-        .collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let base = live.base().to_string();
-    let mut security = hashbrown::HashMap::new();
-    queries::named_with_security(&mut live.directory, &base, &names, |account, found| {
-        security.insert(account.dn.clone(), found);
-    })
-    .await?;
-    let user = live.bind_user().map(str::to_string);
-    let token = queries::token_sids(&mut live.directory, user.as_deref())
-        .await
-        .ok();
-    for change in changes.iter_mut().filter(|change| change.writes()) {
-        let Some(account) = accounts.iter().find(|account| account.dn == change.dn) else {
-            continue;
-        };
-        let dacl = security
-            .get(&change.dn)
-            .and_then(|found| found.dacl.as_deref());
-        change.blocked = right_refusal(change, account, dacl, token.as_deref());
-    }
-    Ok(())
-}
-
-/// Every computer and SPN holder of the domain, with whether it is under `-b`, and the aliases.
-async fn read_domain(
-    source: &mut Source,
-) -> anyhow::Result<(Vec<(Account, bool)>, SpnAliases, Vec<String>)> {
-    type Worker = (Vec<(Account, bool)>, Option<SpnAliases>);
-    let (workers, facts) = source
-        .scan(
-            || (Vec::new(), None),
-            |(accounts, aliases): &mut Worker, item| match item {
-                Scanned::Account(account, in_scope) => accounts.push((account.clone(), in_scope)),
-                Scanned::SpnAliases(found) => *aliases = Some(found),
-            },
-        )
-        .await?;
-    let mut accounts = Vec::new();
-    let mut aliases = SpnAliases::default();
-    for (found, found_aliases) in workers {
-        accounts.extend(found);
-        if let Some(found_aliases) = found_aliases {
-            aliases = found_aliases;
-        }
-    }
-    Ok((accounts, aliases, facts.warnings))
 }
 
 /// Sends the changes of one run: the journal (created with the first change), and why the run

@@ -619,6 +619,36 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
+impl Source {
+    /// Every computer and SPN holder of the domain, with whether it is under `-b`, the
+    /// aliases (`sPNMappings`), and the source's warnings: what `spn fix` plans from.
+    pub(crate) async fn read_domain(
+        &mut self,
+    ) -> anyhow::Result<(Vec<(Account, bool)>, SpnAliases, Vec<String>)> {
+        type Worker = (Vec<(Account, bool)>, Option<SpnAliases>);
+        let (workers, facts) = self
+            .scan(
+                || (Vec::new(), None),
+                |(accounts, aliases): &mut Worker, item| match item {
+                    Scanned::Account(account, in_scope) => {
+                        accounts.push((account.clone(), in_scope));
+                    }
+                    Scanned::SpnAliases(found) => *aliases = Some(found),
+                },
+            )
+            .await?;
+        let mut accounts = Vec::new();
+        let mut aliases = SpnAliases::default();
+        for (found, found_aliases) in workers {
+            accounts.extend(found);
+            if let Some(found_aliases) = found_aliases {
+                aliases = found_aliases;
+            }
+        }
+        Ok((accounts, aliases, facts.warnings))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
