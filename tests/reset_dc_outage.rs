@@ -1,7 +1,11 @@
 //! A batch `reset` whose DC goes away midway: the first account is reset, the DC stops while
-//! its new password is being verified, and the second account is reported as `unknown` (its
-//! request went to a connection that died: nobody can say whether the DC saw it), with how to
-//! settle it, never as done or failed. Its own test binary: it stops and restarts the test DC.
+//! its new password is being verified, and the second account is never reported as done. Which
+//! of the two honest verdicts it gets depends on a race the test cannot order: when its request
+//! went to a connection that then died, it is `unknown` (nobody can say whether the DC saw it),
+//! with how to settle it; when the client already knew the connection was closed, the request
+//! never left, and it is `failed` with that reason (docs/reference.md, "Writes"). Either way
+//! the DC, once back, shows it was not written. Its own test binary: it stops and restarts the
+//! test DC.
 
 mod common;
 
@@ -60,14 +64,25 @@ fn a_dc_that_vanishes_midway_is_reported_item_by_item() {
     let verdict = first["verification"][0]["result"].as_str().unwrap();
     assert_ne!(verdict, "accepted");
     let second = &json["findings"][1];
-    assert_eq!(second["status"], "unknown");
     let reason = second["reason"].as_str().unwrap();
-    assert!(
-        reason.contains("connection") && reason.contains("could not read it back"),
-        "{second}"
-    );
+    match second["status"].as_str().unwrap() {
+        "unknown" => {
+            assert!(
+                reason.contains("connection") && reason.contains("could not read it back"),
+                "{second}"
+            );
+            assert_eq!(json["summary"]["unknown"], 1);
+        }
+        "failed" => {
+            assert!(
+                reason.contains("not sent, the connection to the DC is closed"),
+                "{second}"
+            );
+            assert_eq!(json["summary"]["failed"], 1);
+        }
+        other => panic!("{other}: {second}"),
+    }
     assert_eq!(json["summary"]["reset"], 1);
-    assert_eq!(json["summary"]["unknown"], 1);
     // The DC is back, and reading the account settles it: it was not written.
     let after =
         live(&["show", "-o", "json", "SQL01"]).json()["accounts"][0]["pwd_last_set"].clone();
