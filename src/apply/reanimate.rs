@@ -16,10 +16,10 @@ use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd,
 };
 use adcomputer_core::rules::restore_plan::{already_restored, default_dns_host_name, refuse_taken};
-use adcomputer_core::rules::spn_plan::{SpnChange, contains};
+use adcomputer_core::rules::spn_plan::SpnChange;
 use adcomputer_core::rules::{SpnSettings, expected_spns};
 
-use super::spns::change_spns;
+use super::spns::{change_spns, hold_back_taken};
 
 /// Restores `deleted` to `target` with `password`, recording on `item` what happened; returns
 /// why nothing more should be sent when the DC stopped answering.
@@ -29,6 +29,7 @@ pub(crate) async fn restore_computer(
     deleted: &DeletedComputer,
     target: &str,
     password: &str,
+    aliases: &SpnAliases,
 ) -> Option<String> {
     match directory
         .reanimate(&deleted.dn, target, unicode_pwd(password))
@@ -64,14 +65,19 @@ pub(crate) async fn restore_computer(
         }
     }
     item.dn = Some(target.to_string());
-    put_back_names(directory, item, target).await;
+    put_back_names(directory, item, target, aliases).await;
     None
 }
 
 /// The account as restored: its `dNSHostName` (the default one, when the tombstone kept none)
 /// and its default SPNs, those another object holds left out and said. Also what a run that
 /// stopped after the reanimation left undone (`restore` again: "already restored").
-pub(crate) async fn put_back_names(directory: &mut Directory, item: &mut ResetItem, target: &str) {
+pub(crate) async fn put_back_names(
+    directory: &mut Directory,
+    item: &mut ResetItem,
+    target: &str,
+    aliases: &SpnAliases,
+) {
     let mut account = match queries::read_account(directory, target).await {
         Ok(Some(account)) => account,
         Ok(None) => return item.warnings.push("the restored object vanished".into()),
@@ -97,12 +103,7 @@ pub(crate) async fn put_back_names(directory: &mut Directory, item: &mut ResetIt
         .into_iter()
         .filter(|spn| !adcomputer_core::rules::spn_plan::contains(&account.spns, spn))
         .collect();
-    let aliases = queries::spn_aliases(directory)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if let Err(err) = hold_back_taken(directory, &mut change, &aliases).await {
+    if let Err(err) = hold_back_taken(directory, std::slice::from_mut(&mut change), aliases).await {
         return item.warnings.push(format!("SPNs not put back: {err}"));
     }
     for conflict in &change.conflicts {
@@ -121,23 +122,6 @@ pub(crate) async fn put_back_names(directory: &mut Directory, item: &mut ResetIt
     }
 }
 
-/// Moves the additions another object holds (directly or as an alias) to the conflicts.
-async fn hold_back_taken(
-    directory: &mut Directory,
-    change: &mut SpnChange,
-    aliases: &SpnAliases,
-) -> Result<(), queries::QueryError> {
-    let forms: Vec<String> = change
-        .add
-        .iter()
-        .flat_map(|spn| aliases.colliding_forms(spn))
-        .collect();
-    let mut holders = Vec::new();
-    queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await?;
-    change.hold_back_taken(&holders, aliases);
-    Ok(())
-}
-
 /// Holds the plan against the live directory: a planned restore whose DN or sAMAccountName is
 /// taken is refused; a name with no deleted computer but a live one is "already restored"
 /// (its DN returned, so that `--apply` puts back what it lacks). Planned items are warned of
@@ -145,6 +129,7 @@ async fn hold_back_taken(
 pub(crate) async fn judge_against_live(
     live: &mut LiveSource,
     names: &[NameQuery],
+    aliases: &SpnAliases,
     items: &mut [ResetItem],
     targets: &mut [Option<(&DeletedComputer, String)>],
 ) -> anyhow::Result<Vec<Option<String>>> {
@@ -171,7 +156,9 @@ pub(crate) async fn judge_against_live(
                     .as_deref()
                     .map(|sam| default_dns_host_name(sam.trim_end_matches('$'), &domain));
                 let account = deleted.as_restored(dn, host);
-                expected.push((index, expected_spns(&account, &SpnSettings::default())));
+                let mut change = SpnChange::new(&account);
+                change.add = expected_spns(&account, &SpnSettings::default());
+                expected.push((index, change));
             }
             None if item.status == Status::NotFound => {
                 resumes[index] = already_restored(item, &asked[index], &accounts)
@@ -180,22 +167,15 @@ pub(crate) async fn judge_against_live(
             None => {}
         }
     }
-    let spns: Vec<String> = expected.iter().flat_map(|(_, spns)| spns.clone()).collect();
-    let mut holders = Vec::new();
-    if !spns.is_empty() {
-        queries::holders_of(&mut live.directory, &spns, |holder| {
-            holders.push(holder.clone());
-        })
-        .await?;
-    }
-    for (index, spns) in expected {
-        for spn in spns {
-            for holder in holders.iter().filter(|h| contains(&h.spns, &spn)) {
-                items[index].warnings.push(format!(
-                    "{spn} will not be put back: {} holds it",
-                    holder.label()
-                ));
-            }
+    let (indexes, mut changes): (Vec<usize>, Vec<SpnChange>) = expected.into_iter().unzip();
+    hold_back_taken(&mut live.directory, &mut changes, aliases).await?;
+    for (index, change) in indexes.into_iter().zip(changes) {
+        for conflict in change.conflicts {
+            items[index].warnings.push(format!(
+                "{} will not be put back: {} holds it",
+                conflict.spn,
+                conflict.held_by.join(", ")
+            ));
         }
     }
     Ok(resumes)
@@ -238,4 +218,19 @@ pub(crate) async fn check_destination(directory: &mut Directory, to: &str) -> an
         classes.join(", ")
     );
     Ok(())
+}
+
+/// The forest's `sPNMappings` for the SPN conflict checks, read once per run; when they
+/// cannot be read, Windows' default mappings, with a warning that says so.
+pub(crate) async fn aliases_or_default(directory: &mut Directory) -> (SpnAliases, Option<String>) {
+    match queries::spn_aliases(directory).await {
+        Ok(Some(aliases)) => (aliases, None),
+        Ok(None) | Err(_) => (
+            SpnAliases::default(),
+            Some(
+                "sPNMappings could not be read: the SPN conflict checks use Windows' default aliases"
+                    .into(),
+            ),
+        ),
+    }
 }

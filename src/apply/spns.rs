@@ -12,6 +12,7 @@ use adcomputer_core::model::account::Account;
 use adcomputer_core::model::dn::{NormalDn, same_dn};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::rights::Right;
+use adcomputer_core::model::spn::SpnAliases;
 use adcomputer_core::rules::spn_change_made;
 use adcomputer_core::rules::spn_plan::SpnChange;
 use adcomputer_core::rules::spn_plan::right_refusal;
@@ -300,6 +301,30 @@ pub(crate) async fn mark_refused_changes(
             .get(&change.dn)
             .and_then(|found| found.dacl.as_deref());
         change.blocked = right_refusal(change, account, dacl, token.as_deref());
+    }
+    Ok(())
+}
+
+/// Just before writing (or planning): moves, in each change, the additions another object
+/// holds now — the same SPN or a form the DC counts against it (`aliases`) — to its conflicts.
+/// One search for all the changes.
+pub(crate) async fn hold_back_taken(
+    directory: &mut Directory,
+    changes: &mut [SpnChange],
+    aliases: &SpnAliases,
+) -> Result<(), queries::QueryError> {
+    let forms: Vec<String> = changes
+        .iter()
+        .flat_map(|change| change.add.iter())
+        .flat_map(|spn| aliases.colliding_forms(spn))
+        .collect();
+    if forms.is_empty() {
+        return Ok(());
+    }
+    let mut holders = Vec::new();
+    queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await?;
+    for change in changes {
+        change.hold_back_taken(&holders, aliases);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 use super::RunContext;
 use crate::apply::kerberos::Kdc;
 use crate::apply::reanimate::{
-    check_destination, judge_against_live, put_back_names, restore_computer,
+    aliases_or_default, check_destination, judge_against_live, put_back_names, restore_computer,
 };
 use crate::apply::verify::{Proof, Verifier};
 use crate::config::RestoreSettings;
@@ -44,7 +44,9 @@ pub(crate) async fn run(
         items.push(item);
         targets.push(target);
     }
-    let resumes = judge_against_live(live, &settings.names, &mut items, &mut targets).await?;
+    let (aliases, unread_aliases) = aliases_or_default(&mut live.directory).await;
+    let resumes =
+        judge_against_live(live, &settings.names, &aliases, &mut items, &mut targets).await?;
     let planned: Vec<&str> = items
         .iter()
         .zip(&targets)
@@ -77,7 +79,7 @@ pub(crate) async fn run(
             if let Some(dn) = resume
                 && stop.is_none()
             {
-                put_back_names(directory, item, dn).await;
+                put_back_names(directory, item, dn, &aliases).await;
             }
         }
         for (item, target) in items.iter_mut().zip(&targets) {
@@ -93,7 +95,7 @@ pub(crate) async fn run(
                 continue;
             };
             let password = default_password(&sam, settings.whole_name);
-            stop = restore_computer(directory, item, deleted, dn, &password).await;
+            stop = restore_computer(directory, item, deleted, dn, &password, &aliases).await;
             if item.status == Status::Restored {
                 let proof = Proof {
                     realm: &realm,
@@ -119,6 +121,9 @@ pub(crate) async fn run(
         items,
         summary,
     };
-    context.emit(&context.envelope(Vec::new(), None), &report)?;
+    context.emit(
+        &context.envelope(unread_aliases.into_iter().collect(), None),
+        &report,
+    )?;
     Ok(Outcome::from_problems(!all_done))
 }

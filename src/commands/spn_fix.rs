@@ -8,10 +8,10 @@ use std::path::Path;
 
 use super::RunContext;
 use crate::apply::journal::{Journal, Outcome as JournalOutcome};
-use crate::apply::spns::{mark_refused_changes, send_journaled};
+use crate::apply::spns::{hold_back_taken, mark_refused_changes, send_journaled};
 use crate::config::FixRequest;
 use crate::exit::Outcome;
-use crate::ldap::{Directory, queries};
+use crate::ldap::Directory;
 use crate::report::present::changes::{
     ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other,
 };
@@ -165,14 +165,8 @@ impl Writer<'_> {
         if let Some(why) = &self.stop {
             return Ok(not_sent(change, why));
         }
-        let forms: Vec<String> = change
-            .add
-            .iter()
-            .flat_map(|spn| self.aliases.colliding_forms(spn))
-            .collect();
-        let mut holders = Vec::new();
         if let Err(err) =
-            queries::holders_of(directory, &forms, |holder| holders.push(holder.clone())).await
+            hold_back_taken(directory, std::slice::from_mut(&mut change), self.aliases).await
         {
             if err.no_answer() {
                 self.stop = Some(format!("the DC stopped answering ({err})"));
@@ -181,7 +175,6 @@ impl Writer<'_> {
             item.reason = Some(err.to_string());
             return Ok(item);
         }
-        change.hold_back_taken(&holders, self.aliases);
         if !change.writes() {
             return Ok(ChangeItem::from_change(change, ChangeStatus::Skipped));
         }
