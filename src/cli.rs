@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::Format;
+use adcomputer_core::rules::kinds;
 
 const CONNECTION: &str = "Connection (live commands)";
 
@@ -181,9 +182,9 @@ pub(crate) struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) ignore: Option<PathBuf>,
 
-    /// Only findings of these kinds or stale classes make the exit code 1 (comma-separated),
+    /// Only findings of these kinds or classes make the exit code 1 (comma-separated),
     /// e.g. duplicate_spn,rotation_failing; the others are still reported.
-    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = KindNames)]
     pub(crate) fail_on: Vec<String>,
 }
 
@@ -482,4 +483,29 @@ adcomputer spn fix --dedupe --apply --yes --journal spn-fix.jsonl -o json"
         #[arg(long)]
         include_disabled: bool,
     },
+}
+
+/// `--fail-on`'s values: every finding kind and class, offered to completions and `--help`;
+/// any text is passed on, so that a wrong one gets `triage::Selector`'s one-line error.
+#[derive(Clone)]
+struct KindNames;
+
+impl clap::builder::TypedValueParser for KindNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = kinds::names().chain(kinds::classes());
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
+    }
 }

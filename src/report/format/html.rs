@@ -14,7 +14,7 @@ use crate::report::present::findings::{FindingsReport, json_text};
 use adcomputer_core::model::sanitize::for_terminal;
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::triage::Mark;
-use adcomputer_core::rules::{Finding, StaleClass};
+use adcomputer_core::rules::{Finding, kinds};
 
 /// Rows shown per kind: a page stays readable and light; the JSON report has them all.
 const MAX_ROWS: usize = 5000;
@@ -323,13 +323,14 @@ pub(crate) fn write(
         .iter()
         .filter_map(|kind| Some((kind.to_string(), summary.count_of(kind)?)))
         .collect();
-    if triage.checked.contains(&"stale_password") {
-        by_kind.extend(
-            StaleClass::ALL
-                .map(StaleClass::as_str)
-                .iter()
-                .filter_map(|class| Some((format!("↳ {class}"), summary.count_of(class)?))),
-        );
+    for kind in kinds::KINDS {
+        if triage.checked.contains(&kind.name) {
+            by_kind.extend(
+                kind.classes
+                    .iter()
+                    .filter_map(|class| Some((format!("↳ {class}"), summary.count_of(class)?))),
+            );
+        }
     }
     page.push_str(&bar_chart("Findings by kind", "chart-kinds", &by_kind));
     if let Some(ages) = &summary.password_ages {
@@ -420,7 +421,8 @@ fn write_finding_tables(
     let baseline = report.triage.marks.is_some();
     let mut start = 0;
     while start < report.findings.len() {
-        let kind = report.findings[start].kind();
+        let spec = report.findings[start].spec();
+        let kind = spec.name;
         let end = start
             + report.findings[start..]
                 .iter()
@@ -434,8 +436,12 @@ fn write_finding_tables(
         };
         let _ = write!(
             page,
-            r#"<h3>{kind} ({})</h3><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>{first}</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,
+            r#"<h3>{} ({}) <code>{kind}</code> <span class="severity">{}</span></h3><p class="meaning">{}. <b>Fix:</b> {}.</p><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>{first}</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,
+            escape(spec.title),
             end - start,
+            spec.severity.as_str(),
+            escape(spec.meaning),
+            escape(spec.remediation),
             if ages {
                 "<th>Password age (days)</th>"
             } else {

@@ -10,8 +10,8 @@ use crate::report::Envelope;
 use hashbrown::HashMap;
 
 use crate::report::present::findings::{FindingsReport, json_text};
-use adcomputer_core::rules::StaleClass;
 use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::kinds;
 use adcomputer_core::rules::triage::Mark;
 
 /// One metric family being written: its help and type once, then its samples.
@@ -89,7 +89,7 @@ pub(crate) fn write(
             "stale_passwords",
             "Stale machine passwords of the last run by class.",
         )?;
-        for class in StaleClass::ALL.map(StaleClass::as_str) {
+        for class in kinds::STALE_PASSWORD.classes.iter().copied() {
             if let Some(count) = summary.count_of(class) {
                 family.sample("stale_passwords", &[("class", class)], count)?;
             }

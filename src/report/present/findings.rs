@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
 use adcomputer_core::model::filetime::Timestamp;
+use adcomputer_core::rules::kinds;
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
-use adcomputer_core::rules::{Finding, StaleClass, Summary};
+use adcomputer_core::rules::{Finding, Summary};
 
 /// The report of a check command.
 pub(crate) struct FindingsReport<'a> {
@@ -191,7 +192,7 @@ pub(crate) struct Row<'a> {
     kind: &'static str,
     account: Option<&'a str>,
     dn: Option<&'a str>,
-    class: Option<StaleClass>,
+    class: Option<&'static str>,
     pwd_last_set: Option<Timestamp>,
     last_logon: Option<Timestamp>,
     password_age_days: Option<i64>,
@@ -233,7 +234,7 @@ fn row(finding: &Finding) -> Row<'_> {
             kind,
             account: account.as_deref(),
             dn: Some(dn),
-            class: Some(*class),
+            class: Some(class.as_str()),
             pwd_last_set: *pwd_last_set,
             last_logon: *last_logon,
             password_age_days: *password_age_days,
@@ -337,18 +338,11 @@ fn label<'a>(account: Option<&'a str>, dn: &'a str) -> &'a str {
     account.unwrap_or(dn)
 }
 
-/// Table rows by kind. Cells borrow where they can: a report may list a million findings.
-#[derive(Default)]
+/// Table rows by kind (by position in `KINDS`), and each kind's counts per class. Cells
+/// borrow where they can: a report may list a million findings.
 struct Rows<'a> {
-    stale: Vec<Vec<Cell<'a>>>,
-    classes: [usize; 3],
-    missing: Vec<Vec<Cell<'a>>>,
-    stale_spns: Vec<Vec<Cell<'a>>>,
-    invalid: Vec<Vec<Cell<'a>>>,
-    deleted: Vec<Vec<Cell<'a>>>,
-    duplicates: Vec<Vec<Cell<'a>>>,
-    defaults: Vec<Vec<Cell<'a>>>,
-    unresolved: Vec<Vec<Cell<'a>>>,
+    tables: [Vec<Vec<Cell<'a>>>; kinds::KIND_COUNT],
+    classes: hashbrown::HashMap<&'static str, usize>,
 }
 
 /// The findings as tables, one per kind, each with its count; with `marks`, a new finding's
@@ -358,7 +352,10 @@ pub(crate) fn finding_tables(
     findings: &[Finding],
     marks: Option<&[Mark]>,
 ) -> std::io::Result<()> {
-    let mut rows = Rows::default();
+    let mut rows = Rows {
+        tables: std::array::from_fn(|_| Vec::new()),
+        classes: hashbrown::HashMap::new(),
+    };
     for (index, finding) in findings.iter().enumerate() {
         rows.add(finding);
         if marks.is_some_and(|marks| marks[index] == Mark::New)
@@ -481,89 +478,46 @@ fn cells(finding: &Finding) -> Vec<Cell<'_>> {
 impl<'a> Rows<'a> {
     /// The table a finding's row goes into.
     fn of(&mut self, finding: &Finding) -> &mut Vec<Vec<Cell<'a>>> {
-        match finding {
-            Finding::StalePassword { .. } => &mut self.stale,
-            Finding::MissingSpn { .. } => &mut self.missing,
-            Finding::StaleSpn { .. } => &mut self.stale_spns,
-            Finding::DeletedComputer { .. } => &mut self.deleted,
-            Finding::InvalidHostName { .. } => &mut self.invalid,
-            Finding::DuplicateSpn { .. } => &mut self.duplicates,
-            Finding::DefaultPassword { .. } => &mut self.defaults,
-            Finding::NotFound { .. } | Finding::Ambiguous { .. } => &mut self.unresolved,
-        }
+        &mut self.tables[finding.spec().position()]
     }
 
     fn add(&mut self, finding: &'a Finding) {
-        if let Finding::StalePassword { class, .. } = finding {
-            self.classes[*class as usize] += 1;
+        if let Some(class) = finding.class() {
+            *self.classes.entry(class).or_default() += 1;
         }
         self.of(finding).push(cells(finding));
     }
 
+    /// Each kind's table under its title and count (with its classes' counts, if it has
+    /// classes); names not found or ambiguous share one table without a title.
     fn write(&self, out: &mut TextOut<'_>) -> std::io::Result<()> {
-        let Rows {
-            stale,
-            classes,
-            missing,
-            stale_spns,
-            invalid,
-            deleted,
-            duplicates,
-            defaults,
-            unresolved,
-        } = self;
-        if !stale.is_empty() {
-            out.line(&format!(
-                "Stale machine passwords: {} (never set {}, rotation failing {}, inactive {})",
-                stale.len(),
-                classes[StaleClass::NeverSet as usize],
-                classes[StaleClass::RotationFailing as usize],
-                classes[StaleClass::Inactive as usize]
-            ))?;
-            out.table(
-                &["Account", "Class", "Password age", "Last logon", "Notes"],
-                stale,
-            )?;
+        let unresolved = [&kinds::NOT_FOUND, &kinds::AMBIGUOUS];
+        for (kind, rows) in kinds::KINDS.iter().zip(&self.tables) {
+            if rows.is_empty() || unresolved.contains(kind) {
+                continue;
+            }
+            let mut title = format!("{}: {}", kind.title, rows.len());
+            if !kind.classes.is_empty() {
+                let counts: Vec<String> = kind
+                    .classes
+                    .iter()
+                    .map(|class| {
+                        let count = self.classes.get(class).copied().unwrap_or(0);
+                        format!("{} {count}", class.replace('_', " "))
+                    })
+                    .collect();
+                title = format!("{title} ({})", counts.join(", "));
+            }
+            out.line(&title)?;
+            out.table(kind.columns, rows)?;
             out.blank()?;
         }
-        type Section<'s, 'a> = (&'s str, &'s [&'s str], &'s Vec<Vec<Cell<'a>>>);
-        let sections: [Section<'_, '_>; 6] = [
-            ("Missing SPNs", &["Account", "Missing SPN"], missing),
-            (
-                "Stale SPNs (old DNS names)",
-                &["Account", "SPN", "Replacement"],
-                stale_spns,
-            ),
-            (
-                "Names no SPN is built from (not valid host names)",
-                &["Account", "Attribute", "Value", "Why"],
-                invalid,
-            ),
-            (
-                "Duplicate SPNs",
-                &["Key", "Held by", "Via alias"],
-                duplicates,
-            ),
-            (
-                "Deleted computers (`adcomputer restore NAME` brings one back)",
-                &["Account", "Deleted", "Last known parent"],
-                deleted,
-            ),
-            (
-                "Default passwords (anyone who knows the name can take these over)",
-                &["Account", "DN"],
-                defaults,
-            ),
-        ];
-        for (title, header, rows) in sections {
-            if !rows.is_empty() {
-                out.line(&format!("{title}: {}", rows.len()))?;
-                out.table(header, rows)?;
-                out.blank()?;
-            }
-        }
-        if !unresolved.is_empty() {
-            out.table(&["Name", "Not checked because"], unresolved)?;
+        let rows: Vec<Vec<Cell<'a>>> = unresolved
+            .iter()
+            .flat_map(|kind| self.tables[kind.position()].iter().cloned())
+            .collect();
+        if !rows.is_empty() {
+            out.table(kinds::NOT_FOUND.columns, &rows)?;
             out.blank()?;
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! `finish`, which also withdraws what a check could not judge because the source as a whole
 //! lacks an attribute.
 
+use super::kinds::{self, Kind};
 use super::triage::Seen;
 use serde::Serialize;
 
@@ -75,27 +76,39 @@ impl AuditSettings {
     }
 }
 
-/// Counts for the report's `summary`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Counts for the report's `summary`: what was read, then a count per finding kind and per
+/// class of one, in the order and with the names of [`kinds::KINDS`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub accounts_read: usize,
     pub computers: usize,
     pub findings: usize,
-    pub stale_password: usize,
-    pub never_set: usize,
-    pub rotation_failing: usize,
-    pub inactive: usize,
-    pub missing_spn: usize,
-    pub stale_spn: usize,
-    pub invalid_host_name: usize,
-    pub duplicate_spn: usize,
-    pub default_password: usize,
-    pub deleted_computer: usize,
-    pub not_found: usize,
-    pub ambiguous: usize,
+    /// Per kind, by position in `KINDS`.
+    by_kind: [usize; kinds::KIND_COUNT],
+    /// Per class, by position in `kinds::classes()` (empty: none counted yet).
+    by_class: Vec<usize>,
     /// Examined computers by password age (when the staleness check ran).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_ages: Option<PasswordAges>,
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("accounts_read", &self.accounts_read)?;
+        map.serialize_entry("computers", &self.computers)?;
+        map.serialize_entry("findings", &self.findings)?;
+        for kind in kinds::KINDS {
+            map.serialize_entry(kind.name, &self.count_of(kind.name).unwrap_or(0))?;
+            for class in kind.classes {
+                map.serialize_entry(class, &self.count_of(class).unwrap_or(0))?;
+            }
+        }
+        if let Some(ages) = &self.password_ages {
+            map.serialize_entry("password_ages", ages)?;
+        }
+        map.end()
+    }
 }
 
 /// What an audit found and what it could look at.
@@ -431,24 +444,25 @@ impl Auditor {
 }
 
 impl Summary {
-    /// The count of a finding kind or stale class by the name JSON gives it; `None` for a
+    /// The count of a finding kind or a class of one by the name JSON gives it; `None` for a
     /// name that is neither.
     pub fn count_of(&self, name: &str) -> Option<usize> {
-        Some(match name {
-            "stale_password" => self.stale_password,
-            "never_set" => self.never_set,
-            "rotation_failing" => self.rotation_failing,
-            "inactive" => self.inactive,
-            "missing_spn" => self.missing_spn,
-            "stale_spn" => self.stale_spn,
-            "invalid_host_name" => self.invalid_host_name,
-            "duplicate_spn" => self.duplicate_spn,
-            "default_password" => self.default_password,
-            "deleted_computer" => self.deleted_computer,
-            "not_found" => self.not_found,
-            "ambiguous" => self.ambiguous,
-            _ => return None,
-        })
+        if let Some(kind) = Kind::named(name) {
+            return Some(self.by_kind[kind.position()]);
+        }
+        let class = kinds::classes().position(|class| class == name)?;
+        Some(self.by_class.get(class).copied().unwrap_or(0))
+    }
+
+    /// Counts one more finding of `kind` (and of its class).
+    pub fn add(&mut self, kind: &Kind, class: Option<&str>) {
+        self.by_kind[kind.position()] += 1;
+        if let Some(class) = class.and_then(|class| kinds::classes().position(|c| c == class)) {
+            if self.by_class.is_empty() {
+                self.by_class = vec![0; kinds::classes().count()];
+            }
+            self.by_class[class] += 1;
+        }
     }
 
     /// Sets `findings` and the counts per kind and class from `findings` (again, after an
@@ -462,24 +476,7 @@ impl Summary {
             ..Summary::default()
         };
         for finding in findings {
-            match finding {
-                Finding::StalePassword { class, .. } => {
-                    self.stale_password += 1;
-                    match class {
-                        StaleClass::NeverSet => self.never_set += 1,
-                        StaleClass::RotationFailing => self.rotation_failing += 1,
-                        StaleClass::Inactive => self.inactive += 1,
-                    }
-                }
-                Finding::MissingSpn { .. } => self.missing_spn += 1,
-                Finding::StaleSpn { .. } => self.stale_spn += 1,
-                Finding::InvalidHostName { .. } => self.invalid_host_name += 1,
-                Finding::DuplicateSpn { .. } => self.duplicate_spn += 1,
-                Finding::DefaultPassword { .. } => self.default_password += 1,
-                Finding::DeletedComputer { .. } => self.deleted_computer += 1,
-                Finding::NotFound { .. } => self.not_found += 1,
-                Finding::Ambiguous { .. } => self.ambiguous += 1,
-            }
+            self.add(finding.spec(), finding.class());
         }
     }
 }
@@ -575,7 +572,7 @@ mod tests {
         auditor.observe(&bare_holder("CN=A,DC=x", "HOST/web"), true, true);
         auditor.observe(&bare_holder("CN=B,DC=x", "host/WEB"), true, true);
         let audit = auditor.finish(AttrSet::of(&[Attr::ServicePrincipalName]));
-        assert_eq!(audit.summary.duplicate_spn, 1);
+        assert_eq!(audit.summary.count_of("duplicate_spn"), Some(1));
         assert_eq!(audit.summary.accounts_read, 2);
         let missing = audit.coverage.get(Check::MissingSpn).unwrap();
         assert_eq!((missing.examined, missing.not_checked), (0, 2));
@@ -659,37 +656,26 @@ mod tests {
 
     #[test]
     fn every_kind_and_class_has_its_count_by_name() {
-        // Every count different, so that two names mapped to each other's field show.
-        let summary = Summary {
-            accounts_read: 1,
-            computers: 2,
-            findings: 3,
-            stale_password: 4,
-            never_set: 5,
-            rotation_failing: 6,
-            inactive: 7,
-            missing_spn: 8,
-            stale_spn: 9,
-            invalid_host_name: 10,
-            duplicate_spn: 11,
-            default_password: 12,
-            deleted_computer: 13,
-            not_found: 14,
-            ambiguous: 15,
-            password_ages: None,
-        };
+        // Every count different, so that two names mapped to each other's count show.
+        let mut summary = Summary::default();
+        for (n, kind) in kinds::KINDS.iter().enumerate() {
+            for _ in 0..=n {
+                summary.add(kind, None);
+            }
+            for (c, class) in kind.classes.iter().enumerate() {
+                for _ in 0..=(10 + c) {
+                    summary.add(kind, Some(class));
+                }
+            }
+        }
         let json = serde_json::to_value(&summary).unwrap();
-        for kind in crate::rules::triage::KINDS {
+        for kind in kinds::names().chain(kinds::classes()) {
             let count = summary.count_of(kind);
             assert!(count.is_some_and(|n| n > 0), "{kind}");
             assert_eq!(count, json[kind].as_u64().map(|n| n as usize), "{kind}");
         }
-        for class in StaleClass::ALL {
-            assert_eq!(
-                summary.count_of(class.as_str()),
-                Some(json[class.as_str()].as_u64().unwrap() as usize)
-            );
-        }
+        assert_eq!(summary.count_of("duplicate_spn"), Some(5));
+        assert_eq!(summary.count_of("rotation_failing"), Some(12));
         assert_eq!(summary.count_of("nonsense"), None);
     }
 }

@@ -9,6 +9,7 @@ pub mod access_check;
 mod auditor;
 pub mod coverage;
 mod duplicates;
+pub mod kinds;
 mod readback;
 pub mod replication_lag;
 pub mod reset_plan;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::model::account::{Account, AccountKind};
 use crate::model::filetime::Timestamp;
 use crate::model::names::{NameQuery, Resolution};
+use kinds::Kind;
 
 pub use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
 pub use duplicates::SpnIndex;
@@ -132,18 +134,31 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// The declaration of its kind.
+    pub fn spec(&self) -> &'static Kind {
+        match self {
+            Finding::StalePassword { .. } => &kinds::STALE_PASSWORD,
+            Finding::MissingSpn { .. } => &kinds::MISSING_SPN,
+            Finding::StaleSpn { .. } => &kinds::STALE_SPN,
+            Finding::InvalidHostName { .. } => &kinds::INVALID_HOST_NAME,
+            Finding::DuplicateSpn { .. } => &kinds::DUPLICATE_SPN,
+            Finding::DefaultPassword { .. } => &kinds::DEFAULT_PASSWORD,
+            Finding::DeletedComputer { .. } => &kinds::DELETED_COMPUTER,
+            Finding::NotFound { .. } => &kinds::NOT_FOUND,
+            Finding::Ambiguous { .. } => &kinds::AMBIGUOUS,
+        }
+    }
+
     /// The `kind` as JSON writes it.
     pub fn kind(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Its `class`, for the kinds that have classes.
+    pub fn class(&self) -> Option<&'static str> {
         match self {
-            Finding::StalePassword { .. } => "stale_password",
-            Finding::MissingSpn { .. } => "missing_spn",
-            Finding::StaleSpn { .. } => "stale_spn",
-            Finding::InvalidHostName { .. } => "invalid_host_name",
-            Finding::DuplicateSpn { .. } => "duplicate_spn",
-            Finding::DefaultPassword { .. } => "default_password",
-            Finding::DeletedComputer { .. } => "deleted_computer",
-            Finding::NotFound { .. } => "not_found",
-            Finding::Ambiguous { .. } => "ambiguous",
+            Finding::StalePassword { class, .. } => Some(class.as_str()),
+            _ => None,
         }
     }
 
@@ -197,28 +212,28 @@ impl Finding {
         }
     }
 
-    /// Sort position: kind order, then account (or key or name), then SPN.
-    fn sort_parts(&self) -> (u8, &str, &str) {
-        match self {
-            Finding::StalePassword { account, dn, .. } => (0, account.as_deref().unwrap_or(dn), ""),
-            Finding::MissingSpn { account, dn, spn } => (1, account.as_deref().unwrap_or(dn), spn),
-            Finding::StaleSpn {
+    /// Sort position: kind order, then account (or key or name), then what about it.
+    fn sort_parts(&self) -> (usize, &str, &str) {
+        let (subject, detail) = match self {
+            Finding::StalePassword { account, dn, .. }
+            | Finding::DefaultPassword { account, dn }
+            | Finding::DeletedComputer { account, dn, .. } => {
+                (account.as_deref().unwrap_or(dn), "")
+            }
+            Finding::MissingSpn { account, dn, spn }
+            | Finding::StaleSpn {
                 account, dn, spn, ..
-            } => (2, account.as_deref().unwrap_or(dn), spn),
+            } => (account.as_deref().unwrap_or(dn), spn.as_str()),
             Finding::InvalidHostName {
                 account,
                 dn,
                 attribute,
                 ..
-            } => (3, account.as_deref().unwrap_or(dn), attribute),
-            Finding::DuplicateSpn { key, .. } => (4, key, ""),
-            Finding::NotFound { name } => (5, name, ""),
-            Finding::Ambiguous { name, .. } => (6, name, ""),
-            Finding::DefaultPassword { account, dn } => (7, account.as_deref().unwrap_or(dn), ""),
-            Finding::DeletedComputer { account, dn, .. } => {
-                (8, account.as_deref().unwrap_or(dn), "")
-            }
-        }
+            } => (account.as_deref().unwrap_or(dn), *attribute),
+            Finding::DuplicateSpn { key, .. } => (key.as_str(), ""),
+            Finding::NotFound { name } | Finding::Ambiguous { name, .. } => (name.as_str(), ""),
+        };
+        (self.spec().position(), subject, detail)
     }
 }
 

@@ -10,21 +10,9 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{Finding, StaleClass};
+use super::Finding;
+use super::kinds::{self, Kind};
 use crate::model::text;
-
-/// Every finding kind a check command reports, as JSON writes it.
-pub const KINDS: [&str; 9] = [
-    "stale_password",
-    "missing_spn",
-    "stale_spn",
-    "invalid_host_name",
-    "duplicate_spn",
-    "default_password",
-    "deleted_computer",
-    "not_found",
-    "ambiguous",
-];
 
 /// The identity of a finding: its kind, the account's DN (or the duplicated SPN's key, or the
 /// name given), and what about the account (the SPN, the attribute), folded as the directory
@@ -70,7 +58,7 @@ impl Finding {
     }
 }
 
-/// The fields of a finding's JSON that make its identity.
+/// The fields of a finding's JSON that may make its identity.
 #[derive(Deserialize)]
 struct IdentityFields<'a> {
     #[serde(borrow)]
@@ -87,31 +75,35 @@ struct IdentityFields<'a> {
     name: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// The identity of a finding as an earlier report wrote it; `None` for a kind this version
-/// does not know, or a finding without the fields its kind has.
+impl IdentityFields<'_> {
+    /// The non-empty value of the identity field `field`.
+    fn get(&self, field: &str) -> Option<&str> {
+        match field {
+            "dn" => self.dn.as_deref(),
+            "spn" => self.spn.as_deref(),
+            "key" => self.key.as_deref(),
+            "attribute" => self.attribute.as_deref(),
+            "name" => self.name.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The identity of a finding as an earlier report wrote it (its kind's identity fields);
+/// `None` for a kind this version does not know, or a finding without the fields its kind has.
 fn identity_of_json(raw: &RawValue) -> Option<String> {
     // A struct would also be read from an array: a finding is an object.
     if !raw.get().starts_with('{') {
         return None;
     }
     let fields: IdentityFields<'_> = serde_json::from_str(raw.get()).ok()?;
-    let kind = fields.kind.as_ref();
-    Some(match kind {
-        "stale_password" | "default_password" | "deleted_computer" => {
-            identity(kind, fields.dn.as_deref()?, None)
-        }
-        "missing_spn" | "stale_spn" => {
-            identity(kind, fields.dn.as_deref()?, Some(fields.spn.as_deref()?))
-        }
-        "invalid_host_name" => identity(
-            kind,
-            fields.dn.as_deref()?,
-            Some(fields.attribute.as_deref()?),
-        ),
-        "duplicate_spn" => identity(kind, fields.key.as_deref()?, None),
-        "not_found" | "ambiguous" => identity(kind, fields.name.as_deref()?, None),
+    let kind = Kind::named(&fields.kind)?;
+    let (subject, detail) = match kind.identity {
+        [subject] => (fields.get(subject)?, None),
+        [subject, detail] => (fields.get(subject)?, Some(fields.get(detail)?)),
         _ => return None,
-    })
+    };
+    Some(identity(kind.name, subject, detail))
 }
 
 /// An earlier report of the same command (`--baseline`): its findings by identity.
@@ -243,9 +235,8 @@ impl IgnoreList {
             }
             let (kind, rest) = line.split_once('|').unwrap_or((line, ""));
             let kind = kind.trim().to_ascii_lowercase();
-            let Some(kind) = KINDS
-                .iter()
-                .find(|known| **known == kind)
+            let Some(kind) = Kind::named(&kind)
+                .map(|kind| kind.name)
                 .filter(|_| !rest.is_empty())
             else {
                 // The line as far as a person reads it: an endless one is not echoed whole.
@@ -266,28 +257,28 @@ impl IgnoreList {
     }
 }
 
-/// What `--fail-on` selects: a finding kind, or one class of stale passwords.
+/// What `--fail-on` selects: a finding kind, or one class of a kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selector {
     Kind(&'static str),
-    Class(StaleClass),
+    Class(&'static str),
 }
 
 impl Selector {
     /// `duplicate_spn`, `duplicate-spn`, `never_set` …
     pub fn parse(text: &str) -> anyhow::Result<Selector> {
         let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
-        if let Some(kind) = KINDS.iter().find(|kind| **kind == wanted) {
-            return Ok(Selector::Kind(kind));
+        if let Some(kind) = Kind::named(&wanted) {
+            return Ok(Selector::Kind(kind.name));
         }
-        StaleClass::ALL
-            .into_iter()
-            .find(|class| class.as_str() == wanted)
+        kinds::classes()
+            .find(|class| *class == wanted)
             .map(Selector::Class)
             .with_context(|| {
                 format!(
-                    "--fail-on {text}: not a finding kind ({}) nor a stale password class (never_set, rotation_failing, inactive)",
-                    KINDS.join(", ")
+                    "--fail-on {text}: not a finding kind ({}) nor a class of one ({})",
+                    kinds::names().collect::<Vec<_>>().join(", "),
+                    kinds::classes().collect::<Vec<_>>().join(", ")
                 )
             })
     }
@@ -296,15 +287,14 @@ impl Selector {
     pub fn kind(self) -> &'static str {
         match self {
             Selector::Kind(kind) => kind,
-            Selector::Class(_) => "stale_password",
+            Selector::Class(class) => Kind::of_class(class).map_or("", |kind| kind.name),
         }
     }
 
     fn selects(self, finding: &Finding) -> bool {
-        match (self, finding) {
-            (Selector::Class(class), Finding::StalePassword { class: its, .. }) => class == *its,
-            (Selector::Class(_), _) => false,
-            (Selector::Kind(kind), finding) => finding.kind() == kind,
+        match self {
+            Selector::Class(class) => finding.class() == Some(class),
+            Selector::Kind(kind) => finding.kind() == kind,
         }
     }
 }
@@ -575,7 +565,7 @@ fn on_two_cores<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Holder;
+    use crate::rules::{Holder, StaleClass};
 
     fn stale(dn: &str, class: StaleClass) -> Finding {
         Finding::StalePassword {
@@ -648,7 +638,11 @@ mod tests {
     fn every_kind_has_the_same_identity_in_memory_and_in_json() {
         let findings = every_kind();
         let kinds: Vec<&str> = findings.iter().map(Finding::kind).collect();
-        assert_eq!(kinds, KINDS, "KINDS lists every kind once");
+        assert_eq!(
+            kinds,
+            kinds::names().collect::<Vec<_>>(),
+            "KINDS lists every kind once"
+        );
         for finding in &findings {
             let json = serde_json::to_string(finding).unwrap();
             let raw: Box<RawValue> = serde_json::from_str(&json).unwrap();
@@ -702,7 +696,9 @@ mod tests {
         )
     }
 
-    const ALL: &[&str] = &KINDS;
+    fn all() -> Vec<&'static str> {
+        kinds::names().collect()
+    }
 
     #[test]
     fn a_new_finding_is_new_and_only_it_fails() {
@@ -717,7 +713,7 @@ mod tests {
             ..TriageSettings::default()
         };
         let mut now = vec![duplicate("http/a"), duplicate("http/b")];
-        let triage = triage(&mut now, &settings, ALL, None);
+        let triage = triage(&mut now, &settings, &all(), None);
         assert_eq!(triage.marks, Some(vec![Mark::Unchanged, Mark::New]));
         assert_eq!(triage.counts.failing, 1);
         assert_eq!(triage.counts.new, Some(1));
@@ -734,7 +730,7 @@ mod tests {
         };
         let mut again = now.clone();
         assert_eq!(
-            super::triage(&mut again, &settings, ALL, None)
+            super::triage(&mut again, &settings, &all(), None)
                 .counts
                 .failing,
             0
@@ -816,7 +812,9 @@ mod tests {
             duplicate("http/a"),
         ];
         assert_eq!(
-            triage(&mut findings, &settings, ALL, None).counts.failing,
+            triage(&mut findings, &settings, &all(), None)
+                .counts
+                .failing,
             1
         );
         assert_eq!(
