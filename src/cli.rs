@@ -353,6 +353,17 @@ adcomputer audit --output json:audit.json --output html:audit.html --output prom
         /// With --probe-default-passwords: try every enabled computer, not only the unused ones.
         #[arg(long, requires = "probe_default_passwords")]
         probe_all: bool,
+
+        /// Ask the DC's KDC which computers have no AES keys (weak_encryption no_aes_keys): one
+        /// AS-REQ without pre-authentication per computer, offering only AES. No password is
+        /// sent and no failed logon counted. Probes the computers the attributes do not already
+        /// find; --probe-keys=all probes every enabled computer.
+        #[arg(long, value_name = "all", num_args = 0..=1, require_equals = true, default_missing_value = "unsettled", value_parser = ["unsettled", "all"])]
+        probe_keys: Option<String>,
+
+        /// Key probes in flight at once per KDC.
+        #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+        probe_concurrency: u16,
     },
 }
 

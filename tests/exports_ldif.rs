@@ -198,6 +198,7 @@ fn computer(name: &str, uac: u32, pwd_days_ago: i64, without: &[&str]) -> String
         ),
         ("pwdLastSet", pwd.to_string()),
         ("lastLogonTimestamp", (as_of - 864_000_000_000).to_string()),
+        ("msDS-SupportedEncryptionTypes", "28".to_string()),
     ];
     let mut text = format!("dn: CN={name},OU=Workstations,DC=corp,DC=com\n");
     for (attribute, value) in attributes {
@@ -230,6 +231,33 @@ fn a_complete_export_of_healthy_computers_is_clean() {
     let export = computer("PC01", 4096, 3, &[]) + &computer("PC02", 4096, 10, &[]);
     let run = audit(&export, &[]);
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+}
+
+/// An export made without msDS-SupportedEncryptionTypes cannot say which computers the AES-only
+/// KDC refuses: no clean bill, and the line says what to export (or what to leave out).
+#[test]
+fn an_export_without_encryption_types_is_not_clean_for_weak_encryption() {
+    let without = ["msDS-SupportedEncryptionTypes"];
+    let export = computer("PC01", 4096, 3, &without) + &computer("PC02", 4096, 10, &without);
+    let run = audit(&export, &[]);
+    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("weak_encryption")
+            && run.stderr.contains("msDS-SupportedEncryptionTypes"),
+        "{}",
+        run.stderr
+    );
+    let rc4 = computer("PC01", 4096, 3, &without).replace(
+        "lastLogonTimestamp",
+        "msDS-SupportedEncryptionTypes: 4\nlastLogonTimestamp",
+    );
+    let run = audit(&rc4, &["--checks", "weak_encryption"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.json()["findings"][0]["class"], "rc4_only");
+    assert_eq!(
+        run.json()["findings"][0]["supported_encryption_types"]["names"][0],
+        "RC4-HMAC"
+    );
 }
 
 #[test]

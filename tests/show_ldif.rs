@@ -52,7 +52,7 @@ fn csv_has_one_row_per_name() {
 
 #[test]
 fn reads_standard_input() {
-    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\nuserAccountControl: 4096\npwdLastSet: 134000000000000000\ndNSHostName: pc01.x\nservicePrincipalName: HOST/PC01\nservicePrincipalName: HOST/pc01.x\nservicePrincipalName: RestrictedKrbHost/PC01\nservicePrincipalName: RestrictedKrbHost/pc01.x\n";
+    let ldif = b"dn: CN=PC01,DC=x\nsAMAccountName: PC01$\nobjectClass: computer\nuserAccountControl: 4096\npwdLastSet: 134000000000000000\ndNSHostName: pc01.x\nservicePrincipalName: HOST/PC01\nservicePrincipalName: HOST/pc01.x\nservicePrincipalName: RestrictedKrbHost/PC01\nservicePrincipalName: RestrictedKrbHost/pc01.x\nmsDS-SupportedEncryptionTypes: 28\n";
     let args = [
         "show",
         "--from-ldif",

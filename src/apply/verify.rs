@@ -8,10 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::kerberos::{Kdc, verify_password};
+use super::kerberos::{Kdc, probe_keys, verify_password};
 use crate::ldap::{Directory, queries};
 use crate::progress::Progress;
 use crate::source::{DomainDc, join_all};
+use adcomputer_core::model::enctypes::etype_name;
+use adcomputer_core::rules::encryption::KeyProbe;
 use adcomputer_core::rules::reset_plan::Verification;
 
 /// Where a reset is proven.
@@ -52,12 +54,17 @@ impl Verifier {
                         proof.timeout,
                     )
                     .await;
+                    let aes_keys = match verdict.accepted() {
+                        true => aes_keys_at(kdc, proof).await,
+                        false => None,
+                    };
                     Verification {
                         dc: dc.clone(),
                         kdc: kdc.to_string(),
                         result: verdict.describe(),
                         holds_new_password: None,
                         key_version: None,
+                        aes_keys,
                         accepted: verdict.accepted(),
                     }
                 });
@@ -65,6 +72,15 @@ impl Verifier {
             }
             Verifier::Dcs(dcs) => verify_at_every_dc(dcs, proof).await,
         }
+    }
+}
+
+/// The AES keys `kdc` holds for the proof's principal (`None`: it did not say).
+async fn aes_keys_at(kdc: &Kdc, proof: &Proof<'_>) -> Option<Vec<String>> {
+    match probe_keys(kdc, proof.realm, proof.principal, proof.timeout).await {
+        KeyProbe::AesKeys(keys) => Some(keys.into_iter().map(etype_name).collect()),
+        KeyProbe::NoAesKeys(_) => Some(Vec::new()),
+        KeyProbe::NotProbed(_) => None,
     }
 }
 
@@ -185,6 +201,7 @@ async fn verify_at_every_dc(
                 result,
                 holds_new_password: held.error.is_none().then_some(held.holds),
                 key_version: held.key_version,
+                aes_keys: None,
                 accepted: accepted && held.holds,
             }
         })

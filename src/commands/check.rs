@@ -4,11 +4,12 @@
 //! there are none but something asked for could not be looked at.
 
 use super::RunContext;
+use crate::apply::keys;
 use crate::apply::password::probe_default_passwords;
 use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
-use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, AttrSet};
+use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::rules::coverage::{Check, Coverage};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
@@ -26,6 +27,9 @@ pub(crate) async fn run(
     }
     if settings.probe.is_some() {
         source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
+    }
+    if settings.key_probe.is_some() {
+        source.live(NeedsDc::Read("--probe-keys (asks the KDC)"))?;
     }
     let started = std::time::Instant::now();
     let mut settings = settings.clone();
@@ -70,6 +74,11 @@ pub(crate) async fn run(
     if settings.probe.is_some() {
         probe(source, &mut auditor).await?;
     }
+    let unprobed = match settings.key_probe {
+        Some(_) => probe_keys(source, &mut auditor, settings.probe_in_flight).await?,
+        None => None,
+    };
+    warnings.extend(unprobed.clone());
     // Whether deleted computers were looked for and could be seen; why not, when they could not.
     let mut deleted_listed = false;
     let mut unlisted = None;
@@ -117,7 +126,7 @@ pub(crate) async fn run(
         &facts,
         source,
         audit.summary.accounts_read,
-        unlisted,
+        unlisted.into_iter().chain(unprobed).collect(),
     );
     let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
     context.emit(&envelope, &report)?;
@@ -135,19 +144,23 @@ pub(crate) async fn run(
 }
 
 /// Why a run without findings is no clean bill, in one line with what would mend it.
-/// `unlisted`: why deleted computers could not be listed.
+/// `unlisted`: why deleted computers could not be listed, and why keys were not probed.
 fn incomplete(
     coverage: &Coverage,
     facts: &SourceFacts,
     source: &Source,
     examined: usize,
-    unlisted: Option<String>,
+    unlisted: Vec<String>,
 ) -> Option<String> {
     let mut reasons = Vec::new();
     if let Some(gaps) = coverage.gaps() {
         reasons.push(gaps);
     }
-    if let Some(why) = unlisted {
+    for why in unlisted {
+        if why.starts_with("weak_encryption") {
+            reasons.push(why);
+            continue;
+        }
         reasons.push(format!(
             "{why}: bind as an account that may, or leave them out with --checks {}",
             Check::ALL.map(Check::name).join(",")
@@ -201,6 +214,22 @@ fn export_recipe(_missing: AttrSet) -> String {
         "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '(|(objectClass=computer)(servicePrincipalName=*))' {} > export.ldif",
         ACCOUNT_ATTRIBUTES.join(" ")
     )
+}
+
+/// One AS-REQ without pre-authentication per selected computer at the DC's KDC; why some
+/// were not probed, if some were not.
+async fn probe_keys(
+    source: &mut Source,
+    auditor: &mut Auditor,
+    in_flight: usize,
+) -> anyhow::Result<Option<String>> {
+    let live = source.live(NeedsDc::Read("--probe-keys (asks the KDC)"))?;
+    let targets = auditor.key_targets().to_vec();
+    let accounts: Vec<&Account> = targets.iter().collect();
+    let probes = keys::probe_accounts(&live.directory, &accounts, in_flight).await;
+    let (_, kdc) = keys::kdc_of(&live.directory);
+    auditor.keys_probed(&probes, &kdc);
+    Ok(keys::unprobed(&accounts, &probes, &kdc))
 }
 
 /// One Kerberos logon per selected computer with its default password, at the DC's KDC.

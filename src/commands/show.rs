@@ -4,6 +4,7 @@
 //! the accounts, their findings and the next command to run.
 
 use super::RunContext;
+use crate::apply::keys;
 use crate::apply::password::probe_default_passwords;
 use crate::config::ShowSettings;
 use crate::exit::Outcome;
@@ -29,11 +30,14 @@ pub(crate) async fn run(
         spn: settings.spn.clone(),
         names: settings.names.clone(),
         probe: None,
+        // Live, the KDC is asked below; offline the attributes alone judge.
+        key_probe: None,
+        probe_in_flight: 1,
         deleted: false,
         precise_logon: false,
         precise_logons: None,
     };
-    let (candidates, mut audit, warnings) = match source {
+    let (candidates, mut audit, mut warnings) = match source {
         Source::Live(_) => diagnose_live(source, audit_settings).await?,
         Source::Ldif { .. } => diagnose_ldif(source, audit_settings).await?,
     };
@@ -69,6 +73,10 @@ pub(crate) async fn run(
     }
     if settings.probe {
         probe(source, &shown, &mut audit.findings).await?;
+    }
+    if let Source::Live(live) = source {
+        let probed = keys::judge_with_kdc(&live.directory, &shown, &mut audit.findings).await;
+        warnings.extend(probed);
     }
     // Names that did not resolve come first, in the order they were given.
     audit.findings.retain(|finding| match finding {

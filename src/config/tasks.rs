@@ -15,7 +15,9 @@ use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::spn_plan::FixSettings;
 use adcomputer_core::rules::triage::{Baseline, IgnoreList, Selector, TriageSettings};
-use adcomputer_core::rules::{AuditSettings, ProbeScope, SpnSettings, StaleSettings};
+use adcomputer_core::rules::{
+    AuditSettings, KeyProbeScope, ProbeScope, SpnSettings, StaleSettings,
+};
 
 /// How a write command writes: the plan only, or the changes (asking first on a terminal
 /// unless `yes`).
@@ -241,6 +243,8 @@ fn check_task(
                 spn: SpnSettings::default(),
                 names: Vec::new(),
                 probe: None,
+                key_probe: None,
+                probe_in_flight: 1,
                 deleted: false,
                 precise_logon,
                 precise_logons: None,
@@ -265,6 +269,8 @@ fn check_task(
                 spn: spn_settings(&spn, include_disabled),
                 names: parse_names(&names)?,
                 probe: None,
+                key_probe: None,
+                probe_in_flight: 1,
                 deleted: false,
                 precise_logon: false,
                 precise_logons: None,
@@ -278,6 +284,8 @@ fn check_task(
             schedule,
             probe_default_passwords,
             probe_all,
+            probe_keys,
+            probe_concurrency,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
             let settings = AuditSettings {
@@ -290,6 +298,11 @@ fn check_task(
                 } else {
                     ProbeScope::NeverLoggedOn
                 }),
+                key_probe: probe_keys.map(|scope| match scope.as_str() {
+                    "all" => KeyProbeScope::All,
+                    _ => KeyProbeScope::Unsettled,
+                }),
+                probe_in_flight: usize::from(probe_concurrency),
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),

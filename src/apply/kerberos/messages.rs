@@ -10,9 +10,10 @@ use kerberos_constants::{error_codes, etypes, kdc_options, key_usages, pa_data_t
 use kerberos_crypto::new_kerberos_cipher;
 
 use super::error::KerberosError;
+use adcomputer_core::rules::encryption::KeyProbe;
 
 /// Encryption types offered, strongest first.
-const ETYPES: [i32; 3] = [
+pub(crate) const ETYPES: [i32; 3] = [
     etypes::AES256_CTS_HMAC_SHA1_96,
     etypes::AES128_CTS_HMAC_SHA1_96,
     etypes::RC4_HMAC,
@@ -86,13 +87,20 @@ pub(crate) fn new_nonce() -> u32 {
     crate::random::u32() & 0x7fff_ffff
 }
 
-/// An AS-REQ for `principal@realm` to `krbtgt/realm`, with `padata`.
+/// Only the AES types: what a key probe offers.
+pub(crate) const AES_ONLY: [i32; 2] = [
+    etypes::AES256_CTS_HMAC_SHA1_96,
+    etypes::AES128_CTS_HMAC_SHA1_96,
+];
+
+/// An AS-REQ for `principal@realm` to `krbtgt/realm` offering `offered`, with `padata`.
 pub(crate) fn as_req(
     realm: &str,
     principal: &str,
     nonce: u32,
     now: DateTime<Utc>,
     padata: Vec<PaData>,
+    offered: &[i32],
 ) -> Vec<u8> {
     let mut sname = PrincipalName::new(
         kerberos_constants::principal_names::NT_SRV_INST,
@@ -113,7 +121,7 @@ pub(crate) fn as_req(
             till: KerberosTime::from(now + chrono::Duration::hours(10)),
             rtime: None,
             nonce,
-            etypes: ETYPES.to_vec(),
+            etypes: offered.to_vec(),
             addresses: None,
             enc_authorization_data: None,
             additional_tickets: None,
@@ -123,7 +131,41 @@ pub(crate) fn as_req(
     request.build()
 }
 
+/// Parses a KDC's reply. `kerberos_asn1` panics on some malformed values (a time chrono
+/// cannot hold): a hostile reply is then malformed, never a crash, and the panic is not
+/// printed.
 pub(crate) fn parse_reply(bytes: &[u8]) -> Result<Reply, KerberosError> {
+    quiet_panics_here();
+    QUIET.set(true);
+    let parsed = std::panic::catch_unwind(|| parse_unguarded(bytes));
+    QUIET.set(false);
+    parsed.unwrap_or_else(|_| {
+        Err(KerberosError::Malformed {
+            what: "KDC reply",
+            detail: "a value out of range".into(),
+        })
+    })
+}
+
+thread_local! {
+    /// Set while a reply is parsed: a panic then is the parser's, caught and reported.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays silent for panics caught in `parse_reply`.
+fn quiet_panics_here() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn parse_unguarded(bytes: &[u8]) -> Result<Reply, KerberosError> {
     let malformed = |what| {
         move |err: kerberos_asn1::Error| KerberosError::Malformed {
             what,
@@ -149,18 +191,57 @@ pub(crate) fn preauth_salt(error: &KrbError) -> Option<Salt> {
     if error.error_code != error_codes::KDC_ERR_PREAUTH_REQUIRED {
         return None;
     }
-    let (_, methods) = MethodData::parse(error.e_data.as_deref()?).ok()?;
-    let info = methods
-        .iter()
-        .find(|pa| pa.padata_type == pa_data_types::PA_ETYPE_INFO2)?;
-    let (_, entries) = EtypeInfo2::parse(&info.padata_value).ok()?;
-    entries
+    etype_info2(error)
         .into_iter()
-        .find(|entry| ETYPES.contains(&entry.etype))
-        .map(|entry| Salt {
-            etype: entry.etype,
-            salt: entry.salt.map(String::into_bytes).unwrap_or_default(),
+        .find(|(etype, _)| ETYPES.contains(etype))
+        .map(|(etype, salt)| Salt {
+            etype,
+            salt: salt.map(String::into_bytes).unwrap_or_default(),
         })
+}
+
+/// What a reply to an AES-only AS-REQ without pre-authentication says of the account's keys.
+pub(crate) fn judge_key_probe(reply: Result<Reply, KerberosError>) -> KeyProbe {
+    let error = match reply {
+        Ok(Reply::Error(error)) => error,
+        // No pre-authentication required: the reply is encrypted in a key we offered.
+        Ok(Reply::AsRep(reply)) => return KeyProbe::AesKeys(vec![reply.enc_part.etype]),
+        Err(reason) => return KeyProbe::NotProbed(format!("the KDC's answer: {reason}")),
+    };
+    match error.error_code {
+        error_codes::KDC_ERR_ETYPE_NOSUPP => KeyProbe::NoAesKeys(Vec::new()),
+        // Asked for AES only, the KDC names in ETYPE-INFO2 the keys of those types it holds
+        // (RFC 4120 5.2.7.5): none named, or none AES, is no AES key (Samba answers so; MIT
+        // kinit then says "KDC has no support for encryption type").
+        error_codes::KDC_ERR_PREAUTH_REQUIRED => {
+            let named: Vec<i32> = etype_info2(&error)
+                .into_iter()
+                .map(|(etype, _)| etype)
+                .collect();
+            let (aes, others): (Vec<i32>, Vec<i32>) = named
+                .into_iter()
+                .partition(|etype| AES_ONLY.contains(etype));
+            if aes.is_empty() {
+                KeyProbe::NoAesKeys(others)
+            } else {
+                KeyProbe::AesKeys(aes)
+            }
+        }
+        _ => KeyProbe::NotProbed(Verdict::from_error(&error).describe()),
+    }
+}
+
+/// The (etype, salt) entries of a PREAUTH_REQUIRED error's PA-ETYPE-INFO2, in the KDC's order.
+fn etype_info2(error: &KrbError) -> Vec<(i32, Option<String>)> {
+    let Some(Ok((_, methods))) = error.e_data.as_deref().map(MethodData::parse) else {
+        return Vec::new();
+    };
+    methods
+        .iter()
+        .filter(|pa| pa.padata_type == pa_data_types::PA_ETYPE_INFO2)
+        .filter_map(|pa| EtypeInfo2::parse(&pa.padata_value).ok())
+        .flat_map(|(_, entries)| entries.into_iter().map(|entry| (entry.etype, entry.salt)))
+        .collect()
 }
 
 /// PA-ENC-TIMESTAMP: the current time encrypted with the key made from `password`.
@@ -314,7 +395,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let padata = enc_timestamp(&recorded_salt(), FIXTURE_PASSWORD, now).unwrap();
-        let bytes = as_req("ADC.TEST", "PC01$", 42, now, vec![padata]);
+        let bytes = as_req("ADC.TEST", "PC01$", 42, now, vec![padata], &ETYPES);
         let (_, request) = AsReq::parse(&bytes).unwrap();
         assert_eq!(request.req_body.realm, "ADC.TEST");
         assert_eq!(request.req_body.cname.unwrap().to_string(), "PC01$");
@@ -351,6 +432,76 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_key_probe_reads_the_kdc_answer() {
+        // PREAUTH_REQUIRED, recorded from Samba for an account with AES keys.
+        let preauth = Ok(Reply::Error(error("preauth-required.der")));
+        assert_eq!(
+            judge_key_probe(preauth),
+            KeyProbe::AesKeys(vec![etypes::AES256_CTS_HMAC_SHA1_96]),
+            "Samba names the strongest key of those asked for"
+        );
+        let mut nosupp = error("preauth-failed.der");
+        nosupp.error_code = error_codes::KDC_ERR_ETYPE_NOSUPP;
+        assert_eq!(
+            judge_key_probe(Ok(Reply::Error(nosupp))),
+            KeyProbe::NoAesKeys(Vec::new())
+        );
+        assert_eq!(
+            judge_key_probe(Ok(Reply::Error(error("principal-unknown.der")))),
+            KeyProbe::NotProbed("unknown principal".into())
+        );
+        let mut revoked = error("preauth-failed.der");
+        revoked.error_code = error_codes::KDC_ERR_CLIENT_REVOKED;
+        assert_eq!(
+            judge_key_probe(Ok(Reply::Error(revoked))),
+            KeyProbe::NotProbed("refused: account disabled, locked out or expired".into())
+        );
+        assert!(matches!(
+            judge_key_probe(Err(KerberosError::NotKerberos)),
+            KeyProbe::NotProbed(_)
+        ));
+    }
+
+    /// Cut, flipped and random bytes never panic the parser nor the judgement.
+    #[test]
+    fn mangled_answers_are_not_probed_never_a_panic() {
+        let recorded = [
+            recorded("preauth-required.der"),
+            recorded("preauth-failed.der"),
+            recorded("principal-unknown.der"),
+            recorded("as-rep.der"),
+        ];
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for bytes in &recorded {
+            for cut in 0..bytes.len() {
+                let _ = judge_key_probe(parse_reply(&bytes[..cut]));
+            }
+            for _ in 0..2000 {
+                let mut mangled = bytes.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = next() as usize % mangled.len();
+                    mangled[at] = next() as u8;
+                }
+                let _ = judge_key_probe(parse_reply(&mangled));
+            }
+        }
+        for _ in 0..2000 {
+            let length = next() as usize % 300;
+            let mut junk: Vec<u8> = (0..length).map(|_| next() as u8).collect();
+            if let Some(first) = junk.first_mut() {
+                *first = [0x6b, 0x7e][next() as usize % 2];
+            }
+            let _ = judge_key_probe(parse_reply(&junk));
+        }
     }
 
     #[test]

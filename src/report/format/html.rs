@@ -209,6 +209,28 @@ fn cells(finding: &Finding) -> (String, String, String, Option<i64>) {
                 None,
             )
         }
+        Finding::WeakEncryption {
+            account: name,
+            dn,
+            class,
+            supported_encryption_types,
+            keys,
+            ..
+        } => {
+            let mut what = class.as_str().to_string();
+            if let Some(types) = supported_encryption_types {
+                let _ = write!(what, "; msDS-SupportedEncryptionTypes {}", types.value);
+            }
+            if let Some(keys) = keys {
+                let keys = if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                };
+                let _ = write!(what, "; AES keys: {keys}");
+            }
+            (account(name, dn), what, dn.clone(), None)
+        }
         Finding::DefaultPassword { account: name, dn } => (
             account(name, dn),
             "the KDC accepts the default password".into(),

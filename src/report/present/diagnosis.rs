@@ -13,6 +13,7 @@ use crate::report::{Present, TextOut, days_ago};
 use adcomputer_core::model::account::{Account, AccountKind};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::text;
+use adcomputer_core::rules::encryption::EncClass;
 use adcomputer_core::rules::{Finding, StaleClass};
 
 /// An SPN the account should hold, and whether it does.
@@ -151,6 +152,15 @@ fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
             Finding::InvalidHostName { attribute, .. } => steps.push(format!(
                 "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
             )),
+            Finding::WeakEncryption { class, .. } => steps.push(match class {
+                EncClass::NoAesKeys => format!(
+                    "on the machine, while it has trust: Reset-ComputerMachinePassword (or `adcli update`, `msktutil --auto-update`) makes AES keys; once trust is lost: adcomputer reset {name} --apply --verify, then rejoin   # no AES keys: the AES-only KDC (KB5073381) refuses it"
+                ),
+                EncClass::Rc4Only | EncClass::DesEnabled => format!(
+                    "once the machine can do AES: Set-ADComputer {} -KerberosEncryptionType AES128,AES256   # it is configured without AES (or with DES); forcing AES on a device that cannot do AES breaks it",
+                    name.trim_end_matches('$')
+                ),
+            }),
             Finding::NotFound { .. } | Finding::Ambiguous { .. } | Finding::DeletedComputer { .. } => {}
         }
     }

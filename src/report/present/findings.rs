@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
 use adcomputer_core::model::filetime::Timestamp;
+use adcomputer_core::rules::encryption::EncClass;
 use adcomputer_core::rules::kinds;
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
 use adcomputer_core::rules::{Finding, Summary};
@@ -213,6 +214,10 @@ pub(crate) struct Row<'a> {
     reason: Option<&'a str>,
     last_known_parent: Option<&'a str>,
     deleted_at: Option<Timestamp>,
+    supported_encryption_types: Option<u32>,
+    /// The key types the KDC named, separated by `;` (empty: none).
+    keys: Option<String>,
+    probed_at: Option<&'a str>,
     id: Option<String>,
     baseline: Option<&'static str>,
 }
@@ -312,6 +317,23 @@ fn row(finding: &Finding) -> Row<'_> {
             attribute: Some(attribute),
             value: Some(value),
             reason: Some(reason),
+            ..Row::default()
+        },
+        Finding::WeakEncryption {
+            account,
+            dn,
+            class,
+            supported_encryption_types,
+            keys,
+            probed_at,
+        } => Row {
+            kind,
+            account: account.as_deref(),
+            dn: Some(dn),
+            class: Some(class.as_str()),
+            supported_encryption_types: supported_encryption_types.as_ref().map(|t| t.value),
+            keys: keys.as_ref().map(|keys| keys.join(";")),
+            probed_at: probed_at.as_deref(),
             ..Row::default()
         },
         Finding::NotFound { name } => Row {
@@ -462,6 +484,29 @@ fn cells(finding: &Finding) -> Vec<Cell<'_>> {
         Finding::DefaultPassword { account, dn } => {
             vec![Cell::from(label(account.as_deref(), dn)), Cell::from(dn)]
         }
+        Finding::WeakEncryption {
+            account,
+            dn,
+            class,
+            supported_encryption_types,
+            keys,
+            ..
+        } => vec![
+            Cell::from(label(account.as_deref(), dn)),
+            Cell::from(class.as_str()),
+            Cell::from(supported_encryption_types.as_ref().map_or_else(
+                || "(absent: the KDC's default)".to_string(),
+                |types| format!("{} ({})", types.value, types.names.join(", ")),
+            )),
+            Cell::from(match keys {
+                None => "(not probed)".to_string(),
+                Some(keys) if *class == EncClass::NoAesKeys => match keys.is_empty() {
+                    true => "none".to_string(),
+                    false => format!("none (has {})", keys.join(", ")),
+                },
+                Some(keys) => keys.join(", "),
+            }),
+        ],
         Finding::NotFound { name } => {
             vec![Cell::from(name.as_str()), Cell::from("not found")]
         }

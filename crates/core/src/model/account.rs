@@ -49,6 +49,7 @@ account_attributes! {
     LastLogonTimestamp = "lastLogonTimestamp",
     KeyVersionNumber = "msDS-KeyVersionNumber",
     OperatingSystem = "operatingSystem",
+    SupportedEncryptionTypes = "msDS-SupportedEncryptionTypes",
 }
 
 impl Attr {
@@ -67,6 +68,7 @@ impl Attr {
             20 => &[Attr::ServicePrincipalName],
             21 => &[Attr::KeyVersionNumber],
             26 => &[Attr::AdditionalDnsHostName],
+            29 => &[Attr::SupportedEncryptionTypes],
             _ => return None,
         };
         candidates.iter().copied().find(|attr| is(*attr))
@@ -175,6 +177,8 @@ pub struct Account {
     pub last_logon_timestamp: Option<FileTime>,
     pub key_version: Option<u32>,
     pub operating_system: Option<String>,
+    /// `msDS-SupportedEncryptionTypes`; `None` when absent (the KDC's default applies).
+    pub supported_enctypes: Option<u32>,
     /// The attributes the record carried.
     pub present: AttrSet,
 }
@@ -278,6 +282,7 @@ pub fn blank_account() -> Account {
         last_logon_timestamp: None,
         key_version: None,
         operating_system: None,
+        supported_enctypes: None,
         present: AttrSet::default(),
     }
 }
@@ -304,6 +309,7 @@ impl AccountBuilder {
         account.pwd_last_set = None;
         account.last_logon_timestamp = None;
         account.key_version = None;
+        account.supported_enctypes = None;
         account.present = AttrSet::default();
         self.error = None;
     }
@@ -442,6 +448,12 @@ impl AccountBuilder {
                 self.account.key_version =
                     Some(u32::try_from(number).map_err(|_| self.bad(attr, value))?);
             }
+            Attr::SupportedEncryptionTypes => {
+                // A 32-bit flag set, written signed when its top bit is set.
+                let number = self.number(attr, value)?;
+                self.account.supported_enctypes =
+                    Some(uac_bits(number).ok_or_else(|| self.bad(attr, value))?);
+            }
         }
         Ok(())
     }
@@ -557,7 +569,7 @@ mod tests {
     fn attribute_sets() {
         let set = AttrSet::of(&[Attr::PwdLastSet, Attr::ObjectClass]);
         assert_eq!(set.names(), ["objectClass", "pwdLastSet"]);
-        assert_eq!(AttrSet::EVERY.without(set).names().len(), 9);
+        assert_eq!(AttrSet::EVERY.without(set).names().len(), 10);
         assert!(set.without(AttrSet::EVERY).is_empty());
     }
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod dc_case;
 pub mod deleted;
 pub mod dn;
+pub mod enctypes;
 pub mod entry;
 pub mod filetime;
 pub mod kdc;

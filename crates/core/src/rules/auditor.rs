@@ -4,6 +4,7 @@
 //! `finish`, which also withdraws what a check could not judge because the source as a whole
 //! lacks an attribute.
 
+use super::encryption::KeyProbe;
 use super::kinds::{self, Kind};
 use super::triage::Seen;
 use serde::Serialize;
@@ -28,6 +29,15 @@ pub enum ProbeScope {
     All,
 }
 
+/// Which computers `--probe-keys` asks the KDC about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyProbeScope {
+    /// Those the attributes do not already find (`--probe-keys`).
+    Unsettled,
+    /// Every enabled computer (`--probe-keys=all`).
+    All,
+}
+
 /// Which checks to run, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditSettings {
@@ -39,6 +49,10 @@ pub struct AuditSettings {
     pub names: Vec<NameQuery>,
     /// Collect the accounts whose default password should be tried.
     pub probe: Option<ProbeScope>,
+    /// Collect the computers whose keys the KDC is asked about (`weak_encryption`).
+    pub key_probe: Option<KeyProbeScope>,
+    /// Key probes in flight at once per KDC.
+    pub probe_in_flight: usize,
     /// List the computers deleted within the staleness period (`audit`, from a DC).
     pub deleted: bool,
     /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
@@ -135,6 +149,7 @@ pub struct Auditor {
     /// The duplicate indexes of other parts of the scope (`merge`), queried together.
     other_parts: Vec<SpnIndex>,
     probe_targets: Vec<(Option<String>, String)>,
+    key_targets: Vec<Account>,
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
@@ -159,6 +174,7 @@ impl Auditor {
             named: Vec::new(),
             other_parts: Vec::new(),
             probe_targets: Vec::new(),
+            key_targets: Vec::new(),
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
@@ -204,6 +220,7 @@ impl Auditor {
         self.coverage.merge(&other.coverage);
         self.named.append(&mut other.named);
         self.probe_targets.append(&mut other.probe_targets);
+        self.key_targets.append(&mut other.key_targets);
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
@@ -315,6 +332,29 @@ impl Auditor {
                 }
             }
         }
+        if settings.wants(Check::WeakEncryption)
+            && let Some(missing) = Check::WeakEncryption.missing_on(account)
+        {
+            if !missing.is_empty() {
+                self.coverage.not_checked(Check::WeakEncryption, missing);
+            } else if super::encryption::examines(account) {
+                let configured = super::encryption::configured_class(account);
+                match settings.key_probe {
+                    Some(scope)
+                        if account.sam_account_name.is_some()
+                            && (scope == KeyProbeScope::All || configured.is_none()) =>
+                    {
+                        // Judged when the KDC has answered (`keys_probed`).
+                        self.key_targets.push(account.clone());
+                    }
+                    _ => {
+                        self.coverage.examined(Check::WeakEncryption);
+                        self.findings
+                            .extend(super::encryption::finding(account, None));
+                    }
+                }
+            }
+        }
         if let Some(scope) = settings.probe
             && crate::rules::reset_plan::refusal(account).is_none()
             && account.is_disabled() == Some(false)
@@ -329,6 +369,27 @@ impl Auditor {
     /// trust and managed accounts are never tried: they are never reset to a default.
     pub fn probe_targets(&self) -> &[(Option<String>, String)] {
         &self.probe_targets
+    }
+
+    /// The computers whose keys the KDC is to be asked about.
+    pub fn key_targets(&self) -> &[Account] {
+        &self.key_targets
+    }
+
+    /// Judges each key target with the KDC's answer (`None`: not asked), in `key_targets`
+    /// order; `kdc` names the KDC. An unanswered probe leaves the account not checked when
+    /// its attributes find nothing.
+    pub fn keys_probed(&mut self, probes: &[KeyProbe], kdc: &str) {
+        for (account, probe) in std::mem::take(&mut self.key_targets).iter().zip(probes) {
+            let finding = super::encryption::finding(account, Some((probe, kdc)));
+            if matches!(probe, KeyProbe::NotProbed(_)) && finding.is_none() {
+                self.coverage
+                    .not_checked(Check::WeakEncryption, AttrSet::default());
+            } else {
+                self.coverage.examined(Check::WeakEncryption);
+            }
+            self.findings.extend(finding);
+        }
     }
 
     /// Adds a `deleted_computer` finding for each of `deleted` removed within the staleness
@@ -500,6 +561,8 @@ mod tests {
             spn: SpnSettings::default(),
             names: Vec::new(),
             probe: None,
+            key_probe: None,
+            probe_in_flight: 1,
             deleted: false,
             precise_logon: false,
             precise_logons: None,

@@ -18,14 +18,16 @@ pub enum Check {
     MissingSpn,
     StaleSpn,
     DuplicateSpn,
+    WeakEncryption,
 }
 
 impl Check {
-    pub const ALL: [Check; 4] = [
+    pub const ALL: [Check; 5] = [
         Check::StalePassword,
         Check::MissingSpn,
         Check::StaleSpn,
         Check::DuplicateSpn,
+        Check::WeakEncryption,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Check {
             Check::MissingSpn => "missing_spn",
             Check::StaleSpn => "stale_spn",
             Check::DuplicateSpn => "duplicate_spn",
+            Check::WeakEncryption => "weak_encryption",
         }
     }
 
@@ -43,6 +46,7 @@ impl Check {
         let wanted = match wanted.as_str() {
             "duplicates" | "duplicate" => "duplicate_spn",
             "stale" | "password" | "passwords" => "stale_password",
+            "encryption" | "enctypes" => "weak_encryption",
             other => other,
         };
         Check::ALL.into_iter().find(|check| check.name() == wanted)
@@ -62,6 +66,7 @@ impl Check {
                 Attr::UserAccountControl,
             ]),
             Check::DuplicateSpn => AttrSet::default(),
+            Check::WeakEncryption => AttrSet::of(&[Attr::ObjectClass, Attr::UserAccountControl]),
         }
     }
 
@@ -73,6 +78,7 @@ impl Check {
                 AttrSet::of(&[Attr::ServicePrincipalName, Attr::DnsHostName])
             }
             Check::DuplicateSpn => AttrSet::of(&[Attr::ServicePrincipalName]),
+            Check::WeakEncryption => AttrSet::of(&[Attr::SupportedEncryptionTypes]),
         }
     }
 

@@ -119,6 +119,26 @@ pub static DEFAULT_PASSWORD: Kind = Kind {
     remediation: "join the machine now (its join sets a random password), or disable or delete the account",
 };
 
+pub static WEAK_ENCRYPTION: Kind = Kind {
+    name: "weak_encryption",
+    meaning: "the AES-only KDC of 2026 (KB5073381) refuses it Kerberos: it has no AES keys, or is configured for RC4 or DES only",
+    severity: Severity::Critical,
+    identity: &["dn"],
+    classes: &["no_aes_keys", "rc4_only", "des_enabled"],
+    title: "Weak Kerberos encryption (the AES-only KDC refuses these)",
+    columns: &[
+        "Account",
+        "Class",
+        "msDS-SupportedEncryptionTypes",
+        "AES keys (KDC)",
+    ],
+    remediation: "no AES keys: a new password makes them (on the machine while it has trust: \
+                  Reset-ComputerMachinePassword, `adcli update`, `msktutil --auto-update`; \
+                  once it lost trust: `adcomputer reset NAME --apply` and a rejoin); RC4 or DES \
+                  only: let the machine write msDS-SupportedEncryptionTypes itself, or set \
+                  AES (24) once it can do AES",
+};
+
 pub static DELETED_COMPUTER: Kind = Kind {
     name: "deleted_computer",
     meaning: "a computer deleted within the staleness period: its machine cannot log on",
@@ -153,7 +173,7 @@ pub static AMBIGUOUS: Kind = Kind {
 };
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 9;
+pub const KIND_COUNT: usize = 10;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -163,6 +183,7 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &INVALID_HOST_NAME,
     &DUPLICATE_SPN,
     &DEFAULT_PASSWORD,
+    &WEAK_ENCRYPTION,
     &DELETED_COMPUTER,
     &NOT_FOUND,
     &AMBIGUOUS,
@@ -213,7 +234,8 @@ mod tests {
         assert_eq!(sorted.len(), all.len(), "{all:?}");
         for name in all {
             assert!(
-                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
                 "{name}"
             );
         }

@@ -9,6 +9,7 @@ pub mod access_check;
 mod auditor;
 pub mod coverage;
 mod duplicates;
+pub mod encryption;
 pub mod kinds;
 mod readback;
 pub mod replication_lag;
@@ -27,7 +28,7 @@ use crate::model::filetime::Timestamp;
 use crate::model::names::{NameQuery, Resolution};
 use kinds::Kind;
 
-pub use auditor::{Audit, AuditSettings, Auditor, ProbeScope, Summary};
+pub use auditor::{Audit, AuditSettings, Auditor, KeyProbeScope, ProbeScope, Summary};
 pub use duplicates::SpnIndex;
 pub use readback::{PasswordState, reset_made, spn_change_made};
 pub use spn_rules::{SpnSettings, expected_spns, review_spns};
@@ -115,6 +116,22 @@ pub enum Finding {
         account: Option<String>,
         dn: String,
     },
+    /// A computer the AES-only KDC locks out, or will (`encryption`).
+    WeakEncryption {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: encryption::EncClass,
+        /// `msDS-SupportedEncryptionTypes`, absent when the attribute is.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        supported_encryption_types: Option<crate::model::enctypes::SupportedTypes>,
+        /// The AES keys the KDC has for it (when probed; empty: none).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<Vec<String>>,
+        /// The KDC probed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        probed_at: Option<String>,
+    },
     /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
     /// it back.
     DeletedComputer {
@@ -143,6 +160,7 @@ impl Finding {
             Finding::InvalidHostName { .. } => &kinds::INVALID_HOST_NAME,
             Finding::DuplicateSpn { .. } => &kinds::DUPLICATE_SPN,
             Finding::DefaultPassword { .. } => &kinds::DEFAULT_PASSWORD,
+            Finding::WeakEncryption { .. } => &kinds::WEAK_ENCRYPTION,
             Finding::DeletedComputer { .. } => &kinds::DELETED_COMPUTER,
             Finding::NotFound { .. } => &kinds::NOT_FOUND,
             Finding::Ambiguous { .. } => &kinds::AMBIGUOUS,
@@ -158,6 +176,7 @@ impl Finding {
     pub fn class(&self) -> Option<&'static str> {
         match self {
             Finding::StalePassword { class, .. } => Some(class.as_str()),
+            Finding::WeakEncryption { class, .. } => Some(class.as_str()),
             _ => None,
         }
     }
@@ -207,6 +226,7 @@ impl Finding {
             | Finding::StaleSpn { dn, .. }
             | Finding::InvalidHostName { dn, .. }
             | Finding::DefaultPassword { dn, .. }
+            | Finding::WeakEncryption { dn, .. }
             | Finding::DeletedComputer { dn, .. } => Some(dn),
             _ => None,
         }
@@ -217,6 +237,7 @@ impl Finding {
         let (subject, detail) = match self {
             Finding::StalePassword { account, dn, .. }
             | Finding::DefaultPassword { account, dn }
+            | Finding::WeakEncryption { account, dn, .. }
             | Finding::DeletedComputer { account, dn, .. } => {
                 (account.as_deref().unwrap_or(dn), "")
             }

@@ -146,6 +146,10 @@ pub struct Verification {
     pub holds_new_password: Option<bool>,
     /// The key version that DC holds.
     pub key_version: Option<u32>,
+    /// The AES keys that KDC holds for the account after the reset (asked once it accepted
+    /// the new password; empty: none, as in a domain below functional level 2008).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aes_keys: Option<Vec<String>>,
     #[serde(skip)]
     pub accepted: bool,
 }

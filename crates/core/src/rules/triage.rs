@@ -45,6 +45,7 @@ impl Finding {
         match self {
             Finding::StalePassword { dn, .. }
             | Finding::DefaultPassword { dn, .. }
+            | Finding::WeakEncryption { dn, .. }
             | Finding::DeletedComputer { dn, .. } => identity(kind, dn, None),
             Finding::MissingSpn { dn, spn, .. } | Finding::StaleSpn { dn, spn, .. } => {
                 identity(kind, dn, Some(spn))
@@ -619,6 +620,14 @@ mod tests {
             Finding::DefaultPassword {
                 account: None,
                 dn: "CN=PC01,DC=x".into(),
+            },
+            Finding::WeakEncryption {
+                account: None,
+                dn: "CN=PC01,DC=x".into(),
+                class: crate::rules::encryption::EncClass::NoAesKeys,
+                supported_encryption_types: None,
+                keys: Some(Vec::new()),
+                probed_at: Some("dc1".into()),
             },
             Finding::DeletedComputer {
                 account: None,

@@ -1,0 +1,93 @@
+//! The KDC as the oracle of an account's keys: each account's AES keys asked of the KDC of the
+//! connected DC (`weak_encryption`), a few at a time, with progress on terminals.
+
+use crate::ldap::Directory;
+use crate::progress::Progress;
+use adcomputer_core::model::account::Account;
+use adcomputer_core::rules::Finding;
+use adcomputer_core::rules::encryption::{self, KeyProbe};
+use adcomputer_core::rules::reset_plan::realm_of;
+
+use super::kerberos::{Kdc, probe_keys_of};
+
+/// The KDC `directory`'s DC runs, as reports name it (`probed_at`).
+pub(crate) fn kdc_of(directory: &Directory) -> (Kdc, String) {
+    let kdc = Kdc::for_host(directory.host());
+    let name = directory.host().to_string();
+    (kdc, name)
+}
+
+/// Each account's AES keys, in order, at `directory`'s KDC, at most `in_flight` at once.
+pub(crate) async fn probe_accounts(
+    directory: &Directory,
+    accounts: &[&Account],
+    in_flight: usize,
+) -> Vec<KeyProbe> {
+    let (kdc, _) = kdc_of(directory);
+    let realm = realm_of(&directory.root_dse.default_naming_context);
+    let names: Vec<&str> = accounts
+        .iter()
+        .map(|account| account.sam_account_name.as_deref().unwrap_or_default())
+        .collect();
+    let progress = Progress::new("asking the KDC for keys");
+    let probes = probe_keys_of(
+        &kdc,
+        &realm,
+        &names,
+        directory.timeout(),
+        in_flight,
+        &|| progress.tick(),
+    )
+    .await;
+    progress.finish();
+    probes
+}
+
+/// One line for the report on the accounts whose keys could not be asked about, if any.
+pub(crate) fn unprobed(accounts: &[&Account], probes: &[KeyProbe], kdc: &str) -> Option<String> {
+    let failed: Vec<(&str, &str)> = accounts
+        .iter()
+        .zip(probes)
+        .filter_map(|(account, probe)| match probe {
+            KeyProbe::NotProbed(why) => Some((account.label(), why.as_str())),
+            _ => None,
+        })
+        .collect();
+    let (first, why) = failed.first()?;
+    let others = match failed.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(format!(
+        "weak_encryption: the keys of {first}{others} were not probed at {kdc} ({why})"
+    ))
+}
+
+/// `show`'s probe: the keys of each of `accounts` the check examines, at `directory`'s KDC;
+/// each one's `weak_encryption` finding in `findings` becomes the one the KDC's answer gives.
+/// Why some were not probed, if some were not.
+pub(crate) async fn judge_with_kdc(
+    directory: &Directory,
+    accounts: &[&Account],
+    findings: &mut Vec<Finding>,
+) -> Option<String> {
+    let examined: Vec<&Account> = accounts
+        .iter()
+        .copied()
+        .filter(|account| encryption::examines(account) && account.sam_account_name.is_some())
+        .collect();
+    let probes = probe_accounts(directory, &examined, 4).await;
+    let (_, kdc) = kdc_of(directory);
+    for (account, probe) in examined.iter().zip(&probes) {
+        if matches!(probe, KeyProbe::NotProbed(_)) {
+            continue;
+        }
+        findings.retain(|finding| {
+            !(matches!(finding, Finding::WeakEncryption { .. })
+                && finding.dn() == Some(account.dn.as_str()))
+        });
+        findings.extend(encryption::finding(account, Some((probe, &kdc))));
+    }
+    adcomputer_core::rules::sort_findings(findings);
+    unprobed(&examined, &probes, &kdc)
+}
