@@ -232,6 +232,12 @@ adcomputer show -o json PC01 | jq '.findings'"
         #[arg(long)]
         probe_default_password: bool,
 
+        /// Do not ask the KDC which keys each shown computer has (by default `show` sends one
+        /// AS-REQ without pre-authentication per computer: no password, no failed logon).
+        /// Without the probe, `weak_encryption` comes from the attributes alone.
+        #[arg(long)]
+        no_probe_keys: bool,
+
         /// Add each DC's view, read from every DC at once: its own lastLogon (not replicated),
         /// key version, pwdLastSet, and where and when the password last changed.
         #[arg(long)]

@@ -17,6 +17,7 @@ fn digest(findings: &Value) -> Vec<(String, String, String)> {
             match f["kind"].as_str().unwrap() {
                 "stale_password" => (text("kind"), text("account"), text("class")),
                 "missing_spn" => (text("kind"), text("account"), text("spn")),
+                "weak_encryption" => (text("kind"), text("account"), text("class")),
                 "stale_spn" => (
                     text("kind"),
                     text("account"),
@@ -105,6 +106,12 @@ const SPN_RULES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The accounts of OU=Encryption that the directory alone finds (no KDC probe).
+const ENCRYPTION: &[(&str, &str, &str)] = &[
+    ("weak_encryption", "ENC-DES$", "des_enabled"),
+    ("weak_encryption", "ENC-RC4CFG$", "rc4_only"),
+];
+
 const DUPLICATES: &[(&str, &str, &str)] = &[
     (
         "duplicate_spn",
@@ -136,7 +143,7 @@ fn audit_reports_exactly_the_seeded_problems() {
     let (code, json) = json_of(&["audit", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(json["command"], "audit");
-    let expected = owned(&[STALE, SPN_RULES, DUPLICATES].concat());
+    let expected = owned(&[STALE, SPN_RULES, DUPLICATES, ENCRYPTION].concat());
     assert_eq!(digest(&json["findings"]), expected);
     // Healthy machines, the intentional HTTP/intranet alias and the disabled PC say nothing.
     let text = json["findings"].to_string();
@@ -153,8 +160,8 @@ fn audit_reports_exactly_the_seeded_problems() {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
     assert_eq!(
-        json["summary"]["computers"], 22,
-        "the fixtures and both DCs"
+        json["summary"]["computers"], 28,
+        "the fixtures, OU=Encryption's six and both DCs"
     );
     assert_eq!(json["summary"]["findings"], expected.len());
 }
@@ -258,6 +265,14 @@ fn csv_carries_the_same_findings_as_json() {
             let expected = match &finding[column] {
                 Value::Null => String::new(),
                 Value::String(text) => text.clone(),
+                // supported_encryption_types: its number.
+                Value::Object(object) => object["value"].to_string(),
+                // keys: the names.
+                Value::Array(names) if names.iter().all(Value::is_string) => names
+                    .iter()
+                    .map(|name| name.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 Value::Array(holders) => holders
                     .iter()
                     .map(|h| {

@@ -185,7 +185,12 @@ fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
     let ldif = dir.path().join("export.ldif");
     common::export_domain(&ldif, &["*", "msDS-KeyVersionNumber"]);
 
-    let args = [&["show", "-o", "json"], FIXTURE_COMPUTERS].concat();
+    // Offline, no KDC says which keys an account has: the live run does not ask either.
+    let args = [
+        &["show", "-o", "json", "--no-probe-keys"],
+        FIXTURE_COMPUTERS,
+    ]
+    .concat();
     let live_run = live(&args);
     let ldif_args = [&args[..], &["--from-ldif", ldif.to_str().unwrap()]].concat();
     let ldif_run = live(&ldif_args);

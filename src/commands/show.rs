@@ -74,7 +74,7 @@ pub(crate) async fn run(
     if settings.probe {
         probe(source, &shown, &mut audit.findings).await?;
     }
-    if let Source::Live(live) = source {
+    if let (true, Source::Live(live)) = (settings.probe_keys, &mut *source) {
         let probed = keys::judge_with_kdc(&live.directory, &shown, &mut audit.findings).await;
         warnings.extend(probed);
     }

@@ -63,6 +63,8 @@ pub(crate) struct ShowSettings {
     pub(crate) stale: StaleSettings,
     pub(crate) spn: SpnSettings,
     pub(crate) probe: bool,
+    /// Ask the KDC (live) which keys each shown computer has.
+    pub(crate) probe_keys: bool,
     /// `--all-dcs`: each DC's view of each account.
     pub(crate) all_dcs: bool,
 }
@@ -160,6 +162,7 @@ pub(super) fn task_of(
             stale,
             expect,
             probe_default_password,
+            no_probe_keys,
             all_dcs,
         } => {
             let (stale, as_of) = stale_settings(&stale, now)?;
@@ -171,6 +174,7 @@ pub(super) fn task_of(
                     include_disabled: true,
                 },
                 probe: probe_default_password,
+                probe_keys: !no_probe_keys,
                 all_dcs,
             };
             (Task::Show(settings), as_of)
