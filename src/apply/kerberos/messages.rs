@@ -134,6 +134,17 @@ pub(crate) fn as_req(
 /// Parses a KDC's reply. `kerberos_asn1` panics on some malformed values (a time chrono
 /// cannot hold): a hostile reply is then malformed, never a crash, and the panic is not
 /// printed.
+/// The key probe's AS-REQ: no pre-authentication (no password, nothing to count as a failed
+/// logon), and only the AES types offered, so that the answer says whether AES keys exist.
+pub(crate) fn key_probe_request(
+    realm: &str,
+    principal: &str,
+    nonce: u32,
+    now: DateTime<Utc>,
+) -> Vec<u8> {
+    as_req(realm, principal, nonce, now, Vec::new(), &AES_ONLY)
+}
+
 pub(crate) fn parse_reply(bytes: &[u8]) -> Result<Reply, KerberosError> {
     quiet_panics_here();
     QUIET.set(true);
@@ -463,6 +474,21 @@ mod tests {
             judge_key_probe(Err(KerberosError::NotKerberos)),
             KeyProbe::NotProbed(_)
         ));
+    }
+
+    #[test]
+    fn the_key_probe_offers_only_aes_and_no_pre_authentication() {
+        let bytes = key_probe_request("ADC.TEST", "PC01$", 7, Utc::now());
+        let (_, request) = AsReq::parse(&bytes).unwrap();
+        assert_eq!(
+            request.req_body.etypes,
+            [
+                etypes::AES256_CTS_HMAC_SHA1_96,
+                etypes::AES128_CTS_HMAC_SHA1_96
+            ]
+        );
+        assert!(request.padata.is_none(), "no password, in any form");
+        assert_eq!(request.req_body.cname.unwrap().to_string(), "PC01$");
     }
 
     /// Cut, flipped and random bytes never panic the parser nor the judgement.

@@ -75,14 +75,8 @@ pub(crate) async fn probe_keys(
     principal: &str,
     timeout: Duration,
 ) -> KeyProbe {
-    let request = messages::as_req(
-        realm,
-        principal,
-        messages::new_nonce(),
-        chrono::Utc::now(),
-        Vec::new(),
-        &messages::AES_ONLY,
-    );
+    let request =
+        messages::key_probe_request(realm, principal, messages::new_nonce(), chrono::Utc::now());
     let probe = match transport::exchange(kdc, &request, timeout).await {
         Ok(reply) => messages::judge_key_probe(messages::parse_reply(&reply)),
         Err(reason) => KeyProbe::NotProbed(format!("the KDC did not answer: {reason}")),
