@@ -299,4 +299,29 @@ fn show_names_the_cause_and_a_reset_makes_aes_keys() {
     assert_eq!(kinit_aes_only("ENC-REKEY$"), Some(true), "kinit agrees");
     let after = live(&["show", "ENC-REKEY", "-o", "json"]);
     assert!(weak(&after.json()).is_empty(), "{}", after.stdout);
+    // Keys replicate with the password: dc2, which replication has not reached (the test
+    // domain replicates only when a test says so), still holds the RC4 key alone.
+    let per_dc = live(&["show", "ENC-REKEY", "--all-dcs", "-o", "json"]).json();
+    let keys: Vec<(String, Value)> = per_dc["accounts"][0]["dcs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|dc| {
+            (
+                dc["dc"].as_str().unwrap().to_string(),
+                dc["aes_keys"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (
+                "dc1.adc.test".to_string(),
+                serde_json::json!(["aes256-cts-hmac-sha1-96"])
+            ),
+            ("dc2.adc.test".to_string(), serde_json::json!([])),
+        ],
+        "{per_dc}"
+    );
 }

@@ -74,7 +74,7 @@ pub(crate) async fn judge_with_kdc(
     let examined: Vec<&Account> = accounts
         .iter()
         .copied()
-        .filter(|account| encryption::examines(account) && account.sam_account_name.is_some())
+        .filter(|a| asked_about(a))
         .collect();
     let probes = probe_accounts(directory, &examined, 4).await;
     let (_, kdc) = kdc_of(directory);
@@ -90,4 +90,31 @@ pub(crate) async fn judge_with_kdc(
     }
     adcomputer_core::rules::sort_findings(findings);
     unprobed(&examined, &probes, &kdc)
+}
+
+/// Whether a KDC is asked about the account's keys: an enabled computer with a name.
+pub(crate) fn asked_about(account: &Account) -> bool {
+    encryption::examines(account) && account.sam_account_name.is_some()
+}
+
+/// The AES keys each DC's KDC holds for `account` (`--all-dcs`: keys replicate with the
+/// password, so a DC the new password has not reached names the old ones), all asked at once;
+/// `None` where a KDC could not be asked or did not say.
+pub(crate) async fn aes_keys_at_each(
+    dcs: &[crate::source::DomainDc],
+    directory: &Directory,
+    account: &Account,
+) -> Vec<Option<Vec<String>>> {
+    let realm = realm_of(&directory.root_dse.default_naming_context);
+    let principal = account.sam_account_name.as_deref().unwrap_or_default();
+    let asks = dcs.iter().map(|dc| {
+        let realm = &realm;
+        async move {
+            let kdc = dc.kdc()?;
+            super::kerberos::probe_keys(&kdc, realm, principal, directory.timeout())
+                .await
+                .aes_key_names()
+        }
+    });
+    crate::source::join_all(asks.collect()).await
 }

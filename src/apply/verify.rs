@@ -12,8 +12,6 @@ use super::kerberos::{Kdc, probe_keys, verify_password};
 use crate::ldap::{Directory, queries};
 use crate::progress::Progress;
 use crate::source::{DomainDc, join_all};
-use adcomputer_core::model::enctypes::etype_name;
-use adcomputer_core::rules::encryption::KeyProbe;
 use adcomputer_core::rules::reset_plan::Verification;
 
 /// Where a reset is proven.
@@ -77,11 +75,9 @@ impl Verifier {
 
 /// The AES keys `kdc` holds for the proof's principal (`None`: it did not say).
 async fn aes_keys_at(kdc: &Kdc, proof: &Proof<'_>) -> Option<Vec<String>> {
-    match probe_keys(kdc, proof.realm, proof.principal, proof.timeout).await {
-        KeyProbe::AesKeys(keys) => Some(keys.into_iter().map(etype_name).collect()),
-        KeyProbe::NoAesKeys(_) => Some(Vec::new()),
-        KeyProbe::NotProbed(_) => None,
-    }
+    probe_keys(kdc, proof.realm, proof.principal, proof.timeout)
+        .await
+        .aes_key_names()
 }
 
 /// What one DC's directory said.

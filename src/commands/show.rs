@@ -152,7 +152,14 @@ async fn views_on_every_dc(
             }
         });
         let reads = join_all(reads.collect()).await;
-        views.push(dc_views(&names, &reads));
+        let (mut per_dc, newest) = dc_views(&names, &reads);
+        if crate::apply::keys::asked_about(account) {
+            let keys = keys::aes_keys_at_each(&dcs, &live.directory, account).await;
+            for (view, keys) in per_dc.iter_mut().zip(keys) {
+                view.aes_keys = keys;
+            }
+        }
+        views.push((per_dc, newest));
     }
     Ok(views)
 }

@@ -318,6 +318,11 @@ fn dc_table(out: &mut TextOut<'_>, dcs: &[DcView], newest: Option<&str>) -> std:
                 text(dc.pwd_last_set),
                 changed,
                 text(dc.last_logon),
+                match &dc.aes_keys {
+                    None => "-".into(),
+                    Some(keys) if keys.is_empty() => "none".into(),
+                    Some(keys) => keys.join(", "),
+                },
                 note,
             ]
         })
@@ -329,6 +334,7 @@ fn dc_table(out: &mut TextOut<'_>, dcs: &[DcView], newest: Option<&str>) -> std:
             "Password set",
             "Password last changed",
             "Last logon here",
+            "AES keys (KDC)",
             "Note",
         ],
         &rows,

@@ -43,6 +43,19 @@ pub enum KeyProbe {
     NotProbed(String),
 }
 
+impl KeyProbe {
+    /// The AES keys named, as `klist -e` names them (empty: none; `None`: no verdict).
+    pub fn aes_key_names(&self) -> Option<Vec<String>> {
+        match self {
+            KeyProbe::AesKeys(keys) => {
+                Some(keys.iter().map(|e| enctypes::etype_name(*e)).collect())
+            }
+            KeyProbe::NoAesKeys(_) => Some(Vec::new()),
+            KeyProbe::NotProbed(_) => None,
+        }
+    }
+}
+
 /// Whether the account is one the check looks at: an enabled computer.
 pub fn examines(account: &Account) -> bool {
     account.is_computer() && account.is_disabled() == Some(false)

@@ -31,6 +31,9 @@ pub struct DcView {
     /// Why this DC could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The AES keys this DC's KDC holds for the account (empty: none), when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aes_keys: Option<Vec<String>>,
 }
 
 /// Every DC's view, and the newest last logon over all of them.
@@ -74,6 +77,7 @@ pub fn dc_views(
                 behind: error.is_some()
                     || matches!((account.key_version, newest_key), (Some(here), Some(newest)) if here < newest),
                 error,
+                aes_keys: None,
             }
         })
         .collect();
