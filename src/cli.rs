@@ -367,6 +367,11 @@ adcomputer audit --output json:audit.json --output html:audit.html --output prom
         #[arg(long, value_name = "all", num_args = 0..=1, require_equals = true, default_missing_value = "unsettled", value_parser = ["unsettled", "all"])]
         probe_keys: Option<String>,
 
+        /// With --probe-keys: ask this KDC instead of the connected DC's own (port 88 unless
+        /// given).
+        #[arg(long = "kdc", value_name = "HOST[:PORT]", requires = "probe_keys")]
+        key_kdc: Option<String>,
+
         /// Key probes in flight at once per KDC.
         #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
         probe_concurrency: u16,

@@ -325,3 +325,101 @@ fn show_names_the_cause_and_a_reset_makes_aes_keys() {
         "{per_dc}"
     );
 }
+
+/// A KDC that misbehaves, on 127.0.0.1 (UDP and TCP on the same port): answers nothing, or
+/// garbage, or (silent on UDP, so the client goes on to TCP) a TCP length far beyond any reply. Runs until the test ends.
+fn hostile_kdc(behaviour: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let udp = std::net::UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 65_536];
+        while let Ok((_, from)) = udp.recv_from(&mut buffer) {
+            match behaviour {
+                // A KRB-ERROR tag, then nonsense.
+                "garbage" => drop(udp.send_to(b"\x7e\x05\x30\x03\x02\x01\xff", from)),
+                _ => {}
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for stream in tcp.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut length = [0u8; 4];
+                if stream.read_exact(&mut length).is_err() {
+                    return;
+                }
+                match behaviour {
+                    "oversized" => drop(stream.write_all(&u32::MAX.to_be_bytes())),
+                    "garbage" => drop(stream.write_all(b"\x00\x00\x00\x03abc")),
+                    // Silent: hold the connection open, answer nothing.
+                    _ => std::thread::sleep(std::time::Duration::from_secs(30)),
+                }
+                std::thread::sleep(std::time::Duration::from_secs(30));
+            });
+        }
+    });
+    port
+}
+
+/// A KDC that is silent, answers garbage, or announces a reply of 4 GiB gives a per-account
+/// "not probed: why" and a run that is no clean bill (exit 2), never a hang or a panic.
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn a_hostile_or_silent_kdc_leaves_accounts_not_probed() {
+    common::pristine_domain();
+    let base = format!("CN=ENC-AES,OU=Encryption,{}", test_dc().base);
+    for (behaviour, why) in [
+        ("silent", "no answer within 2 s"),
+        ("garbage", "malformed"),
+        ("oversized", "too large"),
+    ] {
+        let kdc = format!("127.0.0.1:{}", hostile_kdc(behaviour));
+        let started = std::time::Instant::now();
+        let run = live(&[
+            "--timeout",
+            "2",
+            "-b",
+            &base,
+            "audit",
+            "--checks",
+            "weak_encryption",
+            "--probe-keys",
+            "--kdc",
+            &kdc,
+            "-o",
+            "json",
+        ]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{behaviour}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(run.code, 2, "{behaviour}: {} {}", run.stdout, run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        let report = run.json();
+        assert_eq!(
+            report["coverage"]["weak_encryption"]["not_checked"], 1,
+            "{behaviour}: {report}"
+        );
+        let warnings = report["warnings"].to_string();
+        assert!(
+            warnings.contains("ENC-AES$") && warnings.contains(why),
+            "{behaviour}: {warnings}"
+        );
+    }
+    // The same account at the real KDC: probed, AES keys, clean.
+    let run = live(&[
+        "-b",
+        &base,
+        "audit",
+        "--checks",
+        "weak_encryption",
+        "--probe-keys",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
+}

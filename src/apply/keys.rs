@@ -17,27 +17,22 @@ pub(crate) fn kdc_of(directory: &Directory) -> (Kdc, String) {
     (kdc, name)
 }
 
-/// Each account's AES keys, in order, at `directory`'s KDC, at most `in_flight` at once.
+/// Each account's AES keys, in order, at `kdc`, at most `in_flight` at once.
 pub(crate) async fn probe_accounts(
     directory: &Directory,
+    kdc: &Kdc,
     accounts: &[&Account],
     in_flight: usize,
 ) -> Vec<KeyProbe> {
-    let (kdc, _) = kdc_of(directory);
     let realm = realm_of(&directory.root_dse.default_naming_context);
     let names: Vec<&str> = accounts
         .iter()
         .map(|account| account.sam_account_name.as_deref().unwrap_or_default())
         .collect();
     let progress = Progress::new("asking the KDC for keys");
-    let probes = probe_keys_of(
-        &kdc,
-        &realm,
-        &names,
-        directory.timeout(),
-        in_flight,
-        &|| progress.tick(),
-    )
+    let probes = probe_keys_of(kdc, &realm, &names, directory.timeout(), in_flight, &|| {
+        progress.tick()
+    })
     .await;
     progress.finish();
     probes
@@ -76,8 +71,8 @@ pub(crate) async fn judge_with_kdc(
         .copied()
         .filter(|a| asked_about(a))
         .collect();
-    let probes = probe_accounts(directory, &examined, 4).await;
-    let (_, kdc) = kdc_of(directory);
+    let (address, kdc) = kdc_of(directory);
+    let probes = probe_accounts(directory, &address, &examined, 4).await;
     for (account, probe) in examined.iter().zip(&probes) {
         if matches!(probe, KeyProbe::NotProbed(_)) {
             continue;

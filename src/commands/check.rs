@@ -11,6 +11,7 @@ use crate::report::present::findings::FindingsReport;
 use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
+use adcomputer_core::model::kdc::Kdc;
 use adcomputer_core::rules::coverage::{Check, Coverage};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
 use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
@@ -75,7 +76,10 @@ pub(crate) async fn run(
         probe(source, &mut auditor).await?;
     }
     let unprobed = match settings.key_probe {
-        Some(_) => probe_keys(source, &mut auditor, settings.probe_in_flight).await?,
+        Some(_) => {
+            let kdc = settings.key_kdc.as_ref();
+            probe_keys(source, &mut auditor, kdc, settings.probe_in_flight).await?
+        }
         None => None,
     };
     warnings.extend(unprobed.clone());
@@ -221,13 +225,17 @@ fn export_recipe(_missing: AttrSet) -> String {
 async fn probe_keys(
     source: &mut Source,
     auditor: &mut Auditor,
+    kdc: Option<&Kdc>,
     in_flight: usize,
 ) -> anyhow::Result<Option<String>> {
     let live = source.live(NeedsDc::Read("--probe-keys (asks the KDC)"))?;
     let targets = auditor.key_targets().to_vec();
     let accounts: Vec<&Account> = targets.iter().collect();
-    let probes = keys::probe_accounts(&live.directory, &accounts, in_flight).await;
-    let (_, kdc) = keys::kdc_of(&live.directory);
+    let (address, kdc) = match kdc {
+        Some(kdc) => (kdc.clone(), kdc.to_string()),
+        None => keys::kdc_of(&live.directory),
+    };
+    let probes = keys::probe_accounts(&live.directory, &address, &accounts, in_flight).await;
     auditor.keys_probed(&probes, &kdc);
     Ok(keys::unprobed(&accounts, &probes, &kdc))
 }

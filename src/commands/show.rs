@@ -33,6 +33,7 @@ pub(crate) async fn run(
         // Live, the KDC is asked below; offline the attributes alone judge.
         key_probe: None,
         probe_in_flight: 1,
+        key_kdc: None,
         deleted: false,
         precise_logon: false,
         precise_logons: None,

@@ -249,6 +249,7 @@ fn check_task(
                 probe: None,
                 key_probe: None,
                 probe_in_flight: 1,
+                key_kdc: None,
                 deleted: false,
                 precise_logon,
                 precise_logons: None,
@@ -275,6 +276,7 @@ fn check_task(
                 probe: None,
                 key_probe: None,
                 probe_in_flight: 1,
+                key_kdc: None,
                 deleted: false,
                 precise_logon: false,
                 precise_logons: None,
@@ -289,6 +291,7 @@ fn check_task(
             probe_default_passwords,
             probe_all,
             probe_keys,
+            key_kdc,
             probe_concurrency,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
@@ -307,6 +310,11 @@ fn check_task(
                     _ => KeyProbeScope::Unsettled,
                 }),
                 probe_in_flight: usize::from(probe_concurrency),
+                key_kdc: key_kdc
+                    .map(|kdc| {
+                        Kdc::parse(&kdc).map_err(|err| anyhow::anyhow!("--kdc {kdc}: {err}"))
+                    })
+                    .transpose()?,
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),

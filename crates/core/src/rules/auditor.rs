@@ -53,6 +53,8 @@ pub struct AuditSettings {
     pub key_probe: Option<KeyProbeScope>,
     /// Key probes in flight at once per KDC.
     pub probe_in_flight: usize,
+    /// `--kdc`: the KDC asked instead of the connected DC's.
+    pub key_kdc: Option<crate::model::kdc::Kdc>,
     /// List the computers deleted within the staleness period (`audit`, from a DC).
     pub deleted: bool,
     /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
@@ -563,6 +565,7 @@ mod tests {
             probe: None,
             key_probe: None,
             probe_in_flight: 1,
+            key_kdc: None,
             deleted: false,
             precise_logon: false,
             precise_logons: None,
