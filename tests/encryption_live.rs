@@ -336,10 +336,9 @@ fn hostile_kdc(behaviour: &'static str) -> u16 {
     std::thread::spawn(move || {
         let mut buffer = [0u8; 65_536];
         while let Ok((_, from)) = udp.recv_from(&mut buffer) {
-            match behaviour {
-                // A KRB-ERROR tag, then nonsense.
-                "garbage" => drop(udp.send_to(b"\x7e\x05\x30\x03\x02\x01\xff", from)),
-                _ => {}
+            // A KRB-ERROR tag, then nonsense.
+            if behaviour == "garbage" {
+                drop(udp.send_to(b"\x7e\x05\x30\x03\x02\x01\xff", from));
             }
         }
     });
