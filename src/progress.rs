@@ -1,5 +1,5 @@
-//! Progress on stderr for long reads: a spinner with a count, shown only when stderr is a
-//! terminal (never in pipes, logs or CI).
+//! Progress on stderr for long reads and probes: a spinner with a count, or a bar when the total
+//! is known, shown only when stderr is a terminal (never in pipes, logs or CI).
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -17,6 +17,21 @@ impl Progress {
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg}: {human_pos} objects ({per_sec})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.set_message(label);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    /// A bar for `total` steps known in advance (e.g. one KDC request per account).
+    pub(crate) fn bar(label: &'static str, total: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message(label);
             bar.enable_steady_tick(Duration::from_millis(120));

@@ -29,7 +29,7 @@ pub(crate) async fn probe_accounts(
         .iter()
         .map(|account| account.sam_account_name.as_deref().unwrap_or_default())
         .collect();
-    let progress = Progress::new("asking the KDC for keys");
+    let progress = Progress::bar("asking the KDC for keys", accounts.len());
     let probes = probe_keys_of(kdc, &realm, &names, directory.timeout(), in_flight, &|| {
         progress.tick()
     })

@@ -13,6 +13,7 @@ use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::kdc::Kdc;
 use adcomputer_core::rules::coverage::{Check, Coverage};
+use adcomputer_core::rules::encryption;
 use adcomputer_core::rules::triage::{TriageSettings, triage};
 use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
 
@@ -237,7 +238,21 @@ async fn probe_keys(
     };
     let probes = keys::probe_accounts(&live.directory, &address, &accounts, in_flight).await;
     auditor.keys_probed(&probes, &kdc);
-    Ok(keys::unprobed(&accounts, &probes, &kdc))
+    let mut unprobed = keys::unprobed(&accounts, &probes, &kdc);
+    // The domain's own: without AES keys on krbtgt, every ticket is RC4.
+    match crate::ldap::queries::krbtgt(&mut live.directory).await {
+        Some(krbtgt) => {
+            let probe = keys::probe_accounts(&live.directory, &address, &[&krbtgt], 1).await;
+            auditor.record_all(encryption::finding(&krbtgt, Some((&probe[0], &kdc))));
+            unprobed = unprobed.or_else(|| keys::unprobed(&[&krbtgt], &probe, &kdc));
+        }
+        None => {
+            unprobed = unprobed.or(Some(format!(
+                "weak_encryption: the keys of krbtgt were not probed at {kdc} (its account could not be read)"
+            )))
+        }
+    }
+    Ok(unprobed)
 }
 
 /// One Kerberos logon per selected computer with its default password, at the DC's KDC.

@@ -170,6 +170,21 @@ pub(crate) async fn domain_sid(directory: &mut Directory) -> Option<String> {
     adcomputer_core::model::security::sid_to_string(entry.values("objectSid").first()?)
 }
 
+/// The domain's `krbtgt` account (RID 502), whose keys encrypt every ticket; `None` when it
+/// cannot be read.
+pub(crate) async fn krbtgt(directory: &mut Directory) -> Option<Account> {
+    let sid = format!("{}-502", domain_sid(directory).await?);
+    let base = directory.root_dse.default_naming_context.clone();
+    let filter = format!("(objectSid={})", escape_filter_value(&sid));
+    let mut found = None;
+    search_accounts(directory, &base, &filter, |account| {
+        found = Some(account.clone());
+    })
+    .await
+    .ok()?;
+    found
+}
+
 /// The sAMAccountName of the object with this SID, if the domain has one.
 pub(crate) async fn name_of_sid(directory: &mut Directory, sid: &str) -> Option<String> {
     let base = directory.root_dse.default_naming_context.clone();

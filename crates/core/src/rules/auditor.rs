@@ -416,6 +416,11 @@ impl Auditor {
         self.findings.push(finding);
     }
 
+    /// Adds the findings made outside the pure checks, if any.
+    pub fn record_all(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(findings);
+    }
+
     /// Adds an account's SPNs to the duplicate index and nothing else (`--forest`).
     pub fn index_only(&mut self, account: &Account, in_scope: bool) {
         if let Some(index) = &mut self.index {

@@ -136,7 +136,8 @@ pub static WEAK_ENCRYPTION: Kind = Kind {
                   Reset-ComputerMachinePassword, `adcli update`, `msktutil --auto-update`; \
                   once it lost trust: `adcomputer reset NAME --apply` and a rejoin); RC4 or DES \
                   only: let the machine write msDS-SupportedEncryptionTypes itself, or set \
-                  AES (24) once it can do AES",
+                  AES (24) once it can do AES; krbtgt: at functional level 2008 or higher, reset \
+                  its password twice, replication between",
 };
 
 pub static DELETED_COMPUTER: Kind = Kind {
