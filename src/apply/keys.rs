@@ -5,6 +5,7 @@ use crate::ldap::Directory;
 use crate::progress::Progress;
 use adcomputer_core::model::account::Account;
 use adcomputer_core::rules::Finding;
+use adcomputer_core::rules::coverage::{Check, Coverage};
 use adcomputer_core::rules::encryption::{self, KeyProbe};
 use adcomputer_core::rules::reset_plan::realm_of;
 
@@ -65,7 +66,9 @@ pub(crate) async fn judge_with_kdc(
     directory: &Directory,
     accounts: &[&Account],
     findings: &mut Vec<Finding>,
+    coverage: &mut Coverage,
 ) -> Option<String> {
+    coverage.set_note(Check::WeakEncryption, None);
     let examined: Vec<&Account> = accounts
         .iter()
         .copied()

@@ -76,7 +76,13 @@ pub(crate) async fn run(
         probe(source, &shown, &mut audit.findings).await?;
     }
     if let (true, Source::Live(live)) = (settings.probe_keys, &mut *source) {
-        let probed = keys::judge_with_kdc(&live.directory, &shown, &mut audit.findings).await;
+        let probed = keys::judge_with_kdc(
+            &live.directory,
+            &shown,
+            &mut audit.findings,
+            &mut audit.coverage,
+        )
+        .await;
         warnings.extend(probed);
     }
     // Names that did not resolve come first, in the order they were given.

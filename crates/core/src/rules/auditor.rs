@@ -450,6 +450,12 @@ impl Auditor {
             self.findings
                 .extend(super::duplicates::duplicates_in(&parts));
         }
+        if self.settings.key_probe.is_none() {
+            self.coverage.set_note(
+                Check::WeakEncryption,
+                Some(super::encryption::ATTRIBUTES_ONLY),
+            );
+        }
         let mut warnings = Vec::new();
         for check in self.settings.checks.clone() {
             let lacking = check.needs_in_source().without(evidence);

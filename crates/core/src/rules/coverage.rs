@@ -104,14 +104,20 @@ pub struct CheckCoverage {
     pub examined: u64,
     pub not_checked: u64,
     pub missing: AttrSet,
+    /// What the check could judge from, when that is less than everything it knows (e.g.
+    /// `weak_encryption` without the KDC).
+    pub note: Option<&'static str>,
 }
 
 impl Serialize for CheckCoverage {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(3))?;
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("examined", &self.examined)?;
         map.serialize_entry("not_checked", &self.not_checked)?;
         map.serialize_entry("missing_attributes", &self.missing.names())?;
+        if let Some(note) = self.note {
+            map.serialize_entry("note", note)?;
+        }
         map.end()
     }
 }
@@ -180,7 +186,15 @@ impl Coverage {
                 ours.examined += theirs.examined;
                 ours.not_checked += theirs.not_checked;
                 ours.missing = ours.missing.union(theirs.missing);
+                ours.note = ours.note.or(theirs.note);
             }
+        }
+    }
+
+    /// Says what `check` could judge from (see [`CheckCoverage::note`]).
+    pub fn set_note(&mut self, check: Check, note: Option<&'static str>) {
+        if let Some(coverage) = self.entry(check) {
+            coverage.note = note;
         }
     }
 
@@ -233,16 +247,14 @@ impl Coverage {
             .checks
             .iter()
             .map(|(check, c)| {
-                if c.not_checked == 0 {
-                    format!("{} {}", check.name(), c.examined)
-                } else {
-                    format!(
-                        "{} {} (not checked {})",
-                        check.name(),
-                        c.examined,
-                        c.not_checked
-                    )
+                let mut part = format!("{} {}", check.name(), c.examined);
+                if c.not_checked > 0 {
+                    part.push_str(&format!(" (not checked {})", c.not_checked));
                 }
+                if let Some(note) = c.note {
+                    part.push_str(&format!(" ({note})"));
+                }
+                part
             })
             .collect();
         format!("Coverage, objects examined: {}", parts.join(", "))

@@ -43,6 +43,10 @@ pub enum KeyProbe {
     NotProbed(String),
 }
 
+/// Coverage's note for a run that did not ask the KDC.
+pub const ATTRIBUTES_ONLY: &str =
+    "from the attributes only: no_aes_keys needs the KDC (live: --probe-keys)";
+
 impl KeyProbe {
     /// The AES keys named, as `klist -e` names them (empty: none; `None`: no verdict).
     pub fn aes_key_names(&self) -> Option<Vec<String>> {
