@@ -122,6 +122,14 @@ fn replication_lag_is_seen_per_dc_and_waited_for() {
     assert!(seen[1].1.starts_with("wrong password"), "{seen:?}");
     assert_eq!(seen[1].2, Value::Bool(false));
     assert_eq!(seen[1].3, kvno - 1);
+    // The KDC that accepted the new password names the AES key it made; dc2, which rejected
+    // it, is not asked.
+    let verifications = &json["findings"][0]["verification"];
+    assert_eq!(verifications[0]["aes_keys"][0], "aes256-cts-hmac-sha1-96");
+    assert!(
+        verifications[1].get("aes_keys").is_none(),
+        "{verifications}"
+    );
     // dc2 is only in the domain's DNS: its KDC was reached at the address DNS gave.
     assert_eq!(
         json["findings"][0]["verification"][1]["kdc"],

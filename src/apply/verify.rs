@@ -169,7 +169,16 @@ async fn verify_at_every_dc(
                     proof.timeout,
                 )
                 .await;
-                (kdc.to_string(), verdict.describe(), verdict.accepted())
+                let aes_keys = match verdict.accepted() {
+                    true => aes_keys_at(&kdc, proof).await,
+                    false => None,
+                };
+                (
+                    kdc.to_string(),
+                    verdict.describe(),
+                    verdict.accepted(),
+                    aes_keys,
+                )
             }
             None => (
                 "-".to_string(),
@@ -178,6 +187,7 @@ async fn verify_at_every_dc(
                     dc.address.as_ref().err().map_or("", String::as_str)
                 ),
                 false,
+                None,
             ),
         }
     });
@@ -185,7 +195,7 @@ async fn verify_at_every_dc(
     dcs.iter()
         .zip(held)
         .zip(verdicts)
-        .map(|(((dc, _), held), (kdc, result, accepted))| {
+        .map(|(((dc, _), held), (kdc, result, accepted, aes_keys))| {
             let held = held.expect("every DC was read");
             let result = match &held.error {
                 Some(why) if !accepted => format!("{result}; directory: {why}"),
@@ -197,7 +207,7 @@ async fn verify_at_every_dc(
                 result,
                 holds_new_password: held.error.is_none().then_some(held.holds),
                 key_version: held.key_version,
-                aes_keys: None,
+                aes_keys,
                 accepted: accepted && held.holds,
             }
         })
