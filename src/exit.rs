@@ -43,6 +43,16 @@ impl Outcome {
         }
     }
 
+    /// The one policy of the check commands and `show`: findings that fail the run, else why
+    /// the run could not look at everything (`gaps`), else clean.
+    pub(crate) fn judged(failing: bool, gaps: Option<String>) -> Outcome {
+        match gaps {
+            _ if failing => Outcome::Findings,
+            Some(why) => Outcome::Incomplete(why),
+            None => Outcome::Clean,
+        }
+    }
+
     pub(crate) fn from_problems(any: bool) -> Outcome {
         if any {
             Outcome::Findings

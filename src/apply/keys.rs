@@ -4,10 +4,10 @@
 use crate::ldap::Directory;
 use crate::progress::Progress;
 use adcomputer_core::model::account::Account;
-use adcomputer_core::rules::Finding;
 use adcomputer_core::rules::coverage::{Check, Coverage};
 use adcomputer_core::rules::encryption::{self, KeyProbe};
 use adcomputer_core::rules::reset_plan::realm_of;
+use adcomputer_core::rules::{Auditor, Finding};
 
 use super::kerberos::{Kdc, probe_keys_of};
 
@@ -115,4 +115,34 @@ pub(crate) async fn aes_keys_at_each(
         }
     });
     crate::source::join_all(asks.collect()).await
+}
+
+/// `audit --probe-keys`: the keys of every computer the auditor set aside, then krbtgt's
+/// (without AES keys there, every ticket is RC4), at `kdc` or the connected DC's KDC. Why
+/// some were not probed, if some were not.
+pub(crate) async fn probe_for_audit(
+    directory: &mut Directory,
+    auditor: &mut Auditor,
+    kdc: Option<&Kdc>,
+    in_flight: usize,
+) -> Option<String> {
+    let targets = auditor.key_targets().to_vec();
+    let accounts: Vec<&Account> = targets.iter().collect();
+    let (address, kdc) = match kdc {
+        Some(kdc) => (kdc.clone(), kdc.to_string()),
+        None => kdc_of(directory),
+    };
+    let probes = probe_accounts(directory, &address, &accounts, in_flight).await;
+    auditor.keys_probed(&probes, &kdc);
+    let unprobed = unprobed(&accounts, &probes, &kdc);
+    match crate::ldap::queries::krbtgt(directory).await {
+        Some(krbtgt) => {
+            let probe = probe_accounts(directory, &address, &[&krbtgt], 1).await;
+            auditor.record_all(encryption::finding(&krbtgt, Some((&probe[0], &kdc))));
+            unprobed.or_else(|| self::unprobed(&[&krbtgt], &probe, &kdc))
+        }
+        None => unprobed.or(Some(format!(
+            "weak_encryption: the keys of krbtgt were not probed at {kdc} (its account could not be read)"
+        ))),
+    }
 }

@@ -7,5 +7,6 @@ pub(crate) mod kerberos;
 pub(crate) mod keys;
 pub(crate) mod password;
 pub(crate) mod reanimate;
+pub(crate) mod spn_writer;
 pub(crate) mod spns;
 pub(crate) mod verify;

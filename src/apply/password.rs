@@ -12,17 +12,27 @@ use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
 use adcomputer_core::rules::reset_plan::{default_password, realm_of, rejoin_note};
-use adcomputer_core::rules::{PasswordState, reset_made};
+use adcomputer_core::rules::{Finding, PasswordState, reset_made};
 
 use super::kerberos::{Kdc, verify_password};
 
 /// Tries the default password of each `(sAMAccountName, DN)` once at the KDC of `directory`'s
-/// DC (a failed try counts toward lockout; a success is a logon), and returns those it
-/// accepted. `-v` logs each try.
-pub(crate) async fn probe_default_passwords(
+/// DC (a failed try counts toward lockout, so the user is told first; a success is a logon),
+/// and returns a `default_password` finding for each it accepted.
+pub(crate) async fn default_password_findings(
     directory: &Directory,
     targets: Vec<(String, String)>,
-) -> Vec<(String, String)> {
+) -> Vec<Finding> {
+    match targets.as_slice() {
+        [] => {}
+        [(sam, _)] => eprintln!(
+            "adcomputer: warning: trying {sam}'s default password once; a failed attempt counts toward lockout (badPwdCount)"
+        ),
+        many => eprintln!(
+            "adcomputer: warning: trying the default password of {} computer account(s), once each; every failed attempt counts toward lockout (badPwdCount)",
+            many.len()
+        ),
+    }
     let kdc = Kdc::for_host(directory.host());
     let realm = realm_of(&directory.root_dse.default_naming_context);
     let mut accepted = Vec::new();
@@ -35,7 +45,10 @@ pub(crate) async fn probe_default_passwords(
             "default password probe"
         );
         if verdict.accepted() {
-            accepted.push((account, dn));
+            accepted.push(Finding::DefaultPassword {
+                account: Some(account),
+                dn,
+            });
         }
     }
     accepted

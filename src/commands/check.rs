@@ -1,21 +1,18 @@
 //! `stale`, `spn check` and `audit`: one scan of the source through the `Auditor` with the
-//! checks asked for, optionally default-password probes at the DC's KDC, triage (baseline,
-//! ignore list, `--fail-on`), then the findings report. Exit 1 with failing findings; 2 when
-//! there are none but something asked for could not be looked at.
+//! checks asked for; what only a DC can add (default-password and key probes at its KDC, the
+//! deleted computers); triage (baseline, ignore list, `--fail-on`); then the findings report.
+//! Exit 1 with failing findings; 2 when there are none but something asked for could not be
+//! looked at.
 
 use super::RunContext;
 use crate::apply::keys;
-use crate::apply::password::probe_default_passwords;
+use crate::apply::password::default_password_findings;
 use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
-use crate::source::{NeedsDc, Scanned, Source, SourceFacts, join_all};
-use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AttrSet};
-use adcomputer_core::model::filetime::FileTime;
-use adcomputer_core::model::kdc::Kdc;
-use adcomputer_core::rules::coverage::{Check, Coverage};
-use adcomputer_core::rules::encryption;
+use crate::source::gaps::Unseen;
+use crate::source::{NeedsDc, Source};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
-use adcomputer_core::rules::{AuditSettings, Auditor, Finding};
+use adcomputer_core::rules::{AuditSettings, Auditor};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -24,85 +21,12 @@ pub(crate) async fn run(
     forest: bool,
     triage_settings: &TriageSettings,
 ) -> anyhow::Result<Outcome> {
-    if forest {
-        source.live(NeedsDc::Read("--forest"))?;
-    }
-    if settings.probe.is_some() {
-        source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
-    }
-    if settings.key_probe.is_some() {
-        source.live(NeedsDc::Read("--probe-keys (asks the KDC)"))?;
-    }
     let started = std::time::Instant::now();
-    let mut settings = settings.clone();
     let mut warnings = Vec::new();
-    if settings.precise_logon {
-        let live = source.live(NeedsDc::Read("--precise-logon"))?;
-        let (logons, unread) = newest_logons(live).await?;
-        warnings.extend(unread);
-        settings.precise_logons = Some(std::sync::Arc::new(logons));
-    }
-    let settings = &settings;
-    let size_hint = source.size_hint();
-    let (mut workers, facts) = source
-        .scan(
-            || {
-                let mut auditor = Auditor::new(settings.clone(), size_hint);
-                if triage_settings.baseline.is_some() {
-                    auditor.remember_seen();
-                }
-                auditor
-            },
-            |auditor, item| match item {
-                Scanned::Account(account, in_scope) => auditor.observe(account, in_scope, !forest),
-                Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
-            },
-        )
-        .await?;
-    // Sort each part's duplicate index on its own core, then merge them in one pass.
-    std::thread::scope(|scope| {
-        for auditor in &mut workers {
-            scope.spawn(move || auditor.prepare());
-        }
-    });
-    let mut workers = workers.into_iter();
-    let mut auditor = workers.next().expect("a scan has a worker");
-    workers.for_each(|other| auditor.merge(other));
-    if forest && settings.wants(Check::DuplicateSpn) {
-        source
-            .scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
-            .await?;
-    }
-    if settings.probe.is_some() {
-        probe(source, &mut auditor).await?;
-    }
-    let unprobed = match settings.key_probe {
-        Some(_) => {
-            let kdc = settings.key_kdc.as_ref();
-            probe_keys(source, &mut auditor, kdc, settings.probe_in_flight).await?
-        }
-        None => None,
-    };
-    warnings.extend(unprobed.clone());
-    // Whether deleted computers were looked for and could be seen; why not, when they could not.
-    let mut deleted_listed = false;
-    let mut unlisted = None;
-    if settings.deleted
-        && let Source::Live(live) = source
-    {
-        let listing = crate::ldap::queries::deleted_computers(&mut live.directory).await?;
-        if listing.readable {
-            auditor.deleted(&listing.computers);
-            deleted_listed = true;
-        } else {
-            let why = format!(
-                "deleted computers not listed: {} cannot see deleted objects (CN=Deleted Objects; by default only Domain Admins may read it)",
-                live.bound_as()
-            );
-            warnings.push(why.clone());
-            unlisted = Some(why);
-        }
-    }
+    let settings = &with_precise_logons(source, settings, forest, &mut warnings).await?;
+    let remember = triage_settings.baseline.is_some();
+    let (mut auditor, facts) = source.audit(settings, forest, remember).await?;
+    let (unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
     if let (Some(baseline), Some(seen)) = (&triage_settings.baseline, &audit.seen)
@@ -122,25 +46,16 @@ pub(crate) async fn run(
         audit.summary.count(&audit.findings);
     }
     tracing::info!(elapsed = ?started.elapsed(), findings = audit.findings.len(), failing = triage.counts.failing, "checked");
-    warnings.extend(facts.warnings.iter().cloned());
-    warnings.extend(audit.warnings.iter().cloned());
-    warnings.extend(triage.warnings.iter().cloned());
+    warnings.extend(unseen.iter().map(|unseen| unseen.why().to_string()));
+    for more in [&facts.warnings, &audit.warnings, &triage.warnings] {
+        warnings.extend(more.iter().cloned());
+    }
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
-    let gaps = incomplete(
-        &audit.coverage,
-        &facts,
-        source,
-        audit.summary.accounts_read,
-        unlisted.into_iter().chain(unprobed).collect(),
-    );
+    let gaps = source.gaps(&audit.coverage, &facts, audit.summary.accounts_read, unseen);
     let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
     context.emit(&envelope, &report)?;
     tracing::info!(elapsed = ?started.elapsed(), "reported");
-    let outcome = match gaps {
-        _ if triage.counts.failing > 0 => Outcome::Findings,
-        Some(why) => Outcome::Incomplete(why),
-        None => Outcome::Clean,
-    };
+    let outcome = Outcome::judged(triage.counts.failing > 0, gaps);
     // The process ends now: freeing millions of strings one by one would cost a tenth of a
     // second at the scale of a million computers, for nothing.
     std::mem::forget(audit);
@@ -148,165 +63,74 @@ pub(crate) async fn run(
     Ok(outcome)
 }
 
-/// Why a run without findings is no clean bill, in one line with what would mend it.
-/// `unlisted`: why deleted computers could not be listed, and why keys were not probed.
-fn incomplete(
-    coverage: &Coverage,
-    facts: &SourceFacts,
-    source: &Source,
-    examined: usize,
-    unlisted: Vec<String>,
-) -> Option<String> {
-    let mut reasons = Vec::new();
-    if let Some(gaps) = coverage.gaps() {
-        reasons.push(gaps);
-    }
-    for why in unlisted {
-        if why.starts_with("weak_encryption") {
-            reasons.push(why);
-            continue;
-        }
-        reasons.push(format!(
-            "{why}: bind as an account that may, or leave them out with --checks {}",
-            Check::ALL.map(Check::name).join(",")
-        ));
-    }
-    if !facts.complete {
-        reasons.push("the export is incomplete (its search ended early)".to_string());
-    }
-    if let Source::Ldif {
-        base: Some(base), ..
-    } = source
-        && examined == 0
-    {
-        reasons.push(format!("no object of the export is under -b {base}"));
-    }
-    if reasons.is_empty() {
-        return None;
-    }
-    let missing = coverage.missing();
-    let advice = match source {
-        _ if missing.is_empty() => String::new(),
-        Source::Live(_) => {
-            "; the bound account may not read them: bind as an account that can".to_string()
-        }
-        Source::Ldif { .. } => {
-            let complete: Vec<&str> = Check::ALL
-                .iter()
-                .filter(|check| coverage.get(**check).is_some_and(|c| c.not_checked == 0))
-                .map(|check| check.name())
-                .collect();
-            let narrower = if complete.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", or ask only for what it holds: --checks {}",
-                    complete.join(",")
-                )
-            };
-            format!("; export them too: {}{narrower}", export_recipe(missing))
-        }
-    };
-    Some(format!(
-        "not everything was checked: {}{advice}",
-        reasons.join("; ")
-    ))
-}
-
-/// The ldapsearch command that exports what the checks need.
-fn export_recipe(_missing: AttrSet) -> String {
-    format!(
-        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '(|(objectClass=computer)(servicePrincipalName=*))' {} > export.ldif",
-        ACCOUNT_ATTRIBUTES.join(" ")
-    )
-}
-
-/// One AS-REQ without pre-authentication per selected computer at the DC's KDC; why some
-/// were not probed, if some were not.
-async fn probe_keys(
+/// The settings, with every DC's `lastLogon` when `--precise-logon` asks for them; refuses an
+/// export for what needs a DC before anything is read.
+async fn with_precise_logons(
     source: &mut Source,
+    settings: &AuditSettings,
+    forest: bool,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<AuditSettings> {
+    for (wanted, what) in [
+        (forest, "--forest"),
+        (
+            settings.probe.is_some(),
+            "--probe-default-passwords (a KDC logon)",
+        ),
+        (settings.key_probe.is_some(), "--probe-keys (asks the KDC)"),
+        (settings.precise_logon, "--precise-logon"),
+    ] {
+        if wanted {
+            source.live(NeedsDc::Read(what))?;
+        }
+    }
+    let mut settings = settings.clone();
+    if settings.precise_logon {
+        let (logons, unread) = source
+            .live(NeedsDc::Read("--precise-logon"))?
+            .newest_logons()
+            .await?;
+        warnings.extend(unread);
+        settings.precise_logons = Some(std::sync::Arc::new(logons));
+    }
+    Ok(settings)
+}
+
+/// What only a DC adds, when asked: default-password and key probes at its KDC, the computers
+/// deleted within the period. What it could not show, and whether deleted computers were listed.
+async fn ask_the_dc(
+    source: &mut Source,
+    settings: &AuditSettings,
     auditor: &mut Auditor,
-    kdc: Option<&Kdc>,
-    in_flight: usize,
-) -> anyhow::Result<Option<String>> {
-    let live = source.live(NeedsDc::Read("--probe-keys (asks the KDC)"))?;
-    let targets = auditor.key_targets().to_vec();
-    let accounts: Vec<&Account> = targets.iter().collect();
-    let (address, kdc) = match kdc {
-        Some(kdc) => (kdc.clone(), kdc.to_string()),
-        None => keys::kdc_of(&live.directory),
+) -> anyhow::Result<(Vec<Unseen>, bool)> {
+    let Source::Live(live) = source else {
+        return Ok((Vec::new(), false));
     };
-    let probes = keys::probe_accounts(&live.directory, &address, &accounts, in_flight).await;
-    auditor.keys_probed(&probes, &kdc);
-    let mut unprobed = keys::unprobed(&accounts, &probes, &kdc);
-    // The domain's own: without AES keys on krbtgt, every ticket is RC4.
-    match crate::ldap::queries::krbtgt(&mut live.directory).await {
-        Some(krbtgt) => {
-            let probe = keys::probe_accounts(&live.directory, &address, &[&krbtgt], 1).await;
-            auditor.record_all(encryption::finding(&krbtgt, Some((&probe[0], &kdc))));
-            unprobed = unprobed.or_else(|| keys::unprobed(&[&krbtgt], &probe, &kdc));
-        }
-        None => {
-            unprobed = unprobed.or(Some(format!(
-                "weak_encryption: the keys of krbtgt were not probed at {kdc} (its account could not be read)"
-            )))
-        }
+    let mut unseen = Vec::new();
+    if settings.probe.is_some() {
+        let targets = auditor
+            .probe_targets()
+            .iter()
+            .filter_map(|(sam, dn)| Some((sam.clone()?, dn.clone())))
+            .collect();
+        let accepted = default_password_findings(&live.directory, targets).await;
+        auditor.record_all(accepted);
     }
-    Ok(unprobed)
-}
-
-/// One Kerberos logon per selected computer with its default password, at the DC's KDC.
-async fn probe(source: &mut Source, auditor: &mut Auditor) -> anyhow::Result<()> {
-    let live = source.live(NeedsDc::Read("--probe-default-passwords (a KDC logon)"))?;
-    let directory = &live.directory;
-    let targets: Vec<(String, String)> = auditor
-        .probe_targets()
-        .iter()
-        .filter_map(|(sam, dn)| Some((sam.clone()?, dn.clone())))
-        .collect();
-    eprintln!(
-        "adcomputer: warning: trying the default password of {} computer account(s), once each; every failed attempt counts toward lockout (badPwdCount)",
-        targets.len()
-    );
-    for (account, dn) in probe_default_passwords(directory, targets).await {
-        auditor.record(Finding::DefaultPassword {
-            account: Some(account),
-            dn,
-        });
+    if settings.key_probe.is_some() {
+        let kdc = settings.key_kdc.as_ref();
+        let in_flight = settings.probe_in_flight;
+        let why = keys::probe_for_audit(&mut live.directory, auditor, kdc, in_flight).await;
+        unseen.extend(why.map(Unseen::Keys));
     }
-    Ok(())
-}
-
-/// The newest `lastLogon` of every computer over all DCs (each DC read at once), by lower-cased
-/// DN, and a warning for each DC that could not be read.
-async fn newest_logons(
-    live: &mut crate::source::LiveSource,
-) -> anyhow::Result<(std::collections::HashMap<String, FileTime>, Vec<String>)> {
-    let dcs = live.domain_dcs().await?;
-    let mut links = live.connect_each(&dcs).await;
-    let reads = links.iter_mut().map(|link| async {
-        match link {
-            Ok(directory) => crate::ldap::queries::last_logons(directory)
-                .await
-                .map_err(|err| err.to_string()),
-            Err(why) => Err(why.clone()),
-        }
-    });
-    let mut newest = std::collections::HashMap::new();
-    let mut unread = Vec::new();
-    for (dc, read) in dcs.iter().zip(join_all(reads.collect()).await) {
-        match read {
-            Ok(logons) => {
-                for (dn, logon) in logons {
-                    let slot = newest.entry(dn.to_ascii_lowercase()).or_insert(logon);
-                    *slot = (*slot).max(logon);
-                }
+    let mut listed = false;
+    if settings.deleted {
+        match live.deleted_computers().await? {
+            Ok(computers) => {
+                auditor.deleted(&computers);
+                listed = true;
             }
-            Err(why) => unread.push(format!(
-                "--precise-logon: lastLogon of {} not read ({why}): its logons are not counted",
-                dc.host
-            )),
+            Err(why) => unseen.push(Unseen::Deleted(why)),
         }
     }
-    Ok((newest, unread))
+    Ok((unseen, listed))
 }

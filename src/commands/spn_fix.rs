@@ -1,23 +1,19 @@
-//! `adcomputer spn fix`: scans the domain once, plans (`rules::spn_plan`), and with `--apply`
-//! (asking first on a terminal) writes one value-level modify per object: each addition is
-//! first checked live against every holder of a colliding form, then the change goes out under
-//! the journal's protocol (`apply::spns::send_journaled`). A failed journal write or a DC that
-//! stopped answering ends the sending: what is left is reported as not sent.
-
-use std::path::Path;
+//! `adcomputer spn fix`: scans the domain once, plans (`rules::spn_plan`), marks what the DC
+//! would refuse, and with `--apply` (asking first on a terminal) sends one value-level modify
+//! per object through `apply::spn_writer` (each addition checked live, then journaled). A
+//! failed journal write or a DC that stopped answering ends the sending: what is left is
+//! reported as not sent.
 
 use super::RunContext;
-use crate::apply::journal::{Journal, Outcome as JournalOutcome};
-use crate::apply::spns::{hold_back_taken, mark_refused_changes, send_journaled};
+use crate::apply::spn_writer::Writer;
+use crate::apply::spns::mark_refused_changes;
 use crate::config::FixRequest;
 use crate::exit::Outcome;
-use crate::ldap::Directory;
 use crate::report::present::changes::{
     ChangeItem, ChangeReport, ChangeReportItem, ChangeStatus, Other,
 };
 use crate::source::{NeedsDc, Source};
 use adcomputer_core::model::account::Account;
-use adcomputer_core::model::spn::SpnAliases;
 use adcomputer_core::rules::spn_plan::{SpnChange, plan};
 use adcomputer_core::rules::{Finding, SpnIndex};
 
@@ -29,7 +25,7 @@ pub(crate) async fn run(
     if request.write.apply {
         source.live(NeedsDc::Write("spn fix --apply"))?;
     }
-    let (accounts, aliases, warnings) = source.read_domain().await?;
+    let (accounts, aliases, mut warnings) = source.read_domain().await?;
     let mut index = SpnIndex::new(aliases.clone());
     accounts
         .iter()
@@ -43,49 +39,74 @@ pub(crate) async fn run(
         .into_iter()
         .filter_map(|(account, in_scope)| in_scope.then_some(account))
         .collect();
-
-    let (scope, others) = if request.names.is_empty() {
-        (in_base.iter().collect(), Vec::new())
-    } else {
-        Finding::resolve_each(&request.names, &in_base)
+    let (scope, others) = match request.names.is_empty() {
+        true => (in_base.iter().collect(), Vec::new()),
+        false => Finding::resolve_each(&request.names, &in_base),
     };
+    let rules = &request.settings.rules;
     let examined = scope
         .iter()
-        .filter(|account| request.settings.rules.examines(account))
+        .filter(|account| rules.examines(account))
         .count();
     let mut plan = plan(&all, &scope, &index, &request.settings);
     if let Ok(live) = source.live(NeedsDc::Read("spn fix")) {
         mark_refused_changes(live, &mut plan.changes, &scope).await?;
     }
-    let blocked = plan
-        .changes
-        .iter()
-        .filter(|change| change.blocked.is_some())
-        .count();
-    let writes = plan
-        .changes
+    let blocked = plan.changes.iter().filter(|c| c.blocked.is_some()).count();
+    let apply = confirmed(request, &plan.changes)?;
+    let mut writer = Writer::new(request.journal.as_deref(), &aliases);
+    let mut items = send(source, &mut writer, plan.changes, &scope, apply).await?;
+    warnings.extend(
+        writer
+            .stop
+            .map(|why| format!("stopped sending changes: {why}")),
+    );
+    let unchanged = examined.saturating_sub(items.len());
+    let unresolved = plan.unresolved_duplicates.into_iter();
+    let others = others.into_iter().map(|finding| (finding, None));
+    for (finding, reason) in unresolved.map(|(f, why)| (f, Some(why))).chain(others) {
+        items.push(ChangeReportItem::Other(Other { finding, reason }));
+    }
+    let journal = writer
+        .journal
+        .map(|journal| journal.path.display().to_string());
+    let mut report = ChangeReport::new(items, journal, !apply);
+    report.summary.unchanged += unchanged;
+    context.emit(&context.envelope(warnings, None), &report)?;
+    let s = &report.summary;
+    let sent_badly = s.skipped + s.failed + s.unknown + s.conflicts;
+    let problems = s.not_found + s.ambiguous + blocked + if apply { sent_badly } else { 0 };
+    Ok(Outcome::from_problems(problems > 0))
+}
+
+/// Whether to write: `--apply`, something to write, and (on a terminal, without `--yes`) the
+/// user said yes. Refused when `--apply` was asked and not confirmed.
+fn confirmed(request: &FixRequest, changes: &[SpnChange]) -> anyhow::Result<bool> {
+    let writes = changes
         .iter()
         .filter(|change| change.writes() && change.blocked.is_none())
         .count();
+    let question = format!("Change the SPNs of {writes} object(s)?");
     let apply = request.write.apply
         && writes > 0
-        && crate::interact::may_write(
-            request.write.yes,
-            &format!("Change the SPNs of {writes} object(s)?"),
-        )?;
+        && crate::interact::may_write(request.write.yes, &question)?;
     anyhow::ensure!(
         apply || !request.write.apply || writes == 0,
         "nothing changed: not confirmed"
     );
+    Ok(apply)
+}
 
-    let mut writer = Writer {
-        journal: None,
-        journal_path: request.journal.as_deref(),
-        stop: None,
-        aliases: &aliases,
-    };
+/// Each change as planned, skipped, or (with `apply`) sent by `writer`.
+async fn send(
+    source: &mut Source,
+    writer: &mut Writer<'_>,
+    changes: Vec<SpnChange>,
+    scope: &[&Account],
+    apply: bool,
+) -> anyhow::Result<Vec<ChangeReportItem>> {
     let mut items = Vec::new();
-    for change in plan.changes {
+    for change in changes {
         let item = if let Some(why) = change.blocked.clone() {
             let mut item = ChangeItem::from_change(change, ChangeStatus::Skipped);
             item.reason = Some(why);
@@ -107,110 +128,5 @@ pub(crate) async fn run(
         };
         items.push(ChangeReportItem::Change(item));
     }
-    let mut warnings = warnings;
-    warnings.extend(
-        writer
-            .stop
-            .map(|why| format!("stopped sending changes: {why}")),
-    );
-    let unchanged = examined.saturating_sub(items.len());
-    for (finding, reason) in plan.unresolved_duplicates {
-        items.push(ChangeReportItem::Other(Other {
-            finding,
-            reason: Some(reason),
-        }));
-    }
-    items.extend(others.into_iter().map(|finding| {
-        ChangeReportItem::Other(Other {
-            finding,
-            reason: None,
-        })
-    }));
-    let journal_path = writer
-        .journal
-        .map(|journal: Journal| journal.path.display().to_string());
-    let mut report = ChangeReport::new(items, journal_path, !apply);
-    report.summary.unchanged += unchanged;
-    context.emit(&context.envelope(warnings, None), &report)?;
-    let s = &report.summary;
-    let problems = s.not_found
-        + s.ambiguous
-        + blocked
-        + if apply {
-            s.skipped + s.failed + s.unknown + s.conflicts
-        } else {
-            0
-        };
-    Ok(Outcome::from_problems(problems > 0))
-}
-
-/// Sends the changes of one run: the journal (created with the first change), and why the run
-/// stopped sending, once it has.
-struct Writer<'a> {
-    journal: Option<Journal>,
-    journal_path: Option<&'a Path>,
-    stop: Option<String>,
-    aliases: &'a SpnAliases,
-}
-
-impl Writer<'_> {
-    /// Checks the additions live, then sends the change under the journal's protocol; after a
-    /// failed journal write or a DC that stopped answering, nothing more is sent.
-    async fn write(
-        &mut self,
-        directory: &mut Directory,
-        mut change: SpnChange,
-        short: Option<&str>,
-    ) -> anyhow::Result<ChangeItem> {
-        if let Some(why) = &self.stop {
-            return Ok(not_sent(change, why));
-        }
-        if let Err(err) =
-            hold_back_taken(directory, std::slice::from_mut(&mut change), self.aliases).await
-        {
-            if err.no_answer() {
-                self.stop = Some(format!("the DC stopped answering ({err})"));
-            }
-            let mut item = ChangeItem::from_change(change, ChangeStatus::Failed);
-            item.reason = Some(err.to_string());
-            return Ok(item);
-        }
-        if !change.writes() {
-            return Ok(ChangeItem::from_change(change, ChangeStatus::Skipped));
-        }
-        let journal = match &mut self.journal {
-            Some(journal) => journal,
-            None => self.journal.insert(Journal::create(
-                self.journal_path,
-                &directory.root_dse.default_naming_context,
-            )?),
-        };
-        match send_journaled(directory, journal, &change, short).await {
-            Ok(sent) => {
-                self.stop = sent.stop;
-                let status = match sent.outcome {
-                    _ if sent.already_done => ChangeStatus::Unchanged,
-                    JournalOutcome::Applied => ChangeStatus::Applied,
-                    JournalOutcome::Failed => ChangeStatus::Failed,
-                    JournalOutcome::Unknown => ChangeStatus::Unknown,
-                };
-                let mut item = ChangeItem::from_change(change, status);
-                item.reason = sent.reason.or(item.reason);
-                Ok(item)
-            }
-            Err(err) => {
-                let why = err.to_string();
-                let item = not_sent(change, &why);
-                self.stop = Some(why);
-                Ok(item)
-            }
-        }
-    }
-}
-
-/// A change the run did not send, and why.
-fn not_sent(change: SpnChange, why: &str) -> ChangeItem {
-    let mut item = ChangeItem::from_change(change, ChangeStatus::Skipped);
-    item.reason = Some(format!("not sent: {why}"));
-    item
+    Ok(items)
 }

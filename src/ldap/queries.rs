@@ -12,7 +12,7 @@ use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
 /// rule: `Account::in_scan_scope`).
-const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
+pub(crate) const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
 
 /// At most this many SPN alternatives in one filter.
 const SPNS_PER_FILTER: usize = 200;

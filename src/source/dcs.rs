@@ -11,6 +11,7 @@ use std::task::Poll;
 
 use super::LiveSource;
 use crate::ldap::{Bind, DcAddress, Directory, LdapSettings, queries, resolve_dc};
+use adcomputer_core::model::filetime::FileTime;
 
 /// One DC of the domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,5 +136,41 @@ impl LiveSource {
             settings.tls.server_name = Some(dc.host.clone());
         }
         Ok(settings)
+    }
+}
+
+impl LiveSource {
+    /// The newest `lastLogon` of every computer over all DCs (each DC read at once), by lower-cased
+    /// DN, and a warning for each DC that could not be read.
+    pub(crate) async fn newest_logons(
+        &mut self,
+    ) -> anyhow::Result<(std::collections::HashMap<String, FileTime>, Vec<String>)> {
+        let dcs = self.domain_dcs().await?;
+        let mut links = self.connect_each(&dcs).await;
+        let reads = links.iter_mut().map(|link| async {
+            match link {
+                Ok(directory) => queries::last_logons(directory)
+                    .await
+                    .map_err(|err| err.to_string()),
+                Err(why) => Err(why.clone()),
+            }
+        });
+        let mut newest = std::collections::HashMap::new();
+        let mut unread = Vec::new();
+        for (dc, read) in dcs.iter().zip(join_all(reads.collect()).await) {
+            match read {
+                Ok(logons) => {
+                    for (dn, logon) in logons {
+                        let slot = newest.entry(dn.to_ascii_lowercase()).or_insert(logon);
+                        *slot = (*slot).max(logon);
+                    }
+                }
+                Err(why) => unread.push(format!(
+                    "--precise-logon: lastLogon of {} not read ({why}): its logons are not counted",
+                    dc.host
+                )),
+            }
+        }
+        Ok((newest, unread))
     }
 }

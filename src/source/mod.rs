@@ -5,7 +5,9 @@
 //! duplicate index; only those under `-b` are marked in scope for their own checks.
 
 mod dcs;
+pub(crate) mod diagnose;
 pub(crate) mod encoding;
+pub(crate) mod gaps;
 pub(crate) mod ldif;
 
 use std::fs::File;
@@ -22,6 +24,8 @@ use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
+use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::{AuditSettings, Auditor};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
 use ldif::{LdifError, LdifReader, RecordSink, Value};
@@ -158,6 +162,21 @@ impl LiveSource {
 
     /// Who the connection is bound as, for messages: the simple bind's user as given, or
     /// the Kerberos ticket's principal (whose name the ticket cache holds, not adcomputer).
+    /// The computers in Deleted Objects, or why the bound account cannot see them (by default
+    /// only Domain Admins may: to others the DC shows none, without saying so).
+    pub(crate) async fn deleted_computers(
+        &mut self,
+    ) -> anyhow::Result<Result<Vec<adcomputer_core::model::deleted::DeletedComputer>, String>> {
+        let listing = queries::deleted_computers(&mut self.directory).await?;
+        Ok(match listing.readable {
+            true => Ok(listing.computers),
+            false => Err(format!(
+                "deleted computers not listed: {} cannot see deleted objects (CN=Deleted Objects; by default only Domain Admins may read it)",
+                self.bound_as()
+            )),
+        })
+    }
+
     pub(crate) fn bound_as(&self) -> &str {
         self.bind_user()
             .unwrap_or("your Kerberos ticket's principal")
@@ -178,6 +197,48 @@ pub(crate) enum Source {
 }
 
 impl Source {
+    /// The check commands' pass over the source: an auditor per worker (remembering what it
+    /// saw when a baseline is compared), their duplicate indexes sorted each on its own core,
+    /// merged in one pass; with `forest`, the global catalog's SPN holders too.
+    pub(crate) async fn audit(
+        &mut self,
+        settings: &AuditSettings,
+        forest: bool,
+        remember: bool,
+    ) -> anyhow::Result<(Auditor, SourceFacts)> {
+        let size_hint = self.size_hint();
+        let (mut workers, facts) = self
+            .scan(
+                || {
+                    let mut auditor = Auditor::new(settings.clone(), size_hint);
+                    if remember {
+                        auditor.remember_seen();
+                    }
+                    auditor
+                },
+                |auditor, item| match item {
+                    Scanned::Account(account, in_scope) => {
+                        auditor.observe(account, in_scope, !forest)
+                    }
+                    Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
+                },
+            )
+            .await?;
+        std::thread::scope(|scope| {
+            for auditor in &mut workers {
+                scope.spawn(move || auditor.prepare());
+            }
+        });
+        let mut workers = workers.into_iter();
+        let mut auditor = workers.next().expect("a scan has a worker");
+        workers.for_each(|other| auditor.merge(other));
+        if forest && settings.wants(Check::DuplicateSpn) {
+            self.scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
+                .await?;
+        }
+        Ok((auditor, facts))
+    }
+
     /// Opens the source: for a DC, connects, binds, reads the rootDSE and checks the base.
     pub(crate) async fn open(spec: &SourceSpec, base: Option<&str>) -> anyhow::Result<Source> {
         match spec {

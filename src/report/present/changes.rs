@@ -7,53 +7,7 @@ use serde::Serialize;
 use crate::report::format::table::Cell;
 use crate::report::{Present, TextOut};
 use adcomputer_core::rules::Finding;
-use adcomputer_core::rules::spn_plan::{Conflict, SpnChange};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum ChangeStatus {
-    Planned,
-    Applied,
-    Skipped,
-    Failed,
-    /// The DC's answer was lost: `undo` settles it by reading the object.
-    Unknown,
-    /// Already back in its old state (`undo`).
-    Reverted,
-    /// Already as planned: another writer made the same change meanwhile.
-    Unchanged,
-}
-
-/// One `spn_change` finding (docs/reference.md, "JSON").
-#[derive(Debug, Serialize)]
-pub(crate) struct ChangeItem {
-    pub(crate) kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) account: Option<String>,
-    pub(crate) dn: String,
-    pub(crate) add: Vec<String>,
-    pub(crate) remove: Vec<String>,
-    pub(crate) conflicts: Vec<Conflict>,
-    pub(crate) status: ChangeStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reason: Option<String>,
-}
-
-impl ChangeItem {
-    pub(crate) fn from_change(change: SpnChange, status: ChangeStatus) -> ChangeItem {
-        let reason = (!change.notes.is_empty()).then(|| change.notes.join("; "));
-        ChangeItem {
-            kind: "spn_change",
-            account: change.account,
-            dn: change.dn,
-            add: change.add,
-            remove: change.remove,
-            conflicts: change.conflicts,
-            status,
-            reason,
-        }
-    }
-}
+pub(crate) use adcomputer_core::rules::spn_plan::{ChangeItem, ChangeStatus};
 
 /// A finding beside the changes: a duplicate left for a person (with why), or a name.
 #[derive(Debug, Serialize)]

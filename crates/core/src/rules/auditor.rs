@@ -65,6 +65,23 @@ pub struct AuditSettings {
 }
 
 impl AuditSettings {
+    /// Every check on the accounts `names` find (`show`): no probes, no other DC.
+    pub fn every_check_on(stale: StaleSettings, spn: SpnSettings, names: Vec<NameQuery>) -> Self {
+        AuditSettings {
+            checks: Check::ALL.to_vec(),
+            stale,
+            spn,
+            names,
+            probe: None,
+            key_probe: None,
+            probe_in_flight: 1,
+            key_kdc: None,
+            deleted: false,
+            precise_logon: false,
+            precise_logons: None,
+        }
+    }
+
     pub fn wants(&self, check: Check) -> bool {
         self.checks.contains(&check)
     }

@@ -333,6 +333,53 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
     }
 }
 
+/// What became of a planned change (`spn fix`, `undo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeStatus {
+    Planned,
+    Applied,
+    Skipped,
+    Failed,
+    /// The DC's answer was lost: `undo` settles it by reading the object.
+    Unknown,
+    /// Already back in its old state (`undo`).
+    Reverted,
+    /// Already as planned: another writer made the same change meanwhile.
+    Unchanged,
+}
+
+/// One `spn_change` finding (docs/reference.md, "JSON"): a change and what became of it.
+#[derive(Debug, Serialize)]
+pub struct ChangeItem {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub dn: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+    pub status: ChangeStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ChangeItem {
+    pub fn from_change(change: SpnChange, status: ChangeStatus) -> ChangeItem {
+        let reason = (!change.notes.is_empty()).then(|| change.notes.join("; "));
+        ChangeItem {
+            kind: "spn_change",
+            account: change.account,
+            dn: change.dn,
+            add: change.add,
+            remove: change.remove,
+            conflicts: change.conflicts,
+            status,
+            reason,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,103 @@
+//! Why a check run is no clean bill: what the checks could not look at (coverage), what the
+//! source did not show (an export cut short, nothing under `-b`, deleted objects the bound
+//! account may not see, keys the KDC did not say), in one line with what would mend it.
+
+use super::{Source, SourceFacts};
+use crate::ldap::queries::SCAN_FILTER;
+use adcomputer_core::model::account::ACCOUNT_ATTRIBUTES;
+use adcomputer_core::rules::coverage::{Check, Coverage};
+
+/// What the source could not show besides coverage.
+pub(crate) enum Unseen {
+    /// Deleted computers the bound account may not see: why.
+    Deleted(String),
+    /// Accounts whose keys the KDC did not say: which, and why.
+    Keys(String),
+}
+
+impl Unseen {
+    /// The warning: what was not seen, and why.
+    pub(crate) fn why(&self) -> &str {
+        match self {
+            Unseen::Deleted(why) | Unseen::Keys(why) => why,
+        }
+    }
+}
+
+impl Source {
+    /// One line saying why a run without findings is no clean bill, if it is not one.
+    /// `examined`: the accounts read in scope.
+    pub(crate) fn gaps(
+        &self,
+        coverage: &Coverage,
+        facts: &SourceFacts,
+        examined: usize,
+        unseen: Vec<Unseen>,
+    ) -> Option<String> {
+        let mut reasons: Vec<String> = coverage.gaps().into_iter().collect();
+        for unseen in unseen {
+            reasons.push(match unseen {
+                Unseen::Keys(why) => why,
+                Unseen::Deleted(why) => format!(
+                    "{why}: bind as an account that may, or leave them out with --checks {}",
+                    Check::ALL.map(Check::name).join(",")
+                ),
+            });
+        }
+        if !facts.complete {
+            reasons.push("the export is incomplete (its search ended early)".to_string());
+        }
+        if let Source::Ldif {
+            base: Some(base), ..
+        } = self
+            && examined == 0
+        {
+            reasons.push(format!("no object of the export is under -b {base}"));
+        }
+        if reasons.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "not everything was checked: {}{}",
+            reasons.join("; "),
+            self.advice(coverage)
+        ))
+    }
+
+    /// What would give the checks the attributes they lacked.
+    fn advice(&self, coverage: &Coverage) -> String {
+        if coverage.missing().is_empty() {
+            return String::new();
+        }
+        match self {
+            Source::Live(_) => {
+                "; the bound account may not read them: bind as an account that can".to_string()
+            }
+            Source::Ldif { .. } => {
+                let complete: Vec<&str> = Check::ALL
+                    .iter()
+                    .filter(|check| coverage.get(**check).is_some_and(|c| c.not_checked == 0))
+                    .map(|check| check.name())
+                    .collect();
+                let narrower = if complete.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", or ask only for what it holds: --checks {}",
+                        complete.join(",")
+                    )
+                };
+                format!("; export them too: {}{narrower}", export_recipe())
+            }
+        }
+    }
+}
+
+/// The ldapsearch command that exports what the checks need: the scan's own filter and
+/// attributes.
+fn export_recipe() -> String {
+    format!(
+        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '{SCAN_FILTER}' {} > export.ldif",
+        ACCOUNT_ATTRIBUTES.join(" ")
+    )
+}
