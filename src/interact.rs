@@ -11,6 +11,19 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Whether a write may go ahead: `--yes`, or no terminal to ask on, or a yes at the prompt.
+/// Asks "`what`: a, b, c?" as `may_write` does; refused with "nothing `done`: not confirmed"
+/// when the answer is no.
+pub(crate) fn confirm_each(
+    yes: bool,
+    what: &str,
+    names: &[&str],
+    done: &str,
+) -> anyhow::Result<()> {
+    let question = format!("{what}: {}?", names.join(", "));
+    anyhow::ensure!(may_write(yes, &question)?, "nothing {done}: not confirmed");
+    Ok(())
+}
+
 pub(crate) fn may_write(yes: bool, question: &str) -> anyhow::Result<bool> {
     if yes || !std::io::stdin().is_terminal() {
         return Ok(true);

@@ -13,13 +13,15 @@ use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::spn::SpnAliases;
 use adcomputer_core::rules::reset_plan::{
-    ResetItem, Status, refusal_reason, time_text, unicode_pwd,
+    ResetItem, Status, default_password, realm_of, refusal_reason, time_text, unicode_pwd,
 };
 use adcomputer_core::rules::restore_plan::{already_restored, default_dns_host_name, refuse_taken};
 use adcomputer_core::rules::spn_plan::SpnChange;
 use adcomputer_core::rules::{SpnSettings, expected_spns};
 
+use super::kerberos::Kdc;
 use super::spns::{change_spns, hold_back_taken};
+use super::verify::{Proof, Verifier};
 
 /// Restores `deleted` to `target` with `password`, recording on `item` what happened; returns
 /// why nothing more should be sent when the DC stopped answering.
@@ -232,5 +234,72 @@ pub(crate) async fn aliases_or_default(directory: &mut Directory) -> (SpnAliases
                     .into(),
             ),
         ),
+    }
+}
+
+/// One `restore --apply` run's way of restoring: the domain's aliases (for the SPNs put back),
+/// the default password's form, and whether to log on as each restored computer.
+pub(crate) struct Batch<'a> {
+    pub(crate) aliases: &'a SpnAliases,
+    pub(crate) whole_name: bool,
+    pub(crate) verify: bool,
+}
+
+impl Batch<'_> {
+    /// Completes the names of those already restored (`resumes`), then restores each planned
+    /// target with its default password, verified when asked. A failed item never stops the
+    /// batch; a DC that stops answering does (what is left: "not sent").
+    pub(crate) async fn restore(
+        &self,
+        directory: &mut Directory,
+        items: &mut [ResetItem],
+        targets: &[Option<(&DeletedComputer, String)>],
+        resumes: &[Option<String>],
+    ) {
+        let aliases = self.aliases;
+        let realm = realm_of(&directory.root_dse.default_naming_context);
+        let mut verifier = if self.verify {
+            Verifier::Kdcs(vec![(
+                directory.root_dse.dns_host_name.clone(),
+                Kdc::for_host(directory.host()),
+            )])
+        } else {
+            Verifier::Nowhere
+        };
+        let mut stop: Option<String> = None;
+        for (item, resume) in items.iter_mut().zip(resumes) {
+            if let Some(dn) = resume
+                && stop.is_none()
+            {
+                put_back_names(directory, item, dn, aliases).await;
+            }
+        }
+        for (item, target) in items.iter_mut().zip(targets) {
+            let Some((deleted, dn)) = target else {
+                continue;
+            };
+            if let Some(why) = &stop {
+                item.fail(format!("not sent: {why}"));
+                continue;
+            }
+            let Some(sam) = deleted.sam_account_name.clone() else {
+                item.fail("no sAMAccountName");
+                continue;
+            };
+            let password = default_password(&sam, self.whole_name);
+            stop = restore_computer(directory, item, deleted, dn, &password, aliases).await;
+            if item.status == Status::Restored {
+                let proof = Proof {
+                    realm: &realm,
+                    principal: &sam,
+                    password: &password,
+                    dn,
+                    key_version: item.kvno_after,
+                    timeout: directory.timeout(),
+                    wait: std::time::Duration::ZERO,
+                };
+                item.verification = verifier.verify(&proof).await;
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@ use crate::apply::verify::Verifier;
 use crate::config::{ResetSettings, VerifyAt};
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::present::reset_report::{ResetReport, ResetSummary};
+use crate::report::present::reset_report::ResetReport;
 use crate::source::{LiveSource, NeedsDc, Source};
 use adcomputer_core::rules::reset_plan::{ResetItem, plan};
 
@@ -40,16 +40,12 @@ pub(crate) async fn run(
         .filter(|item| item.target.is_some())
         .filter_map(|item| item.account.as_deref())
         .collect();
-    let question = format!(
-        "Reset {} computer account(s) to the default password: {}?",
-        targets.len(),
-        targets.join(", ")
-    );
     if settings.write.apply && !targets.is_empty() {
-        anyhow::ensure!(
-            crate::interact::may_write(settings.write.yes, &question)?,
-            "nothing reset: not confirmed"
+        let what = format!(
+            "Reset {} computer account(s) to the default password",
+            targets.len()
         );
+        crate::interact::confirm_each(settings.write.yes, &what, &targets, "reset")?;
         let verifier = verifier(live, settings).await?;
         let directory = &mut live.directory;
         let mut batch = ResetBatch::new(directory, verifier, security, settings.whole_name).await;
@@ -58,23 +54,9 @@ pub(crate) async fn run(
             batch.reset_one(directory, item).await;
         }
     }
-    for item in &mut items {
-        item.target = None;
-    }
-    let all_done = items.iter().all(ResetItem::done);
-    let summary = ResetSummary::of(&items);
-    let next_steps = if summary.reset + summary.planned > 0 {
-        adcomputer_core::rules::reset_plan::next_steps(settings.whole_name)
-    } else {
-        Vec::new()
-    };
-    let report = ResetReport {
-        items,
-        summary,
-        next_steps,
-    };
+    let report = ResetReport::new(items, settings.whole_name);
     context.emit(&context.envelope(Vec::new(), None), &report)?;
-    Ok(Outcome::from_problems(!all_done))
+    Ok(Outcome::from_problems(!report.all_done()))
 }
 
 /// Where to prove the new passwords: `--kdc`, else the written DC's KDC (`--verify`), else

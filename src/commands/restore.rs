@@ -5,19 +5,13 @@
 //! that stops answering does.
 
 use super::RunContext;
-use crate::apply::kerberos::Kdc;
-use crate::apply::reanimate::{
-    aliases_or_default, check_destination, judge_against_live, put_back_names, restore_computer,
-};
-use crate::apply::verify::{Proof, Verifier};
+use crate::apply::reanimate::{Batch, aliases_or_default, check_destination, judge_against_live};
 use crate::config::RestoreSettings;
 use crate::exit::Outcome;
 use crate::ldap::queries;
-use crate::report::present::reset_report::{ResetReport, ResetSummary};
+use crate::report::present::reset_report::ResetReport;
 use crate::source::{NeedsDc, Source};
-use adcomputer_core::rules::reset_plan::{
-    ResetItem, Status, default_password, next_steps, realm_of,
-};
+use adcomputer_core::rules::reset_plan::ResetItem;
 use adcomputer_core::rules::restore_plan::plan;
 
 pub(crate) async fn run(
@@ -55,75 +49,21 @@ pub(crate) async fn run(
         .filter_map(|((item, _), _)| item.account.as_deref())
         .collect();
     if settings.write.apply && !planned.is_empty() {
-        let question = format!(
-            "Restore {} deleted computer(s): {}?",
-            planned.len(),
-            planned.join(", ")
-        );
-        anyhow::ensure!(
-            crate::interact::may_write(settings.write.yes, &question)?,
-            "nothing restored: not confirmed"
-        );
-        let directory = &mut live.directory;
-        let realm = realm_of(&directory.root_dse.default_naming_context);
-        let mut verifier = if settings.verify {
-            Verifier::Kdcs(vec![(
-                directory.root_dse.dns_host_name.clone(),
-                Kdc::for_host(directory.host()),
-            )])
-        } else {
-            Verifier::Nowhere
+        let what = format!("Restore {} deleted computer(s)", planned.len());
+        crate::interact::confirm_each(settings.write.yes, &what, &planned, "restored")?;
+        let batch = Batch {
+            aliases: &aliases,
+            whole_name: settings.whole_name,
+            verify: settings.verify,
         };
-        let mut stop: Option<String> = None;
-        for (item, resume) in items.iter_mut().zip(&resumes) {
-            if let Some(dn) = resume
-                && stop.is_none()
-            {
-                put_back_names(directory, item, dn, &aliases).await;
-            }
-        }
-        for (item, target) in items.iter_mut().zip(&targets) {
-            let Some((deleted, dn)) = target else {
-                continue;
-            };
-            if let Some(why) = &stop {
-                item.fail(format!("not sent: {why}"));
-                continue;
-            }
-            let Some(sam) = deleted.sam_account_name.clone() else {
-                item.fail("no sAMAccountName");
-                continue;
-            };
-            let password = default_password(&sam, settings.whole_name);
-            stop = restore_computer(directory, item, deleted, dn, &password, &aliases).await;
-            if item.status == Status::Restored {
-                let proof = Proof {
-                    realm: &realm,
-                    principal: &sam,
-                    password: &password,
-                    dn,
-                    key_version: item.kvno_after,
-                    timeout: directory.timeout(),
-                    wait: std::time::Duration::ZERO,
-                };
-                item.verification = verifier.verify(&proof).await;
-            }
-        }
+        batch
+            .restore(&mut live.directory, &mut items, &targets, &resumes)
+            .await;
     }
-    let all_done = items.iter().all(ResetItem::done);
-    let summary = ResetSummary::of(&items);
-    let report = ResetReport {
-        next_steps: if summary.restored + summary.planned > 0 {
-            next_steps(settings.whole_name)
-        } else {
-            Vec::new()
-        },
-        items,
-        summary,
-    };
+    let report = ResetReport::new(items, settings.whole_name);
     context.emit(
         &context.envelope(unread_aliases.into_iter().collect(), None),
         &report,
     )?;
-    Ok(Outcome::from_problems(!all_done))
+    Ok(Outcome::from_problems(!report.all_done()))
 }

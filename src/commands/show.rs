@@ -15,7 +15,7 @@ use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::rules::replication_lag::DcView;
 use adcomputer_core::rules::reset_plan::refusal;
 use adcomputer_core::rules::shown::Shown;
-use adcomputer_core::rules::{AuditSettings, expected_spns};
+use adcomputer_core::rules::{Audit, AuditSettings, expected_spns};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -31,27 +31,7 @@ pub(crate) async fn run(
     };
     let as_of = FileTime::from_datetime(context.as_of);
     let mut shown = Shown::resolve(&settings.names, &candidates);
-    if settings.probe {
-        let directory = &source.live(NeedsDc::Read("--probe-default-password (a KDC logon)"))?;
-        let targets = shown
-            .accounts
-            .iter()
-            .filter(|account| refusal(account).is_none())
-            .filter_map(|account| Some((account.sam_account_name.clone()?, account.dn.clone())))
-            .collect();
-        let accepted = default_password_findings(&directory.directory, targets).await;
-        audit.findings.extend(accepted);
-    }
-    if let (true, Source::Live(live)) = (settings.probe_keys, &mut *source) {
-        let probed = keys::judge_with_kdc(
-            &live.directory,
-            &shown.accounts,
-            &mut audit.findings,
-            &mut audit.coverage,
-        )
-        .await;
-        warnings.extend(probed);
-    }
+    probe(source, settings, &shown.accounts, &mut audit, &mut warnings).await?;
     audit.findings = shown.findings(std::mem::take(&mut audit.findings));
     let summary = ShowSummary {
         found: shown.found(),
@@ -89,6 +69,33 @@ pub(crate) async fn run(
         !report.findings.is_empty(),
         gaps.map(|gaps| format!("not everything was checked: {gaps}")),
     ))
+}
+
+/// What the DC's KDC says of the shown accounts: their default passwords (when asked), their
+/// keys (unless `--no-probe-keys`; live only).
+async fn probe(
+    source: &mut Source,
+    settings: &ShowSettings,
+    shown: &[&Account],
+    audit: &mut Audit,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    if settings.probe {
+        let live = source.live(NeedsDc::Read("--probe-default-password (a KDC logon)"))?;
+        let targets = shown
+            .iter()
+            .filter(|account| refusal(account).is_none())
+            .filter_map(|account| Some((account.sam_account_name.clone()?, account.dn.clone())))
+            .collect();
+        let accepted = default_password_findings(&live.directory, targets).await;
+        audit.findings.extend(accepted);
+    }
+    if let (true, Source::Live(live)) = (settings.probe_keys, source) {
+        let directory = &live.directory;
+        let (findings, coverage) = (&mut audit.findings, &mut audit.coverage);
+        warnings.extend(keys::judge_with_kdc(directory, shown, findings, coverage).await);
+    }
+    Ok(())
 }
 
 /// Each DC's view of each shown account (`--all-dcs`), with the AES keys each DC's KDC holds

@@ -73,10 +73,9 @@ pub(crate) async fn run(
     let mut report = ChangeReport::new(items, journal, !apply);
     report.summary.unchanged += unchanged;
     context.emit(&context.envelope(warnings, None), &report)?;
-    let s = &report.summary;
-    let sent_badly = s.skipped + s.failed + s.unknown + s.conflicts;
-    let problems = s.not_found + s.ambiguous + blocked + if apply { sent_badly } else { 0 };
-    Ok(Outcome::from_problems(problems > 0))
+    Ok(Outcome::from_problems(
+        blocked + report.summary.problems(apply) > 0,
+    ))
 }
 
 /// Whether to write: `--apply`, something to write, and (on a terminal, without `--yes`) the

@@ -41,6 +41,15 @@ pub(crate) struct ChangeSummary {
     pub(crate) ambiguous: usize,
 }
 
+impl ChangeSummary {
+    /// What makes `spn fix` exit 1: names not found or ambiguous, and, when it wrote, changes
+    /// skipped, failed, unknown or with conflicts.
+    pub(crate) fn problems(&self, applied: bool) -> usize {
+        let sent_badly = self.skipped + self.failed + self.unknown + self.conflicts;
+        self.not_found + self.ambiguous + if applied { sent_badly } else { 0 }
+    }
+}
+
 /// What `spn fix` and `undo` report.
 pub(crate) struct ChangeReport {
     pub(crate) items: Vec<ChangeReportItem>,

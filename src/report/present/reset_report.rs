@@ -60,6 +60,31 @@ pub(crate) struct ResetReport {
     pub(crate) next_steps: Vec<String>,
 }
 
+impl ResetReport {
+    /// The report of `reset` or `restore`: the items (their targets dropped), their summary,
+    /// and what the machines must do next when something was (or would be) set.
+    pub(crate) fn new(mut items: Vec<ResetItem>, whole_name: bool) -> ResetReport {
+        for item in &mut items {
+            item.target = None;
+        }
+        let summary = ResetSummary::of(&items);
+        let next_steps = match summary.reset + summary.restored + summary.planned {
+            0 => Vec::new(),
+            _ => adcomputer_core::rules::reset_plan::next_steps(whole_name),
+        };
+        ResetReport {
+            items,
+            summary,
+            next_steps,
+        }
+    }
+
+    /// Whether every item ended as asked.
+    pub(crate) fn all_done(&self) -> bool {
+        self.items.iter().all(ResetItem::done)
+    }
+}
+
 #[derive(Serialize)]
 pub(crate) struct Row<'a> {
     kind: &'static str,
