@@ -241,18 +241,11 @@ fn check_task(
             precise_logon,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
+            let checks = checks_of("stale", &checks, &[Check::StalePassword])?;
+            let spn = SpnSettings::default();
             let settings = AuditSettings {
-                checks: checks_of("stale", &checks, &[Check::StalePassword])?,
-                stale: stale_settings,
-                spn: SpnSettings::default(),
-                names: Vec::new(),
-                probe: None,
-                key_probe: None,
-                probe_in_flight: 1,
-                key_kdc: None,
-                deleted: false,
                 precise_logon,
-                precise_logons: None,
+                ..AuditSettings::new(checks, stale_settings, spn, Vec::new())
             };
             (check("stale", settings, false, &schedule)?, as_of)
         }
@@ -264,23 +257,10 @@ fn check_task(
             names,
         }) => {
             let (stale, _) = stale_settings(&default_stale(), now)?;
-            let settings = AuditSettings {
-                checks: checks_of(
-                    "spn check",
-                    &checks,
-                    &[Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn],
-                )?,
-                stale,
-                spn: spn_settings(&spn, include_disabled),
-                names: parse_names(&names)?,
-                probe: None,
-                key_probe: None,
-                probe_in_flight: 1,
-                key_kdc: None,
-                deleted: false,
-                precise_logon: false,
-                precise_logons: None,
-            };
+            let own = [Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn];
+            let checks = checks_of("spn check", &checks, &own)?;
+            let spn_rules = spn_settings(&spn, include_disabled);
+            let settings = AuditSettings::new(checks, stale, spn_rules, parse_names(&names)?);
             (check("spn check", settings, spn.forest, &schedule)?, None)
         }
         Command::Audit {
@@ -295,11 +275,9 @@ fn check_task(
             probe_concurrency,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
+            let spn_rules = spn_settings(&spn, stale.include_disabled);
+            let own = checks_of("audit", &checks, &Check::ALL)?;
             let settings = AuditSettings {
-                checks: checks_of("audit", &checks, &Check::ALL)?,
-                stale: stale_settings,
-                spn: spn_settings(&spn, stale.include_disabled),
-                names: Vec::new(),
                 probe: probe_default_passwords.then_some(if probe_all {
                     ProbeScope::All
                 } else {
@@ -318,8 +296,7 @@ fn check_task(
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),
-                precise_logon: false,
-                precise_logons: None,
+                ..AuditSettings::new(own, stale_settings, spn_rules, Vec::new())
             };
             (check("audit", settings, spn.forest, &schedule)?, as_of)
         }

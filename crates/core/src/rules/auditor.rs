@@ -67,8 +67,19 @@ pub struct AuditSettings {
 impl AuditSettings {
     /// Every check on the accounts `names` find (`show`): no probes, no other DC.
     pub fn every_check_on(stale: StaleSettings, spn: SpnSettings, names: Vec<NameQuery>) -> Self {
+        AuditSettings::new(Check::ALL.to_vec(), stale, spn, names)
+    }
+
+    /// `checks` with these settings, on the accounts `names` find (all: none given); no probes,
+    /// no deleted computers, no other DC.
+    pub fn new(
+        checks: Vec<Check>,
+        stale: StaleSettings,
+        spn: SpnSettings,
+        names: Vec<NameQuery>,
+    ) -> Self {
         AuditSettings {
-            checks: Check::ALL.to_vec(),
+            checks,
             stale,
             spn,
             names,
@@ -581,23 +592,12 @@ mod tests {
     const EVERYTHING: AttrSet = AttrSet::EVERY;
 
     fn settings(checks: &[Check]) -> AuditSettings {
-        AuditSettings {
-            checks: checks.to_vec(),
-            stale: StaleSettings {
-                days: 45,
-                as_of: FileTime(134_000_000_000_000_000),
-                include_disabled: false,
-            },
-            spn: SpnSettings::default(),
-            names: Vec::new(),
-            probe: None,
-            key_probe: None,
-            probe_in_flight: 1,
-            key_kdc: None,
-            deleted: false,
-            precise_logon: false,
-            precise_logons: None,
-        }
+        let stale = StaleSettings {
+            days: 45,
+            as_of: FileTime(134_000_000_000_000_000),
+            include_disabled: false,
+        };
+        AuditSettings::new(checks.to_vec(), stale, SpnSettings::default(), Vec::new())
     }
 
     fn computer(sam: &str, uac: u32, logged_on: bool) -> Account {
