@@ -129,141 +129,25 @@ fn bar_chart(title: &str, id: &str, bars: &[(String, usize)]) -> String {
     svg
 }
 
-/// The cells of one finding's row: account, what, DN (and the age of a stale password).
+/// The cells of one finding's row: account (or key, or name), what (each other column of its
+/// kind's table, named), DN, and the age of a stale password.
 fn cells(finding: &Finding) -> (String, String, String, Option<i64>) {
-    let account = |account: &Option<String>, dn: &str| account.clone().unwrap_or(dn.to_string());
-    match finding {
-        Finding::StalePassword {
-            account: name,
-            dn,
-            class,
-            password_age_days,
-            last_logon,
-            disabled,
-            domain_controller,
-            note,
-            ..
-        } => {
-            let mut what = class.as_str().to_string();
-            if let Some(logon) = last_logon {
-                let _ = write!(what, ", last logon {logon}");
-            }
-            for note in crate::report::present::findings::stale_notes(
-                *disabled,
-                *domain_controller,
-                note.as_deref(),
-            ) {
-                let _ = write!(what, "; {note}");
-            }
-            (account(name, dn), what, dn.clone(), *password_age_days)
-        }
-        Finding::MissingSpn {
-            account: name,
-            dn,
-            spn,
-        } => (account(name, dn), spn.clone(), dn.clone(), None),
-        Finding::StaleSpn {
-            account: name,
-            dn,
-            spn,
-            replacement,
-        } => (
-            account(name, dn),
-            format!(
-                "{spn} → {}",
-                replacement.as_deref().unwrap_or("(no dNSHostName)")
-            ),
-            dn.clone(),
-            None,
-        ),
-        Finding::InvalidHostName {
-            account: name,
-            dn,
-            attribute,
-            value,
-            reason,
-        } => (
-            account(name, dn),
-            format!("{attribute} {value:?}: {reason}"),
-            dn.clone(),
-            None,
-        ),
-        Finding::DuplicateSpn {
-            key,
-            via_alias,
-            holders,
-        } => {
-            let held: Vec<String> = holders
-                .iter()
-                .map(|holder| format!("{} as {}", holder.label(), holder.spn))
-                .collect();
-            let alias = if *via_alias { " (via sPNMappings)" } else { "" };
-            (
-                key.clone(),
-                format!("held by {}{alias}", held.join("; ")),
-                holders
-                    .iter()
-                    .map(|holder| holder.dn.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                None,
-            )
-        }
-        Finding::WeakEncryption {
-            account: name,
-            dn,
-            class,
-            supported_encryption_types,
-            keys,
-            ..
-        } => {
-            let mut what = class.as_str().to_string();
-            if let Some(types) = supported_encryption_types {
-                let _ = write!(what, "; msDS-SupportedEncryptionTypes {}", types.value);
-            }
-            if let Some(keys) = keys {
-                let keys = if keys.is_empty() {
-                    "none".to_string()
-                } else {
-                    keys.join(", ")
-                };
-                let _ = write!(what, "; AES keys: {keys}");
-            }
-            (account(name, dn), what, dn.clone(), None)
-        }
-        Finding::DefaultPassword { account: name, dn } => (
-            account(name, dn),
-            "the KDC accepts the default password".into(),
-            dn.clone(),
-            None,
-        ),
-        Finding::DeletedComputer {
-            account: name,
-            dn,
-            last_known_parent,
-            deleted_at,
-        } => (
-            account(name, dn),
-            format!(
-                "deleted {}, from {}",
-                deleted_at.map_or("-".to_string(), |at| at.to_string()),
-                last_known_parent.as_deref().unwrap_or("-")
-            ),
-            dn.clone(),
-            None,
-        ),
-        Finding::NotFound { name } => (name.clone(), "not found".into(), String::new(), None),
-        Finding::Ambiguous { name, candidates } => (
-            name.clone(),
-            "ambiguous".into(),
-            candidates
-                .iter()
-                .map(|candidate| candidate.dn.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
-            None,
-        ),
-    }
+    let spec = finding.spec();
+    let cells = spec.cells_of(finding);
+    let first = cells
+        .first()
+        .map_or_else(String::new, |cell| cell.joined(", ").into_owned());
+    let what: Vec<String> = spec.columns[1..]
+        .iter()
+        .zip(cells.iter().skip(1))
+        .map(|(column, cell)| (column, cell.joined(", ")))
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(column, text)| format!("{column}: {text}"))
+        .collect();
+    let field = |name| (spec.field)(finding, name);
+    let dn = field("dn").map_or_else(String::new, |dn| dn.into_owned());
+    let age = field("password_age_days").and_then(|days| days.parse().ok());
+    (first, what.join("; "), dn, age)
 }
 
 fn card(page: &mut String, id: &str, label: &str, value: impl std::fmt::Display) {

@@ -13,8 +13,8 @@ use crate::report::{Present, TextOut, days_ago};
 use adcomputer_core::model::account::{Account, AccountKind};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::text;
-use adcomputer_core::rules::encryption::EncClass;
-use adcomputer_core::rules::{Finding, StaleClass};
+use adcomputer_core::rules::Finding;
+use adcomputer_core::rules::kinds::NextStep;
 
 /// An SPN the account should hold, and whether it does.
 #[derive(Debug, Serialize)]
@@ -132,36 +132,13 @@ fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
     let mut spn_fix = false;
     let mut dedupe = false;
     for finding in findings.iter().filter(mine) {
-        match finding {
-            Finding::StalePassword { class, .. } => steps.push(match class {
-                StaleClass::RotationFailing => format!(
-                    "adcomputer reset {name} --apply --verify   # its password no longer rotates: reset it, then rejoin or Reset-ComputerMachinePassword on the machine"
-                ),
-                StaleClass::NeverSet => format!(
-                    "adcomputer reset {name} --apply --verify   # never joined: give it its default password before the machine joins, or delete it"
-                ),
-                StaleClass::Inactive => format!(
-                    "adcomputer reset {name} --apply --verify   # only if the machine still exists and reports a broken trust; else disable or delete the account"
-                ),
-            }),
-            Finding::DefaultPassword { .. } => steps.push(format!(
-                "adcomputer reset {name} --apply   # anyone who knows its name can take it over; or disable it"
-            )),
-            Finding::MissingSpn { .. } | Finding::StaleSpn { .. } => spn_fix = true,
-            Finding::DuplicateSpn { .. } => dedupe = true,
-            Finding::InvalidHostName { attribute, .. } => steps.push(format!(
-                "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
-            )),
-            Finding::WeakEncryption { class, .. } => steps.push(match class {
-                EncClass::NoAesKeys => format!(
-                    "on the machine, while it has trust: Reset-ComputerMachinePassword (or `adcli update`, `msktutil --auto-update`) makes AES keys; once trust is lost: adcomputer reset {name} --apply --verify, then rejoin   # no AES keys: the AES-only KDC (KB5073381) refuses it"
-                ),
-                EncClass::Rc4Only | EncClass::DesEnabled => format!(
-                    "once the machine can do AES: Set-ADComputer {} -KerberosEncryptionType AES128,AES256   # it is configured without AES (or with DES); forcing AES on a device that cannot do AES breaks it",
-                    name.trim_end_matches('$')
-                ),
-            }),
-            Finding::NotFound { .. } | Finding::Ambiguous { .. } | Finding::DeletedComputer { .. } => {}
+        match (finding.spec().next_step)(finding, &name) {
+            Some(NextStep::Line(step)) => steps.push(step),
+            Some(NextStep::SpnFix { dedupe: wanted }) => {
+                spn_fix = true;
+                dedupe |= wanted;
+            }
+            None => {}
         }
     }
     if spn_fix || dedupe {

@@ -9,9 +9,7 @@ use serde::Serialize;
 
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
-use adcomputer_core::model::filetime::Timestamp;
-use adcomputer_core::rules::encryption::EncClass;
-use adcomputer_core::rules::kinds;
+use adcomputer_core::rules::kinds::{self, Text};
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
 use adcomputer_core::rules::{Finding, Summary};
 
@@ -103,9 +101,9 @@ impl<'r> Present for FindingsReport<'r> {
 
     fn csv_row(&self, index: usize) -> Row<'_> {
         Row {
-            id: Some(self.id(index).into_owned()),
+            finding: &self.findings[index],
+            id: self.id(index).into_owned(),
             baseline: self.mark(index).map(mark_name),
-            ..row(&self.findings[index])
         }
     }
 
@@ -187,177 +185,41 @@ impl<'r> Present for FindingsReport<'r> {
     }
 }
 
-/// One CSV row: every field any finding kind has.
-#[derive(Default, Serialize)]
+/// One CSV row: `kind`, every field any kind has (empty where this one has none), its `id`
+/// and, with a baseline, its mark. Columns and values come from the kinds' declarations.
 pub(crate) struct Row<'a> {
-    kind: &'static str,
-    account: Option<&'a str>,
-    dn: Option<&'a str>,
-    class: Option<&'static str>,
-    pwd_last_set: Option<Timestamp>,
-    last_logon: Option<Timestamp>,
-    password_age_days: Option<i64>,
-    disabled: Option<bool>,
-    domain_controller: Option<bool>,
-    note: Option<&'a str>,
-    spn: Option<&'a str>,
-    replacement: Option<&'a str>,
-    key: Option<&'a str>,
-    via_alias: Option<bool>,
-    /// `account|dn|spn` of each holder, separated by `;`.
-    holders: Option<String>,
-    name: Option<&'a str>,
-    /// DNs separated by `;`.
-    candidates: Option<String>,
-    attribute: Option<&'static str>,
-    value: Option<&'a str>,
-    reason: Option<&'a str>,
-    last_known_parent: Option<&'a str>,
-    deleted_at: Option<Timestamp>,
-    supported_encryption_types: Option<u32>,
-    /// The key types the KDC named, separated by `;` (empty: none).
-    keys: Option<String>,
-    probed_at: Option<&'a str>,
-    id: Option<String>,
+    finding: &'a Finding,
+    id: String,
     baseline: Option<&'static str>,
 }
 
-fn row(finding: &Finding) -> Row<'_> {
-    let kind = finding.kind();
-    match finding {
-        Finding::StalePassword {
-            account,
-            dn,
-            class,
-            pwd_last_set,
-            last_logon,
-            password_age_days,
-            disabled,
-            domain_controller,
-            note,
-        } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            class: Some(class.as_str()),
-            pwd_last_set: *pwd_last_set,
-            last_logon: *last_logon,
-            password_age_days: *password_age_days,
-            disabled: Some(*disabled),
-            domain_controller: Some(*domain_controller),
-            note: note.as_deref(),
-            ..Row::default()
-        },
-        Finding::MissingSpn { account, dn, spn } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            spn: Some(spn),
-            ..Row::default()
-        },
-        Finding::StaleSpn {
-            account,
-            dn,
-            spn,
-            replacement,
-        } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            spn: Some(spn),
-            replacement: replacement.as_deref(),
-            ..Row::default()
-        },
-        Finding::DuplicateSpn {
-            key,
-            via_alias,
-            holders,
-        } => Row {
-            kind,
-            key: Some(key),
-            via_alias: Some(*via_alias),
-            holders: Some(
-                holders
-                    .iter()
-                    .map(|h| format!("{}|{}|{}", h.account.as_deref().unwrap_or(""), h.dn, h.spn))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ),
-            ..Row::default()
-        },
-        Finding::DefaultPassword { account, dn } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            ..Row::default()
-        },
-        Finding::DeletedComputer {
-            account,
-            dn,
-            last_known_parent,
-            deleted_at,
-        } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            last_known_parent: last_known_parent.as_deref(),
-            deleted_at: *deleted_at,
-            ..Row::default()
-        },
-        Finding::InvalidHostName {
-            account,
-            dn,
-            attribute,
-            value,
-            reason,
-        } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            attribute: Some(attribute),
-            value: Some(value),
-            reason: Some(reason),
-            ..Row::default()
-        },
-        Finding::WeakEncryption {
-            account,
-            dn,
-            class,
-            supported_encryption_types,
-            keys,
-            probed_at,
-        } => Row {
-            kind,
-            account: account.as_deref(),
-            dn: Some(dn),
-            class: Some(class.as_str()),
-            supported_encryption_types: supported_encryption_types.as_ref().map(|t| t.value),
-            keys: keys.as_ref().map(|keys| keys.join(";")),
-            probed_at: probed_at.as_deref(),
-            ..Row::default()
-        },
-        Finding::NotFound { name } => Row {
-            kind,
-            name: Some(name),
-            ..Row::default()
-        },
-        Finding::Ambiguous { name, candidates } => Row {
-            kind,
-            name: Some(name),
-            candidates: Some(
-                candidates
-                    .iter()
-                    .map(|candidate| candidate.dn.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ),
-            ..Row::default()
-        },
-    }
+/// The CSV columns: the kinds' fields, then `id` and `baseline`.
+fn csv_columns() -> &'static [&'static str] {
+    static COLUMNS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let mut columns = kinds::csv_columns();
+        columns.extend(["id", "baseline"]);
+        columns
+    })
 }
 
-fn label<'a>(account: Option<&'a str>, dn: &'a str) -> &'a str {
-    account.unwrap_or(dn)
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let columns = csv_columns();
+        let spec = self.finding.spec();
+        let mut row = serializer.serialize_struct("Row", columns.len())?;
+        for column in columns {
+            let value = match *column {
+                "kind" => Some(Cow::Borrowed(spec.name)),
+                "id" => Some(Cow::Borrowed(self.id.as_str())),
+                "baseline" => self.baseline.map(Cow::Borrowed),
+                field => (spec.field)(self.finding, field),
+            };
+            row.serialize_field(column, &value)?;
+        }
+        row.end()
+    }
 }
 
 /// Table rows by kind (by position in `KINDS`), and each kind's counts per class. Cells
@@ -389,135 +251,17 @@ pub(crate) fn finding_tables(
     rows.write(out)
 }
 
-/// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
-pub(crate) fn stale_notes(
-    disabled: bool,
-    domain_controller: bool,
-    note: Option<&str>,
-) -> Vec<&str> {
-    [
-        disabled.then_some("disabled"),
-        domain_controller.then_some("domain controller"),
-        note,
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// A finding's table row: for a stale password account, class, age, last logon, notes;
-/// for the other kinds, the columns of their table.
+/// A finding's table row, as its kind declares it.
 fn cells(finding: &Finding) -> Vec<Cell<'_>> {
-    match finding {
-        Finding::StalePassword {
-            account,
-            dn,
-            class,
-            password_age_days,
-            last_logon,
-            disabled,
-            domain_controller,
-            note,
-            ..
-        } => vec![
-            Cell::from(label(account.as_deref(), dn)),
-            Cell::from(class.as_str()),
-            password_age_days.map_or(Cell::from("never set"), |d| Cell::from(format!("{d} days"))),
-            last_logon.map_or(Cell::from("-"), |time| Cell::from(time.to_string())),
-            Cell::from(stale_notes(*disabled, *domain_controller, note.as_deref()).join("; ")),
-        ],
-        Finding::MissingSpn { account, dn, spn } => {
-            vec![Cell::from(label(account.as_deref(), dn)), Cell::from(spn)]
-        }
-        Finding::StaleSpn {
-            account,
-            dn,
-            spn,
-            replacement,
-        } => vec![
-            Cell::from(label(account.as_deref(), dn)),
-            Cell::from(spn),
-            Cell::from(replacement.as_deref().unwrap_or("(no dNSHostName)")),
-        ],
-        Finding::DeletedComputer {
-            account,
-            dn,
-            last_known_parent,
-            deleted_at,
-        } => vec![
-            Cell::from(label(account.as_deref(), dn)),
-            deleted_at.map_or(Cell::from("-"), |time| Cell::from(time.to_string())),
-            Cell::from(last_known_parent.as_deref().unwrap_or("-")),
-        ],
-        Finding::InvalidHostName {
-            account,
-            dn,
-            attribute,
-            value,
-            reason,
-        } => vec![
-            Cell::from(label(account.as_deref(), dn)),
-            Cell::from(attribute),
-            Cell::from(value),
-            Cell::from(reason),
-        ],
-        Finding::DuplicateSpn {
-            key,
-            via_alias,
-            holders,
-        } => {
-            let held_by: Vec<String> = holders
-                .iter()
-                .map(|h| format!("{} as {}", h.label(), h.spn))
-                .collect();
-            let alias = if *via_alias {
-                "yes (sPNMappings)"
-            } else {
-                "no"
-            };
-            vec![
-                Cell::from(key.as_str()),
-                Cell::lines(held_by),
-                Cell::from(alias),
-            ]
-        }
-        Finding::DefaultPassword { account, dn } => {
-            vec![Cell::from(label(account.as_deref(), dn)), Cell::from(dn)]
-        }
-        Finding::WeakEncryption {
-            account,
-            dn,
-            class,
-            supported_encryption_types,
-            keys,
-            ..
-        } => vec![
-            Cell::from(label(account.as_deref(), dn)),
-            Cell::from(class.as_str()),
-            Cell::from(supported_encryption_types.as_ref().map_or_else(
-                || "(absent: the KDC's default)".to_string(),
-                |types| format!("{} ({})", types.value, types.names.join(", ")),
-            )),
-            Cell::from(match keys {
-                None => "(not probed)".to_string(),
-                Some(keys) if *class == EncClass::NoAesKeys => match keys.is_empty() {
-                    true => "none".to_string(),
-                    false => format!("none (has {})", keys.join(", ")),
-                },
-                Some(keys) => keys.join(", "),
-            }),
-        ],
-        Finding::NotFound { name } => {
-            vec![Cell::from(name.as_str()), Cell::from("not found")]
-        }
-        Finding::Ambiguous { name, candidates } => {
-            let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();
-            vec![
-                Cell::from(name.as_str()),
-                Cell::lines(std::iter::once("ambiguous:").chain(dns)),
-            ]
-        }
-    }
+    finding
+        .spec()
+        .cells_of(finding)
+        .into_iter()
+        .map(|text| match text {
+            Text::One(text) => Cell::One(text),
+            Text::Lines(lines) => Cell::Lines(lines),
+        })
+        .collect()
 }
 
 impl<'a> Rows<'a> {

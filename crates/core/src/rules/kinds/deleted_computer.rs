@@ -1,0 +1,55 @@
+//! `deleted_computer`: a computer deleted within the staleness period.
+
+use std::borrow::Cow;
+
+use super::{Kind, Severity, Text, account_field, label, no_next_step, time_or_dash};
+use crate::rules::Finding;
+
+pub static DELETED_COMPUTER: Kind = Kind {
+    name: "deleted_computer",
+    meaning: "a computer deleted within the staleness period: its machine cannot log on",
+    severity: Severity::Notice,
+    identity: &["dn"],
+    classes: &[],
+    title: "Deleted computers (`adcomputer restore NAME` brings one back)",
+    columns: &["Account", "Deleted", "Last known parent"],
+    remediation: "`adcomputer restore NAME --apply` brings it back with its SID and group memberships",
+    fields: &["account", "dn", "last_known_parent", "deleted_at"],
+    cells,
+    field,
+    next_step: no_next_step,
+};
+
+fn cells(finding: &Finding) -> Vec<Text<'_>> {
+    let Finding::DeletedComputer {
+        account,
+        dn,
+        last_known_parent,
+        deleted_at,
+    } = finding
+    else {
+        return Vec::new();
+    };
+    vec![
+        Text::One(label(account, dn)),
+        Text::One(time_or_dash(deleted_at)),
+        Text::of(last_known_parent.as_deref().unwrap_or("-")),
+    ]
+}
+
+fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
+    let Finding::DeletedComputer {
+        account,
+        dn,
+        last_known_parent,
+        deleted_at,
+    } = finding
+    else {
+        return None;
+    };
+    match name {
+        "last_known_parent" => last_known_parent.as_deref().map(Cow::Borrowed),
+        "deleted_at" => deleted_at.and_then(|at| at.0.to_rfc3339()).map(Cow::Owned),
+        other => account_field(account, dn, other),
+    }
+}

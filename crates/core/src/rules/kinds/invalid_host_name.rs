@@ -1,0 +1,68 @@
+//! `invalid_host_name`: a name no SPN is built from.
+
+use std::borrow::Cow;
+
+use super::{Kind, NextStep, Severity, Text, account_field, label};
+use crate::rules::Finding;
+
+pub static INVALID_HOST_NAME: Kind = Kind {
+    name: "invalid_host_name",
+    meaning: "sAMAccountName or dNSHostName is not a valid host name, so no SPN is built from it",
+    severity: Severity::Warning,
+    identity: &["dn", "attribute"],
+    classes: &[],
+    title: "Names no SPN is built from (not valid host names)",
+    columns: &["Account", "Attribute", "Value", "Why"],
+    remediation: "correct the attribute (ADUC's Attribute Editor, or ldapmodify); the SPN rules then apply",
+    fields: &["account", "dn", "attribute", "value", "reason"],
+    cells,
+    field,
+    next_step,
+};
+
+fn cells(finding: &Finding) -> Vec<Text<'_>> {
+    let Finding::InvalidHostName {
+        account,
+        dn,
+        attribute,
+        value,
+        reason,
+    } = finding
+    else {
+        return Vec::new();
+    };
+    vec![
+        Text::One(label(account, dn)),
+        Text::of(*attribute),
+        Text::of(value.as_str()),
+        Text::of(reason.as_str()),
+    ]
+}
+
+fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
+    let Finding::InvalidHostName {
+        account,
+        dn,
+        attribute,
+        value,
+        reason,
+    } = finding
+    else {
+        return None;
+    };
+    match name {
+        "attribute" => Some(Cow::Borrowed(*attribute)),
+        "value" => Some(Cow::Borrowed(value)),
+        "reason" => Some(Cow::Borrowed(reason)),
+        other => account_field(account, dn, other),
+    }
+}
+
+fn next_step(finding: &Finding, _: &str) -> Option<NextStep> {
+    let Finding::InvalidHostName { attribute, .. } = finding else {
+        return None;
+    };
+    Some(NextStep::Line(format!(
+        "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
+    )))
+}

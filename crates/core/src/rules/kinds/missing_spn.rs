@@ -1,0 +1,42 @@
+//! `missing_spn`: an SPN every computer holds is absent.
+
+use std::borrow::Cow;
+
+use super::{Kind, NextStep, Severity, Text, account_field, label};
+use crate::rules::Finding;
+
+pub static MISSING_SPN: Kind = Kind {
+    name: "missing_spn",
+    meaning: "an SPN every computer holds (HOST/, RestrictedKrbHost/, TERMSRV/ where used) is absent: Kerberos to that name fails",
+    severity: Severity::Warning,
+    identity: &["dn", "spn"],
+    classes: &[],
+    title: "Missing SPNs",
+    columns: &["Account", "Missing SPN"],
+    remediation: "`adcomputer spn fix NAME --apply` adds it",
+    fields: &["account", "dn", "spn"],
+    cells,
+    field,
+    next_step,
+};
+
+fn cells(finding: &Finding) -> Vec<Text<'_>> {
+    let Finding::MissingSpn { account, dn, spn } = finding else {
+        return Vec::new();
+    };
+    vec![Text::One(label(account, dn)), Text::of(spn.as_str())]
+}
+
+fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
+    let Finding::MissingSpn { account, dn, spn } = finding else {
+        return None;
+    };
+    match name {
+        "spn" => Some(Cow::Borrowed(spn)),
+        other => account_field(account, dn, other),
+    }
+}
+
+fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
+    Some(NextStep::SpnFix { dedupe: false })
+}

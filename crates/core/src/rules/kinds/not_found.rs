@@ -1,0 +1,35 @@
+//! `not_found`: a name given that matches no object.
+
+use std::borrow::Cow;
+
+use super::{Kind, Severity, Text, no_next_step};
+use crate::rules::Finding;
+
+pub static NOT_FOUND: Kind = Kind {
+    name: "not_found",
+    meaning: "a name given matches no object",
+    severity: Severity::Warning,
+    identity: &["name"],
+    classes: &[],
+    title: "Names not found",
+    columns: &["Name", "Not checked because"],
+    remediation: "check the name (sAMAccountName with or without $, dNSHostName or DN) and -b",
+    fields: &["name"],
+    cells,
+    field,
+    next_step: no_next_step,
+};
+
+fn cells(finding: &Finding) -> Vec<Text<'_>> {
+    let Finding::NotFound { name } = finding else {
+        return Vec::new();
+    };
+    vec![Text::of(name.as_str()), Text::of("not found")]
+}
+
+fn field<'a>(finding: &'a Finding, field: &str) -> Option<Cow<'a, str>> {
+    match (finding, field) {
+        (Finding::NotFound { name }, "name") => Some(Cow::Borrowed(name)),
+        _ => None,
+    }
+}

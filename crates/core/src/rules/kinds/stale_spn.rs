@@ -1,0 +1,59 @@
+//! `stale_spn`: an SPN that names an old DNS name of the computer.
+
+use std::borrow::Cow;
+
+use super::{Kind, NextStep, Severity, Text, account_field, label};
+use crate::rules::Finding;
+
+pub static STALE_SPN: Kind = Kind {
+    name: "stale_spn",
+    meaning: "an SPN names an old DNS name of the computer",
+    severity: Severity::Notice,
+    identity: &["dn", "spn"],
+    classes: &[],
+    title: "Stale SPNs (old DNS names)",
+    columns: &["Account", "SPN", "Replacement"],
+    remediation: "`adcomputer spn fix NAME --apply` moves it to the current dNSHostName",
+    fields: &["account", "dn", "spn", "replacement"],
+    cells,
+    field,
+    next_step,
+};
+
+fn cells(finding: &Finding) -> Vec<Text<'_>> {
+    let Finding::StaleSpn {
+        account,
+        dn,
+        spn,
+        replacement,
+    } = finding
+    else {
+        return Vec::new();
+    };
+    vec![
+        Text::One(label(account, dn)),
+        Text::of(spn.as_str()),
+        Text::of(replacement.as_deref().unwrap_or("(no dNSHostName)")),
+    ]
+}
+
+fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
+    let Finding::StaleSpn {
+        account,
+        dn,
+        spn,
+        replacement,
+    } = finding
+    else {
+        return None;
+    };
+    match name {
+        "spn" => Some(Cow::Borrowed(spn)),
+        "replacement" => replacement.as_deref().map(Cow::Borrowed),
+        other => account_field(account, dn, other),
+    }
+}
+
+fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
+    Some(NextStep::SpnFix { dedupe: false })
+}
