@@ -161,9 +161,9 @@ pub(crate) struct SpnCheckArgs {
 /// Which checks a check command runs.
 #[derive(Debug, Args)]
 pub(crate) struct ChecksArg {
-    /// Run only these checks (comma-separated): stale_password, missing_spn, stale_spn,
-    /// duplicate_spn. E.g. --checks duplicate_spn for an `ldifde -l servicePrincipalName` export.
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    /// Run only these checks (comma-separated) of the command's own, e.g. --checks
+    /// duplicate_spn for an `ldifde -l servicePrincipalName` export.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = CheckNames)]
     pub(crate) checks: Vec<String>,
 }
 
@@ -505,6 +505,33 @@ adcomputer spn fix --dedupe --apply --yes --journal spn-fix.jsonl -o json"
         #[arg(long)]
         include_disabled: bool,
     },
+}
+
+/// `--checks`' values: every check, offered to completions and `--help`; any text is passed
+/// on, so that a wrong one gets the command's one-line error.
+#[derive(Clone)]
+struct CheckNames;
+
+impl clap::builder::TypedValueParser for CheckNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        KindNames.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let checks = adcomputer_core::rules::coverage::Check::all().into_iter();
+        Some(Box::new(checks.map(|check| {
+            clap::builder::PossibleValue::new(check.name())
+        })))
+    }
 }
 
 /// `--fail-on`'s values: every finding kind and class, offered to completions and `--help`;

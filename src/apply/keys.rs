@@ -68,7 +68,7 @@ pub(crate) async fn judge_with_kdc(
     findings: &mut Vec<Finding>,
     coverage: &mut Coverage,
 ) -> Option<String> {
-    coverage.set_note(Check::WeakEncryption, None);
+    coverage.set_note(Check::WEAK_ENCRYPTION, None);
     let examined: Vec<&Account> = accounts
         .iter()
         .copied()

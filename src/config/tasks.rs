@@ -241,7 +241,7 @@ fn check_task(
             precise_logon,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
-            let checks = checks_of("stale", &checks, &[Check::StalePassword])?;
+            let checks = checks_of("stale", &checks)?;
             let spn = SpnSettings::default();
             let settings = AuditSettings {
                 precise_logon,
@@ -257,8 +257,7 @@ fn check_task(
             names,
         }) => {
             let (stale, _) = stale_settings(&default_stale(), now)?;
-            let own = [Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn];
-            let checks = checks_of("spn check", &checks, &own)?;
+            let checks = checks_of("spn check", &checks)?;
             let spn_rules = spn_settings(&spn, include_disabled);
             let settings = AuditSettings::new(checks, stale, spn_rules, parse_names(&names)?);
             (check("spn check", settings, spn.forest, &schedule)?, None)
@@ -276,7 +275,7 @@ fn check_task(
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
             let spn_rules = spn_settings(&spn, stale.include_disabled);
-            let own = checks_of("audit", &checks, &Check::ALL)?;
+            let own = checks_of("audit", &checks)?;
             let settings = AuditSettings {
                 probe: probe_default_passwords.then_some(if probe_all {
                     ProbeScope::All
@@ -313,7 +312,8 @@ fn default_stale() -> StaleArgs {
 }
 
 /// The checks asked for: `--checks`, which must be among the command's own, else all of them.
-fn checks_of(command: &str, args: &ChecksArg, own: &[Check]) -> anyhow::Result<Vec<Check>> {
+fn checks_of(command: &str, args: &ChecksArg) -> anyhow::Result<Vec<Check>> {
+    let own = &Check::of_command(command);
     if args.checks.is_empty() {
         return Ok(own.to_vec());
     }
@@ -564,11 +564,11 @@ mod tests {
         };
         assert_eq!((name, forest), ("audit", false));
         assert_eq!(settings.stale.days, 10);
-        assert_eq!(settings.checks, Check::ALL);
+        assert_eq!(settings.checks, Check::all());
         let Task::Check { settings, .. } = task(&["adcomputer", "stale"]).unwrap() else {
             panic!()
         };
-        assert_eq!(settings.checks, [Check::StalePassword]);
+        assert_eq!(settings.checks, [Check::STALE_PASSWORD]);
     }
 
     #[test]
@@ -578,7 +578,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(settings.checks, [Check::DuplicateSpn]);
+        assert_eq!(settings.checks, [Check::DUPLICATE_SPN]);
         let err = task(&["adcomputer", "stale", "--checks", "duplicate_spn"]).unwrap_err();
         assert!(err.to_string().contains("not a check of stale"), "{err}");
     }

@@ -40,7 +40,11 @@ impl Source {
                 Unseen::Keys(why) => why,
                 Unseen::Deleted(why) => format!(
                     "{why}: bind as an account that may, or leave them out with --checks {}",
-                    Check::ALL.map(Check::name).join(",")
+                    Check::all()
+                        .into_iter()
+                        .map(Check::name)
+                        .collect::<Vec<_>>()
+                        .join(",")
                 ),
             });
         }
@@ -74,7 +78,7 @@ impl Source {
                 "; the bound account may not read them: bind as an account that can".to_string()
             }
             Source::Ldif { .. } => {
-                let complete: Vec<&str> = Check::ALL
+                let complete: Vec<&str> = Check::all()
                     .iter()
                     .filter(|check| coverage.get(**check).is_some_and(|c| c.not_checked == 0))
                     .map(|check| check.name())

@@ -232,7 +232,7 @@ impl Source {
         let mut workers = workers.into_iter();
         let mut auditor = workers.next().expect("a scan has a worker");
         workers.for_each(|other| auditor.merge(other));
-        if forest && settings.wants(Check::DuplicateSpn) {
+        if forest && settings.wants(Check::DUPLICATE_SPN) {
             self.scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
                 .await?;
         }

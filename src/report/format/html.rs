@@ -258,7 +258,7 @@ pub(crate) fn write(
         page.push_str(
             "<h2>Coverage</h2><table class=\"sortable\" id=\"coverage\"><thead><tr><th>Check</th><th>Examined</th><th>Not checked</th><th>Missing attributes</th></tr></thead><tbody>",
         );
-        for check in Check::ALL {
+        for check in Check::all() {
             if let Some(c) = coverage.get(check) {
                 let _ = write!(
                     page,

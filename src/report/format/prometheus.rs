@@ -163,7 +163,7 @@ pub(crate) fn write(
             ),
         ] {
             family.start(name, help)?;
-            for check in Check::ALL {
+            for check in Check::all() {
                 if let Some(counts) = coverage.get(check) {
                     let value = if not_checked {
                         counts.not_checked

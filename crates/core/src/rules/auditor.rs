@@ -67,7 +67,7 @@ pub struct AuditSettings {
 impl AuditSettings {
     /// Every check on the accounts `names` find (`show`): no probes, no other DC.
     pub fn every_check_on(stale: StaleSettings, spn: SpnSettings, names: Vec<NameQuery>) -> Self {
-        AuditSettings::new(Check::ALL.to_vec(), stale, spn, names)
+        AuditSettings::new(Check::all(), stale, spn, names)
     }
 
     /// `checks` with these settings, on the accounts `names` find (all: none given); no probes,
@@ -103,7 +103,7 @@ impl AuditSettings {
         let mut kinds = Vec::new();
         for check in &self.checks {
             kinds.push(check.name());
-            if *check == Check::MissingSpn {
+            if *check == Check::MISSING_SPN {
                 kinds.push("invalid_host_name");
             }
         }
@@ -190,7 +190,7 @@ impl Auditor {
     /// `source_bytes`, when known, sizes the duplicate index up front.
     pub fn new(settings: AuditSettings, source_bytes: Option<u64>) -> Auditor {
         let index = settings
-            .wants(Check::DuplicateSpn)
+            .wants(Check::DUPLICATE_SPN)
             .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
         // An export spends at least ~600 bytes a computer: room for a finding each, reserved
         // (capacity never written is never resident), so that a million are never copied.
@@ -278,8 +278,8 @@ impl Auditor {
         if let Some(seen) = &mut self.seen {
             seen.add(&account.dn);
         }
-        if self.settings.wants(Check::DuplicateSpn) {
-            self.coverage.examined(Check::DuplicateSpn);
+        if self.settings.wants(Check::DUPLICATE_SPN) {
+            self.coverage.examined(Check::DUPLICATE_SPN);
         }
         if self.settings.names.is_empty() {
             self.examine(account);
@@ -291,13 +291,13 @@ impl Auditor {
     /// The per-account checks of one account in scope.
     fn examine(&mut self, account: &Account) {
         let settings = &self.settings;
-        if settings.wants(Check::StalePassword)
-            && let Some(missing) = Check::StalePassword.missing_on(account)
+        if settings.wants(Check::STALE_PASSWORD)
+            && let Some(missing) = Check::STALE_PASSWORD.missing_on(account)
         {
             if !missing.is_empty() {
-                self.coverage.not_checked(Check::StalePassword, missing);
+                self.coverage.not_checked(Check::STALE_PASSWORD, missing);
             } else if settings.stale.examines(account) {
-                self.coverage.examined(Check::StalePassword);
+                self.coverage.examined(Check::STALE_PASSWORD);
                 if let Some(pwd_last_set) = account.pwd_last_set {
                     self.ages.add(pwd_last_set, settings.stale.as_of);
                 }
@@ -318,7 +318,7 @@ impl Auditor {
                 self.findings.extend(finding);
             }
         }
-        let rules = [Check::MissingSpn, Check::StaleSpn].map(|check| {
+        let rules = [Check::MISSING_SPN, Check::STALE_SPN].map(|check| {
             let wanted = settings.wants(check);
             (check, wanted.then(|| check.missing_on(account)).flatten())
         });
@@ -334,39 +334,17 @@ impl Auditor {
             }
             self.coverage.examined(check);
             let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
-            if check == Check::MissingSpn {
-                for invalid in &review.invalid {
-                    self.findings.push(Finding::InvalidHostName {
-                        account: account.sam_account_name.clone(),
-                        dn: account.dn.clone(),
-                        attribute: invalid.attribute,
-                        value: invalid.value.clone(),
-                        reason: invalid.reason.clone(),
-                    });
-                }
-                for spn in &review.missing {
-                    self.findings.push(Finding::MissingSpn {
-                        account: account.sam_account_name.clone(),
-                        dn: account.dn.clone(),
-                        spn: spn.clone(),
-                    });
-                }
+            if check == Check::MISSING_SPN {
+                self.findings.extend(review.missing_findings(account));
             } else {
-                for (spn, replacement) in &review.stale {
-                    self.findings.push(Finding::StaleSpn {
-                        account: account.sam_account_name.clone(),
-                        dn: account.dn.clone(),
-                        spn: spn.clone(),
-                        replacement: replacement.clone(),
-                    });
-                }
+                self.findings.extend(review.stale_findings(account));
             }
         }
-        if settings.wants(Check::WeakEncryption)
-            && let Some(missing) = Check::WeakEncryption.missing_on(account)
+        if settings.wants(Check::WEAK_ENCRYPTION)
+            && let Some(missing) = Check::WEAK_ENCRYPTION.missing_on(account)
         {
             if !missing.is_empty() {
-                self.coverage.not_checked(Check::WeakEncryption, missing);
+                self.coverage.not_checked(Check::WEAK_ENCRYPTION, missing);
             } else if super::encryption::examines(account) {
                 let configured = super::encryption::configured_class(account);
                 match settings.key_probe {
@@ -378,7 +356,7 @@ impl Auditor {
                         self.key_targets.push(account.clone());
                     }
                     _ => {
-                        self.coverage.examined(Check::WeakEncryption);
+                        self.coverage.examined(Check::WEAK_ENCRYPTION);
                         self.findings
                             .extend(super::encryption::finding(account, None));
                     }
@@ -414,9 +392,9 @@ impl Auditor {
             let finding = super::encryption::finding(account, Some((probe, kdc)));
             if matches!(probe, KeyProbe::NotProbed(_)) && finding.is_none() {
                 self.coverage
-                    .not_checked(Check::WeakEncryption, AttrSet::default());
+                    .not_checked(Check::WEAK_ENCRYPTION, AttrSet::default());
             } else {
-                self.coverage.examined(Check::WeakEncryption);
+                self.coverage.examined(Check::WEAK_ENCRYPTION);
             }
             self.findings.extend(finding);
         }
@@ -480,7 +458,7 @@ impl Auditor {
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(
-                Check::WeakEncryption,
+                Check::WEAK_ENCRYPTION,
                 Some(super::encryption::ATTRIBUTES_ONLY),
             );
         }
@@ -495,7 +473,8 @@ impl Auditor {
             self.findings
                 .retain(|finding| finding.kind() != check.name());
         }
-        if self.settings.wants(Check::StalePassword) && !evidence.contains(Attr::LastLogonTimestamp)
+        if self.settings.wants(Check::STALE_PASSWORD)
+            && !evidence.contains(Attr::LastLogonTimestamp)
         {
             let mut marked = 0;
             for finding in &mut self.findings {
@@ -536,7 +515,7 @@ impl Auditor {
             computers: self.computers,
             password_ages: self
                 .settings
-                .wants(Check::StalePassword)
+                .wants(Check::STALE_PASSWORD)
                 .then_some(self.ages),
             ..Summary::default()
         };
@@ -661,14 +640,14 @@ mod tests {
 
     #[test]
     fn a_minimal_spn_export_finds_duplicates_and_says_what_it_could_not_check() {
-        let all = [Check::MissingSpn, Check::StaleSpn, Check::DuplicateSpn];
+        let all = [Check::MISSING_SPN, Check::STALE_SPN, Check::DUPLICATE_SPN];
         let mut auditor = Auditor::new(settings(&all), None);
         auditor.observe(&bare_holder("CN=A,DC=x", "HOST/web"), true, true);
         auditor.observe(&bare_holder("CN=B,DC=x", "host/WEB"), true, true);
         let audit = auditor.finish(AttrSet::of(&[Attr::ServicePrincipalName]));
         assert_eq!(audit.summary.count_of("duplicate_spn"), Some(1));
         assert_eq!(audit.summary.accounts_read, 2);
-        let missing = audit.coverage.get(Check::MissingSpn).unwrap();
+        let missing = audit.coverage.get(Check::MISSING_SPN).unwrap();
         assert_eq!((missing.examined, missing.not_checked), (0, 2));
         assert_eq!(
             missing.missing.names(),
@@ -679,8 +658,11 @@ mod tests {
                 "dNSHostName"
             ]
         );
-        assert_eq!(audit.coverage.get(Check::DuplicateSpn).unwrap().examined, 2);
-        let only_duplicates = Auditor::new(settings(&[Check::DuplicateSpn]), None);
+        assert_eq!(
+            audit.coverage.get(Check::DUPLICATE_SPN).unwrap().examined,
+            2
+        );
+        let only_duplicates = Auditor::new(settings(&[Check::DUPLICATE_SPN]), None);
         assert!(
             only_duplicates
                 .finish(AttrSet::of(&[Attr::ServicePrincipalName]))
@@ -692,7 +674,7 @@ mod tests {
 
     #[test]
     fn absent_attributes_are_gaps_not_verdicts() {
-        let mut auditor = Auditor::new(settings(&[Check::StalePassword]), None);
+        let mut auditor = Auditor::new(settings(&[Check::STALE_PASSWORD]), None);
         let no_pwd = Account {
             pwd_last_set: None,
             present: EVERYTHING.without(AttrSet::of(&[Attr::PwdLastSet])),
@@ -707,26 +689,26 @@ mod tests {
         auditor.observe(&no_uac, true, true);
         let audit = auditor.finish(EVERYTHING);
         assert!(audit.findings.is_empty());
-        let stale = audit.coverage.get(Check::StalePassword).unwrap();
+        let stale = audit.coverage.get(Check::STALE_PASSWORD).unwrap();
         assert_eq!(stale.not_checked, 2);
         assert_eq!(stale.missing.names(), ["userAccountControl", "pwdLastSet"]);
     }
 
     #[test]
     fn a_source_without_dns_names_withdraws_the_spn_rule_verdicts() {
-        let mut auditor = Auditor::new(settings(&[Check::MissingSpn, Check::StaleSpn]), None);
+        let mut auditor = Auditor::new(settings(&[Check::MISSING_SPN, Check::STALE_SPN]), None);
         auditor.observe(&computer("A$", 0x1000, true), true, true);
         let audit = auditor.finish(EVERYTHING.without(AttrSet::of(&[Attr::DnsHostName])));
         assert!(audit.findings.is_empty(), "{:?}", audit.findings);
         assert_eq!(
-            audit.coverage.get(Check::MissingSpn).unwrap().not_checked,
+            audit.coverage.get(Check::MISSING_SPN).unwrap().not_checked,
             1
         );
     }
 
     #[test]
     fn objects_outside_the_scope_are_indexed_but_not_reported() {
-        let mut auditor = Auditor::new(settings(&[Check::DuplicateSpn, Check::MissingSpn]), None);
+        let mut auditor = Auditor::new(settings(&[Check::DUPLICATE_SPN, Check::MISSING_SPN]), None);
         let inside = Account {
             spns: vec!["HOST/shared".into()],
             ..computer("IN$", 0x1000, true)

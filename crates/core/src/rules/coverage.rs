@@ -9,86 +9,85 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::model::account::{Account, Attr, AttrSet};
+use super::kinds::{KINDS, Kind, Needs};
+use crate::model::account::{Account, AttrSet};
 
-/// A check whose coverage is reported; named as the findings it makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Check {
-    StalePassword,
-    MissingSpn,
-    StaleSpn,
-    DuplicateSpn,
-    WeakEncryption,
+/// A check whose coverage is reported: a finding kind that declares what it needs
+/// (`Kind::needs`), named as the findings it makes. Each kind's file names its check
+/// (`Check::STALE_PASSWORD`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check(pub(crate) &'static Kind);
+
+impl std::hash::Hash for Check {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl PartialOrd for Check {
+    fn partial_cmp(&self, other: &Check) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Check {
+    /// Report order.
+    fn cmp(&self, other: &Check) -> std::cmp::Ordering {
+        self.0.position().cmp(&other.0.position())
+    }
 }
 
 impl Check {
-    pub const ALL: [Check; 5] = [
-        Check::StalePassword,
-        Check::MissingSpn,
-        Check::StaleSpn,
-        Check::DuplicateSpn,
-        Check::WeakEncryption,
-    ];
+    /// Every check, in report order.
+    pub fn all() -> Vec<Check> {
+        KINDS
+            .into_iter()
+            .filter(|kind| kind.needs.is_some())
+            .map(Check)
+            .collect()
+    }
+
+    /// The checks `command` runs (`audit`: every one).
+    pub fn of_command(command: &str) -> Vec<Check> {
+        Check::all()
+            .into_iter()
+            .filter(|check| command == "audit" || check.needs().commands.contains(&command))
+            .collect()
+    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Check::StalePassword => "stale_password",
-            Check::MissingSpn => "missing_spn",
-            Check::StaleSpn => "stale_spn",
-            Check::DuplicateSpn => "duplicate_spn",
-            Check::WeakEncryption => "weak_encryption",
-        }
+        self.0.name
+    }
+
+    fn needs(self) -> &'static Needs {
+        self.0
+            .needs
+            .as_ref()
+            .expect("a check's kind says what it needs")
     }
 
     /// `stale_password`, `stale-password`, `duplicates` …: a name as a user may write it.
     pub fn parse(text: &str) -> Option<Check> {
         let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
-        let wanted = match wanted.as_str() {
-            "duplicates" | "duplicate" => "duplicate_spn",
-            "stale" | "password" | "passwords" => "stale_password",
-            "encryption" | "enctypes" => "weak_encryption",
-            other => other,
-        };
-        Check::ALL.into_iter().find(|check| check.name() == wanted)
+        Check::all().into_iter().find(|check| {
+            check.name() == wanted || check.needs().aliases.contains(&wanted.as_str())
+        })
     }
 
     /// What every object the check applies to must carry (the class tells whether it applies).
     fn needs_on_object(self) -> AttrSet {
-        match self {
-            Check::StalePassword => AttrSet::of(&[
-                Attr::ObjectClass,
-                Attr::UserAccountControl,
-                Attr::PwdLastSet,
-            ]),
-            Check::MissingSpn | Check::StaleSpn => AttrSet::of(&[
-                Attr::ObjectClass,
-                Attr::SamAccountName,
-                Attr::UserAccountControl,
-            ]),
-            Check::DuplicateSpn => AttrSet::default(),
-            Check::WeakEncryption => AttrSet::of(&[Attr::ObjectClass, Attr::UserAccountControl]),
-        }
+        AttrSet::of(self.needs().on_object)
     }
 
     /// What the source as a whole must be known to hold (absent on an object is then "none").
     pub fn needs_in_source(self) -> AttrSet {
-        match self {
-            Check::StalePassword => AttrSet::default(),
-            Check::MissingSpn | Check::StaleSpn => {
-                AttrSet::of(&[Attr::ServicePrincipalName, Attr::DnsHostName])
-            }
-            Check::DuplicateSpn => AttrSet::of(&[Attr::ServicePrincipalName]),
-            Check::WeakEncryption => AttrSet::of(&[Attr::SupportedEncryptionTypes]),
-        }
+        AttrSet::of(self.needs().in_source)
     }
 
     /// Whether the check looks at objects like this one (computers, and objects whose class
     /// the source does not tell; every object for duplicates).
     fn applies_to(self, account: &Account) -> bool {
-        match self {
-            Check::DuplicateSpn => true,
-            _ => account.may_be_computer(),
-        }
+        self.needs().every_object || account.may_be_computer()
     }
 
     /// The attributes `account` lacks for this check, if the check applies to it at all.
@@ -264,13 +263,13 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::account::AccountKind;
+    use crate::model::account::{AccountKind, Attr};
 
     #[test]
     fn checks_parse_from_what_people_type() {
-        assert_eq!(Check::parse("duplicate-spn"), Some(Check::DuplicateSpn));
-        assert_eq!(Check::parse("Duplicates"), Some(Check::DuplicateSpn));
-        assert_eq!(Check::parse("stale_password"), Some(Check::StalePassword));
+        assert_eq!(Check::parse("duplicate-spn"), Some(Check::DUPLICATE_SPN));
+        assert_eq!(Check::parse("Duplicates"), Some(Check::DUPLICATE_SPN));
+        assert_eq!(Check::parse("stale_password"), Some(Check::STALE_PASSWORD));
         assert_eq!(Check::parse("everything"), None);
     }
 
@@ -284,11 +283,11 @@ mod tests {
             ..Account::test("X$")
         };
         assert_eq!(
-            Check::DuplicateSpn.missing_on(&holder),
+            Check::DUPLICATE_SPN.missing_on(&holder),
             Some(AttrSet::default())
         );
         assert_eq!(
-            Check::MissingSpn.missing_on(&holder).unwrap().names(),
+            Check::MISSING_SPN.missing_on(&holder).unwrap().names(),
             ["objectClass", "sAMAccountName", "userAccountControl"]
         );
         let user = Account {
@@ -296,7 +295,7 @@ mod tests {
             ..holder
         };
         assert_eq!(
-            Check::StalePassword.missing_on(&user),
+            Check::STALE_PASSWORD.missing_on(&user),
             None,
             "not a computer"
         );
@@ -304,10 +303,10 @@ mod tests {
 
     #[test]
     fn gaps_are_one_sentence() {
-        let mut coverage = Coverage::new(&[Check::DuplicateSpn, Check::MissingSpn]);
-        coverage.examined(Check::DuplicateSpn);
-        coverage.not_checked(Check::MissingSpn, AttrSet::of(&[Attr::ObjectClass]));
-        coverage.examined(Check::StalePassword); // not requested: ignored
+        let mut coverage = Coverage::new(&[Check::DUPLICATE_SPN, Check::MISSING_SPN]);
+        coverage.examined(Check::DUPLICATE_SPN);
+        coverage.not_checked(Check::MISSING_SPN, AttrSet::of(&[Attr::ObjectClass]));
+        coverage.examined(Check::STALE_PASSWORD); // not requested: ignored
         assert!(coverage.gaps().is_some());
         assert_eq!(
             coverage.gaps().unwrap(),
@@ -317,9 +316,9 @@ mod tests {
         assert_eq!(json["duplicate_spn"]["examined"], 1);
         assert_eq!(json["missing_spn"]["missing_attributes"][0], "objectClass");
         coverage.source_lacks(
-            Check::DuplicateSpn,
+            Check::DUPLICATE_SPN,
             AttrSet::of(&[Attr::ServicePrincipalName]),
         );
-        assert_eq!(coverage.get(Check::DuplicateSpn).unwrap().not_checked, 1);
+        assert_eq!(coverage.get(Check::DUPLICATE_SPN).unwrap().not_checked, 1);
     }
 }

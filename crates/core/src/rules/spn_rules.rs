@@ -2,6 +2,7 @@
 //! (`missing_spn`) and SPNs left over from an old DNS name (`stale_spn`, with the replacement on
 //! the current name). The caller has made sure the account carries what this needs (coverage).
 
+use super::Finding;
 use smallvec::SmallVec;
 
 use crate::model::account::Account;
@@ -40,6 +41,44 @@ pub struct SpnReview {
     pub stale: Vec<(String, Option<String>)>,
     /// Names no SPN can be built from: (attribute, value, why).
     pub invalid: Vec<InvalidName>,
+}
+
+impl SpnReview {
+    /// The `missing_spn` check's findings on `account`: names no SPN is built from, then the
+    /// SPNs it lacks.
+    pub fn missing_findings<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> impl Iterator<Item = Finding> + 'a {
+        let invalid = self.invalid.iter().map(|invalid| Finding::InvalidHostName {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            attribute: invalid.attribute,
+            value: invalid.value.clone(),
+            reason: invalid.reason.clone(),
+        });
+        let missing = self.missing.iter().map(|spn| Finding::MissingSpn {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            spn: spn.clone(),
+        });
+        invalid.chain(missing)
+    }
+
+    /// The `stale_spn` check's findings on `account`.
+    pub fn stale_findings<'a>(
+        &'a self,
+        account: &'a Account,
+    ) -> impl Iterator<Item = Finding> + 'a {
+        self.stale
+            .iter()
+            .map(|(spn, replacement)| Finding::StaleSpn {
+                account: account.sam_account_name.clone(),
+                dn: account.dn.clone(),
+                spn: spn.clone(),
+                replacement: replacement.clone(),
+            })
+    }
 }
 
 const SAM_ACCOUNT_NAME: &str = "sAMAccountName";

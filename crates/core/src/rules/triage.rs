@@ -39,22 +39,14 @@ pub fn identity(kind: &str, subject: &str, detail: Option<&str>) -> String {
 }
 
 impl Finding {
-    /// The finding's identity (see [`identity`]).
+    /// The finding's identity (see [`identity`]): its kind's identity fields.
     pub fn id(&self) -> String {
-        let kind = self.kind();
-        match self {
-            Finding::StalePassword { dn, .. }
-            | Finding::DefaultPassword { dn, .. }
-            | Finding::WeakEncryption { dn, .. }
-            | Finding::DeletedComputer { dn, .. } => identity(kind, dn, None),
-            Finding::MissingSpn { dn, spn, .. } | Finding::StaleSpn { dn, spn, .. } => {
-                identity(kind, dn, Some(spn))
-            }
-            Finding::InvalidHostName { dn, attribute, .. } => identity(kind, dn, Some(attribute)),
-            Finding::DuplicateSpn { key, .. } => identity(kind, key, None),
-            Finding::NotFound { name } | Finding::Ambiguous { name, .. } => {
-                identity(kind, name, None)
-            }
+        let spec = self.spec();
+        let value = |name| (spec.field)(self, name).unwrap_or_default();
+        match spec.identity {
+            [subject, detail, ..] => identity(spec.name, &value(subject), Some(&value(detail))),
+            [subject] => identity(spec.name, &value(subject), None),
+            [] => identity(spec.name, "", None),
         }
     }
 }

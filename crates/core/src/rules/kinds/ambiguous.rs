@@ -14,6 +14,7 @@ pub static AMBIGUOUS: Kind = Kind {
     title: "Ambiguous names",
     columns: &["Name", "Not checked because"],
     remediation: "name the object by its DN",
+    needs: None,
     fields: &["name", "candidates"],
     cells,
     field,

@@ -14,6 +14,7 @@ pub static DEFAULT_PASSWORD: Kind = Kind {
     title: "Default passwords (anyone who knows the name can take these over)",
     columns: &["Account", "DN"],
     remediation: "join the machine now (its join sets a random password), or disable or delete the account",
+    needs: None,
     fields: &["account", "dn"],
     cells,
     field,

@@ -14,6 +14,7 @@ pub static DELETED_COMPUTER: Kind = Kind {
     title: "Deleted computers (`adcomputer restore NAME` brings one back)",
     columns: &["Account", "Deleted", "Last known parent"],
     remediation: "`adcomputer restore NAME --apply` brings it back with its SID and group memberships",
+    needs: None,
     fields: &["account", "dn", "last_known_parent", "deleted_at"],
     cells,
     field,

@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text};
+use super::{Kind, Needs, NextStep, Severity, Text};
+use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::coverage::Check;
 
 pub static DUPLICATE_SPN: Kind = Kind {
     name: "duplicate_spn",
@@ -15,6 +17,13 @@ pub static DUPLICATE_SPN: Kind = Kind {
     columns: &["Key", "Held by", "Via alias"],
     remediation: "between computers: `adcomputer spn fix NAME --dedupe --apply`; held by a user or \
                   service account: `setspn -D SPN ACCOUNT` on the holder that should not have it",
+    needs: Some(Needs {
+        on_object: &[],
+        in_source: &[Attr::ServicePrincipalName],
+        every_object: true,
+        commands: &["spn check"],
+        aliases: &["duplicates", "duplicate"],
+    }),
     fields: &["key", "via_alias", "holders"],
     cells,
     field,
@@ -72,4 +81,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
 
 fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
     Some(NextStep::SpnFix { dedupe: true })
+}
+
+impl Check {
+    pub const DUPLICATE_SPN: Check = Check(&DUPLICATE_SPN);
 }

@@ -14,6 +14,7 @@ pub static INVALID_HOST_NAME: Kind = Kind {
     title: "Names no SPN is built from (not valid host names)",
     columns: &["Account", "Attribute", "Value", "Why"],
     remediation: "correct the attribute (ADUC's Attribute Editor, or ldapmodify); the SPN rules then apply",
+    needs: None,
     fields: &["account", "dn", "attribute", "value", "reason"],
     cells,
     field,

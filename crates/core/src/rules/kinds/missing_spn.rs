@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Needs, NextStep, Severity, Text, account_field, label};
+use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::coverage::Check;
 
 pub static MISSING_SPN: Kind = Kind {
     name: "missing_spn",
@@ -14,6 +16,17 @@ pub static MISSING_SPN: Kind = Kind {
     title: "Missing SPNs",
     columns: &["Account", "Missing SPN"],
     remediation: "`adcomputer spn fix NAME --apply` adds it",
+    needs: Some(Needs {
+        on_object: &[
+            Attr::ObjectClass,
+            Attr::SamAccountName,
+            Attr::UserAccountControl,
+        ],
+        in_source: &[Attr::ServicePrincipalName, Attr::DnsHostName],
+        every_object: false,
+        commands: &["spn check"],
+        aliases: &[],
+    }),
     fields: &["account", "dn", "spn"],
     cells,
     field,
@@ -39,4 +52,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
 
 fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
     Some(NextStep::SpnFix { dedupe: false })
+}
+
+impl Check {
+    pub const MISSING_SPN: Check = Check(&MISSING_SPN);
 }

@@ -25,6 +25,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::Finding;
+use crate::model::account::Attr;
 use crate::model::filetime::Timestamp;
 
 pub use ambiguous::AMBIGUOUS;
@@ -90,6 +91,22 @@ pub enum NextStep {
     SpnFix { dedupe: bool },
 }
 
+/// What a kind's check needs to look (coverage): a kind without it is made outside the
+/// checks (a probe's result, a name given).
+#[derive(Debug)]
+pub struct Needs {
+    /// What every object the check applies to must carry.
+    pub on_object: &'static [Attr],
+    /// What the source as a whole must be known to hold (absent on an object is then "none").
+    pub in_source: &'static [Attr],
+    /// Every object (SPN holders of any class), else computers and objects of unknown class.
+    pub every_object: bool,
+    /// Other names `--checks` accepts.
+    pub aliases: &'static [&'static str],
+    /// The commands that run the check besides `audit` (which runs every check).
+    pub commands: &'static [&'static str],
+}
+
 /// One finding kind's declaration.
 #[derive(Debug)]
 pub struct Kind {
@@ -108,6 +125,8 @@ pub struct Kind {
     pub columns: &'static [&'static str],
     /// What mends it.
     pub remediation: &'static str,
+    /// What its check needs, when a check finds it.
+    pub needs: Option<Needs>,
     /// Its JSON fields besides `kind`, in order: its CSV columns.
     pub fields: &'static [&'static str],
     /// A finding's table row, under `columns`.

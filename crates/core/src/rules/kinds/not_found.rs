@@ -14,6 +14,7 @@ pub static NOT_FOUND: Kind = Kind {
     title: "Names not found",
     columns: &["Name", "Not checked because"],
     remediation: "check the name (sAMAccountName with or without $, dNSHostName or DN) and -b",
+    needs: None,
     fields: &["name"],
     cells,
     field,

@@ -2,7 +2,9 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label, time_or_dash};
+use super::{Kind, Needs, NextStep, Severity, Text, account_field, label, time_or_dash};
+use crate::model::account::Attr;
+use crate::rules::coverage::Check;
 use crate::rules::{Finding, StaleClass};
 
 pub static STALE_PASSWORD: Kind = Kind {
@@ -15,6 +17,17 @@ pub static STALE_PASSWORD: Kind = Kind {
     columns: &["Account", "Class", "Password age", "Last logon", "Notes"],
     remediation: "a machine that still logs on repairs itself (Test-ComputerSecureChannel -Repair on it); \
                   one never joined or abandoned: `adcomputer reset NAME --apply` and a rejoin, or delete it",
+    needs: Some(Needs {
+        on_object: &[
+            Attr::ObjectClass,
+            Attr::UserAccountControl,
+            Attr::PwdLastSet,
+        ],
+        in_source: &[],
+        every_object: false,
+        commands: &["stale"],
+        aliases: &["stale", "password", "passwords"],
+    }),
     fields: &[
         "account",
         "dn",
@@ -119,4 +132,8 @@ fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
             "adcomputer reset {name} --apply --verify   # only if the machine still exists and reports a broken trust; else disable or delete the account"
         ),
     }))
+}
+
+impl Check {
+    pub const STALE_PASSWORD: Check = Check(&STALE_PASSWORD);
 }

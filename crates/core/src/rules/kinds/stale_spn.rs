@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Needs, NextStep, Severity, Text, account_field, label};
+use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::coverage::Check;
 
 pub static STALE_SPN: Kind = Kind {
     name: "stale_spn",
@@ -14,6 +16,17 @@ pub static STALE_SPN: Kind = Kind {
     title: "Stale SPNs (old DNS names)",
     columns: &["Account", "SPN", "Replacement"],
     remediation: "`adcomputer spn fix NAME --apply` moves it to the current dNSHostName",
+    needs: Some(Needs {
+        on_object: &[
+            Attr::ObjectClass,
+            Attr::SamAccountName,
+            Attr::UserAccountControl,
+        ],
+        in_source: &[Attr::ServicePrincipalName, Attr::DnsHostName],
+        every_object: false,
+        commands: &["spn check"],
+        aliases: &[],
+    }),
     fields: &["account", "dn", "spn", "replacement"],
     cells,
     field,
@@ -56,4 +69,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
 
 fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
     Some(NextStep::SpnFix { dedupe: false })
+}
+
+impl Check {
+    pub const STALE_SPN: Check = Check(&STALE_SPN);
 }

@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Needs, NextStep, Severity, Text, account_field, label};
+use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::coverage::Check;
 use crate::rules::encryption::EncClass;
 
 pub static WEAK_ENCRYPTION: Kind = Kind {
@@ -25,6 +27,13 @@ pub static WEAK_ENCRYPTION: Kind = Kind {
                   only: let the machine write msDS-SupportedEncryptionTypes itself, or set \
                   AES (24) once it can do AES; krbtgt: at functional level 2008 or higher, reset \
                   its password twice, replication between",
+    needs: Some(Needs {
+        on_object: &[Attr::ObjectClass, Attr::UserAccountControl],
+        in_source: &[Attr::SupportedEncryptionTypes],
+        every_object: false,
+        commands: &[],
+        aliases: &["encryption", "enctypes"],
+    }),
     fields: &[
         "account",
         "dn",
@@ -107,4 +116,8 @@ fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
             name.trim_end_matches('$')
         ),
     }))
+}
+
+impl Check {
+    pub const WEAK_ENCRYPTION: Check = Check(&WEAK_ENCRYPTION);
 }
