@@ -3,7 +3,7 @@
 //! spn-writer (*Validated write to SPN* there), nobody (no right). The DC is the oracle: what
 //! the plan says about a right is what the DC then allows, and a refusal names the right.
 
-mod common;
+use crate::common;
 
 use common::{Seeded, as_operator, key_version, raw_modify};
 use serde_json::Value;
@@ -47,7 +47,7 @@ fn items(json: &Value) -> Vec<(String, String, String, String)> {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     // Its tests add computers the others must not see: one at a time.
     let _turn = common::serial();
     let _seeded = Seeded::add(
@@ -109,7 +109,7 @@ fn the_reset_plan_says_what_the_dc_then_allows_and_refusals_name_the_right() {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     // Its tests add computers the others must not see: one at a time.
     let _turn = common::serial();
     let _seeded = Seeded::add(
@@ -275,7 +275,7 @@ fn validated_write_repairs_spns_by_the_plain_and_the_bracketed_path() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn an_account_that_cannot_see_deleted_objects_is_told_not_shown_none() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     // Its tests add computers the others must not see: one at a time.
     let _turn = common::serial();
     // A computer deleted now, so that there is one to see.

@@ -5,7 +5,7 @@
 //! a table on a click, lets no seeded markup become an element, and marks what is new since a
 //! baseline. A screenshot is left in the target directory for a person to look at.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -216,7 +216,7 @@ fn seed() -> Seeded {
 #[test]
 #[ignore = "needs the Samba test DC and Chromium: samba-testenv/test runs it"]
 fn the_html_report_renders_in_chromium_with_the_right_counts_and_no_errors() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _seeded = seed();
     let dir = tempfile::tempdir().unwrap();
     let json_report = dir.path().join("audit.json");

@@ -3,7 +3,7 @@
 //! catalog with a partial attribute set, domain and configuration partitions concatenated),
 //! ldbsearch on the DC's own database, and `-b` against the DC.
 
-mod common;
+use crate::common;
 
 use common::{Run, ldap_tool_at, live, offline, test_dc};
 use serde_json::Value;
@@ -44,7 +44,7 @@ fn kinds(json: &Value) -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn an_ldapsearch_export_that_failed_or_was_cut_off_is_never_clean() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let dc = test_dc();
     let nowhere = ldap_tool_at(
@@ -94,7 +94,7 @@ fn an_ldapsearch_export_that_failed_or_was_cut_off_is_never_clean() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn ldbsearch_of_the_dcs_own_database_equals_the_dc() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let attributes = adcomputer::ACCOUNT_ATTRIBUTES;
@@ -136,7 +136,7 @@ fn ldbsearch_of_the_dcs_own_database_equals_the_dc() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn domain_and_configuration_exports_concatenated_equal_the_dc() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let export = |base: &str, filter: &str, attributes: &[&str]| {
@@ -166,7 +166,7 @@ fn domain_and_configuration_exports_concatenated_equal_the_dc() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_global_catalog_export_is_checked_for_what_it_holds() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     // What a Windows global catalog holds of a computer (its partial attribute set): no
@@ -215,7 +215,7 @@ fn a_global_catalog_export_is_checked_for_what_it_holds() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn base_narrows_the_report_not_the_search_for_other_holders() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live(&[
         "spn",
         "check",

@@ -3,7 +3,7 @@
 //! and modify, and dedupe. It changes the domain for good (the DC refuses to re-create the
 //! duplicates dedupe removes): samba-testenv/test provisions a fresh domain for every run.
 
-mod common;
+use crate::common;
 
 use common::{change_spn, live, spn_snapshot};
 use serde_json::Value;
@@ -62,7 +62,7 @@ fn v(list: &[&str]) -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn fix_apply_reapply_undo_and_dedupe() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("fix.jsonl");
     let journal = journal.to_str().unwrap();

@@ -7,7 +7,7 @@
 //! the DC, once back, shows it was not written. Its own test binary: it stops and restarts the
 //! test DC.
 
-mod common;
+use crate::common;
 
 use std::net::UdpSocket;
 use std::process::Command;
@@ -25,7 +25,7 @@ fn testenv(script: &str) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_dc_that_vanishes_midway_is_reported_item_by_item() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let before =
         live(&["show", "-o", "json", "SQL01"]).json()["accounts"][0]["pwd_last_set"].clone();
     assert_ne!(before, serde_json::Value::Null);

@@ -3,7 +3,7 @@
 //! `env -i`, a crontab line as cron runs it) and the export command of docs/reference.md work
 //! as written.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -25,7 +25,7 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_new_duplicate_is_the_only_new_finding_and_the_next_night_is_quiet() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _domain = one_at_a_time();
     let _seeded = Seeded::add(
         &[OU],
@@ -135,7 +135,7 @@ fn under_env_i(program: &Path, args: &[String], env: &[(String, String)]) -> com
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn the_systemd_unit_runs_as_written_under_env_i() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _domain = one_at_a_time();
     let unit =
         std::fs::read_to_string(repo_path("examples/systemd/adcomputer-audit.service")).unwrap();
@@ -227,7 +227,7 @@ fn the_systemd_unit_runs_as_written_under_env_i() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn the_crontab_line_runs_as_cron_runs_it() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _domain = one_at_a_time();
     let crontab = std::fs::read_to_string(repo_path("examples/crontab")).unwrap();
     let mut variables = Vec::new();
@@ -301,7 +301,7 @@ fn the_crontab_line_runs_as_cron_runs_it() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn the_documented_export_command_gives_a_complete_export() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _domain = one_at_a_time();
     let reference = common::reference();
     let block = reference

@@ -7,7 +7,7 @@
 //! the other object do that, but the KDC then issues `cifs/x` tickets for the wrong account, so
 //! it is a finding (docs/reference.md, "SPN rules").
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -168,7 +168,7 @@ fn duplicates_of(export: &str) -> common::Run {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_check_agrees_with_the_dc_on_every_pair() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let _ = ldap_tool_at("ldapdelete", None, &["-r", OU], None);
     ldap_tool(
@@ -231,7 +231,7 @@ fn spn_check_agrees_with_the_dc_on_every_pair() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_check_folds_case_exactly_as_the_dc_does() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     const SWEEP_OU: &str = "OU=CaseSweep,DC=adc,DC=test";
     let pairs: Vec<(u32, char, char)> = (0x80..0x20000)
         .filter_map(char::from_u32)

@@ -1,6 +1,6 @@
 //! `show` against LDIF files: the bundled demo domain and malformed exports.
 
-mod common;
+use crate::common;
 
 use common::{offline, offline_with_stdin, repo_path};
 

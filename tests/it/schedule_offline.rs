@@ -3,7 +3,7 @@
 //! nightly job quiet on purpose, Prometheus metrics read by the Python client's parser, and the
 //! status line and exit codes of a monitoring plugin (`-o nagios`).
 
-mod common;
+use crate::common;
 
 use common::{offline, repo_path};
 

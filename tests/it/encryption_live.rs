@@ -4,7 +4,7 @@
 //! failed logon counted by any probe, `show`'s cause and next step, and `reset --verify`
 //! reporting the AES keys a new password made.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
@@ -137,7 +137,7 @@ fn count_failed_logons() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn the_kdc_names_exactly_the_computers_without_aes_keys_and_counts_no_failed_logon() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     count_failed_logons();
     // The control: one wrong password is counted, so a probe that counted would show.
@@ -234,7 +234,7 @@ fn the_kdc_names_exactly_the_computers_without_aes_keys_and_counts_no_failed_log
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn the_attributes_give_the_same_classes_live_and_offline() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let expected = set(&[("ENC-DES$", "des_enabled"), ("ENC-RC4CFG$", "rc4_only")]);
     let run = live(&["audit", "--checks", "weak_encryption", "-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -266,7 +266,7 @@ fn the_attributes_give_the_same_classes_live_and_offline() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn show_names_the_cause_and_a_reset_makes_aes_keys() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let shown = live(&["show", "ENC-REKEY", "-o", "json"]);
     assert_eq!(shown.code, 1, "{}", shown.stderr);
@@ -368,7 +368,7 @@ fn hostile_kdc(behaviour: &'static str) -> u16 {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_hostile_or_silent_kdc_leaves_accounts_not_probed() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let base = format!("CN=ENC-AES,OU=Encryption,{}", test_dc().base);
     for (behaviour, why) in [
         ("silent", "no answer within 2 s"),

@@ -1,7 +1,7 @@
 //! `audit`, `stale` and `spn check` on LDIF: the bundled demo domain (README's main command),
 //! an export's own sPNMappings, and usage errors.
 
-mod common;
+use crate::common;
 
 use common::{offline, offline_with_stdin, repo_path};
 

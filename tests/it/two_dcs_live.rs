@@ -3,7 +3,7 @@
 //! true last logon over all DCs, and deleted computers restored. Its own test binary: it pauses
 //! and forces replication between the DCs; its tests take turns.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -96,7 +96,7 @@ fn verification(json: &Value) -> Vec<(String, String, Value, Value)> {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn replication_lag_is_seen_per_dc_and_waited_for() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let _seeded = seed(&["TWO-LAG01", "TWO-WAIT01"], "Fixture-Machine-Pass-1");
     replication("pause");
@@ -215,7 +215,7 @@ fn replication_lag_is_seen_per_dc_and_waited_for() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn the_newest_last_logon_counts_wherever_it_was_made() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let _seeded = seed(&["TWO-LOGON01"], "Fixture-Machine-Pass-1");
     // A password set 100 days ago, a replicated last logon 90 days ago: inactive, unless a DC
@@ -263,7 +263,7 @@ fn the_newest_last_logon_counts_wherever_it_was_made() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn a_deleted_computer_is_restored_and_can_rejoin() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let name = fresh_name("TWO-DEL");
     let _seeded = seed(&[&name], "Fixture-Machine-Pass-1");
@@ -326,7 +326,7 @@ fn a_deleted_computer_is_restored_and_can_rejoin() {
 #[test]
 #[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
 fn a_name_several_deleted_computers_had_is_listed_not_restored() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let _seeded = seed(&[], "Fixture-Machine-Pass-1");
     let name = fresh_name("TWO-AMB");

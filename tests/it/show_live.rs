@@ -1,6 +1,6 @@
 //! `show` and the connection layer against the Samba AD test DC (samba-testenv/test runs these).
 
-mod common;
+use crate::common;
 
 use common::{FIXTURE_COMPUTERS, live, live_with, test_dc};
 
@@ -23,7 +23,7 @@ fn shown_account(args: &[&str]) -> serde_json::Value {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn finds_a_computer_by_every_name_form() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dn = "CN=FINANCE-LAPTOP7,OU=Workstations,DC=adc,DC=test";
     for name in [
         "FINANCE-LAPTOP7$",
@@ -47,7 +47,7 @@ fn finds_a_computer_by_every_name_form() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn not_found_and_ambiguous_exit_1() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live(&["show", "-o", "json", "NO-SUCH-PC", "KIOSK"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
@@ -72,7 +72,7 @@ fn not_found_and_ambiguous_exit_1() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn filter_metacharacters_find_nothing_and_harm_nothing() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     for hostile in ["*)(objectClass=*", "*", "PC-DUPA)(|(cn=*", "\\2a"] {
         let run = live(&["show", "-o", "json", hostile]);
         assert_eq!(run.code, 1, "{hostile}: {}", run.stderr);
@@ -85,7 +85,7 @@ fn filter_metacharacters_find_nothing_and_harm_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn wrong_password_is_one_line_and_never_echoed() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let secret = "Wrong-Pass-7x!";
     let run = live_with(
         &["show", "WS-HEALTHY01"],
@@ -98,7 +98,7 @@ fn wrong_password_is_one_line_and_never_echoed() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn password_file_works() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pw");
@@ -119,7 +119,7 @@ fn password_file_works() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn untrusted_ca_names_the_certificate() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let other = format!("{}/tls/other-ca.pem", dc.dir);
     live_with(&["show", "WS-HEALTHY01"], &[("ADCOMPUTER_CA_CERT", &other)])
@@ -134,7 +134,7 @@ fn untrusted_ca_names_the_certificate() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn hostname_mismatch_is_refused_and_insecure_warns() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let url = format!("ldaps://{address}");
     live_with(&["show", "WS-HEALTHY01"], &[("ADCOMPUTER_URL", &url)]).assert_one_line_error(
@@ -151,7 +151,7 @@ fn hostname_mismatch_is_refused_and_insecure_warns() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn unreachable_dc_is_one_line() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     live_with(
         &["show", "--timeout", "3", "WS-HEALTHY01"],
         &[("ADCOMPUTER_URL", "ldaps://127.0.0.9")],
@@ -162,7 +162,7 @@ fn unreachable_dc_is_one_line() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn starttls_on_ldap_url_works() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live_with(
         &["show", "-o", "json", "WS-HEALTHY01"],
         &[("ADCOMPUTER_URL", "ldap://dc1.adc.test")],
@@ -180,7 +180,7 @@ fn starttls_on_ldap_url_works() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("export.ldif");
     common::export_domain(&ldif, &["*", "msDS-KeyVersionNumber"]);
@@ -216,7 +216,7 @@ fn live_and_ldif_models_of_the_seeded_objects_are_equal() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn domain_discovery_finds_the_dc_through_its_own_dns() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let no_url = [("ADCOMPUTER_URL", "")];
     let args = [
@@ -255,7 +255,7 @@ fn domain_discovery_finds_the_dc_through_its_own_dns() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_profile_drives_a_run_with_no_flags() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let password_file = dir.path().join("lab.pass");
@@ -286,7 +286,7 @@ fn a_profile_drives_a_run_with_no_flags() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn names_match_as_the_dc_matches_them() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let ou = "OU=Names,DC=adc,DC=test";
     let _ = common::ldap_tool_at("ldapdelete", None, &["-r", ou], None);
     common::ldap_tool(
@@ -316,7 +316,7 @@ dn: CN=A\\+B,{ou}\nobjectClass: computer\nsAMAccountName: APLUSB$\n"
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn show_is_the_whole_diagnosis_of_an_account() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live(&["show", "-o", "json", "PC-MIGRATED", "SRV-FILES02", "SQL01"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let json = run.json();
@@ -387,7 +387,7 @@ fn show_is_the_whole_diagnosis_of_an_account() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn show_probes_the_default_password_when_asked() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live(&[
         "show",
         "-o",

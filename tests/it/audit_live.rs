@@ -1,7 +1,7 @@
 //! `stale`, `spn check` and `audit` against the seeded Samba DC: the exact findings for every
 //! fixture object, JSON and CSV agreeing, exit codes, the global catalog, and live == offline.
 
-mod common;
+use crate::common;
 
 use common::{live, test_dc};
 use serde_json::Value;
@@ -139,7 +139,7 @@ fn json_of(args: &[&str]) -> (i32, Value) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn audit_reports_exactly_the_seeded_problems() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (code, json) = json_of(&["audit", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(json["command"], "audit");
@@ -169,7 +169,7 @@ fn audit_reports_exactly_the_seeded_problems() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn stale_classifies_and_marks() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (code, json) = json_of(&["stale", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(digest(&json["findings"]), owned(STALE));
@@ -199,7 +199,7 @@ fn stale_classifies_and_marks() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_check_names_narrow_rules_but_not_duplicates() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (code, json) = json_of(&[
         "spn", "check", "-o", "json", "--expect", "WSMAN", "PC-DUPA", "NO-SUCH",
     ]);
@@ -221,7 +221,7 @@ fn spn_check_names_narrow_rules_but_not_duplicates() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forest_duplicates_come_from_the_global_catalog() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (_, domain) = json_of(&["spn", "check", "-o", "json"]);
     // -v says where each search went: with --forest, the holders come from the global catalog
     // (port 3269, the forest's root, base "") and not from the domain.
@@ -251,7 +251,7 @@ fn forest_duplicates_come_from_the_global_catalog() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn csv_carries_the_same_findings_as_json() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (_, json) = json_of(&["audit", "-o", "json"]);
     let run = live(&["audit", "-o", "csv"]);
     assert_eq!(run.code, 1);
@@ -295,7 +295,7 @@ fn csv_carries_the_same_findings_as_json() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("export.ldif");
     common::export_domain(&ldif, adcomputer::ACCOUNT_ATTRIBUTES);
@@ -320,7 +320,7 @@ fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn probes_find_the_account_left_with_its_default_password() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     // A successful probe is a logon: it sets lastLogonTimestamp. Put the fixture back to
     // "never logged on" first (the DC refuses this over LDAP; write the partition directly).
     let dc = test_dc();
@@ -401,7 +401,7 @@ fn probes_find_the_account_left_with_its_default_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn small_pages_give_the_same_audit() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let args = [
         "-v",
         "audit",

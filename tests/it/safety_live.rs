@@ -2,7 +2,7 @@
 //! chain, as an attacker who read the code would write them) are refused whole and change
 //! nothing; an edited journal and one of another domain are refused with one line.
 
-mod common;
+use crate::common;
 
 use common::{ldap_tool, live, test_dc};
 
@@ -53,7 +53,7 @@ type ForgedCase<'a> = (
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn forged_journals_are_refused_whole_and_change_nothing() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
@@ -175,7 +175,7 @@ fn forged_journals_are_refused_whole_and_change_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn restore_to_must_be_a_live_container_of_this_domain() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let dc = test_dc();
     let cases = [
@@ -237,7 +237,7 @@ fn fresh(prefix: &str) -> String {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     // Interrupted after the reanimation (SPNs never put back): run again, "already restored",
     // the rest done; a third run changes nothing.
@@ -357,7 +357,7 @@ fn restore_plans_what_the_dc_allows_and_resumes_an_interrupted_run() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn an_ldapsearch_export_cut_after_a_page_is_incomplete() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let dc = test_dc();
     // ldapsearch's own output, paged by 5: each page ends in a trailer whose cookie says
@@ -450,7 +450,7 @@ fn test_ca_copy(dir: &std::path::Path, name: &str, options: &[&str]) -> String {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn trust_anchors_are_cas_valid_now_on_every_path() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     let dir = tempfile::tempdir().unwrap();
     let valid = test_ca_copy(dir.path(), "valid.pem", &["-days", "30"]);
@@ -492,7 +492,7 @@ fn trust_anchors_are_cas_valid_now_on_every_path() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     const OU: &str = "OU=Concurrent,DC=adc,DC=test";
     let mut ldif = format!("dn: {OU}\nobjectClass: organizationalUnit\nou: Concurrent\n\n");
@@ -563,7 +563,7 @@ fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn spn_fix_never_writes_the_hostile_parts_of_a_stale_spn() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _turn = common::serial();
     const DN: &str = "CN=HOSTILE-ST,OU=Servers,DC=adc,DC=test";
     let hostile = [

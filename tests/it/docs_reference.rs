@@ -1,7 +1,7 @@
 //! docs/reference.md stays true: what the binary writes is documented there, and what the
 //! reference lists exists in the code.
 
-mod common;
+use crate::common;
 
 use common::{assert_documented, offline, reference, repo_path};
 

@@ -1,7 +1,7 @@
 //! `reset` against the Samba test DC: MIT kinit and adcli prove the new password, the built-in
 //! Kerberos check agrees with kinit, refusals and dry runs change nothing, secrets never print.
 
-mod common;
+use crate::common;
 
 use common::{live, test_dc};
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn password_state(name: &str) -> (Value, Value) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn fifteen_character_name_gets_the_fourteen_character_password() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (code, json) = reset_json(&["FINANCE-LAPTOP7", "--apply", "--yes", "--verify"]);
     assert_eq!(code, 0, "{json}");
     let item = &json["findings"][0];
@@ -80,7 +80,7 @@ fn fifteen_character_name_gets_the_fourteen_character_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn adcli_rejoins_a_reset_fourteen_character_computer() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let (code, json) = reset_json(&["HR-WORKSTATION$", "--apply", "--yes", "--verify"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["findings"][0]["verification"][0]["result"], "accepted");
@@ -110,7 +110,7 @@ fn adcli_rejoins_a_reset_fourteen_character_computer() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn refused_and_unknown_names_change_nothing() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let before = [password_state("DC1"), password_state("svc-sql")];
     let (code, json) = reset_json(&[
         "DC1",
@@ -153,7 +153,7 @@ fn refused_and_unknown_names_change_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn dry_run_writes_nothing() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let before = password_state("WS-HEALTHY01");
     let (code, json) = reset_json(&["WS-HEALTHY01"]);
     assert_eq!(code, 0);
@@ -168,7 +168,7 @@ fn dry_run_writes_nothing() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn without_apply_it_is_a_plan_and_the_old_yes_still_writes() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let before = password_state("PC-HOSTONLY");
     let run = live(&["reset", "PC-HOSTONLY"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -193,7 +193,7 @@ fn without_apply_it_is_a_plan_and_the_old_yes_still_writes() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn table_output_names_the_next_steps_and_no_password() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let run = live(&["reset", "RDS-GW01", "--apply", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("Next steps"), "{}", run.stdout);
@@ -211,7 +211,7 @@ fn table_output_names_the_next_steps_and_no_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn verbose_logs_show_the_operations_but_no_password() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let run = live(&[
         "-vv", "reset", "PC-NOSPN", "--apply", "--yes", "--verify", "-o", "json",
@@ -240,7 +240,7 @@ fn verbose_logs_show_the_operations_but_no_password() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let address = std::env::var("ADC_TESTENV_ADDR").unwrap_or_else(|_| "127.0.0.2".into());
     let args = [
         "--domain",
@@ -269,7 +269,7 @@ fn verify_all_dcs_finds_kdcs_through_dns_with_domain() {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn three_thousand_names_in_one_batch_each_get_an_answer() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let names = dir.path().join("names.txt");
     let mut list: Vec<String> = (0..2998).map(|i| format!("NO-SUCH-PC-{i:04}")).collect();
@@ -289,7 +289,7 @@ fn three_thousand_names_in_one_batch_each_get_an_answer() {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn the_plan_gives_advice_per_client_before_anything_is_written() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     // FINANCE-LAPTOP7 has 15 characters: the plan says what each client expects.
     let (_, json) = reset_json(&["FINANCE-LAPTOP7"]);
     let warnings = json["findings"][0]["warnings"].to_string();

@@ -1,7 +1,7 @@
 //! Bad settings get one clear line and do nothing: an expired CA, a KDC port out of range, a
 //! broken configuration file (which must not block offline runs that never read it).
 
-mod common;
+use crate::common;
 
 use common::{offline, repo_path, with_env};
 

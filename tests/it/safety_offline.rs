@@ -2,7 +2,7 @@
 //! links; endless inputs; settings and password files that others could have written; small
 //! usage mistakes that must be one clear line.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,6 +1,5 @@
 //! Test harness: runs the real `adcomputer` binary, offline or against the Samba test DC that
 //! `samba-testenv/up` started (its settings arrive in ADCOMPUTER_* variables).
-#![allow(dead_code)] // each test binary uses part of the harness
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -98,12 +97,47 @@ pub fn offline_with_stdin(args: &[&str], input: &[u8]) -> Run {
     into_run(child.wait_with_output().expect("wait for adcomputer"))
 }
 
-/// Puts the test domain back as `samba-testenv/up` seeded it, once per test binary, before
-/// its first live test: no binary depends on what another changed, whatever order cargo runs
-/// them in (`samba-testenv/reset`: about 6 s).
-pub fn pristine_domain() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
+/// The module whose tests are using the test domain, and how many of them are running.
+struct Suite {
+    module: Option<&'static str>,
+    running: usize,
+}
+
+static SUITE: std::sync::Mutex<Suite> = std::sync::Mutex::new(Suite {
+    module: None,
+    running: 0,
+});
+static SUITE_FREE: std::sync::Condvar = std::sync::Condvar::new();
+
+/// Held by a live test while it runs: its module's claim on the test domain.
+pub struct Domain;
+
+impl Drop for Domain {
+    fn drop(&mut self) {
+        let mut suite = SUITE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        suite.running -= 1;
+        SUITE_FREE.notify_all();
+    }
+}
+
+/// The seeded test domain for the calling module's tests (they may run at once): the first
+/// of a module waits until another module's tests are done, then puts the seeded domain back
+/// (`samba-testenv/reset`), so that no module sees what another did. Hold the guard for the
+/// whole test.
+#[track_caller]
+pub fn pristine_domain() -> Domain {
+    let module = std::panic::Location::caller().file();
+    let mut suite = SUITE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    while suite.module != Some(module) && suite.running > 0 {
+        suite = SUITE_FREE
+            .wait(suite)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+    if suite.module != Some(module) {
         let reset = Command::new(repo_path("samba-testenv/reset"))
             .stdin(Stdio::null())
             .output()
@@ -113,7 +147,10 @@ pub fn pristine_domain() {
             "samba-testenv/reset: {}",
             String::from_utf8_lossy(&reset.stderr)
         );
-    });
+        suite.module = Some(module);
+    }
+    suite.running += 1;
+    Domain
 }
 
 /// The test DC's settings, as `samba-testenv/up` exports them.
@@ -127,7 +164,6 @@ pub struct TestDc {
 }
 
 pub fn test_dc() -> TestDc {
-    pristine_domain();
     let get = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {
             panic!("{name} is not set: live tests need the Samba test DC; run samba-testenv/test")

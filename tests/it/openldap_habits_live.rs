@@ -3,7 +3,7 @@
 //! list of URLs in `-H` is tried in order (but a refused bind is not retried elsewhere), `-y
 //! FILE` is the password file and `-w` is refused with the reason.
 
-mod common;
+use crate::common;
 
 use common::{live_without, test_dc, write_private};
 
@@ -18,7 +18,7 @@ const OPENLDAP_WAY: &[&str] = &[
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn ldaptls_cacert_alone_trusts_the_test_ca() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let home = tempfile::tempdir().unwrap();
     let home = home.path().to_str().unwrap();
@@ -58,7 +58,7 @@ fn ldaptls_cacert_alone_trusts_the_test_ca() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn ldaprc_gives_the_uri_list_the_base_and_the_ca() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let home = tempfile::tempdir().unwrap();
     // 127.0.0.9 has no DC: the next URL of the list is tried.
@@ -112,7 +112,7 @@ fn ldaprc_gives_the_uri_list_the_base_and_the_ca() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_url_list_fails_over_only_when_a_dc_does_not_answer() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let list = format!("ldaps://127.0.0.9 {}", dc.url);
     let run = live_without(
@@ -139,7 +139,7 @@ fn a_url_list_fails_over_only_when_a_dc_does_not_answer() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn dash_y_reads_the_password_file_and_dash_w_is_refused_with_the_reason() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dc = test_dc();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bind.pass");

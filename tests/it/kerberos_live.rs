@@ -3,7 +3,7 @@
 //! the advice to use ldap:// from a DC with Samba's default settings (dc2), which refuses
 //! Kerberos over LDAPS.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 
@@ -56,7 +56,7 @@ fn kinit_admin(cache: &str) {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);
@@ -96,7 +96,7 @@ fn kerberos_bind_reads_and_resets_over_sealed_ldap_and_ldaps() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn no_ticket_is_one_line_and_exit_2() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("no-such-cache").display().to_string();
     with_ticket(&empty, "ldap://dc1.adc.test", &["show", "WS-HEALTHY01"])
@@ -106,7 +106,7 @@ fn no_ticket_is_one_line_and_exit_2() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn a_default_samba_dc_refusing_kerberos_over_ldaps_gets_the_advice_to_use_ldap() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);

@@ -6,7 +6,7 @@
 //! one file, and exports lacking attributes the checks need. Never "no findings, exit 0" when
 //! the audit could not look.
 
-mod common;
+use crate::common;
 
 use common::{Run, offline_with_stdin};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! lowest layers, `model` and `rules`, are the crate `adcomputer-core` (crates/core): the
 //! compiler itself keeps them from using anything here, and its manifest has no tokio or ldap3.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

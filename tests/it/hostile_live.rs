@@ -3,7 +3,7 @@
 //! neither the admin's terminal nor a spreadsheet raw, JSON keeps them exact, and `spn fix`
 //! never builds an SPN from them.
 
-mod common;
+use crate::common;
 
 use common::{Seeded, base64, ldap_tool, live};
 
@@ -82,7 +82,7 @@ fn spns_on_dc() -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn hostile_values_reach_neither_terminal_nor_spreadsheet_nor_the_dc() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _seeded = seed();
     let scope = ["-b", OU];
 

@@ -4,7 +4,7 @@
 //! left untracked, every outcome is told as known or `unknown`, and `undo` restores exactly.
 //! Its own test binary: it freezes the shared test DC.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -90,7 +90,7 @@ fn journaled(path: &std::path::Path) -> Vec<String> {
 #[test]
 #[ignore = "needs the Samba test DC and root (samba-testenv/test)"]
 fn a_journal_on_a_full_disk_leaves_nothing_untracked_and_undo_restores_exactly() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _alone = common::serial();
     let ou = "OU=JournalFaults,DC=adc,DC=test";
     let _seeded = seed(ou, "JF-PC", 30);
@@ -298,7 +298,7 @@ fn with_dc_frozen_at(marker: &str, thaw_after: Duration, args: &[&str]) -> (i32,
 #[test]
 #[ignore = "needs the Samba test DC (samba-testenv/test)"]
 fn lost_answers_are_unknown_or_settled_by_reading_back_and_undo_restores_exactly() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let _alone = common::serial();
     let ou = "OU=LostAnswers,DC=adc,DC=test";
     let _seeded = seed(ou, "LOST", 2);

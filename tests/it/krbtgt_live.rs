@@ -2,7 +2,7 @@
 //! gives the test domain's krbtgt an RC4-only password (as a domain raised from 2003 whose
 //! krbtgt was never reset has), which the next binary's pristine domain undoes.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
@@ -31,7 +31,7 @@ fn krbtgt_with_rc4_keys_only() {
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn krbtgt_without_aes_keys_is_a_domain_wide_finding() {
-    common::pristine_domain();
+    let _domain = common::pristine_domain();
     let krbtgt = |run: &common::Run| -> Vec<String> {
         run.json()["findings"]
             .as_array()
