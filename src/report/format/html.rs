@@ -334,12 +334,8 @@ fn write_finding_tables(
                 .iter()
                 .take_while(|finding| finding.kind() == kind)
                 .count();
-        let ages = kind == "stale_password";
-        let first = match kind {
-            "duplicate_spn" => "SPN",
-            "not_found" | "ambiguous" => "Name",
-            _ => "Account",
-        };
+        let ages = spec.fields.contains(&"password_age_days");
+        let first = spec.columns[0];
         let _ = write!(
             page,
             r#"<h3>{} ({}) <code>{kind}</code> <span class="severity">{}</span></h3><p class="meaning">{}. <b>Fix:</b> {}.</p><table class="sortable" id="findings-{kind}" data-kind="{kind}"><thead><tr><th>{first}</th><th>What</th>{}<th>DN</th>{}</tr></thead><tbody>"#,

@@ -107,12 +107,7 @@ impl AccountView {
     }
 
     fn is_about(&self, finding: &Finding) -> bool {
-        match finding {
-            Finding::DuplicateSpn { holders, .. } => {
-                holders.iter().any(|holder| holder.dn == self.dn)
-            }
-            other => other.dn() == Some(self.dn.as_str()),
-        }
+        finding.concerns(&self.dn)
     }
 }
 
@@ -124,10 +119,7 @@ fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
     } else {
         name.to_string()
     };
-    let mine = |finding: &&Finding| match finding {
-        Finding::DuplicateSpn { holders, .. } => holders.iter().any(|h| h.dn == account.dn),
-        other => other.dn() == Some(account.dn.as_str()),
-    };
+    let mine = |finding: &&Finding| finding.concerns(&account.dn);
     let mut steps = Vec::new();
     let mut spn_fix = false;
     let mut dedupe = false;

@@ -12,8 +12,7 @@ use serde::Serialize;
 use super::coverage::{Check, Coverage};
 use super::staleness::PasswordAges;
 use super::{
-    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, review_spns,
-    sort_findings,
+    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, sort_findings,
 };
 use crate::model::account::{Account, Attr, AttrSet};
 use crate::model::filetime::{FileTime, Timestamp};
@@ -318,28 +317,7 @@ impl Auditor {
                 self.findings.extend(finding);
             }
         }
-        let rules = [Check::MISSING_SPN, Check::STALE_SPN].map(|check| {
-            let wanted = settings.wants(check);
-            (check, wanted.then(|| check.missing_on(account)).flatten())
-        });
-        let mut review = None;
-        for (check, missing) in rules {
-            let Some(missing) = missing else { continue };
-            if !missing.is_empty() {
-                self.coverage.not_checked(check, missing);
-                continue;
-            }
-            if !settings.spn.examines(account) {
-                continue;
-            }
-            self.coverage.examined(check);
-            let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
-            if check == Check::MISSING_SPN {
-                self.findings.extend(review.missing_findings(account));
-            } else {
-                self.findings.extend(review.stale_findings(account));
-            }
-        }
+        super::spn_rules::check_spns(account, settings, &mut self.coverage, &mut self.findings);
         if settings.wants(Check::WEAK_ENCRYPTION)
             && let Some(missing) = Check::WEAK_ENCRYPTION.missing_on(account)
         {

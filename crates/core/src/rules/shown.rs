@@ -66,15 +66,10 @@ impl<'a> Shown<'a> {
     /// The report's findings: the names that did not resolve first, in the order given, then
     /// those of `findings` about a shown account (a duplicate: one it holds).
     pub fn findings(&mut self, findings: Vec<Finding>) -> Vec<Finding> {
-        let mine = |finding: &Finding| match finding {
-            Finding::NotFound { .. } | Finding::Ambiguous { .. } => false,
-            Finding::DuplicateSpn { holders, .. } => holders
+        let mine = |finding: &Finding| {
+            self.accounts
                 .iter()
-                .any(|holder| self.accounts.iter().any(|account| account.dn == holder.dn)),
-            other => self
-                .accounts
-                .iter()
-                .any(|account| other.dn() == Some(account.dn.as_str())),
+                .any(|account| finding.concerns(&account.dn))
         };
         let kept: Vec<Finding> = findings.into_iter().filter(|f| mine(f)).collect();
         let mut all = std::mem::take(&mut self.unresolved);

@@ -3,6 +3,8 @@
 //! the current name). The caller has made sure the account carries what this needs (coverage).
 
 use super::Finding;
+use super::auditor::AuditSettings;
+use super::coverage::{Check, Coverage};
 use smallvec::SmallVec;
 
 use crate::model::account::Account;
@@ -41,6 +43,40 @@ pub struct SpnReview {
     pub stale: Vec<(String, Option<String>)>,
     /// Names no SPN can be built from: (attribute, value, why).
     pub invalid: Vec<InvalidName>,
+}
+
+/// The `missing_spn` and `stale_spn` checks on one account in scope, as `settings` asks: their
+/// coverage, and their findings (one review serves both).
+pub fn check_spns(
+    account: &Account,
+    settings: &AuditSettings,
+    coverage: &mut Coverage,
+    findings: &mut Vec<Finding>,
+) {
+    let mut review = None;
+    for check in [Check::MISSING_SPN, Check::STALE_SPN] {
+        let Some(missing) = settings
+            .wants(check)
+            .then(|| check.missing_on(account))
+            .flatten()
+        else {
+            continue;
+        };
+        if !missing.is_empty() {
+            coverage.not_checked(check, missing);
+            continue;
+        }
+        if !settings.spn.examines(account) {
+            continue;
+        }
+        coverage.examined(check);
+        let review = review.get_or_insert_with(|| review_spns(account, &settings.spn));
+        if check == Check::MISSING_SPN {
+            findings.extend(review.missing_findings(account));
+        } else {
+            findings.extend(review.stale_findings(account));
+        }
+    }
 }
 
 impl SpnReview {

@@ -14,7 +14,7 @@ pub static DUPLICATE_SPN: Kind = Kind {
     identity: &["key"],
     classes: &[],
     title: "Duplicate SPNs",
-    columns: &["Key", "Held by", "Via alias"],
+    columns: &["SPN", "Held by", "Via alias"],
     remediation: "between computers: `adcomputer spn fix NAME --dedupe --apply`; held by a user or \
                   service account: `setspn -D SPN ACCOUNT` on the holder that should not have it",
     needs: Some(Needs {

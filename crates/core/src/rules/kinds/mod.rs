@@ -24,9 +24,11 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use super::Finding;
-use crate::model::account::Attr;
+use super::encryption;
+use super::staleness::StaleClass;
+use crate::model::account::{Account, AccountKind, Attr};
 use crate::model::filetime::Timestamp;
+use crate::model::names::{NameQuery, Resolution};
 
 pub use ambiguous::AMBIGUOUS;
 pub use default_password::DEFAULT_PASSWORD;
@@ -38,6 +40,239 @@ pub use not_found::NOT_FOUND;
 pub use stale_password::STALE_PASSWORD;
 pub use stale_spn::STALE_SPN;
 pub use weak_encryption::WEAK_ENCRYPTION;
+
+/// One holder of a duplicated SPN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Holder {
+    /// sAMAccountName, when the source has one (else the DN names the holder).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub dn: String,
+    pub spn: String,
+    #[serde(skip)]
+    pub kind: Option<AccountKind>,
+}
+
+impl Holder {
+    /// How tables name the holder.
+    pub fn label(&self) -> &str {
+        self.account.as_deref().unwrap_or(&self.dn)
+    }
+}
+
+/// One of the objects an ambiguous name matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub dn: String,
+}
+
+/// A finding (docs/reference.md, "JSON"). Field names are public API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    StalePassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: StaleClass,
+        pwd_last_set: Option<Timestamp>,
+        last_logon: Option<Timestamp>,
+        password_age_days: Option<i64>,
+        disabled: bool,
+        domain_controller: bool,
+        /// Set when something was ignored, e.g. a last logon after `as_of`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    MissingSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+    },
+    StaleSpn {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        spn: String,
+        /// The same SPN on the current dNSHostName; null when the account has none.
+        replacement: Option<String>,
+    },
+    /// A name no SPN can be built from (control characters, spaces, …): the rules expect
+    /// no SPN on it, and `spn fix` writes none.
+    InvalidHostName {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        /// `sAMAccountName` or `dNSHostName`.
+        attribute: &'static str,
+        value: String,
+        reason: String,
+    },
+    DuplicateSpn {
+        key: String,
+        via_alias: bool,
+        holders: Vec<Holder>,
+    },
+    /// The KDC accepted the computer's default password (`audit --probe-default-passwords`):
+    /// anyone who knows its name can take the account over.
+    DefaultPassword {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+    },
+    /// A computer the AES-only KDC locks out, or will (`encryption`).
+    WeakEncryption {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: encryption::EncClass,
+        /// `msDS-SupportedEncryptionTypes`, absent when the attribute is.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        supported_encryption_types: Option<crate::model::enctypes::SupportedTypes>,
+        /// The AES keys the KDC has for it (when probed; empty: none).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        keys: Option<Vec<String>>,
+        /// The KDC probed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        probed_at: Option<String>,
+    },
+    /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
+    /// it back.
+    DeletedComputer {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        last_known_parent: Option<String>,
+        deleted_at: Option<Timestamp>,
+    },
+    /// A NAME given on the command line that matches nothing.
+    NotFound { name: String },
+    /// A NAME that matches several objects; never acted on.
+    Ambiguous {
+        name: String,
+        candidates: Vec<Candidate>,
+    },
+}
+
+impl Finding {
+    /// The declaration of its kind.
+    pub fn spec(&self) -> &'static Kind {
+        match self {
+            Finding::StalePassword { .. } => &STALE_PASSWORD,
+            Finding::MissingSpn { .. } => &MISSING_SPN,
+            Finding::StaleSpn { .. } => &STALE_SPN,
+            Finding::InvalidHostName { .. } => &INVALID_HOST_NAME,
+            Finding::DuplicateSpn { .. } => &DUPLICATE_SPN,
+            Finding::DefaultPassword { .. } => &DEFAULT_PASSWORD,
+            Finding::WeakEncryption { .. } => &WEAK_ENCRYPTION,
+            Finding::DeletedComputer { .. } => &DELETED_COMPUTER,
+            Finding::NotFound { .. } => &NOT_FOUND,
+            Finding::Ambiguous { .. } => &AMBIGUOUS,
+        }
+    }
+
+    /// The `kind` as JSON writes it.
+    pub fn kind(&self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Its `class`, for the kinds that have classes.
+    pub fn class(&self) -> Option<&'static str> {
+        match self {
+            Finding::StalePassword { class, .. } => Some(class.as_str()),
+            Finding::WeakEncryption { class, .. } => Some(class.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The finding for a name that did not resolve to one object, if it did not.
+    pub fn unresolved(name: &str, resolution: &Resolution<'_>) -> Option<Finding> {
+        match resolution {
+            Resolution::Found(_) => None,
+            Resolution::NotFound => Some(Finding::NotFound {
+                name: name.to_string(),
+            }),
+            Resolution::Ambiguous(matches) => Some(Finding::Ambiguous {
+                name: name.to_string(),
+                candidates: matches
+                    .iter()
+                    .map(|account: &&Account| Candidate {
+                        account: account.sam_account_name.clone(),
+                        dn: account.dn.clone(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// Resolves each of `names` among `candidates`: the accounts found, and a `not_found` or
+    /// `ambiguous` finding for each other name.
+    pub fn resolve_each<'a>(
+        names: &[NameQuery],
+        candidates: &'a [Account],
+    ) -> (Vec<&'a Account>, Vec<Finding>) {
+        let mut found = Vec::new();
+        let mut unresolved = Vec::new();
+        for name in names {
+            match name.resolve(candidates) {
+                Resolution::Found(account) => found.push(account),
+                other => unresolved.extend(Finding::unresolved(name.as_str(), &other)),
+            }
+        }
+        (found, unresolved)
+    }
+
+    /// The account the finding is about, by DN (`None` for duplicates and names).
+    pub fn dn(&self) -> Option<&str> {
+        match self {
+            Finding::StalePassword { dn, .. }
+            | Finding::MissingSpn { dn, .. }
+            | Finding::StaleSpn { dn, .. }
+            | Finding::InvalidHostName { dn, .. }
+            | Finding::DefaultPassword { dn, .. }
+            | Finding::WeakEncryption { dn, .. }
+            | Finding::DeletedComputer { dn, .. } => Some(dn),
+            _ => None,
+        }
+    }
+
+    /// Whether the finding concerns the object `dn`: it is about it, or (a duplicate) the
+    /// object holds one of its SPNs. Names not found or ambiguous concern no object.
+    pub fn concerns(&self, dn: &str) -> bool {
+        match self {
+            Finding::DuplicateSpn { holders, .. } => holders.iter().any(|holder| holder.dn == dn),
+            other => other.dn() == Some(dn),
+        }
+    }
+
+    /// Sort position: kind order, then account (or key or name), then what about it.
+    pub(crate) fn sort_parts(&self) -> (usize, &str, &str) {
+        let (subject, detail) = match self {
+            Finding::StalePassword { account, dn, .. }
+            | Finding::DefaultPassword { account, dn }
+            | Finding::WeakEncryption { account, dn, .. }
+            | Finding::DeletedComputer { account, dn, .. } => {
+                (account.as_deref().unwrap_or(dn), "")
+            }
+            Finding::MissingSpn { account, dn, spn }
+            | Finding::StaleSpn {
+                account, dn, spn, ..
+            } => (account.as_deref().unwrap_or(dn), spn.as_str()),
+            Finding::InvalidHostName {
+                account,
+                dn,
+                attribute,
+                ..
+            } => (account.as_deref().unwrap_or(dn), *attribute),
+            Finding::DuplicateSpn { key, .. } => (key.as_str(), ""),
+            Finding::NotFound { name } | Finding::Ambiguous { name, .. } => (name.as_str(), ""),
+        };
+        (self.spec().position(), subject, detail)
+    }
+}
 
 /// How much a finding of a kind matters to the lead who reads the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
