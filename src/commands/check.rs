@@ -11,8 +11,9 @@ use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
 use crate::source::gaps::Unseen;
 use crate::source::{NeedsDc, Source};
+use adcomputer_core::rules::rotation_policy::{self, Policies};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
-use adcomputer_core::rules::{AuditSettings, Auditor};
+use adcomputer_core::rules::{Audit, AuditSettings, Auditor, sort_findings};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -26,9 +27,16 @@ pub(crate) async fn run(
     let settings = &with_precise_logons(source, settings, forest, &mut warnings).await?;
     let remember = triage_settings.baseline.is_some();
     let (mut auditor, facts) = source.audit(settings, forest, remember).await?;
-    let (unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
+    let (mut unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
+    let policies = match (settings.rotation_policy, &mut *source) {
+        (true, Source::Live(live)) => Some(live.group_policy().await?),
+        _ => None,
+    };
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
+    if let Some(policies) = &policies {
+        judge_policy(policies, settings, &mut audit, &mut unseen, &mut warnings);
+    }
     if let (Some(baseline), Some(seen)) = (&triage_settings.baseline, &audit.seen)
         && let Some(why) = baseline.foreign(seen)
     {
@@ -37,7 +45,7 @@ pub(crate) async fn run(
     let triage = triage(
         &mut audit.findings,
         triage_settings,
-        &settings.kinds_checked(deleted_listed),
+        &settings.kinds_checked(deleted_listed, policies.is_some()),
         // A complete source shows the whole scope: what it lacks is gone. An incomplete one
         // resolves only what it read.
         audit.seen.as_ref().filter(|_| !facts.complete),
@@ -133,4 +141,29 @@ async fn ask_the_dc(
         }
     }
     Ok((unseen, listed))
+}
+
+/// The rotation policy over the audit's computers: its findings (`audit`), the stale passwords
+/// it explains, and what of it could not be read.
+fn judge_policy(
+    policies: &Policies,
+    settings: &AuditSettings,
+    audit: &mut Audit,
+    unseen: &mut Vec<Unseen>,
+    warnings: &mut Vec<String>,
+) {
+    let judged = rotation_policy::audit(policies, &audit.members);
+    if settings.policy_findings {
+        audit.findings.extend(judged.findings);
+    }
+    rotation_policy::suppress(&mut audit.findings, &judged.never_rotate);
+    sort_findings(&mut audit.findings);
+    audit.summary.count(&audit.findings);
+    warnings.extend(policies.warnings.iter().cloned());
+    for (container, gpo) in policies.dangling_links() {
+        warnings.push(format!(
+            "rotation_policy: {container} links {gpo}, which does not exist"
+        ));
+    }
+    unseen.extend(judged.unread.into_iter().map(Unseen::Policy));
 }

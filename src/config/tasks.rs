@@ -245,6 +245,7 @@ fn check_task(
             let spn = SpnSettings::default();
             let settings = AuditSettings {
                 precise_logon,
+                rotation_policy: true,
                 ..AuditSettings::new(checks, stale_settings, spn, Vec::new())
             };
             (check("stale", settings, false, &schedule)?, as_of)
@@ -295,6 +296,9 @@ fn check_task(
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),
+                // So is the rotation policy: it explains stale passwords too.
+                rotation_policy: checks.checks.is_empty(),
+                policy_findings: checks.checks.is_empty(),
                 ..AuditSettings::new(own, stale_settings, spn_rules, Vec::new())
             };
             (check("audit", settings, spn.forest, &schedule)?, as_of)
@@ -463,7 +467,7 @@ fn triage_settings(
                 .with_context(|| format!("--ignore {}", path.display()))?,
         ),
     };
-    let looked_for = settings.kinds_checked(settings.deleted);
+    let looked_for = settings.kinds_checked(settings.deleted, settings.policy_findings);
     let fail_on = args
         .fail_on
         .iter()

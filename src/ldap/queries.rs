@@ -6,9 +6,11 @@ use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use adcomputer_core::model::entry::Entry;
+use adcomputer_core::model::gpo::{Gpo, parse_gplink};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
+use adcomputer_core::rules::rotation_policy::Container;
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
 /// rule: `Account::in_scan_scope`).
@@ -506,4 +508,73 @@ pub(crate) async fn read_spns(
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// The domain's Group Policy as LDAP holds it: every container that links GPOs or blocks
+/// inheritance (the domain head, OUs; sites are not read), every GPO, and a warning for each
+/// `gPLink` that does not parse (its container then links nothing).
+pub(crate) async fn group_policy(
+    directory: &mut Directory,
+) -> Result<(Vec<Container>, Vec<Gpo>, Vec<String>), QueryError> {
+    let base = directory.root_dse.default_naming_context.clone();
+    let text = |entry: &Entry, name: &str| {
+        entry
+            .values(name)
+            .first()
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+    };
+    let number = |entry: &Entry, name: &str| text(entry, name).and_then(|v| v.trim().parse().ok());
+    let mut containers = Vec::new();
+    let mut warnings = Vec::new();
+    directory
+        .search_each(
+            &base,
+            "(|(gPLink=*)(gPOptions=*))",
+            &["gPLink", "gPOptions"],
+            |entry| {
+                let links = match parse_gplink(&text(&entry, "gPLink").unwrap_or_default()) {
+                    Ok(links) => links,
+                    Err(why) => {
+                        warnings.push(format!(
+                            "rotation_policy: {}: gPLink not read: {why}",
+                            entry.dn
+                        ));
+                        Vec::new()
+                    }
+                };
+                containers.push(Container {
+                    blocks_inheritance: number(&entry, "gPOptions").unwrap_or(0u32) & 1 != 0,
+                    dn: entry.dn,
+                    links,
+                });
+            },
+        )
+        .await?;
+    let mut gpos = Vec::new();
+    directory
+        .search_each(
+            &format!("CN=Policies,CN=System,{base}"),
+            "(objectClass=groupPolicyContainer)",
+            &[
+                "cn",
+                "displayName",
+                "flags",
+                "versionNumber",
+                "whenChanged",
+                "gPCFileSysPath",
+            ],
+            |entry| {
+                gpos.push(Gpo {
+                    guid: text(&entry, "cn").unwrap_or_default(),
+                    name: text(&entry, "displayName"),
+                    flags: number(&entry, "flags").unwrap_or(0),
+                    version: number(&entry, "versionNumber"),
+                    when_changed: text(&entry, "whenChanged"),
+                    file_sys_path: text(&entry, "gPCFileSysPath"),
+                    dn: entry.dn,
+                })
+            },
+        )
+        .await?;
+    Ok((containers, gpos, warnings))
 }

@@ -13,13 +13,15 @@ pub(crate) enum Unseen {
     Deleted(String),
     /// Accounts whose keys the KDC did not say: which, and why.
     Keys(String),
+    /// Group Policy that applies but could not be read (a GptTmpl.inf): which, and why.
+    Policy(String),
 }
 
 impl Unseen {
     /// The warning: what was not seen, and why.
     pub(crate) fn why(&self) -> &str {
         match self {
-            Unseen::Deleted(why) | Unseen::Keys(why) => why,
+            Unseen::Deleted(why) | Unseen::Keys(why) | Unseen::Policy(why) => why,
         }
     }
 }
@@ -37,7 +39,7 @@ impl Source {
         let mut reasons: Vec<String> = coverage.gaps().into_iter().collect();
         for unseen in unseen {
             reasons.push(match unseen {
-                Unseen::Keys(why) => why,
+                Unseen::Keys(why) | Unseen::Policy(why) => why,
                 Unseen::Deleted(why) => format!(
                     "{why}: bind as an account that may, or leave them out with --checks {}",
                     Check::all()

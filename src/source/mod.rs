@@ -9,6 +9,7 @@ pub(crate) mod diagnose;
 pub(crate) mod encoding;
 pub(crate) mod gaps;
 pub(crate) mod ldif;
+mod sysvol;
 
 use std::fs::File;
 use std::io::Read;

@@ -18,6 +18,11 @@ fn digest(findings: &Value) -> Vec<(String, String, String)> {
                 "stale_password" => (text("kind"), text("account"), text("class")),
                 "missing_spn" => (text("kind"), text("account"), text("spn")),
                 "weak_encryption" => (text("kind"), text("account"), text("class")),
+                "rotation_policy" => (
+                    text("kind"),
+                    f["gpo"]["name"].as_str().unwrap_or_default().to_string(),
+                    format!("{} {}", text("class"), f["computers"]),
+                ),
                 "stale_spn" => (
                     text("kind"),
                     text("account"),
@@ -57,6 +62,10 @@ fn owned(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
 }
 
 const STALE: &[(&str, &str, &str)] = &[
+    // Under "Kiosks never rotate": the policy, not the machine.
+    ("stale_password", "KIOSK-NR01$", "rotation_suppressed"),
+    // OU=Lab blocks inheritance of that policy.
+    ("stale_password", "LAB-PC01$", "rotation_failing"),
     ("stale_password", "PC-INACTIVE$", "inactive"),
     ("stale_password", "PC-PRESTAGED$", "never_set"),
     ("stale_password", "PC-ROTFAIL$", "rotation_failing"),
@@ -106,6 +115,28 @@ const SPN_RULES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The seeded Group Policy (samba-testenv/seed): the DCs' workaround, the never-rotate OU, and
+/// the enforced long maximum age that reaches OU=Lab through its blocked inheritance. The
+/// disabled link (OU=Servers) and the GPO with computer settings disabled (OU=Workstations)
+/// say nothing.
+const POLICY: &[(&str, &str, &str)] = &[
+    (
+        "rotation_policy",
+        "DCs refuse password changes",
+        "dcs_refuse_changes 2",
+    ),
+    (
+        "rotation_policy",
+        "Kiosks never rotate",
+        "members_never_rotate 2",
+    ),
+    (
+        "rotation_policy",
+        "Long machine password age",
+        "long_max_age 1",
+    ),
+];
+
 /// The accounts of OU=Encryption that the directory alone finds (no KDC probe).
 const ENCRYPTION: &[(&str, &str, &str)] = &[
     ("weak_encryption", "ENC-DES$", "des_enabled"),
@@ -143,25 +174,33 @@ fn audit_reports_exactly_the_seeded_problems() {
     let (code, json) = json_of(&["audit", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(json["command"], "audit");
-    let expected = owned(&[STALE, SPN_RULES, DUPLICATES, ENCRYPTION].concat());
+    let expected = owned(&[STALE, SPN_RULES, DUPLICATES, ENCRYPTION, POLICY].concat());
     assert_eq!(digest(&json["findings"]), expected);
-    // Healthy machines, the intentional HTTP/intranet alias and the disabled PC say nothing.
-    let text = json["findings"].to_string();
+    // Healthy machines, the intentional HTTP/intranet alias and the disabled PC say nothing
+    // (the DCs appear only among the computers the DCs' rotation policy covers).
+    let about_accounts: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["kind"] != "rotation_policy")
+        .collect();
+    let text = serde_json::to_string(&about_accounts).unwrap();
     for quiet in [
         "WS-HEALTHY01",
         "SRV-RDS01",
         "SRV-WEB01",
         "intranet",
         "PC-DISABLED",
-        "KIOSK",
+        "\"KIOSK$\"",
+        "KIOSK-OLD$",
         "DC1$",
         "DC2$",
     ] {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
     assert_eq!(
-        json["summary"]["computers"], 28,
-        "the fixtures, OU=Encryption's six and both DCs"
+        json["summary"]["computers"], 31,
+        "the fixtures, OU=Encryption's six, OU=Kiosks' three and both DCs"
     );
     assert_eq!(json["summary"]["findings"], expected.len());
 }
@@ -173,7 +212,12 @@ fn stale_classifies_and_marks() {
     let (code, json) = json_of(&["stale", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(digest(&json["findings"]), owned(STALE));
-    let rotation = &json["findings"][2];
+    let rotation = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["account"] == "PC-ROTFAIL$")
+        .unwrap();
     assert_eq!(rotation["password_age_days"], 120);
     assert_eq!(rotation["domain_controller"], false);
     let (_, with_disabled) = json_of(&["stale", "--include-disabled", "-o", "json"]);
@@ -187,7 +231,10 @@ fn stale_classifies_and_marks() {
     );
     // With a 400-day limit only the never-set account remains; DCs are examined and healthy.
     let (_, lenient) = json_of(&["stale", "--days", "400", "-o", "json"]);
-    assert_eq!(digest(&lenient["findings"]), owned(&STALE[1..2]));
+    assert_eq!(
+        digest(&lenient["findings"]),
+        owned(&[("stale_password", "PC-PRESTAGED$", "never_set")])
+    );
     // A scope without stale machines exits 0.
     let (code, servers) = json_of(&["stale", "-b", "OU=Servers,DC=adc,DC=test", "-o", "json"]);
     assert_eq!(
@@ -265,7 +312,10 @@ fn csv_carries_the_same_findings_as_json() {
             let expected = match &finding[column] {
                 Value::Null => String::new(),
                 Value::String(text) => text.clone(),
-                // supported_encryption_types: its number.
+                // supported_encryption_types: its number; gpo: its GUID.
+                Value::Object(object) if object.contains_key("guid") => {
+                    object["guid"].as_str().unwrap().to_string()
+                }
                 Value::Object(object) => object["value"].to_string(),
                 // keys: the names.
                 Value::Array(names) if names.iter().all(Value::is_string) => names
@@ -313,6 +363,7 @@ fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
     ]);
     assert_eq!(offline.code, live_code, "{}", offline.stderr);
     let offline_json = offline.json();
+    let live_json = common::without_group_policy(live_json);
     assert_eq!(offline_json["findings"], live_json["findings"]);
     assert_eq!(offline_json["summary"], live_json["summary"]);
 }

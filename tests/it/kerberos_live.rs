@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use common::{Run, test_dc};
 
 /// Runs adcomputer with `--kerberos` and the ticket cache `cache`, no user or password at all.
-fn with_ticket(cache: &str, url: &str, args: &[&str]) -> Run {
+pub(crate) fn with_ticket(cache: &str, url: &str, args: &[&str]) -> Run {
     in_command(
         Command::new(env!("CARGO_BIN_EXE_adcomputer")),
         cache,
@@ -39,7 +39,7 @@ fn in_command(mut command: Command, cache: &str, url: &str, args: &[&str]) -> Ru
     }
 }
 
-fn kinit_admin(cache: &str) {
+pub(crate) fn kinit_admin(cache: &str) {
     use std::io::Write;
     let dc = test_dc();
     let mut kinit = Command::new("kinit")

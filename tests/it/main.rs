@@ -21,6 +21,7 @@ mod openldap_habits_live;
 mod refusals;
 mod reset_dc_outage;
 mod reset_live;
+mod rotation_policy_live;
 mod safety_live;
 mod safety_offline;
 mod schedule_live;

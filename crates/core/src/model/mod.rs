@@ -9,6 +9,7 @@ pub mod dn;
 pub mod enctypes;
 pub mod entry;
 pub mod filetime;
+pub mod gpo;
 pub mod kdc;
 pub mod names;
 pub mod replication;

@@ -4,8 +4,11 @@
 //! `finish`, which also withdraws what a check could not judge because the source as a whole
 //! lacks an attribute.
 
+use hashbrown::HashMap;
+
 use super::encryption::KeyProbe;
 use super::kinds::{self, Kind};
+use super::rotation_policy::Members;
 use super::triage::Seen;
 use serde::Serialize;
 
@@ -56,6 +59,10 @@ pub struct AuditSettings {
     pub key_kdc: Option<crate::model::kdc::Kdc>,
     /// List the computers deleted within the staleness period (`audit`, from a DC).
     pub deleted: bool,
+    /// Collect the enabled computers of each container, for the rotation policy (from a DC).
+    pub rotation_policy: bool,
+    /// Report `rotation_policy` findings (`audit`), not only explain stale passwords.
+    pub policy_findings: bool,
     /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
     pub precise_logon: bool,
     /// The newest `lastLogon` over all DCs, by lower-cased DN (read at run time when
@@ -87,6 +94,8 @@ impl AuditSettings {
             probe_in_flight: 1,
             key_kdc: None,
             deleted: false,
+            rotation_policy: false,
+            policy_findings: false,
             precise_logon: false,
             precise_logons: None,
         }
@@ -97,8 +106,9 @@ impl AuditSettings {
     }
 
     /// The finding kinds a run with these settings looks for; `deleted_listed`: the deleted
-    /// computers were listed (from a DC, by an account that may see them).
-    pub fn kinds_checked(&self, deleted_listed: bool) -> Vec<&'static str> {
+    /// computers were listed (from a DC, by an account that may see them); `policy_read`: the
+    /// domain's Group Policy was read (from a DC).
+    pub fn kinds_checked(&self, deleted_listed: bool, policy_read: bool) -> Vec<&'static str> {
         let mut kinds = Vec::new();
         for check in &self.checks {
             kinds.push(check.name());
@@ -112,11 +122,29 @@ impl AuditSettings {
         if self.deleted && deleted_listed {
             kinds.push("deleted_computer");
         }
+        if self.policy_findings && policy_read {
+            kinds.push("rotation_policy");
+        }
         if !self.names.is_empty() {
             kinds.extend(["not_found", "ambiguous"]);
         }
         kinds
     }
+}
+
+/// The DN of the container of `dn` (after its first RDN), if it has one.
+fn parent_dn(dn: &str) -> Option<&str> {
+    let bytes = dn.as_bytes();
+    let mut escaped = false;
+    for (at, byte) in bytes.iter().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b',' => return Some(dn[at + 1..].trim_start()),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Counts for the report's `summary`: what was read, then a count per finding kind and per
@@ -165,6 +193,8 @@ pub struct Audit {
     _index: Vec<SpnIndex>,
     /// What was read in scope, when asked for (a baseline is compared).
     pub seen: Option<Seen>,
+    /// The enabled computers in scope by their container's DN (`rotation_policy`).
+    pub members: HashMap<String, Members>,
 }
 
 pub struct Auditor {
@@ -179,6 +209,7 @@ pub struct Auditor {
     other_parts: Vec<SpnIndex>,
     probe_targets: Vec<(Option<String>, String)>,
     key_targets: Vec<Account>,
+    members: HashMap<String, Members>,
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
@@ -204,6 +235,7 @@ impl Auditor {
             other_parts: Vec::new(),
             probe_targets: Vec::new(),
             key_targets: Vec::new(),
+            members: HashMap::new(),
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
@@ -250,6 +282,11 @@ impl Auditor {
         self.named.append(&mut other.named);
         self.probe_targets.append(&mut other.probe_targets);
         self.key_targets.append(&mut other.key_targets);
+        for (container, theirs) in other.members.drain() {
+            let ours = self.members.entry(container).or_default();
+            ours.computers.extend(theirs.computers);
+            ours.domain_controllers.extend(theirs.domain_controllers);
+        }
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
@@ -279,6 +316,18 @@ impl Auditor {
         }
         if self.settings.wants(Check::DUPLICATE_SPN) {
             self.coverage.examined(Check::DUPLICATE_SPN);
+        }
+        if self.settings.rotation_policy
+            && account.is_computer()
+            && account.is_disabled() == Some(false)
+            && let (Some(sam), Some(container)) =
+                (&account.sam_account_name, parent_dn(&account.dn))
+        {
+            let members = self.members.entry(container.to_string()).or_default();
+            match account.uac.is_some_and(|uac| uac.is_domain_controller()) {
+                true => members.domain_controllers.push(sam.clone()),
+                false => members.computers.push(sam.clone()),
+            }
         }
         if self.settings.names.is_empty() {
             self.examine(account);
@@ -484,6 +533,7 @@ impl Auditor {
             warnings,
             _index: parts,
             seen: self.seen,
+            members: self.members,
         }
     }
 

@@ -15,6 +15,7 @@ mod readback;
 pub mod replication_lag;
 pub mod reset_plan;
 pub mod restore_plan;
+pub mod rotation_policy;
 pub mod shown;
 pub mod spn_plan;
 mod spn_rules;

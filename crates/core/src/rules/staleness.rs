@@ -19,13 +19,17 @@ pub enum StaleClass {
     RotationFailing,
     /// Offline, abandoned, or rolled back.
     Inactive,
+    /// Logged on long after its password was due, under a Group Policy that stops its
+    /// password changes (`rotation_policy`): the policy, not the machine.
+    RotationSuppressed,
 }
 
 impl StaleClass {
-    pub const ALL: [StaleClass; 3] = [
+    pub const ALL: [StaleClass; 4] = [
         StaleClass::NeverSet,
         StaleClass::RotationFailing,
         StaleClass::Inactive,
+        StaleClass::RotationSuppressed,
     ];
 
     /// The name JSON and CSV use.
@@ -34,6 +38,7 @@ impl StaleClass {
             StaleClass::NeverSet => "never_set",
             StaleClass::RotationFailing => "rotation_failing",
             StaleClass::Inactive => "inactive",
+            StaleClass::RotationSuppressed => "rotation_suppressed",
         }
     }
 }

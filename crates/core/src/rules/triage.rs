@@ -66,6 +66,17 @@ struct IdentityFields<'a> {
     attribute: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow, default)]
     name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    class: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    gpo: Option<GpoIdentity<'a>>,
+}
+
+/// A GPO as a finding names it: by its GUID.
+#[derive(Deserialize)]
+struct GpoIdentity<'a> {
+    #[serde(borrow)]
+    guid: std::borrow::Cow<'a, str>,
 }
 
 impl IdentityFields<'_> {
@@ -77,6 +88,8 @@ impl IdentityFields<'_> {
             "key" => self.key.as_deref(),
             "attribute" => self.attribute.as_deref(),
             "name" => self.name.as_deref(),
+            "class" => self.class.as_deref(),
+            "gpo" => self.gpo.as_ref().map(|gpo| gpo.guid.as_ref()),
             _ => None,
         }
     }
@@ -620,6 +633,19 @@ mod tests {
                 supported_encryption_types: None,
                 keys: Some(Vec::new()),
                 probed_at: Some("dc1".into()),
+            },
+            Finding::RotationPolicy {
+                class: crate::rules::rotation_policy::PolicyClass::MembersNeverRotate,
+                gpo: crate::rules::rotation_policy::GpoRef {
+                    name: Some("Never rotate".into()),
+                    guid: "{ABC}".into(),
+                    path: None,
+                    changed: None,
+                    version: None,
+                },
+                linked_to: vec!["OU=Kiosks,DC=x".into()],
+                computers: 1,
+                accounts: vec!["KIOSK1$".into()],
             },
             Finding::DeletedComputer {
                 account: None,

@@ -16,6 +16,7 @@ mod duplicate_spn;
 mod invalid_host_name;
 mod missing_spn;
 mod not_found;
+mod rotation_policy;
 mod stale_password;
 mod stale_spn;
 mod weak_encryption;
@@ -37,6 +38,7 @@ pub use duplicate_spn::DUPLICATE_SPN;
 pub use invalid_host_name::INVALID_HOST_NAME;
 pub use missing_spn::MISSING_SPN;
 pub use not_found::NOT_FOUND;
+pub use rotation_policy::ROTATION_POLICY;
 pub use stale_password::STALE_PASSWORD;
 pub use stale_spn::STALE_SPN;
 pub use weak_encryption::WEAK_ENCRYPTION;
@@ -139,6 +141,18 @@ pub enum Finding {
         #[serde(skip_serializing_if = "Option::is_none")]
         probed_at: Option<String>,
     },
+    /// Group Policy stops (or slows) machine-password changes for these computers
+    /// (`rotation_policy`): one finding per GPO and class.
+    RotationPolicy {
+        class: super::rotation_policy::PolicyClass,
+        gpo: super::rotation_policy::GpoRef,
+        /// The containers the GPO is linked to (enabled links).
+        linked_to: Vec<String>,
+        /// How many computers it covers.
+        computers: usize,
+        /// Their sAMAccountNames.
+        accounts: Vec<String>,
+    },
     /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
     /// it back.
     DeletedComputer {
@@ -168,6 +182,7 @@ impl Finding {
             Finding::DuplicateSpn { .. } => &DUPLICATE_SPN,
             Finding::DefaultPassword { .. } => &DEFAULT_PASSWORD,
             Finding::WeakEncryption { .. } => &WEAK_ENCRYPTION,
+            Finding::RotationPolicy { .. } => &ROTATION_POLICY,
             Finding::DeletedComputer { .. } => &DELETED_COMPUTER,
             Finding::NotFound { .. } => &NOT_FOUND,
             Finding::Ambiguous { .. } => &AMBIGUOUS,
@@ -184,6 +199,7 @@ impl Finding {
         match self {
             Finding::StalePassword { class, .. } => Some(class.as_str()),
             Finding::WeakEncryption { class, .. } => Some(class.as_str()),
+            Finding::RotationPolicy { class, .. } => Some(class.as_str()),
             _ => None,
         }
     }
@@ -269,6 +285,9 @@ impl Finding {
             } => (account.as_deref().unwrap_or(dn), *attribute),
             Finding::DuplicateSpn { key, .. } => (key.as_str(), ""),
             Finding::NotFound { name } | Finding::Ambiguous { name, .. } => (name.as_str(), ""),
+            Finding::RotationPolicy { gpo, class, .. } => {
+                (gpo.name.as_deref().unwrap_or(&gpo.guid), class.as_str())
+            }
         };
         (self.spec().position(), subject, detail)
     }
@@ -410,7 +429,7 @@ pub(crate) fn no_next_step(_: &Finding, _: &str) -> Option<NextStep> {
 }
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 10;
+pub const KIND_COUNT: usize = 11;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -421,6 +440,7 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &DUPLICATE_SPN,
     &DEFAULT_PASSWORD,
     &WEAK_ENCRYPTION,
+    &ROTATION_POLICY,
     &DELETED_COMPUTER,
     &NOT_FOUND,
     &AMBIGUOUS,

@@ -12,7 +12,12 @@ pub static STALE_PASSWORD: Kind = Kind {
     meaning: "the machine password is older than the rotation period, or was never set",
     severity: Severity::Warning,
     identity: &["dn"],
-    classes: &["never_set", "rotation_failing", "inactive"],
+    classes: &[
+        "never_set",
+        "rotation_failing",
+        "inactive",
+        "rotation_suppressed",
+    ],
     title: "Stale machine passwords",
     columns: &["Account", "Class", "Password age", "Last logon", "Notes"],
     remediation: "a machine that still logs on repairs itself (Test-ComputerSecureChannel -Repair on it); \
@@ -130,6 +135,9 @@ fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
         ),
         StaleClass::Inactive => format!(
             "adcomputer reset {name} --apply --verify   # only if the machine still exists and reports a broken trust; else disable or delete the account"
+        ),
+        StaleClass::RotationSuppressed => format!(
+            "nothing on {name} itself: Group Policy stops its password changes (see the rotation_policy finding and its rollback)"
         ),
     }))
 }

@@ -1,0 +1,459 @@
+//! Rotation policy (docs/reference.md, "Rotation policy"): the Netlogon options that stop
+//! machine-password changes, resolved for each container of computers as Group Policy applies
+//! them — links from the domain down to the nearest OU, each container's links in link order,
+//! disabled links and GPOs whose computer settings are disabled skipped, inheritance blocked
+//! below an OU that blocks it except for enforced links, which apply last and win from the top.
+//! Security and WMI filters are not evaluated. Then the `rotation_policy` findings (per GPO and
+//! class) and the stale passwords they explain (`rotation_suppressed`).
+
+use hashbrown::HashMap;
+use serde::Serialize;
+
+use super::{Finding, StaleClass};
+use crate::model::dn::NormalDn;
+use crate::model::gpo::{GpLink, Gpo, NetlogonOptions};
+
+/// A container that links GPOs or blocks inheritance (the domain head, an OU).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub dn: String,
+    pub links: Vec<GpLink>,
+    /// `gPOptions` 1: links from above do not apply below, except enforced ones.
+    pub blocks_inheritance: bool,
+}
+
+/// What is known of the domain's Group Policy.
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    pub containers: Vec<Container>,
+    pub gpos: Vec<Gpo>,
+    /// Each GPO's Netlogon options by its index in `gpos`, or why its `GptTmpl.inf` could not
+    /// be read (a GPO without one sets none: `Ok(default)`).
+    pub templates: Vec<Result<NetlogonOptions, String>>,
+    /// What could not be read of it (a `gPLink` that does not parse).
+    pub warnings: Vec<String>,
+}
+
+/// One effective option and the GPO (index in `Policies::gpos`) that set it.
+pub type SetBy<T> = Option<(T, usize)>;
+
+/// The options in force in one container.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effective {
+    pub refuse_password_change: SetBy<bool>,
+    pub disable_password_change: SetBy<bool>,
+    pub maximum_password_age: SetBy<u32>,
+}
+
+/// The computers of one container, as the scan saw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members {
+    pub computers: Vec<String>,
+    pub domain_controllers: Vec<String>,
+}
+
+/// Why a computer's machine password does not rotate, or rotates late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyClass {
+    /// DCs refuse machine-password changes.
+    DcsRefuseChanges,
+    /// Members never change their password (changes disabled, or maximum age 0).
+    MembersNeverRotate,
+    /// Members change it after more than 30 days.
+    LongMaxAge,
+}
+
+impl PolicyClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyClass::DcsRefuseChanges => "dcs_refuse_changes",
+            PolicyClass::MembersNeverRotate => "members_never_rotate",
+            PolicyClass::LongMaxAge => "long_max_age",
+        }
+    }
+}
+
+/// The GPO a finding names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GpoRef {
+    pub name: Option<String>,
+    pub guid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `whenChanged`: unchanged since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+}
+
+/// The default maximum machine-password age, in days.
+pub const DEFAULT_MAXIMUM_AGE: u32 = 30;
+
+impl Policies {
+    fn gpo_index(&self, dn: &str) -> Option<usize> {
+        self.gpos.iter().position(|gpo| gpo.is(dn))
+    }
+
+    /// The options in force in the container `dn` (a computer's parent), and the GPOs whose
+    /// templates could not be read although they apply there.
+    pub fn effective(&self, dn: &str) -> (Effective, Vec<usize>) {
+        let Some(target) = NormalDn::parse(dn) else {
+            return (Effective::default(), Vec::new());
+        };
+        // The containers above (or at) it, nearest first: ancestors nest, so the longer
+        // normalized DN is the nearer.
+        let mut chain: Vec<(usize, &Container)> = self
+            .containers
+            .iter()
+            .filter_map(|container| {
+                let normal = NormalDn::parse(&container.dn)?;
+                target
+                    .is_under(&normal)
+                    .then(|| (normal.key().len(), container))
+            })
+            .collect();
+        chain.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+        let chain = chain.into_iter().map(|(_, container)| container);
+        let mut inherit = true;
+        let mut normal: Vec<Vec<&GpLink>> = Vec::new();
+        let mut enforced: Vec<Vec<&GpLink>> = Vec::new();
+        for container in chain {
+            let usable = |link: &&GpLink| !link.disabled && (inherit || link.enforced);
+            let links: Vec<&GpLink> = container.links.iter().filter(usable).collect();
+            normal.push(links.iter().copied().filter(|l| !l.enforced).collect());
+            enforced.push(links.into_iter().filter(|l| l.enforced).collect());
+            if container.blocks_inheritance {
+                inherit = false;
+            }
+        }
+        // Applied first to last: normal links from the top down, then enforced ones from the
+        // bottom up; within a container in gPLink order (its last link has link order 1).
+        let order = normal.iter().rev().chain(enforced.iter()).flatten();
+        let mut effective = Effective::default();
+        let mut unread = Vec::new();
+        for link in order {
+            let Some(index) = self.gpo_index(&link.gpo_dn) else {
+                continue;
+            };
+            if !self.gpos[index].computer_settings_enabled() {
+                continue;
+            }
+            match &self.templates[index] {
+                Ok(options) => {
+                    let set = |value: Option<bool>| value.map(|value| (value, index));
+                    if let Some(value) = set(options.refuse_password_change) {
+                        effective.refuse_password_change = Some(value);
+                    }
+                    if let Some(value) = set(options.disable_password_change) {
+                        effective.disable_password_change = Some(value);
+                    }
+                    if let Some(age) = options.maximum_password_age {
+                        effective.maximum_password_age = Some((age, index));
+                    }
+                }
+                Err(_) => unread.push(index),
+            }
+        }
+        (effective, unread)
+    }
+
+    /// Links that name a GPO the domain does not have: (container, GPO DN).
+    pub fn dangling_links(&self) -> Vec<(&str, &str)> {
+        self.containers
+            .iter()
+            .flat_map(|c| c.links.iter().map(move |link| (c.dn.as_str(), link)))
+            .filter(|(_, link)| self.gpo_index(&link.gpo_dn).is_none())
+            .map(|(dn, link)| (dn, link.gpo_dn.as_str()))
+            .collect()
+    }
+
+    fn gpo_ref(&self, index: usize) -> GpoRef {
+        let gpo = &self.gpos[index];
+        GpoRef {
+            name: gpo.name.clone(),
+            guid: gpo.guid.clone(),
+            path: gpo.file_sys_path.clone(),
+            changed: gpo.when_changed.clone(),
+            version: gpo.version,
+        }
+    }
+
+    /// Where the GPO is linked (enabled links).
+    fn linked_to(&self, index: usize) -> Vec<String> {
+        self.containers
+            .iter()
+            .filter(|c| {
+                c.links
+                    .iter()
+                    .any(|link| !link.disabled && self.gpos[index].is(&link.gpo_dn))
+            })
+            .map(|c| c.dn.clone())
+            .collect()
+    }
+}
+
+/// The class a container's effective options give its members (DCs: `dcs`), and the GPO that
+/// decided it.
+pub fn classify(effective: &Effective, dcs: bool) -> Option<(PolicyClass, usize)> {
+    if dcs {
+        return match effective.refuse_password_change {
+            Some((true, gpo)) => Some((PolicyClass::DcsRefuseChanges, gpo)),
+            _ => None,
+        };
+    }
+    if let Some((true, gpo)) = effective.disable_password_change {
+        return Some((PolicyClass::MembersNeverRotate, gpo));
+    }
+    match effective.maximum_password_age {
+        Some((0, gpo)) => Some((PolicyClass::MembersNeverRotate, gpo)),
+        Some((age, gpo)) if age > DEFAULT_MAXIMUM_AGE => Some((PolicyClass::LongMaxAge, gpo)),
+        _ => None,
+    }
+}
+
+/// What the policy check found: the findings, the computers whose passwords it stops from
+/// rotating (by DN, with the GPO's name), and why some containers could not be judged.
+pub struct PolicyAudit {
+    pub findings: Vec<Finding>,
+    pub never_rotate: HashMap<String, String>,
+    pub unread: Vec<String>,
+}
+
+/// The `rotation_policy` findings for the computers of each container (`members`, by the
+/// container's DN): one per GPO and class, with every container it covers.
+pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyAudit {
+    let mut groups: Vec<((usize, PolicyClass), Vec<String>)> = Vec::new();
+    let mut never_rotate = HashMap::new();
+    let mut unread = Vec::new();
+    let mut containers: Vec<(&String, &Members)> = members.iter().collect();
+    containers.sort_by(|a, b| a.0.cmp(b.0));
+    for (container, members) in containers {
+        let (effective, unreadable) = policies.effective(container);
+        for index in unreadable {
+            unread.push(format!(
+                "rotation_policy: {} applies to {container} but its GptTmpl.inf was not read ({})",
+                policies.gpos[index].label(),
+                policies.templates[index]
+                    .as_ref()
+                    .err()
+                    .map_or("", String::as_str)
+            ));
+        }
+        for (dcs, accounts) in [
+            (false, &members.computers),
+            (true, &members.domain_controllers),
+        ] {
+            let Some((class, gpo)) = classify(&effective, dcs).filter(|_| !accounts.is_empty())
+            else {
+                continue;
+            };
+            if class == PolicyClass::MembersNeverRotate {
+                for account in accounts {
+                    never_rotate.insert(
+                        account.to_ascii_lowercase(),
+                        policies.gpos[gpo].label().to_string(),
+                    );
+                }
+            }
+            match groups.iter_mut().find(|(key, _)| *key == (gpo, class)) {
+                Some((_, all)) => all.extend(accounts.iter().cloned()),
+                None => groups.push(((gpo, class), accounts.clone())),
+            }
+        }
+    }
+    unread.sort();
+    unread.dedup();
+    let findings = groups
+        .into_iter()
+        .map(|((gpo, class), mut accounts)| {
+            accounts.sort();
+            Finding::RotationPolicy {
+                class,
+                gpo: policies.gpo_ref(gpo),
+                linked_to: policies.linked_to(gpo),
+                computers: accounts.len(),
+                accounts,
+            }
+        })
+        .collect();
+    PolicyAudit {
+        findings,
+        never_rotate,
+        unread,
+    }
+}
+
+/// Stale passwords the policy explains: `rotation_failing` under a never-rotate GPO becomes
+/// `rotation_suppressed`, its note naming the GPO.
+pub fn suppress(findings: &mut [Finding], never_rotate: &HashMap<String, String>) {
+    for finding in findings {
+        if let Finding::StalePassword {
+            account: Some(account),
+            class: class @ StaleClass::RotationFailing,
+            note,
+            ..
+        } = finding
+            && let Some(gpo) = never_rotate.get(&account.to_ascii_lowercase())
+        {
+            *class = StaleClass::RotationSuppressed;
+            *note = Some(format!("GPO {gpo} stops its password changes"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gpo(guid: &str, flags: u32) -> Gpo {
+        Gpo {
+            dn: format!("CN={guid},CN=Policies,CN=System,DC=x"),
+            guid: guid.into(),
+            name: Some(format!("GPO {guid}")),
+            flags,
+            version: Some(1),
+            when_changed: None,
+            file_sys_path: None,
+        }
+    }
+
+    fn link(guid: &str, options: u32) -> GpLink {
+        GpLink {
+            gpo_dn: format!("cn={guid},cn=policies,cn=system,DC=x"),
+            disabled: options & 1 != 0,
+            enforced: options & 2 != 0,
+        }
+    }
+
+    fn age(days: u32) -> Result<NetlogonOptions, String> {
+        Ok(NetlogonOptions {
+            maximum_password_age: Some(days),
+            ..NetlogonOptions::default()
+        })
+    }
+
+    /// The domain links A (age 60); OU=Top links B (age 0) and, disabled, C (age 0); OU=Low
+    /// below it blocks inheritance and links D (age 45); the domain's E (age 90) is enforced
+    /// in the second scenario.
+    fn domain(e_enforced: bool) -> Policies {
+        Policies {
+            containers: vec![
+                Container {
+                    dn: "DC=x".into(),
+                    links: vec![link("E", if e_enforced { 2 } else { 0 }), link("A", 0)],
+                    blocks_inheritance: false,
+                },
+                Container {
+                    dn: "OU=Top,DC=x".into(),
+                    links: vec![link("C", 1), link("B", 0)],
+                    blocks_inheritance: false,
+                },
+                Container {
+                    dn: "OU=Low,OU=Top,DC=x".into(),
+                    links: vec![link("D", 0)],
+                    blocks_inheritance: true,
+                },
+            ],
+            gpos: ["A", "B", "C", "D", "E"].map(|g| gpo(g, 0)).to_vec(),
+            templates: vec![age(60), age(0), age(0), age(45), age(90)],
+            warnings: Vec::new(),
+        }
+    }
+
+    fn age_in(policies: &Policies, dn: &str) -> Option<(u32, String)> {
+        let (effective, _) = policies.effective(dn);
+        effective
+            .maximum_password_age
+            .map(|(age, gpo)| (age, policies.gpos[gpo].guid.clone()))
+    }
+
+    #[test]
+    fn link_order_inheritance_blocking_and_enforcement() {
+        let plain = domain(false);
+        // In the domain: the last link of gPLink (A) has link order 1 and wins over E.
+        assert_eq!(age_in(&plain, "DC=x"), Some((60, "A".into())));
+        // Below OU=Top, its own B wins over the domain's; the disabled C is skipped.
+        assert_eq!(age_in(&plain, "OU=Top,DC=x"), Some((0, "B".into())));
+        // OU=Low blocks inheritance: only its own D.
+        assert_eq!(age_in(&plain, "OU=Low,OU=Top,DC=x"), Some((45, "D".into())));
+        // Enforced from the top: E wins everywhere, blocked inheritance or not.
+        let enforced = domain(true);
+        assert_eq!(age_in(&enforced, "OU=Top,DC=x"), Some((90, "E".into())));
+        assert_eq!(
+            age_in(&enforced, "OU=Low,OU=Top,DC=x"),
+            Some((90, "E".into()))
+        );
+        // A GPO whose computer settings are disabled sets nothing.
+        let mut off = domain(false);
+        off.gpos[1].flags = 2;
+        assert_eq!(age_in(&off, "OU=Top,DC=x"), Some((60, "A".into())));
+        // A template that could not be read is reported, never taken as "nothing set".
+        let mut unread = domain(false);
+        unread.templates[3] = Err("access denied".into());
+        assert_eq!(unread.policies_unread("OU=Low,OU=Top,DC=x"), vec![3]);
+    }
+
+    impl Policies {
+        fn policies_unread(&self, dn: &str) -> Vec<usize> {
+            self.effective(dn).1
+        }
+    }
+
+    #[test]
+    fn findings_group_computers_by_gpo_and_class() {
+        let policies = domain(false);
+        let mut members = HashMap::new();
+        members.insert(
+            "OU=Top,DC=x".to_string(),
+            Members {
+                computers: vec!["PC2$".into(), "PC1$".into()],
+                domain_controllers: Vec::new(),
+            },
+        );
+        members.insert(
+            "OU=Low,OU=Top,DC=x".to_string(),
+            Members {
+                computers: vec!["PC3$".into()],
+                domain_controllers: Vec::new(),
+            },
+        );
+        let audit = audit(&policies, &members);
+        let summary: Vec<(&str, String, usize)> = audit
+            .findings
+            .iter()
+            .map(|finding| match finding {
+                Finding::RotationPolicy {
+                    class,
+                    gpo,
+                    computers,
+                    ..
+                } => (class.as_str(), gpo.guid.clone(), *computers),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("long_max_age", "D".to_string(), 1),
+                ("members_never_rotate", "B".to_string(), 2)
+            ]
+        );
+        assert_eq!(
+            audit.never_rotate.get("pc1$").map(String::as_str),
+            Some("GPO B")
+        );
+        assert!(!audit.never_rotate.contains_key("pc3$"));
+        assert!(
+            classify(
+                &Effective {
+                    refuse_password_change: Some((true, 0)),
+                    ..Effective::default()
+                },
+                true
+            )
+            .is_some()
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! SYSVOL: each GPO's `GptTmpl.inf`, read over SMB from the connected DC's `sysvol` share
+//! with the LDAP bind's user and password (the `smb` crate: SMB 2/3, NTLM, signing), and the
+//! domain's Group Policy objects over LDAP. A GPO without the file sets nothing; a file that
+//! cannot be read is that GPO's "not read: why", never "nothing set".
+
+use std::time::Duration;
+
+use smb::{Client, ClientConfig, FileAccessMask, FileCreateArgs, GetLen, ReadAt, UncPath};
+
+use super::LiveSource;
+use crate::ldap::queries;
+use adcomputer_core::model::gpo::{Gpo, MAX_TEMPLATE_BYTES, NetlogonOptions, parse_template};
+use adcomputer_core::rules::rotation_policy::Policies;
+
+const OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
+const OBJECT_PATH_NOT_FOUND: u32 = 0xC000_003A;
+
+impl LiveSource {
+    /// The domain's Group Policy: containers and GPOs over LDAP, each linked GPO's Netlogon
+    /// options from SYSVOL.
+    pub(crate) async fn group_policy(&mut self) -> anyhow::Result<Policies> {
+        let (containers, gpos, warnings) = queries::group_policy(&mut self.directory).await?;
+        let mut policies = Policies {
+            containers,
+            templates: vec![Ok(NetlogonOptions::default()); gpos.len()],
+            gpos,
+            warnings,
+        };
+        let linked: Vec<usize> = (0..policies.gpos.len())
+            .filter(|index| {
+                let gpo = &policies.gpos[*index];
+                gpo.computer_settings_enabled()
+                    && policies.containers.iter().any(|c| {
+                        c.links
+                            .iter()
+                            .any(|link| !link.disabled && gpo.is(&link.gpo_dn))
+                    })
+            })
+            .collect();
+        if linked.is_empty() {
+            return Ok(policies);
+        }
+        let read = self.templates(&policies.gpos, &linked).await;
+        for (index, template) in linked.into_iter().zip(read) {
+            policies.templates[index] = template;
+        }
+        Ok(policies)
+    }
+
+    /// The templates of `gpos[indexes]`, over one SMB session.
+    async fn templates(
+        &self,
+        gpos: &[Gpo],
+        indexes: &[usize],
+    ) -> Vec<Result<NetlogonOptions, String>> {
+        let everyone = |why: String| indexes.iter().map(|_| Err(why.clone())).collect();
+        let (Some(user), Some(secret)) = (self.bind_user(), &self.secret) else {
+            return everyone(
+                "SYSVOL is read over SMB with a simple bind's user and password; with --kerberos it is not read (give -D and a password)".into(),
+            );
+        };
+        let host = self.directory.host().to_string();
+        let limit = self.directory.timeout();
+        let client = Client::new(ClientConfig::default());
+        let share = match UncPath::new(&host).and_then(|unc| unc.with_share("sysvol")) {
+            Ok(share) => share,
+            Err(err) => return everyone(format!("\\\\{host}\\sysvol: {err}")),
+        };
+        let connected = within(
+            limit,
+            client.share_connect(&share, user, secret.expose().to_string()),
+        )
+        .await;
+        if let Err(why) = connected {
+            return everyone(format!("SMB to \\\\{host}\\sysvol as {user}: {why}"));
+        }
+        let mut read = Vec::new();
+        for index in indexes {
+            let gpo = &gpos[*index];
+            read.push(match gpo.template_path() {
+                None => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
+                Some(path) => read_template(&client, &share, &path, limit).await,
+            });
+        }
+        let _ = client.close().await;
+        read
+    }
+}
+
+/// One `GptTmpl.inf`: absent is "nothing set"; bounded, parsed.
+async fn read_template(
+    client: &Client,
+    share: &UncPath,
+    path: &str,
+    limit: Duration,
+) -> Result<NetlogonOptions, String> {
+    let access = FileAccessMask::new().with_generic_read(true);
+    let args = FileCreateArgs::make_open_existing(access);
+    let resource = match tokio::time::timeout(
+        limit,
+        client.create_file(&share.clone().with_path(path), &args),
+    )
+    .await
+    {
+        Err(_) => return Err(format!("no answer within {} s", limit.as_secs())),
+        Ok(Err(smb::Error::ReceivedErrorMessage(
+            OBJECT_NAME_NOT_FOUND | OBJECT_PATH_NOT_FOUND,
+            _,
+        ))) => {
+            return Ok(NetlogonOptions::default());
+        }
+        Ok(Err(err)) => return Err(format!("{path}: {err}")),
+        Ok(Ok(resource)) => resource,
+    };
+    let Some(file) = resource.as_file() else {
+        return Err(format!("{path}: not a file"));
+    };
+    let length = within(limit, file.get_len()).await?;
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    if length > MAX_TEMPLATE_BYTES {
+        return Err(format!(
+            "{path}: {length} bytes is too large for a GptTmpl.inf"
+        ));
+    }
+    let mut bytes = vec![0; length];
+    let mut filled = 0;
+    while filled < length {
+        let got = within(limit, file.read_at(&mut bytes[filled..], filled as u64)).await?;
+        if got == 0 {
+            break;
+        }
+        filled += got;
+    }
+    bytes.truncate(filled);
+    let _ = file.close().await;
+    parse_template(&bytes).map_err(|why| format!("{path}: {why}"))
+}
+
+/// `operation`, given up after `limit`; its error as a sentence.
+async fn within<T>(
+    limit: Duration,
+    operation: impl std::future::Future<Output = smb::Result<T>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(limit, operation).await {
+        Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
+        Ok(result) => result.map_err(|err| err.to_string()),
+    }
+}
