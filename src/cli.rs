@@ -167,6 +167,16 @@ pub(crate) struct ChecksArg {
     pub(crate) checks: Vec<String>,
 }
 
+/// Where an offline run finds Group Policy's files.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArg {
+    /// With --from-ldif: a copy of SYSVOL (the sysvol share's root, or a domain's folder; e.g.
+    /// mount -t cifs //dc/sysvol) whose GptTmpl.inf files complete the export's GPO objects,
+    /// for the rotation policy.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) sysvol: Option<PathBuf>,
+}
+
 /// What a scheduled run compares with, accepts, and fails on.
 #[derive(Debug, Args)]
 pub(crate) struct ScheduleArgs {
@@ -264,6 +274,8 @@ adcomputer stale --from-ldif export.ldif --as-of 2026-11-01"
         /// newer than lastLogonTimestamp, which lags by up to two weeks by design.
         #[arg(long)]
         precise_logon: bool,
+        #[command(flatten)]
+        policy: PolicyArg,
     },
 
     /// SPN checks and repairs.
@@ -371,6 +383,9 @@ adcomputer audit --output json:audit.json --output html:audit.html --output prom
         /// given).
         #[arg(long = "kdc", value_name = "HOST[:PORT]", requires = "probe_keys")]
         key_kdc: Option<String>,
+
+        #[command(flatten)]
+        policy: PolicyArg,
 
         /// Key probes in flight at once per KDC.
         #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]

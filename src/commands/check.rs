@@ -21,15 +21,20 @@ pub(crate) async fn run(
     settings: &AuditSettings,
     forest: bool,
     triage_settings: &TriageSettings,
+    sysvol: Option<&std::path::Path>,
 ) -> anyhow::Result<Outcome> {
     let started = std::time::Instant::now();
     let mut warnings = Vec::new();
     let settings = &with_precise_logons(source, settings, forest, &mut warnings).await?;
     let remember = triage_settings.baseline.is_some();
-    let (mut auditor, facts) = source.audit(settings, forest, remember).await?;
+    let (mut auditor, mut facts) = source.audit(settings, forest, remember).await?;
     let (mut unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
-    let policies = match (settings.rotation_policy, &mut *source) {
-        (true, Source::Live(live)) => Some(live.group_policy().await?),
+    let policies = match (settings.rotation_policy, &mut *source, sysvol) {
+        (true, Source::Live(live), _) => Some(live.group_policy().await?),
+        (true, Source::Ldif { .. }, Some(dir)) => {
+            let objects = std::mem::take(&mut facts.group_policy);
+            Some(crate::source::sysvol::from_folder(objects, dir))
+        }
         _ => None,
     };
     tracing::info!(elapsed = ?started.elapsed(), "scanned");

@@ -73,8 +73,12 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
             settings,
             forest,
             triage,
+            sysvol,
             ..
-        } => check::run(&context, &mut source, settings, *forest, triage).await,
+        } => {
+            let sysvol = sysvol.as_deref();
+            check::run(&context, &mut source, settings, *forest, triage, sysvol).await
+        }
     };
     source.close().await;
     outcome

@@ -63,6 +63,18 @@ impl Config {
         }
         let connection = cli.connection;
         let base = connection.base.clone().or_else(|| env("ADCOMPUTER_BASE"));
+        if let (
+            Task::Check {
+                sysvol: Some(dir), ..
+            },
+            None,
+        ) = (&task, &connection.from_ldif)
+        {
+            bail!(
+                "--sysvol {}: a copy of SYSVOL completes an export (--from-ldif); from a DC, SYSVOL is read over SMB",
+                dir.display()
+            );
+        }
         let (source, base) = match connection.from_ldif.clone() {
             // An export needs no connection settings, nor a profile that might be broken.
             Some(path) => (SourceSpec::Ldif(path), base),

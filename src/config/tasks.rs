@@ -135,6 +135,8 @@ pub(crate) enum Task {
         forest: bool,
         /// Baseline, ignore list, `--fail-on`.
         triage: Box<TriageSettings>,
+        /// `--sysvol`: a copy of SYSVOL for an export's Group Policy.
+        sysvol: Option<PathBuf>,
     },
 }
 
@@ -239,6 +241,7 @@ fn check_task(
             checks,
             schedule,
             precise_logon,
+            policy,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
             let checks = checks_of("stale", &checks)?;
@@ -248,7 +251,10 @@ fn check_task(
                 rotation_policy: true,
                 ..AuditSettings::new(checks, stale_settings, spn, Vec::new())
             };
-            (check("stale", settings, false, &schedule)?, as_of)
+            (
+                check("stale", settings, false, &schedule, policy.sysvol)?,
+                as_of,
+            )
         }
         Command::Spn(SpnCommand::Check {
             spn,
@@ -261,7 +267,10 @@ fn check_task(
             let checks = checks_of("spn check", &checks)?;
             let spn_rules = spn_settings(&spn, include_disabled);
             let settings = AuditSettings::new(checks, stale, spn_rules, parse_names(&names)?);
-            (check("spn check", settings, spn.forest, &schedule)?, None)
+            (
+                check("spn check", settings, spn.forest, &schedule, None)?,
+                None,
+            )
         }
         Command::Audit {
             stale,
@@ -272,6 +281,7 @@ fn check_task(
             probe_all,
             probe_keys,
             key_kdc,
+            policy,
             probe_concurrency,
         } => {
             let (stale_settings, as_of) = stale_settings(&stale, now)?;
@@ -301,7 +311,10 @@ fn check_task(
                 policy_findings: checks.checks.is_empty(),
                 ..AuditSettings::new(own, stale_settings, spn_rules, Vec::new())
             };
-            (check("audit", settings, spn.forest, &schedule)?, as_of)
+            (
+                check("audit", settings, spn.forest, &schedule, policy.sysvol)?,
+                as_of,
+            )
         }
         _ => bail!("not a check command"),
     })
@@ -421,6 +434,7 @@ fn check(
     settings: AuditSettings,
     forest: bool,
     schedule: &ScheduleArgs,
+    sysvol: Option<PathBuf>,
 ) -> anyhow::Result<Task> {
     let triage = Box::new(triage_settings(name, &settings, schedule)?);
     Ok(Task::Check {
@@ -428,6 +442,7 @@ fn check(
         settings,
         forest,
         triage,
+        sysvol,
     })
 }
 

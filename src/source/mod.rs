@@ -9,7 +9,7 @@ pub(crate) mod diagnose;
 pub(crate) mod encoding;
 pub(crate) mod gaps;
 pub(crate) mod ldif;
-mod sysvol;
+pub(crate) mod sysvol;
 
 use std::fs::File;
 use std::io::Read;
@@ -59,6 +59,16 @@ pub(crate) struct SourceFacts {
     /// What an ldapsearch export's header and trailers said, judged once the whole export
     /// (both halves of a large one) is read.
     trailer: Trailer,
+    /// The Group Policy objects of an export (containers with `gPLink`/`gPOptions`, GPOs).
+    pub(crate) group_policy: PolicyObjects,
+}
+
+/// Group Policy objects an export holds: what `--sysvol` completes into `Policies`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PolicyObjects {
+    pub(crate) containers: Vec<adcomputer_core::rules::rotation_policy::Container>,
+    pub(crate) gpos: Vec<adcomputer_core::model::gpo::Gpo>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// An ldapsearch export's header and trailers.
@@ -75,6 +85,10 @@ impl SourceFacts {
     fn merge(&mut self, other: SourceFacts) {
         self.evidence = self.evidence.union(other.evidence);
         self.warnings.extend(other.warnings);
+        let policy = other.group_policy;
+        self.group_policy.containers.extend(policy.containers);
+        self.group_policy.gpos.extend(policy.gpos);
+        self.group_policy.warnings.extend(policy.warnings);
         self.complete &= other.complete;
         self.trailer = Trailer {
             header: self.trailer.header || other.trailer.header,
@@ -458,7 +472,111 @@ struct ScanSink {
     account: AccountBuilder,
     /// `Some` while the current entry is the Directory Service object.
     mappings: Option<Vec<String>>,
+    /// The current entry's Group Policy values: `gPLink`, `gPOptions`, and a GPO's own.
+    policy: PolicyValues,
     facts: SourceFacts,
+}
+
+/// The Group Policy values of the entry being read.
+#[derive(Default)]
+struct PolicyValues {
+    dn: String,
+    /// The entry is a `groupPolicyContainer` (by its DN under CN=Policies,CN=System).
+    is_gpo: bool,
+    gp_link: Option<String>,
+    gp_options: Option<String>,
+    gpo: Vec<(&'static str, String)>,
+}
+
+/// The attributes of a GPO an export may carry.
+const GPO_ATTRIBUTES: [&str; 6] = [
+    "cn",
+    "displayName",
+    "flags",
+    "versionNumber",
+    "whenChanged",
+    "gPCFileSysPath",
+];
+
+impl PolicyValues {
+    fn start(&mut self, dn: &str) {
+        self.gp_link = None;
+        self.gp_options = None;
+        self.gpo.clear();
+        // Cheap for the millions of accounts: only a DN that starts like a GPO's is lowered.
+        self.is_gpo = dn
+            .get(..4)
+            .is_some_and(|start| start.eq_ignore_ascii_case("cn={"))
+            && dn.to_ascii_lowercase().contains(",cn=policies,cn=system,");
+        if self.is_gpo {
+            dn.clone_into(&mut self.dn);
+        }
+    }
+
+    /// Keeps a value when it is one of Group Policy's; cheap for every other.
+    fn value(&mut self, name: &[u8], value: &[u8]) {
+        let text = || String::from_utf8_lossy(value).into_owned();
+        match name.len() {
+            6 if name.eq_ignore_ascii_case(b"gPLink") => self.gp_link = Some(text()),
+            9 if name.eq_ignore_ascii_case(b"gPOptions") => self.gp_options = Some(text()),
+            _ if self.is_gpo => {
+                if let Some(known) = GPO_ATTRIBUTES
+                    .iter()
+                    .find(|known| name.eq_ignore_ascii_case(known.as_bytes()))
+                {
+                    self.gpo.push((known, text()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The finished entry's Group Policy objects, into `found`.
+    fn finish(&mut self, dn: &str, found: &mut PolicyObjects) {
+        if self.gp_link.is_some() || self.gp_options.is_some() {
+            let links = match adcomputer_core::model::gpo::parse_gplink(
+                self.gp_link.as_deref().unwrap_or_default(),
+            ) {
+                Ok(links) => links,
+                Err(why) => {
+                    found
+                        .warnings
+                        .push(format!("rotation_policy: {dn}: gPLink not read: {why}"));
+                    Vec::new()
+                }
+            };
+            let options: u32 = self
+                .gp_options
+                .as_deref()
+                .and_then(|o| o.trim().parse().ok())
+                .unwrap_or(0);
+            found
+                .containers
+                .push(adcomputer_core::rules::rotation_policy::Container {
+                    dn: dn.to_string(),
+                    links,
+                    blocks_inheritance: options & 1 != 0,
+                });
+        }
+        if self.is_gpo {
+            let value = |name: &str| {
+                self.gpo
+                    .iter()
+                    .find(|(known, _)| *known == name)
+                    .map(|(_, value)| value.clone())
+            };
+            let number = |name: &str| value(name).and_then(|v| v.trim().parse().ok());
+            found.gpos.push(adcomputer_core::model::gpo::Gpo {
+                dn: self.dn.clone(),
+                guid: value("cn").unwrap_or_default(),
+                name: value("displayName"),
+                flags: number("flags").unwrap_or(0),
+                version: number("versionNumber"),
+                when_changed: value("whenChanged"),
+                file_sys_path: value("gPCFileSysPath"),
+            });
+        }
+    }
 }
 
 impl Default for ScanSink {
@@ -466,6 +584,7 @@ impl Default for ScanSink {
         ScanSink {
             account: AccountBuilder::default(),
             mappings: None,
+            policy: PolicyValues::default(),
             facts: SourceFacts {
                 complete: true,
                 ..SourceFacts::default()
@@ -476,6 +595,7 @@ impl Default for ScanSink {
 
 impl RecordSink for ScanSink {
     fn start(&mut self, dn: &str) {
+        self.policy.start(dn);
         if starts_with_ignore_case(dn, DIRECTORY_SERVICE_RDNS) {
             self.mappings = Some(Vec::new());
         } else {
@@ -485,6 +605,7 @@ impl RecordSink for ScanSink {
     }
 
     fn value(&mut self, name: &[u8], value: Value<'_>) {
+        self.policy.value(name, value);
         match &mut self.mappings {
             Some(mappings) if name.eq_ignore_ascii_case(b"sPNMappings") => {
                 mappings.push(String::from_utf8_lossy(value).into_owned());
@@ -495,6 +616,9 @@ impl RecordSink for ScanSink {
     }
 
     fn text_value(&mut self, name: &[u8], text: &str) {
+        if self.mappings.is_none() {
+            self.policy.value(name, text.as_bytes());
+        }
         match &mut self.mappings {
             Some(_) => self.value(name, text.as_bytes()),
             None => self.account.text_value(name, text),
@@ -556,6 +680,8 @@ impl ScanSink {
                 .then(|| Scanned::SpnAliases(SpnAliases::from_mappings(values))));
         }
         let account = self.account.finished()?;
+        self.policy
+            .finish(&account.dn, &mut self.facts.group_policy);
         self.facts.evidence = self.facts.evidence.union(account.present);
         let in_scope = base
             .is_none_or(|base| NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(base)));

@@ -1,8 +1,10 @@
 //! SYSVOL: each GPO's `GptTmpl.inf`, read over SMB from the connected DC's `sysvol` share
-//! with the LDAP bind's user and password (the `smb` crate: SMB 2/3, NTLM, signing), and the
-//! domain's Group Policy objects over LDAP. A GPO without the file sets nothing; a file that
+//! with the LDAP bind's user and password (the `smb` crate: SMB 2/3, NTLM, signing), with the
+//! domain's Group Policy objects over LDAP; or from a copy of SYSVOL (`--sysvol DIR`) with the
+//! objects an export holds. A GPO without the file sets nothing; a file that
 //! cannot be read is that GPO's "not read: why", never "nothing set".
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use smb::{Client, ClientConfig, FileAccessMask, FileCreateArgs, GetLen, ReadAt, UncPath};
@@ -145,4 +147,62 @@ async fn within<T>(
         Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
         Ok(result) => result.map_err(|err| err.to_string()),
     }
+}
+
+/// An export's Group Policy objects completed with the templates of a SYSVOL folder
+/// (`--sysvol DIR`: the `sysvol` share's root, or one domain's folder below it).
+pub(crate) fn from_folder(objects: super::PolicyObjects, dir: &Path) -> Policies {
+    let templates = objects
+        .gpos
+        .iter()
+        .map(|gpo| {
+            let path = gpo
+                .template_path()
+                .ok_or_else(|| "its gPCFileSysPath does not name a folder of sysvol".to_string())?;
+            let parts: Vec<&str> = path.split('\\').collect();
+            // The share's root holds each domain's folder; a domain's folder holds Policies.
+            let file = find(dir, &parts).or_else(|| find(dir, &parts[1..]));
+            match file {
+                None => Ok(NetlogonOptions::default()),
+                Some(file) => {
+                    crate::files::read_bounded(&file, MAX_TEMPLATE_BYTES as u64, "--sysvol")
+                        .map_err(|err| format!("{}: {err}", file.display()))
+                        .and_then(|bytes| {
+                            parse_template(&bytes)
+                                .map_err(|why| format!("{}: {why}", file.display()))
+                        })
+                }
+            }
+        })
+        .collect();
+    Policies {
+        containers: objects.containers,
+        gpos: objects.gpos,
+        templates,
+        warnings: objects.warnings,
+    }
+}
+
+/// `parts` below `dir`, each matched without regard to case (a copy of SYSVOL made on another
+/// system may spell `Policies` or a GUID otherwise); `None` when absent.
+fn find(dir: &Path, parts: &[&str]) -> Option<PathBuf> {
+    let mut at = dir.to_path_buf();
+    for part in parts {
+        let exact = at.join(part);
+        at = if exact.exists() {
+            exact
+        } else {
+            std::fs::read_dir(&at)
+                .ok()?
+                .filter_map(Result::ok)
+                .find(|entry| {
+                    entry
+                        .file_name()
+                        .to_string_lossy()
+                        .eq_ignore_ascii_case(part)
+                })?
+                .path()
+        };
+    }
+    at.is_file().then_some(at)
 }

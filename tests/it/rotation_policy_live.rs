@@ -165,3 +165,103 @@ fn sysvol_not_read_is_a_coverage_gap() {
     assert_eq!(simple.code, 1, "{}", simple.stderr);
     assert_eq!(policies(&simple.json()).len(), 1);
 }
+
+/// Offline: an export with the GPO objects and OUs, and a copy of the DC's sysvol folder,
+/// give what the DC gives; a template in the copy that is not text is named, not "nothing set".
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn an_export_and_a_copy_of_sysvol_give_the_same_policy() {
+    let _domain = common::pristine_domain();
+    let dc = test_dc();
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("domain.ldif");
+    let gpo_attributes = [
+        "gPLink",
+        "gPOptions",
+        "displayName",
+        "flags",
+        "versionNumber",
+        "whenChanged",
+        "gPCFileSysPath",
+    ];
+    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES
+        .iter()
+        .copied()
+        .chain(gpo_attributes)
+        .collect();
+    common::export_domain(&export, &attributes);
+    let copy = dir.path().join("sysvol");
+    let status = std::process::Command::new("cp")
+        .args(["-r", &format!("{}/state/sysvol", dc.dir)])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let offline = |sysvol: &std::path::Path| {
+        common::offline(&[
+            "audit",
+            "-o",
+            "json",
+            "--from-ldif",
+            export.to_str().unwrap(),
+            "--sysvol",
+            sysvol.to_str().unwrap(),
+        ])
+    };
+    let run = offline(&copy);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let live_report = live(&["audit", "-o", "json"]).json();
+    assert_eq!(policies(&run.json()), policies(&live_report));
+    assert_eq!(
+        stale_class(&run.json(), "KIOSK-NR01$").as_deref(),
+        Some("rotation_suppressed")
+    );
+    // From a DC, --sysvol has no part to play: refused with one line.
+    live(&["audit", "--sysvol", copy.to_str().unwrap()]).assert_one_line_error("--sysvol");
+    // A template that is not text: its GPO is named, its computers not judged.
+    let mut broken = 0;
+    for entry in walk(&copy) {
+        let text = std::fs::read(&entry).unwrap_or_default();
+        let utf16: Vec<u16> = text[2.min(text.len())..]
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        if entry.ends_with("GptTmpl.inf")
+            && String::from_utf16_lossy(&utf16).contains("DisablePasswordChange=4,1")
+        {
+            std::fs::write(&entry, [0xff, 0xfe, 0x41]).unwrap();
+            broken += 1;
+        }
+    }
+    assert_eq!(
+        broken, 2,
+        "Kiosks never rotate, and the GPO with computer settings off"
+    );
+    let run = offline(&copy);
+    let report = run.json();
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("Kiosks never rotate") && warnings.contains("was not read"),
+        "{warnings}"
+    );
+    assert!(
+        !policies(&report)
+            .iter()
+            .any(|(gpo, ..)| gpo == "Kiosks never rotate"),
+        "{report}"
+    );
+}
+
+/// Every file below `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
