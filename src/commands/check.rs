@@ -40,7 +40,7 @@ pub(crate) async fn run(
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
     if let Some(policies) = &policies {
-        judge_policy(policies, settings, &mut audit, &mut unseen, &mut warnings);
+        judge_policy(policies, settings, &mut audit, &mut unseen);
     }
     if let (Some(baseline), Some(seen)) = (&triage_settings.baseline, &audit.seen)
         && let Some(why) = baseline.foreign(seen)
@@ -155,20 +155,19 @@ fn judge_policy(
     settings: &AuditSettings,
     audit: &mut Audit,
     unseen: &mut Vec<Unseen>,
-    warnings: &mut Vec<String>,
 ) {
-    let judged = rotation_policy::audit(policies, &audit.members);
+    let mut judged = rotation_policy::audit(policies, &audit.members);
     if settings.policy_findings {
-        audit.findings.extend(judged.findings);
+        audit.findings.append(&mut judged.findings);
     }
-    rotation_policy::suppress(&mut audit.findings, &judged.never_rotate);
+    rotation_policy::explain(&mut audit.findings, &judged, settings.stale.days);
     sort_findings(&mut audit.findings);
     audit.summary.count(&audit.findings);
-    warnings.extend(policies.warnings.iter().cloned());
+    // What could not be read of the policy: each a warning and a gap.
+    unseen.extend(policies.warnings.iter().cloned().map(Unseen::Policy));
     for (container, gpo) in policies.dangling_links() {
-        warnings.push(format!(
-            "rotation_policy: {container} links {gpo}, which does not exist"
-        ));
+        let why = format!("rotation_policy: {container} links {gpo}, which does not exist");
+        unseen.push(Unseen::Policy(why));
     }
     unseen.extend(judged.unread.into_iter().map(Unseen::Policy));
 }

@@ -306,8 +306,9 @@ fn check_task(
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),
-                // So is the rotation policy: it explains stale passwords too.
-                rotation_policy: checks.checks.is_empty(),
+                // So are the rotation policy's findings; the policy is read whenever stale
+                // passwords are judged: it explains them.
+                rotation_policy: own.contains(&Check::STALE_PASSWORD),
                 policy_findings: checks.checks.is_empty(),
                 ..AuditSettings::new(own, stale_settings, spn_rules, Vec::new())
             };

@@ -100,10 +100,24 @@ impl Source {
 }
 
 /// The ldapsearch command that exports what the checks need: the scan's own filter and
-/// attributes.
+/// attributes, and the Group Policy objects (for `--sysvol`).
 fn export_recipe() -> String {
+    let policy = "(gPLink=*)(gPOptions=*)(objectClass=groupPolicyContainer)";
+    let filter = SCAN_FILTER.strip_suffix(')').unwrap_or(SCAN_FILTER);
     format!(
-        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '{SCAN_FILTER}' {} > export.ldif",
-        ACCOUNT_ATTRIBUTES.join(" ")
+        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '{filter}{policy})' {} {} > export.ldif",
+        ACCOUNT_ATTRIBUTES.join(" "),
+        GPO_EXPORT_ATTRIBUTES.join(" ")
     )
 }
+
+/// What an export needs of Group Policy besides the accounts' attributes.
+const GPO_EXPORT_ATTRIBUTES: [&str; 7] = [
+    "gPLink",
+    "gPOptions",
+    "displayName",
+    "flags",
+    "versionNumber",
+    "whenChanged",
+    "gPCFileSysPath",
+];

@@ -79,9 +79,23 @@ impl LiveSource {
         let mut read = Vec::new();
         for index in indexes {
             let gpo = &gpos[*index];
-            read.push(match gpo.template_path() {
-                None => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
-                Some(path) => read_template(&client, &share, &path, limit).await,
+            read.push(match (gpo.template_path(), gpo.gpt_ini_path()) {
+                (Some(path), Some(gpt)) => match read_gpo_file(&client, &share, &path, limit).await
+                {
+                    // No template: nothing set, if the GPO's folder is there at all.
+                    Ok(None) => match read_gpo_file(&client, &share, &gpt, limit).await {
+                        Ok(Some(_)) => Ok(NetlogonOptions::default()),
+                        Ok(None) => {
+                            Err(format!("its folder in sysvol is missing ({gpt} not found)"))
+                        }
+                        Err(why) => Err(why),
+                    },
+                    Ok(Some(bytes)) => {
+                        parse_template(&bytes).map_err(|why| format!("{path}: {why}"))
+                    }
+                    Err(why) => Err(why),
+                },
+                _ => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
             });
         }
         let _ = client.close().await;
@@ -89,13 +103,13 @@ impl LiveSource {
     }
 }
 
-/// One `GptTmpl.inf`: absent is "nothing set"; bounded, parsed.
-async fn read_template(
+/// One file of a GPO's folder, bounded; `None` when it does not exist.
+async fn read_gpo_file(
     client: &Client,
     share: &UncPath,
     path: &str,
     limit: Duration,
-) -> Result<NetlogonOptions, String> {
+) -> Result<Option<Vec<u8>>, String> {
     let access = FileAccessMask::new().with_generic_read(true);
     let args = FileCreateArgs::make_open_existing(access);
     let resource = match tokio::time::timeout(
@@ -109,7 +123,7 @@ async fn read_template(
             OBJECT_NAME_NOT_FOUND | OBJECT_PATH_NOT_FOUND,
             _,
         ))) => {
-            return Ok(NetlogonOptions::default());
+            return Ok(None);
         }
         Ok(Err(err)) => return Err(format!("{path}: {err}")),
         Ok(Ok(resource)) => resource,
@@ -135,7 +149,7 @@ async fn read_template(
     }
     bytes.truncate(filled);
     let _ = file.close().await;
-    parse_template(&bytes).map_err(|why| format!("{path}: {why}"))
+    Ok(Some(bytes))
 }
 
 /// `operation`, given up after `limit`; its error as a sentence.
@@ -159,10 +173,17 @@ pub(crate) fn from_folder(objects: super::PolicyObjects, dir: &Path) -> Policies
             let path = gpo
                 .template_path()
                 .ok_or_else(|| "its gPCFileSysPath does not name a folder of sysvol".to_string())?;
-            let parts: Vec<&str> = path.split('\\').collect();
-            // The share's root holds each domain's folder; a domain's folder holds Policies.
-            let file = find(dir, &parts).or_else(|| find(dir, &parts[1..]));
-            match file {
+            let locate = |path: &str| {
+                let parts: Vec<&str> = path.split('\\').collect();
+                // The share's root holds each domain's folder; a domain's folder, Policies.
+                find(dir, &parts).or_else(|| find(dir, &parts[1..]))
+            };
+            let gpt = gpo.gpt_ini_path().unwrap_or_default();
+            match locate(&path) {
+                None if locate(&gpt).is_none() => Err(format!(
+                    "its folder in the copy of sysvol is missing ({gpt} not found below {})",
+                    dir.display()
+                )),
                 None => Ok(NetlogonOptions::default()),
                 Some(file) => {
                     crate::files::read_bounded(&file, MAX_TEMPLATE_BYTES as u64, "--sysvol")

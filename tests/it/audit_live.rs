@@ -133,7 +133,7 @@ const POLICY: &[(&str, &str, &str)] = &[
     (
         "rotation_policy",
         "Long machine password age",
-        "long_max_age 1",
+        "long_max_age 2",
     ),
 ];
 
@@ -199,8 +199,8 @@ fn audit_reports_exactly_the_seeded_problems() {
         assert!(!text.contains(quiet), "{quiet} has findings: {text}");
     }
     assert_eq!(
-        json["summary"]["computers"], 31,
-        "the fixtures, OU=Encryption's six, OU=Kiosks' three and both DCs"
+        json["summary"]["computers"], 32,
+        "the fixtures, OU=Encryption's six, OU=Kiosks' four and both DCs"
     );
     assert_eq!(json["summary"]["findings"], expected.len());
 }

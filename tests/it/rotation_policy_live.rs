@@ -82,7 +82,7 @@ fn the_workaround_is_found_where_it_applies_and_explains_stale_passwords() {
             "Long machine password age",
             "long_max_age",
             "OU=Kiosks,DC=adc,DC=test",
-            "LAB-PC01$",
+            "LAB-PC01$ LAB-PC02$",
         ),
     ]
     .into_iter()
@@ -237,6 +237,23 @@ fn an_export_and_a_copy_of_sysvol_give_the_same_policy() {
         broken, 2,
         "Kiosks never rotate, and the GPO with computer settings off"
     );
+    // A GPO whose folder is gone from the copy: named too.
+    let dcs_policy = walk(&copy)
+        .into_iter()
+        .find(|path| {
+            path.ends_with("GptTmpl.inf")
+                && std::fs::read(path).is_ok_and(|bytes| {
+                    let units: Vec<u16> = bytes[2.min(bytes.len())..]
+                        .chunks_exact(2)
+                        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                        .collect();
+                    String::from_utf16_lossy(&units).contains("RefusePasswordChange=4,1")
+                })
+        })
+        .unwrap();
+    let folder = dcs_policy.ancestors().nth(5).unwrap().to_path_buf();
+    assert!(folder.join("GPT.INI").exists(), "{}", folder.display());
+    std::fs::remove_dir_all(&folder).unwrap();
     let run = offline(&copy);
     let report = run.json();
     let warnings = report["warnings"].to_string();
@@ -250,6 +267,25 @@ fn an_export_and_a_copy_of_sysvol_give_the_same_policy() {
             .any(|(gpo, ..)| gpo == "Kiosks never rotate"),
         "{report}"
     );
+    assert!(
+        warnings.contains("DCs refuse password changes")
+            && warnings.contains("folder in the copy of sysvol is missing"),
+        "{warnings}"
+    );
+    // A scope with nothing else to report is then no clean bill.
+    let scope = format!("OU=Domain Controllers,{}", dc.base);
+    let run = common::offline(&[
+        "-b",
+        &scope,
+        "audit",
+        "-o",
+        "json",
+        "--from-ldif",
+        export.to_str().unwrap(),
+        "--sysvol",
+        copy.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
 }
 
 /// Every file below `dir`.

@@ -90,6 +90,18 @@ impl Gpo {
     }
 }
 
+/// The file every GPO's folder holds: without it, the folder itself is missing or not the GPO's.
+pub const GPT_INI: &str = "GPT.INI";
+
+impl Gpo {
+    /// The path of its `GPT.INI` below the `sysvol` share (see `template_path`).
+    pub fn gpt_ini_path(&self) -> Option<String> {
+        let template = self.template_path()?;
+        let folder = template.strip_suffix(TEMPLATE)?;
+        Some(format!("{folder}{GPT_INI}"))
+    }
+}
+
 /// Where a GPO's security settings are, below its folder.
 pub const TEMPLATE: &str = "Machine\\Microsoft\\Windows NT\\SecEdit\\GptTmpl.inf";
 
@@ -248,6 +260,10 @@ mod tests {
         assert_eq!(
             gpo.template_path().unwrap(),
             "adc.test\\Policies\\{A}\\Machine\\Microsoft\\Windows NT\\SecEdit\\GptTmpl.inf"
+        );
+        assert_eq!(
+            gpo.gpt_ini_path().unwrap(),
+            "adc.test\\Policies\\{A}\\GPT.INI"
         );
     }
 }

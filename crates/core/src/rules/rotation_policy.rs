@@ -218,6 +218,8 @@ pub fn classify(effective: &Effective, dcs: bool) -> Option<(PolicyClass, usize)
 pub struct PolicyAudit {
     pub findings: Vec<Finding>,
     pub never_rotate: HashMap<String, String>,
+    /// The computers under a maximum age above the default, with that age in days.
+    pub long_age: HashMap<String, u32>,
     pub unread: Vec<String>,
 }
 
@@ -226,6 +228,7 @@ pub struct PolicyAudit {
 pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyAudit {
     let mut groups: Vec<((usize, PolicyClass), Vec<String>)> = Vec::new();
     let mut never_rotate = HashMap::new();
+    let mut long_age = HashMap::new();
     let mut unread = Vec::new();
     let mut containers: Vec<(&String, &Members)> = members.iter().collect();
     containers.sort_by(|a, b| a.0.cmp(b.0));
@@ -249,12 +252,16 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
             else {
                 continue;
             };
-            if class == PolicyClass::MembersNeverRotate {
-                for account in accounts {
-                    never_rotate.insert(
-                        account.to_ascii_lowercase(),
-                        policies.gpos[gpo].label().to_string(),
-                    );
+            for account in accounts {
+                let account = account.to_ascii_lowercase();
+                match (class, effective.maximum_password_age) {
+                    (PolicyClass::MembersNeverRotate, _) => {
+                        never_rotate.insert(account, policies.gpos[gpo].label().to_string());
+                    }
+                    (PolicyClass::LongMaxAge, Some((age, _))) => {
+                        long_age.insert(account, age);
+                    }
+                    _ => {}
                 }
             }
             match groups.iter_mut().find(|(key, _)| *key == (gpo, class)) {
@@ -281,13 +288,29 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
     PolicyAudit {
         findings,
         never_rotate,
+        long_age,
         unread,
     }
 }
 
-/// Stale passwords the policy explains: `rotation_failing` under a never-rotate GPO becomes
-/// `rotation_suppressed`, its note naming the GPO.
-pub fn suppress(findings: &mut [Finding], never_rotate: &HashMap<String, String>) {
+/// Stale passwords the policy explains. Under a never-rotate GPO, `rotation_failing` becomes
+/// `rotation_suppressed`, its note naming the GPO. Under a maximum age `M` above 30 days, the
+/// staleness limit follows it: a password is stale after `M + (days - 30)` days (`days`: the
+/// run's limit, whose grace over the default 30 carries over), and younger ones are not stale.
+pub fn explain(findings: &mut Vec<Finding>, policy: &PolicyAudit, days: i64) {
+    let grace = (days - i64::from(DEFAULT_MAXIMUM_AGE)).max(0);
+    findings.retain(|finding| match finding {
+        Finding::StalePassword {
+            account: Some(account),
+            class: StaleClass::RotationFailing | StaleClass::Inactive,
+            password_age_days: Some(age),
+            ..
+        } => policy
+            .long_age
+            .get(&account.to_ascii_lowercase())
+            .is_none_or(|limit| *age > i64::from(*limit) + grace),
+        _ => true,
+    });
     for finding in findings {
         if let Finding::StalePassword {
             account: Some(account),
@@ -295,7 +318,7 @@ pub fn suppress(findings: &mut [Finding], never_rotate: &HashMap<String, String>
             note,
             ..
         } = finding
-            && let Some(gpo) = never_rotate.get(&account.to_ascii_lowercase())
+            && let Some(gpo) = policy.never_rotate.get(&account.to_ascii_lowercase())
         {
             *class = StaleClass::RotationSuppressed;
             *note = Some(format!("GPO {gpo} stops its password changes"));
@@ -399,6 +422,57 @@ mod tests {
         fn policies_unread(&self, dn: &str) -> Vec<usize> {
             self.effective(dn).1
         }
+    }
+
+    fn stale(account: &str, class: StaleClass, age: i64) -> Finding {
+        Finding::StalePassword {
+            account: Some(account.into()),
+            dn: format!("CN={account},DC=x"),
+            class,
+            pwd_last_set: None,
+            last_logon: None,
+            password_age_days: Some(age),
+            disabled: false,
+            domain_controller: false,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn the_policy_explains_stale_passwords() {
+        let policy = PolicyAudit {
+            findings: Vec::new(),
+            never_rotate: [("kiosk$".to_string(), "Never".to_string())]
+                .into_iter()
+                .collect(),
+            long_age: [("lab1$".to_string(), 60), ("lab2$".to_string(), 60)]
+                .into_iter()
+                .collect(),
+            unread: Vec::new(),
+        };
+        let mut findings = vec![
+            stale("KIOSK$", StaleClass::RotationFailing, 120),
+            // Under a 60-day maximum and the default 45-day limit: stale after 75 days.
+            stale("LAB1$", StaleClass::RotationFailing, 120),
+            stale("LAB2$", StaleClass::RotationFailing, 70),
+            stale("OTHER$", StaleClass::RotationFailing, 70),
+        ];
+        explain(&mut findings, &policy, 45);
+        let left: Vec<(Option<&str>, Option<&str>)> = findings
+            .iter()
+            .map(|f| match f {
+                Finding::StalePassword { account, .. } => (account.as_deref(), f.class()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            left,
+            [
+                (Some("KIOSK$"), Some("rotation_suppressed")),
+                (Some("LAB1$"), Some("rotation_failing")),
+                (Some("OTHER$"), Some("rotation_failing")),
+            ]
+        );
     }
 
     #[test]
