@@ -424,3 +424,26 @@ fn show_probes_the_default_password_when_asked() {
             .contains("default_password")
     );
 }
+
+/// A user whose name is a computer's without the `$`: `show 'NAME$'` names the computer (as
+/// samba-tool resolves it), `show NAME` is ambiguous and says so.
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn a_trailing_dollar_names_the_computer_beside_a_user_of_the_same_name() {
+    // HR-WORKSTATION: no other test of this module names it (they run beside this one).
+    let _domain = common::pristine_domain();
+    let base = common::test_dc().base;
+    common::ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: CN=hr-workstation,CN=Users,{base}\nobjectClass: user\nsAMAccountName: hr-workstation\n"
+        )),
+    );
+    let run = live(&["show", "-o", "json", "HR-WORKSTATION$"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["accounts"][0]["account"], "HR-WORKSTATION$");
+    let bare = live(&["show", "-o", "json", "hr-workstation"]);
+    assert_eq!(bare.code, 1, "{}", bare.stderr);
+    assert_eq!(bare.json()["findings"][0]["kind"], "ambiguous");
+}

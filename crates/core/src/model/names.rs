@@ -77,6 +77,24 @@ impl NameQuery {
     pub fn resolve<'a>(&self, candidates: &'a [Account]) -> Resolution<'a> {
         let mut found: Vec<&Account> = candidates.iter().filter(|a| self.matches(a)).collect();
         found.dedup_by(|a, b| a.dn == b.dn);
+        // A name ending in `$` names a machine account: its exact sAMAccountName wins over a
+        // user or CN that matches without the `$` (as samba-tool resolves it).
+        if let (NameQuery::Name(name), true) = (self, found.len() > 1)
+            && name.ends_with('$')
+        {
+            let exact: Vec<&Account> = found
+                .iter()
+                .copied()
+                .filter(|a| {
+                    a.sam_account_name
+                        .as_deref()
+                        .is_some_and(|sam| text::same(sam, name))
+                })
+                .collect();
+            if exact.len() == 1 {
+                found = exact;
+            }
+        }
         match found.len() {
             0 => Resolution::NotFound,
             1 => Resolution::Found(found.remove(0)),
@@ -144,6 +162,17 @@ mod tests {
         assert!(
             matches!(name("KIOSK").resolve(&accounts), Resolution::Ambiguous(v) if v.len() == 2)
         );
+        // A user "pc01" beside the computer "PC01$": the `$` names the computer; without it,
+        // both match.
+        let user = Account {
+            dn: "CN=pc01,CN=Users,DC=x".into(),
+            cn: Some("pc01".into()),
+            kind: Some(crate::model::account::AccountKind::User),
+            ..Account::test("pc01")
+        };
+        let both = [computer("CN=PC01,OU=W,DC=x", "PC01$", "PC01", None), user];
+        assert_eq!(name("PC01$").resolve(&both), Resolution::Found(&both[0]));
+        assert!(matches!(name("pc01").resolve(&both), Resolution::Ambiguous(v) if v.len() == 2));
     }
 
     #[test]
