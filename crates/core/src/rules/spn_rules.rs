@@ -297,6 +297,10 @@ pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
 
 /// The SPNs a computer should hold (the `missing_spn` rule), in rule order.
 pub fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
+    // The rules are a computer's: a user or service account is expected to hold none.
+    if !account.may_be_computer() {
+        return Vec::new();
+    }
     let invalid = invalid_names(account);
     let Some(expectation) = Expectation::of(account, settings, &invalid) else {
         return Vec::new();
