@@ -43,11 +43,11 @@ pub(crate) async fn run(
         true => (in_base.iter().collect(), Vec::new()),
         false => Finding::resolve_each(&request.names, &in_base),
     };
-    let rules = &request.settings.rules;
     let examined = scope
         .iter()
-        .filter(|account| rules.examines(account))
+        .filter(|a| request.settings.rules.examines(a))
         .count();
+    warnings.extend(disabled_left_alone(request, &scope));
     let mut plan = plan(&all, &scope, &index, &request.settings);
     if let Ok(live) = source.live(NeedsDc::Read("spn fix")) {
         mark_refused_changes(live, &mut plan.changes, &scope).await?;
@@ -76,6 +76,21 @@ pub(crate) async fn run(
     Ok(Outcome::from_problems(
         blocked + report.summary.problems(apply) > 0,
     ))
+}
+
+/// A hint for each named computer the rules leave alone because it is disabled.
+fn disabled_left_alone(request: &FixRequest, scope: &[&Account]) -> Vec<String> {
+    if request.names.is_empty() || request.settings.rules.include_disabled {
+        return Vec::new();
+    }
+    scope
+        .iter()
+        .filter(|a| a.is_computer() && a.is_disabled() == Some(true))
+        .map(|account| {
+            let name = account.label();
+            format!("{name}: disabled, left alone: add --include-disabled to plan its SPNs")
+        })
+        .collect()
 }
 
 /// Whether to write: `--apply`, something to write, and (on a terminal, without `--yes`) the

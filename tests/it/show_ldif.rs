@@ -185,3 +185,31 @@ fn every_command_help_ends_with_examples() {
         );
     }
 }
+
+/// `spn fix` on a disabled computer plans nothing, and says why and what to add.
+#[test]
+fn spn_fix_names_the_disabled_computer_it_leaves_alone() {
+    let demo = repo_path("fixtures/demo-domain.ldif");
+    let args = [
+        "spn",
+        "fix",
+        "PC-DISABLED",
+        "--from-ldif",
+        demo.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
+    let run = offline(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warnings = run.json()["warnings"].to_string();
+    assert!(
+        warnings.contains("PC-DISABLED$: disabled") && warnings.contains("--include-disabled"),
+        "{warnings}"
+    );
+    let table = offline(&args[..5]);
+    assert!(
+        table.stderr.contains("--include-disabled"),
+        "{}",
+        table.stderr
+    );
+}

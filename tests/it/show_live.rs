@@ -449,5 +449,8 @@ fn a_trailing_dollar_names_the_computer_beside_a_user_of_the_same_name() {
     // A user service account is expected to hold none of a computer's SPNs.
     let service = live(&["show", "-o", "json", "svc-sql"]).json();
     assert_eq!(service["accounts"][0]["kind"], "user", "{service}");
-    assert_eq!(service["accounts"][0]["expected_spns"], serde_json::json!([]));
+    assert_eq!(
+        service["accounts"][0]["expected_spns"],
+        serde_json::json!([])
+    );
 }
