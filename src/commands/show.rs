@@ -32,6 +32,13 @@ pub(crate) async fn run(
     let as_of = FileTime::from_datetime(context.as_of);
     let mut shown = Shown::resolve(&settings.names, &candidates);
     probe(source, settings, &shown.accounts, &mut audit, &mut warnings).await?;
+    if let (true, Source::Live(live)) = (shown.not_found > 0, &mut *source) {
+        // A name not found may be a computer deleted since: restore brings it back.
+        match live.deleted_computers().await? {
+            Ok(deleted) => shown.deleted(&deleted),
+            Err(why) => warnings.push(why),
+        }
+    }
     audit.findings = shown.findings(std::mem::take(&mut audit.findings));
     let summary = ShowSummary {
         found: shown.found(),

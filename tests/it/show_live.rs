@@ -454,3 +454,39 @@ fn a_trailing_dollar_names_the_computer_beside_a_user_of_the_same_name() {
         serde_json::json!([])
     );
 }
+
+/// A computer deleted since: `show` names it as deleted (restore brings it back), not "not
+/// found", as `audit` does.
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn a_deleted_computer_is_shown_as_deleted_not_as_missing() {
+    let _domain = common::pristine_domain();
+    let base = common::test_dc().base;
+    let dn = format!("CN=SHOW-GONE01,OU=Workstations,{base}");
+    common::ldap_tool(
+        "ldapadd",
+        &[],
+        Some(&format!(
+            "dn: {dn}\nobjectClass: computer\nsAMAccountName: SHOW-GONE01$\nuserAccountControl: 4096\n"
+        )),
+    );
+    common::ldap_tool("ldapdelete", &[&dn], None);
+    let run = live(&["show", "-o", "json", "SHOW-GONE01"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["findings"][0]["kind"], "deleted_computer",
+        "{report}"
+    );
+    assert_eq!(report["findings"][0]["account"], "SHOW-GONE01$");
+    assert_eq!(report["summary"]["not_found"], 0);
+    let table = live(&["show", "SHOW-GONE01"]);
+    assert!(
+        table.stdout.contains("adcomputer restore"),
+        "{}",
+        table.stdout
+    );
+    // A name that never existed is still not found.
+    let nothing = live(&["show", "-o", "json", "NEVER-EXISTED01"]).json();
+    assert_eq!(nothing["findings"][0]["kind"], "not_found");
+}

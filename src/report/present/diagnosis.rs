@@ -255,10 +255,11 @@ impl Present for ShowReport {
             }
             out.blank()?;
         }
+        // Names not found, ambiguous, or of a deleted computer: about no account shown.
         let unresolved: Vec<Finding> = self
             .findings
             .iter()
-            .filter(|f| matches!(f, Finding::NotFound { .. } | Finding::Ambiguous { .. }))
+            .filter(|f| !self.accounts.iter().any(|view| view.is_about(f)))
             .cloned()
             .collect();
         finding_tables(out, &unresolved, None)

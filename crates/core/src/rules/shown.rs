@@ -4,6 +4,7 @@
 
 use super::Finding;
 use crate::model::account::Account;
+use crate::model::deleted::DeletedComputer;
 use crate::model::names::{NameQuery, Resolution};
 
 /// The accounts the names found, and what became of each name.
@@ -46,6 +47,48 @@ impl<'a> Shown<'a> {
             shown.names.push((name.as_str().to_string(), index));
         }
         shown
+    }
+
+    /// Names not found that name a deleted computer (by its sAMAccountName, with or without
+    /// `$`, or its former CN): `deleted_computer` instead of `not_found`, since `restore`
+    /// brings it back.
+    pub fn deleted(&mut self, deleted: &[DeletedComputer]) {
+        for finding in &mut self.unresolved {
+            let Finding::NotFound { name } = finding else {
+                continue;
+            };
+            let Ok(query) = NameQuery::parse(name) else {
+                continue;
+            };
+            let matching: Vec<&DeletedComputer> = deleted
+                .iter()
+                .filter(|computer| {
+                    let as_account = Account {
+                        dn: String::new(),
+                        sam_account_name: computer.sam_account_name.clone(),
+                        cn: Some(computer.name.clone()),
+                        ..crate::model::account::blank_account()
+                    };
+                    query.matches(&as_account)
+                })
+                .collect();
+            // The newest deletion, when a name was deleted more than once.
+            let Some(computer) = matching.into_iter().max_by_key(|c| c.deleted_at) else {
+                continue;
+            };
+            for (given, index) in &mut self.names {
+                if given == name && *index == Err("not_found") {
+                    *index = Err("deleted");
+                }
+            }
+            *finding = Finding::DeletedComputer {
+                account: computer.sam_account_name.clone(),
+                dn: computer.dn.clone(),
+                last_known_parent: computer.last_known_parent.clone(),
+                deleted_at: computer.deleted_at.map(crate::model::filetime::Timestamp),
+            };
+            self.not_found -= 1;
+        }
     }
 
     /// The names that found an account.
