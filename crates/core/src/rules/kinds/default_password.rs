@@ -36,7 +36,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
 }
 
 fn next_step(_: &Finding, name: &str) -> Option<NextStep> {
+    let short = name.trim_end_matches('$');
     Some(NextStep::Line(format!(
-        "adcomputer reset {name} --apply   # anyone who knows its name can take it over; or disable it"
+        "Disable-ADComputer {short} (or samba-tool user disable '{short}$') until its machine joins, or delete it   # anyone who knows its name can take it over; a reset would set the same default password"
     )))
 }

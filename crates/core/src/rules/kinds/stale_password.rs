@@ -128,7 +128,7 @@ fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
     };
     Some(NextStep::Line(match class {
         StaleClass::RotationFailing => format!(
-            "adcomputer reset {name} --apply --verify   # its password no longer rotates: reset it, then rejoin or Reset-ComputerMachinePassword on the machine"
+            "on the machine, which still logs on: Test-ComputerSecureChannel -Repair (or Reset-ComputerMachinePassword)   # no outage; a DC-side `adcomputer reset {name} --apply` would break its working secure channel until it rejoins"
         ),
         StaleClass::NeverSet => format!(
             "adcomputer reset {name} --apply --verify   # never joined: give it its default password before the machine joins, or delete it"
