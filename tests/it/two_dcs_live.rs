@@ -352,9 +352,19 @@ fn a_name_several_deleted_computers_had_is_listed_not_restored() {
         reason.contains("OU=Amb1") && reason.contains("OU=Amb2") && reason.contains("deleted 20"),
         "{reason}"
     );
-    // Nothing came back.
-    let listed = live(&["show", &name, "-o", "json"]);
-    assert_eq!(listed.json()["findings"][0]["kind"], "not_found");
+    // Nothing came back: show lists both deleted computers, no live one.
+    let listed = live(&["show", &name, "-o", "json"]).json();
+    let kinds: Vec<&str> = listed["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["deleted_computer", "deleted_computer"], "{listed}");
+    assert!(
+        listed["accounts"].as_array().unwrap().is_empty(),
+        "{listed}"
+    );
     // Chosen by its old DN, one comes back.
     let old = format!("CN={name},OU=Amb2,{OU}");
     let run = live(&["restore", &old, "--apply", "--yes", "-o", "json"]);

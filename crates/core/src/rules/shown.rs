@@ -53,42 +53,49 @@ impl<'a> Shown<'a> {
     /// `$`, or its former CN): `deleted_computer` instead of `not_found`, since `restore`
     /// brings it back.
     pub fn deleted(&mut self, deleted: &[DeletedComputer]) {
-        for finding in &mut self.unresolved {
-            let Finding::NotFound { name } = finding else {
+        let mut unresolved = Vec::new();
+        for finding in std::mem::take(&mut self.unresolved) {
+            let Finding::NotFound { name } = &finding else {
+                unresolved.push(finding);
                 continue;
             };
-            let Ok(query) = NameQuery::parse(name) else {
-                continue;
+            let matching: Vec<&DeletedComputer> = match NameQuery::parse(name) {
+                Ok(query) => deleted
+                    .iter()
+                    .filter(|computer| {
+                        let as_account = Account {
+                            sam_account_name: computer.sam_account_name.clone(),
+                            cn: Some(computer.name.clone()),
+                            ..crate::model::account::blank_account()
+                        };
+                        query.matches(&as_account)
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
             };
-            let matching: Vec<&DeletedComputer> = deleted
-                .iter()
-                .filter(|computer| {
-                    let as_account = Account {
-                        dn: String::new(),
-                        sam_account_name: computer.sam_account_name.clone(),
-                        cn: Some(computer.name.clone()),
-                        ..crate::model::account::blank_account()
-                    };
-                    query.matches(&as_account)
-                })
-                .collect();
-            // The newest deletion, when a name was deleted more than once.
-            let Some(computer) = matching.into_iter().max_by_key(|c| c.deleted_at) else {
+            if matching.is_empty() {
+                unresolved.push(finding);
                 continue;
-            };
+            }
             for (given, index) in &mut self.names {
                 if given == name && *index == Err("not_found") {
                     *index = Err("deleted");
                 }
             }
-            *finding = Finding::DeletedComputer {
-                account: computer.sam_account_name.clone(),
-                dn: computer.dn.clone(),
-                last_known_parent: computer.last_known_parent.clone(),
-                deleted_at: computer.deleted_at.map(crate::model::filetime::Timestamp),
-            };
             self.not_found -= 1;
+            // Each computer the name had (a name may have been deleted more than once).
+            unresolved.extend(
+                matching
+                    .into_iter()
+                    .map(|computer| Finding::DeletedComputer {
+                        account: computer.sam_account_name.clone(),
+                        dn: computer.dn.clone(),
+                        last_known_parent: computer.last_known_parent.clone(),
+                        deleted_at: computer.deleted_at.map(crate::model::filetime::Timestamp),
+                    }),
+            );
         }
+        self.unresolved = unresolved;
     }
 
     /// The names that found an account.
@@ -151,5 +158,33 @@ mod tests {
             .map(Finding::kind)
             .collect();
         assert_eq!(kinds, ["not_found", "default_password"]);
+    }
+
+    #[test]
+    fn a_name_not_found_may_be_a_deleted_computer() {
+        let accounts = [Account::test("PC01$")];
+        let names: Vec<NameQuery> = ["gone", "nope"]
+            .iter()
+            .map(|raw| NameQuery::parse(raw).unwrap())
+            .collect();
+        let mut shown = Shown::resolve(&names, &accounts);
+        let gone = DeletedComputer {
+            dn: "CN=GONE\\0ADEL:1,CN=Deleted Objects,DC=x".into(),
+            sam_account_name: Some("GONE$".into()),
+            uac: None,
+            name: "GONE".into(),
+            last_known_parent: Some("OU=W,DC=x".into()),
+            dns_host_name: None,
+            deleted_at: None,
+        };
+        shown.deleted(&[gone]);
+        let kinds: Vec<&str> = shown
+            .findings(Vec::new())
+            .iter()
+            .map(Finding::kind)
+            .collect();
+        assert_eq!(kinds, ["deleted_computer", "not_found"]);
+        assert_eq!(shown.not_found, 1);
+        assert_eq!(shown.names[0].1, Err("deleted"));
     }
 }
