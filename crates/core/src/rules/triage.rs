@@ -447,6 +447,8 @@ pub fn triage(
     } else {
         Vec::new()
     };
+    // Findings the ignore list accepted: still there, so never "resolved" against a baseline.
+    let mut accepted: HashSet<String> = HashSet::new();
     if let Some(ignore) = &settings.ignore {
         let mut used = vec![false; ignore.entries.len()];
         let by_id: HashMap<&str, usize> = ignore
@@ -462,6 +464,7 @@ pub fn triage(
             .filter(|(_, id)| match by_id.get(id.as_str()) {
                 Some(index) => {
                     used[*index] = true;
+                    accepted.insert(id.clone());
                     false
                 }
                 None => true,
@@ -516,6 +519,7 @@ pub fn triage(
             let mut unread = 0;
             for (id, range) in &baseline.findings {
                 if !previous[id.as_str()]
+                    && !accepted.contains(id.as_str())
                     && checked.contains(&kind_of(id))
                     && reported.insert(id.as_str())
                 {
@@ -762,6 +766,29 @@ mod tests {
                 .failing,
             0
         );
+    }
+
+    /// An accepted finding is still there: never listed as resolved against a baseline that
+    /// had it (issue 23).
+    #[test]
+    fn an_accepted_finding_is_not_resolved() {
+        let old = vec![duplicate("http/a"), duplicate("http/b")];
+        let settings = TriageSettings {
+            baseline: Some(Baseline::parse(report(&old)).unwrap()),
+            ignore: Some(IgnoreList::parse("duplicate_spn|http/a\n").unwrap()),
+            ..TriageSettings::default()
+        };
+        let mut now = vec![duplicate("http/a")];
+        let triage = triage(&mut now, &settings, &all(), None);
+        assert!(now.is_empty(), "accepted: left out");
+        assert_eq!(triage.counts.ignored, Some(1));
+        let resolved: Vec<&str> = triage
+            .resolved
+            .iter()
+            .map(|finding| finding["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(resolved, ["http/b"], "only what is really gone");
+        assert_eq!(triage.counts.resolved, Some(1));
     }
 
     #[test]
