@@ -26,9 +26,9 @@ pub(crate) async fn probe_accounts(
     in_flight: usize,
 ) -> Vec<KeyProbe> {
     let realm = realm_of(&directory.root_dse.default_naming_context);
-    let names: Vec<&str> = accounts
+    let names: Vec<Option<&str>> = accounts
         .iter()
-        .map(|account| account.sam_account_name.as_deref().unwrap_or_default())
+        .map(|account| account.sam_account_name.as_deref())
         .collect();
     let progress = Progress::bar("asking the KDC for keys", accounts.len());
     let probes = probe_keys_of(kdc, &realm, &names, directory.timeout(), in_flight, &|| {
@@ -104,11 +104,10 @@ pub(crate) async fn aes_keys_at_each(
     account: &Account,
 ) -> Vec<Option<Vec<String>>> {
     let realm = realm_of(&directory.root_dse.default_naming_context);
-    let principal = account.sam_account_name.as_deref().unwrap_or_default();
     let asks = dcs.iter().map(|dc| {
         let realm = &realm;
         async move {
-            let kdc = dc.kdc()?;
+            let (kdc, principal) = (dc.kdc()?, account.sam_account_name.as_deref()?);
             super::kerberos::probe_keys(&kdc, realm, principal, directory.timeout())
                 .await
                 .aes_key_names()

@@ -6,7 +6,7 @@ use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
 use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
 use adcomputer_core::model::entry::Entry;
-use adcomputer_core::model::gpo::{Gpo, parse_gplink};
+use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
@@ -523,30 +523,19 @@ pub(crate) async fn group_policy(
             .first()
             .map(|value| String::from_utf8_lossy(value).into_owned())
     };
-    let number = |entry: &Entry, name: &str| text(entry, name).and_then(|v| v.trim().parse().ok());
     let mut containers = Vec::new();
     let mut warnings = Vec::new();
     directory
         .search_each(
             &base,
             "(|(gPLink=*)(gPOptions=*))",
-            &["gPLink", "gPOptions"],
+            &CONTAINER_ATTRIBUTES,
             |entry| {
-                let links = match parse_gplink(&text(&entry, "gPLink").unwrap_or_default()) {
-                    Ok(links) => links,
-                    Err(why) => {
-                        warnings.push(format!(
-                            "rotation_policy: {}: gPLink not read: {why}",
-                            entry.dn
-                        ));
-                        Vec::new()
-                    }
-                };
-                containers.push(Container {
-                    blocks_inheritance: number(&entry, "gPOptions").unwrap_or(0u32) & 1 != 0,
-                    dn: entry.dn,
-                    links,
-                });
+                let (link, options) = (text(&entry, "gPLink"), text(&entry, "gPOptions"));
+                match Container::read(&entry.dn, link.as_deref(), options.as_deref()) {
+                    Ok(container) => containers.push(container),
+                    Err(why) => warnings.push(format!("rotation_policy: not read: {why}")),
+                }
             },
         )
         .await?;
@@ -555,24 +544,10 @@ pub(crate) async fn group_policy(
         .search_each(
             &format!("CN=Policies,CN=System,{base}"),
             "(objectClass=groupPolicyContainer)",
-            &[
-                "cn",
-                "displayName",
-                "flags",
-                "versionNumber",
-                "whenChanged",
-                "gPCFileSysPath",
-            ],
-            |entry| {
-                gpos.push(Gpo {
-                    guid: text(&entry, "cn").unwrap_or_default(),
-                    name: text(&entry, "displayName"),
-                    flags: number(&entry, "flags").unwrap_or(0),
-                    version: number(&entry, "versionNumber"),
-                    when_changed: text(&entry, "whenChanged"),
-                    file_sys_path: text(&entry, "gPCFileSysPath"),
-                    dn: entry.dn,
-                })
+            &GPO_ATTRIBUTES,
+            |entry| match Gpo::read(&entry.dn, |name| text(&entry, name)) {
+                Ok(gpo) => gpos.push(gpo),
+                Err(why) => warnings.push(format!("rotation_policy: not read: {why}")),
             },
         )
         .await?;

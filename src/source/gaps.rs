@@ -5,6 +5,8 @@
 use super::{Source, SourceFacts};
 use crate::ldap::queries::SCAN_FILTER;
 use adcomputer_core::model::account::ACCOUNT_ATTRIBUTES;
+// (`cn`, the first GPO attribute, is an account attribute too.)
+use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES};
 use adcomputer_core::rules::coverage::{Check, Coverage};
 
 /// What the source could not show besides coverage.
@@ -107,17 +109,8 @@ fn export_recipe() -> String {
     format!(
         "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '{filter}{policy})' {} {} > export.ldif",
         ACCOUNT_ATTRIBUTES.join(" "),
-        GPO_EXPORT_ATTRIBUTES.join(" ")
+        [&CONTAINER_ATTRIBUTES[..], &GPO_ATTRIBUTES[1..]]
+            .concat()
+            .join(" ")
     )
 }
-
-/// What an export needs of Group Policy besides the accounts' attributes.
-const GPO_EXPORT_ATTRIBUTES: [&str; 7] = [
-    "gPLink",
-    "gPOptions",
-    "displayName",
-    "flags",
-    "versionNumber",
-    "whenChanged",
-    "gPCFileSysPath",
-];

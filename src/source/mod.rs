@@ -488,16 +488,6 @@ struct PolicyValues {
     gpo: Vec<(&'static str, String)>,
 }
 
-/// The attributes of a GPO an export may carry.
-const GPO_ATTRIBUTES: [&str; 6] = [
-    "cn",
-    "displayName",
-    "flags",
-    "versionNumber",
-    "whenChanged",
-    "gPCFileSysPath",
-];
-
 impl PolicyValues {
     fn start(&mut self, dn: &str) {
         self.gp_link = None;
@@ -520,7 +510,7 @@ impl PolicyValues {
             6 if name.eq_ignore_ascii_case(b"gPLink") => self.gp_link = Some(text()),
             9 if name.eq_ignore_ascii_case(b"gPOptions") => self.gp_options = Some(text()),
             _ if self.is_gpo => {
-                if let Some(known) = GPO_ATTRIBUTES
+                if let Some(known) = adcomputer_core::model::gpo::GPO_ATTRIBUTES
                     .iter()
                     .find(|known| name.eq_ignore_ascii_case(known.as_bytes()))
                 {
@@ -533,30 +523,17 @@ impl PolicyValues {
 
     /// The finished entry's Group Policy objects, into `found`.
     fn finish(&mut self, dn: &str, found: &mut PolicyObjects) {
-        if self.gp_link.is_some() || self.gp_options.is_some() {
-            let links = match adcomputer_core::model::gpo::parse_gplink(
-                self.gp_link.as_deref().unwrap_or_default(),
-            ) {
-                Ok(links) => links,
-                Err(why) => {
-                    found
-                        .warnings
-                        .push(format!("rotation_policy: {dn}: gPLink not read: {why}"));
-                    Vec::new()
-                }
-            };
-            let options: u32 = self
-                .gp_options
-                .as_deref()
-                .and_then(|o| o.trim().parse().ok())
-                .unwrap_or(0);
+        let mut not_read = |why: String| {
             found
-                .containers
-                .push(adcomputer_core::rules::rotation_policy::Container {
-                    dn: dn.to_string(),
-                    links,
-                    blocks_inheritance: options & 1 != 0,
-                });
+                .warnings
+                .push(format!("rotation_policy: not read: {why}"))
+        };
+        if self.gp_link.is_some() || self.gp_options.is_some() {
+            let (link, options) = (self.gp_link.as_deref(), self.gp_options.as_deref());
+            match adcomputer_core::rules::rotation_policy::Container::read(dn, link, options) {
+                Ok(container) => found.containers.push(container),
+                Err(why) => not_read(why),
+            }
         }
         if self.is_gpo {
             let value = |name: &str| {
@@ -565,16 +542,10 @@ impl PolicyValues {
                     .find(|(known, _)| *known == name)
                     .map(|(_, value)| value.clone())
             };
-            let number = |name: &str| value(name).and_then(|v| v.trim().parse().ok());
-            found.gpos.push(adcomputer_core::model::gpo::Gpo {
-                dn: self.dn.clone(),
-                guid: value("cn").unwrap_or_default(),
-                name: value("displayName"),
-                flags: number("flags").unwrap_or(0),
-                version: number("versionNumber"),
-                when_changed: value("whenChanged"),
-                file_sys_path: value("gPCFileSysPath"),
-            });
+            match adcomputer_core::model::gpo::Gpo::read(&self.dn, value) {
+                Ok(gpo) => found.gpos.push(gpo),
+                Err(why) => not_read(why),
+            }
         }
     }
 }

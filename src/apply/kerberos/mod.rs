@@ -86,11 +86,11 @@ pub(crate) async fn probe_keys(
 }
 
 /// Probes the keys of every principal in `principals` at `kdc`, at most `in_flight` at once,
-/// in order; `progress` is told of each answer.
+/// in order; `progress` is told of each answer. An account without a name is not probed.
 pub(crate) async fn probe_keys_of(
     kdc: &Kdc,
     realm: &str,
-    principals: &[&str],
+    principals: &[Option<&str>],
     timeout: Duration,
     in_flight: usize,
     progress: &dyn Fn(),
@@ -104,7 +104,10 @@ pub(crate) async fn probe_keys_of(
                 break;
             };
             next.set(index + 1);
-            let probe = probe_keys(kdc, realm, principal, timeout).await;
+            let probe = match principal {
+                Some(principal) => probe_keys(kdc, realm, principal, timeout).await,
+                None => KeyProbe::NotProbed("it has no sAMAccountName to ask for".into()),
+            };
             results.borrow_mut()[index] = Some(probe);
             progress();
         }

@@ -49,6 +49,19 @@ pub fn parse_gplink(text: &str) -> Result<Vec<GpLink>, String> {
     Ok(links)
 }
 
+/// What a GPO's own entry carries that the rotation policy reads (besides its DN).
+pub const GPO_ATTRIBUTES: [&str; 6] = [
+    "cn",
+    "displayName",
+    "flags",
+    "versionNumber",
+    "whenChanged",
+    "gPCFileSysPath",
+];
+
+/// What a container (domain head, OU) carries of Group Policy.
+pub const CONTAINER_ATTRIBUTES: [&str; 2] = ["gPLink", "gPOptions"];
+
 /// A GPO (`groupPolicyContainer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gpo {
@@ -66,6 +79,36 @@ pub struct Gpo {
 }
 
 impl Gpo {
+    /// A GPO from its entry's values (`value`: an attribute's first value, by name; live or
+    /// from an export alike). Its GUID is its `cn`, else its DN's first RDN (the same text);
+    /// absent `flags` are AD's default, 0 (every setting enabled). A `flags` or
+    /// `versionNumber` that is not a number is an error naming it: never taken for 0.
+    pub fn read(dn: &str, value: impl Fn(&str) -> Option<String>) -> Result<Gpo, String> {
+        let number = |name: &str| -> Result<Option<u32>, String> {
+            value(name)
+                .map(|text| {
+                    text.trim()
+                        .parse()
+                        .map_err(|_| format!("{dn}: {name} {text:?} is not a number"))
+                })
+                .transpose()
+        };
+        let guid = value("cn").or_else(|| {
+            let first = dn.split(',').next()?;
+            let (_, guid) = first.split_once('=')?;
+            Some(guid.trim().to_string())
+        });
+        Ok(Gpo {
+            dn: dn.to_string(),
+            guid: guid.ok_or_else(|| format!("{dn}: no GUID (cn)"))?,
+            name: value("displayName"),
+            flags: number("flags")?.unwrap_or(0),
+            version: number("versionNumber")?,
+            when_changed: value("whenChanged"),
+            file_sys_path: value("gPCFileSysPath"),
+        })
+    }
+
     /// Whether its computer settings apply at all.
     pub fn computer_settings_enabled(&self) -> bool {
         self.flags & 2 == 0
@@ -244,6 +287,30 @@ mod tests {
         assert!(parse_template(&[0xc3, 0x28]).is_err(), "not UTF-8");
         assert!(parse_template(&vec![b' '; MAX_TEMPLATE_BYTES + 1]).is_err());
         assert!(parse_template(b"").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_gpo_is_read_the_same_from_any_source_and_never_guessed() {
+        let dn = "CN={A1},CN=Policies,CN=System,DC=x";
+        let values = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let gpo = Gpo::read(dn, values(&[("displayName", "P"), ("flags", "2")])).unwrap();
+        assert_eq!(
+            (gpo.guid.as_str(), gpo.flags),
+            ("{A1}", 2),
+            "the GUID from the DN"
+        );
+        assert!(!gpo.computer_settings_enabled());
+        let default = Gpo::read(dn, values(&[])).unwrap();
+        assert!(default.computer_settings_enabled(), "absent flags: AD's 0");
+        let bad = Gpo::read(dn, values(&[("flags", "lots")])).unwrap_err();
+        assert!(bad.contains("flags"), "{bad}");
     }
 
     #[test]

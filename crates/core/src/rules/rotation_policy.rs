@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Finding, StaleClass};
 use crate::model::dn::NormalDn;
-use crate::model::gpo::{GpLink, Gpo, NetlogonOptions};
+use crate::model::gpo::{GpLink, Gpo, NetlogonOptions, parse_gplink};
 
 /// A container that links GPOs or blocks inheritance (the domain head, an OU).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,34 @@ pub struct Container {
     pub links: Vec<GpLink>,
     /// `gPOptions` 1: links from above do not apply below, except enforced ones.
     pub blocks_inheritance: bool,
+}
+
+impl Container {
+    /// A container from its `gPLink` and `gPOptions` values. Absent, each is AD's default (no
+    /// links; inheritance not blocked); a value that does not parse is an error naming it,
+    /// never read as "no links" or "not blocked".
+    pub fn read(
+        dn: &str,
+        gp_link: Option<&str>,
+        gp_options: Option<&str>,
+    ) -> Result<Container, String> {
+        let links = match gp_link {
+            Some(text) => parse_gplink(text).map_err(|why| format!("{dn}: gPLink: {why}"))?,
+            None => Vec::new(),
+        };
+        let options: u32 = match gp_options {
+            Some(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{dn}: gPOptions {text:?} is not a number"))?,
+            None => 0,
+        };
+        Ok(Container {
+            dn: dn.to_string(),
+            links,
+            blocks_inheritance: options & 1 != 0,
+        })
+    }
 }
 
 /// What is known of the domain's Group Policy.
@@ -390,6 +418,20 @@ mod tests {
         effective
             .maximum_password_age
             .map(|(age, gpo)| (age, policies.gpos[gpo].guid.clone()))
+    }
+
+    #[test]
+    fn a_container_is_never_guessed() {
+        let blocked = Container::read("OU=A,DC=x", None, Some("1")).unwrap();
+        assert!(blocked.blocks_inheritance && blocked.links.is_empty());
+        assert!(
+            !Container::read("OU=A,DC=x", Some(""), None)
+                .unwrap()
+                .blocks_inheritance
+        );
+        let bad = Container::read("OU=A,DC=x", None, Some("x")).unwrap_err();
+        assert!(bad.contains("gPOptions"), "{bad}");
+        assert!(Container::read("OU=A,DC=x", Some("junk"), None).is_err());
     }
 
     #[test]
