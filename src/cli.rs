@@ -161,8 +161,8 @@ pub(crate) struct SpnCheckArgs {
 /// Which checks a check command runs.
 #[derive(Debug, Args)]
 pub(crate) struct ChecksArg {
-    /// Run only these checks (comma-separated) of the command's own, e.g. --checks
-    /// duplicate_spn for an `ldifde -l servicePrincipalName` export.
+    /// Run only these checks (comma-separated) of the command's own, e.g. only the duplicates
+    /// for an `ldifde -l servicePrincipalName` export.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = CheckNames)]
     pub(crate) checks: Vec<String>,
 }
@@ -192,8 +192,8 @@ pub(crate) struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) ignore: Option<PathBuf>,
 
-    /// Only findings of these kinds or classes make the exit code 1 (comma-separated),
-    /// e.g. duplicate_spn,rotation_failing; the others are still reported.
+    /// Only findings of these kinds or classes make the exit code 1 (comma-separated; the
+    /// kinds and classes of docs/reference.md); the others are still reported.
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = KindNames)]
     pub(crate) fail_on: Vec<String>,
 }
@@ -239,12 +239,12 @@ adcomputer show -o json PC01 | jq '.findings'"
 
         /// Also try each shown computer's default password at the KDC (one logon each; a
         /// failed attempt counts toward lockout).
-        #[arg(long)]
-        probe_default_password: bool,
+        #[arg(long = "probe-default-password")]
+        probe_defaults: bool,
 
         /// Do not ask the KDC which keys each shown computer has (by default `show` sends one
         /// AS-REQ without pre-authentication per computer: no password, no failed logon).
-        /// Without the probe, `weak_encryption` comes from the attributes alone.
+        /// Without the probe, encryption readiness comes from the attributes alone.
         #[arg(long)]
         no_probe_keys: bool,
 
@@ -365,14 +365,14 @@ adcomputer audit --output json:audit.json --output html:audit.html --output prom
         /// Kerberos logon each): pre-created or reset accounts anyone could take over. Each
         /// failed attempt counts toward lockout; a successful one is a logon and sets the
         /// account's lastLogonTimestamp.
-        #[arg(long)]
-        probe_default_passwords: bool,
+        #[arg(long = "probe-default-passwords")]
+        probe_defaults: bool,
 
         /// With --probe-default-passwords: try every enabled computer, not only the unused ones.
-        #[arg(long, requires = "probe_default_passwords")]
+        #[arg(long, requires = "probe_defaults")]
         probe_all: bool,
 
-        /// Ask the DC's KDC which computers have no AES keys (weak_encryption no_aes_keys): one
+        /// Ask the DC's KDC which computers have no AES keys (class no_aes_keys): one
         /// AS-REQ without pre-authentication per computer, offering only AES. No password is
         /// sent and no failed logon counted. Probes the computers the attributes do not already
         /// find; --probe-keys=all probes every enabled computer.
@@ -459,15 +459,7 @@ pub(crate) struct ResetArgs {
 pub(crate) enum SpnCommand {
     /// Find duplicate, missing and stale SPNs.
     #[command(
-        after_help = "missing_spn: HOST/ and RestrictedKrbHost/ (and TERMSRV/ where the \
-computer has any, and each --expect CLASS) on the short name and the dNSHostName. stale_spn: an \
-SPN on the computer's short name under a DNS name it no longer has. duplicate_spn: one SPN on \
-several objects of any class, as the DC compares them, also through sPNMappings aliases \
-(cifs/x = HOST/x). NAMEs narrow the missing and stale checks; duplicates always consider the \
-whole domain.\n\n\
-Examples:\n  adcomputer spn check\n  adcomputer spn check --expect WSMAN PC01 PC02\n  \
-adcomputer spn check --from-ldif SPNList.txt --checks duplicate_spn\n  \
-adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"duplicate_spn\")'"
+        after_help = spn_check_help()
     )]
     Check {
         #[command(flatten)]
@@ -572,4 +564,26 @@ impl clap::builder::TypedValueParser for KindNames {
         let names = kinds::names().chain(kinds::classes());
         Some(Box::new(names.map(clap::builder::PossibleValue::new)))
     }
+}
+
+/// `spn check --help`'s closing text: its kinds as declared, what NAMEs narrow, examples.
+fn spn_check_help() -> String {
+    let mut text = String::new();
+    for kind in kinds::KINDS.iter().filter(|kind| {
+        kind.needs
+            .as_ref()
+            .is_some_and(|needs| needs.commands.contains(&"spn check"))
+    }) {
+        text.push_str(&format!("{}: {}.\n", kind.name, kind.meaning));
+    }
+    let duplicate = kinds::DUPLICATE_SPN.name;
+    text.push_str(&format!(
+        "Duplicates are judged as the DC compares SPNs, also through sPNMappings aliases \
+(cifs/x = HOST/x), across objects of any class. NAMEs narrow the missing and stale checks; \
+duplicates always consider the whole domain.\n\n\
+Examples:\n  adcomputer spn check\n  adcomputer spn check --expect WSMAN PC01 PC02\n  \
+adcomputer spn check --from-ldif SPNList.txt --checks {duplicate}\n  \
+adcomputer spn check --forest -o json | jq '.findings[] | select(.kind == \"{duplicate}\")'"
+    ));
+    text
 }

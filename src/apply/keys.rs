@@ -1,5 +1,5 @@
 //! The KDC as the oracle of an account's keys: each account's AES keys asked of the KDC of the
-//! connected DC (`weak_encryption`), a few at a time, with progress on terminals.
+//! connected DC (encryption readiness), a few at a time, with progress on terminals.
 
 use crate::ldap::Directory;
 use crate::progress::Progress;
@@ -55,12 +55,13 @@ pub(crate) fn unprobed(accounts: &[&Account], probes: &[KeyProbe], kdc: &str) ->
         n => format!(" and {} more", n - 1),
     };
     Some(format!(
-        "weak_encryption: the keys of {first}{others} were not probed at {kdc} ({why})"
+        "{}: the keys of {first}{others} were not probed at {kdc} ({why})",
+        Check::WEAK_ENCRYPTION.name()
     ))
 }
 
 /// `show`'s probe: the keys of each of `accounts` the check examines, at `directory`'s KDC;
-/// each one's `weak_encryption` finding in `findings` becomes the one the KDC's answer gives.
+/// each one's encryption finding in `findings` becomes the one the KDC's answer gives.
 /// Why some were not probed, if some were not.
 pub(crate) async fn judge_with_kdc(
     directory: &Directory,
@@ -80,11 +81,7 @@ pub(crate) async fn judge_with_kdc(
         if matches!(probe, KeyProbe::NotProbed(_)) {
             continue;
         }
-        findings.retain(|finding| {
-            !(matches!(finding, Finding::WeakEncryption { .. })
-                && finding.dn() == Some(account.dn.as_str()))
-        });
-        findings.extend(encryption::finding(account, Some((probe, &kdc))));
+        encryption::rejudge(findings, account, probe, &kdc);
     }
     adcomputer_core::rules::sort_findings(findings);
     unprobed(&examined, &probes, &kdc)
@@ -141,7 +138,8 @@ pub(crate) async fn probe_for_audit(
             unprobed.or_else(|| self::unprobed(&[&krbtgt], &probe, &kdc))
         }
         None => unprobed.or(Some(format!(
-            "weak_encryption: the keys of krbtgt were not probed at {kdc} (its account could not be read)"
+            "{}: the keys of krbtgt were not probed at {kdc} (its account could not be read)",
+            Check::WEAK_ENCRYPTION.name()
         ))),
     }
 }

@@ -11,7 +11,7 @@ use adcomputer_core::model::security::{ObjectSecurity, is_admin_group};
 use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
-use adcomputer_core::rules::reset_plan::{default_password, realm_of, rejoin_note};
+use adcomputer_core::rules::reset_plan::{default_machine_password, realm_of, rejoin_note};
 use adcomputer_core::rules::{Finding, PasswordState, reset_made};
 
 use super::kerberos::{Kdc, verify_password};
@@ -19,7 +19,7 @@ use super::kerberos::{Kdc, verify_password};
 /// Tries the default password of each `(sAMAccountName, DN)` once at the KDC of `directory`'s
 /// DC (a failed try counts toward lockout, so the user is told first; a success is a logon),
 /// and returns a `default_password` finding for each it accepted.
-pub(crate) async fn default_password_findings(
+pub(crate) async fn accepted_defaults(
     directory: &Directory,
     targets: Vec<(String, String)>,
 ) -> Vec<Finding> {
@@ -37,7 +37,7 @@ pub(crate) async fn default_password_findings(
     let realm = realm_of(&directory.root_dse.default_naming_context);
     let mut accepted = Vec::new();
     for (account, dn) in targets {
-        let password = default_password(&account, false);
+        let password = default_machine_password(&account, false);
         let verdict = verify_password(&kdc, &realm, &account, &password, directory.timeout()).await;
         tracing::info!(
             account,
@@ -56,7 +56,7 @@ pub(crate) async fn default_password_findings(
 
 /// Sets `password` on `account` and records on `item` what happened. Returns why nothing
 /// more should be sent when the DC stopped answering.
-pub(crate) async fn set_default_password(
+pub(crate) async fn set_machine_default(
     directory: &mut Directory,
     item: &mut ResetItem,
     account: &Account,
@@ -195,8 +195,8 @@ async fn reset_one(directory: &mut Directory, item: &mut ResetItem, batch: &mut 
     }
     let note = rejoin_warning(directory, &account.dn, batch).await;
     item.warnings.extend(note);
-    let password = default_password(&sam, batch.whole_name);
-    if let Some(stop) = set_default_password(directory, item, &account, &password).await {
+    let password = default_machine_password(&sam, batch.whole_name);
+    if let Some(stop) = set_machine_default(directory, item, &account, &password).await {
         batch.stop = Some(stop);
     }
     if item.status != Status::Reset {

@@ -8,12 +8,12 @@ use crate::ldap::{Directory, OperationError, queries};
 use anyhow::Context;
 
 use crate::source::LiveSource;
-use adcomputer_core::model::deleted::DeletedComputer;
+use adcomputer_core::model::deleted::Tombstone;
 use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::spn::SpnAliases;
 use adcomputer_core::rules::reset_plan::{
-    ResetItem, Status, default_password, realm_of, refusal_reason, time_text, unicode_pwd,
+    ResetItem, Status, default_machine_password, realm_of, refusal_reason, time_text, unicode_pwd,
 };
 use adcomputer_core::rules::restore_plan::{already_restored, default_dns_host_name, refuse_taken};
 use adcomputer_core::rules::spn_plan::SpnChange;
@@ -28,7 +28,7 @@ use super::verify::{Proof, Verifier};
 pub(crate) async fn restore_computer(
     directory: &mut Directory,
     item: &mut ResetItem,
-    deleted: &DeletedComputer,
+    deleted: &Tombstone,
     target: &str,
     password: &str,
     aliases: &SpnAliases,
@@ -133,7 +133,7 @@ pub(crate) async fn judge_against_live(
     names: &[NameQuery],
     aliases: &SpnAliases,
     items: &mut [ResetItem],
-    targets: &mut [Option<(&DeletedComputer, String)>],
+    targets: &mut [Option<(&Tombstone, String)>],
 ) -> anyhow::Result<Vec<Option<String>>> {
     let domain = live.directory.root_dse.default_naming_context.clone();
     let asked = names;
@@ -253,7 +253,7 @@ impl Batch<'_> {
         &self,
         directory: &mut Directory,
         items: &mut [ResetItem],
-        targets: &[Option<(&DeletedComputer, String)>],
+        targets: &[Option<(&Tombstone, String)>],
         resumes: &[Option<String>],
     ) {
         let aliases = self.aliases;
@@ -286,7 +286,7 @@ impl Batch<'_> {
                 item.fail("no sAMAccountName");
                 continue;
             };
-            let password = default_password(&sam, self.whole_name);
+            let password = default_machine_password(&sam, self.whole_name);
             stop = restore_computer(directory, item, deleted, dn, &password, aliases).await;
             if item.status == Status::Restored {
                 let proof = Proof {

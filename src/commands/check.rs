@@ -6,12 +6,12 @@
 
 use super::RunContext;
 use crate::apply::keys;
-use crate::apply::password::default_password_findings;
+use crate::apply::password::accepted_defaults;
 use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
 use crate::source::gaps::Unseen;
 use crate::source::{NeedsDc, Source};
-use adcomputer_core::rules::rotation_policy::{self, Policies};
+use adcomputer_core::rules::group_policy::{self, Policies};
 use adcomputer_core::rules::triage::{TriageSettings, triage};
 use adcomputer_core::rules::{Audit, AuditSettings, Auditor, sort_findings};
 
@@ -29,7 +29,7 @@ pub(crate) async fn run(
     let remember = triage_settings.baseline.is_some();
     let (mut auditor, mut facts) = source.audit(settings, forest, remember).await?;
     let (mut unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
-    let policies = match (settings.rotation_policy, &mut *source, sysvol) {
+    let policies = match (settings.group_policy, &mut *source, sysvol) {
         (true, Source::Live(live), _) => Some(live.group_policy().await?),
         (true, Source::Ldif { .. }, Some(dir)) => {
             let objects = std::mem::take(&mut facts.group_policy);
@@ -126,7 +126,7 @@ async fn ask_the_dc(
             .iter()
             .filter_map(|(sam, dn)| Some((sam.clone()?, dn.clone())))
             .collect();
-        let accepted = default_password_findings(&live.directory, targets).await;
+        let accepted = accepted_defaults(&live.directory, targets).await;
         auditor.record_all(accepted);
     }
     if settings.key_probe.is_some() {
@@ -137,7 +137,7 @@ async fn ask_the_dc(
     }
     let mut listed = false;
     if settings.deleted {
-        match live.deleted_computers().await? {
+        match live.tombstones().await? {
             Ok(computers) => {
                 auditor.deleted(&computers);
                 listed = true;
@@ -156,17 +156,17 @@ fn judge_policy(
     audit: &mut Audit,
     unseen: &mut Vec<Unseen>,
 ) {
-    let mut judged = rotation_policy::audit(policies, &audit.members);
+    let mut judged = group_policy::audit(policies, &audit.members);
     if settings.policy_findings {
         audit.findings.append(&mut judged.findings);
     }
-    rotation_policy::explain(&mut audit.findings, &judged, settings.stale.days);
+    group_policy::explain(&mut audit.findings, &judged, settings.stale.days);
     sort_findings(&mut audit.findings);
     audit.summary.count(&audit.findings);
     // What could not be read of the policy: each a warning and a gap.
     unseen.extend(policies.warnings.iter().cloned().map(Unseen::Policy));
     for (container, gpo) in policies.dangling_links() {
-        let why = format!("rotation_policy: {container} links {gpo}, which does not exist");
+        let why = format!("Group Policy: {container} links {gpo}, which does not exist");
         unseen.push(Unseen::Policy(why));
     }
     unseen.extend(judged.unread.into_iter().map(Unseen::Policy));

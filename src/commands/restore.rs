@@ -20,7 +20,7 @@ pub(crate) async fn run(
     settings: &RestoreSettings,
 ) -> anyhow::Result<Outcome> {
     let live = source.live(NeedsDc::Write("restore"))?;
-    let listing = queries::deleted_computers(&mut live.directory).await?;
+    let listing = queries::tombstones(&mut live.directory).await?;
     anyhow::ensure!(
         listing.readable,
         "{} cannot see deleted objects (CN=Deleted Objects,{}; by default only Domain Admins may read it): every name would look not found; restore with an account that may read and reanimate them",

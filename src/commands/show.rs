@@ -5,7 +5,7 @@
 
 use super::RunContext;
 use crate::apply::keys;
-use crate::apply::password::default_password_findings;
+use crate::apply::password::accepted_defaults;
 use crate::config::ShowSettings;
 use crate::exit::Outcome;
 use crate::report::present::diagnosis::{AccountView, ShowReport, ShowSummary};
@@ -34,7 +34,7 @@ pub(crate) async fn run(
     probe(source, settings, &shown.accounts, &mut audit, &mut warnings).await?;
     if let (true, Source::Live(live)) = (shown.not_found > 0, &mut *source) {
         // A name not found may be a computer deleted since: restore brings it back.
-        match live.deleted_computers().await? {
+        match live.tombstones().await? {
             Ok(deleted) => shown.deleted(&deleted),
             Err(why) => warnings.push(why),
         }
@@ -94,7 +94,7 @@ async fn probe(
             .filter(|account| refusal(account).is_none())
             .filter_map(|account| Some((account.sam_account_name.clone()?, account.dn.clone())))
             .collect();
-        let accepted = default_password_findings(&live.directory, targets).await;
+        let accepted = accepted_defaults(&live.directory, targets).await;
         audit.findings.extend(accepted);
     }
     if let (true, Source::Live(live)) = (settings.probe_keys, source) {

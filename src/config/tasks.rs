@@ -163,7 +163,7 @@ pub(super) fn task_of(
             names,
             stale,
             expect,
-            probe_default_password,
+            probe_defaults,
             no_probe_keys,
             all_dcs,
         } => {
@@ -175,7 +175,7 @@ pub(super) fn task_of(
                     expect,
                     include_disabled: true,
                 },
-                probe: probe_default_password,
+                probe: probe_defaults,
                 probe_keys: !no_probe_keys,
                 all_dcs,
             };
@@ -248,7 +248,7 @@ fn check_task(
             let spn = SpnSettings::default();
             let settings = AuditSettings {
                 precise_logon,
-                rotation_policy: true,
+                group_policy: true,
                 ..AuditSettings::new(checks, stale_settings, spn, Vec::new())
             };
             (
@@ -277,7 +277,7 @@ fn check_task(
             spn,
             checks,
             schedule,
-            probe_default_passwords,
+            probe_defaults,
             probe_all,
             probe_keys,
             key_kdc,
@@ -288,7 +288,7 @@ fn check_task(
             let spn_rules = spn_settings(&spn, stale.include_disabled);
             let own = checks_of("audit", &checks)?;
             let settings = AuditSettings {
-                probe: probe_default_passwords.then_some(if probe_all {
+                probe: probe_defaults.then_some(if probe_all {
                     ProbeScope::All
                 } else {
                     ProbeScope::NeverLoggedOn
@@ -308,7 +308,7 @@ fn check_task(
                 deleted: checks.checks.is_empty(),
                 // So are the rotation policy's findings; the policy is read whenever stale
                 // passwords are judged: it explains them.
-                rotation_policy: own.contains(&Check::STALE_PASSWORD),
+                group_policy: own.contains(&Check::STALE_PASSWORD),
                 policy_findings: checks.checks.is_empty(),
                 ..AuditSettings::new(own, stale_settings, spn_rules, Vec::new())
             };

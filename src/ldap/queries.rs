@@ -10,7 +10,7 @@ use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
-use adcomputer_core::rules::rotation_policy::Container;
+use adcomputer_core::rules::group_policy::Container;
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
 /// rule: `Account::in_scan_scope`).
@@ -322,7 +322,7 @@ pub(crate) async fn last_logons(
 
 /// The deleted computers of the domain, and whether the bound account could see them at all.
 pub(crate) struct DeletedListing {
-    pub(crate) computers: Vec<adcomputer_core::model::deleted::DeletedComputer>,
+    pub(crate) computers: Vec<adcomputer_core::model::deleted::Tombstone>,
     /// The Deleted Objects container itself was readable. By default only Domain Admins may
     /// read it; to anyone else the DC shows no deleted object, and says nothing: an empty
     /// list from an account that cannot look is not "none deleted".
@@ -332,10 +332,10 @@ pub(crate) struct DeletedListing {
 /// Every deleted computer of the domain (tombstones kept for the tombstone lifetime: few),
 /// in the same search as the Deleted Objects container, whose visibility says whether the
 /// account could see them.
-pub(crate) async fn deleted_computers(
+pub(crate) async fn tombstones(
     directory: &mut Directory,
 ) -> Result<DeletedListing, OperationError> {
-    use adcomputer_core::model::deleted::{DELETED_ATTRIBUTES, DeletedComputer};
+    use adcomputer_core::model::deleted::{DELETED_ATTRIBUTES, Tombstone};
     let base = directory.root_dse.default_naming_context.clone();
     let mut listing = DeletedListing {
         computers: Vec::new(),
@@ -353,7 +353,7 @@ pub(crate) async fn deleted_computers(
                     .iter()
                     .any(|class| class.eq_ignore_ascii_case(b"computer"));
                 if is_computer {
-                    listing.computers.push(DeletedComputer::from_entry(&entry));
+                    listing.computers.push(Tombstone::from_entry(&entry));
                 } else {
                     listing.readable = true;
                 }
@@ -534,7 +534,7 @@ pub(crate) async fn group_policy(
                 let (link, options) = (text(&entry, "gPLink"), text(&entry, "gPOptions"));
                 match Container::read(&entry.dn, link.as_deref(), options.as_deref()) {
                     Ok(container) => containers.push(container),
-                    Err(why) => warnings.push(format!("rotation_policy: not read: {why}")),
+                    Err(why) => warnings.push(format!("Group Policy: not read: {why}")),
                 }
             },
         )
@@ -547,7 +547,7 @@ pub(crate) async fn group_policy(
             &GPO_ATTRIBUTES,
             |entry| match Gpo::read(&entry.dn, |name| text(&entry, name)) {
                 Ok(gpo) => gpos.push(gpo),
-                Err(why) => warnings.push(format!("rotation_policy: not read: {why}")),
+                Err(why) => warnings.push(format!("Group Policy: not read: {why}")),
             },
         )
         .await?;

@@ -66,7 +66,7 @@ pub(crate) struct SourceFacts {
 /// Group Policy objects an export holds: what `--sysvol` completes into `Policies`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct PolicyObjects {
-    pub(crate) containers: Vec<adcomputer_core::rules::rotation_policy::Container>,
+    pub(crate) containers: Vec<adcomputer_core::rules::group_policy::Container>,
     pub(crate) gpos: Vec<adcomputer_core::model::gpo::Gpo>,
     pub(crate) warnings: Vec<String>,
 }
@@ -179,10 +179,10 @@ impl LiveSource {
     /// the Kerberos ticket's principal (whose name the ticket cache holds, not adcomputer).
     /// The computers in Deleted Objects, or why the bound account cannot see them (by default
     /// only Domain Admins may: to others the DC shows none, without saying so).
-    pub(crate) async fn deleted_computers(
+    pub(crate) async fn tombstones(
         &mut self,
-    ) -> anyhow::Result<Result<Vec<adcomputer_core::model::deleted::DeletedComputer>, String>> {
-        let listing = queries::deleted_computers(&mut self.directory).await?;
+    ) -> anyhow::Result<Result<Vec<adcomputer_core::model::deleted::Tombstone>, String>> {
+        let listing = queries::tombstones(&mut self.directory).await?;
         Ok(match listing.readable {
             true => Ok(listing.computers),
             false => Err(format!(
@@ -526,11 +526,11 @@ impl PolicyValues {
         let mut not_read = |why: String| {
             found
                 .warnings
-                .push(format!("rotation_policy: not read: {why}"))
+                .push(format!("Group Policy: not read: {why}"))
         };
         if self.gp_link.is_some() || self.gp_options.is_some() {
             let (link, options) = (self.gp_link.as_deref(), self.gp_options.as_deref());
-            match adcomputer_core::rules::rotation_policy::Container::read(dn, link, options) {
+            match adcomputer_core::rules::group_policy::Container::read(dn, link, options) {
                 Ok(container) => found.containers.push(container),
                 Err(why) => not_read(why),
             }

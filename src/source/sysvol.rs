@@ -12,7 +12,7 @@ use smb::{Client, ClientConfig, FileAccessMask, FileCreateArgs, GetLen, ReadAt, 
 use super::LiveSource;
 use crate::ldap::queries;
 use adcomputer_core::model::gpo::{Gpo, MAX_TEMPLATE_BYTES, NetlogonOptions, parse_template};
-use adcomputer_core::rules::rotation_policy::Policies;
+use adcomputer_core::rules::group_policy::Policies;
 
 const OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
 const OBJECT_PATH_NOT_FOUND: u32 = 0xC000_003A;

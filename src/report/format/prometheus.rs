@@ -84,14 +84,12 @@ pub(crate) fn write(
             family.sample("findings", &[("kind", kind)], count)?;
         }
     }
-    if kinds.contains(&"stale_password") {
-        family.start(
-            "stale_passwords",
-            "Stale machine passwords of the last run by class.",
-        )?;
+    if kinds.contains(&kinds::STALE_PASSWORD.name) {
+        let series = format!("{}s", kinds::STALE_PASSWORD.name);
+        family.start(&series, "Stale machine passwords of the last run by class.")?;
         for class in kinds::STALE_PASSWORD.classes.iter().copied() {
             if let Some(count) = summary.count_of(class) {
-                family.sample("stale_passwords", &[("class", class)], count)?;
+                family.sample(&series, &[("class", class)], count)?;
             }
         }
     }

@@ -81,8 +81,8 @@ impl ChangeReport {
                     }
                     summary.conflicts += change.conflicts.len();
                 }
-                ChangeReportItem::Other(other) => match other.finding {
-                    Finding::DuplicateSpn { .. } => summary.unresolved_duplicates += 1,
+                ChangeReportItem::Other(other) => match &other.finding {
+                    finding if finding.duplicate().is_some() => summary.unresolved_duplicates += 1,
                     Finding::NotFound { .. } => summary.not_found += 1,
                     Finding::Ambiguous { .. } => summary.ambiguous += 1,
                     _ => {}
@@ -160,10 +160,7 @@ impl Present for ChangeReport {
                 conflicts: String::new(),
                 status: None,
                 reason: other.reason.as_deref(),
-                key: match &other.finding {
-                    Finding::DuplicateSpn { key, .. } => Some(key),
-                    _ => None,
-                },
+                key: other.finding.duplicate().map(|(key, _)| key),
                 name: match &other.finding {
                     Finding::NotFound { name } | Finding::Ambiguous { name, .. } => Some(name),
                     _ => None,
@@ -222,18 +219,19 @@ impl Present for ChangeReport {
             let ChangeReportItem::Other(other) = item else {
                 continue;
             };
+            if let Some((key, holders)) = other.finding.duplicate() {
+                let held: Vec<String> = holders
+                    .iter()
+                    .map(|h| format!("{} ({})", h.label(), h.spn))
+                    .collect();
+                out.line(&format!(
+                    "left for a person: duplicate {key} ({}): {}",
+                    other.reason.as_deref().unwrap_or("no rule settles it"),
+                    held.join(", ")
+                ))?;
+                continue;
+            }
             match &other.finding {
-                Finding::DuplicateSpn { key, holders, .. } => {
-                    let held: Vec<String> = holders
-                        .iter()
-                        .map(|h| format!("{} ({})", h.label(), h.spn))
-                        .collect();
-                    out.line(&format!(
-                        "left for a person: duplicate {key} ({}): {}",
-                        other.reason.as_deref().unwrap_or("no rule settles it"),
-                        held.join(", ")
-                    ))?;
-                }
                 Finding::NotFound { name } => out.line(&format!("not found: {name}"))?,
                 Finding::Ambiguous { name, candidates } => {
                     let dns: Vec<&str> = candidates.iter().map(|c| c.dn.as_str()).collect();

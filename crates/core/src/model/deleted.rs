@@ -20,7 +20,7 @@ pub const DELETED_ATTRIBUTES: &[&str] = &[
 
 /// A deleted computer account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeletedComputer {
+pub struct Tombstone {
     /// The deleted object's DN, as the DC names it now.
     pub dn: String,
     pub sam_account_name: Option<String>,
@@ -34,8 +34,8 @@ pub struct DeletedComputer {
     pub deleted_at: Option<FileTime>,
 }
 
-impl DeletedComputer {
-    pub fn from_entry(entry: &Entry) -> DeletedComputer {
+impl Tombstone {
+    pub fn from_entry(entry: &Entry) -> Tombstone {
         let text = |name: &str| {
             entry
                 .values(name)
@@ -56,7 +56,7 @@ impl DeletedComputer {
             .next()
             .unwrap_or(from_dn)
             .to_string();
-        DeletedComputer {
+        Tombstone {
             dn: entry.dn.clone(),
             sam_account_name: text("sAMAccountName"),
             uac: text("userAccountControl")
@@ -115,7 +115,7 @@ mod tests {
             b"OU=Workstations,DC=adc,DC=test".to_vec(),
         );
         entry.push_value("whenChanged", b"20261122091016.0Z".to_vec());
-        let deleted = DeletedComputer::from_entry(&entry);
+        let deleted = Tombstone::from_entry(&entry);
         assert_eq!(deleted.name, "DEL01");
         assert_eq!(deleted.uac, Some(Uac(4096)));
         assert_eq!(

@@ -7,16 +7,14 @@
 use hashbrown::HashMap;
 
 use super::encryption::KeyProbe;
+use super::group_policy::Members;
 use super::kinds::{self, Kind};
-use super::rotation_policy::Members;
 use super::triage::Seen;
 use serde::Serialize;
 
 use super::coverage::{Check, Coverage};
 use super::staleness::PasswordAges;
-use super::{
-    Finding, SpnIndex, SpnSettings, StaleClass, StaleSettings, classify_password, sort_findings,
-};
+use super::{Finding, SpnIndex, SpnSettings, StaleSettings, classify_password, sort_findings};
 use crate::model::account::{Account, Attr, AttrSet};
 use crate::model::filetime::{FileTime, Timestamp};
 use crate::model::names::NameQuery;
@@ -51,7 +49,7 @@ pub struct AuditSettings {
     pub names: Vec<NameQuery>,
     /// Collect the accounts whose default password should be tried.
     pub probe: Option<ProbeScope>,
-    /// Collect the computers whose keys the KDC is asked about (`weak_encryption`).
+    /// Collect the computers whose keys the KDC is asked about (encryption readiness).
     pub key_probe: Option<KeyProbeScope>,
     /// Key probes in flight at once per KDC.
     pub probe_in_flight: usize,
@@ -60,8 +58,8 @@ pub struct AuditSettings {
     /// List the computers deleted within the staleness period (`audit`, from a DC).
     pub deleted: bool,
     /// Collect the enabled computers of each container, for the rotation policy (from a DC).
-    pub rotation_policy: bool,
-    /// Report `rotation_policy` findings (`audit`), not only explain stale passwords.
+    pub group_policy: bool,
+    /// Report the rotation-policy findings (`audit`), not only explain stale passwords.
     pub policy_findings: bool,
     /// `stale --precise-logon`: read every DC's `lastLogon` before the checks.
     pub precise_logon: bool,
@@ -94,7 +92,7 @@ impl AuditSettings {
             probe_in_flight: 1,
             key_kdc: None,
             deleted: false,
-            rotation_policy: false,
+            group_policy: false,
             policy_findings: false,
             precise_logon: false,
             precise_logons: None,
@@ -113,20 +111,20 @@ impl AuditSettings {
         for check in &self.checks {
             kinds.push(check.name());
             if *check == Check::MISSING_SPN {
-                kinds.push("invalid_host_name");
+                kinds.push(kinds::INVALID_HOST_NAME.name);
             }
         }
         if self.probe.is_some() {
-            kinds.push("default_password");
+            kinds.push(kinds::DEFAULT_PASSWORD.name);
         }
         if self.deleted && deleted_listed {
-            kinds.push("deleted_computer");
+            kinds.push(kinds::DELETED_COMPUTER.name);
         }
         if self.policy_findings && policy_read {
-            kinds.push("rotation_policy");
+            kinds.push(kinds::ROTATION_POLICY.name);
         }
         if !self.names.is_empty() {
-            kinds.extend(["not_found", "ambiguous"]);
+            kinds.extend([kinds::NOT_FOUND.name, kinds::AMBIGUOUS.name]);
         }
         kinds
     }
@@ -193,7 +191,7 @@ pub struct Audit {
     _index: Vec<SpnIndex>,
     /// What was read in scope, when asked for (a baseline is compared).
     pub seen: Option<Seen>,
-    /// The enabled computers in scope by their container's DN (`rotation_policy`).
+    /// The enabled computers in scope by their container's DN (for Group Policy).
     pub members: HashMap<String, Members>,
 }
 
@@ -317,7 +315,7 @@ impl Auditor {
         if self.settings.wants(Check::DUPLICATE_SPN) {
             self.coverage.examined(Check::DUPLICATE_SPN);
         }
-        if self.settings.rotation_policy
+        if self.settings.group_policy
             && account.is_computer()
             && account.is_disabled() == Some(false)
             && let (Some(sam), Some(container)) =
@@ -429,7 +427,7 @@ impl Auditor {
 
     /// Adds a `deleted_computer` finding for each of `deleted` removed within the staleness
     /// period (`--days` before `as_of`): what `restore` can bring back.
-    pub fn deleted(&mut self, deleted: &[crate::model::deleted::DeletedComputer]) {
+    pub fn deleted(&mut self, deleted: &[crate::model::deleted::Tombstone]) {
         let period = self.settings.stale.days * 86_400 * 10_000_000;
         let since = self.settings.stale.as_of.0.saturating_sub(period);
         for computer in deleted {
@@ -503,20 +501,7 @@ impl Auditor {
         if self.settings.wants(Check::STALE_PASSWORD)
             && !evidence.contains(Attr::LastLogonTimestamp)
         {
-            let mut marked = 0;
-            for finding in &mut self.findings {
-                if let Finding::StalePassword {
-                    class: StaleClass::Inactive,
-                    note,
-                    ..
-                } = finding
-                {
-                    note.get_or_insert_with(|| {
-                        "no lastLogonTimestamp in the source: may be rotation_failing".into()
-                    });
-                    marked += 1;
-                }
-            }
+            let marked = super::staleness::unsure_inactive(&mut self.findings);
             if marked > 0 {
                 warnings.push(format!(
                     "the source has no lastLogonTimestamp: {marked} stale password(s) shown as inactive may be rotation_failing"

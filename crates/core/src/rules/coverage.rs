@@ -66,7 +66,8 @@ impl Check {
             .expect("a check's kind says what it needs")
     }
 
-    /// `stale_password`, `stale-password`, `duplicates` …: a name as a user may write it.
+    /// A check's name as a user may write it: snake_case or with dashes, or a short form
+    /// (`duplicates`).
     pub fn parse(text: &str) -> Option<Check> {
         let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
         Check::all().into_iter().find(|check| {
@@ -104,7 +105,7 @@ pub struct CheckCoverage {
     pub not_checked: u64,
     pub missing: AttrSet,
     /// What the check could judge from, when that is less than everything it knows (e.g.
-    /// `weak_encryption` without the KDC).
+    /// encryption readiness without the KDC).
     pub note: Option<&'static str>,
 }
 

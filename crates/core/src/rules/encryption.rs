@@ -85,6 +85,16 @@ pub fn configured_class(account: &Account) -> Option<EncClass> {
 /// (`probed_at`: the KDC asked). The attributes' class names the cause and wins (the KDC
 /// refuses AES to a USE_DES_KEY_ONLY account, which a new password does not mend); a probe
 /// proving no AES key gives the others `no_aes_keys`.
+/// Replaces `account`'s finding of this kind in `findings` with the one the KDC's answer
+/// (`probe`, at `kdc`) gives.
+pub fn rejudge(findings: &mut Vec<Finding>, account: &Account, probe: &KeyProbe, kdc: &str) {
+    findings.retain(|finding| {
+        !(matches!(finding, Finding::WeakEncryption { .. })
+            && finding.dn() == Some(account.dn.as_str()))
+    });
+    findings.extend(finding(account, Some((probe, kdc))));
+}
+
 pub fn finding(account: &Account, probe: Option<(&KeyProbe, &str)>) -> Option<Finding> {
     let (class, keys, probed_at) = match probe {
         Some((KeyProbe::NoAesKeys(others), kdc)) => (

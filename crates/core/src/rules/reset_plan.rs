@@ -73,7 +73,7 @@ pub fn refusal(account: &Account) -> Option<Refusal> {
 
 /// The default computer password: sAMAccountName without `$`, lower-cased, its first 14
 /// characters unless `whole_name` (what adcli's `--login-type=computer` expects).
-pub fn default_password(sam_account_name: &str, whole_name: bool) -> String {
+pub fn default_machine_password(sam_account_name: &str, whole_name: bool) -> String {
     let name = sam_account_name
         .strip_suffix('$')
         .unwrap_or(sam_account_name)
@@ -419,25 +419,33 @@ mod tests {
 
     #[test]
     fn default_password_follows_aduc() {
-        assert_eq!(default_password("PC01$", false), "pc01");
-        assert_eq!(default_password("HR-WORKSTATION$", false), "hr-workstation");
+        assert_eq!(default_machine_password("PC01$", false), "pc01");
         assert_eq!(
-            default_password("FINANCE-LAPTOP7$", false),
+            default_machine_password("HR-WORKSTATION$", false),
+            "hr-workstation"
+        );
+        assert_eq!(
+            default_machine_password("FINANCE-LAPTOP7$", false),
             "finance-laptop"
         );
         assert_eq!(
-            default_password("FINANCE-LAPTOP7$", true),
+            default_machine_password("FINANCE-LAPTOP7$", true),
             "finance-laptop7"
         );
-        assert_eq!(default_password("Mixed-Case-PC$", false), "mixed-case-pc");
-        assert_eq!(default_password("NOSUFFIX", false), "nosuffix");
+        assert_eq!(
+            default_machine_password("Mixed-Case-PC$", false),
+            "mixed-case-pc"
+        );
+        assert_eq!(default_machine_password("NOSUFFIX", false), "nosuffix");
         // Characters, not bytes: a 15-character name with non-ASCII letters keeps 14 letters.
         assert_eq!(
-            default_password("ÅRHUS-KONTOR-ØST$", false),
+            default_machine_password("ÅRHUS-KONTOR-ØST$", false),
             "århus-kontor-ø"
         );
         assert_eq!(
-            default_password("ÅRHUS-KONTOR-ØST$", false).chars().count(),
+            default_machine_password("ÅRHUS-KONTOR-ØST$", false)
+                .chars()
+                .count(),
             14
         );
     }

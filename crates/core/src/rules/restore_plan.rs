@@ -5,7 +5,7 @@
 //! listed with their deletion times, never chosen between).
 
 use crate::model::account::Account;
-use crate::model::deleted::DeletedComputer;
+use crate::model::deleted::Tombstone;
 use crate::model::dn::same_dn;
 use crate::model::filetime::FileTime;
 use crate::model::names::NameQuery;
@@ -14,7 +14,7 @@ use crate::model::text;
 use super::reset_plan::{ResetItem, Status};
 
 /// Whether `name` means the deleted computer `deleted`.
-fn means(name: &NameQuery, deleted: &DeletedComputer) -> bool {
+fn means(name: &NameQuery, deleted: &Tombstone) -> bool {
     match name {
         NameQuery::Dn(dn) => {
             same_dn(dn, &deleted.dn)
@@ -33,7 +33,7 @@ fn means(name: &NameQuery, deleted: &DeletedComputer) -> bool {
     }
 }
 
-fn deleted_text(deleted: &DeletedComputer) -> String {
+fn deleted_text(deleted: &Tombstone) -> String {
     format!(
         "{} (deleted {}, from {})",
         deleted.dn,
@@ -51,11 +51,11 @@ fn deleted_text(deleted: &DeletedComputer) -> String {
 /// The item for one name, and what to restore where when it is planned.
 pub fn plan<'a>(
     name: &NameQuery,
-    deleted: &'a [DeletedComputer],
+    deleted: &'a [Tombstone],
     to: Option<&str>,
     earlier: &[ResetItem],
-) -> (ResetItem, Option<(&'a DeletedComputer, String)>) {
-    let matches: Vec<&DeletedComputer> = deleted.iter().filter(|d| means(name, d)).collect();
+) -> (ResetItem, Option<(&'a Tombstone, String)>) {
+    let matches: Vec<&Tombstone> = deleted.iter().filter(|d| means(name, d)).collect();
     let mut item = ResetItem::new(name.as_str(), Status::Planned);
     item.kind = "restore";
     let found = match matches.as_slice() {
@@ -122,7 +122,7 @@ pub fn default_dns_host_name(short: &str, default_naming_context: &str) -> Strin
 /// DC would refuse the restore). Returns whether it refused.
 pub fn refuse_taken(
     item: &mut ResetItem,
-    deleted: &DeletedComputer,
+    deleted: &Tombstone,
     target: &str,
     live: &[Account],
 ) -> bool {
@@ -179,8 +179,8 @@ mod tests {
     use super::*;
     use crate::model::uac::Uac;
 
-    fn deleted(guid: &str, sam: &str, parent: &str) -> DeletedComputer {
-        DeletedComputer {
+    fn deleted(guid: &str, sam: &str, parent: &str) -> Tombstone {
+        Tombstone {
             dn: format!(
                 "CN={}\\0ADEL:{guid},CN=Deleted Objects,DC=x",
                 sam.trim_end_matches('$')

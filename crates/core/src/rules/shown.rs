@@ -4,7 +4,7 @@
 
 use super::Finding;
 use crate::model::account::Account;
-use crate::model::deleted::DeletedComputer;
+use crate::model::deleted::Tombstone;
 use crate::model::names::{NameQuery, Resolution};
 
 /// The accounts the names found, and what became of each name.
@@ -52,14 +52,14 @@ impl<'a> Shown<'a> {
     /// Names not found that name a deleted computer (by its sAMAccountName, with or without
     /// `$`, or its former CN): `deleted_computer` instead of `not_found`, since `restore`
     /// brings it back.
-    pub fn deleted(&mut self, deleted: &[DeletedComputer]) {
+    pub fn deleted(&mut self, deleted: &[Tombstone]) {
         let mut unresolved = Vec::new();
         for finding in std::mem::take(&mut self.unresolved) {
             let Finding::NotFound { name } = &finding else {
                 unresolved.push(finding);
                 continue;
             };
-            let matching: Vec<&DeletedComputer> = match NameQuery::parse(name) {
+            let matching: Vec<&Tombstone> = match NameQuery::parse(name) {
                 Ok(query) => deleted
                     .iter()
                     .filter(|computer| {
@@ -168,7 +168,7 @@ mod tests {
             .map(|raw| NameQuery::parse(raw).unwrap())
             .collect();
         let mut shown = Shown::resolve(&names, &accounts);
-        let gone = DeletedComputer {
+        let gone = Tombstone {
             dn: "CN=GONE\\0ADEL:1,CN=Deleted Objects,DC=x".into(),
             sam_account_name: Some("GONE$".into()),
             uac: None,

@@ -20,7 +20,7 @@ pub enum StaleClass {
     /// Offline, abandoned, or rolled back.
     Inactive,
     /// Logged on long after its password was due, under a Group Policy that stops its
-    /// password changes (`rotation_policy`): the policy, not the machine.
+    /// password changes (Group Policy): the policy, not the machine.
     RotationSuppressed,
 }
 
@@ -63,6 +63,26 @@ impl StaleSettings {
 
 /// The staleness finding for a computer, or `None` when healthy, not examined
 /// (`StaleSettings::examines`), or its `pwdLastSet` is unknown.
+/// Without `lastLogonTimestamp` in the source, an inactive computer may as well be one whose
+/// rotation fails: each such finding says so in its note. Returns how many.
+pub(crate) fn unsure_inactive(findings: &mut [Finding]) -> usize {
+    let mut marked = 0;
+    for finding in findings {
+        if let Finding::StalePassword {
+            class: StaleClass::Inactive,
+            note,
+            ..
+        } = finding
+        {
+            note.get_or_insert_with(|| {
+                "no lastLogonTimestamp in the source: may be rotation_failing".into()
+            });
+            marked += 1;
+        }
+    }
+    marked
+}
+
 pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<Finding> {
     let (Some(uac), Some(pwd_last_set)) = (account.uac, account.pwd_last_set) else {
         return None;

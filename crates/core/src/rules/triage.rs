@@ -250,8 +250,9 @@ impl IgnoreList {
                 let shown: String = line.chars().take(120).collect();
                 let more = if shown.len() < line.len() { "…" } else { "" };
                 bail!(
-                    "line {}: not a finding's id (kind|dn[|spn], e.g. duplicate_spn|http/intranet.corp.example.com): {shown}{more}",
+                    "line {}: not a finding's id (kind|dn[|spn], e.g. {}|http/intranet.corp.example.com): {shown}{more}",
                     number + 1,
+                    kinds::DUPLICATE_SPN.name,
                 );
             };
             // Fold the parts as identities are folded, so that case does not matter.
@@ -271,7 +272,7 @@ pub enum Selector {
 }
 
 impl Selector {
-    /// `duplicate_spn`, `duplicate-spn`, `never_set` …
+    /// A kind or class as a user may write it: snake_case or with dashes.
     pub fn parse(text: &str) -> anyhow::Result<Selector> {
         let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
         if let Some(kind) = Kind::named(&wanted) {
@@ -525,7 +526,7 @@ pub fn triage(
                 {
                     let finding = baseline.finding(range.clone());
                     // Resolved only where this run looked: every object it is about was read.
-                    let looked = kind_of(id) == "deleted_computer"
+                    let looked = kind_of(id) == kinds::DELETED_COMPUTER.name
                         || seen
                             .is_none_or(|seen| dns_of(&finding).iter().all(|dn| seen.contains(dn)));
                     if looked {
@@ -639,8 +640,8 @@ mod tests {
                 probed_at: Some("dc1".into()),
             },
             Finding::RotationPolicy {
-                class: crate::rules::rotation_policy::PolicyClass::MembersNeverRotate,
-                gpo: crate::rules::rotation_policy::GpoRef {
+                class: crate::rules::group_policy::PolicyClass::MembersNeverRotate,
+                gpo: crate::rules::group_policy::GpoRef {
                     name: Some("Never rotate".into()),
                     guid: "{ABC}".into(),
                     path: None,

@@ -7,7 +7,7 @@
 //! checks).
 //!
 //! Adding a kind: a file here with its `Kind` (see `default_password.rs` for a small one), a
-//! line in `KINDS`, its `Finding` variant (`rules/mod.rs`) and the rule that finds it.
+//! line in `KINDS`, its `Finding` variant (below) and the rule that finds it.
 
 mod ambiguous;
 mod default_password;
@@ -144,8 +144,8 @@ pub enum Finding {
     /// Group Policy stops (or slows) machine-password changes for these computers
     /// (`rotation_policy`): one finding per GPO and class.
     RotationPolicy {
-        class: super::rotation_policy::PolicyClass,
-        gpo: super::rotation_policy::GpoRef,
+        class: super::group_policy::PolicyClass,
+        gpo: super::group_policy::GpoRef,
         /// The containers the GPO is linked to (enabled links).
         linked_to: Vec<String>,
         /// How many computers it covers.
@@ -251,6 +251,14 @@ impl Finding {
             | Finding::DefaultPassword { dn, .. }
             | Finding::WeakEncryption { dn, .. }
             | Finding::DeletedComputer { dn, .. } => Some(dn),
+            _ => None,
+        }
+    }
+
+    /// A duplicate's key and holders.
+    pub fn duplicate(&self) -> Option<(&str, &[Holder])> {
+        match self {
+            Finding::DuplicateSpn { key, holders, .. } => Some((key, holders)),
             _ => None,
         }
     }

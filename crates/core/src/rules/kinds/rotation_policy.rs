@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::{Kind, NextStep, Severity, Text};
 use crate::rules::Finding;
-use crate::rules::rotation_policy::PolicyClass;
+use crate::rules::group_policy::PolicyClass;
 
 pub static ROTATION_POLICY: Kind = Kind {
     name: "rotation_policy",

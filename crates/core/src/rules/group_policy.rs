@@ -3,7 +3,7 @@
 //! them — links from the domain down to the nearest OU, each container's links in link order,
 //! disabled links and GPOs whose computer settings are disabled skipped, inheritance blocked
 //! below an OU that blocks it except for enforced links, which apply last and win from the top.
-//! Security and WMI filters are not evaluated. Then the `rotation_policy` findings (per GPO and
+//! Security and WMI filters are not evaluated. Then the rotation-policy findings (per GPO and
 //! class) and the stale passwords they explain (`rotation_suppressed`).
 
 use hashbrown::HashMap;
@@ -251,7 +251,7 @@ pub struct PolicyAudit {
     pub unread: Vec<String>,
 }
 
-/// The `rotation_policy` findings for the computers of each container (`members`, by the
+/// The rotation-policy findings for the computers of each container (`members`, by the
 /// container's DN): one per GPO and class, with every container it covers.
 pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyAudit {
     let mut groups: Vec<((usize, PolicyClass), Vec<String>)> = Vec::new();
@@ -264,7 +264,7 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
         let (effective, unreadable) = policies.effective(container);
         for index in unreadable {
             unread.push(format!(
-                "rotation_policy: {} applies to {container} but its GptTmpl.inf was not read ({})",
+                "Group Policy: {} applies to {container} but its GptTmpl.inf was not read ({})",
                 policies.gpos[index].label(),
                 policies.templates[index]
                     .as_ref()
