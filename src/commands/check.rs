@@ -11,9 +11,9 @@ use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
 use crate::source::gaps::Unseen;
 use crate::source::{NeedsDc, Source};
-use adcomputer_core::rules::group_policy::{self, Policies};
+use adcomputer_core::rules::group_policy;
 use adcomputer_core::rules::triage::{TriageSettings, triage};
-use adcomputer_core::rules::{Audit, AuditSettings, Auditor, sort_findings};
+use adcomputer_core::rules::{AuditSettings, Auditor};
 
 pub(crate) async fn run(
     context: &RunContext,
@@ -29,18 +29,14 @@ pub(crate) async fn run(
     let remember = triage_settings.baseline.is_some();
     let (mut auditor, mut facts) = source.audit(settings, forest, remember).await?;
     let (mut unseen, deleted_listed) = ask_the_dc(source, settings, &mut auditor).await?;
-    let policies = match (settings.group_policy, &mut *source, sysvol) {
-        (true, Source::Live(live), _) => Some(live.group_policy().await?),
-        (true, Source::Ldif { .. }, Some(dir)) => {
-            let objects = std::mem::take(&mut facts.group_policy);
-            Some(crate::source::sysvol::from_folder(objects, dir))
-        }
-        _ => None,
-    };
+    let policies = source
+        .policies(settings.group_policy, &mut facts, sysvol)
+        .await?;
     tracing::info!(elapsed = ?started.elapsed(), "scanned");
     let mut audit = auditor.finish(facts.evidence);
     if let Some(policies) = &policies {
-        judge_policy(policies, settings, &mut audit, &mut unseen);
+        let gaps = group_policy::judge(policies, &mut audit, settings);
+        unseen.extend(gaps.into_iter().map(Unseen::Policy));
     }
     if let (Some(baseline), Some(seen)) = (&triage_settings.baseline, &audit.seen)
         && let Some(why) = baseline.foreign(seen)
@@ -146,28 +142,4 @@ async fn ask_the_dc(
         }
     }
     Ok((unseen, listed))
-}
-
-/// The rotation policy over the audit's computers: its findings (`audit`), the stale passwords
-/// it explains, and what of it could not be read.
-fn judge_policy(
-    policies: &Policies,
-    settings: &AuditSettings,
-    audit: &mut Audit,
-    unseen: &mut Vec<Unseen>,
-) {
-    let mut judged = group_policy::audit(policies, &audit.members);
-    if settings.policy_findings {
-        audit.findings.append(&mut judged.findings);
-    }
-    group_policy::explain(&mut audit.findings, &judged, settings.stale.days);
-    sort_findings(&mut audit.findings);
-    audit.summary.count(&audit.findings);
-    // What could not be read of the policy: each a warning and a gap.
-    unseen.extend(policies.warnings.iter().cloned().map(Unseen::Policy));
-    for (container, gpo) in policies.dangling_links() {
-        let why = format!("Group Policy: {container} links {gpo}, which does not exist");
-        unseen.push(Unseen::Policy(why));
-    }
-    unseen.extend(judged.unread.into_iter().map(Unseen::Policy));
 }

@@ -17,6 +17,26 @@ use adcomputer_core::rules::group_policy::Policies;
 const OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
 const OBJECT_PATH_NOT_FOUND: u32 = 0xC000_003A;
 
+impl super::Source {
+    /// The domain's Group Policy when `wanted`: from the DC, or from an export's GPO objects
+    /// (`facts`) and a copy of SYSVOL (`sysvol`); `None` when not wanted or not available.
+    pub(crate) async fn policies(
+        &mut self,
+        wanted: bool,
+        facts: &mut super::SourceFacts,
+        sysvol: Option<&Path>,
+    ) -> anyhow::Result<Option<Policies>> {
+        Ok(match (wanted, self, sysvol) {
+            (true, super::Source::Live(live), _) => Some(live.group_policy().await?),
+            (true, super::Source::Ldif { .. }, Some(dir)) => {
+                let objects = std::mem::take(&mut facts.group_policy);
+                Some(from_folder(objects, dir))
+            }
+            _ => None,
+        })
+    }
+}
+
 impl LiveSource {
     /// The domain's Group Policy: containers and GPOs over LDAP, each linked GPO's Netlogon
     /// options from SYSVOL.

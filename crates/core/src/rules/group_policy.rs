@@ -9,7 +9,7 @@
 use hashbrown::HashMap;
 use serde::Serialize;
 
-use super::{Finding, StaleClass};
+use super::{Audit, AuditSettings, Finding, StaleClass, sort_findings};
 use crate::model::dn::NormalDn;
 use crate::model::gpo::{GpLink, Gpo, NetlogonOptions, parse_gplink};
 
@@ -319,6 +319,27 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
         long_age,
         unread,
     }
+}
+
+/// The rotation policy over an audit's computers: its findings (when `settings` asks for
+/// them), the stale passwords it explains; returns what of the policy could not be read, each
+/// a warning and a coverage gap.
+pub fn judge(policies: &Policies, audit: &mut Audit, settings: &AuditSettings) -> Vec<String> {
+    let mut judged = self::audit(policies, &audit.members);
+    if settings.policy_findings {
+        audit.findings.append(&mut judged.findings);
+    }
+    explain(&mut audit.findings, &judged, settings.stale.days);
+    sort_findings(&mut audit.findings);
+    audit.summary.count(&audit.findings);
+    let mut gaps = policies.warnings.clone();
+    for (container, gpo) in policies.dangling_links() {
+        gaps.push(format!(
+            "Group Policy: {container} links {gpo}, which does not exist"
+        ));
+    }
+    gaps.append(&mut judged.unread);
+    gaps
 }
 
 /// Stale passwords the policy explains. Under a never-rotate GPO, `rotation_failing` becomes
