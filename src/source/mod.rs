@@ -8,7 +8,11 @@ mod dcs;
 pub(crate) mod diagnose;
 pub(crate) mod encoding;
 pub(crate) mod gaps;
+#[cfg(feature = "kerberos-bind")]
+mod gss;
 pub(crate) mod ldif;
+#[cfg(feature = "kerberos-bind")]
+mod smb2;
 pub(crate) mod sysvol;
 
 use std::fs::File;

@@ -1,6 +1,7 @@
 //! SYSVOL: each GPO's `GptTmpl.inf`, read over SMB from the connected DC's `sysvol` share
-//! with the LDAP bind's user and password (the `smb` crate: SMB 2/3, NTLM, signing), with the
-//! domain's Group Policy objects over LDAP; or from a copy of SYSVOL (`--sysvol DIR`) with the
+//! with the LDAP bind's credentials — a simple bind's user and password through the `smb`
+//! crate (SMB 2/3, NTLM, signing), `--kerberos`'s ticket through `smb2` — with the domain's
+//! Group Policy objects over LDAP; or from a copy of SYSVOL (`--sysvol DIR`) with the
 //! objects an export holds. A GPO without the file sets nothing; a file that
 //! cannot be read is that GPO's "not read: why", never "nothing set".
 
@@ -75,35 +76,17 @@ impl LiveSource {
         gpos: &[Gpo],
         indexes: &[usize],
     ) -> Vec<Result<NetlogonOptions, String>> {
-        let everyone = |why: String| indexes.iter().map(|_| Err(why.clone())).collect();
-        let (Some(user), Some(secret)) = (self.bind_user(), &self.secret) else {
-            return everyone(
-                "SYSVOL is read over SMB with a simple bind's user and password; with --kerberos it is not read (give -D and a password)".into(),
-            );
+        let mut reader = match self.sysvol().await {
+            Ok(reader) => reader,
+            Err(why) => return indexes.iter().map(|_| Err(why.clone())).collect(),
         };
-        let host = self.directory.host().to_string();
-        let limit = self.directory.timeout();
-        let client = Client::new(ClientConfig::default());
-        let share = match UncPath::new(&host).and_then(|unc| unc.with_share("sysvol")) {
-            Ok(share) => share,
-            Err(err) => return everyone(format!("\\\\{host}\\sysvol: {err}")),
-        };
-        let connected = within(
-            limit,
-            client.share_connect(&share, user, secret.expose().to_string()),
-        )
-        .await;
-        if let Err(why) = connected {
-            return everyone(format!("SMB to \\\\{host}\\sysvol as {user}: {why}"));
-        }
         let mut read = Vec::new();
         for index in indexes {
             let gpo = &gpos[*index];
             read.push(match (gpo.template_path(), gpo.gpt_ini_path()) {
-                (Some(path), Some(gpt)) => match read_gpo_file(&client, &share, &path, limit).await
-                {
+                (Some(path), Some(gpt)) => match reader.file(&path).await {
                     // No template: nothing set, if the GPO's folder is there at all.
-                    Ok(None) => match read_gpo_file(&client, &share, &gpt, limit).await {
+                    Ok(None) => match reader.file(&gpt).await {
                         Ok(Some(_)) => Ok(NetlogonOptions::default()),
                         Ok(None) => {
                             Err(format!("its folder in sysvol is missing ({gpt} not found)"))
@@ -118,9 +101,81 @@ impl LiveSource {
                 _ => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
             });
         }
-        let _ = client.close().await;
+        if let Sysvol::Password { client, .. } = reader {
+            let _ = client.close().await;
+        }
         read
     }
+
+    /// The `sysvol` share of the connected DC, with the LDAP bind's credentials.
+    async fn sysvol(&self) -> Result<Sysvol, String> {
+        let host = self.directory.host().to_string();
+        let limit = self.directory.timeout();
+        let Some(user) = self.bind_user() else {
+            return kerberos_share(&host, limit).await;
+        };
+        let Some(secret) = &self.secret else {
+            return Err(format!("SMB to \\\\{host}\\sysvol as {user}: no password"));
+        };
+        let client = Client::new(ClientConfig::default());
+        let share = UncPath::new(&host)
+            .and_then(|unc| unc.with_share("sysvol"))
+            .map_err(|err| format!("\\\\{host}\\sysvol: {err}"))?;
+        within(
+            limit,
+            client.share_connect(&share, user, secret.expose().to_string()),
+        )
+        .await
+        .map_err(|why| format!("SMB to \\\\{host}\\sysvol as {user}: {why}"))?;
+        Ok(Sysvol::Password {
+            client,
+            share,
+            limit,
+        })
+    }
+}
+
+/// A connected `sysvol` share.
+enum Sysvol {
+    /// Through the `smb` crate, with a user and password.
+    Password {
+        client: Client,
+        share: UncPath,
+        limit: Duration,
+    },
+    /// With the Kerberos ticket (`--kerberos`).
+    #[cfg(feature = "kerberos-bind")]
+    Ticket(super::smb2::Share),
+}
+
+impl Sysvol {
+    /// One file of a GPO's folder, bounded; `None` when it does not exist.
+    async fn file(&mut self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        match self {
+            Sysvol::Password {
+                client,
+                share,
+                limit,
+            } => read_gpo_file(client, share, path, *limit).await,
+            #[cfg(feature = "kerberos-bind")]
+            Sysvol::Ticket(share) => share.read(path, MAX_TEMPLATE_BYTES).await,
+        }
+    }
+}
+
+#[cfg(feature = "kerberos-bind")]
+async fn kerberos_share(host: &str, limit: Duration) -> Result<Sysvol, String> {
+    super::smb2::Share::connect(host, "sysvol", limit)
+        .await
+        .map(Sysvol::Ticket)
+        .map_err(|why| format!("SMB to \\\\{host}\\sysvol with your Kerberos ticket: {why}"))
+}
+
+#[cfg(not(feature = "kerberos-bind"))]
+async fn kerberos_share(host: &str, _: Duration) -> Result<Sysvol, String> {
+    Err(format!(
+        "SMB to \\\\{host}\\sysvol: this adcomputer was built without the kerberos-bind feature"
+    ))
 }
 
 /// One file of a GPO's folder, bounded; `None` when it does not exist.

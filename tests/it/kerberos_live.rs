@@ -40,17 +40,22 @@ fn in_command(mut command: Command, cache: &str, url: &str, args: &[&str]) -> Ru
 }
 
 pub(crate) fn kinit_admin(cache: &str) {
-    use std::io::Write;
     let dc = test_dc();
+    kinit_as(cache, &dc.bind_dn, &dc.password);
+}
+
+/// A ticket for `principal` in the cache file `cache`.
+pub(crate) fn kinit_as(cache: &str, principal: &str, password: &str) {
+    use std::io::Write;
     let mut kinit = Command::new("kinit")
-        .arg(&dc.bind_dn)
+        .arg(principal)
         .env("KRB5CCNAME", format!("FILE:{cache}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    writeln!(kinit.stdin.take().unwrap(), "{}", dc.password).unwrap();
-    assert!(kinit.wait().unwrap().success(), "kinit Administrator");
+    writeln!(kinit.stdin.take().unwrap(), "{password}").unwrap();
+    assert!(kinit.wait().unwrap().success(), "kinit {principal}");
 }
 
 #[test]

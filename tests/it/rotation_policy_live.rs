@@ -1,12 +1,13 @@
 //! Rotation policy against the seeded Group Policy (samba-testenv/seed): GPOs and links over
-//! LDAP, each GptTmpl.inf over SMB from the DC's sysvol with the bind's password, resolved with
-//! link order, blocked inheritance, enforced and disabled links and GPOs whose computer settings
-//! are disabled; stale passwords it explains; what it cannot read is no clean bill.
+//! LDAP, each GptTmpl.inf over SMB from the DC's sysvol with the bind's password or Kerberos
+//! ticket, resolved with link order, blocked inheritance, enforced and disabled links and GPOs
+//! whose computer settings are disabled; stale passwords it explains; what it cannot read is no
+//! clean bill.
 
 use std::collections::BTreeSet;
 
 use crate::common::{self, live, raw_modify, test_dc};
-use crate::kerberos_live::{kinit_admin, with_ticket};
+use crate::kerberos_live::{kinit_admin, kinit_as, with_ticket};
 use serde_json::Value;
 
 /// (GPO name, class, linked to, accounts) of every rotation_policy finding.
@@ -132,38 +133,134 @@ fn the_workaround_is_found_where_it_applies_and_explains_stale_passwords() {
     );
 }
 
-/// With a Kerberos bind there is no password to read SYSVOL with: the DCs' policy is not judged,
-/// and a scope with nothing else to report is no clean bill.
+/// With `--kerberos` the ticket reads SYSVOL (SMB 2.1, signed with the Kerberos session key):
+/// the same policy as with a password. An account the template's ACL denies gets a coverage
+/// gap naming the GPO — with a password and with a ticket alike — never a clean report.
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
-fn sysvol_not_read_is_a_coverage_gap() {
+fn kerberos_reads_sysvol_and_an_account_denied_it_gets_a_gap() {
     let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cc").display().to_string();
     kinit_admin(&cache);
+    let ticket = with_ticket(&cache, "ldap://dc1.adc.test", &["audit", "-o", "json"]);
+    assert_eq!(ticket.code, 1, "{}", ticket.stderr);
+    let password = live(&["audit", "-o", "json"]);
+    let found = policies(&ticket.json());
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found, policies(&password.json()));
+    let warnings = ticket.json()["warnings"].to_string();
+    assert!(!warnings.contains("GptTmpl.inf"), "{warnings}");
+
+    // The DCs' GPO's template denied to helpdesk, as an admin may lock a GPO down.
+    let template = GptTmpl::of("DCs refuse password changes");
+    template.deny("helpdesk");
     let scope = format!("OU=Domain Controllers,{}", test_dc().base);
-    let run = with_ticket(
-        &cache,
-        "ldap://dc1.adc.test",
-        &["-b", &scope, "audit", "-o", "json"],
+    let args = [
+        "-b",
+        &scope,
+        "audit",
+        "--checks",
+        "stale_password",
+        "-o",
+        "json",
+    ];
+    let helpdesk_cache = dir.path().join("helpdesk").display().to_string();
+    kinit_as(
+        &helpdesk_cache,
+        "helpdesk@ADC.TEST",
+        common::OPERATOR_PASSWORD,
     );
-    assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
-    let report = run.json();
-    assert!(policies(&report).is_empty(), "{report}");
-    let warnings = report["warnings"].to_string();
-    assert!(
-        warnings.contains("DCs refuse password changes") && warnings.contains("--kerberos"),
-        "{warnings}"
-    );
-    assert!(
-        run.stderr.contains("not everything was checked"),
-        "{}",
-        run.stderr
-    );
-    // The same scope with the password: the DCs' workaround, found.
-    let simple = live(&["-b", &scope, "audit", "-o", "json"]);
-    assert_eq!(simple.code, 1, "{}", simple.stderr);
-    assert_eq!(policies(&simple.json()).len(), 1);
+    for run in [
+        common::as_operator("helpdesk", &args),
+        with_ticket(&helpdesk_cache, "ldap://dc1.adc.test", &args),
+    ] {
+        assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
+        let warnings = run.json()["warnings"].to_string().to_lowercase();
+        assert!(
+            warnings.contains("dcs refuse password changes") && warnings.contains("access denied"),
+            "{warnings}"
+        );
+        assert!(
+            run.stderr.contains("not everything was checked"),
+            "{}",
+            run.stderr
+        );
+    }
+    // The admin still reads it: the gap is the account's, not the DC's.
+    let admin = live(&args);
+    assert!(!admin.json()["warnings"].to_string().contains("GptTmpl.inf"));
+    template.restore();
+}
+
+/// A GPO's GptTmpl.inf in dc1's sysvol, its NT ACL changed with samba-tool and put back.
+struct GptTmpl {
+    path: String,
+    acl: String,
+}
+
+impl GptTmpl {
+    fn of(gpo: &str) -> GptTmpl {
+        let dc = test_dc();
+        let guid = ldb_value(
+            &format!("CN=Policies,CN=System,{}", dc.base),
+            &format!("(displayName={gpo})"),
+            "cn",
+        );
+        let path = format!(
+            "{}/state/sysvol/adc.test/Policies/{guid}/Machine/Microsoft/Windows NT/SecEdit/GptTmpl.inf",
+            dc.dir
+        );
+        let acl = samba_tool(&["ntacl", "get", "--as-sddl", &path]);
+        GptTmpl {
+            path,
+            acl: acl.trim().to_string(),
+        }
+    }
+
+    /// Puts a deny-everything entry for `user` first in the file's DACL.
+    fn deny(&self, user: &str) {
+        let sid = ldb_value(
+            &test_dc().base,
+            &format!("(sAMAccountName={user})"),
+            "objectSid",
+        );
+        let (head, aces) = self.acl.split_once("D:P").expect("a protected DACL");
+        let denied = format!("{head}D:P(D;;FA;;;{sid}){aces}");
+        samba_tool(&["ntacl", "set", &denied, &self.path]);
+    }
+
+    fn restore(&self) {
+        samba_tool(&["ntacl", "set", &self.acl, &self.path]);
+    }
+}
+
+/// One attribute's value in dc1's database, as ldbsearch shows it (SIDs as text).
+fn ldb_value(base: &str, filter: &str, attribute: &str) -> String {
+    let dc = test_dc();
+    let output = std::process::Command::new("ldbsearch")
+        .args(["-H", &format!("{}/private/sam.ldb", dc.dir), "-b", base])
+        .args([filter, attribute])
+        .output()
+        .expect("ldbsearch");
+    let prefix = format!("{attribute}: ");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix.as_str()).map(str::to_string))
+        .unwrap_or_else(|| panic!("no {attribute} for {filter}"))
+}
+
+/// samba-tool with dc1's smb.conf; its stdout.
+fn samba_tool(args: &[&str]) -> String {
+    let dc = test_dc();
+    let output = std::process::Command::new("samba-tool")
+        .args(args)
+        .args(["-s", &format!("{}/etc/smb.conf", dc.dir)])
+        .output()
+        .expect("samba-tool");
+    assert!(output.status.success(), "samba-tool {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// Offline: an export with the GPO objects and OUs, and a copy of the DC's sysvol folder,
