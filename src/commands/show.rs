@@ -12,6 +12,7 @@ use crate::report::present::diagnosis::{AccountView, ShowReport, ShowSummary};
 use crate::source::{NeedsDc, Source, diagnose};
 use adcomputer_core::model::account::Account;
 use adcomputer_core::model::filetime::FileTime;
+use adcomputer_core::rules::causes::Evidence;
 use adcomputer_core::rules::replication_lag::DcView;
 use adcomputer_core::rules::reset_plan::refusal;
 use adcomputer_core::rules::shown::Shown;
@@ -23,22 +24,20 @@ pub(crate) async fn run(
     settings: &ShowSettings,
 ) -> anyhow::Result<Outcome> {
     // Live, the KDC is asked below; offline the attributes alone judge.
-    let audit_settings =
+    let mut audit_settings =
         AuditSettings::every_check_on(settings.stale, settings.spn.clone(), settings.names.clone());
+    audit_settings.group_policy = matches!(source, Source::Live(_));
     let (candidates, mut audit, mut warnings) = match source {
-        Source::Live(_) => diagnose::diagnose_live(source, audit_settings).await?,
-        Source::Ldif { .. } => diagnose::diagnose_ldif(source, audit_settings).await?,
+        Source::Live(_) => diagnose::diagnose_live(source, audit_settings.clone()).await?,
+        Source::Ldif { .. } => diagnose::diagnose_ldif(source, audit_settings.clone()).await?,
     };
+    warnings.extend(source.explain_stale(&audit_settings, &mut audit).await?);
     let as_of = FileTime::from_datetime(context.as_of);
     let mut shown = Shown::resolve(&settings.names, &candidates);
     probe(source, settings, &shown.accounts, &mut audit, &mut warnings).await?;
-    if let (true, Source::Live(live)) = (shown.not_found > 0, &mut *source) {
-        // A name not found may be a computer deleted since: restore brings it back.
-        match live.tombstones().await? {
-            Ok(deleted) => shown.deleted(&deleted),
-            Err(why) => warnings.push(why),
-        }
-    }
+    let tombstones = source.tombstones_if_listed(&mut warnings).await?;
+    // A name not found may be a computer deleted since: restore brings it back.
+    shown.deleted(tombstones.as_deref().unwrap_or_default());
     audit.findings = shown.findings(std::mem::take(&mut audit.findings));
     let summary = ShowSummary {
         found: shown.found(),
@@ -56,8 +55,15 @@ pub(crate) async fn run(
         .iter()
         .map(|account| {
             let expected = expected_spns(account, &settings.spn);
-            let view = AccountView::new(account, as_of, expected, &audit.findings);
-            match per_dc.next() {
+            let dcs = per_dc.next();
+            let evidence = Evidence {
+                as_of,
+                recent_days: settings.stale.days,
+                tombstones: tombstones.as_deref(),
+                dcs: dcs.as_ref().map(|(views, _)| views.as_slice()),
+            };
+            let view = AccountView::new(account, as_of, expected, &audit.findings, &evidence);
+            match dcs {
                 Some((views, newest)) => view.with_dcs(views, newest),
                 None => view,
             }

@@ -179,8 +179,6 @@ impl LiveSource {
         Ok((candidates, security))
     }
 
-    /// Who the connection is bound as, for messages: the simple bind's user as given, or
-    /// the Kerberos ticket's principal (whose name the ticket cache holds, not adcomputer).
     /// The computers in Deleted Objects, or why the bound account cannot see them (by default
     /// only Domain Admins may: to others the DC shows none, without saying so).
     pub(crate) async fn tombstones(
@@ -196,6 +194,8 @@ impl LiveSource {
         })
     }
 
+    /// Who the connection is bound as, for messages: the simple bind's user as given, or
+    /// the Kerberos ticket's principal (whose name the ticket cache holds, not adcomputer).
     pub(crate) fn bound_as(&self) -> &str {
         self.bind_user()
             .unwrap_or("your Kerberos ticket's principal")
@@ -216,6 +216,26 @@ pub(crate) enum Source {
 }
 
 impl Source {
+    /// Live, the deleted computers when the bound account may list them; else `None`, with a
+    /// warning saying what is then not judged. `None` offline.
+    pub(crate) async fn tombstones_if_listed(
+        &mut self,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Option<Vec<adcomputer_core::model::deleted::Tombstone>>> {
+        let Source::Live(live) = self else {
+            return Ok(None);
+        };
+        Ok(match live.tombstones().await? {
+            Ok(deleted) => Some(deleted),
+            Err(why) => {
+                warnings.push(format!(
+                    "{why}; whether an account was deleted and created again is not judged"
+                ));
+                None
+            }
+        })
+    }
+
     /// The check commands' pass over the source: an auditor per worker (remembering what it
     /// saw when a baseline is compared), their duplicate indexes sorted each on its own core,
     /// merged in one pass; with `forest`, the global catalog's SPN holders too.

@@ -13,7 +13,9 @@ use smb::{Client, ClientConfig, FileAccessMask, FileCreateArgs, GetLen, ReadAt, 
 use super::LiveSource;
 use crate::ldap::queries;
 use adcomputer_core::model::gpo::{Gpo, MAX_TEMPLATE_BYTES, NetlogonOptions, parse_template};
-use adcomputer_core::rules::group_policy::Policies;
+use adcomputer_core::rules::group_policy::{self, Policies};
+use adcomputer_core::rules::kinds::STALE_PASSWORD;
+use adcomputer_core::rules::{Audit, AuditSettings};
 
 const OBJECT_NAME_NOT_FOUND: u32 = 0xC000_0034;
 const OBJECT_PATH_NOT_FOUND: u32 = 0xC000_003A;
@@ -35,6 +37,27 @@ impl super::Source {
             }
             _ => None,
         })
+    }
+}
+
+impl super::Source {
+    /// Live: what Group Policy says of an audit's stale passwords (under a never-rotate GPO
+    /// they are `rotation_suppressed`), read only when there is a stale password to explain;
+    /// what of the policy could not be read.
+    pub(crate) async fn explain_stale(
+        &mut self,
+        settings: &AuditSettings,
+        audit: &mut Audit,
+    ) -> anyhow::Result<Vec<String>> {
+        let stale = audit
+            .findings
+            .iter()
+            .any(|f| f.kind() == STALE_PASSWORD.name);
+        let (true, super::Source::Live(live)) = (stale, self) else {
+            return Ok(Vec::new());
+        };
+        let policies = live.group_policy().await?;
+        Ok(group_policy::judge(&policies, audit, settings))
     }
 }
 

@@ -354,7 +354,7 @@ pub fn assert_documented(report: &serde_json::Value) {
             serde_json::Value::Object(map) => {
                 for (key, value) in map {
                     words.insert(key.clone());
-                    if matches!(key.as_str(), "kind" | "status" | "class") {
+                    if matches!(key.as_str(), "kind" | "status" | "class" | "cause") {
                         if let Some(word) = value.as_str() {
                             words.insert(word.to_string());
                         }

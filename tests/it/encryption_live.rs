@@ -276,10 +276,19 @@ fn show_names_the_cause_and_a_reset_makes_aes_keys() {
         set(&[("ENC-REKEY$", "no_aes_keys")]),
         "{report}"
     );
-    let steps = report["accounts"][0]["next_steps"].to_string();
+    // It does not log on: the DC-side reset makes AES keys (a machine that still logged on
+    // would be told to repair on the machine instead).
+    let cause = &report["accounts"][0]["causes"][0];
     assert!(
-        steps.contains("Reset-ComputerMachinePassword") && steps.contains("reset ENC-REKEY$"),
-        "{steps}"
+        cause["next_step"]
+            .as_str()
+            .unwrap()
+            .starts_with("adcomputer reset 'ENC-REKEY$' --apply --verify")
+            && cause["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("does not log on"),
+        "{cause}"
     );
     let table = live(&["show", "ENC-REKEY"]);
     assert!(

@@ -3,6 +3,7 @@
 //! `common::pristine_domain()`: a module's tests run against the seeded domain, reset when the
 //! previous module that used it is done, and never beside another module's.
 
+mod advice_live;
 mod audit_ldif;
 mod audit_live;
 mod bounded_input;

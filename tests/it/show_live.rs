@@ -360,14 +360,24 @@ fn show_is_the_whole_diagnosis_of_an_account() {
         accounts[0]["next_steps"][0]
             .as_str()
             .unwrap()
-            .starts_with("adcomputer spn fix PC-MIGRATED$")
+            .starts_with("adcomputer spn fix 'PC-MIGRATED$' --apply")
     );
-    assert!(
-        accounts[1]["next_steps"][0]
-            .as_str()
-            .unwrap()
-            .contains("--dedupe")
-    );
+    // Held with a service account: `spn fix --dedupe` would leave it, so the step is the
+    // manual command.
+    for (index, spn) in [
+        (1, "cifs/files.adc.test svc-files"),
+        (2, "MSSQLSvc/sql01.adc.test:1433"),
+    ] {
+        let cause = &accounts[index]["causes"][0];
+        assert_eq!(cause["manual"], true, "{cause}");
+        assert!(
+            cause["next_step"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("setspn -D {spn}")),
+            "{cause}"
+        );
+    }
     let table = live(&["show", "PC-ROTFAIL"]);
     assert_eq!(table.code, 1);
     assert!(
@@ -378,7 +388,7 @@ fn show_is_the_whole_diagnosis_of_an_account() {
     // It still logs on: the repair is on the machine, and the DC-side reset's cost is said.
     assert!(
         table.stdout.contains(
-            "Next: on the machine, which still logs on: Test-ComputerSecureChannel -Repair"
+            "Next (by hand): on the machine, which still logs on: Test-ComputerSecureChannel -Repair"
         ) && table
             .stdout
             .contains("would break its working secure channel"),

@@ -1,6 +1,8 @@
 //! `show`: one table per account (names, flags, password, last logon, SPNs and the SPNs it
-//! should hold), then every finding that concerns it and the next command to run. JSON carries
-//! the accounts in `accounts` and their findings in `findings`; CSV has one row per name.
+//! should hold), then every finding that concerns it and its causes, most likely first, each
+//! with its evidence and next step (`rules::causes`). JSON carries the accounts (with their
+//! `causes`) in `accounts`, their findings in `findings`, and the causes of names only a deleted
+//! computer has in `deleted`; CSV has one row per name.
 
 use serde::Serialize;
 
@@ -14,7 +16,7 @@ use adcomputer_core::model::account::{Account, AccountKind};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::model::text;
 use adcomputer_core::rules::Finding;
-use adcomputer_core::rules::kinds::NextStep;
+use adcomputer_core::rules::causes::{self, Cause};
 
 /// An SPN the account should hold, and whether it does.
 #[derive(Debug, Serialize)]
@@ -46,7 +48,9 @@ pub(crate) struct AccountView {
     operating_system: Option<String>,
     spns: Vec<String>,
     expected_spns: Vec<ExpectedSpn>,
-    /// The commands that would mend what the findings say.
+    /// Why it fails, most likely first, each with its evidence and next step.
+    causes: Vec<Cause>,
+    /// The causes' next steps, in the same order (each once).
     next_steps: Vec<String>,
     /// `--all-dcs`: each DC's view of the account.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +66,15 @@ impl AccountView {
         as_of: FileTime,
         expected: Vec<String>,
         findings: &[Finding],
+        evidence: &causes::Evidence<'_>,
     ) -> AccountView {
+        let causes = causes::of_account(account, findings, evidence);
+        let mut next_steps: Vec<String> = Vec::new();
+        for cause in &causes {
+            if !next_steps.contains(&cause.next_step) {
+                next_steps.push(cause.next_step.clone());
+            }
+        }
         let set = account.pwd_last_set.filter(|time| !time.is_zero());
         let expected_spns = expected
             .into_iter()
@@ -93,7 +105,8 @@ impl AccountView {
             operating_system: account.operating_system.clone(),
             spns: account.spns.clone(),
             expected_spns,
-            next_steps: next_steps(account, findings),
+            causes,
+            next_steps,
             dcs: None,
             newest_last_logon: None,
         }
@@ -109,37 +122,6 @@ impl AccountView {
     fn is_about(&self, finding: &Finding) -> bool {
         finding.concerns(&self.dn)
     }
-}
-
-/// What to run next, from what was found about the account.
-fn next_steps(account: &Account, findings: &[Finding]) -> Vec<String> {
-    let name = account.sam_account_name.as_deref().unwrap_or(&account.dn);
-    let name = if name.contains(' ') {
-        format!("'{name}'")
-    } else {
-        name.to_string()
-    };
-    let mine = |finding: &&Finding| finding.concerns(&account.dn);
-    let mut steps = Vec::new();
-    let mut spn_fix = false;
-    let mut dedupe = false;
-    for finding in findings.iter().filter(mine) {
-        match (finding.spec().next_step)(finding, &name) {
-            Some(NextStep::Line(step)) => steps.push(step),
-            Some(NextStep::SpnFix { dedupe: wanted }) => {
-                spn_fix = true;
-                dedupe |= wanted;
-            }
-            None => {}
-        }
-    }
-    if spn_fix || dedupe {
-        let flag = if dedupe { " --dedupe" } else { "" };
-        steps.push(format!(
-            "adcomputer spn fix {name}{flag}   # the plan; add --apply to write it (journaled, undoable)"
-        ));
-    }
-    steps
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -194,7 +176,13 @@ impl Present for ShowReport {
     }
 
     fn extra_fields(&self, fields: &mut crate::report::JsonFields<'_>) -> std::io::Result<()> {
-        fields.field("accounts", &self.accounts)
+        fields.field("accounts", &self.accounts)?;
+        let deleted: Vec<Cause> = self
+            .findings
+            .iter()
+            .filter_map(causes::of_deleted)
+            .collect();
+        fields.field("deleted", &deleted)
     }
 
     fn csv_len(&self) -> usize {
@@ -250,9 +238,7 @@ impl Present for ShowReport {
             } else {
                 finding_tables(out, &mine, None)?;
             }
-            for step in &view.next_steps {
-                out.line(&format!("Next: {step}"))?;
-            }
+            causes_text(out, &view.causes)?;
             out.blank()?;
         }
         // Names not found, ambiguous, or of a deleted computer: about no account shown.
@@ -262,8 +248,34 @@ impl Present for ShowReport {
             .filter(|f| !self.accounts.iter().any(|view| view.is_about(f)))
             .cloned()
             .collect();
-        finding_tables(out, &unresolved, None)
+        finding_tables(out, &unresolved, None)?;
+        let deleted: Vec<Cause> = unresolved.iter().filter_map(causes::of_deleted).collect();
+        causes_text(out, &deleted)
     }
+}
+
+/// The causes, most likely first, each with its evidence and next step.
+fn causes_text(out: &mut TextOut<'_>, causes: &[Cause]) -> std::io::Result<()> {
+    if causes.is_empty() {
+        return Ok(());
+    }
+    out.line("Causes, most likely first:")?;
+    for (number, cause) in causes.iter().enumerate() {
+        let name = serde_json::to_value(cause.cause).unwrap_or_default();
+        out.line(&format!(
+            "{:>2}. {}: {}",
+            number + 1,
+            name.as_str().unwrap_or_default(),
+            cause.evidence
+        ))?;
+        let how = if cause.manual {
+            "Next (by hand)"
+        } else {
+            "Next"
+        };
+        out.line(&format!("    {how}: {}", cause.next_step))?;
+    }
+    Ok(())
 }
 
 /// Each DC's view, and which are behind.

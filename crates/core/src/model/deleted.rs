@@ -70,6 +70,13 @@ impl Tombstone {
         }
     }
 
+    /// The deleted object's objectGUID, as its mangled RDN names it (`\0ADEL:<GUID>`).
+    pub fn guid(&self) -> Option<&str> {
+        let (_, rest) = self.dn.split_once("ADEL:")?;
+        let guid = rest.split(',').next()?;
+        (guid.len() == 36).then_some(guid)
+    }
+
     /// Its DN once restored under `parent`.
     /// The account as a restore brings it back to `target`: its names and flags, its
     /// `dNSHostName` (`default_host` when the tombstone kept none), no SPNs yet.

@@ -342,6 +342,17 @@ pub fn judge(policies: &Policies, audit: &mut Audit, settings: &AuditSettings) -
     gaps
 }
 
+/// A `rotation_suppressed` finding's note, naming the GPO.
+pub fn suppressed_note(gpo: &str) -> String {
+    format!("GPO {gpo} stops its password changes")
+}
+
+/// The GPO a `rotation_suppressed` note names.
+pub fn gpo_of_note(note: &str) -> Option<&str> {
+    note.strip_prefix("GPO ")?
+        .strip_suffix(" stops its password changes")
+}
+
 /// Stale passwords the policy explains. Under a never-rotate GPO, `rotation_failing` becomes
 /// `rotation_suppressed`, its note naming the GPO. Under a maximum age `M` above 30 days, the
 /// staleness limit follows it: a password is stale after `M + (days - 30)` days (`days`: the
@@ -370,7 +381,7 @@ pub fn explain(findings: &mut Vec<Finding>, policy: &PolicyAudit, days: i64) {
             && let Some(gpo) = policy.never_rotate.get(&account.to_ascii_lowercase())
         {
             *class = StaleClass::RotationSuppressed;
-            *note = Some(format!("GPO {gpo} stops its password changes"));
+            *note = Some(suppressed_note(gpo));
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod access_check;
 mod auditor;
+pub mod causes;
 pub mod coverage;
 mod duplicates;
 pub mod encryption;

@@ -270,6 +270,14 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
         let Finding::DuplicateSpn { holders, .. } = &finding else {
             continue;
         };
+        // `spn fix NAME` is about NAME: duplicates none of the named accounts holds are not
+        // listed, not even as left for a person.
+        if !holders
+            .iter()
+            .any(|holder| in_scope.iter().any(|account| account.dn == holder.dn))
+        {
+            continue;
+        }
         if let Some(holder) = holders
             .iter()
             .find(|holder| holder.kind.is_none_or(|kind| kind.is_service_account()))
@@ -644,7 +652,8 @@ mod tests {
             ],
         );
         let svc = account("svc", AccountKind::User, None, &["cifs/files.x.test"]);
-        let plan = plan_for(&[owner, other, files, svc], true);
+        let all = [owner, other, files, svc];
+        let plan = plan_for(&all, true);
         assert_eq!(plan.changes.len(), 1);
         assert_eq!(plan.changes[0].account.as_deref(), Some("B$"));
         assert_eq!(plan.changes[0].remove, ["host/A.X.TEST"]);
@@ -652,6 +661,21 @@ mod tests {
         assert!(
             plan.unresolved_duplicates[0].1.contains("svc holds it"),
             "a user holds cifs/files: left for a person"
+        );
+        // `spn fix B$ --dedupe` is about B$ alone: F$'s duplicate with svc is not its to list.
+        let mut index = SpnIndex::new(SpnAliases::default());
+        all.iter().for_each(|a| index.add(a, true));
+        index.prepare();
+        let settings = FixSettings {
+            rules: SpnSettings::default(),
+            dedupe: true,
+        };
+        let only_b = super::plan(&all, &[&all[1]], &index, &settings);
+        assert_eq!(only_b.changes.len(), 1);
+        assert!(
+            only_b.unresolved_duplicates.is_empty(),
+            "{:?}",
+            only_b.unresolved_duplicates
         );
     }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Severity, Text, account_field, label};
 use crate::rules::Finding;
 
 pub static DEFAULT_PASSWORD: Kind = Kind {
@@ -18,7 +18,6 @@ pub static DEFAULT_PASSWORD: Kind = Kind {
     fields: &["account", "dn"],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -33,11 +32,4 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         return None;
     };
     account_field(account, dn, name)
-}
-
-fn next_step(_: &Finding, name: &str) -> Option<NextStep> {
-    let short = name.trim_end_matches('$');
-    Some(NextStep::Line(format!(
-        "Disable-ADComputer {short} (or samba-tool user disable '{short}$') until its machine joins, or delete it   # anyone who knows its name can take it over; a reset would set the same default password"
-    )))
 }

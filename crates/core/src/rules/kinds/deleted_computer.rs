@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Severity, Text, account_field, label, no_next_step, time_or_dash};
+use super::{Kind, Severity, Text, account_field, label, time_or_dash};
 use crate::rules::Finding;
 
 pub static DELETED_COMPUTER: Kind = Kind {
@@ -18,7 +18,6 @@ pub static DELETED_COMPUTER: Kind = Kind {
     fields: &["account", "dn", "last_known_parent", "deleted_at"],
     cells,
     field,
-    next_step: no_next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Needs, NextStep, Severity, Text};
+use super::{Kind, Needs, Severity, Text};
 use crate::model::account::Attr;
 use crate::rules::Finding;
 use crate::rules::coverage::Check;
@@ -27,7 +27,6 @@ pub static DUPLICATE_SPN: Kind = Kind {
     fields: &["key", "via_alias", "holders"],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -77,10 +76,6 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         )),
         _ => None,
     }
-}
-
-fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
-    Some(NextStep::SpnFix { dedupe: true })
 }
 
 impl Check {

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Severity, Text, account_field, label};
 use crate::rules::Finding;
 
 pub static INVALID_HOST_NAME: Kind = Kind {
@@ -18,7 +18,6 @@ pub static INVALID_HOST_NAME: Kind = Kind {
     fields: &["account", "dn", "attribute", "value", "reason"],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -57,13 +56,4 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "reason" => Some(Cow::Borrowed(reason)),
         other => account_field(account, dn, other),
     }
-}
-
-fn next_step(finding: &Finding, _: &str) -> Option<NextStep> {
-    let Finding::InvalidHostName { attribute, .. } = finding else {
-        return None;
-    };
-    Some(NextStep::Line(format!(
-        "correct its {attribute} (no SPN is built from it until then; anyone with write access may have set it)"
-    )))
 }

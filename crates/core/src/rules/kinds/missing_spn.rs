@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Needs, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
 use crate::rules::coverage::Check;
@@ -30,7 +30,6 @@ pub static MISSING_SPN: Kind = Kind {
     fields: &["account", "dn", "spn"],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -48,10 +47,6 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "spn" => Some(Cow::Borrowed(spn)),
         other => account_field(account, dn, other),
     }
-}
-
-fn next_step(_: &Finding, _: &str) -> Option<NextStep> {
-    Some(NextStep::SpnFix { dedupe: false })
 }
 
 impl Check {

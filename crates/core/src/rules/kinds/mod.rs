@@ -344,15 +344,6 @@ impl<'a> Text<'a> {
     }
 }
 
-/// What to do next about one account (`show`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NextStep {
-    /// A command or a manual step, with why.
-    Line(String),
-    /// `spn fix` mends it (`--dedupe` for duplicates): one line for all such findings.
-    SpnFix { dedupe: bool },
-}
-
 /// What a kind's check needs to look (coverage): a kind without it is made outside the
 /// checks (a probe's result, a name given).
 #[derive(Debug)]
@@ -395,8 +386,6 @@ pub struct Kind {
     pub cells: for<'a> fn(&'a Finding) -> Vec<Text<'a>>,
     /// A field's value as text (CSV, identities); `None` when the finding has none.
     pub field: for<'a> fn(&'a Finding, &str) -> Option<Cow<'a, str>>,
-    /// The next step about the account named `name` (as a command line would name it).
-    pub next_step: fn(&Finding, &str) -> Option<NextStep>,
 }
 
 /// Kinds are one each: the same name is the same kind.
@@ -429,11 +418,6 @@ pub(crate) fn account_field<'a>(
         "dn" => Some(Cow::Borrowed(dn)),
         _ => None,
     }
-}
-
-/// For kinds without a next step of their own.
-pub(crate) fn no_next_step(_: &Finding, _: &str) -> Option<NextStep> {
-    None
 }
 
 /// How many kinds there are.

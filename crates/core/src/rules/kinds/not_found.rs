@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Severity, Text, no_next_step};
+use super::{Kind, Severity, Text};
 use crate::rules::Finding;
 
 pub static NOT_FOUND: Kind = Kind {
@@ -18,7 +18,6 @@ pub static NOT_FOUND: Kind = Kind {
     fields: &["name"],
     cells,
     field,
-    next_step: no_next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {

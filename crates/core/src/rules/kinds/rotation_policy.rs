@@ -3,9 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, NextStep, Severity, Text};
+use super::{Kind, Severity, Text};
 use crate::rules::Finding;
-use crate::rules::group_policy::PolicyClass;
 
 pub static ROTATION_POLICY: Kind = Kind {
     name: "rotation_policy",
@@ -22,7 +21,6 @@ pub static ROTATION_POLICY: Kind = Kind {
     fields: &["class", "gpo", "linked_to", "computers", "accounts"],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -73,22 +71,4 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "accounts" => Some(Cow::Owned(accounts.join(";"))),
         _ => None,
     }
-}
-
-fn next_step(finding: &Finding, _: &str) -> Option<NextStep> {
-    let Finding::RotationPolicy { class, gpo, .. } = finding else {
-        return None;
-    };
-    let option = match class {
-        PolicyClass::DcsRefuseChanges => {
-            "Domain controller: Refuse machine account password changes"
-        }
-        PolicyClass::MembersNeverRotate | PolicyClass::LongMaxAge => {
-            "Domain member: Maximum machine account password age (30) / Disable machine account password changes"
-        }
-    };
-    Some(NextStep::Line(format!(
-        "once the Server 2025 fix is installed: in GPO {} reset \"{option}\" on a test OU first, then in stages, watching one or two 30-day cycles",
-        gpo.name.as_deref().unwrap_or(&gpo.guid)
-    )))
 }

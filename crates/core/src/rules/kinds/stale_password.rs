@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Needs, NextStep, Severity, Text, account_field, label, time_or_dash};
+use super::{Kind, Needs, Severity, Text, account_field, label, time_or_dash};
 use crate::model::account::Attr;
+use crate::rules::Finding;
 use crate::rules::coverage::Check;
-use crate::rules::{Finding, StaleClass};
 
 pub static STALE_PASSWORD: Kind = Kind {
     name: "stale_password",
@@ -46,7 +46,6 @@ pub static STALE_PASSWORD: Kind = Kind {
     ],
     cells,
     field,
-    next_step,
 };
 
 /// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
@@ -120,26 +119,6 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "note" => note.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
-}
-
-fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
-    let Finding::StalePassword { class, .. } = finding else {
-        return None;
-    };
-    Some(NextStep::Line(match class {
-        StaleClass::RotationFailing => format!(
-            "on the machine, which still logs on: Test-ComputerSecureChannel -Repair (or Reset-ComputerMachinePassword)   # no outage; a DC-side `adcomputer reset {name} --apply` would break its working secure channel until it rejoins"
-        ),
-        StaleClass::NeverSet => format!(
-            "adcomputer reset {name} --apply --verify   # never joined: give it its default password before the machine joins, or delete it"
-        ),
-        StaleClass::Inactive => format!(
-            "adcomputer reset {name} --apply --verify   # only if the machine still exists and reports a broken trust; else disable or delete the account"
-        ),
-        StaleClass::RotationSuppressed => format!(
-            "nothing on {name} itself: Group Policy stops its password changes (see the rotation_policy finding and its rollback)"
-        ),
-    }))
 }
 
 impl Check {

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{Kind, Needs, NextStep, Severity, Text, account_field, label};
+use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
 use crate::rules::coverage::Check;
@@ -44,7 +44,6 @@ pub static WEAK_ENCRYPTION: Kind = Kind {
     ],
     cells,
     field,
-    next_step,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -101,21 +100,6 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "probed_at" => probed_at.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
-}
-
-fn next_step(finding: &Finding, name: &str) -> Option<NextStep> {
-    let Finding::WeakEncryption { class, .. } = finding else {
-        return None;
-    };
-    Some(NextStep::Line(match class {
-        EncClass::NoAesKeys => format!(
-            "on the machine, while it has trust: Reset-ComputerMachinePassword (or `adcli update`, `msktutil --auto-update`) makes AES keys; once trust is lost: adcomputer reset {name} --apply --verify, then rejoin   # no AES keys: the AES-only KDC (KB5073381) refuses it"
-        ),
-        EncClass::Rc4Only | EncClass::DesEnabled => format!(
-            "once the machine can do AES: Set-ADComputer {} -KerberosEncryptionType AES128,AES256   # it is configured without AES (or with DES); forcing AES on a device that cannot do AES breaks it",
-            name.trim_end_matches('$')
-        ),
-    }))
 }
 
 impl Check {

@@ -1,0 +1,668 @@
+//! Why a computer loses trust, and what to do (docs/reference.md, "Causes and the next step"):
+//! the causes the directory and the KDC show for one account, most likely first, each with its
+//! evidence and one next step from the decision table below — a command of this tool that,
+//! run as written, removes the finding, or a manual step that says exactly what to run. No
+//! step resets from the DC side a machine that still logs on without saying it cuts that
+//! machine off until it rejoins; DCs, RODCs and cluster name objects get their own procedures.
+
+use serde::Serialize;
+
+use super::encryption::EncClass;
+use super::group_policy::{self, PolicyClass};
+use super::replication_lag::DcView;
+use super::staleness::StaleClass;
+use super::{Finding, Holder};
+use crate::model::account::{Account, AccountKind};
+use crate::model::deleted::Tombstone;
+use crate::model::filetime::FileTime;
+use crate::model::spn::{Spn, same_host};
+
+/// The causes, in the order they are most likely to be why a machine fails (most likely first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseKind {
+    /// The account is deleted (a tombstone): `restore` brings it back.
+    Deleted,
+    /// Deleted and created again under the same name: the machine holds the old account's
+    /// secret ("the security database on the server does not have a computer account for this
+    /// workstation trust relationship").
+    Recreated,
+    /// The account is disabled.
+    Disabled,
+    /// The DCs do not hold the same password yet (replication).
+    PasswordDiffers,
+    /// The AES-only KDC refuses it.
+    WeakEncryption,
+    /// Group Policy stops its password changes.
+    RotationPolicy,
+    /// Its password is old although it keeps logging on.
+    RotationFailing,
+    /// The KDC accepts its default password: it never joined.
+    DefaultPassword,
+    /// A service account holds one of its SPNs (or an alias).
+    DuplicateWithServiceAccount,
+    /// Another computer holds one of its SPNs.
+    DuplicateSpn,
+    /// An SPN every computer holds is absent.
+    MissingSpn,
+    /// An SPN names an old DNS name.
+    StaleSpn,
+    /// A name no SPN can be built from.
+    InvalidHostName,
+    /// Neither its password nor its logons are recent.
+    Inactive,
+    /// Its password was never set: it never joined.
+    NeverSet,
+}
+
+/// One cause, with what shows it and the step the decision table gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    pub cause: CauseKind,
+    pub evidence: String,
+    pub next_step: String,
+    /// The step is for a person (on the machine, or a command of another tool); else it is a
+    /// command of this tool that removes the finding when run as written.
+    pub manual: bool,
+}
+
+/// What the causes are judged with, besides the account and its findings.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    pub as_of: FileTime,
+    /// Logons within this many days count as "still logs on" (the staleness period).
+    pub recent_days: i64,
+    /// The deleted computers, when they could be listed.
+    pub tombstones: Option<&'a [Tombstone]>,
+    /// Each DC's view of the account (`--all-dcs`).
+    pub dcs: Option<&'a [DcView]>,
+}
+
+/// `text` as one shell word: as is when plainly safe, else single-quoted (a name from the
+/// directory may hold anything).
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.@/:=,".contains(&b));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The causes of `account`'s trouble, most likely first. `findings` may hold findings about
+/// other accounts (they are skipped).
+pub fn of_account(account: &Account, findings: &[Finding], evidence: &Evidence<'_>) -> Vec<Cause> {
+    let name = account.label();
+    let word = shell_word(name);
+    let short = account.short_name().unwrap_or(name);
+    let logs_on = logs_on_recently(account, evidence);
+    let mut causes = Vec::new();
+    if let Some(tombstone) = recreated_from(account, evidence.tombstones) {
+        causes.push(recreated(account, tombstone));
+    }
+    if account.uac.is_some_and(|uac| uac.is_disabled()) {
+        causes.push(Cause {
+            cause: CauseKind::Disabled,
+            evidence: "userAccountControl has ACCOUNTDISABLE: the DC refuses its logons".into(),
+            next_step: format!(
+                "if it was disabled by mistake: Enable-ADComputer {} (Samba: samba-tool user enable {word})",
+                shell_word(short)
+            ),
+            manual: true,
+        });
+    }
+    if let Some(cause) = evidence.dcs.and_then(|dcs| password_differs(dcs, &word)) {
+        causes.push(cause);
+    }
+    for finding in findings.iter().filter(|f| f.concerns(&account.dn)) {
+        causes.extend(of_finding(finding, account, logs_on));
+    }
+    if let Some(procedure) = own_procedure(account) {
+        // A DC, RODC or cluster name object is never reset with this tool: its procedure
+        // replaces every step that would.
+        for cause in &mut causes {
+            if cause.next_step.starts_with("adcomputer reset") {
+                cause.next_step = procedure.clone();
+                cause.manual = true;
+            }
+        }
+    }
+    causes.sort_by_key(|cause| cause.cause);
+    // One cause a step: several missing SPNs are one `spn fix`, their evidence joined.
+    let mut merged: Vec<Cause> = Vec::with_capacity(causes.len());
+    for cause in causes {
+        match merged
+            .iter_mut()
+            .find(|c| c.cause == cause.cause && c.next_step == cause.next_step)
+        {
+            Some(same) => {
+                same.evidence.push_str("; ");
+                same.evidence.push_str(&cause.evidence);
+            }
+            None => merged.push(cause),
+        }
+    }
+    merged
+}
+
+/// The cause a name's deleted computer gives (`show` of a name only a tombstone has).
+pub fn of_deleted(finding: &Finding) -> Option<Cause> {
+    let Finding::DeletedComputer {
+        account,
+        dn,
+        last_known_parent,
+        deleted_at,
+    } = finding
+    else {
+        return None;
+    };
+    let name = account.as_deref().unwrap_or(dn);
+    Some(Cause {
+        cause: CauseKind::Deleted,
+        evidence: format!(
+            "deleted {} from {}; a tombstone keeps it until the tombstone lifetime ends",
+            deleted_at.map_or_else(|| "at an unknown time".into(), |at| format!("on {at}")),
+            last_known_parent
+                .as_deref()
+                .unwrap_or("an unknown container")
+        ),
+        next_step: format!(
+            "adcomputer restore {} --apply   # back where it was, with its SPNs rebuilt and a new password the machine must rejoin with",
+            shell_word(name)
+        ),
+        manual: false,
+    })
+}
+
+/// Whether the account logged on within the staleness period.
+fn logs_on_recently(account: &Account, evidence: &Evidence<'_>) -> bool {
+    account.last_logon_timestamp.is_some_and(|logon| {
+        !logon.is_zero() && logon.days_until(evidence.as_of) <= evidence.recent_days
+    })
+}
+
+/// A deleted computer of the same sAMAccountName that this account has not logged on since.
+fn recreated_from<'a>(
+    account: &Account,
+    tombstones: Option<&'a [Tombstone]>,
+) -> Option<&'a Tombstone> {
+    let sam = account.sam_account_name.as_deref()?;
+    tombstones?
+        .iter()
+        .filter(|t| {
+            t.sam_account_name
+                .as_deref()
+                .is_some_and(|other| other.eq_ignore_ascii_case(sam))
+        })
+        .filter(|t| match (t.deleted_at, account.last_logon_timestamp) {
+            // A logon after the deletion: the machine joined the new account.
+            (Some(deleted), Some(logon)) => logon <= deleted,
+            _ => true,
+        })
+        .max_by_key(|t| t.deleted_at)
+}
+
+fn recreated(account: &Account, tombstone: &Tombstone) -> Cause {
+    let name = account.label();
+    Cause {
+        cause: CauseKind::Recreated,
+        evidence: format!(
+            "a computer named {name} (objectGUID {}) was deleted {} and this account, another object, has not logged on since: the machine still holds the deleted account's secret",
+            tombstone.guid().unwrap_or("unknown"),
+            tombstone
+                .deleted_at
+                .and_then(FileTime::to_rfc3339)
+                .map_or_else(|| "at an unknown time".into(), |at| format!("on {at}"))
+        ),
+        next_step: format!(
+            "rejoin the machine: on it, as a local administrator, Remove-Computer then Add-Computer -DomainName <domain> (or: adcomputer reset {} --apply, then on the machine Reset-ComputerMachinePassword / `adcli join --login-type=computer`)",
+            shell_word(name)
+        ),
+        manual: true,
+    }
+}
+
+/// DCs holding an older password than another (`--all-dcs`).
+fn password_differs(dcs: &[DcView], word: &str) -> Option<Cause> {
+    let behind: Vec<&DcView> = dcs.iter().filter(|dc| dc.behind).collect();
+    if behind.is_empty() {
+        return None;
+    }
+    let newest = dcs.iter().filter_map(|dc| dc.key_version).max()?;
+    let names: Vec<String> = behind
+        .iter()
+        .map(|dc| match dc.key_version {
+            Some(kvno) => format!("{} (key version {kvno})", dc.dc),
+            None => dc.dc.clone(),
+        })
+        .collect();
+    Some(Cause {
+        cause: CauseKind::PasswordDiffers,
+        evidence: format!(
+            "{} hold(s) an older password than key version {newest}: a logon there fails until replication",
+            names.join(", ")
+        ),
+        next_step: format!(
+            "replicate the domain partition to {} (Windows: repadmin /syncall /AdeP; Samba: samba-tool drs replicate <DC> <source DC> <domain DN>), then adcomputer show {word} --all-dcs",
+            behind
+                .iter()
+                .map(|dc| dc.dc.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        manual: true,
+    })
+}
+
+/// The procedure for an account this tool never resets: a DC, an RODC, a cluster name object.
+fn own_procedure(account: &Account) -> Option<String> {
+    let uac = account.uac?;
+    if uac.is_read_only_dc() {
+        return Some("an RODC's own account: on the RODC, as a domain admin, `netdom resetpwd /server:<a writable DC> /userd:<DOMAIN>\\<admin> /passwordd:*`; or demote it and add it again".into());
+    }
+    if uac.is_domain_controller() {
+        return Some("a DC's own account, never reset with this tool: on the DC itself, Windows: stop the KDC service, `netdom resetpwd /server:<another DC> /userd:<DOMAIN>\\<admin> /passwordd:*`, start it; a Samba DC keeps its own password: demote it and join it again".into());
+    }
+    if account
+        .spns
+        .iter()
+        .any(|spn| spn.len() > 22 && spn[..22].eq_ignore_ascii_case("MSClusterVirtualServer"))
+    {
+        return Some("a cluster name object: in Failover Cluster Manager, the cluster name → More Actions → Repair Active Directory Object (the cluster owns its password)".into());
+    }
+    None
+}
+
+/// The cause one finding about `account` gives, with its step.
+fn of_finding(finding: &Finding, account: &Account, logs_on: bool) -> Option<Cause> {
+    let name = account.label();
+    let word = shell_word(name);
+    let short = shell_word(account.short_name().unwrap_or(name));
+    let reset = format!("adcomputer reset {word} --apply --verify");
+    let cause = |cause, evidence: String, next_step: String, manual| {
+        Some(Cause {
+            cause,
+            evidence,
+            next_step,
+            manual,
+        })
+    };
+    match finding {
+        Finding::StalePassword {
+            class,
+            password_age_days,
+            last_logon,
+            note,
+            ..
+        } => {
+            let age = password_age_days.map_or_else(|| "of unknown age".into(), |d| format!("{d} days old"));
+            let logon = last_logon.map_or_else(|| "no logon recorded".into(), |t| format!("last logon {t}"));
+            let evidence = format!("password {age}, {logon}");
+            match class {
+                StaleClass::RotationFailing => cause(
+                    CauseKind::RotationFailing,
+                    evidence,
+                    "on the machine, which still logs on: Test-ComputerSecureChannel -Repair (or Reset-ComputerMachinePassword; Linux: `adcli update`)   # no outage; a DC-side reset would break its working secure channel until it rejoins".into(),
+                    true,
+                ),
+                StaleClass::RotationSuppressed => cause(
+                    CauseKind::RotationPolicy,
+                    format!("{evidence}; {}", note.as_deref().unwrap_or("Group Policy stops its password changes")),
+                    match note.as_deref().and_then(group_policy::gpo_of_note) {
+                        Some(gpo) => format!(
+                            "nothing on the machine: {}",
+                            rollback(PolicyClass::MembersNeverRotate, gpo)
+                        ),
+                        None => "nothing on the machine: roll back the GPO that stops its password changes (adcomputer audit names it)".into(),
+                    },
+                    true,
+                ),
+                StaleClass::Inactive => cause(
+                    CauseKind::Inactive,
+                    evidence,
+                    format!(
+                        "if nobody claims it: Disable-ADComputer {short} (Samba: samba-tool user disable {word}), delete it after your retention period; if the machine exists and reports a broken trust: {reset}, then rejoin it"
+                    ),
+                    true,
+                ),
+                StaleClass::NeverSet => cause(
+                    CauseKind::NeverSet,
+                    "pwdLastSet is 0: no machine ever joined under this account".into(),
+                    format!(
+                        "if no machine is to join under this name: Remove-ADComputer {short} (Samba: samba-tool computer delete {short}); a join sets its password"
+                    ),
+                    true,
+                ),
+            }
+        }
+        Finding::WeakEncryption {
+            class,
+            supported_encryption_types,
+            probed_at,
+            ..
+        } => match class {
+            EncClass::NoAesKeys if logs_on => cause(
+                CauseKind::WeakEncryption,
+                format!("the KDC{} has no AES key for it; it still logs on", at(probed_at)),
+                "on the machine, while it has trust: Reset-ComputerMachinePassword (Linux: `adcli update`, `msktutil --auto-update`) makes AES keys   # a DC-side reset would cut it off until it rejoins".into(),
+                true,
+            ),
+            EncClass::NoAesKeys => cause(
+                CauseKind::WeakEncryption,
+                format!("the KDC{} has no AES key for it, and it does not log on", at(probed_at)),
+                format!("{reset}   # new keys, AES included; then rejoin the machine (it no longer has the new password)"),
+                false,
+            ),
+            EncClass::Rc4Only | EncClass::DesEnabled => cause(
+                CauseKind::WeakEncryption,
+                format!(
+                    "msDS-SupportedEncryptionTypes {}",
+                    supported_encryption_types
+                        .as_ref()
+                        .map_or_else(|| "absent, with USE_DES_KEY_ONLY".into(), |types| types.value.to_string())
+                ),
+                format!(
+                    "once the machine can do AES: Set-ADComputer {short} -KerberosEncryptionType AES128,AES256 (or ldapmodify: replace msDS-SupportedEncryptionTypes: 24 on {})   # forcing AES on a device that cannot do AES breaks it",
+                    account.dn
+                ),
+                true,
+            ),
+        },
+        Finding::DefaultPassword { .. } => cause(
+            CauseKind::DefaultPassword,
+            "the KDC accepted its default password (the lower-cased name): anyone who knows the name can log on as it".into(),
+            format!(
+                "Disable-ADComputer {short} (Samba: samba-tool user disable {word}) until its machine joins, or delete it   # a reset would set the same default password"
+            ),
+            true,
+        ),
+        Finding::DuplicateSpn { key, holders, .. } => duplicate(account, key, holders),
+        Finding::MissingSpn { spn, .. } => cause(
+            CauseKind::MissingSpn,
+            format!("{spn} is absent"),
+            format!("adcomputer spn fix {word} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it"),
+            false,
+        ),
+        Finding::StaleSpn { spn, .. } => cause(
+            CauseKind::StaleSpn,
+            format!("{spn} names an old DNS name"),
+            format!("adcomputer spn fix {word} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it"),
+            false,
+        ),
+        Finding::InvalidHostName {
+            attribute, reason, ..
+        } => cause(
+            CauseKind::InvalidHostName,
+            format!("its {attribute} {reason}"),
+            format!("correct its {attribute} (anyone with write access may have set it); no SPN is built from it until then"),
+            true,
+        ),
+        Finding::RotationPolicy { class, gpo, .. } => cause(
+            CauseKind::RotationPolicy,
+            format!("GPO {} ({})", gpo.name.as_deref().unwrap_or(&gpo.guid), class.as_str()),
+            rollback(*class, gpo.name.as_deref().unwrap_or(&gpo.guid)),
+            true,
+        ),
+        Finding::DeletedComputer { .. } | Finding::NotFound { .. } | Finding::Ambiguous { .. } => {
+            None
+        }
+    }
+}
+
+/// The rotation policy's rollback (the seed article's advice).
+pub fn rollback(class: PolicyClass, gpo: &str) -> String {
+    let option = match class {
+        PolicyClass::DcsRefuseChanges => {
+            "Domain controller: Refuse machine account password changes"
+        }
+        PolicyClass::MembersNeverRotate | PolicyClass::LongMaxAge => {
+            "Domain member: Maximum machine account password age (30) / Disable machine account password changes"
+        }
+    };
+    format!(
+        "once the Server 2025 fix is installed: in GPO {gpo} reset \"{option}\" on a test OU first, then in stages, watching one or two 30-day cycles"
+    )
+}
+
+fn at(kdc: &Option<String>) -> String {
+    kdc.as_deref()
+        .map_or_else(String::new, |kdc| format!(" at {kdc}"))
+}
+
+/// A duplicate's cause for `account`: with a service account, a manual `setspn -D` naming the
+/// account to keep when the directory shows it; between computers, `spn fix --dedupe` on the
+/// computer that does not own the SPN's host (the one dedupe changes).
+fn duplicate(account: &Account, key: &str, holders: &[Holder]) -> Option<Cause> {
+    let others: Vec<&Holder> = holders.iter().filter(|h| h.dn != account.dn).collect();
+    let held = others
+        .iter()
+        .map(|h| format!("{} as {}", h.label(), h.spn))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let services: Vec<&&Holder> = others
+        .iter()
+        .filter(|h| h.kind.is_none_or(AccountKind::is_service_account))
+        .collect();
+    let mine = holders.iter().find(|h| h.dn == account.dn)?;
+    let host = Spn::parse(&mine.spn).map_or("", |spn| spn.host);
+    let owns = account
+        .short_name()
+        .is_some_and(|short| same_host(host, short))
+        || account
+            .dns_host_name
+            .iter()
+            .chain(&account.additional_dns_host_names)
+            .any(|name| same_host(host, name));
+    if !services.is_empty() {
+        let delete = |spn: &str, holder: &str| {
+            format!(
+                "setspn -D {} {} (Samba: samba-tool spn delete {} {})",
+                shell_word(spn),
+                shell_word(holder),
+                shell_word(spn),
+                shell_word(holder)
+            )
+        };
+        let service = services[0];
+        let is_host_class = Spn::parse(&mine.spn).is_some_and(|spn| {
+            ["host", "restrictedkrbhost"]
+                .iter()
+                .any(|c| spn.class.eq_ignore_ascii_case(c))
+        });
+        let step = if owns && is_host_class {
+            // The computer's own HOST SPN (or an alias of it on the service account): the
+            // directory shows whose name it is.
+            format!(
+                "keep it on {}: {}",
+                account.label(),
+                delete(&service.spn, service.label())
+            )
+        } else {
+            format!(
+                "keep it on the account the service runs as — if {svc}: {}; if the computer (Local System, Network Service): {}",
+                delete(&mine.spn, account.short_name().unwrap_or(account.label())),
+                delete(&service.spn, service.label()),
+                svc = service.label(),
+            )
+        };
+        return Some(Cause {
+            cause: CauseKind::DuplicateWithServiceAccount,
+            evidence: format!("{key} is also held by {held}: the KDC cannot tell whose key to use"),
+            next_step: step,
+            manual: true,
+        });
+    }
+    // Between computers: dedupe removes it from the holders that do not own the host.
+    let target = if owns {
+        others.first().map_or(account.label(), |h| h.label())
+    } else {
+        account.label()
+    };
+    Some(Cause {
+        cause: CauseKind::DuplicateSpn,
+        evidence: format!("{key} is also held by {held}"),
+        next_step: format!(
+            "adcomputer spn fix {} --dedupe --apply   # removes it from the computer whose name it is not; journaled, undoable",
+            shell_word(target)
+        ),
+        manual: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::uac::Uac;
+
+    const DAY: i64 = 864_000_000_000;
+
+    fn evidence(tombstones: Option<&[Tombstone]>) -> Evidence<'_> {
+        Evidence {
+            as_of: FileTime(400 * DAY),
+            recent_days: 45,
+            tombstones,
+            dcs: None,
+        }
+    }
+
+    fn stale(account: &Account, class: StaleClass) -> Finding {
+        Finding::StalePassword {
+            account: account.sam_account_name.clone(),
+            dn: account.dn.clone(),
+            class,
+            pwd_last_set: None,
+            last_logon: None,
+            password_age_days: Some(120),
+            disabled: false,
+            domain_controller: false,
+            note: None,
+        }
+    }
+
+    fn tombstone(sam: &str, deleted_day: i64) -> Tombstone {
+        Tombstone {
+            dn: format!(
+                "CN={}\\0ADEL:0f0e0d0c-0b0a-0908-0706-050403020100,CN=Deleted Objects,DC=x",
+                sam.trim_end_matches('$')
+            ),
+            sam_account_name: Some(sam.into()),
+            uac: None,
+            name: sam.trim_end_matches('$').into(),
+            last_known_parent: None,
+            dns_host_name: None,
+            deleted_at: Some(FileTime(deleted_day * DAY)),
+        }
+    }
+
+    #[test]
+    fn causes_come_most_likely_first_and_one_step_once() {
+        let mut pc = Account::test("PC$");
+        pc.uac = Some(Uac(Uac::WORKSTATION_TRUST_ACCOUNT | Uac::ACCOUNTDISABLE));
+        pc.last_logon_timestamp = Some(FileTime(399 * DAY));
+        let missing = |spn: &str| Finding::MissingSpn {
+            account: Some("PC$".into()),
+            dn: pc.dn.clone(),
+            spn: spn.into(),
+        };
+        let findings = [
+            missing("HOST/PC"),
+            stale(&pc, StaleClass::RotationFailing),
+            missing("RestrictedKrbHost/PC"),
+        ];
+        let causes = of_account(&pc, &findings, &evidence(None));
+        let order: Vec<CauseKind> = causes.iter().map(|c| c.cause).collect();
+        assert_eq!(
+            order,
+            [
+                CauseKind::Disabled,
+                CauseKind::RotationFailing,
+                CauseKind::MissingSpn
+            ]
+        );
+        assert!(causes[1].manual && causes[1].next_step.contains("Test-ComputerSecureChannel"));
+        assert_eq!(
+            causes[2].evidence,
+            "HOST/PC is absent; RestrictedKrbHost/PC is absent"
+        );
+        assert_eq!(causes[2].next_step.matches("spn fix 'PC$'").count(), 1);
+    }
+
+    #[test]
+    fn a_recreated_account_is_one_that_has_not_logged_on_since_the_deletion() {
+        let mut pc = Account::test("PC$");
+        let gone = [tombstone("pc$", 300)];
+        let first = |pc: &Account| {
+            of_account(pc, &[], &evidence(Some(&gone)))
+                .first()
+                .map(|c| c.cause)
+        };
+        assert_eq!(first(&pc), Some(CauseKind::Recreated), "no logon at all");
+        pc.last_logon_timestamp = Some(FileTime(200 * DAY));
+        assert_eq!(
+            first(&pc),
+            Some(CauseKind::Recreated),
+            "last logon before the deletion"
+        );
+        pc.last_logon_timestamp = Some(FileTime(350 * DAY));
+        assert_eq!(first(&pc), None, "it joined the new account");
+        let other = [tombstone("OTHER$", 300)];
+        assert!(of_account(&Account::test("PC$"), &[], &evidence(Some(&other))).is_empty());
+        let cause = &of_account(&Account::test("PC$"), &[], &evidence(Some(&gone)))[0];
+        assert!(
+            cause.manual
+                && cause
+                    .evidence
+                    .contains("0f0e0d0c-0b0a-0908-0706-050403020100")
+        );
+    }
+
+    #[test]
+    fn no_aes_keys_is_mended_on_the_machine_while_it_logs_on() {
+        let mut pc = Account::test("PC$");
+        let weak = Finding::WeakEncryption {
+            account: Some("PC$".into()),
+            dn: pc.dn.clone(),
+            class: EncClass::NoAesKeys,
+            supported_encryption_types: None,
+            keys: Some(Vec::new()),
+            probed_at: Some("dc1".into()),
+        };
+        let step =
+            |pc: &Account| of_account(pc, std::slice::from_ref(&weak), &evidence(None))[0].clone();
+        let idle = step(&pc);
+        assert!(!idle.manual && idle.next_step.starts_with("adcomputer reset 'PC$' --apply"));
+        pc.last_logon_timestamp = Some(FileTime(390 * DAY));
+        let busy = step(&pc);
+        assert!(busy.manual && busy.next_step.contains("Reset-ComputerMachinePassword"));
+        assert!(!busy.next_step.starts_with("adcomputer reset"));
+        // A DC is never reset with this tool: its procedure replaces the command.
+        let mut dc = Account::test("DC1$");
+        dc.uac = Some(Uac(Uac::SERVER_TRUST_ACCOUNT));
+        let weak_dc = Finding::WeakEncryption {
+            dn: dc.dn.clone(),
+            account: Some("DC1$".into()),
+            class: EncClass::NoAesKeys,
+            supported_encryption_types: None,
+            keys: Some(Vec::new()),
+            probed_at: None,
+        };
+        let procedure = &of_account(&dc, &[weak_dc], &evidence(None))[0];
+        assert!(
+            procedure.manual && procedure.next_step.contains("netdom resetpwd"),
+            "{procedure:?}"
+        );
+    }
+
+    #[test]
+    fn names_from_the_directory_are_one_shell_word() {
+        assert_eq!(shell_word("PC01"), "PC01");
+        assert_eq!(shell_word("PC01$"), "'PC01$'");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("x'; rm -rf /'"), r"'x'\''; rm -rf /'\'''");
+        assert_eq!(shell_word("$(id)"), "'$(id)'");
+        assert_eq!(shell_word(""), "''");
+    }
+}
