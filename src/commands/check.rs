@@ -61,7 +61,10 @@ pub(crate) async fn run(
     }
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
     let gaps = source.gaps(&audit.coverage, &facts, audit.summary.accounts_read, unseen);
-    let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
+    let mut report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref());
+    if settings.inventory {
+        report = report.with_dcs(&audit.dcs);
+    }
     context.emit(&envelope, &report)?;
     tracing::info!(elapsed = ?started.elapsed(), "reported");
     let outcome = Outcome::judged(triage.counts.failing > 0, gaps);

@@ -306,6 +306,7 @@ fn check_task(
                 // Deleted computers are listed when every check is asked for: `--checks` says
                 // which, and leaves them out.
                 deleted: checks.checks.is_empty(),
+                inventory: true,
                 // So are the rotation policy's findings; the policy is read whenever stale
                 // passwords are judged: it explains them.
                 group_policy: own.contains(&Check::STALE_PASSWORD),

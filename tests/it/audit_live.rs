@@ -499,3 +499,50 @@ fn small_pages_give_the_same_audit() {
         "several pages of 5"
     );
 }
+
+/// `audit` lists each DC with its operating system; when every DC runs Windows Server 2025 it
+/// says to keep an earlier DC while rotation failures persist.
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn audit_lists_the_dcs_and_notes_an_all_2025_domain() {
+    let _domain = common::pristine_domain();
+    let dc = common::test_dc();
+    let run = common::live(&["audit", "-o", "json"]);
+    let report = run.json();
+    common::assert_documented(&report);
+    let dcs: Vec<(String, Value)> = report["domain_controllers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|dc| {
+            (
+                dc["account"].as_str().unwrap().to_string(),
+                dc["operating_system"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(dcs.len(), 2, "{dcs:?}");
+    assert_eq!(dcs[0], ("DC1$".to_string(), Value::from("Samba")));
+    assert_eq!(report["notes"], serde_json::json!([]));
+    let set = |os: &str| {
+        for name in ["DC1", "DC2"] {
+            common::raw_modify(&format!(
+                "dn: CN={name},OU=Domain Controllers,{}\nchangetype: modify\nreplace: operatingSystem\noperatingSystem: {os}\n-\n",
+                dc.base
+            ));
+        }
+    };
+    set("Windows Server 2025 Datacenter");
+    let all_2025 = common::live(&["audit", "-o", "json"]).json();
+    let notes = all_2025["notes"].to_string();
+    assert!(notes.contains("earlier version"), "{notes}");
+    let table = common::live(&["audit"]);
+    assert!(
+        table
+            .stdout
+            .contains("Note: every DC runs Windows Server 2025"),
+        "{}",
+        table.stdout
+    );
+    set("Samba");
+}

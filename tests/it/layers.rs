@@ -17,7 +17,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("interact", &["model"]),
     ("secret", &["files", "interact"]),
     ("ldap", &["model", "files", "random", "secret"]),
-    ("source", &["model", "ldap", "files", "random", "secret", "progress"]),
+    (
+        "source",
+        &["model", "ldap", "files", "random", "secret", "progress"],
+    ),
     (
         "apply",
         &["model", "rules", "ldap", "source", "random", "progress"],

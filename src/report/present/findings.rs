@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
+use adcomputer_core::rules::dc_inventory::{self, DcEntry};
 use adcomputer_core::rules::kinds::{self, Text};
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
 use adcomputer_core::rules::{Finding, Summary};
@@ -20,6 +21,8 @@ pub(crate) struct FindingsReport<'a> {
     pub(crate) triage: &'a Triage,
     /// Why the run could not look at everything it was asked to, if it could not.
     pub(crate) incomplete: Option<&'a str>,
+    /// `audit`: the DCs in scope with their operating systems.
+    pub(crate) dcs: Option<&'a [DcEntry]>,
 }
 
 impl<'a> FindingsReport<'a> {
@@ -37,7 +40,14 @@ impl<'a> FindingsReport<'a> {
             },
             triage,
             incomplete,
+            dcs: None,
         }
+    }
+
+    /// With the DCs in scope listed (`audit`), and the note their systems call for.
+    pub(crate) fn with_dcs(mut self, dcs: &'a [DcEntry]) -> Self {
+        self.dcs = Some(dcs);
+        self
     }
 
     /// The finding's mark against the baseline (none without one).
@@ -127,6 +137,13 @@ impl<'r> Present for FindingsReport<'r> {
         if self.triage.marks.is_some() {
             fields.field("resolved", self.resolved())?;
         }
+        if let Some(dcs) = self.dcs {
+            fields.field("domain_controllers", dcs)?;
+            fields.field(
+                "notes",
+                &dc_inventory::note(dcs).into_iter().collect::<Vec<_>>(),
+            )?;
+        }
         Ok(())
     }
 
@@ -160,6 +177,26 @@ impl<'r> Present for FindingsReport<'r> {
                 .collect();
             out.line(&format!("Resolved since the baseline: {}", rows.len()))?;
             out.table(&["Kind", "About", "SPN"], &rows)?;
+            out.blank()?;
+        }
+        if let Some(dcs) = self.dcs.filter(|dcs| !dcs.is_empty()) {
+            let rows: Vec<Vec<&str>> = dcs
+                .iter()
+                .map(|dc| {
+                    vec![
+                        dc.account.as_str(),
+                        dc.operating_system
+                            .as_deref()
+                            .unwrap_or("(not in the directory)"),
+                        if dc.read_only { "yes" } else { "no" },
+                    ]
+                })
+                .collect();
+            out.line(&format!("Domain controllers: {}", dcs.len()))?;
+            out.table(&["DC", "Operating system", "Read-only"], &rows)?;
+            if let Some(note) = dc_inventory::note(dcs) {
+                out.line(&format!("Note: {note}"))?;
+            }
             out.blank()?;
         }
         let summary = self.summary.counts;

@@ -6,6 +6,7 @@
 
 use hashbrown::HashMap;
 
+use super::dc_inventory::DcEntry;
 use super::encryption::KeyProbe;
 use super::group_policy::Members;
 use super::kinds::{self, Kind};
@@ -57,6 +58,8 @@ pub struct AuditSettings {
     pub key_kdc: Option<crate::model::kdc::Kdc>,
     /// List the computers deleted within the staleness period (`audit`, from a DC).
     pub deleted: bool,
+    /// List the DCs in scope with their operating systems (`audit`).
+    pub inventory: bool,
     /// Collect the enabled computers of each container, for the rotation policy (from a DC).
     pub group_policy: bool,
     /// Report the rotation-policy findings (`audit`), not only explain stale passwords.
@@ -92,6 +95,7 @@ impl AuditSettings {
             probe_in_flight: 1,
             key_kdc: None,
             deleted: false,
+            inventory: false,
             group_policy: false,
             policy_findings: false,
             precise_logon: false,
@@ -193,6 +197,8 @@ pub struct Audit {
     pub seen: Option<Seen>,
     /// The enabled computers in scope by their container's DN (for Group Policy).
     pub members: HashMap<String, Members>,
+    /// The DCs in scope, by name.
+    pub dcs: Vec<DcEntry>,
 }
 
 pub struct Auditor {
@@ -208,6 +214,7 @@ pub struct Auditor {
     probe_targets: Vec<(Option<String>, String)>,
     key_targets: Vec<Account>,
     members: HashMap<String, Members>,
+    dcs: Vec<DcEntry>,
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
@@ -234,6 +241,7 @@ impl Auditor {
             probe_targets: Vec::new(),
             key_targets: Vec::new(),
             members: HashMap::new(),
+            dcs: Vec::new(),
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
@@ -285,6 +293,7 @@ impl Auditor {
             ours.computers.extend(theirs.computers);
             ours.domain_controllers.extend(theirs.domain_controllers);
         }
+        self.dcs.append(&mut other.dcs);
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
@@ -314,6 +323,9 @@ impl Auditor {
         }
         if self.settings.wants(Check::DUPLICATE_SPN) {
             self.coverage.examined(Check::DUPLICATE_SPN);
+        }
+        if account.uac.is_some_and(|uac| uac.is_domain_controller()) {
+            self.dcs.extend(DcEntry::of(account));
         }
         if self.settings.group_policy
             && account.is_computer()
@@ -519,6 +531,11 @@ impl Auditor {
             _index: parts,
             seen: self.seen,
             members: self.members,
+            dcs: {
+                let mut dcs = self.dcs;
+                dcs.sort_by(|a, b| a.account.cmp(&b.account));
+                dcs
+            },
         }
     }
 

@@ -9,6 +9,7 @@ pub mod access_check;
 mod auditor;
 pub mod causes;
 pub mod coverage;
+pub mod dc_inventory;
 mod duplicates;
 pub mod encryption;
 pub mod group_policy;
