@@ -223,7 +223,7 @@ fn write<P: Present>(
             let mut text = TextOut { out, layout };
             report.tables(&mut text)?;
             if let Some(coverage) = &envelope.coverage {
-                text.line(&coverage.note())?;
+                text.prose("", &coverage.note())?;
             }
             Ok(())
         }

@@ -126,29 +126,46 @@ fn a_typed_password_is_not_echoed_and_echo_returns() {
 
 /// The demo audit's tables as a terminal of `columns` columns shows them.
 fn audit_on_terminal(columns: u16) -> String {
+    on_terminal(columns, &["audit"], true)
+}
+
+/// What `args` on the demo domain write to a terminal of `columns` columns (`no_color`: with
+/// NO_COLOR set).
+fn on_terminal(columns: u16, args: &[&str], no_color: bool) -> String {
     let (mut master, slave) = sized_pty(columns);
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo-domain.ldif");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adcomputer"))
-        .args(["audit", "--from-ldif", demo, "--as-of", "2026-11-21"])
-        .env_clear()
-        .env("NO_COLOR", "1")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adcomputer"));
+    command
+        .args(args)
+        .args(["--from-ldif", demo, "--as-of", "2026-11-21"])
+        .env_clear();
+    if no_color {
+        command.env("NO_COLOR", "1");
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::from(slave.try_clone().unwrap()))
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // The command holds the terminal's other end too: without both gone, no end of input.
+    drop(command);
     drop(slave);
+    // Read while it writes (a terminal holds a few KiB), until the terminal says no more.
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(read) = master.read(&mut buf) {
+            if read == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..read]);
+        }
+        text
+    });
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
-    // The child is gone: read what the terminal holds until it says there is no more.
-    let mut text = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(read) = master.read(&mut buf) {
-        if read == 0 {
-            break;
-        }
-        text.extend_from_slice(&buf[..read]);
-    }
+    let text = reader.join().unwrap();
     String::from_utf8_lossy(&text).replace("\r\n", "\n")
 }
 
@@ -188,4 +205,46 @@ fn a_terminal_of_zero_columns_gets_plain_unwrapped_tables() {
             .any(|line| line.trim_end().chars().count() == 1),
         "one-character columns:\n{text}"
     );
+}
+
+/// `show` at 80 columns: attribute names as labels (never the account and its DN), prose
+/// wrapped to the width, a command kept whole on its line; headings coloured by severity, and
+/// no colour with NO_COLOR.
+#[test]
+fn show_is_readable_at_80_columns() {
+    let names = ["show", "PC-MIGRATED", "PC-DUPA", "SQL01"];
+    let text = on_terminal(80, &names, false);
+    let plain: String = {
+        // The text without colour sequences, as the eye sees it.
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("\x1b[") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].split_once('m').map_or("", |(_, after)| after);
+        }
+        out.push_str(rest);
+        out
+    };
+    assert!(
+        plain.contains("sAMAccountName") && plain.contains("distinguishedName"),
+        "{plain}"
+    );
+    assert!(
+        !plain.lines().any(|line| line.starts_with("PC-MIGRATED$:")),
+        "{plain}"
+    );
+    for line in plain.lines() {
+        let command = line.trim_start().starts_with("Next: adcomputer ");
+        assert!(
+            command || unicode_width::UnicodeWidthStr::width(line) <= 80,
+            "a line wider than the terminal:\n{line}\n\n{plain}"
+        );
+    }
+    assert!(plain.contains("Causes, most likely first:"), "{plain}");
+    assert!(
+        text.contains("\x1b[1;31mDuplicate SPNs"),
+        "critical in red:\n{text}"
+    );
+    let quiet = on_terminal(80, &names, true);
+    assert!(!quiet.contains('\x1b'), "NO_COLOR:\n{quiet}");
 }

@@ -10,6 +10,7 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 use unicode_width::UnicodeWidthStr;
 
 use adcomputer_core::model::sanitize::for_terminal;
+use adcomputer_core::rules::kinds::Severity;
 
 /// How text output is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,88 @@ impl TextOut<'_> {
 
     pub(crate) fn blank(&mut self) -> std::io::Result<()> {
         writeln!(self.out)
+    }
+
+    /// A table's title, coloured by `severity` on a terminal (never with NO_COLOR, nor in a
+    /// pipe or a file): critical red, warning yellow, notice bold.
+    pub(crate) fn heading(&mut self, text: &str, severity: Severity) -> std::io::Result<()> {
+        if !self.layout.fancy {
+            return self.line(text);
+        }
+        let colour = match severity {
+            Severity::Critical => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Notice => "1",
+        };
+        writeln!(self.out, "\x1b[{colour}m{}\x1b[0m", for_terminal(text))
+    }
+
+    /// Prose after `label`, wrapped between words to the terminal's width, continuation lines
+    /// indented under the text (unwrapped in a pipe or a file). A word longer than the line
+    /// (an SPN, a DN) stays whole.
+    pub(crate) fn prose(&mut self, label: &str, text: &str) -> std::io::Result<()> {
+        let text = for_terminal(text);
+        let Some(width) = self.layout.width else {
+            return writeln!(self.out, "{label}{text}");
+        };
+        let indent = label.width();
+        let mut line = String::from(label);
+        let mut used = indent;
+        for word in text.split(' ').filter(|word| !word.is_empty()) {
+            let wide = word.width();
+            if used > indent && used + 1 + wide > width {
+                writeln!(self.out, "{line}")?;
+                line = " ".repeat(indent);
+                used = indent;
+            }
+            if used > indent {
+                line.push(' ');
+                used += 1;
+            }
+            line.push_str(word);
+            used += wide;
+        }
+        writeln!(self.out, "{line}")
+    }
+
+    /// Labelled values, one a row: a two-column table with the labels as its first column;
+    /// too narrow for that, `label: value` lines.
+    pub(crate) fn pairs(&mut self, rows: &[(&str, Cell<'_>)]) -> std::io::Result<()> {
+        let as_rows: Vec<Vec<Cell<'_>>> = rows
+            .iter()
+            .map(|(label, value)| vec![Cell::from(label.to_string()), value.clone()])
+            .collect();
+        let widest = |cell: &Cell<'_>| {
+            cell.neutralised()
+                .split_whitespace()
+                .map(UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0)
+        };
+        let label_width = rows
+            .iter()
+            .map(|(label, _)| label.width())
+            .max()
+            .unwrap_or(0);
+        let value_width = rows
+            .iter()
+            .map(|(_, value)| widest(value))
+            .max()
+            .unwrap_or(0);
+        match self.layout.width {
+            Some(width) if label_width + value_width + 7 > width => {
+                for (label, value) in rows {
+                    let text = value.neutralised();
+                    let mut lines = text.lines();
+                    writeln!(self.out, "{label}: {}", lines.next().unwrap_or(""))?;
+                    for line in lines {
+                        writeln!(self.out, "  {line}")?;
+                    }
+                }
+                Ok(())
+            }
+            _ => self.table(&["Attribute", "Value"], &as_rows),
+        }
     }
 
     /// A table of cells (`Cell`: one value a cell, or several one a line).

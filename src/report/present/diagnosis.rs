@@ -262,18 +262,21 @@ fn causes_text(out: &mut TextOut<'_>, causes: &[Cause]) -> std::io::Result<()> {
     out.line("Causes, most likely first:")?;
     for (number, cause) in causes.iter().enumerate() {
         let name = serde_json::to_value(cause.cause).unwrap_or_default();
-        out.line(&format!(
-            "{:>2}. {}: {}",
-            number + 1,
-            name.as_str().unwrap_or_default(),
-            cause.evidence
-        ))?;
-        let how = if cause.manual {
-            "Next (by hand)"
-        } else {
-            "Next"
+        let label = format!("{:>2}. {}: ", number + 1, name.as_str().unwrap_or_default());
+        out.prose(&label, &cause.evidence)?;
+        // A command stays on one line, to copy whole; the comment after it is prose.
+        let (step, comment) = match cause.next_step.split_once("   # ") {
+            Some((step, comment)) if !cause.manual => (step, Some(comment)),
+            _ => (cause.next_step.as_str(), None),
         };
-        out.line(&format!("    {how}: {}", cause.next_step))?;
+        if cause.manual {
+            out.prose("    Next (by hand): ", step)?;
+        } else {
+            out.line(&format!("    Next: {step}"))?;
+        }
+        if let Some(comment) = comment {
+            out.prose("          # ", comment)?;
+        }
     }
     Ok(())
 }
@@ -336,38 +339,39 @@ fn when(time: Option<&str>, days: Option<i64>, otherwise: &str) -> String {
 
 fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<()> {
     let unknown = || "unknown (not in the source)".to_string();
-    let mut rows: Vec<Vec<Cell<'static>>> = Vec::new();
-    let mut add = |label: &'static str, value: Cell<'static>| rows.push(vec![label.into(), value]);
+    let mut rows: Vec<(&str, Cell<'static>)> = Vec::new();
+    let mut add = |label: &'static str, value: Cell<'static>| rows.push((label, value));
     add(
-        "Kind",
+        "sAMAccountName",
+        Cell::from(view.account.clone().unwrap_or_else(unknown)),
+    );
+    add("distinguishedName", Cell::from(view.dn.clone()));
+    add(
+        "objectClass",
         Cell::from(
             view.kind
                 .map_or_else(unknown, |kind| format!("{kind:?}").to_lowercase()),
         ),
     );
     add(
-        "DNS host name",
+        "dNSHostName",
         Cell::from(view.dns_host_name.clone().unwrap_or_else(|| "-".into())),
     );
     if !view.additional_dns_host_names.is_empty() {
         add(
-            "Additional DNS names",
+            "msDS-AdditionalDnsHostName",
             Cell::lines(view.additional_dns_host_names.clone()),
         );
     }
     add(
-        "Account control",
+        "userAccountControl",
         Cell::from(view.user_account_control.map_or_else(unknown, |uac| {
-            format!("{} ({uac})", view.uac_flags.join(" | "))
+            let state = match view.disabled {
+                Some(true) => "disabled",
+                _ => "enabled",
+            };
+            format!("{uac}: {} ({state})", view.uac_flags.join(" | "))
         })),
-    );
-    add(
-        "Enabled",
-        Cell::from(match view.disabled {
-            Some(true) => "no (disabled)".into(),
-            Some(false) => "yes".into(),
-            None => unknown(),
-        }),
     );
     let password_never = if view.password_never_set {
         "never set (pwdLastSet = 0)"
@@ -375,7 +379,7 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
         "unknown (not in the source)"
     };
     add(
-        "Password set",
+        "pwdLastSet",
         Cell::from(when(
             view.pwd_last_set.as_deref(),
             view.password_age_days,
@@ -383,7 +387,7 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
         )),
     );
     add(
-        "Last logon",
+        "lastLogonTimestamp",
         Cell::from(when(
             view.last_logon.as_deref(),
             view.last_logon_days,
@@ -391,17 +395,17 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
         )),
     );
     add(
-        "Key version",
+        "msDS-KeyVersionNumber",
         Cell::from(
             view.key_version
                 .map_or_else(|| "-".into(), |kvno| kvno.to_string()),
         ),
     );
     if let Some(os) = &view.operating_system {
-        add("Operating system", Cell::from(os.clone()));
+        add("operatingSystem", Cell::from(os.clone()));
     }
     add(
-        "SPNs",
+        "servicePrincipalName",
         if view.spns.is_empty() {
             Cell::from("(none)")
         } else {
@@ -414,8 +418,7 @@ fn account_table(out: &mut TextOut<'_>, view: &AccountView) -> std::io::Result<(
             .iter()
             .map(|e| format!("{} {}", if e.present { "ok" } else { "MISSING" }, e.spn))
             .collect();
-        add("Expected SPNs", Cell::lines(expected));
+        add("(expected SPNs)", Cell::lines(expected));
     }
-    let title = view.account.as_deref().unwrap_or("(no sAMAccountName)");
-    out.table(&[title, &view.dn], &rows)
+    out.pairs(&rows)
 }

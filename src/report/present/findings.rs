@@ -334,7 +334,7 @@ impl<'a> Rows<'a> {
                     .collect();
                 title = format!("{title} ({})", counts.join(", "));
             }
-            out.line(&title)?;
+            out.heading(&title, kind.severity)?;
             out.table(kind.columns, rows)?;
             out.blank()?;
         }
