@@ -96,6 +96,18 @@ fn the_workaround_is_found_where_it_applies_and_explains_stale_passwords() {
         stale_class(&report, "KIOSK-NR01$").as_deref(),
         Some("rotation_suppressed")
     );
+    // Each of its findings names the account's cause: the policy, not the machine.
+    let kiosk: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["account"] == "KIOSK-NR01$")
+        .collect();
+    assert!(!kiosk.is_empty());
+    assert!(
+        kiosk.iter().all(|f| f["cause"] == "rotation_policy"),
+        "{kiosk:?}"
+    );
     assert_eq!(
         stale_class(&report, "LAB-PC01$").as_deref(),
         Some("rotation_failing")

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
+use adcomputer_core::rules::causes::{self, CauseKind};
 use adcomputer_core::rules::dc_inventory::{self, DcEntry};
 use adcomputer_core::rules::kinds::{self, Text};
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
@@ -23,6 +24,8 @@ pub(crate) struct FindingsReport<'a> {
     pub(crate) incomplete: Option<&'a str>,
     /// `audit`: the DCs in scope with their operating systems.
     pub(crate) dcs: Option<&'a [DcEntry]>,
+    /// `audit`: each finding's account's most likely cause.
+    pub(crate) causes: Option<Vec<Option<CauseKind>>>,
 }
 
 impl<'a> FindingsReport<'a> {
@@ -41,13 +44,20 @@ impl<'a> FindingsReport<'a> {
             triage,
             incomplete,
             dcs: None,
+            causes: None,
         }
     }
 
     /// With the DCs in scope listed (`audit`), and the note their systems call for.
     pub(crate) fn with_dcs(mut self, dcs: &'a [DcEntry]) -> Self {
         self.dcs = Some(dcs);
+        self.causes = Some(causes::per_account(self.findings));
         self
+    }
+
+    /// The finding's account's most likely cause (`audit`).
+    fn cause(&self, index: usize) -> Option<&'static str> {
+        self.causes.as_ref()?[index].map(CauseKind::as_str)
     }
 
     /// The finding's mark against the baseline (none without one).
@@ -114,6 +124,7 @@ impl<'r> Present for FindingsReport<'r> {
             finding: &self.findings[index],
             id: self.id(index).into_owned(),
             baseline: self.mark(index).map(mark_name),
+            cause: self.cause(index),
         }
     }
 
@@ -128,6 +139,9 @@ impl<'r> Present for FindingsReport<'r> {
         serde_json::to_writer(&mut *buffer, &self.id(index))?;
         if let Some(mark) = self.mark(index) {
             write!(buffer, ",\"baseline\":\"{}\"", mark_name(mark))?;
+        }
+        if let Some(cause) = self.cause(index) {
+            write!(buffer, ",\"cause\":\"{cause}\"")?;
         }
         buffer.push(b'}');
         Ok(())
@@ -228,6 +242,7 @@ pub(crate) struct Row<'a> {
     finding: &'a Finding,
     id: String,
     baseline: Option<&'static str>,
+    cause: Option<&'static str>,
 }
 
 /// The CSV columns: the kinds' fields, then `id` and `baseline`.
@@ -235,7 +250,7 @@ fn csv_columns() -> &'static [&'static str] {
     static COLUMNS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     COLUMNS.get_or_init(|| {
         let mut columns = kinds::csv_columns();
-        columns.extend(["id", "baseline"]);
+        columns.extend(["id", "baseline", "cause"]);
         columns
     })
 }
@@ -251,6 +266,7 @@ impl Serialize for Row<'_> {
                 "kind" => Some(Cow::Borrowed(spec.name)),
                 "id" => Some(Cow::Borrowed(self.id.as_str())),
                 "baseline" => self.baseline.map(Cow::Borrowed),
+                "cause" => self.cause.map(Cow::Borrowed),
                 field => (spec.field)(self.finding, field),
             };
             row.serialize_field(column, &value)?;

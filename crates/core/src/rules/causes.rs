@@ -148,6 +148,69 @@ pub fn of_account(account: &Account, findings: &[Finding], evidence: &Evidence<'
     merged
 }
 
+impl CauseKind {
+    /// As JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CauseKind::Deleted => "deleted",
+            CauseKind::Recreated => "recreated",
+            CauseKind::Disabled => "disabled",
+            CauseKind::PasswordDiffers => "password_differs",
+            CauseKind::WeakEncryption => "weak_encryption",
+            CauseKind::RotationPolicy => "rotation_policy",
+            CauseKind::RotationFailing => "rotation_failing",
+            CauseKind::DefaultPassword => "default_password",
+            CauseKind::DuplicateWithServiceAccount => "duplicate_with_service_account",
+            CauseKind::DuplicateSpn => "duplicate_spn",
+            CauseKind::MissingSpn => "missing_spn",
+            CauseKind::StaleSpn => "stale_spn",
+            CauseKind::InvalidHostName => "invalid_host_name",
+            CauseKind::Inactive => "inactive",
+            CauseKind::NeverSet => "never_set",
+        }
+    }
+}
+
+/// The cause one finding shows on its own (no account at hand: an audit's findings).
+fn kind_of(finding: &Finding) -> Option<CauseKind> {
+    Some(match finding {
+        Finding::StalePassword { disabled: true, .. } => CauseKind::Disabled,
+        Finding::StalePassword { class, .. } => match class {
+            StaleClass::RotationFailing => CauseKind::RotationFailing,
+            StaleClass::RotationSuppressed => CauseKind::RotationPolicy,
+            StaleClass::Inactive => CauseKind::Inactive,
+            StaleClass::NeverSet => CauseKind::NeverSet,
+        },
+        Finding::WeakEncryption { .. } => CauseKind::WeakEncryption,
+        Finding::DefaultPassword { .. } => CauseKind::DefaultPassword,
+        Finding::MissingSpn { .. } => CauseKind::MissingSpn,
+        Finding::StaleSpn { .. } => CauseKind::StaleSpn,
+        Finding::InvalidHostName { .. } => CauseKind::InvalidHostName,
+        Finding::DeletedComputer { .. } => CauseKind::Deleted,
+        Finding::DuplicateSpn { .. }
+        | Finding::RotationPolicy { .. }
+        | Finding::NotFound { .. }
+        | Finding::Ambiguous { .. } => return None,
+    })
+}
+
+/// For each of an audit's findings about one account, the most likely cause among all the
+/// findings about that account (its `cause` field); `None` for findings about no account.
+pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
+    let mut top: hashbrown::HashMap<&str, CauseKind> = hashbrown::HashMap::new();
+    for finding in findings {
+        if let (Some(dn), Some(cause)) = (finding.dn(), kind_of(finding)) {
+            top.entry(dn)
+                .and_modify(|best| *best = (*best).min(cause))
+                .or_insert(cause);
+        }
+    }
+    findings
+        .iter()
+        .map(|finding| finding.dn().and_then(|dn| top.get(dn).copied()))
+        .collect()
+}
+
 /// The cause a name's deleted computer gives (`show` of a name only a tombstone has).
 pub fn of_deleted(finding: &Finding) -> Option<Cause> {
     let Finding::DeletedComputer {
@@ -654,6 +717,36 @@ mod tests {
             procedure.manual && procedure.next_step.contains("netdom resetpwd"),
             "{procedure:?}"
         );
+    }
+
+    #[test]
+    fn an_audit_finding_carries_its_accounts_most_likely_cause() {
+        let pc = Account::test("PC$");
+        let other = Account::test("OTHER$");
+        let missing = Finding::MissingSpn {
+            account: Some("PC$".into()),
+            dn: pc.dn.clone(),
+            spn: "HOST/PC".into(),
+        };
+        let findings = [
+            missing.clone(),
+            stale(&pc, StaleClass::RotationSuppressed),
+            stale(&other, StaleClass::Inactive),
+            Finding::NotFound { name: "X".into() },
+        ];
+        assert_eq!(
+            per_account(&findings),
+            [
+                Some(CauseKind::RotationPolicy),
+                Some(CauseKind::RotationPolicy),
+                Some(CauseKind::Inactive),
+                None
+            ]
+        );
+        assert_eq!(per_account(&[missing]), [Some(CauseKind::MissingSpn)]);
+        for kind in [CauseKind::Deleted, CauseKind::DuplicateWithServiceAccount] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 
     #[test]
