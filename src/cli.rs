@@ -35,6 +35,11 @@ pub(crate) struct Cli {
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
     pub(crate) verbose: u8,
 
+    /// No summary on stderr when a check exits 1 with its report elsewhere (a file, JSON on
+    /// stdout); warnings and errors are still printed.
+    #[arg(short = 'q', long, global = true)]
+    pub(crate) quiet: bool,
+
     /// Output: a table for people; json, jsonl or csv for machines; for stale, spn check and
     /// audit also prometheus (a text-file collector's metrics), nagios (a monitoring plugin's
     /// status line and exit codes) or html (one self-contained page).
@@ -59,6 +64,11 @@ pub(crate) struct ConnectionArgs {
     /// list separated by spaces or commas is tried in order [env: ADCOMPUTER_URL]
     #[arg(short = 'H', long = "url", value_name = "URL", global = true, help_heading = CONNECTION)]
     pub(crate) url: Option<String>,
+
+    /// As ldapsearch's -Z / -ZZ (StartTLS, required): accepted out of habit; adcomputer always
+    /// requires StartTLS on ldap:// (LDAPS on ldaps://) before a password is sent.
+    #[arg(short = 'Z', action = clap::ArgAction::Count, global = true, help_heading = CONNECTION)]
+    pub(crate) starttls: u8,
 
     /// Use the named profile of ~/.config/adcomputer/config.toml (command line and environment
     /// still win) [env: ADCOMPUTER_PROFILE]
@@ -196,6 +206,11 @@ pub(crate) struct ScheduleArgs {
     /// kinds and classes of docs/reference.md); the others are still reported.
     #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = KindNames)]
     pub(crate) fail_on: Vec<String>,
+
+    /// Failing findings of these kinds or classes are critical (comma-separated): with
+    /// -o nagios the check is CRITICAL (exit 2) instead of WARNING; the summary counts them.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',', value_parser = KindNames)]
+    pub(crate) critical_on: Vec<String>,
 }
 
 /// How a write command writes.

@@ -13,6 +13,8 @@ pub(crate) enum Outcome {
     Clean,
     /// Findings, or some items were refused, skipped, not found, failed or left unknown.
     Findings,
+    /// Findings, some of a `--critical-on` kind: exit 1, and CRITICAL for a plugin.
+    Critical,
     /// No findings, but something asked for could not be looked at: why, in one line.
     Incomplete(String),
 }
@@ -23,11 +25,39 @@ pub(crate) const FAILURE: u8 = 2;
 /// The same, for a monitoring plugin (`-o nagios`): UNKNOWN.
 pub(crate) const PLUGIN_UNKNOWN: u8 = 3;
 
+/// A monitoring plugin's CRITICAL: findings of a `--critical-on` kind.
+pub(crate) const PLUGIN_CRITICAL: u8 = 2;
+
+/// The monitoring plugin's status-line prefix for the command in `args` (`ADCOMPUTER AUDIT`),
+/// or `None` when `args` do not ask for `-o nagios` on standard output.
+pub(crate) fn plugin_prefix(args: &[String]) -> Option<String> {
+    let mut nagios = false;
+    let mut to_file = false;
+    let mut command = None;
+    for (index, arg) in args.iter().enumerate() {
+        let next = args.get(index + 1).map(String::as_str);
+        match arg.as_str() {
+            "-onagios" | "--format=nagios" => nagios = true,
+            "-o" | "--format" if next == Some("nagios") => nagios = true,
+            arg if arg == "--output" || arg.starts_with("--output=") => to_file = true,
+            "audit" | "stale" if command.is_none() => command = Some(arg.to_uppercase()),
+            "spn" if command.is_none() && next == Some("check") => {
+                command = Some("SPN_CHECK".into());
+            }
+            _ => {}
+        }
+    }
+    (nagios && !to_file).then(|| match command {
+        Some(command) => format!("ADCOMPUTER {command}"),
+        None => "ADCOMPUTER".into(),
+    })
+}
+
 impl From<&Outcome> for ExitCode {
     fn from(outcome: &Outcome) -> ExitCode {
         match outcome {
             Outcome::Clean => ExitCode::SUCCESS,
-            Outcome::Findings => ExitCode::from(1),
+            Outcome::Findings | Outcome::Critical => ExitCode::from(1),
             Outcome::Incomplete(_) => ExitCode::from(FAILURE),
         }
     }
@@ -39,6 +69,7 @@ impl Outcome {
         match self {
             Outcome::Clean => 0,
             Outcome::Findings => 1,
+            Outcome::Critical => PLUGIN_CRITICAL,
             Outcome::Incomplete(_) => PLUGIN_UNKNOWN,
         }
     }
@@ -50,6 +81,14 @@ impl Outcome {
             _ if failing => Outcome::Findings,
             Some(why) => Outcome::Incomplete(why),
             None => Outcome::Clean,
+        }
+    }
+
+    /// Findings are critical (`--critical-on`) when `critical`.
+    pub(crate) fn critical_if(self, critical: bool) -> Outcome {
+        match self {
+            Outcome::Findings if critical => Outcome::Critical,
+            other => other,
         }
     }
 

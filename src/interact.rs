@@ -11,24 +11,26 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Whether a write may go ahead: `--yes`, or no terminal to ask on, or a yes at the prompt.
-/// Asks "`what`: a, b, c?" as `may_write` does; refused with "nothing `done`: not confirmed"
-/// when the answer is no.
-pub(crate) fn confirm_each(
-    yes: bool,
-    what: &str,
-    names: &[&str],
-    done: &str,
-) -> anyhow::Result<()> {
-    let question = format!("{what}: {}?", names.join(", "));
-    anyhow::ensure!(may_write(yes, &question)?, "nothing {done}: not confirmed");
-    Ok(())
+/// Asks "`what`: a, b, c?" as `may_write` does, each name its own line of the plan first.
+pub(crate) fn confirm_each(yes: bool, what: &str, names: &[&str]) -> anyhow::Result<bool> {
+    let plan: Vec<String> = names.iter().map(|name| format!("  {name}")).collect();
+    may_write(yes, &plan, &format!("{what}?"))
 }
 
-pub(crate) fn may_write(yes: bool, question: &str) -> anyhow::Result<bool> {
+/// Whether a write may go ahead: `--yes`, or no terminal to ask on, or a yes at the prompt —
+/// asked on stderr after the `plan`'s lines, so that the question comes after what it is about.
+pub(crate) fn may_write(yes: bool, plan: &[String], question: &str) -> anyhow::Result<bool> {
     if yes || !std::io::stdin().is_terminal() {
         return Ok(true);
     }
     let mut err = std::io::stderr().lock();
+    for line in plan {
+        writeln!(
+            err,
+            "{}",
+            adcomputer_core::model::sanitize::for_terminal(line)
+        )?;
+    }
     write!(
         err,
         "{} [y/N] ",

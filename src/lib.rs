@@ -39,7 +39,10 @@ use clap::Parser;
 /// (`-o nagios` on standard output), it says so in the plugin's terms: a status line on
 /// stdout even when the run fails, and the plugin exit codes.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let cli = match cli::Cli::try_parse() {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         // --help, --version, and the help shown for a missing subcommand.
         Err(err)
@@ -54,7 +57,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let rendered = err.render().to_string();
             let first = rendered.lines().next().unwrap_or("bad usage");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("adcomputer: error: {first} (adcomputer --help shows the usage)");
+            let line = format!("{first} (adcomputer --help shows the usage)");
+            eprintln!("adcomputer: error: {line}");
+            // A monitoring plugin says UNKNOWN with a status line, even for a bad option.
+            if let Some(prefix) = exit::plugin_prefix(&args) {
+                println!("{prefix} UNKNOWN - {}", plugin_text(&line));
+                return Ok(ExitCode::from(exit::PLUGIN_UNKNOWN));
+            }
             return Ok(ExitCode::from(exit::FAILURE));
         }
     };
@@ -68,12 +77,19 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Ok(outcome) => Ok((&outcome).into()),
         Err(err) if plugin => {
             let line = one_line(&err);
-            println!("ADCOMPUTER UNKNOWN - {}", line.replace('|', "¦"));
+            let prefix = exit::plugin_prefix(&args).unwrap_or_else(|| "ADCOMPUTER".into());
+            println!("{prefix} UNKNOWN - {}", plugin_text(&line));
             eprintln!("adcomputer: error: {line}");
             Ok(ExitCode::from(exit::PLUGIN_UNKNOWN))
         }
         Err(err) => Err(err),
     }
+}
+
+/// Text for a plugin's status line: safe for a terminal, and without `|` (which starts the
+/// performance data).
+fn plugin_text(text: &str) -> String {
+    adcomputer_core::model::sanitize::for_terminal(text).replace('|', "¦")
 }
 
 /// The run after the command line is parsed: configuration, the command, its outcome.

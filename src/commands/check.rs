@@ -66,8 +66,10 @@ pub(crate) async fn run(
         report = report.with_dcs(&audit.dcs);
     }
     context.emit(&envelope, &report)?;
+    context.tell_failing(&report);
     tracing::info!(elapsed = ?started.elapsed(), "reported");
-    let outcome = Outcome::judged(triage.counts.failing > 0, gaps);
+    let critical = triage.counts.critical.is_some_and(|critical| critical > 0);
+    let outcome = Outcome::judged(triage.counts.failing > 0, gaps).critical_if(critical);
     // The process ends now: freeing millions of strings one by one would cost a tenth of a
     // second at the scale of a million computers, for nothing.
     std::mem::forget(audit);

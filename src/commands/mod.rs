@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 
 use crate::config::{Config, Task};
 use crate::exit::Outcome;
+use crate::report::present::findings::FindingsReport;
 use crate::report::{Destination, Envelope, Present};
 use crate::source::Source;
 use adcomputer_core::rules::coverage::Coverage;
@@ -30,6 +31,8 @@ pub(crate) struct RunContext {
     /// `-b`, when given.
     pub(crate) base: Option<String>,
     pub(crate) started: Instant,
+    /// `-q`: no summary on stderr.
+    pub(crate) quiet: bool,
 }
 
 impl RunContext {
@@ -50,6 +53,33 @@ impl RunContext {
     pub(crate) fn emit<P: Present>(&self, envelope: &Envelope, report: &P) -> anyhow::Result<()> {
         crate::report::emit(&self.outputs, envelope, report)
     }
+
+    /// For a check that exits 1 with its report where nobody reads it as it runs (a file, or
+    /// JSON, CSV… on stdout): one short summary on stderr, so that a nightly job's log says
+    /// what broke. Not with `-q`, nor when stdout carries the report's tables.
+    pub(crate) fn tell_failing(&self, report: &FindingsReport<'_>) {
+        let tables = self
+            .outputs
+            .iter()
+            .any(|out| out.file.is_none() && out.format == crate::report::Format::Table);
+        if self.quiet || tables {
+            return;
+        }
+        let files: Vec<String> = self
+            .outputs
+            .iter()
+            .filter_map(|out| out.file.as_ref().map(|file| file.display().to_string()))
+            .collect();
+        if let Some(line) = report.failing_summary(self.command, &files) {
+            eprintln!("{}", adcomputer_core::model::sanitize::for_terminal(&line));
+        }
+    }
+}
+
+/// A write the user declined at the prompt: said on stderr, exit 1 ("not done").
+pub(crate) fn declined(done: &str) -> Outcome {
+    eprintln!("adcomputer: nothing {done}: not confirmed");
+    Outcome::Findings
 }
 
 pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
@@ -62,6 +92,7 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
         source: source.describe(),
         base: config.base.clone(),
         started,
+        quiet: config.quiet,
     };
     let outcome = match &config.task {
         Task::Show(settings) => show::run(&context, &mut source, settings).await,

@@ -45,7 +45,9 @@ pub(crate) async fn run(
             "Reset {} computer account(s) to the default password",
             targets.len()
         );
-        crate::interact::confirm_each(settings.write.yes, &what, &targets, "reset")?;
+        if !crate::interact::confirm_each(settings.write.yes, &what, &targets)? {
+            return Ok(super::declined("reset"));
+        }
         let verifier = verifier(live, settings).await?;
         let directory = &mut live.directory;
         let mut batch = ResetBatch::new(directory, verifier, security, settings.whole_name).await;

@@ -50,7 +50,9 @@ pub(crate) async fn run(
         .collect();
     if settings.write.apply && !planned.is_empty() {
         let what = format!("Restore {} deleted computer(s)", planned.len());
-        crate::interact::confirm_each(settings.write.yes, &what, &planned, "restored")?;
+        if !crate::interact::confirm_each(settings.write.yes, &what, &planned)? {
+            return Ok(super::declined("restored"));
+        }
         let batch = Batch {
             aliases: &aliases,
             whole_name: settings.whole_name,

@@ -53,7 +53,9 @@ pub(crate) async fn run(
         mark_refused_changes(live, &mut plan.changes, &scope).await?;
     }
     let blocked = plan.changes.iter().filter(|c| c.blocked.is_some()).count();
-    let apply = confirmed(request, &plan.changes)?;
+    let Some(apply) = confirmed(request, &plan.changes)? else {
+        return Ok(super::declined("changed"));
+    };
     let mut writer = Writer::new(request.journal.as_deref(), &aliases);
     let mut items = send(source, &mut writer, plan.changes, &scope, apply).await?;
     warnings.extend(
@@ -94,21 +96,37 @@ fn disabled_left_alone(request: &FixRequest, scope: &[&Account]) -> Vec<String> 
 }
 
 /// Whether to write: `--apply`, something to write, and (on a terminal, without `--yes`) the
-/// user said yes. Refused when `--apply` was asked and not confirmed.
-fn confirmed(request: &FixRequest, changes: &[SpnChange]) -> anyhow::Result<bool> {
-    let writes = changes
+/// user said yes after seeing the plan; `None` when `--apply` was asked and declined.
+fn confirmed(request: &FixRequest, changes: &[SpnChange]) -> anyhow::Result<Option<bool>> {
+    let writing: Vec<&SpnChange> = changes
         .iter()
         .filter(|change| change.writes() && change.blocked.is_none())
-        .count();
-    let question = format!("Change the SPNs of {writes} object(s)?");
-    let apply = request.write.apply
-        && writes > 0
-        && crate::interact::may_write(request.write.yes, &question)?;
-    anyhow::ensure!(
-        apply || !request.write.apply || writes == 0,
-        "nothing changed: not confirmed"
-    );
-    Ok(apply)
+        .collect();
+    if !request.write.apply || writing.is_empty() {
+        return Ok(Some(false));
+    }
+    let plan: Vec<String> = writing
+        .iter()
+        .map(|c| spn_plan_line(c.account.as_deref().unwrap_or(&c.dn), &c.add, &c.remove))
+        .collect();
+    let question = format!("Change the SPNs of {} object(s)?", writing.len());
+    Ok(crate::interact::may_write(request.write.yes, &plan, &question)?.then_some(true))
+}
+
+/// One object's SPN change as the prompt shows it.
+pub(crate) fn spn_plan_line(name: &str, add: &[String], remove: &[String]) -> String {
+    let mut line = format!("  {name}:");
+    if !add.is_empty() {
+        line.push_str(&format!(" add {}", add.join(", ")));
+    }
+    if !remove.is_empty() {
+        line.push_str(&format!(
+            "{} remove {}",
+            if add.is_empty() { "" } else { ";" },
+            remove.join(", ")
+        ));
+    }
+    line
 }
 
 /// Each change as planned, skipped, or (with `apply`) sent by `writer`.

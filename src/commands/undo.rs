@@ -29,19 +29,22 @@ pub(crate) async fn run(
     let directory = &mut live.directory;
     let current = objects_held_to_rules(directory, &base, &request.journal, &journal).await?;
     let recorded = journal.changes;
-    let apply = request.write.apply
-        && crate::interact::may_write(
-            request.write.yes,
-            &format!(
-                "Reverse the {} change(s) of {}?",
-                recorded.len(),
-                request.journal.display()
-            ),
-        )?;
-    anyhow::ensure!(
-        apply || !request.write.apply,
-        "nothing changed: not confirmed"
+    // The plan: each change reversed (what was added is removed, and the other way round).
+    let plan: Vec<String> = recorded
+        .iter()
+        .rev()
+        .map(|c| super::spn_fix::spn_plan_line(&c.account, &c.remove, &c.add))
+        .collect();
+    let question = format!(
+        "Reverse the {} change(s) of {}?",
+        recorded.len(),
+        request.journal.display()
     );
+    let apply =
+        request.write.apply && crate::interact::may_write(request.write.yes, &plan, &question)?;
+    if request.write.apply && !apply {
+        return Ok(super::declined("changed"));
+    }
     let mut items = Vec::new();
     let mut stop: Option<String> = None;
     for (change, account) in recorded.iter().rev().zip(current) {

@@ -1,9 +1,9 @@
 //! OpenLDAP's client configuration (`ldap.conf(5)`) as the lowest layer of the connection
-//! settings, so that a machine set up for `ldapsearch` needs nothing more: `URI`, `BASE` and
-//! `TLS_CACERT`, read in OpenLDAP's order, a later one winning — the system file
-//! (`/etc/ldap/ldap.conf`, or `/etc/openldap/ldap.conf`), `~/ldaprc`, `~/.ldaprc`, the file
-//! `$LDAPCONF`, `~/$LDAPRC` and `~/.$LDAPRC`, then the variables `LDAPURI`, `LDAPBASE` and
-//! `LDAPTLS_CACERT`. `LDAPNOINIT` turns it all off. Unlike OpenLDAP, rc files in the current
+//! settings, so that a machine set up for `ldapsearch` needs nothing more: `URI`, `BASE`,
+//! `TLS_CACERT` and (in a user's own files only, as OpenLDAP reads it) `BINDDN`, read in
+//! OpenLDAP's order, a later one winning — the system file (`/etc/ldap/ldap.conf`, or
+//! `/etc/openldap/ldap.conf`), `~/ldaprc`, `~/.ldaprc`, the file `$LDAPCONF`, `~/$LDAPRC` and
+//! `~/.$LDAPRC`, then the variables `LDAPURI`, `LDAPBASE`, `LDAPBINDDN` and `LDAPTLS_CACERT`. `LDAPNOINIT` turns it all off. Unlike OpenLDAP, rc files in the current
 //! directory are not read (a directory someone else can write to must not choose the DC that
 //! receives the password), and no other option is used: `TLS_REQCERT` in particular never
 //! weakens certificate checks.
@@ -17,6 +17,8 @@ pub(crate) struct LdapConf {
     pub(crate) uri: Option<String>,
     pub(crate) base: Option<String>,
     pub(crate) tls_cacert: Option<PathBuf>,
+    /// `BINDDN`, from a user's rc file or `LDAPBINDDN` (never the system file).
+    pub(crate) binddn: Option<String>,
 }
 
 /// The system-wide files, the first that exists being read (Debian's, then other systems').
@@ -36,7 +38,7 @@ impl LdapConf {
         }
         for file in SYSTEM_FILES {
             if let Some(text) = read(Path::new(file))? {
-                conf.apply(&text);
+                conf.apply(&text, false);
                 break;
             }
         }
@@ -48,20 +50,23 @@ impl LdapConf {
         };
         for file in user_files("ldaprc") {
             if let Some(text) = read(&file)? {
-                conf.apply(&text);
+                conf.apply(&text, true);
             }
         }
         if let Some(file) = env("LDAPCONF")
             && let Some(text) = read(Path::new(&file))?
         {
-            conf.apply(&text);
+            conf.apply(&text, false);
         }
         if let Some(name) = env("LDAPRC") {
             for file in user_files(&name) {
                 if let Some(text) = read(&file)? {
-                    conf.apply(&text);
+                    conf.apply(&text, true);
                 }
             }
+        }
+        if let Some(binddn) = env("LDAPBINDDN") {
+            conf.binddn = Some(binddn);
         }
         if let Some(uri) = env("LDAPURI") {
             conf.uri = Some(uri);
@@ -76,8 +81,8 @@ impl LdapConf {
     }
 
     /// Takes the options of one file: `KEYWORD value` lines, keywords in any case, `#`
-    /// comment lines.
-    fn apply(&mut self, text: &str) {
+    /// comment lines; `BINDDN` only from a user's own file (`user`), as ldap.conf(5) says.
+    fn apply(&mut self, text: &str, user: bool) {
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -91,6 +96,7 @@ impl LdapConf {
                 "URI" => self.uri = Some(value),
                 "BASE" => self.base = Some(value),
                 "TLS_CACERT" => self.tls_cacert = Some(PathBuf::from(value)),
+                "BINDDN" if user => self.binddn = Some(value),
                 _ => {}
             }
         }
@@ -165,6 +171,26 @@ mod tests {
         assert_eq!(conf.uri.as_deref(), Some("ldaps://rc-dc"));
         assert_eq!(conf.base.as_deref(), Some("dc=ldapconf"));
         assert_eq!(conf.tls_cacert, Some(PathBuf::from("/env/ca.pem")));
+    }
+
+    #[test]
+    fn binddn_comes_from_a_users_own_files_only() {
+        let system = "BINDDN cn=system\n";
+        let conf = load(&[("HOME", "/home/me")], &[("/etc/ldap/ldap.conf", system)]);
+        assert_eq!(conf.binddn, None, "ldap.conf(5): user-only");
+        let conf = load(
+            &[("HOME", "/home/me")],
+            &[
+                ("/etc/ldap/ldap.conf", system),
+                ("/home/me/.ldaprc", "BINDDN admin@CORP.EXAMPLE.COM\n"),
+            ],
+        );
+        assert_eq!(conf.binddn.as_deref(), Some("admin@CORP.EXAMPLE.COM"));
+        let conf = load(
+            &[("HOME", "/home/me"), ("LDAPBINDDN", "env@CORP")],
+            &[("/home/me/.ldaprc", "BINDDN admin@CORP\n")],
+        );
+        assert_eq!(conf.binddn.as_deref(), Some("env@CORP"));
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) outputs: Vec<Destination>,
     /// "Now" for every age in the report: `--as-of`, else the time the run started.
     pub(crate) as_of: OffsetDateTime,
+    /// `-q`: no summary on stderr for a run that exits 1.
+    pub(crate) quiet: bool,
 }
 
 impl Config {
@@ -49,6 +51,7 @@ impl Config {
             );
         }
         let now = OffsetDateTime::now_utc();
+        let quiet = cli.quiet;
         let (task, as_of) = tasks::task_of(cli.command, now)?;
         let outputs = destinations(cli.format, &cli.output)?;
         if let Some(only) = outputs
@@ -90,6 +93,7 @@ impl Config {
             base,
             outputs,
             as_of: as_of.unwrap_or(now),
+            quiet,
         })
     }
 
@@ -167,6 +171,8 @@ fn live_settings(
         profile::config_path(env).as_deref(),
     )?;
     let openldap = ldaprc::LdapConf::load(env, &ldaprc::read_file)?;
+    // -Z / -ZZ ask for StartTLS, which every ldap:// simple bind gets anyway: nothing to change.
+    let _ = connection.starttls;
     let ca_files = if !connection.ca_cert.is_empty() {
         connection.ca_cert
     } else if let Some(file) = env("ADCOMPUTER_CA_CERT") {
@@ -214,8 +220,9 @@ fn live_settings(
             .bind_dn
             .or_else(|| env("ADCOMPUTER_BIND_DN"))
             .or(profile.bind_dn.clone())
+            .or(openldap.binddn.clone())
             .context(
-                "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN, a profile), or --kerberos",
+                "no bind user: use -D user@REALM (or ADCOMPUTER_BIND_DN, a profile, BINDDN in ~/.ldaprc), or --kerberos",
             )?;
         let password = match (connection.password_file, env("ADCOMPUTER_PASSWORD")) {
             (Some(file), _) => PasswordSource::File(file),

@@ -485,24 +485,28 @@ fn triage_settings(
         ),
     };
     let looked_for = settings.kinds_checked(settings.deleted, settings.policy_findings);
-    let fail_on = args
-        .fail_on
-        .iter()
-        .map(|text| {
-            let selector = Selector::parse(text)?;
-            anyhow::ensure!(
-                looked_for.contains(&selector.kind()),
-                "--fail-on {text}: {command} does not look for {} here (it looks for {}): it could never fail the run",
-                selector.kind(),
-                looked_for.join(", ")
-            );
-            Ok(selector)
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let selectors = |option: &str, texts: &[String]| {
+        texts
+            .iter()
+            .map(|text| {
+                let selector = Selector::parse(text)?;
+                anyhow::ensure!(
+                    looked_for.contains(&selector.kind()),
+                    "{option} {text}: {command} does not look for {} here (it looks for {}): it could never fail the run",
+                    selector.kind(),
+                    looked_for.join(", ")
+                );
+                Ok(selector)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+    };
+    let fail_on = selectors("--fail-on", &args.fail_on)?;
+    let critical_on = selectors("--critical-on", &args.critical_on)?;
     Ok(TriageSettings {
         baseline,
         ignore,
         fail_on,
+        critical_on,
     })
 }
 

@@ -84,6 +84,11 @@ fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
         url: raw.to_string(),
         reason: reason.to_string(),
     };
+    if !raw.contains("://") {
+        return Err(bad(&format!(
+            "a host, not a URL: use ldaps://{raw} (or ldap://{raw}, upgraded with StartTLS)"
+        )));
+    }
     let url = url::Url::parse(raw).map_err(|err| bad(&err.to_string()))?;
     let (starttls, default_port) = match url.scheme() {
         "ldaps" => (false, 636),
@@ -472,6 +477,11 @@ mod tests {
         ] {
             assert!(parse_target(bad, false).is_err(), "{bad}");
         }
+        // A bare host, as `-H 127.0.0.23`: the error says what to write instead.
+        let Err(ConnectError::BadUrl { reason, .. }) = parse_target("127.0.0.23", false) else {
+            panic!("a bare host is not a URL");
+        };
+        assert!(reason.contains("use ldaps://127.0.0.23"), "{reason}");
     }
 
     #[test]

@@ -162,7 +162,8 @@ const DUPLICATES: &[(&str, &str, &str)] = &[
 ];
 
 fn json_of(args: &[&str]) -> (i32, Value) {
-    let run = live(args);
+    // -q: the nightly summary aside, stderr must be empty (no warning).
+    let run = live(&[args, &["-q"]].concat());
     assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
     (run.code, run.json())
 }

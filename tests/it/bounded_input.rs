@@ -111,6 +111,7 @@ fn a_reader_that_goes_away_leaves_the_exit_code_telling_the_findings() {
                 export.path().to_str().unwrap(),
                 "-o",
                 format,
+                "-q",
             ])
             .env_clear()
             .stdout(Stdio::piped())

@@ -170,3 +170,34 @@ fn dash_y_reads_the_password_file_and_dash_w_is_refused_with_the_reason() {
         "the password is never repeated"
     );
 }
+
+/// `BINDDN` in `~/.ldaprc` is the bind user (as for ldapsearch), below `-D` and the
+/// environment; `-Z`/`-ZZ` are accepted (StartTLS is always required on ldap://); a bare host
+/// in `-H` gets the URL to write instead.
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn binddn_from_ldaprc_and_starttls_flags_as_ldapsearch_takes_them() {
+    let _domain = common::pristine_domain();
+    let dc = test_dc();
+    let home = tempfile::tempdir().unwrap();
+    write_private(
+        &home.path().join(".ldaprc"),
+        &format!("BINDDN {}\n", dc.bind_dn),
+    );
+    let home = home.path().to_str().unwrap();
+    let args = ["show", "-o", "json", "WS-HEALTHY01"];
+    let run = live_without(
+        &args,
+        &["ADCOMPUTER_BIND_DN", "LDAPNOINIT"],
+        &[("HOME", home)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["accounts"][0]["account"], "WS-HEALTHY01$");
+    for flag in ["-Z", "-ZZ"] {
+        let url = "ldap://dc1.adc.test";
+        let run = common::live(&[flag, "-H", url, "show", "-o", "json", "WS-HEALTHY01"]);
+        assert_eq!(run.code, 0, "{flag}: {}", run.stderr);
+    }
+    let bare = common::live(&["-H", "dc1.adc.test", "show", "WS-HEALTHY01"]);
+    bare.assert_one_line_error("use ldaps://dc1.adc.test");
+}

@@ -208,6 +208,17 @@ fn the_systemd_unit_runs_as_written_under_env_i() {
         "the test domain has findings: {}",
         first.stderr
     );
+    // The journal shows what broke, not only `status=1`: a summary on stderr, with the file.
+    assert!(
+        first.stderr.contains("adcomputer audit: ")
+            && first.stderr.contains("fail the run (")
+            && first.stderr.contains("; new: ")
+            && first
+                .stderr
+                .contains(&format!("report: {}", state.join("audit.json").display())),
+        "{}",
+        first.stderr
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(state.join("audit.json")).unwrap()).unwrap();
     assert_eq!(report["command"], "audit");

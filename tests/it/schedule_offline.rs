@@ -445,8 +445,63 @@ fn as_a_monitoring_plugin_it_speaks_the_plugin_language() {
     assert_eq!(run.code, 3);
     assert!(
         run.stdout
-            .starts_with("ADCOMPUTER UNKNOWN - cannot open /nonexistent.ldif"),
+            .starts_with("ADCOMPUTER AUDIT UNKNOWN - cannot open /nonexistent.ldif"),
         "{}",
         run.stdout
     );
+    // A bad option is UNKNOWN too, with its status line (the guidelines' 3, not 2).
+    let run = offline(&["audit", "-o", "nagios", "--no-such-option"]);
+    assert_eq!(run.code, 3, "{} {}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("ADCOMPUTER AUDIT UNKNOWN - unexpected argument"),
+        "{}",
+        run.stdout
+    );
+    // --critical-on: duplicates make the check CRITICAL (exit 2); others stay WARNING.
+    let run = audit(&["-o", "nagios", "--critical-on", "duplicate_spn"]);
+    let (status, data) = plugin_line(&run.stdout);
+    assert_eq!(
+        (run.code, status.as_str()),
+        (2, "CRITICAL"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(data["critical"], "4");
+    let json = audit(&["-o", "json", "--critical-on", "duplicate_spn"]);
+    assert_eq!(json.code, 1, "other formats keep exit 1");
+    assert_eq!(json.json()["summary"]["critical"], 4);
+}
+
+/// A run that exits 1 with its report in a file (or as JSON) says what broke on stderr, in one
+/// line: counts by kind, the first new ids with a baseline, the file; `-q` silences it, and a
+/// table on stdout needs no summary.
+#[test]
+fn a_run_that_exits_1_says_what_broke_on_stderr_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("audit.json");
+    let output = format!("json:{}", file.display());
+    let run = audit(&["--output", &output]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    let line = run.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.starts_with("adcomputer audit: 27 finding(s) fail the run (")
+            && line.contains("duplicate_spn 4")
+            && line.ends_with(&format!("report: {}", file.display())),
+        "{line}"
+    );
+    // With a baseline: the new ones' ids, the first few.
+    let empty = dir.path().join("empty.json");
+    let run = audit(&["-o", "json", "--baseline", empty.to_str().unwrap()]);
+    assert!(
+        run.stderr.contains("; new: ") && run.stderr.contains(" and 24 more"),
+        "{}",
+        run.stderr
+    );
+    let quiet = audit(&["--output", &output, "-q"]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (1, ""));
+    let table = audit(&[]);
+    assert!(!table.stderr.contains("fail the run"), "{}", table.stderr);
 }

@@ -248,3 +248,32 @@ fn show_is_readable_at_80_columns() {
     let quiet = on_terminal(80, &names, true);
     assert!(!quiet.contains('\x1b'), "NO_COLOR:\n{quiet}");
 }
+
+/// A write on a terminal shows its plan, then asks; "n" changes nothing and exits 1 ("not
+/// done"), not 2 (the code for usage and connection failures).
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn a_write_shows_its_plan_before_it_asks_and_no_exits_1() {
+    let _domain = crate::common::pristine_domain();
+    let (mut master, slave) = pty();
+    let mut command = crate::common::live_command(&["spn", "fix", "PC-MIGRATED", "--apply"]);
+    let io = || Stdio::from(slave.try_clone().unwrap());
+    command.stdin(io()).stdout(io()).stderr(io());
+    let mut child = command.spawn().unwrap();
+    drop(command);
+    drop(slave);
+    let asked = wait_for(&mut master, "[y/N]");
+    let plan = asked
+        .find("PC-MIGRATED$: add HOST/pc-migrated.adc.test")
+        .unwrap_or_else(|| panic!("no plan: {asked}"));
+    let question = asked.find("Change the SPNs of 1 object(s)?").unwrap();
+    assert!(plan < question, "the plan comes first: {asked}");
+    master.write_all(b"n\n").unwrap();
+    wait_for(&mut master, "nothing changed: not confirmed");
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let after = crate::common::live(&["show", "-o", "json", "PC-MIGRATED"]).json();
+    assert!(
+        after["findings"].to_string().contains("missing_spn"),
+        "nothing was written: {after}"
+    );
+}

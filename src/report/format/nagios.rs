@@ -1,6 +1,6 @@
 //! `-o nagios`: a check command's verdict as a monitoring plugin's one status line (Nagios,
-//! Icinga, and the agents that run their plugins): `ADCOMPUTER AUDIT OK|WARNING|UNKNOWN - text
-//! | perfdata`, with the plugin exit codes (0, 1, 3; see `exit`). The text holds counts and
+//! Icinga, and the agents that run their plugins): `ADCOMPUTER AUDIT OK|WARNING|CRITICAL|UNKNOWN -
+//! text | perfdata`, with the plugin exit codes (0, 1, 2 with `--critical-on`, 3; see `exit`). The text holds counts and
 //! adcomputer's own words only, never directory data; perfdata are the summary's counts.
 
 use std::io::Write;
@@ -27,9 +27,10 @@ pub(crate) fn write(
         .map(|(kind, count)| format!("{kind} {count}"))
         .collect();
     let failing = triage.counts.failing;
+    let critical = triage.counts.critical.unwrap_or(0);
     let (status, text) = match report.incomplete {
         incomplete if failing > 0 => (
-            "WARNING",
+            if critical > 0 { "CRITICAL" } else { "WARNING" },
             format!(
                 "{failing} of {} findings fail the run{} ({}){}",
                 summary.findings,
@@ -70,6 +71,7 @@ pub(crate) fn write(
         ("new", triage.counts.new),
         ("resolved", triage.counts.resolved),
         ("ignored", triage.counts.ignored),
+        ("critical", triage.counts.critical),
     ] {
         if let Some(value) = value {
             write!(out, " {name}={value}")?;

@@ -55,6 +55,45 @@ impl<'a> FindingsReport<'a> {
         self
     }
 
+    /// One line for stderr when findings fail the run: how many, by kind, the first new ids
+    /// (with a baseline), where the report went.
+    pub(crate) fn failing_summary(&self, command: &str, files: &[String]) -> Option<String> {
+        let failing = self.triage.counts.failing;
+        if failing == 0 {
+            return None;
+        }
+        let counts = self.summary.counts;
+        let kinds: Vec<String> = self
+            .triage
+            .checked
+            .iter()
+            .filter_map(|kind| Some((*kind, counts.count_of(kind)?)))
+            .filter(|(_, count)| *count > 0)
+            .map(|(kind, count)| format!("{kind} {count}"))
+            .collect();
+        let mut line = format!(
+            "adcomputer {command}: {failing} finding(s) fail the run ({})",
+            kinds.join(", ")
+        );
+        if let Some(marks) = &self.triage.marks {
+            let new: Vec<String> = marks
+                .iter()
+                .enumerate()
+                .filter(|(_, mark)| **mark == Mark::New)
+                .map(|(index, _)| self.id(index).into_owned())
+                .collect();
+            let shown: Vec<&str> = new.iter().take(3).map(String::as_str).collect();
+            line.push_str(&format!("; new: {}", shown.join(", ")));
+            if new.len() > shown.len() {
+                line.push_str(&format!(" and {} more", new.len() - shown.len()));
+            }
+        }
+        if !files.is_empty() {
+            line.push_str(&format!("; report: {}", files.join(", ")));
+        }
+        Some(line)
+    }
+
     /// The finding's account's most likely cause (`audit`).
     fn cause(&self, index: usize) -> Option<&'static str> {
         self.causes.as_ref()?[index].map(CauseKind::as_str)

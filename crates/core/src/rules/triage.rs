@@ -313,6 +313,8 @@ pub struct TriageSettings {
     pub ignore: Option<IgnoreList>,
     /// Empty: every kind counts.
     pub fail_on: Vec<Selector>,
+    /// Failing findings of these kinds or classes are critical (a plugin's CRITICAL).
+    pub critical_on: Vec<Selector>,
 }
 
 /// A finding compared with the baseline.
@@ -339,6 +341,9 @@ pub struct TriageCounts {
     /// The findings that make the run exit 1: not ignored, new (with a baseline), of a
     /// `--fail-on` kind (when given).
     pub failing: usize,
+    /// With `--critical-on`: the failing findings of those kinds or classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub critical: Option<usize>,
 }
 
 /// The verdict on a run's findings.
@@ -487,8 +492,27 @@ pub fn triage(
                 .iter()
                 .any(|selector| selector.selects(finding))
     };
+    let critical = |finding: &Finding| {
+        settings
+            .critical_on
+            .iter()
+            .any(|selector| selector.selects(finding))
+    };
+    if !settings.critical_on.is_empty() {
+        triage.counts.critical = Some(0);
+    }
+    let fails = |finding: &Finding, triage: &mut Triage| {
+        if counts(finding) {
+            triage.counts.failing += 1;
+            if critical(finding)
+                && let Some(count) = &mut triage.counts.critical
+            {
+                *count += 1;
+            }
+        }
+    };
     match &settings.baseline {
-        None => triage.counts.failing = findings.iter().filter(|f| counts(f)).count(),
+        None => findings.iter().for_each(|f| fails(f, &mut triage)),
         Some(baseline) => {
             if let Some(path) = &baseline.missing {
                 triage.warnings.push(format!(
@@ -508,9 +532,7 @@ pub fn triage(
                         Mark::Unchanged
                     }
                     None => {
-                        if counts(finding) {
-                            triage.counts.failing += 1;
-                        }
+                        fails(finding, &mut triage);
                         Mark::New
                     }
                 };
@@ -877,5 +899,29 @@ mod tests {
             Selector::Kind("duplicate_spn")
         );
         assert!(Selector::parse("everything").is_err());
+    }
+
+    #[test]
+    fn critical_on_counts_the_failing_findings_of_its_kinds() {
+        let settings = TriageSettings {
+            critical_on: vec![Selector::parse("duplicate_spn").unwrap()],
+            ..TriageSettings::default()
+        };
+        let mut findings = vec![
+            stale("CN=A,DC=x", StaleClass::NeverSet),
+            duplicate("http/a"),
+            duplicate("http/b"),
+        ];
+        let counts = triage(&mut findings, &settings, &all(), None).counts;
+        assert_eq!((counts.failing, counts.critical), (3, Some(2)));
+        // Only failing findings are critical: --fail-on narrows both.
+        let narrowed = TriageSettings {
+            fail_on: vec![Selector::parse("never_set").unwrap()],
+            ..settings
+        };
+        let counts = triage(&mut findings, &narrowed, &all(), None).counts;
+        assert_eq!((counts.failing, counts.critical), (1, Some(0)));
+        let none = triage(&mut findings, &TriageSettings::default(), &all(), None).counts;
+        assert_eq!(none.critical, None);
     }
 }
