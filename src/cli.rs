@@ -19,12 +19,13 @@ const CONNECTION: &str = "Connection (live commands)";
     long_about = "Repair and audit Active Directory computer accounts from the domain-controller \
 side, over LDAPS (or StartTLS) and Kerberos. Reads a live DC, or an LDIF export with --from-ldif.\n\n\
 The bind password comes from ADCOMPUTER_PASSWORD, --password-file, or a no-echo prompt; it is \
-never a command-line value. Write commands (reset, spn fix, undo) show their plan and write only \
-with --apply. Reference: docs/reference.md in the source.",
+never a command-line value. Write commands (reset, restore, spn fix, undo) show their plan and \
+write only with --apply. Reference: /usr/share/doc/adcomputer/reference.md (docs/reference.md in \
+the source).",
     after_help = "Examples:\n  \
 adcomputer -H ldaps://dc1.corp.example.com -D admin@CORP.EXAMPLE.COM show PC01\n  \
 ADCOMPUTER_URL=ldaps://dc1 ADCOMPUTER_BIND_DN=admin@CORP adcomputer show -o json PC01 PC02\n  \
-adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21"
+adcomputer audit --from-ldif /usr/share/doc/adcomputer/examples/demo-domain.ldif --as-of 2026-11-21"
 )]
 pub(crate) struct Cli {
     #[command(flatten)]
@@ -97,10 +98,6 @@ pub(crate) struct ConnectionArgs {
     /// Prompt for the bind password (the default when no password is given; as in ldapsearch).
     #[arg(short = 'W', global = true, help_heading = CONNECTION)]
     pub(crate) prompt: bool,
-
-    /// Refused: a password in the command line is visible to every user of the machine.
-    #[arg(short = 'w', value_name = "PASSWORD", global = true, hide = true)]
-    pub(crate) password_in_argv: Option<String>,
 
     /// Simple authentication, as ldapsearch's -x: the default (accepted for habit's sake).
     #[arg(short = 'x', global = true, hide = true)]
@@ -362,7 +359,7 @@ adcomputer completions zsh > \"${fpath[1]}/_adcomputer\"\n  adcomputer completio
     /// Every read-only check in one report: stale passwords, missing, stale and duplicate SPNs.
     #[command(
         after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json --output audit.json\n  \
-adcomputer audit --from-ldif fixtures/demo-domain.ldif --as-of 2026-11-21\n  \
+adcomputer audit --from-ldif /usr/share/doc/adcomputer/examples/demo-domain.ldif --as-of 2026-11-21\n  \
 adcomputer audit -o json --baseline audit.json --output audit.json  # nightly\n  \
 adcomputer audit --output json:audit.json --output html:audit.html --output prometheus:audit.prom"
     )]

@@ -42,6 +42,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let args: Vec<String> = std::env::args_os()
         .map(|arg| arg.to_string_lossy().into_owned())
         .collect();
+    // ldapsearch's -w PASSWORD is refused before anything else: not an option at all (so no
+    // completion offers it), but a habit that deserves its reason.
+    if args.iter().skip(1).any(|arg| is_password_flag(arg)) {
+        anyhow::bail!(
+            "-w is not accepted: a password on the command line is visible to every user of this machine (ps, /proc): use -y FILE (--password-file), ADCOMPUTER_PASSWORD, or the prompt (-W)"
+        );
+    }
     let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         // --help, --version, and the help shown for a missing subcommand.
@@ -84,6 +91,19 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Err(err) => Err(err),
     }
+}
+
+/// `-w`, `-wSECRET` or a cluster of short flags holding `w` (`-xw`).
+fn is_password_flag(arg: &str) -> bool {
+    arg.strip_prefix('-')
+        .filter(|flags| !flags.starts_with('-'))
+        .is_some_and(|flags| {
+            flags.starts_with('w')
+                || flags
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .any(|c| c == 'w')
+        })
 }
 
 /// Text for a plugin's status line: safe for a terminal, and without `|` (which starts the

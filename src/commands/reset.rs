@@ -56,7 +56,12 @@ pub(crate) async fn run(
             batch.reset_one(directory, item).await;
         }
     }
-    let report = ResetReport::new(items, settings.whole_name);
+    let report = ResetReport::new(
+        items,
+        settings.whole_name,
+        live.directory.host(),
+        live.base(),
+    );
     context.emit(&context.envelope(Vec::new(), None), &report)?;
     Ok(Outcome::from_problems(!report.all_done()))
 }

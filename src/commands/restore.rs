@@ -62,7 +62,12 @@ pub(crate) async fn run(
             .restore(&mut live.directory, &mut items, &targets, &resumes)
             .await;
     }
-    let report = ResetReport::new(items, settings.whole_name);
+    let report = ResetReport::new(
+        items,
+        settings.whole_name,
+        live.directory.host(),
+        live.base(),
+    );
     context.emit(
         &context.envelope(unread_aliases.into_iter().collect(), None),
         &report,

@@ -318,7 +318,16 @@ fn the_plan_gives_advice_per_client_before_anything_is_written() {
         "msktutil uses the first 14 characters",
         "Windows and ADUC use the first 14 characters",
         "not subject to KB5020276",
+        // Filled in, not placeholders; a plan says what will be, not what is.
+        "Reset-ComputerMachinePassword -Server dc1.adc.test",
+        "adcli join --domain=adc.test",
+        "msktutil --update --computer-name FINANCE-LAPTOP7",
+        "once reset with --apply",
     ] {
         assert!(table.contains(words), "{words:?} missing from:\n{table}");
     }
+    assert!(
+        !table.contains("<DC>") && !table.contains("<NAME>") && !table.contains("is now"),
+        "{table}"
+    );
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::report::format::table::Cell;
 use crate::report::{Present, TextOut};
-use adcomputer_core::rules::reset_plan::{ResetItem, Status};
+use adcomputer_core::rules::reset_plan::{self, ResetItem, Status};
 
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct ResetSummary {
@@ -63,14 +63,36 @@ pub(crate) struct ResetReport {
 impl ResetReport {
     /// The report of `reset` or `restore`: the items (their targets dropped), their summary,
     /// and what the machines must do next when something was (or would be) set.
-    pub(crate) fn new(mut items: Vec<ResetItem>, whole_name: bool) -> ResetReport {
+    pub(crate) fn new(
+        mut items: Vec<ResetItem>,
+        whole_name: bool,
+        dc: &str,
+        base: &str,
+    ) -> ResetReport {
         for item in &mut items {
             item.target = None;
         }
         let summary = ResetSummary::of(&items);
+        let names: Vec<&str> = items
+            .iter()
+            .filter(|item| {
+                matches!(
+                    item.status,
+                    Status::Reset | Status::Restored | Status::Planned
+                )
+            })
+            .filter_map(|item| item.account.as_deref())
+            .collect();
+        let domain = reset_plan::dns_domain_of(base);
+        let on = reset_plan::StepsFor {
+            dc,
+            domain: &domain,
+            names: &names,
+            done: summary.planned == 0,
+        };
         let next_steps = match summary.reset + summary.restored + summary.planned {
             0 => Vec::new(),
-            _ => adcomputer_core::rules::reset_plan::next_steps(whole_name),
+            _ => reset_plan::next_steps(whole_name, &on),
         };
         ResetReport {
             items,
@@ -168,6 +190,11 @@ impl Present for ResetReport {
             (Some(before), None) => before,
             (None, None) => "never".into(),
         };
+        // An item without an account (not found, ambiguous) has no key or password to show.
+        let shown = |item: &ResetItem, text: String| match item.account {
+            Some(_) => text,
+            None => "-".into(),
+        };
         let rows: Vec<Vec<Cell<'_>>> = self
             .items
             .iter()
@@ -189,13 +216,19 @@ impl Present for ResetReport {
                     Cell::from(item.name.clone()),
                     Cell::from(item.account.clone().unwrap_or_else(|| "-".into())),
                     Cell::lines(result),
-                    Cell::from(arrow(
-                        item.kvno_before.map(|k| k.to_string()),
-                        item.kvno_after.map(|k| k.to_string()),
+                    Cell::from(shown(
+                        item,
+                        arrow(
+                            item.kvno_before.map(|k| k.to_string()),
+                            item.kvno_after.map(|k| k.to_string()),
+                        ),
                     )),
-                    Cell::from(arrow(
-                        item.pwd_last_set_before.clone(),
-                        item.pwd_last_set_after.clone(),
+                    Cell::from(shown(
+                        item,
+                        arrow(
+                            item.pwd_last_set_before.clone(),
+                            item.pwd_last_set_after.clone(),
+                        ),
                     )),
                     Cell::lines(verification),
                 ]

@@ -307,19 +307,21 @@ pub fn rejoin_note(
     admin_owned: bool,
     creator_owns: bool,
 ) -> String {
+    // Names, not SIDs: one short line (who owns it in full is the ownership finding's).
+    let name = |text: &str| text.split(" (S-").next().unwrap_or(text).to_string();
     let who = if admin_owned {
-        "a domain admin, or an account on the DCs' re-use allow-list".to_string()
+        "a domain admin or an allow-listed account".to_string()
     } else if creator_owns {
         format!(
-            "its creator and owner {}, a domain admin, or an allow-listed account",
-            creator.unwrap_or(owner)
+            "its creator and owner {}, a domain admin or an allow-listed account",
+            name(creator.unwrap_or(owner))
         )
     } else {
-        "a domain admin, or an allow-listed owner".to_string()
+        "a domain admin or an allow-listed owner".to_string()
     };
     format!(
-        "a rejoin by a user account (System Properties, Add-Computer, realm/adcli join as a user) may reuse this account only as {who} (KB5020276; owner {owner}, creator {}); a rejoin as the computer itself (adcli --login-type=computer, msktutil, Reset-ComputerMachinePassword) is not affected",
-        creator.unwrap_or("none recorded")
+        "KB5020276: a rejoin by a user account may reuse it only as {who} (owner {}); a rejoin as the computer itself (adcli --login-type=computer, msktutil) is not affected",
+        name(owner)
     )
 }
 
@@ -387,23 +389,54 @@ fn long_name_warning(whole_name: bool) -> String {
 }
 
 /// What the machines of a reset must do next, per client, for the table report.
-pub fn next_steps(whole_name: bool) -> Vec<String> {
+/// Where and for whom the next steps are: the DC written to, the domain's DNS name, the
+/// accounts (`PC01$`), and whether their passwords were set (else only planned).
+pub struct StepsFor<'a> {
+    pub dc: &'a str,
+    pub domain: &'a str,
+    pub names: &'a [&'a str],
+    pub done: bool,
+}
+
+pub fn next_steps(whole_name: bool, on: &StepsFor<'_>) -> Vec<String> {
     let password = if whole_name {
         "the whole lower-cased name (--no-truncate)"
     } else {
         "its lower-cased name, first 14 characters"
     };
+    let when = if on.done {
+        format!("the account's password is now {password}")
+    } else {
+        format!("once reset with --apply, the account's password is {password}")
+    };
+    let dc = on.dc;
+    let domain = on.domain;
+    let msktutil: Vec<String> = on
+        .names
+        .iter()
+        .map(|name| {
+            format!(
+                "msktutil --update --computer-name {}",
+                name.trim_end_matches('$')
+            )
+        })
+        .collect();
     vec![
-        format!("Next steps, on each machine, while it can reach a DC (the account's password is now {password}):"),
+        format!("Next steps, on each machine, while it can reach a DC ({when}):"),
         "  Windows: rejoin reusing the account (System Properties > Change, or Add-Computer), or, logged on locally as an administrator:".into(),
-        "      Reset-ComputerMachinePassword -Server <DC> -Credential <DOMAIN\\admin>".into(),
+        format!("      Reset-ComputerMachinePassword -Server {dc} -Credential (Get-Credential)"),
         "      (Windows and ADUC use the first 14 characters of the name)".into(),
-        "  Linux, adcli (realmd/sssd): adcli join --domain=<domain> --login-type=computer --no-password".into(),
+        format!("  Linux, adcli (realmd/sssd): adcli join --domain={domain} --login-type=computer --no-password"),
         "      (adcli logs on with the whole name: 15-character names need a reset with --no-truncate)".into(),
-        "  Linux, msktutil: msktutil --update --computer-name <NAME>".into(),
+        format!("  Linux, msktutil: {}", msktutil.join("; ")),
         "      (msktutil uses the first 14 characters: never reset with --no-truncate for it)".into(),
         "  Rejoining as the computer itself (adcli --login-type=computer, msktutil) is not subject to KB5020276; a rejoin by a user account may be (see each account's warnings).".into(),
     ]
+}
+
+/// A naming context's DNS name: `DC=corp,DC=example,DC=com` → `corp.example.com`.
+pub fn dns_domain_of(base: &str) -> String {
+    realm_of(base).to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -509,19 +542,23 @@ mod tests {
     #[test]
     fn the_rejoin_note_concerns_user_rejoins_and_names_the_unaffected_path() {
         let admin = rejoin_note("Domain Admins (S-1-5-21-1-2-3-512)", None, true, false);
-        assert!(admin.starts_with("a rejoin by a user account"), "{admin}");
+        assert!(
+            admin.starts_with("KB5020276: a rejoin by a user account"),
+            "{admin}"
+        );
         assert!(admin.contains("only as a domain admin"), "{admin}");
-        assert!(admin.contains("creator none recorded"), "{admin}");
+        assert!(
+            admin.contains("(owner Domain Admins)") && !admin.contains("S-1-5"),
+            "{admin}"
+        );
+        assert_eq!(admin.lines().count(), 1);
         assert!(
             admin
                 .contains("a rejoin as the computer itself (adcli --login-type=computer, msktutil"),
             "{admin}"
         );
         let joiner = rejoin_note("jo (S-1)", Some("jo (S-1)"), false, true);
-        assert!(
-            joiner.contains("its creator and owner jo (S-1)"),
-            "{joiner}"
-        );
+        assert!(joiner.contains("its creator and owner jo,"), "{joiner}");
     }
 
     #[test]
