@@ -242,12 +242,28 @@ fn the_html_report_renders_in_chromium_with_the_right_counts_and_no_errors() {
     let new = report["findings"].as_array().unwrap().len()
         - baseline["findings"].as_array().unwrap().len();
     assert!(new > 0);
+    // One finding accepted in an ignore list: listed apart, never as resolved.
+    let accepted_id = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "stale_spn")
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .expect("a stale SPN to accept");
+    let ignore_file = dir.path().join("ignore.txt");
+    std::fs::write(
+        &ignore_file,
+        format!("# accepted by the lead\n{accepted_id}\n"),
+    )
+    .unwrap();
     let run = live(&[
         "audit",
         "-o",
         "html",
         "--baseline",
         baseline_file.to_str().unwrap(),
+        "--ignore",
+        ignore_file.to_str().unwrap(),
         "--output",
         html.to_str().unwrap(),
     ]);
@@ -266,9 +282,16 @@ fn the_html_report_renders_in_chromium_with_the_right_counts_and_no_errors() {
         "1",
         "the page script ran"
     );
-    let summary = &report["summary"];
     let shown = page.eval(
-        "JSON.stringify({findings: document.getElementById('count-findings').textContent, \
+        "JSON.stringify({verdict: document.getElementById('verdict').textContent, \
+         actions: [...document.querySelectorAll('#actions li')].map(li => li.dataset.kind), \
+         action_text: document.getElementById('actions').textContent, \
+         tables: [...document.querySelectorAll('table[data-kind]')].map(t => t.dataset.kind), \
+         new_rows: document.querySelectorAll('#new tbody tr').length, \
+         new_before_tables: document.getElementById('new').compareDocumentPosition(document.querySelector('table[data-kind]')) === Node.DOCUMENT_POSITION_FOLLOWING, \
+         accepted: [...document.querySelectorAll('#accepted tbody tr code')].map(c => c.textContent), \
+         resolved_text: (document.getElementById('resolved') || {textContent: ''}).textContent, \
+         findings: document.getElementById('count-findings').textContent, \
          computers: document.getElementById('count-computers').textContent, \
          new: document.getElementById('count-new').textContent, \
          marked: document.querySelectorAll('td.new').length, \
@@ -279,6 +302,59 @@ fn the_html_report_renders_in_chromium_with_the_right_counts_and_no_errors() {
          svgs: document.querySelectorAll('svg').length})",
     );
     let shown: Value = serde_json::from_str(shown.as_str().unwrap()).unwrap();
+    // A lead's document: how bad in one sentence, what to do first, what is new first, the
+    // kinds by severity, the accepted ones apart.
+    let verdict = shown["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("critical (Kerberos fails today"),
+        "{verdict}"
+    );
+    assert_eq!(shown["actions"][0], "duplicate_spn", "{}", shown["actions"]);
+    assert!(
+        shown["action_text"]
+            .as_str()
+            .unwrap()
+            .contains("adcomputer spn fix"),
+        "{}",
+        shown["action_text"]
+    );
+    assert_eq!(
+        shown["tables"][0], "duplicate_spn",
+        "critical first: {}",
+        shown["tables"]
+    );
+    let order: Vec<&str> = shown["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind.as_str().unwrap())
+        .collect();
+    let rank = |kind: &str| match kind {
+        "duplicate_spn" | "weak_encryption" | "default_password" => 0,
+        "stale_spn" | "deleted_computer" => 2,
+        _ => 1,
+    };
+    assert!(
+        order.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{order:?}"
+    );
+    assert_eq!(shown["new_rows"], new, "the new findings, listed first");
+    assert_eq!(shown["new_before_tables"], true);
+    assert_eq!(shown["accepted"], json!([accepted_id]));
+    assert!(
+        !shown["resolved_text"]
+            .as_str()
+            .unwrap()
+            .contains(&accepted_id)
+    );
+    // The accepted one is not among the findings any more.
+    let summary = &{
+        let mut summary = report["summary"].clone();
+        let stale = summary["stale_spn"].as_u64().unwrap() - 1;
+        summary["stale_spn"] = stale.into();
+        summary["findings"] = (summary["findings"].as_u64().unwrap() - 1).into();
+        summary
+    };
     assert_eq!(shown["findings"], summary["findings"].to_string());
     assert_eq!(shown["computers"], summary["computers"].to_string());
     assert_eq!(shown["new"], new.to_string());

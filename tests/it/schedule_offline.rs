@@ -257,6 +257,14 @@ fn an_ignore_list_and_fail_on_make_a_nightly_job_quiet_on_purpose() {
     let quiet = run.json();
     assert_eq!(quiet["summary"]["duplicate_spn"], 0);
     assert_eq!(quiet["summary"]["ignored"], duplicates.len());
+    // Listed apart as ignored, each with its id: still there, not gone.
+    let ignored: Vec<&str> = quiet["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ignored, duplicates);
     assert_eq!(
         quiet["summary"]["findings"].as_u64().unwrap() as usize,
         findings.len() - duplicates.len()

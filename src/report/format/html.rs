@@ -30,8 +30,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.muted{colo
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
 svg text{fill:var(--fg);font-size:12px}svg rect.bar{fill:var(--bar)}
 table{border-collapse:collapse;width:100%;margin:6px 0 4px}th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
-td.nowrap{white-space:nowrap}th{cursor:pointer;user-select:none;background:var(--card);position:sticky;top:0}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.new{color:var(--new);font-weight:600}ul.warnings li{margin:4px 0}code{font-size:13px}
+td.nowrap{white-space:nowrap}th{cursor:pointer;user-select:none;background:var(--card);position:sticky;top:0}table.sortable th:not([aria-sort])::after{content:" \2195";color:var(--muted)}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.new{color:var(--new);font-weight:600}ul.warnings li{margin:4px 0}code{font-size:13px}
 "#;
 
 /// Sorts a table by the clicked header: numbers by `data-value`, text by its content.
@@ -74,6 +74,19 @@ fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Prose from a kind's declaration: escaped, its `commands` in code.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    for (index, part) in escape(text).split('`').enumerate() {
+        if index % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
         }
     }
     out
@@ -187,6 +200,8 @@ pub(crate) fn write(
         crate::report::count(summary.computers, "computer", "computers"),
     );
     let failing = triage.counts.failing;
+    let groups = kind_groups(report.findings);
+    let how_bad = how_bad(report.findings, &groups);
     let (class, verdict) = match (failing, report.incomplete) {
         (0, None) if summary.findings == 0 => (
             "good",
@@ -194,14 +209,14 @@ pub(crate) fn write(
         ),
         (0, None) => (
             "good",
-            "Looked at everything asked: nothing here fails the run (the findings are known or not selected).".to_string(),
+            format!("Nothing new needs action ({how_bad}; known before, or not selected)."),
         ),
         (0, Some(why)) => ("bad", format!("This is no clean bill: {why}.")),
         (_, Some(why)) => (
             "bad",
-            format!("Findings that need attention; and {why}."),
+            format!("{how_bad}; and not everything was checked: {why}."),
         ),
-        (_, None) => ("bad", "Findings that need attention.".to_string()),
+        (_, None) => ("bad", format!("{how_bad}.")),
     };
     let _ = write!(
         page,
@@ -209,7 +224,7 @@ pub(crate) fn write(
         escape(&verdict)
     );
     card(&mut page, "count-findings", "findings", summary.findings);
-    card(&mut page, "count-failing", "failing the run", failing);
+    card(&mut page, "count-failing", "need action", failing);
     if let (Some(new), Some(resolved)) = (triage.counts.new, triage.counts.resolved) {
         card(&mut page, "count-new", "new since the baseline", new);
         card(&mut page, "count-resolved", "resolved", resolved);
@@ -223,7 +238,12 @@ pub(crate) fn write(
         );
     }
     card(&mut page, "count-computers", "computers", summary.computers);
-    page.push_str("</div><h2>Charts</h2><div class=\"charts\">");
+    page.push_str("</div>");
+    top_actions(&mut page, report.findings, &groups);
+    if triage.marks.is_some() {
+        new_since_baseline(&mut page, report);
+    }
+    page.push_str("<h2>Charts</h2><div class=\"charts\">");
     let mut by_kind: Vec<(String, usize)> = triage
         .checked
         .iter()
@@ -256,7 +276,7 @@ pub(crate) fn write(
     page.push_str("</div>");
     if let Some(coverage) = &envelope.coverage {
         page.push_str(
-            "<h2>Coverage</h2><table class=\"sortable\" id=\"coverage\"><thead><tr><th>Check</th><th>Examined</th><th>Not checked</th><th>Missing attributes</th></tr></thead><tbody>",
+            "<h2>Coverage</h2><table class=\"sortable\" id=\"coverage\"><thead><tr><th>Check</th><th class=\"num\">Examined</th><th class=\"num\">Not checked</th><th>Missing attributes</th></tr></thead><tbody>",
         );
         for check in Check::all() {
             if let Some(c) = coverage.get(check) {
@@ -283,7 +303,10 @@ pub(crate) fn write(
     }
     out.write_all(page.as_bytes())?;
     page.clear();
-    write_finding_tables(report, &mut page, out)?;
+    write_finding_tables(report, &groups, &mut page, out)?;
+    if triage.counts.ignored.is_some() {
+        accepted(&mut page, &triage.accepted);
+    }
     if triage.marks.is_some() {
         let resolved = report.resolved();
         let _ = write!(
@@ -292,7 +315,7 @@ pub(crate) fn write(
             resolved.len()
         );
         if !resolved.is_empty() {
-            page.push_str("<table class=\"sortable\" id=\"resolved\"><thead><tr><th>Kind</th><th>Account</th><th>What</th><th>DN</th></tr></thead><tbody>");
+            page.push_str("<table class=\"sortable\" id=\"resolved\"><thead><tr><th>Kind</th><th>About</th><th>SPN</th><th>DN</th></tr></thead><tbody>");
             for finding in resolved.iter().take(MAX_ROWS) {
                 let text = |name| escape(json_text(finding, name).unwrap_or("-"));
                 let about = ["account", "key", "name"]
@@ -314,9 +337,137 @@ pub(crate) fn write(
     out.write_all(page.as_bytes())
 }
 
-/// One sortable table per kind, in the report's order; a kind's rows are capped at `MAX_ROWS`.
+/// The report's findings by kind (each kind's range), most severe kinds first, then by count.
+fn kind_groups(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < findings.len() {
+        let kind = findings[start].kind();
+        let end = start
+            + findings[start..]
+                .iter()
+                .take_while(|finding| finding.kind() == kind)
+                .count();
+        groups.push(start..end);
+        start = end;
+    }
+    groups.sort_by_key(|range| {
+        (
+            findings[range.start].spec().severity,
+            std::cmp::Reverse(range.len()),
+        )
+    });
+    groups
+}
+
+/// "3 critical findings (Kerberos fails today or an account can be taken over), 12 warnings,
+/// 21 notices": how bad, in one phrase.
+fn how_bad(findings: &[Finding], groups: &[std::ops::Range<usize>]) -> String {
+    use kinds::Severity;
+    let count = |severity: Severity| -> usize {
+        groups
+            .iter()
+            .filter(|range| findings[range.start].spec().severity == severity)
+            .map(|range| range.len())
+            .sum()
+    };
+    let mut parts = Vec::new();
+    for (severity, what) in [
+        (
+            Severity::Critical,
+            "critical (Kerberos fails today, or an account can be taken over)",
+        ),
+        (
+            Severity::Warning,
+            "warnings (something will fail, or an admin must decide)",
+        ),
+        (Severity::Notice, "notices"),
+    ] {
+        let n = count(severity);
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// What to do first: one line per kind, most severe first, with its fix.
+fn top_actions(page: &mut String, findings: &[Finding], groups: &[std::ops::Range<usize>]) {
+    if groups.is_empty() {
+        return;
+    }
+    page.push_str("<h2>Top actions</h2><ol id=\"actions\">");
+    for range in groups {
+        let spec = findings[range.start].spec();
+        let _ = write!(
+            page,
+            r#"<li data-kind="{}"><b>{}</b> ({}, {}): {}</li>"#,
+            spec.name,
+            escape(spec.title),
+            range.len(),
+            spec.severity.as_str(),
+            prose(spec.remediation)
+        );
+    }
+    page.push_str("</ol>");
+}
+
+/// The findings new since the baseline, first: what changed is what a lead acts on.
+fn new_since_baseline(page: &mut String, report: &FindingsReport<'_>) {
+    let new: Vec<usize> = (0..report.findings.len())
+        .filter(|index| report.mark(*index) == Some(Mark::New))
+        .collect();
+    let _ = write!(page, "<h2>New since the baseline ({})</h2>", new.len());
+    if new.is_empty() {
+        page.push_str("<p class=\"muted\">Nothing new.</p>");
+        return;
+    }
+    page.push_str("<table class=\"sortable\" id=\"new\"><thead><tr><th>Kind</th><th>Severity</th><th>About</th><th>What</th></tr></thead><tbody>");
+    for index in new.into_iter().take(MAX_ROWS) {
+        let finding = &report.findings[index];
+        let (about, what, _, _) = cells(finding);
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>",
+            finding.kind(),
+            finding.spec().severity.as_str(),
+            escape(&about),
+            escape(&what)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// The findings the ignore list accepted, apart: still there, and who accepted them is in
+/// the list's comments.
+fn accepted(page: &mut String, accepted: &[(Finding, String)]) {
+    let _ = write!(
+        page,
+        "<h2>Accepted in the ignore list ({})</h2>",
+        accepted.len()
+    );
+    if accepted.is_empty() {
+        return;
+    }
+    page.push_str("<table class=\"sortable\" id=\"accepted\"><thead><tr><th>Kind</th><th>About</th><th>What</th><th>id</th></tr></thead><tbody>");
+    for (finding, id) in accepted.iter().take(MAX_ROWS) {
+        let (about, what, _, _) = cells(finding);
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            finding.kind(),
+            escape(&about),
+            escape(&what),
+            escape(id)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// One sortable table per kind, most severe first; a kind's rows are capped at `MAX_ROWS`.
 fn write_finding_tables(
     report: &FindingsReport<'_>,
+    groups: &[std::ops::Range<usize>],
     page: &mut String,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -325,15 +476,10 @@ fn write_finding_tables(
         page.push_str("<p id=\"no-findings\">No findings.</p>");
     }
     let baseline = report.triage.marks.is_some();
-    let mut start = 0;
-    while start < report.findings.len() {
+    for range in groups {
+        let (start, end) = (range.start, range.end);
         let spec = report.findings[start].spec();
         let kind = spec.name;
-        let end = start
-            + report.findings[start..]
-                .iter()
-                .take_while(|finding| finding.kind() == kind)
-                .count();
         let ages = spec.fields.contains(&"password_age_days");
         let first = spec.columns[0];
         let _ = write!(
@@ -343,7 +489,7 @@ fn write_finding_tables(
             end - start,
             spec.severity.as_str(),
             escape(spec.meaning),
-            escape(spec.remediation),
+            prose(spec.remediation),
             if ages {
                 "<th>Password age (days)</th>"
             } else {
@@ -388,7 +534,6 @@ fn write_finding_tables(
                 end - start
             );
         }
-        start = end;
     }
     out.write_all(page.as_bytes())?;
     page.clear();
@@ -404,6 +549,14 @@ mod tests {
         assert_eq!(
             escape("<script>alert('x')</script>&\u{1b}[31m\u{202e}"),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\x1b[31m\\u{202e}"
+        );
+    }
+
+    #[test]
+    fn commands_in_a_kinds_prose_are_code_and_still_escaped() {
+        assert_eq!(
+            prose("run `spn fix <NAME>` now"),
+            "run <code>spn fix &lt;NAME&gt;</code> now"
         );
     }
 

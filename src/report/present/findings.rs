@@ -190,6 +190,9 @@ impl<'r> Present for FindingsReport<'r> {
         if self.triage.marks.is_some() {
             fields.field("resolved", self.resolved())?;
         }
+        if self.triage.counts.ignored.is_some() {
+            fields.field("ignored", &Accepted(&self.triage.accepted))?;
+        }
         if let Some(dcs) = self.dcs {
             fields.field("domain_controllers", dcs)?;
             fields.field(
@@ -272,6 +275,24 @@ impl<'r> Present for FindingsReport<'r> {
             line.push_str(&format!("; {ignored} accepted in the ignore list"));
         }
         out.line(&line)
+    }
+}
+
+/// The findings an ignore list accepted, each with its `id`: still there, never resolved.
+struct Accepted<'a>(&'a [(Finding, String)]);
+
+impl Serialize for Accepted<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
+        for (finding, id) in self.0 {
+            let mut object = serde_json::to_value(finding).map_err(S::Error::custom)?;
+            if let Some(map) = object.as_object_mut() {
+                map.insert("id".into(), id.clone().into());
+            }
+            list.serialize_element(&object)?;
+        }
+        list.end()
     }
 }
 

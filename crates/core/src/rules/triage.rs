@@ -360,6 +360,9 @@ pub struct Triage {
     pub checked: Vec<&'static str>,
     /// Each finding's identity (same order), when triage needed them.
     pub ids: Option<Vec<String>>,
+    /// The findings the ignore list accepted, with their identities: left out of the
+    /// findings, never resolved, listed apart.
+    pub accepted: Vec<(Finding, String)>,
 }
 
 /// What a run read, for the baseline: from an incomplete source a finding is `resolved` only
@@ -463,20 +466,21 @@ pub fn triage(
             .enumerate()
             .map(|(index, (id, _))| (id.as_str(), index))
             .collect();
-        let before = findings.len();
-        (*findings, ids) = std::mem::take(findings)
+        type Identified = Vec<(Finding, String)>;
+        let (kept, left_out): (Identified, Identified) = std::mem::take(findings)
             .into_iter()
             .zip(std::mem::take(&mut ids))
-            .filter(|(_, id)| match by_id.get(id.as_str()) {
+            .partition(|(_, id)| match by_id.get(id.as_str()) {
                 Some(index) => {
                     used[*index] = true;
                     accepted.insert(id.clone());
                     false
                 }
                 None => true,
-            })
-            .unzip();
-        triage.counts.ignored = Some(before - findings.len());
+            });
+        (*findings, ids) = kept.into_iter().unzip();
+        triage.counts.ignored = Some(left_out.len());
+        triage.accepted = left_out;
         for ((id, line), used) in ignore.entries.iter().zip(used) {
             if !used && checked.contains(&kind_of(id)) {
                 triage.warnings.push(format!(
