@@ -160,10 +160,20 @@ pub(crate) async fn undo_one(
             let refused: Vec<String> = reversal
                 .not_restored
                 .iter()
-                .map(|(spn, why)| format!("{spn} ({why})"))
+                .map(|(spn, why)| match why.contains("conflict") {
+                    true => format!(
+                        "{spn} (another object holds it: the DC refuses a duplicate SPN; {why})"
+                    ),
+                    false => format!("{spn} ({why})"),
+                })
                 .collect();
+            // Say only what happened: a change that only removed has nothing to take off.
+            let removed = match delete.is_empty() {
+                true => String::new(),
+                false => format!("removed what the fix added ({}); ", delete.join(", ")),
+            };
             item.reason = Some(format!(
-                "removed what the fix added; the DC would not take back: {}",
+                "{removed}the DC would not take back {}",
                 refused.join(", ")
             ));
         }

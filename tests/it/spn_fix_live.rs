@@ -283,6 +283,32 @@ fn fix_apply_reapply_undo_and_dedupe() {
     );
     let (_, check) = json(&["spn", "check", "-o", "json"]);
     assert_eq!(check["summary"]["duplicate_spn"], 2);
+    // The plan said undo could not put it back; undo says why, and claims no removal.
+    let dedupe_item = deduped["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["account"] == "PC-DUPB$")
+        .unwrap()
+        .to_string();
+    assert!(
+        dedupe_item.contains("undo cannot put host/PC-DUPA.ADC.TEST back while PC-DUPA$ holds it"),
+        "{dedupe_item}"
+    );
+    let (_, undone) = json(&[
+        "undo",
+        dir.path().join("dedupe.jsonl").to_str().unwrap(),
+        "--apply",
+        "-o",
+        "json",
+    ]);
+    let reason = undone["findings"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "the DC would not take back host/PC-DUPA.ADC.TEST (another object holds it"
+        ),
+        "{reason}"
+    );
 }
 
 fn s(text: &str) -> String {

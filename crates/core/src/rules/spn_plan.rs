@@ -336,6 +336,14 @@ fn dedupe(plan: &mut Plan, all: &[Account], in_scope: &[&Account], index: &SpnIn
             };
             if !contains(&change.remove, &holder.spn) {
                 change.remove.push(holder.spn.clone());
+                let keeper = holders
+                    .iter()
+                    .find(|h| h.dn == *owner)
+                    .map_or(*owner, |h| h.label());
+                change.notes.push(format!(
+                    "undo cannot put {} back while {keeper} holds it: the DC refuses a duplicate SPN",
+                    holder.spn
+                ));
             }
         }
     }
