@@ -214,8 +214,9 @@ fn closing_sections(page: &mut Roff) {
     );
     page.control("SH", ["SEE ALSO"]);
     page.text([roman(
-        "ldapsearch(1), kinit(1), adcli(8), msktutil(1), samba-tool(8); docs/reference.md in \
-         the source: every command, finding kind, JSON field and exit code.",
+        "ldapsearch(1), kinit(1), adcli(8), msktutil(1), samba-tool(8); \
+         /usr/share/doc/adcomputer/reference.md (docs/reference.md in the source): every \
+         command, finding kind, JSON field and exit code.",
     )]);
 }
 
