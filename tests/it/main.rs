@@ -14,6 +14,7 @@ mod exports_ldif;
 mod exports_live;
 mod hostile_live;
 mod html_report_live;
+mod hygiene_live;
 mod kerberos_live;
 mod krbtgt_live;
 mod layers;

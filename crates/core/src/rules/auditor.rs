@@ -107,6 +107,10 @@ impl AuditSettings {
         self.checks.contains(&check)
     }
 
+    pub fn wants_any(&self, checks: &[Check]) -> bool {
+        checks.iter().any(|check| self.wants(*check))
+    }
+
     /// The finding kinds a run with these settings looks for; `deleted_listed`: the deleted
     /// computers were listed (from a DC, by an account that may see them); `policy_read`: the
     /// domain's Group Policy was read (from a DC).
@@ -225,7 +229,7 @@ impl Auditor {
     /// `source_bytes`, when known, sizes the duplicate index up front.
     pub fn new(settings: AuditSettings, source_bytes: Option<u64>) -> Auditor {
         let index = settings
-            .wants(Check::DUPLICATE_SPN)
+            .wants_any(&[Check::DUPLICATE_SPN, Check::CONFUSABLE_SPN])
             .then(|| SpnIndex::with_size_hint(SpnAliases::default(), source_bytes.unwrap_or(0)));
         // An export spends at least ~600 bytes a computer: room for a finding each, reserved
         // (capacity never written is never resident), so that a million are never copied.
@@ -321,8 +325,10 @@ impl Auditor {
         if let Some(seen) = &mut self.seen {
             seen.add(&account.dn);
         }
-        if self.settings.wants(Check::DUPLICATE_SPN) {
-            self.coverage.examined(Check::DUPLICATE_SPN);
+        for check in [Check::DUPLICATE_SPN, Check::CONFUSABLE_SPN] {
+            if self.settings.wants(check) {
+                self.coverage.examined(check);
+            }
         }
         if account.uac.is_some_and(|uac| uac.is_domain_controller()) {
             self.dcs.extend(DcEntry::of(account));
@@ -490,8 +496,14 @@ impl Auditor {
             parts.push(index);
             parts.append(&mut self.other_parts);
             parts.iter_mut().for_each(SpnIndex::prepare);
-            self.findings
-                .extend(super::duplicates::duplicates_in(&parts));
+            if self.settings.wants(Check::DUPLICATE_SPN) {
+                self.findings
+                    .extend(super::duplicates::duplicates_in(&parts));
+            }
+            if self.settings.wants(Check::CONFUSABLE_SPN) {
+                self.findings
+                    .extend(super::duplicates::confusables_in(&parts));
+            }
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(

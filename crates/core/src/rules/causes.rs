@@ -188,6 +188,7 @@ fn kind_of(finding: &Finding) -> Option<CauseKind> {
         Finding::InvalidHostName { .. } => CauseKind::InvalidHostName,
         Finding::DeletedComputer { .. } => CauseKind::Deleted,
         Finding::DuplicateSpn { .. }
+        | Finding::ConfusableSpn { .. }
         | Finding::RotationPolicy { .. }
         | Finding::NotFound { .. }
         | Finding::Ambiguous { .. } => return None,
@@ -469,6 +470,26 @@ fn of_finding(finding: &Finding, account: &Account, logs_on: bool) -> Option<Cau
             rollback(*class, gpo.name.as_deref().unwrap_or(&gpo.guid)),
             true,
         ),
+        Finding::ConfusableSpn { key, holders } => {
+            let others: Vec<String> = holders
+                .iter()
+                .filter(|h| h.dn != account.dn)
+                .map(|h| format!("{} as {}", h.label(), h.spn))
+                .collect();
+            let mine = holders.iter().find(|h| h.dn == account.dn)?;
+            cause(
+                CauseKind::DuplicateSpn,
+                format!("{} looks like {key}, also held by {}", mine.spn, others.join(", ")),
+                format!(
+                    "remove the look-alike from the account that should not hold it: setspn -D {} {} (Samba: samba-tool spn delete {} {}) if it is this one",
+                    shell_word(&mine.spn),
+                    shell_word(account.short_name().unwrap_or(account.label())),
+                    shell_word(&mine.spn),
+                    shell_word(account.label())
+                ),
+                true,
+            )
+        }
         Finding::DeletedComputer { .. } | Finding::NotFound { .. } | Finding::Ambiguous { .. } => {
             None
         }

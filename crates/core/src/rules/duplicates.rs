@@ -80,6 +80,9 @@ pub struct SpnIndex {
     /// Whether `entries` is sorted by hash (queries need it: `prepare`).
     sorted: bool,
     key: String,
+    /// The SPNs that are not plain ASCII, with their holder and normalized form: only they
+    /// can look like another SPN the DC holds as different (`confusable_spn`).
+    unusual: Vec<(String, u32, TextRange)>,
 }
 
 fn hash_key(key: &str) -> u64 {
@@ -106,6 +109,7 @@ impl SpnIndex {
             entries: Vec::with_capacity(spns),
             sorted: true,
             key: String::new(),
+            unusual: Vec::new(),
         }
     }
 
@@ -148,6 +152,9 @@ impl SpnIndex {
         for spn in &account.spns {
             let range = self.store(spn);
             self.push_entries(range, holder);
+            if !spn.is_ascii() {
+                self.unusual.push((normalized(spn), holder, range));
+            }
         }
         self.sorted = false;
     }
@@ -241,6 +248,75 @@ impl SpnIndex {
     pub fn aliases(&self) -> &SpnAliases {
         &self.aliases
     }
+}
+
+/// An SPN as a person reads it: Unicode NFKC (fullwidth and other compatibility forms become
+/// plain), without invisible or bidirectional characters, lower-cased.
+pub fn normalized(spn: &str) -> String {
+    let nfkc = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(spn);
+    nfkc.chars()
+        .filter(|c| !invisible(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Characters that show nothing, or only change the direction of what follows: default
+/// ignorable code points and the bidirectional controls.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Look-alike SPNs across the parts of one scope: each SPN that is not plain ASCII, against
+/// every SPN equal to its normalized form and every other such SPN with the same form — the
+/// DC holding them as different (an SPN the DC takes as the same is a duplicate, not this).
+/// One finding per normalized form with an unusual holder in scope. Costs nothing when every
+/// SPN is ASCII.
+pub fn confusables_in(parts: &[SpnIndex]) -> Vec<Finding> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<Holder>> = Default::default();
+    let unusual = parts
+        .iter()
+        .flat_map(|part| part.unusual.iter().map(move |u| (part, u)));
+    for (part, (form, holder, range)) in unusual {
+        if !part.holders[*holder as usize].in_scope {
+            continue;
+        }
+        let spn = SpnIndex::text_of(&part.text, *range);
+        let mut holders: Vec<Holder> = parts.iter().flat_map(|p| p.holders_of(form)).collect();
+        for (other_part, (other_form, other, other_range)) in parts
+            .iter()
+            .flat_map(|p| p.unusual.iter().map(move |u| (p, u)))
+        {
+            if other_form == form {
+                let entry = IndexEntry {
+                    hash: 0,
+                    spn: *other_range,
+                    holder_role: *other,
+                };
+                holders.push(other_part.holder(&entry));
+            }
+        }
+        // Those the DC takes as this very SPN are duplicates (or itself), not look-alikes.
+        let looks_alike = holders.iter().any(|h| !part.aliases.collide(spn, &h.spn));
+        if looks_alike {
+            groups.entry(form.as_str()).or_default().extend(holders);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(form, mut holders)| {
+            holders.sort();
+            holders.dedup();
+            Finding::ConfusableSpn {
+                key: form.to_string(),
+                holders,
+            }
+        })
+        .collect()
 }
 
 /// Duplicates across the indexes of several parts of one scope (each prepared, all with the
@@ -418,6 +494,45 @@ mod tests {
         }
         index.prepare();
         index
+    }
+
+    #[test]
+    fn look_alikes_are_found_and_the_dcs_own_equality_is_left_to_duplicates() {
+        let real = holder("PC$", AccountKind::Computer, &["HOST/pc.x.test", "HOST/PC"]);
+        let fullwidth = holder(
+            "EVIL$",
+            AccountKind::Computer,
+            &["HOST/\u{ff50}\u{ff43}.x.test"],
+        );
+        let hidden = holder("SNEAK$", AccountKind::User, &["HOST/p\u{200b}c.x.test"]);
+        let bidi = holder("BIDI$", AccountKind::User, &["HOST/\u{202e}pc.x.test"]);
+        let index = index_of(&[real, fullwidth, hidden, bidi]);
+        let found = confusables_in(std::slice::from_ref(&index));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let Finding::ConfusableSpn { key, holders } = &found[0] else {
+            panic!("{found:?}");
+        };
+        assert_eq!(key, "host/pc.x.test");
+        let names: Vec<&str> = holders
+            .iter()
+            .map(|h| h.account.as_deref().unwrap())
+            .collect();
+        assert_eq!(names, ["BIDI$", "EVIL$", "PC$", "SNEAK$"]);
+        // A case variant is the DC's duplicate, not a look-alike; plain ASCII costs nothing.
+        let case = index_of(&[
+            holder("A$", AccountKind::Computer, &["HOST/pc.x.test"]),
+            holder("B$", AccountKind::Computer, &["host/PC.X.TEST"]),
+        ]);
+        assert!(confusables_in(std::slice::from_ref(&case)).is_empty());
+        assert!(case.unusual.is_empty());
+        // One non-ASCII SPN with nothing like it: no finding.
+        let alone = index_of(&[holder(
+            "B\u{dc}RO$",
+            AccountKind::Computer,
+            &["HOST/b\u{fc}ro"],
+        )]);
+        assert!(confusables_in(std::slice::from_ref(&alone)).is_empty());
+        assert_eq!(normalized("HOST/\u{ff30}C\u{200d}01"), "host/pc01");
     }
 
     #[test]

@@ -653,6 +653,10 @@ mod tests {
                 reason: "a space".into(),
             },
             duplicate("http/intranet"),
+            Finding::ConfusableSpn {
+                key: "host/pc01".into(),
+                holders: Vec::new(),
+            },
             Finding::DefaultPassword {
                 account: None,
                 dn: "CN=PC01,DC=x".into(),

@@ -10,6 +10,7 @@
 //! line in `KINDS`, its `Finding` variant (below) and the rule that finds it.
 
 mod ambiguous;
+mod confusable_spn;
 mod default_password;
 mod deleted_computer;
 mod duplicate_spn;
@@ -32,6 +33,7 @@ use crate::model::filetime::Timestamp;
 use crate::model::names::{NameQuery, Resolution};
 
 pub use ambiguous::AMBIGUOUS;
+pub use confusable_spn::CONFUSABLE_SPN;
 pub use default_password::DEFAULT_PASSWORD;
 pub use deleted_computer::DELETED_COMPUTER;
 pub use duplicate_spn::DUPLICATE_SPN;
@@ -118,6 +120,13 @@ pub enum Finding {
         via_alias: bool,
         holders: Vec<Holder>,
     },
+    /// SPNs the DC holds as different that are the same after NFKC and removing invisible
+    /// and bidirectional characters (`confusable_spn`).
+    ConfusableSpn {
+        /// The normalized form they share.
+        key: String,
+        holders: Vec<Holder>,
+    },
     /// The KDC accepted the computer's default password (`audit --probe-default-passwords`):
     /// anyone who knows its name can take the account over.
     DefaultPassword {
@@ -180,6 +189,7 @@ impl Finding {
             Finding::StaleSpn { .. } => &STALE_SPN,
             Finding::InvalidHostName { .. } => &INVALID_HOST_NAME,
             Finding::DuplicateSpn { .. } => &DUPLICATE_SPN,
+            Finding::ConfusableSpn { .. } => &CONFUSABLE_SPN,
             Finding::DefaultPassword { .. } => &DEFAULT_PASSWORD,
             Finding::WeakEncryption { .. } => &WEAK_ENCRYPTION,
             Finding::RotationPolicy { .. } => &ROTATION_POLICY,
@@ -267,7 +277,9 @@ impl Finding {
     /// object holds one of its SPNs. Names not found or ambiguous concern no object.
     pub fn concerns(&self, dn: &str) -> bool {
         match self {
-            Finding::DuplicateSpn { holders, .. } => holders.iter().any(|holder| holder.dn == dn),
+            Finding::DuplicateSpn { holders, .. } | Finding::ConfusableSpn { holders, .. } => {
+                holders.iter().any(|holder| holder.dn == dn)
+            }
             other => other.dn() == Some(dn),
         }
     }
@@ -291,7 +303,9 @@ impl Finding {
                 attribute,
                 ..
             } => (account.as_deref().unwrap_or(dn), *attribute),
-            Finding::DuplicateSpn { key, .. } => (key.as_str(), ""),
+            Finding::DuplicateSpn { key, .. } | Finding::ConfusableSpn { key, .. } => {
+                (key.as_str(), "")
+            }
             Finding::NotFound { name } | Finding::Ambiguous { name, .. } => (name.as_str(), ""),
             Finding::RotationPolicy { gpo, class, .. } => {
                 (gpo.name.as_deref().unwrap_or(&gpo.guid), class.as_str())
@@ -421,7 +435,7 @@ pub(crate) fn account_field<'a>(
 }
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 11;
+pub const KIND_COUNT: usize = 12;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -430,6 +444,7 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &STALE_SPN,
     &INVALID_HOST_NAME,
     &DUPLICATE_SPN,
+    &CONFUSABLE_SPN,
     &DEFAULT_PASSWORD,
     &WEAK_ENCRYPTION,
     &ROTATION_POLICY,
