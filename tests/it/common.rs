@@ -458,8 +458,13 @@ pub const OPERATOR_PASSWORD: &str = "Operator-Pass-1";
 
 /// `text` base64-encoded, for LDIF `attr:: value` lines.
 pub fn base64(text: &str) -> String {
+    base64_bytes(text.as_bytes())
+}
+
+/// `bytes` base64-encoded, for binary LDIF values.
+pub fn base64_bytes(bytes: &[u8]) -> String {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(text)
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// As `with_env`, with OpenLDAP's files and variables read (no `LDAPNOINIT`), as on an admin's

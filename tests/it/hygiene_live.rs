@@ -99,3 +99,186 @@ fn look_alike_spns_the_dc_accepts_are_found_live_and_offline() {
         .for_each(|(_, holders)| holders.sort());
     assert_eq!(offline_found, want);
 }
+
+/// `sid` (`S-1-5-21-…`) in its binary form.
+fn sid_bytes(sid: &str) -> Vec<u8> {
+    let parts: Vec<u64> = sid
+        .trim_start_matches("S-")
+        .split('-')
+        .map(|part| part.parse().unwrap())
+        .collect();
+    let mut bytes = vec![parts[0] as u8, (parts.len() - 2) as u8];
+    bytes.extend(&parts[1].to_be_bytes()[2..]);
+    for sub in &parts[2..] {
+        bytes.extend((*sub as u32).to_le_bytes());
+    }
+    bytes
+}
+
+/// A self-relative security descriptor whose DACL allows `sid` full control, as
+/// `msDS-AllowedToActOnBehalfOfOtherIdentity` holds it (what `Set-ADComputer
+/// -PrincipalsAllowedToDelegateToAccount` writes).
+fn allowing(sid: &str) -> Vec<u8> {
+    let sid = sid_bytes(sid);
+    let owner = sid_bytes("S-1-5-32-544");
+    let ace_size = 8 + sid.len();
+    let dacl_offset = 20 + owner.len();
+    let mut bytes = vec![1, 0, 0x04, 0x80];
+    bytes.extend(20u32.to_le_bytes()); // owner
+    bytes.extend(0u32.to_le_bytes()); // group
+    bytes.extend(0u32.to_le_bytes()); // SACL
+    bytes.extend((dacl_offset as u32).to_le_bytes());
+    bytes.extend(&owner);
+    bytes.extend([2, 0]);
+    bytes.extend(((8 + ace_size) as u16).to_le_bytes());
+    bytes.extend([1, 0, 0, 0]);
+    bytes.extend([0, 0]);
+    bytes.extend((ace_size as u16).to_le_bytes());
+    bytes.extend(0x000f_01ffu32.to_le_bytes());
+    bytes.extend(&sid);
+    bytes
+}
+
+/// (account, class, targets) of each delegation finding.
+fn delegations(report: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut found: Vec<(String, String, Vec<String>)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "delegation")
+        .map(|f| {
+            (
+                f["account"].as_str().unwrap().to_string(),
+                f["class"].as_str().unwrap().to_string(),
+                f["targets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn each_kind_of_delegation_is_found_live_and_offline_and_dcs_are_not() {
+    let _domain = common::pristine_domain();
+    let healthy = live(&["audit", "--checks", "delegation", "-o", "json"]);
+    assert_eq!(healthy.code, 0, "{}", healthy.stderr);
+    assert!(
+        delegations(&healthy.json()).is_empty(),
+        "the DCs' own delegation is by design"
+    );
+
+    let dc = test_dc();
+    let ou = format!("OU=Delegation,{}", dc.base);
+    let helpdesk = {
+        let run = common::ldap_tool(
+            "ldapsearch",
+            &["-LLL", "-b", &dc.base, "(sAMAccountName=helpdesk)", "objectSid"],
+            None,
+        );
+        let encoded = run
+            .lines()
+            .find_map(|line| line.strip_prefix("objectSid:: "))
+            .expect("helpdesk's SID")
+            .to_string();
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        // Its text form, read back from the binary.
+        let count = bytes[1] as usize;
+        let authority = u64::from_be_bytes([
+            0, 0, bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+        ]);
+        let subs: Vec<String> = (0..count)
+            .map(|i| {
+                u32::from_le_bytes(bytes[8 + 4 * i..12 + 4 * i].try_into().unwrap()).to_string()
+            })
+            .collect();
+        format!("S-{}-{authority}-{}", bytes[0], subs.join("-"))
+    };
+    let entry = |name: &str, uac: u32, extra: &str| {
+        format!(
+            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: {uac}\ndNSHostName: {}.adc.test\n{extra}\n",
+            name.to_lowercase()
+        )
+    };
+    let ldif = format!(
+        "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}",
+        entry("DELEG-UNC", 4096 | 0x80000, ""),
+        entry(
+            "DELEG-PT",
+            4096 | 0x0100_0000,
+            "msDS-AllowedToDelegateTo: cifs/dc1.adc.test\nmsDS-AllowedToDelegateTo: http/app.adc.test\n"
+        ),
+        entry(
+            "DELEG-KRB",
+            4096,
+            "msDS-AllowedToDelegateTo: krbtgt/ADC.TEST\n"
+        ),
+        entry(
+            "DELEG-RBCD",
+            4096,
+            &format!(
+                "msDS-AllowedToActOnBehalfOfOtherIdentity:: {}\n",
+                common::base64_bytes(&allowing(&helpdesk))
+            )
+        ),
+    );
+    let _seeded = Seeded::add(&[&ou], &ldif);
+    let s = |text: &str| text.to_string();
+    let expected = vec![
+        (
+            s("DELEG-KRB$"),
+            s("constrained_to_dc"),
+            vec![s("krbtgt/ADC.TEST")],
+        ),
+        (
+            s("DELEG-PT$"),
+            s("constrained_to_dc"),
+            vec![s("cifs/dc1.adc.test")],
+        ),
+        (
+            s("DELEG-PT$"),
+            s("protocol_transition"),
+            vec![s("cifs/dc1.adc.test"), s("http/app.adc.test")],
+        ),
+        (
+            s("DELEG-RBCD$"),
+            s("resource_based"),
+            vec![helpdesk.clone()],
+        ),
+        (s("DELEG-UNC$"), s("unconstrained"), vec![]),
+    ];
+    let run = live(&["audit", "--checks", "delegation", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    common::assert_documented(&report);
+    assert_eq!(delegations(&report), expected);
+    assert!(
+        report["coverage"]["delegation"]["note"].is_null(),
+        "live, the attributes are read"
+    );
+    // The same from an export that asked for the attributes.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("domain.ldif");
+    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    export_domain(&export, &attributes);
+    let offline_run = offline(&[
+        "audit",
+        "--checks",
+        "delegation",
+        "--from-ldif",
+        export.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
+    assert_eq!(delegations(&offline_run.json()), expected);
+}

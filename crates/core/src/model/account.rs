@@ -50,6 +50,8 @@ account_attributes! {
     KeyVersionNumber = "msDS-KeyVersionNumber",
     OperatingSystem = "operatingSystem",
     SupportedEncryptionTypes = "msDS-SupportedEncryptionTypes",
+    AllowedToDelegateTo = "msDS-AllowedToDelegateTo",
+    AllowedToActOnBehalf = "msDS-AllowedToActOnBehalfOfOtherIdentity",
 }
 
 impl Attr {
@@ -68,7 +70,9 @@ impl Attr {
             20 => &[Attr::ServicePrincipalName],
             21 => &[Attr::KeyVersionNumber],
             26 => &[Attr::AdditionalDnsHostName],
+            24 => &[Attr::AllowedToDelegateTo],
             29 => &[Attr::SupportedEncryptionTypes],
+            40 => &[Attr::AllowedToActOnBehalf],
             _ => return None,
         };
         candidates.iter().copied().find(|attr| is(*attr))
@@ -179,6 +183,11 @@ pub struct Account {
     pub operating_system: Option<String>,
     /// `msDS-SupportedEncryptionTypes`; `None` when absent (the KDC's default applies).
     pub supported_enctypes: Option<u32>,
+    /// `msDS-AllowedToDelegateTo`: the services it may delegate to (constrained delegation).
+    pub delegate_to: Vec<String>,
+    /// `msDS-AllowedToActOnBehalfOfOtherIdentity`: a security descriptor naming who may
+    /// delegate to it (resource-based delegation), as stored.
+    pub act_on_behalf: Option<Vec<u8>>,
     /// The attributes the record carried.
     pub present: AttrSet,
 }
@@ -283,6 +292,8 @@ pub fn blank_account() -> Account {
         key_version: None,
         operating_system: None,
         supported_enctypes: None,
+        delegate_to: Vec::new(),
+        act_on_behalf: None,
         present: AttrSet::default(),
     }
 }
@@ -302,6 +313,8 @@ impl AccountBuilder {
         self.spare.extend(texts.into_iter().flatten());
         self.spare.append(&mut account.spns);
         self.spare.append(&mut account.additional_dns_host_names);
+        self.spare.append(&mut account.delegate_to);
+        account.act_on_behalf = None;
         account.dn.clear();
         account.dn.push_str(dn);
         account.kind = None;
@@ -448,6 +461,13 @@ impl AccountBuilder {
                 self.account.key_version =
                     Some(u32::try_from(number).map_err(|_| self.bad(attr, value))?);
             }
+            Attr::AllowedToDelegateTo => {
+                let text = self.text(attr, value, text)?;
+                self.account.delegate_to.push(text);
+            }
+            Attr::AllowedToActOnBehalf => {
+                self.account.act_on_behalf = Some(value.to_vec());
+            }
             Attr::SupportedEncryptionTypes => {
                 // A 32-bit flag set, written signed when its top bit is set.
                 let number = self.number(attr, value)?;
@@ -569,7 +589,7 @@ mod tests {
     fn attribute_sets() {
         let set = AttrSet::of(&[Attr::PwdLastSet, Attr::ObjectClass]);
         assert_eq!(set.names(), ["objectClass", "pwdLastSet"]);
-        assert_eq!(AttrSet::EVERY.without(set).names().len(), 10);
+        assert_eq!(AttrSet::EVERY.without(set).names().len(), 12);
         assert!(set.without(AttrSet::EVERY).is_empty());
     }
 

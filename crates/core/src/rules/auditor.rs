@@ -7,6 +7,7 @@
 use hashbrown::HashMap;
 
 use super::dc_inventory::DcEntry;
+use super::delegation::Constrained;
 use super::encryption::KeyProbe;
 use super::group_policy::Members;
 use super::kinds::{self, Kind};
@@ -219,6 +220,8 @@ pub struct Auditor {
     key_targets: Vec<Account>,
     members: HashMap<String, Members>,
     dcs: Vec<DcEntry>,
+    /// Constrained delegations, judged against the DCs once all are seen.
+    constrained: Vec<Constrained>,
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
@@ -246,6 +249,7 @@ impl Auditor {
             key_targets: Vec::new(),
             members: HashMap::new(),
             dcs: Vec::new(),
+            constrained: Vec::new(),
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
@@ -298,6 +302,7 @@ impl Auditor {
             ours.domain_controllers.extend(theirs.domain_controllers);
         }
         self.dcs.append(&mut other.dcs);
+        self.constrained.append(&mut other.constrained);
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
@@ -406,6 +411,18 @@ impl Auditor {
                 }
             }
         }
+        if settings.wants(Check::DELEGATION)
+            && let Some(missing) = Check::DELEGATION.missing_on(account)
+        {
+            if !missing.is_empty() {
+                self.coverage.not_checked(Check::DELEGATION, missing);
+            } else if super::delegation::examines(account) {
+                self.coverage.examined(Check::DELEGATION);
+                let (findings, constrained) = super::delegation::judge(account);
+                self.findings.extend(findings);
+                self.constrained.extend(constrained);
+            }
+        }
         if let Some(scope) = settings.probe
             && crate::rules::reset_plan::refusal(account).is_none()
             && account.is_disabled() == Some(false)
@@ -504,6 +521,15 @@ impl Auditor {
                 self.findings
                     .extend(super::duplicates::confusables_in(&parts));
             }
+        }
+        self.findings
+            .extend(super::delegation::to_dcs(&self.constrained, &self.dcs));
+        let attributes = [Attr::AllowedToDelegateTo, Attr::AllowedToActOnBehalf];
+        if self.settings.wants(Check::DELEGATION)
+            && !attributes.iter().all(|attr| evidence.contains(*attr))
+        {
+            self.coverage
+                .set_note(Check::DELEGATION, Some(super::delegation::PARTIAL));
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(

@@ -189,6 +189,7 @@ fn kind_of(finding: &Finding) -> Option<CauseKind> {
         Finding::DeletedComputer { .. } => CauseKind::Deleted,
         Finding::DuplicateSpn { .. }
         | Finding::ConfusableSpn { .. }
+        | Finding::Delegation { .. }
         | Finding::RotationPolicy { .. }
         | Finding::NotFound { .. }
         | Finding::Ambiguous { .. } => return None,
@@ -490,9 +491,11 @@ fn of_finding(finding: &Finding, account: &Account, logs_on: bool) -> Option<Cau
                 true,
             )
         }
-        Finding::DeletedComputer { .. } | Finding::NotFound { .. } | Finding::Ambiguous { .. } => {
-            None
-        }
+        // Hygiene, not why a machine loses trust: the finding's remediation says what to do.
+        Finding::Delegation { .. }
+        | Finding::DeletedComputer { .. }
+        | Finding::NotFound { .. }
+        | Finding::Ambiguous { .. } => None,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::model::account::Account;
 pub struct DcEntry {
     pub account: String,
     pub dn: String,
+    pub dns_host_name: Option<String>,
     /// `operatingSystem`, null when the object has none (or the source lacks it).
     pub operating_system: Option<String>,
     pub read_only: bool,
@@ -23,6 +24,7 @@ impl DcEntry {
         uac.is_domain_controller().then(|| DcEntry {
             account: account.label().to_string(),
             dn: account.dn.clone(),
+            dns_host_name: account.dns_host_name.clone(),
             operating_system: account.operating_system.clone(),
             read_only: uac.is_read_only_dc(),
         })

@@ -10,6 +10,7 @@ mod auditor;
 pub mod causes;
 pub mod coverage;
 pub mod dc_inventory;
+pub mod delegation;
 mod duplicates;
 pub mod encryption;
 pub mod group_policy;

@@ -682,6 +682,12 @@ mod tests {
                 computers: 1,
                 accounts: vec!["KIOSK1$".into()],
             },
+            Finding::Delegation {
+                account: None,
+                dn: "CN=PC01,DC=x".into(),
+                class: crate::rules::delegation::DelegationClass::Unconstrained,
+                targets: Vec::new(),
+            },
             Finding::DeletedComputer {
                 account: None,
                 dn: "CN=PC01\\0ADEL:1,CN=Deleted Objects,DC=x".into(),

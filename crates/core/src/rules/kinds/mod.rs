@@ -12,6 +12,7 @@
 mod ambiguous;
 mod confusable_spn;
 mod default_password;
+mod delegation;
 mod deleted_computer;
 mod duplicate_spn;
 mod invalid_host_name;
@@ -35,6 +36,7 @@ use crate::model::names::{NameQuery, Resolution};
 pub use ambiguous::AMBIGUOUS;
 pub use confusable_spn::CONFUSABLE_SPN;
 pub use default_password::DEFAULT_PASSWORD;
+pub use delegation::DELEGATION;
 pub use deleted_computer::DELETED_COMPUTER;
 pub use duplicate_spn::DUPLICATE_SPN;
 pub use invalid_host_name::INVALID_HOST_NAME;
@@ -162,6 +164,16 @@ pub enum Finding {
         /// Their sAMAccountNames.
         accounts: Vec<String>,
     },
+    /// A computer that may act as other users (`delegation`).
+    Delegation {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: super::delegation::DelegationClass,
+        /// The services it may delegate to, or (resource-based) the SIDs allowed to act
+        /// through it.
+        targets: Vec<String>,
+    },
     /// A computer deleted within the staleness period (`audit`, from a DC): `restore` brings
     /// it back.
     DeletedComputer {
@@ -193,6 +205,7 @@ impl Finding {
             Finding::DefaultPassword { .. } => &DEFAULT_PASSWORD,
             Finding::WeakEncryption { .. } => &WEAK_ENCRYPTION,
             Finding::RotationPolicy { .. } => &ROTATION_POLICY,
+            Finding::Delegation { .. } => &DELEGATION,
             Finding::DeletedComputer { .. } => &DELETED_COMPUTER,
             Finding::NotFound { .. } => &NOT_FOUND,
             Finding::Ambiguous { .. } => &AMBIGUOUS,
@@ -210,6 +223,7 @@ impl Finding {
             Finding::StalePassword { class, .. } => Some(class.as_str()),
             Finding::WeakEncryption { class, .. } => Some(class.as_str()),
             Finding::RotationPolicy { class, .. } => Some(class.as_str()),
+            Finding::Delegation { class, .. } => Some(class.as_str()),
             _ => None,
         }
     }
@@ -260,6 +274,7 @@ impl Finding {
             | Finding::InvalidHostName { dn, .. }
             | Finding::DefaultPassword { dn, .. }
             | Finding::WeakEncryption { dn, .. }
+            | Finding::Delegation { dn, .. }
             | Finding::DeletedComputer { dn, .. } => Some(dn),
             _ => None,
         }
@@ -310,6 +325,9 @@ impl Finding {
             Finding::RotationPolicy { gpo, class, .. } => {
                 (gpo.name.as_deref().unwrap_or(&gpo.guid), class.as_str())
             }
+            Finding::Delegation {
+                account, dn, class, ..
+            } => (account.as_deref().unwrap_or(dn), class.as_str()),
         };
         (self.spec().position(), subject, detail)
     }
@@ -435,7 +453,7 @@ pub(crate) fn account_field<'a>(
 }
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 12;
+pub const KIND_COUNT: usize = 13;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -448,6 +466,7 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &DEFAULT_PASSWORD,
     &WEAK_ENCRYPTION,
     &ROTATION_POLICY,
+    &DELEGATION,
     &DELETED_COMPUTER,
     &NOT_FOUND,
     &AMBIGUOUS,
