@@ -857,7 +857,7 @@ mod tests {
 
     #[test]
     fn ldapsearch_headers_say_what_was_asked() {
-        assert_eq!(requested(" ALL").names().len(), 13);
+        assert_eq!(requested(" ALL").names().len(), 14);
         assert!(!requested(" ALL").contains(Attr::KeyVersionNumber));
         assert_eq!(
             requested(" servicePrincipalName sAMAccountName x").names(),

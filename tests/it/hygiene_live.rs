@@ -179,7 +179,13 @@ fn each_kind_of_delegation_is_found_live_and_offline_and_dcs_are_not() {
     let helpdesk = {
         let run = common::ldap_tool(
             "ldapsearch",
-            &["-LLL", "-b", &dc.base, "(sAMAccountName=helpdesk)", "objectSid"],
+            &[
+                "-LLL",
+                "-b",
+                &dc.base,
+                "(sAMAccountName=helpdesk)",
+                "objectSid",
+            ],
             None,
         );
         let encoded = run
@@ -281,4 +287,89 @@ fn each_kind_of_delegation_is_found_live_and_offline_and_dcs_are_not() {
     ]);
     assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
     assert_eq!(delegations(&offline_run.json()), expected);
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn systems_past_their_end_of_support_are_found_and_unknown_ones_not_guessed() {
+    let _domain = common::pristine_domain();
+    let run_on = |args: &[&str]| {
+        let run = live(
+            &[
+                &["audit", "--checks", "unsupported_os", "-o", "json"][..],
+                args,
+            ]
+            .concat(),
+        );
+        assert!(run.code <= 1, "{}", run.stderr);
+        run.json()
+    };
+    let systems = |report: &Value| -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "unsupported_os")
+            .map(|f| {
+                (
+                    f["account"].as_str().unwrap().to_string(),
+                    f["support_ended"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    assert!(
+        systems(&run_on(&[])).is_empty(),
+        "the Samba DCs are not guessed at"
+    );
+    let dc = test_dc();
+    let ou = format!("OU=Systems,{}", dc.base);
+    let entry = |name: &str, os: &str, version: &str| {
+        format!(
+            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\noperatingSystem: {os}\noperatingSystemVersion: {version}\n\n"
+        )
+    };
+    let ldif = format!(
+        "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}{}",
+        entry("OLD-WIN7", "Windows 7 Professional", "6.1 (7601)"),
+        entry(
+            "OLD-2012R2",
+            "Windows Server 2012 R2 Standard",
+            "6.3 (9600)"
+        ),
+        entry("NEW-WIN11", "Windows 11 Enterprise", "10.0 (26100)"),
+        entry("IOT-LTSC", "Windows 10 IoT Enterprise LTSC", "10.0 (19044)"),
+        entry("LINUX01", "Ubuntu", "22.04"),
+    );
+    let _seeded = Seeded::add(&[&ou], &ldif);
+    let expected = vec![
+        ("OLD-2012R2$".to_string(), "2023-10-10".to_string()),
+        ("OLD-WIN7$".to_string(), "2020-01-14".to_string()),
+    ];
+    let report = run_on(&["--as-of", "2026-12-06"]);
+    common::assert_documented(&report);
+    assert_eq!(systems(&report), expected);
+    // Before Windows 11 24H2 Enterprise's end (2027-10-12) it is supported; after, not.
+    let later = run_on(&["--as-of", "2027-10-13"]);
+    assert!(systems(&later).contains(&("NEW-WIN11$".to_string(), "2027-10-12".to_string())));
+    // The same from an export that asked for the attributes.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("domain.ldif");
+    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    export_domain(&export, &attributes);
+    let offline_run = offline(&[
+        "audit",
+        "--checks",
+        "unsupported_os",
+        "--as-of",
+        "2026-12-06",
+        "--from-ldif",
+        export.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
+    assert_eq!(systems(&offline_run.json()), expected);
 }

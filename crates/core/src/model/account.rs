@@ -49,6 +49,7 @@ account_attributes! {
     LastLogonTimestamp = "lastLogonTimestamp",
     KeyVersionNumber = "msDS-KeyVersionNumber",
     OperatingSystem = "operatingSystem",
+    OperatingSystemVersion = "operatingSystemVersion",
     SupportedEncryptionTypes = "msDS-SupportedEncryptionTypes",
     AllowedToDelegateTo = "msDS-AllowedToDelegateTo",
     AllowedToActOnBehalf = "msDS-AllowedToActOnBehalfOfOtherIdentity",
@@ -69,6 +70,7 @@ impl Attr {
             18 => &[Attr::UserAccountControl, Attr::LastLogonTimestamp],
             20 => &[Attr::ServicePrincipalName],
             21 => &[Attr::KeyVersionNumber],
+            22 => &[Attr::OperatingSystemVersion],
             26 => &[Attr::AdditionalDnsHostName],
             24 => &[Attr::AllowedToDelegateTo],
             29 => &[Attr::SupportedEncryptionTypes],
@@ -181,6 +183,8 @@ pub struct Account {
     pub last_logon_timestamp: Option<FileTime>,
     pub key_version: Option<u32>,
     pub operating_system: Option<String>,
+    /// `operatingSystemVersion`, e.g. `10.0 (19045)`.
+    pub operating_system_version: Option<String>,
     /// `msDS-SupportedEncryptionTypes`; `None` when absent (the KDC's default applies).
     pub supported_enctypes: Option<u32>,
     /// `msDS-AllowedToDelegateTo`: the services it may delegate to (constrained delegation).
@@ -291,6 +295,7 @@ pub fn blank_account() -> Account {
         last_logon_timestamp: None,
         key_version: None,
         operating_system: None,
+        operating_system_version: None,
         supported_enctypes: None,
         delegate_to: Vec::new(),
         act_on_behalf: None,
@@ -309,6 +314,7 @@ impl AccountBuilder {
             account.cn.take(),
             account.dns_host_name.take(),
             account.operating_system.take(),
+            account.operating_system_version.take(),
         ];
         self.spare.extend(texts.into_iter().flatten());
         self.spare.append(&mut account.spns);
@@ -417,6 +423,7 @@ impl AccountBuilder {
             Attr::SamAccountName => &mut self.account.sam_account_name,
             Attr::Cn => &mut self.account.cn,
             Attr::DnsHostName => &mut self.account.dns_host_name,
+            Attr::OperatingSystemVersion => &mut self.account.operating_system_version,
             _ => &mut self.account.operating_system,
         };
         match slot {
@@ -433,7 +440,11 @@ impl AccountBuilder {
                 let kind = AccountKind::from_object_class(value);
                 self.account.kind = Some(self.account.kind.map_or(kind, |known| known.max(kind)));
             }
-            Attr::SamAccountName | Attr::Cn | Attr::DnsHostName | Attr::OperatingSystem => {
+            Attr::SamAccountName
+            | Attr::Cn
+            | Attr::DnsHostName
+            | Attr::OperatingSystem
+            | Attr::OperatingSystemVersion => {
                 self.set_once(attr, value, text)?;
             }
             Attr::AdditionalDnsHostName => {
@@ -589,7 +600,7 @@ mod tests {
     fn attribute_sets() {
         let set = AttrSet::of(&[Attr::PwdLastSet, Attr::ObjectClass]);
         assert_eq!(set.names(), ["objectClass", "pwdLastSet"]);
-        assert_eq!(AttrSet::EVERY.without(set).names().len(), 12);
+        assert_eq!(AttrSet::EVERY.without(set).names().len(), 13);
         assert!(set.without(AttrSet::EVERY).is_empty());
     }
 

@@ -220,6 +220,8 @@ pub struct Auditor {
     key_targets: Vec<Account>,
     members: HashMap<String, Members>,
     dcs: Vec<DcEntry>,
+    /// The audit's day, `YYYY-MM-DD` (support ended on or before it).
+    today: String,
     /// Constrained delegations, judged against the DCs once all are seen.
     constrained: Vec<Constrained>,
     accounts_read: usize,
@@ -237,6 +239,12 @@ impl Auditor {
         // An export spends at least ~600 bytes a computer: room for a finding each, reserved
         // (capacity never written is never resident), so that a million are never copied.
         let findings = usize::try_from(source_bytes.unwrap_or(0) / 600).unwrap_or(0);
+        let today = settings
+            .stale
+            .as_of
+            .to_rfc3339()
+            .map(|time| time[..10].to_string())
+            .unwrap_or_default();
         Auditor {
             coverage: Coverage::new(&settings.checks),
             settings,
@@ -249,6 +257,7 @@ impl Auditor {
             key_targets: Vec::new(),
             members: HashMap::new(),
             dcs: Vec::new(),
+            today,
             constrained: Vec::new(),
             accounts_read: 0,
             computers: 0,
@@ -423,6 +432,17 @@ impl Auditor {
                 self.constrained.extend(constrained);
             }
         }
+        if settings.wants(Check::UNSUPPORTED_OS)
+            && let Some(missing) = Check::UNSUPPORTED_OS.missing_on(account)
+        {
+            if !missing.is_empty() {
+                self.coverage.not_checked(Check::UNSUPPORTED_OS, missing);
+            } else if super::delegation::examines(account) {
+                self.coverage.examined(Check::UNSUPPORTED_OS);
+                self.findings
+                    .extend(super::support::finding(account, &self.today));
+            }
+        }
         if let Some(scope) = settings.probe
             && crate::rules::reset_plan::refusal(account).is_none()
             && account.is_disabled() == Some(false)
@@ -524,6 +544,13 @@ impl Auditor {
         }
         self.findings
             .extend(super::delegation::to_dcs(&self.constrained, &self.dcs));
+        let system = [Attr::OperatingSystem, Attr::OperatingSystemVersion];
+        if self.settings.wants(Check::UNSUPPORTED_OS)
+            && !system.iter().all(|attr| evidence.contains(*attr))
+        {
+            self.coverage
+                .set_note(Check::UNSUPPORTED_OS, Some(super::support::PARTIAL));
+        }
         let attributes = [Attr::AllowedToDelegateTo, Attr::AllowedToActOnBehalf];
         if self.settings.wants(Check::DELEGATION)
             && !attributes.iter().all(|attr| evidence.contains(*attr))

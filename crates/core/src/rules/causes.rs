@@ -190,6 +190,7 @@ fn kind_of(finding: &Finding) -> Option<CauseKind> {
         Finding::DuplicateSpn { .. }
         | Finding::ConfusableSpn { .. }
         | Finding::Delegation { .. }
+        | Finding::UnsupportedOs { .. }
         | Finding::RotationPolicy { .. }
         | Finding::NotFound { .. }
         | Finding::Ambiguous { .. } => return None,
@@ -493,6 +494,7 @@ fn of_finding(finding: &Finding, account: &Account, logs_on: bool) -> Option<Cau
         }
         // Hygiene, not why a machine loses trust: the finding's remediation says what to do.
         Finding::Delegation { .. }
+        | Finding::UnsupportedOs { .. }
         | Finding::DeletedComputer { .. }
         | Finding::NotFound { .. }
         | Finding::Ambiguous { .. } => None,

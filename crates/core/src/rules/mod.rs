@@ -23,6 +23,7 @@ pub mod shown;
 pub mod spn_plan;
 mod spn_rules;
 mod staleness;
+pub mod support;
 pub mod triage;
 pub mod undo_plan;
 

@@ -688,6 +688,14 @@ mod tests {
                 class: crate::rules::delegation::DelegationClass::Unconstrained,
                 targets: Vec::new(),
             },
+            Finding::UnsupportedOs {
+                account: None,
+                dn: "CN=PC01,DC=x".into(),
+                operating_system: "Windows 7 Professional".into(),
+                operating_system_version: "6.1 (7601)".into(),
+                product: "Windows 7",
+                support_ended: "2020-01-14",
+            },
             Finding::DeletedComputer {
                 account: None,
                 dn: "CN=PC01\\0ADEL:1,CN=Deleted Objects,DC=x".into(),

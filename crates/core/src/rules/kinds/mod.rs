@@ -21,6 +21,7 @@ mod not_found;
 mod rotation_policy;
 mod stale_password;
 mod stale_spn;
+mod unsupported_os;
 mod weak_encryption;
 
 use std::borrow::Cow;
@@ -45,6 +46,7 @@ pub use not_found::NOT_FOUND;
 pub use rotation_policy::ROTATION_POLICY;
 pub use stale_password::STALE_PASSWORD;
 pub use stale_spn::STALE_SPN;
+pub use unsupported_os::UNSUPPORTED_OS;
 pub use weak_encryption::WEAK_ENCRYPTION;
 
 /// One holder of a duplicated SPN.
@@ -164,6 +166,18 @@ pub enum Finding {
         /// Their sAMAccountNames.
         accounts: Vec<String>,
     },
+    /// A system past the end of support (`unsupported_os`).
+    UnsupportedOs {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        operating_system: String,
+        operating_system_version: String,
+        /// The product as the table names it.
+        product: &'static str,
+        /// Its last day of support, `YYYY-MM-DD`.
+        support_ended: &'static str,
+    },
     /// A computer that may act as other users (`delegation`).
     Delegation {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +220,7 @@ impl Finding {
             Finding::WeakEncryption { .. } => &WEAK_ENCRYPTION,
             Finding::RotationPolicy { .. } => &ROTATION_POLICY,
             Finding::Delegation { .. } => &DELEGATION,
+            Finding::UnsupportedOs { .. } => &UNSUPPORTED_OS,
             Finding::DeletedComputer { .. } => &DELETED_COMPUTER,
             Finding::NotFound { .. } => &NOT_FOUND,
             Finding::Ambiguous { .. } => &AMBIGUOUS,
@@ -275,6 +290,7 @@ impl Finding {
             | Finding::DefaultPassword { dn, .. }
             | Finding::WeakEncryption { dn, .. }
             | Finding::Delegation { dn, .. }
+            | Finding::UnsupportedOs { dn, .. }
             | Finding::DeletedComputer { dn, .. } => Some(dn),
             _ => None,
         }
@@ -305,6 +321,7 @@ impl Finding {
             Finding::StalePassword { account, dn, .. }
             | Finding::DefaultPassword { account, dn }
             | Finding::WeakEncryption { account, dn, .. }
+            | Finding::UnsupportedOs { account, dn, .. }
             | Finding::DeletedComputer { account, dn, .. } => {
                 (account.as_deref().unwrap_or(dn), "")
             }
@@ -453,7 +470,7 @@ pub(crate) fn account_field<'a>(
 }
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 13;
+pub const KIND_COUNT: usize = 14;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -467,6 +484,7 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &WEAK_ENCRYPTION,
     &ROTATION_POLICY,
     &DELEGATION,
+    &UNSUPPORTED_OS,
     &DELETED_COMPUTER,
     &NOT_FOUND,
     &AMBIGUOUS,
