@@ -128,7 +128,7 @@ fn each_broken_account_gets_its_cause_and_a_step_that_mends_it() {
     command_mends(
         "PC-MIGRATED",
         &[],
-        "missing_spn",
+        "spn_absent",
         &["missing_spn", "stale_spn"],
     );
     // A duplicate between computers, shown on the computer whose name it is: the step names
@@ -141,15 +141,15 @@ fn each_broken_account_gets_its_cause_and_a_step_that_mends_it() {
             .starts_with("adcomputer spn fix 'PC-DUPB$' --dedupe --apply"),
         "{dupa}"
     );
-    command_mends("PC-DUPA", &[], "duplicate_spn", &["duplicate_spn"]);
+    command_mends("PC-DUPA", &[], "spn_held_elsewhere", &["duplicate_spn"]);
     // No AES keys and no logons: a reset makes AES keys (the KDC says so afterwards).
-    command_mends("ENC-NOAES", &[], "weak_encryption", &["weak_encryption"]);
+    command_mends("ENC-NOAES", &[], "aes_refused", &["weak_encryption"]);
 
     // A duplicate with a service account: setspn naming the holder to drop, both ways.
     manual_step(
         "SQL01",
         &[],
-        "duplicate_with_service_account",
+        "spn_held_by_service_account",
         &[
             "setspn -D MSSQLSvc/sql01.adc.test:1433 svc-sql",
             "setspn -D MSSQLSvc/sql01.adc.test:1433 SQL01",
@@ -166,7 +166,7 @@ fn each_broken_account_gets_its_cause_and_a_step_that_mends_it() {
     manual_step(
         "KIOSK-NR01",
         &[],
-        "rotation_policy",
+        "gpo_stops_rotation",
         &["Kiosks never rotate", "test OU first"],
     );
     // Inactive for 190 days: disable, not a reset that hides it for 45 more days.
@@ -194,7 +194,7 @@ fn each_broken_account_gets_its_cause_and_a_step_that_mends_it() {
     let step = manual_step(
         "KIOSK-SPARE",
         &probe,
-        "default_password",
+        "known_password",
         &["samba-tool user disable 'KIOSK-SPARE$'"],
     );
     assert_eq!(samba_half(&step).code, 0);

@@ -105,7 +105,7 @@ fn the_workaround_is_found_where_it_applies_and_explains_stale_passwords() {
         .collect();
     assert!(!kiosk.is_empty());
     assert!(
-        kiosk.iter().all(|f| f["cause"] == "rotation_policy"),
+        kiosk.iter().all(|f| f["cause"] == "gpo_stops_rotation"),
         "{kiosk:?}"
     );
     assert_eq!(

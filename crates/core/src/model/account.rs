@@ -187,10 +187,10 @@ pub struct Account {
     pub operating_system_version: Option<String>,
     /// `msDS-SupportedEncryptionTypes`; `None` when absent (the KDC's default applies).
     pub supported_enctypes: Option<u32>,
-    /// `msDS-AllowedToDelegateTo`: the services it may delegate to (constrained delegation).
+    /// `msDS-AllowedToDelegateTo`: the services it may act towards as other users.
     pub delegate_to: Vec<String>,
     /// `msDS-AllowedToActOnBehalfOfOtherIdentity`: a security descriptor naming who may
-    /// delegate to it (resource-based delegation), as stored.
+    /// act as other users towards it, as stored.
     pub act_on_behalf: Option<Vec<u8>>,
     /// The attributes the record carried.
     pub present: AttrSet,

@@ -6,8 +6,8 @@
 
 use hashbrown::HashMap;
 
+use super::acting_for::Constrained;
 use super::dc_inventory::DcEntry;
-use super::delegation::Constrained;
 use super::encryption::KeyProbe;
 use super::group_policy::Members;
 use super::kinds::{self, Kind};
@@ -222,7 +222,8 @@ pub struct Auditor {
     dcs: Vec<DcEntry>,
     /// The audit's day, `YYYY-MM-DD` (support ended on or before it).
     today: String,
-    /// Constrained delegations, judged against the DCs once all are seen.
+    /// What computers may act towards as other users (msDS-AllowedToDelegateTo), judged
+    /// against the DCs once all are seen.
     constrained: Vec<Constrained>,
     accounts_read: usize,
     computers: usize,
@@ -425,9 +426,9 @@ impl Auditor {
         {
             if !missing.is_empty() {
                 self.coverage.not_checked(Check::DELEGATION, missing);
-            } else if super::delegation::examines(account) {
+            } else if super::acting_for::examines(account) {
                 self.coverage.examined(Check::DELEGATION);
-                let (findings, constrained) = super::delegation::judge(account);
+                let (findings, constrained) = super::acting_for::judge(account);
                 self.findings.extend(findings);
                 self.constrained.extend(constrained);
             }
@@ -437,7 +438,7 @@ impl Auditor {
         {
             if !missing.is_empty() {
                 self.coverage.not_checked(Check::UNSUPPORTED_OS, missing);
-            } else if super::delegation::examines(account) {
+            } else if super::acting_for::examines(account) {
                 self.coverage.examined(Check::UNSUPPORTED_OS);
                 self.findings
                     .extend(super::support::finding(account, &self.today));
@@ -543,7 +544,7 @@ impl Auditor {
             }
         }
         self.findings
-            .extend(super::delegation::to_dcs(&self.constrained, &self.dcs));
+            .extend(super::acting_for::to_dcs(&self.constrained, &self.dcs));
         let system = [Attr::OperatingSystem, Attr::OperatingSystemVersion];
         if self.settings.wants(Check::UNSUPPORTED_OS)
             && !system.iter().all(|attr| evidence.contains(*attr))
@@ -556,7 +557,7 @@ impl Auditor {
             && !attributes.iter().all(|attr| evidence.contains(*attr))
         {
             self.coverage
-                .set_note(Check::DELEGATION, Some(super::delegation::PARTIAL));
+                .set_note(Check::DELEGATION, Some(super::acting_for::PARTIAL));
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(

@@ -7,15 +7,12 @@
 
 use serde::Serialize;
 
-use super::encryption::EncClass;
-use super::group_policy::{self, PolicyClass};
+use super::Finding;
+use super::group_policy::PolicyClass;
 use super::replication_lag::DcView;
-use super::staleness::StaleClass;
-use super::{Finding, Holder};
-use crate::model::account::{Account, AccountKind};
+use crate::model::account::Account;
 use crate::model::deleted::Tombstone;
 use crate::model::filetime::FileTime;
-use crate::model::spn::{Spn, same_host};
 
 /// The causes, in the order they are most likely to be why a machine fails (most likely first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -32,23 +29,23 @@ pub enum CauseKind {
     /// The DCs do not hold the same password yet (replication).
     PasswordDiffers,
     /// The AES-only KDC refuses it.
-    WeakEncryption,
+    AesRefused,
     /// Group Policy stops its password changes.
-    RotationPolicy,
+    GpoStopsRotation,
     /// Its password is old although it keeps logging on.
     RotationFailing,
     /// The KDC accepts its default password: it never joined.
-    DefaultPassword,
+    KnownPassword,
     /// A service account holds one of its SPNs (or an alias).
-    DuplicateWithServiceAccount,
+    SpnHeldByServiceAccount,
     /// Another computer holds one of its SPNs.
-    DuplicateSpn,
+    SpnHeldElsewhere,
     /// An SPN every computer holds is absent.
-    MissingSpn,
+    SpnAbsent,
     /// An SPN names an old DNS name.
-    StaleSpn,
+    SpnOnOldName,
     /// A name no SPN can be built from.
-    InvalidHostName,
+    UnusableHostName,
     /// Neither its password nor its logons are recent.
     Inactive,
     /// Its password was never set: it never joined.
@@ -76,6 +73,61 @@ pub struct Evidence<'a> {
     pub tombstones: Option<&'a [Tombstone]>,
     /// Each DC's view of the account (`--all-dcs`).
     pub dcs: Option<&'a [DcView]>,
+}
+
+/// The account a finding's cause is about (none for a name only a tombstone has), and whether
+/// it logged on within the staleness period: what each kind's declaration decides its step by.
+pub struct Subject<'a> {
+    pub account: Option<&'a Account>,
+    pub logs_on: bool,
+}
+
+impl Subject<'_> {
+    /// The account's name as a shell word (`'PC01$'`).
+    pub fn word(&self) -> Option<String> {
+        Some(shell_word(self.account?.label()))
+    }
+
+    /// Its short name as a shell word (`PC01`).
+    pub fn short(&self) -> Option<String> {
+        let account = self.account?;
+        Some(shell_word(account.short_name().unwrap_or(account.label())))
+    }
+
+    /// The DC-side reset, as a command line.
+    pub fn reset(&self) -> Option<String> {
+        Some(format!(
+            "adcomputer reset {} --apply --verify",
+            self.word()?
+        ))
+    }
+}
+
+impl Cause {
+    /// A cause, as the kinds' declarations make them.
+    pub fn of(
+        cause: CauseKind,
+        evidence: String,
+        next_step: String,
+        manual: bool,
+    ) -> Option<Cause> {
+        Some(Cause {
+            cause,
+            evidence,
+            next_step,
+            manual,
+        })
+    }
+}
+
+/// For kinds that are no cause of lost trust (hygiene, names).
+pub fn no_cause(_: &Finding, _: &Subject<'_>) -> Option<Cause> {
+    None
+}
+
+/// For kinds that are no cause of lost trust.
+pub fn no_cause_kind(_: &Finding) -> Option<CauseKind> {
+    None
 }
 
 /// `text` as one shell word: as is when plainly safe, else single-quoted (a name from the
@@ -117,8 +169,12 @@ pub fn of_account(account: &Account, findings: &[Finding], evidence: &Evidence<'
     if let Some(cause) = evidence.dcs.and_then(|dcs| password_differs(dcs, &word)) {
         causes.push(cause);
     }
+    let subject = Subject {
+        account: Some(account),
+        logs_on,
+    };
     for finding in findings.iter().filter(|f| f.concerns(&account.dn)) {
-        causes.extend(of_finding(finding, account, logs_on));
+        causes.extend((finding.spec().cause)(finding, &subject));
     }
     if let Some(procedure) = own_procedure(account) {
         // A DC, RODC or cluster name object is never reset with this tool: its procedure
@@ -156,45 +212,19 @@ impl CauseKind {
             CauseKind::Recreated => "recreated",
             CauseKind::Disabled => "disabled",
             CauseKind::PasswordDiffers => "password_differs",
-            CauseKind::WeakEncryption => "weak_encryption",
-            CauseKind::RotationPolicy => "rotation_policy",
+            CauseKind::AesRefused => "aes_refused",
+            CauseKind::GpoStopsRotation => "gpo_stops_rotation",
             CauseKind::RotationFailing => "rotation_failing",
-            CauseKind::DefaultPassword => "default_password",
-            CauseKind::DuplicateWithServiceAccount => "duplicate_with_service_account",
-            CauseKind::DuplicateSpn => "duplicate_spn",
-            CauseKind::MissingSpn => "missing_spn",
-            CauseKind::StaleSpn => "stale_spn",
-            CauseKind::InvalidHostName => "invalid_host_name",
+            CauseKind::KnownPassword => "known_password",
+            CauseKind::SpnHeldByServiceAccount => "spn_held_by_service_account",
+            CauseKind::SpnHeldElsewhere => "spn_held_elsewhere",
+            CauseKind::SpnAbsent => "spn_absent",
+            CauseKind::SpnOnOldName => "spn_on_old_name",
+            CauseKind::UnusableHostName => "unusable_host_name",
             CauseKind::Inactive => "inactive",
             CauseKind::NeverSet => "never_set",
         }
     }
-}
-
-/// The cause one finding shows on its own (no account at hand: an audit's findings).
-fn kind_of(finding: &Finding) -> Option<CauseKind> {
-    Some(match finding {
-        Finding::StalePassword { disabled: true, .. } => CauseKind::Disabled,
-        Finding::StalePassword { class, .. } => match class {
-            StaleClass::RotationFailing => CauseKind::RotationFailing,
-            StaleClass::RotationSuppressed => CauseKind::RotationPolicy,
-            StaleClass::Inactive => CauseKind::Inactive,
-            StaleClass::NeverSet => CauseKind::NeverSet,
-        },
-        Finding::WeakEncryption { .. } => CauseKind::WeakEncryption,
-        Finding::DefaultPassword { .. } => CauseKind::DefaultPassword,
-        Finding::MissingSpn { .. } => CauseKind::MissingSpn,
-        Finding::StaleSpn { .. } => CauseKind::StaleSpn,
-        Finding::InvalidHostName { .. } => CauseKind::InvalidHostName,
-        Finding::DeletedComputer { .. } => CauseKind::Deleted,
-        Finding::DuplicateSpn { .. }
-        | Finding::ConfusableSpn { .. }
-        | Finding::Delegation { .. }
-        | Finding::UnsupportedOs { .. }
-        | Finding::RotationPolicy { .. }
-        | Finding::NotFound { .. }
-        | Finding::Ambiguous { .. } => return None,
-    })
 }
 
 /// For each of an audit's findings about one account, the most likely cause among all the
@@ -202,7 +232,7 @@ fn kind_of(finding: &Finding) -> Option<CauseKind> {
 pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
     let mut top: hashbrown::HashMap<&str, CauseKind> = hashbrown::HashMap::new();
     for finding in findings {
-        if let (Some(dn), Some(cause)) = (finding.dn(), kind_of(finding)) {
+        if let (Some(dn), Some(cause)) = (finding.dn(), (finding.spec().cause_kind)(finding)) {
             top.entry(dn)
                 .and_modify(|best| *best = (*best).min(cause))
                 .or_insert(cause);
@@ -214,33 +244,13 @@ pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
         .collect()
 }
 
-/// The cause a name's deleted computer gives (`show` of a name only a tombstone has).
+/// The cause a finding about no account shown gives (`show` of a name only a tombstone has).
 pub fn of_deleted(finding: &Finding) -> Option<Cause> {
-    let Finding::DeletedComputer {
-        account,
-        dn,
-        last_known_parent,
-        deleted_at,
-    } = finding
-    else {
-        return None;
+    let subject = Subject {
+        account: None,
+        logs_on: false,
     };
-    let name = account.as_deref().unwrap_or(dn);
-    Some(Cause {
-        cause: CauseKind::Deleted,
-        evidence: format!(
-            "deleted {} from {}; a tombstone keeps it until the tombstone lifetime ends",
-            deleted_at.map_or_else(|| "at an unknown time".into(), |at| format!("on {at}")),
-            last_known_parent
-                .as_deref()
-                .unwrap_or("an unknown container")
-        ),
-        next_step: format!(
-            "adcomputer restore {} --apply   # back where it was, with its SPNs rebuilt and a new password the machine must rejoin with",
-            shell_word(name)
-        ),
-        manual: false,
-    })
+    (finding.spec().cause)(finding, &subject)
 }
 
 /// Whether the account logged on within the staleness period.
@@ -342,165 +352,6 @@ fn own_procedure(account: &Account) -> Option<String> {
     None
 }
 
-/// The cause one finding about `account` gives, with its step.
-fn of_finding(finding: &Finding, account: &Account, logs_on: bool) -> Option<Cause> {
-    let name = account.label();
-    let word = shell_word(name);
-    let short = shell_word(account.short_name().unwrap_or(name));
-    let reset = format!("adcomputer reset {word} --apply --verify");
-    let cause = |cause, evidence: String, next_step: String, manual| {
-        Some(Cause {
-            cause,
-            evidence,
-            next_step,
-            manual,
-        })
-    };
-    match finding {
-        Finding::StalePassword {
-            class,
-            password_age_days,
-            last_logon,
-            note,
-            ..
-        } => {
-            let age = password_age_days.map_or_else(|| "of unknown age".into(), |d| format!("{d} days old"));
-            let logon = last_logon.map_or_else(|| "no logon recorded".into(), |t| format!("last logon {t}"));
-            let evidence = format!("password {age}, {logon}");
-            match class {
-                StaleClass::RotationFailing => cause(
-                    CauseKind::RotationFailing,
-                    evidence,
-                    "on the machine, which still logs on: Test-ComputerSecureChannel -Repair (or Reset-ComputerMachinePassword; Linux: `adcli update`)   # no outage; a DC-side reset would break its working secure channel until it rejoins".into(),
-                    true,
-                ),
-                StaleClass::RotationSuppressed => cause(
-                    CauseKind::RotationPolicy,
-                    format!("{evidence}; {}", note.as_deref().unwrap_or("Group Policy stops its password changes")),
-                    match note.as_deref().and_then(group_policy::gpo_of_note) {
-                        Some(gpo) => format!(
-                            "nothing on the machine: {}",
-                            rollback(PolicyClass::MembersNeverRotate, gpo)
-                        ),
-                        None => "nothing on the machine: roll back the GPO that stops its password changes (adcomputer audit names it)".into(),
-                    },
-                    true,
-                ),
-                StaleClass::Inactive => cause(
-                    CauseKind::Inactive,
-                    evidence,
-                    format!(
-                        "if nobody claims it: Disable-ADComputer {short} (Samba: samba-tool user disable {word}), delete it after your retention period; if the machine exists and reports a broken trust: {reset}, then rejoin it"
-                    ),
-                    true,
-                ),
-                StaleClass::NeverSet => cause(
-                    CauseKind::NeverSet,
-                    "pwdLastSet is 0: no machine ever joined under this account".into(),
-                    format!(
-                        "if no machine is to join under this name: Remove-ADComputer {short} (Samba: samba-tool computer delete {short}); a join sets its password"
-                    ),
-                    true,
-                ),
-            }
-        }
-        Finding::WeakEncryption {
-            class,
-            supported_encryption_types,
-            probed_at,
-            ..
-        } => match class {
-            EncClass::NoAesKeys if logs_on => cause(
-                CauseKind::WeakEncryption,
-                format!("the KDC{} has no AES key for it; it still logs on", at(probed_at)),
-                "on the machine, while it has trust: Reset-ComputerMachinePassword (Linux: `adcli update`, `msktutil --auto-update`) makes AES keys   # a DC-side reset would cut it off until it rejoins".into(),
-                true,
-            ),
-            EncClass::NoAesKeys => cause(
-                CauseKind::WeakEncryption,
-                format!("the KDC{} has no AES key for it, and it does not log on", at(probed_at)),
-                format!("{reset}   # new keys, AES included; then rejoin the machine (it no longer has the new password)"),
-                false,
-            ),
-            EncClass::Rc4Only | EncClass::DesEnabled => cause(
-                CauseKind::WeakEncryption,
-                format!(
-                    "msDS-SupportedEncryptionTypes {}",
-                    supported_encryption_types
-                        .as_ref()
-                        .map_or_else(|| "absent, with USE_DES_KEY_ONLY".into(), |types| types.value.to_string())
-                ),
-                format!(
-                    "once the machine can do AES: Set-ADComputer {short} -KerberosEncryptionType AES128,AES256 (or ldapmodify: replace msDS-SupportedEncryptionTypes: 24 on {})   # forcing AES on a device that cannot do AES breaks it",
-                    account.dn
-                ),
-                true,
-            ),
-        },
-        Finding::DefaultPassword { .. } => cause(
-            CauseKind::DefaultPassword,
-            "the KDC accepted its default password (the lower-cased name): anyone who knows the name can log on as it".into(),
-            format!(
-                "Disable-ADComputer {short} (Samba: samba-tool user disable {word}) until its machine joins, or delete it   # a reset would set the same default password"
-            ),
-            true,
-        ),
-        Finding::DuplicateSpn { key, holders, .. } => duplicate(account, key, holders),
-        Finding::MissingSpn { spn, .. } => cause(
-            CauseKind::MissingSpn,
-            format!("{spn} is absent"),
-            format!("adcomputer spn fix {word} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it"),
-            false,
-        ),
-        Finding::StaleSpn { spn, .. } => cause(
-            CauseKind::StaleSpn,
-            format!("{spn} names an old DNS name"),
-            format!("adcomputer spn fix {word} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it"),
-            false,
-        ),
-        Finding::InvalidHostName {
-            attribute, reason, ..
-        } => cause(
-            CauseKind::InvalidHostName,
-            format!("its {attribute} {reason}"),
-            format!("correct its {attribute} (anyone with write access may have set it); no SPN is built from it until then"),
-            true,
-        ),
-        Finding::RotationPolicy { class, gpo, .. } => cause(
-            CauseKind::RotationPolicy,
-            format!("GPO {} ({})", gpo.name.as_deref().unwrap_or(&gpo.guid), class.as_str()),
-            rollback(*class, gpo.name.as_deref().unwrap_or(&gpo.guid)),
-            true,
-        ),
-        Finding::ConfusableSpn { key, holders } => {
-            let others: Vec<String> = holders
-                .iter()
-                .filter(|h| h.dn != account.dn)
-                .map(|h| format!("{} as {}", h.label(), h.spn))
-                .collect();
-            let mine = holders.iter().find(|h| h.dn == account.dn)?;
-            cause(
-                CauseKind::DuplicateSpn,
-                format!("{} looks like {key}, also held by {}", mine.spn, others.join(", ")),
-                format!(
-                    "remove the look-alike from the account that should not hold it: setspn -D {} {} (Samba: samba-tool spn delete {} {}) if it is this one",
-                    shell_word(&mine.spn),
-                    shell_word(account.short_name().unwrap_or(account.label())),
-                    shell_word(&mine.spn),
-                    shell_word(account.label())
-                ),
-                true,
-            )
-        }
-        // Hygiene, not why a machine loses trust: the finding's remediation says what to do.
-        Finding::Delegation { .. }
-        | Finding::UnsupportedOs { .. }
-        | Finding::DeletedComputer { .. }
-        | Finding::NotFound { .. }
-        | Finding::Ambiguous { .. } => None,
-    }
-}
-
 /// The rotation policy's rollback (the seed article's advice).
 pub fn rollback(class: PolicyClass, gpo: &str) -> String {
     let option = match class {
@@ -516,95 +367,17 @@ pub fn rollback(class: PolicyClass, gpo: &str) -> String {
     )
 }
 
-fn at(kdc: &Option<String>) -> String {
+pub fn at(kdc: &Option<String>) -> String {
     kdc.as_deref()
         .map_or_else(String::new, |kdc| format!(" at {kdc}"))
-}
-
-/// A duplicate's cause for `account`: with a service account, a manual `setspn -D` naming the
-/// account to keep when the directory shows it; between computers, `spn fix --dedupe` on the
-/// computer that does not own the SPN's host (the one dedupe changes).
-fn duplicate(account: &Account, key: &str, holders: &[Holder]) -> Option<Cause> {
-    let others: Vec<&Holder> = holders.iter().filter(|h| h.dn != account.dn).collect();
-    let held = others
-        .iter()
-        .map(|h| format!("{} as {}", h.label(), h.spn))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let services: Vec<&&Holder> = others
-        .iter()
-        .filter(|h| h.kind.is_none_or(AccountKind::is_service_account))
-        .collect();
-    let mine = holders.iter().find(|h| h.dn == account.dn)?;
-    let host = Spn::parse(&mine.spn).map_or("", |spn| spn.host);
-    let owns = account
-        .short_name()
-        .is_some_and(|short| same_host(host, short))
-        || account
-            .dns_host_name
-            .iter()
-            .chain(&account.additional_dns_host_names)
-            .any(|name| same_host(host, name));
-    if !services.is_empty() {
-        let delete = |spn: &str, holder: &str| {
-            format!(
-                "setspn -D {} {} (Samba: samba-tool spn delete {} {})",
-                shell_word(spn),
-                shell_word(holder),
-                shell_word(spn),
-                shell_word(holder)
-            )
-        };
-        let service = services[0];
-        let is_host_class = Spn::parse(&mine.spn).is_some_and(|spn| {
-            ["host", "restrictedkrbhost"]
-                .iter()
-                .any(|c| spn.class.eq_ignore_ascii_case(c))
-        });
-        let step = if owns && is_host_class {
-            // The computer's own HOST SPN (or an alias of it on the service account): the
-            // directory shows whose name it is.
-            format!(
-                "keep it on {}: {}",
-                account.label(),
-                delete(&service.spn, service.label())
-            )
-        } else {
-            format!(
-                "keep it on the account the service runs as — if {svc}: {}; if the computer (Local System, Network Service): {}",
-                delete(&mine.spn, account.short_name().unwrap_or(account.label())),
-                delete(&service.spn, service.label()),
-                svc = service.label(),
-            )
-        };
-        return Some(Cause {
-            cause: CauseKind::DuplicateWithServiceAccount,
-            evidence: format!("{key} is also held by {held}: the KDC cannot tell whose key to use"),
-            next_step: step,
-            manual: true,
-        });
-    }
-    // Between computers: dedupe removes it from the holders that do not own the host.
-    let target = if owns {
-        others.first().map_or(account.label(), |h| h.label())
-    } else {
-        account.label()
-    };
-    Some(Cause {
-        cause: CauseKind::DuplicateSpn,
-        evidence: format!("{key} is also held by {held}"),
-        next_step: format!(
-            "adcomputer spn fix {} --dedupe --apply   # removes it from the computer whose name it is not; journaled, undoable",
-            shell_word(target)
-        ),
-        manual: false,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::uac::Uac;
+    use crate::rules::StaleClass;
+    use crate::rules::encryption::EncClass;
 
     const DAY: i64 = 864_000_000_000;
 
@@ -668,7 +441,7 @@ mod tests {
             [
                 CauseKind::Disabled,
                 CauseKind::RotationFailing,
-                CauseKind::MissingSpn
+                CauseKind::SpnAbsent
             ]
         );
         assert!(causes[1].manual && causes[1].next_step.contains("Test-ComputerSecureChannel"));
@@ -763,14 +536,30 @@ mod tests {
         assert_eq!(
             per_account(&findings),
             [
-                Some(CauseKind::RotationPolicy),
-                Some(CauseKind::RotationPolicy),
+                Some(CauseKind::GpoStopsRotation),
+                Some(CauseKind::GpoStopsRotation),
                 Some(CauseKind::Inactive),
                 None
             ]
         );
-        assert_eq!(per_account(&[missing]), [Some(CauseKind::MissingSpn)]);
-        for kind in [CauseKind::Deleted, CauseKind::DuplicateWithServiceAccount] {
+        assert_eq!(per_account(&[missing]), [Some(CauseKind::SpnAbsent)]);
+        for kind in [
+            CauseKind::Deleted,
+            CauseKind::Recreated,
+            CauseKind::Disabled,
+            CauseKind::PasswordDiffers,
+            CauseKind::AesRefused,
+            CauseKind::GpoStopsRotation,
+            CauseKind::RotationFailing,
+            CauseKind::KnownPassword,
+            CauseKind::SpnHeldByServiceAccount,
+            CauseKind::SpnHeldElsewhere,
+            CauseKind::SpnAbsent,
+            CauseKind::SpnOnOldName,
+            CauseKind::UnusableHostName,
+            CauseKind::Inactive,
+            CauseKind::NeverSet,
+        ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
     }

@@ -6,11 +6,11 @@
 //! `triage` judges a scheduled run's findings: new since a baseline, accepted, failing.
 
 pub mod access_check;
+pub mod acting_for;
 mod auditor;
 pub mod causes;
 pub mod coverage;
 pub mod dc_inventory;
-pub mod delegation;
 mod duplicates;
 pub mod encryption;
 pub mod group_policy;

@@ -685,7 +685,7 @@ mod tests {
             Finding::Delegation {
                 account: None,
                 dn: "CN=PC01,DC=x".into(),
-                class: crate::rules::delegation::DelegationClass::Unconstrained,
+                class: crate::rules::acting_for::DelegationClass::Unconstrained,
                 targets: Vec::new(),
             },
             Finding::UnsupportedOs {

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::{Kind, Severity, Text};
 use crate::rules::Finding;
+use crate::rules::causes::{no_cause, no_cause_kind};
 
 pub static AMBIGUOUS: Kind = Kind {
     name: "ambiguous",
@@ -18,6 +19,8 @@ pub static AMBIGUOUS: Kind = Kind {
     fields: &["name", "candidates"],
     cells,
     field,
+    cause: no_cause,
+    cause_kind: no_cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {

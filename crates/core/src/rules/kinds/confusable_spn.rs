@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::{Kind, Needs, Severity, Text};
 use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::causes::{Cause, CauseKind, Subject, shell_word};
 use crate::rules::coverage::Check;
 
 pub static CONFUSABLE_SPN: Kind = Kind {
@@ -28,6 +29,8 @@ pub static CONFUSABLE_SPN: Kind = Kind {
     fields: &["key", "holders"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -57,6 +60,39 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         )),
         _ => None,
     }
+}
+
+/// A look-alike: removed by hand from the holder that should not have it.
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::ConfusableSpn { key, holders } = finding else {
+        return None;
+    };
+    let account = on.account?;
+    let others: Vec<String> = holders
+        .iter()
+        .filter(|h| h.dn != account.dn)
+        .map(|h| format!("{} as {}", h.label(), h.spn))
+        .collect();
+    let mine = holders.iter().find(|h| h.dn == account.dn)?;
+    let spn = shell_word(&mine.spn);
+    Cause::of(
+        CauseKind::SpnHeldElsewhere,
+        format!(
+            "{} looks like {key}, also held by {}",
+            mine.spn,
+            others.join(", ")
+        ),
+        format!(
+            "remove the look-alike from the account that should not hold it: setspn -D {spn} {} (Samba: samba-tool spn delete {spn} {}) if it is this one",
+            on.short()?,
+            on.word()?
+        ),
+        true,
+    )
+}
+
+fn cause_kind(_: &Finding) -> Option<CauseKind> {
+    None
 }
 
 impl Check {

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::{Kind, Severity, Text, account_field, label};
 use crate::rules::Finding;
+use crate::rules::causes::{Cause, CauseKind, Subject};
 
 pub static DEFAULT_PASSWORD: Kind = Kind {
     name: "default_password",
@@ -18,6 +19,8 @@ pub static DEFAULT_PASSWORD: Kind = Kind {
     fields: &["account", "dn"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -32,4 +35,24 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         return None;
     };
     account_field(account, dn, name)
+}
+
+/// Never joined, and anyone may log on as it: disabled until it joins (a reset would set the
+/// same default password).
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    cause_kind(finding)?;
+    Cause::of(
+        CauseKind::KnownPassword,
+        "the KDC accepted its default password (the lower-cased name): anyone who knows the name can log on as it".into(),
+        format!(
+            "Disable-ADComputer {} (Samba: samba-tool user disable {}) until its machine joins, or delete it   # a reset would set the same default password",
+            on.short()?,
+            on.word()?
+        ),
+        true,
+    )
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    matches!(finding, Finding::DefaultPassword { .. }).then_some(CauseKind::KnownPassword)
 }

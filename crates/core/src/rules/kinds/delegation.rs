@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::causes::{no_cause, no_cause_kind};
 use crate::rules::coverage::Check;
 
 pub static DELEGATION: Kind = Kind {
@@ -34,6 +35,8 @@ pub static DELEGATION: Kind = Kind {
     fields: &["account", "dn", "class", "targets"],
     cells,
     field,
+    cause: no_cause,
+    cause_kind: no_cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {

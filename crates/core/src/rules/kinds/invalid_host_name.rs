@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::{Kind, Severity, Text, account_field, label};
 use crate::rules::Finding;
+use crate::rules::causes::{Cause, CauseKind, Subject};
 
 pub static INVALID_HOST_NAME: Kind = Kind {
     name: "invalid_host_name",
@@ -18,6 +19,8 @@ pub static INVALID_HOST_NAME: Kind = Kind {
     fields: &["account", "dn", "attribute", "value", "reason"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -56,4 +59,26 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "reason" => Some(Cow::Borrowed(reason)),
         other => account_field(account, dn, other),
     }
+}
+
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::InvalidHostName {
+        attribute, reason, ..
+    } = finding
+    else {
+        return None;
+    };
+    on.account?;
+    Cause::of(
+        CauseKind::UnusableHostName,
+        format!("its {attribute} {reason}"),
+        format!(
+            "correct its {attribute} (anyone with write access may have set it); no SPN is built from it until then"
+        ),
+        true,
+    )
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    matches!(finding, Finding::InvalidHostName { .. }).then_some(CauseKind::UnusableHostName)
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::causes::{Cause, CauseKind, Subject};
 use crate::rules::coverage::Check;
 
 pub static MISSING_SPN: Kind = Kind {
@@ -30,6 +31,8 @@ pub static MISSING_SPN: Kind = Kind {
     fields: &["account", "dn", "spn"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -47,6 +50,25 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "spn" => Some(Cow::Borrowed(spn)),
         other => account_field(account, dn, other),
     }
+}
+
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::MissingSpn { spn, .. } = finding else {
+        return None;
+    };
+    Cause::of(
+        CauseKind::SpnAbsent,
+        format!("{spn} is absent"),
+        format!(
+            "adcomputer spn fix {} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it",
+            on.word()?
+        ),
+        false,
+    )
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    matches!(finding, Finding::MissingSpn { .. }).then_some(CauseKind::SpnAbsent)
 }
 
 impl Check {

@@ -28,6 +28,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use super::causes::{Cause, CauseKind, Subject};
 use super::encryption;
 use super::staleness::StaleClass;
 use crate::model::account::{Account, AccountKind, Attr};
@@ -183,7 +184,7 @@ pub enum Finding {
         #[serde(skip_serializing_if = "Option::is_none")]
         account: Option<String>,
         dn: String,
-        class: super::delegation::DelegationClass,
+        class: super::acting_for::DelegationClass,
         /// The services it may delegate to, or (resource-based) the SIDs allowed to act
         /// through it.
         targets: Vec<String>,
@@ -435,6 +436,12 @@ pub struct Kind {
     pub cells: for<'a> fn(&'a Finding) -> Vec<Text<'a>>,
     /// A field's value as text (CSV, identities); `None` when the finding has none.
     pub field: for<'a> fn(&'a Finding, &str) -> Option<Cow<'a, str>>,
+    /// The cause of lost trust a finding of this kind shows about its account, with the
+    /// decision table's next step for it (docs/reference.md, "Causes and the next step");
+    /// `None` for hygiene kinds.
+    pub cause: fn(&Finding, &Subject<'_>) -> Option<Cause>,
+    /// That cause's kind alone (an audit's `cause` field, no account at hand).
+    pub cause_kind: fn(&Finding) -> Option<CauseKind>,
 }
 
 /// Kinds are one each: the same name is the same kind.

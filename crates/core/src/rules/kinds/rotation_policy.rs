@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::{Kind, Severity, Text};
 use crate::rules::Finding;
+use crate::rules::causes::{self, Cause, CauseKind, Subject};
 
 pub static ROTATION_POLICY: Kind = Kind {
     name: "rotation_policy",
@@ -21,6 +22,8 @@ pub static ROTATION_POLICY: Kind = Kind {
     fields: &["class", "gpo", "linked_to", "computers", "accounts"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -71,4 +74,22 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "accounts" => Some(Cow::Owned(accounts.join(";"))),
         _ => None,
     }
+}
+
+/// The GPO's rollback (the seed article's advice).
+fn cause(finding: &Finding, _: &Subject<'_>) -> Option<Cause> {
+    let Finding::RotationPolicy { class, gpo, .. } = finding else {
+        return None;
+    };
+    let name = gpo.name.as_deref().unwrap_or(&gpo.guid);
+    Cause::of(
+        CauseKind::GpoStopsRotation,
+        format!("GPO {name} ({})", class.as_str()),
+        causes::rollback(*class, name),
+        true,
+    )
+}
+
+fn cause_kind(_: &Finding) -> Option<CauseKind> {
+    None
 }

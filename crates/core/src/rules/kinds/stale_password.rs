@@ -4,8 +4,10 @@ use std::borrow::Cow;
 
 use super::{Kind, Needs, Severity, Text, account_field, label, time_or_dash};
 use crate::model::account::Attr;
-use crate::rules::Finding;
+use crate::rules::causes::{self, Cause, CauseKind, Subject};
 use crate::rules::coverage::Check;
+use crate::rules::group_policy::{self, PolicyClass};
+use crate::rules::{Finding, StaleClass};
 
 pub static STALE_PASSWORD: Kind = Kind {
     name: "stale_password",
@@ -46,6 +48,8 @@ pub static STALE_PASSWORD: Kind = Kind {
     ],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 /// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
@@ -119,6 +123,79 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "note" => note.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
+}
+
+/// Why it loses trust, by class: a rotation that fails while it logs on is mended on the
+/// machine (never a DC-side reset, which cuts it off); an inactive one is disabled.
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::StalePassword {
+        class,
+        password_age_days,
+        last_logon,
+        note,
+        ..
+    } = finding
+    else {
+        return None;
+    };
+    let (word, short, reset) = (on.word()?, on.short()?, on.reset()?);
+    let age =
+        password_age_days.map_or_else(|| "of unknown age".into(), |d| format!("{d} days old"));
+    let logon =
+        last_logon.map_or_else(|| "no logon recorded".into(), |t| format!("last logon {t}"));
+    let evidence = format!("password {age}, {logon}");
+    match class {
+        StaleClass::RotationFailing => Cause::of(
+            CauseKind::RotationFailing,
+            evidence,
+            "on the machine, which still logs on: Test-ComputerSecureChannel -Repair (or Reset-ComputerMachinePassword; Linux: `adcli update`)   # no outage; a DC-side reset would break its working secure channel until it rejoins".into(),
+            true,
+        ),
+        StaleClass::RotationSuppressed => Cause::of(
+            CauseKind::GpoStopsRotation,
+            format!("{evidence}; {}", note.as_deref().unwrap_or("Group Policy stops its password changes")),
+            match note.as_deref().and_then(group_policy::gpo_of_note) {
+                Some(gpo) => format!(
+                    "nothing on the machine: {}",
+                    causes::rollback(PolicyClass::MembersNeverRotate, gpo)
+                ),
+                None => "nothing on the machine: roll back the GPO that stops its password changes (adcomputer audit names it)".into(),
+            },
+            true,
+        ),
+        StaleClass::Inactive => Cause::of(
+            CauseKind::Inactive,
+            evidence,
+            format!(
+                "if nobody claims it: Disable-ADComputer {short} (Samba: samba-tool user disable {word}), delete it after your retention period; if the machine exists and reports a broken trust: {reset}, then rejoin it"
+            ),
+            true,
+        ),
+        StaleClass::NeverSet => Cause::of(
+            CauseKind::NeverSet,
+            "pwdLastSet is 0: no machine ever joined under this account".into(),
+            format!(
+                "if no machine is to join under this name: Remove-ADComputer {short} (Samba: samba-tool computer delete {short}); a join sets its password"
+            ),
+            true,
+        ),
+    }
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    let Finding::StalePassword {
+        class, disabled, ..
+    } = finding
+    else {
+        return None;
+    };
+    Some(match (disabled, class) {
+        (true, _) => CauseKind::Disabled,
+        (_, StaleClass::RotationFailing) => CauseKind::RotationFailing,
+        (_, StaleClass::RotationSuppressed) => CauseKind::GpoStopsRotation,
+        (_, StaleClass::Inactive) => CauseKind::Inactive,
+        (_, StaleClass::NeverSet) => CauseKind::NeverSet,
+    })
 }
 
 impl Check {

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::causes::{Cause, CauseKind, Subject};
 use crate::rules::coverage::Check;
 
 pub static STALE_SPN: Kind = Kind {
@@ -30,6 +31,8 @@ pub static STALE_SPN: Kind = Kind {
     fields: &["account", "dn", "spn", "replacement"],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -64,6 +67,25 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "replacement" => replacement.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
+}
+
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::StaleSpn { spn, .. } = finding else {
+        return None;
+    };
+    Cause::of(
+        CauseKind::SpnOnOldName,
+        format!("{spn} names an old DNS name"),
+        format!(
+            "adcomputer spn fix {} --apply   # journaled; adcomputer undo JOURNAL --apply reverses it",
+            on.word()?
+        ),
+        false,
+    )
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    matches!(finding, Finding::StaleSpn { .. }).then_some(CauseKind::SpnOnOldName)
 }
 
 impl Check {

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::{Kind, Needs, Severity, Text, account_field, label};
 use crate::model::account::Attr;
 use crate::rules::Finding;
+use crate::rules::causes::{self, Cause, CauseKind, Subject};
 use crate::rules::coverage::Check;
 use crate::rules::encryption::EncClass;
 
@@ -44,6 +45,8 @@ pub static WEAK_ENCRYPTION: Kind = Kind {
     ],
     cells,
     field,
+    cause,
+    cause_kind,
 };
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -100,6 +103,55 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "probed_at" => probed_at.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
+}
+
+/// No AES keys: mended on the machine while it logs on, by a DC-side reset once it does not;
+/// configured without AES: the attribute, once the machine can do AES.
+fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
+    let Finding::WeakEncryption {
+        class,
+        supported_encryption_types,
+        probed_at,
+        ..
+    } = finding
+    else {
+        return None;
+    };
+    let account = on.account?;
+    let at = causes::at(probed_at);
+    match class {
+        EncClass::NoAesKeys if on.logs_on => Cause::of(
+            CauseKind::AesRefused,
+            format!("the KDC{at} has no AES key for it; it still logs on"),
+            "on the machine, while it has trust: Reset-ComputerMachinePassword (Linux: `adcli update`, `msktutil --auto-update`) makes AES keys   # a DC-side reset would cut it off until it rejoins".into(),
+            true,
+        ),
+        EncClass::NoAesKeys => Cause::of(
+            CauseKind::AesRefused,
+            format!("the KDC{at} has no AES key for it, and it does not log on"),
+            format!("{}   # new keys, AES included; then rejoin the machine (it no longer has the new password)", on.reset()?),
+            false,
+        ),
+        EncClass::Rc4Only | EncClass::DesEnabled => Cause::of(
+            CauseKind::AesRefused,
+            format!(
+                "msDS-SupportedEncryptionTypes {}",
+                supported_encryption_types
+                    .as_ref()
+                    .map_or_else(|| "absent, with USE_DES_KEY_ONLY".into(), |types| types.value.to_string())
+            ),
+            format!(
+                "once the machine can do AES: Set-ADComputer {} -KerberosEncryptionType AES128,AES256 (or ldapmodify: replace msDS-SupportedEncryptionTypes: 24 on {})   # forcing AES on a device that cannot do AES breaks it",
+                on.short()?,
+                account.dn
+            ),
+            true,
+        ),
+    }
+}
+
+fn cause_kind(finding: &Finding) -> Option<CauseKind> {
+    matches!(finding, Finding::WeakEncryption { .. }).then_some(CauseKind::AesRefused)
 }
 
 impl Check {
