@@ -45,32 +45,19 @@ pub(crate) async fn run(
         ambiguous: shown.ambiguous,
         findings: audit.findings.len(),
     };
-    let mut per_dc = match settings.all_dcs {
+    let per_dc = match settings.all_dcs {
         true => every_dc(source, &shown.accounts).await?,
         false => Vec::new(),
-    }
-    .into_iter();
-    let accounts = shown
-        .accounts
-        .iter()
-        .map(|account| {
-            let expected = expected_spns(account, &settings.spn);
-            let dcs = per_dc.next();
-            let evidence = Evidence {
-                as_of,
-                recent_days: settings.stale.days,
-                tombstones: tombstones.as_deref(),
-                dcs: dcs.as_ref().map(|(views, _)| views.as_slice()),
-            };
-            let view = AccountView::new(account, as_of, expected, &audit.findings, &evidence);
-            match dcs {
-                Some((views, newest)) => view.with_dcs(views, newest),
-                None => view,
-            }
-        })
-        .collect();
+    };
     let report = ShowReport {
-        accounts,
+        accounts: views(
+            settings,
+            &shown.accounts,
+            &audit.findings,
+            tombstones,
+            per_dc,
+            as_of,
+        ),
         findings: audit.findings,
         names: shown.names,
         summary,
@@ -82,6 +69,37 @@ pub(crate) async fn run(
         !report.findings.is_empty(),
         gaps.map(|gaps| format!("not everything was checked: {gaps}")),
     ))
+}
+
+/// Each shown account as the report shows it: its causes judged with the deleted computers
+/// and (`--all-dcs`) each DC's view.
+fn views(
+    settings: &ShowSettings,
+    shown: &[&Account],
+    findings: &[adcomputer_core::rules::Finding],
+    tombstones: Option<Vec<adcomputer_core::model::deleted::Tombstone>>,
+    per_dc: Vec<(Vec<DcView>, Option<FileTime>)>,
+    as_of: FileTime,
+) -> Vec<AccountView> {
+    let mut per_dc = per_dc.into_iter();
+    shown
+        .iter()
+        .map(|account| {
+            let expected = expected_spns(account, &settings.spn);
+            let dcs = per_dc.next();
+            let evidence = Evidence {
+                as_of,
+                recent_days: settings.stale.days,
+                tombstones: tombstones.as_deref(),
+                dcs: dcs.as_ref().map(|(views, _)| views.as_slice()),
+            };
+            let view = AccountView::new(account, as_of, expected, findings, &evidence);
+            match dcs {
+                Some((views, newest)) => view.with_dcs(views, newest),
+                None => view,
+            }
+        })
+        .collect()
 }
 
 /// What the DC's KDC says of the shown accounts: their default passwords (when asked), their

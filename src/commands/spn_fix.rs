@@ -14,7 +14,7 @@ use crate::report::present::changes::{
 };
 use crate::source::{NeedsDc, Source};
 use adcomputer_core::model::account::Account;
-use adcomputer_core::rules::spn_plan::{SpnChange, plan};
+use adcomputer_core::rules::spn_plan::{SpnChange, disabled_left_alone, plan};
 use adcomputer_core::rules::{Finding, SpnIndex};
 
 pub(crate) async fn run(
@@ -26,19 +26,8 @@ pub(crate) async fn run(
         source.live(NeedsDc::Write("spn fix --apply"))?;
     }
     let (accounts, aliases, mut warnings) = source.read_domain().await?;
-    let mut index = SpnIndex::new(aliases.clone());
-    accounts
-        .iter()
-        .for_each(|(account, _)| index.add(account, true));
-    index.prepare();
-    let all: Vec<Account> = accounts
-        .iter()
-        .map(|(account, _)| account.clone())
-        .collect();
-    let in_base: Vec<Account> = accounts
-        .into_iter()
-        .filter_map(|(account, in_scope)| in_scope.then_some(account))
-        .collect();
+    let index = SpnIndex::of(&accounts, aliases.clone());
+    let (all, in_base) = all_and_in_base(accounts);
     let (scope, others) = match request.names.is_empty() {
         true => (in_base.iter().collect(), Vec::new()),
         false => Finding::resolve_each(&request.names, &in_base),
@@ -47,7 +36,9 @@ pub(crate) async fn run(
         .iter()
         .filter(|a| request.settings.rules.examines(a))
         .count();
-    warnings.extend(disabled_left_alone(request, &scope));
+    if !request.names.is_empty() {
+        warnings.extend(disabled_left_alone(&request.settings, &scope));
+    }
     let mut plan = plan(&all, &scope, &index, &request.settings);
     if let Ok(live) = source.live(NeedsDc::Read("spn fix")) {
         mark_refused_changes(live, &mut plan.changes, &scope).await?;
@@ -58,11 +49,10 @@ pub(crate) async fn run(
     };
     let mut writer = Writer::new(request.journal.as_deref(), &aliases);
     let mut items = send(source, &mut writer, plan.changes, &scope, apply).await?;
-    warnings.extend(
-        writer
-            .stop
-            .map(|why| format!("stopped sending changes: {why}")),
-    );
+    let stopped = writer
+        .stop
+        .map(|why| format!("stopped sending changes: {why}"));
+    warnings.extend(stopped);
     let unchanged = examined.saturating_sub(items.len());
     let unresolved = plan.unresolved_duplicates.into_iter();
     let others = others.into_iter().map(|finding| (finding, None));
@@ -80,19 +70,17 @@ pub(crate) async fn run(
     ))
 }
 
-/// A hint for each named computer the rules leave alone because it is disabled.
-fn disabled_left_alone(request: &FixRequest, scope: &[&Account]) -> Vec<String> {
-    if request.names.is_empty() || request.settings.rules.include_disabled {
-        return Vec::new();
-    }
-    scope
+/// Every account read, and those under `-b`.
+fn all_and_in_base(accounts: Vec<(Account, bool)>) -> (Vec<Account>, Vec<Account>) {
+    let all = accounts
         .iter()
-        .filter(|a| a.is_computer() && a.is_disabled() == Some(true))
-        .map(|account| {
-            let name = account.label();
-            format!("{name}: disabled, left alone: add --include-disabled to plan its SPNs")
-        })
-        .collect()
+        .map(|(account, _)| account.clone())
+        .collect();
+    let in_base = accounts
+        .into_iter()
+        .filter_map(|(account, in_scope)| in_scope.then_some(account))
+        .collect();
+    (all, in_base)
 }
 
 /// Whether to write: `--apply`, something to write, and (on a terminal, without `--yes`) the
@@ -107,26 +95,16 @@ fn confirmed(request: &FixRequest, changes: &[SpnChange]) -> anyhow::Result<Opti
     }
     let plan: Vec<String> = writing
         .iter()
-        .map(|c| spn_plan_line(c.account.as_deref().unwrap_or(&c.dn), &c.add, &c.remove))
+        .map(|c| {
+            crate::report::present::changes::plan_line(
+                c.account.as_deref().unwrap_or(&c.dn),
+                &c.add,
+                &c.remove,
+            )
+        })
         .collect();
     let question = format!("Change the SPNs of {} object(s)?", writing.len());
     Ok(crate::interact::may_write(request.write.yes, &plan, &question)?.then_some(true))
-}
-
-/// One object's SPN change as the prompt shows it.
-pub(crate) fn spn_plan_line(name: &str, add: &[String], remove: &[String]) -> String {
-    let mut line = format!("  {name}:");
-    if !add.is_empty() {
-        line.push_str(&format!(" add {}", add.join(", ")));
-    }
-    if !remove.is_empty() {
-        line.push_str(&format!(
-            "{} remove {}",
-            if add.is_empty() { "" } else { ";" },
-            remove.join(", ")
-        ));
-    }
-    line
 }
 
 /// Each change as planned, skipped, or (with `apply`) sent by `writer`.

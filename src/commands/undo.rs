@@ -33,7 +33,7 @@ pub(crate) async fn run(
     let plan: Vec<String> = recorded
         .iter()
         .rev()
-        .map(|c| super::spn_fix::spn_plan_line(&c.account, &c.remove, &c.add))
+        .map(|c| crate::report::present::changes::plan_line(&c.account, &c.remove, &c.add))
         .collect();
     let question = format!(
         "Reverse the {} change(s) of {}?",

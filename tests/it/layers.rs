@@ -127,3 +127,22 @@ fn the_check_sees_an_import() {
         ["model", "report"].iter().map(|s| s.to_string()).collect()
     );
 }
+
+/// Commands orchestrate: no command file over 150 lines, no `run` over 60 (README,
+/// "Development"). Policy belongs to the rules, presentation to the report.
+#[test]
+fn commands_stay_thin() {
+    let dir = common::repo_path("src/commands");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let code = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(code.lines().count() <= 150, "{name}: {} lines", code.lines().count());
+        if let Some(start) = code.find("pub(crate) async fn run(") {
+            let body = &code[start..];
+            let end = body.find("\n}\n").expect("run ends");
+            let lines = body[..end].lines().count() + 1;
+            assert!(lines <= 60, "{name}: run() is {lines} lines");
+        }
+    }
+}

@@ -255,3 +255,19 @@ impl Present for ChangeReport {
         Ok(())
     }
 }
+
+/// One object's SPN change as the prompt shows it.
+pub(crate) fn plan_line(name: &str, add: &[String], remove: &[String]) -> String {
+    let mut line = format!("  {name}:");
+    if !add.is_empty() {
+        line.push_str(&format!(" add {}", add.join(", ")));
+    }
+    if !remove.is_empty() {
+        line.push_str(&format!(
+            "{} remove {}",
+            if add.is_empty() { "" } else { ";" },
+            remove.join(", ")
+        ));
+    }
+    line
+}

@@ -49,9 +49,11 @@ impl<'a> FindingsReport<'a> {
     }
 
     /// With the DCs in scope listed (`audit`), and the note their systems call for.
-    pub(crate) fn with_dcs(mut self, dcs: &'a [DcEntry]) -> Self {
-        self.dcs = Some(dcs);
-        self.causes = Some(causes::per_account(self.findings));
+    pub(crate) fn with_dcs(mut self, dcs: Option<&'a Vec<DcEntry>>) -> Self {
+        if let Some(dcs) = dcs {
+            self.dcs = Some(dcs);
+            self.causes = Some(causes::per_account(self.findings));
+        }
         self
     }
 

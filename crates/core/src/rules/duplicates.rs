@@ -94,6 +94,16 @@ impl SpnIndex {
         SpnIndex::with_size_hint(aliases, 0)
     }
 
+    /// An index of every SPN of `accounts` (each with whether it is in scope), prepared.
+    pub fn of(accounts: &[(Account, bool)], aliases: SpnAliases) -> SpnIndex {
+        let mut index = SpnIndex::new(aliases);
+        accounts
+            .iter()
+            .for_each(|(account, _)| index.add(account, true));
+        index.prepare();
+        index
+    }
+
     /// An index sized for an export of `source_bytes` bytes, so that it does not grow (and
     /// copy) while millions of SPNs arrive. The estimate errs high: capacity that is never
     /// written is never resident.

@@ -95,6 +95,21 @@ pub struct FixSettings {
     pub dedupe: bool,
 }
 
+/// A hint for each named computer the rules leave alone because it is disabled.
+pub fn disabled_left_alone(settings: &FixSettings, scope: &[&Account]) -> Vec<String> {
+    if settings.rules.include_disabled {
+        return Vec::new();
+    }
+    scope
+        .iter()
+        .filter(|a| a.is_computer() && a.is_disabled() == Some(true))
+        .map(|account| {
+            let name = account.label();
+            format!("{name}: disabled, left alone: add --include-disabled to plan its SPNs")
+        })
+        .collect()
+}
+
 /// The plan: one change per object with something to do or to report, and the duplicates no
 /// rule can settle (left for a person, each with the reason).
 #[derive(Debug, Default, PartialEq, Eq)]
