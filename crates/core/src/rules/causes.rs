@@ -230,17 +230,26 @@ impl CauseKind {
 /// For each of an audit's findings about one account, the most likely cause among all the
 /// findings about that account (its `cause` field); `None` for findings about no account.
 pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
-    let mut top: hashbrown::HashMap<&str, CauseKind> = hashbrown::HashMap::new();
-    for finding in findings {
-        if let (Some(dn), Some(cause)) = (finding.dn(), (finding.spec().cause_kind)(finding)) {
-            top.entry(dn)
+    use std::hash::BuildHasher;
+    // Each DN hashed once; the table keyed by the hash, sized once (a million findings must
+    // not grow and copy it).
+    let state = foldhash::fast::FixedState::default();
+    let hashes: Vec<Option<u64>> = findings
+        .iter()
+        .map(|finding| finding.dn().map(|dn| state.hash_one(dn)))
+        .collect();
+    let mut top: hashbrown::HashMap<u64, CauseKind, foldhash::fast::FixedState> =
+        hashbrown::HashMap::with_capacity_and_hasher(findings.len(), state);
+    for (finding, hash) in findings.iter().zip(&hashes) {
+        if let (Some(hash), Some(cause)) = (hash, (finding.spec().cause_kind)(finding)) {
+            top.entry(*hash)
                 .and_modify(|best| *best = (*best).min(cause))
                 .or_insert(cause);
         }
     }
-    findings
-        .iter()
-        .map(|finding| finding.dn().and_then(|dn| top.get(dn).copied()))
+    hashes
+        .into_iter()
+        .map(|hash| top.get(&hash?).copied())
         .collect()
 }
 
