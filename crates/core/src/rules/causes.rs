@@ -231,26 +231,66 @@ impl CauseKind {
 /// findings about that account (its `cause` field); `None` for findings about no account.
 pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
     use std::hash::BuildHasher;
-    // Each DN hashed once; the table keyed by the hash, sized once (a million findings must
-    // not grow and copy it).
+    // Findings come grouped by kind, and one kind usually dwarfs the others (a million stale
+    // passwords): only the accounts the other kinds name go into the table, so that it stays
+    // small; the big kind's findings are then only looked up in it.
     let state = foldhash::fast::FixedState::default();
     let hashes: Vec<Option<u64>> = findings
         .iter()
         .map(|finding| finding.dn().map(|dn| state.hash_one(dn)))
         .collect();
-    let mut top: hashbrown::HashMap<u64, CauseKind, foldhash::fast::FixedState> =
-        hashbrown::HashMap::with_capacity_and_hasher(findings.len(), state);
-    for (finding, hash) in findings.iter().zip(&hashes) {
-        if let (Some(hash), Some(cause)) = (hash, (finding.spec().cause_kind)(finding)) {
-            top.entry(*hash)
-                .and_modify(|best| *best = (*best).min(cause))
-                .or_insert(cause);
+    let own: Vec<Option<CauseKind>> = findings
+        .iter()
+        .map(|finding| (finding.spec().cause_kind)(finding))
+        .collect();
+    let big = largest_kind(findings);
+    let mut top: hashbrown::HashMap<u64, Option<CauseKind>, foldhash::fast::FixedState> =
+        hashbrown::HashMap::with_hasher(state);
+    let outside = (0..findings.len()).filter(|index| !big.contains(index));
+    for index in outside {
+        if let Some(hash) = hashes[index] {
+            let best = top.entry(hash).or_insert(None);
+            *best = min_cause(*best, own[index]);
         }
     }
-    hashes
-        .into_iter()
-        .map(|hash| top.get(&hash?).copied())
+    for index in big.clone() {
+        if let Some(best) = hashes[index].and_then(|hash| top.get_mut(&hash)) {
+            *best = min_cause(*best, own[index]);
+        }
+    }
+    (0..findings.len())
+        .map(|index| match hashes[index].and_then(|hash| top.get(&hash)) {
+            Some(best) => *best,
+            None if hashes[index].is_some() => own[index],
+            None => None,
+        })
         .collect()
+}
+
+/// The range of the kind with the most findings (findings come grouped by kind).
+fn largest_kind(findings: &[Finding]) -> std::ops::Range<usize> {
+    let mut best = 0..0;
+    let mut start = 0;
+    while start < findings.len() {
+        let kind = findings[start].kind();
+        let end = start
+            + findings[start..]
+                .iter()
+                .take_while(|finding| finding.kind() == kind)
+                .count();
+        if end - start > best.len() {
+            best = start..end;
+        }
+        start = end;
+    }
+    best
+}
+
+fn min_cause(a: Option<CauseKind>, b: Option<CauseKind>) -> Option<CauseKind> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// The cause a finding about no account shown gives (`show` of a name only a tombstone has).
