@@ -7,6 +7,19 @@ use serde_json::Value;
 
 use crate::common::{self, Seeded, base64, export_domain, live, offline, test_dc};
 
+/// `args` run on an export of the test DC (ldapsearch, every attribute adcomputer reads): its
+/// JSON report, which must have findings (exit 1).
+fn from_export(args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("domain.ldif");
+    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    export_domain(&export, &attributes);
+    let source = ["--from-ldif", export.to_str().unwrap(), "-o", "json"];
+    let run = offline(&[args, &source].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.json()
+}
+
 /// (key, holders as `account as spn`) of each confusable_spn finding.
 fn confusables(report: &Value) -> Vec<(String, Vec<String>)> {
     report["findings"]
@@ -78,22 +91,12 @@ fn look_alike_spns_the_dc_accepts_are_found_live_and_offline() {
         "{report}"
     );
     // The same from an export of the DC.
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("domain.ldif");
-    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
-    export_domain(&export, &attributes);
-    let offline_run = offline(&[
+    let mut offline_found = confusables(&from_export(&[
         "spn",
         "check",
         "--checks",
         "confusable_spn",
-        "--from-ldif",
-        export.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
-    let mut offline_found = confusables(&offline_run.json());
+    ]));
     offline_found
         .iter_mut()
         .for_each(|(_, holders)| holders.sort());
@@ -272,21 +275,10 @@ fn each_kind_of_delegation_is_found_live_and_offline_and_dcs_are_not() {
         "live, the attributes are read"
     );
     // The same from an export that asked for the attributes.
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("domain.ldif");
-    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
-    export_domain(&export, &attributes);
-    let offline_run = offline(&[
-        "audit",
-        "--checks",
-        "delegation",
-        "--from-ldif",
-        export.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
-    assert_eq!(delegations(&offline_run.json()), expected);
+    assert_eq!(
+        delegations(&from_export(&["audit", "--checks", "delegation"])),
+        expected
+    );
 }
 
 #[test]
@@ -355,21 +347,12 @@ fn systems_past_their_end_of_support_are_found_and_unknown_ones_not_guessed() {
     let later = run_on(&["--as-of", "2027-10-13"]);
     assert!(systems(&later).contains(&("NEW-WIN11$".to_string(), "2027-10-12".to_string())));
     // The same from an export that asked for the attributes.
-    let dir = tempfile::tempdir().unwrap();
-    let export = dir.path().join("domain.ldif");
-    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
-    export_domain(&export, &attributes);
-    let offline_run = offline(&[
+    let args = [
         "audit",
         "--checks",
         "unsupported_os",
         "--as-of",
         "2026-12-06",
-        "--from-ldif",
-        export.to_str().unwrap(),
-        "-o",
-        "json",
-    ]);
-    assert_eq!(offline_run.code, 1, "{}", offline_run.stderr);
-    assert_eq!(systems(&offline_run.json()), expected);
+    ];
+    assert_eq!(systems(&from_export(&args)), expected);
 }

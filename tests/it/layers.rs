@@ -137,7 +137,11 @@ fn commands_stay_thin() {
         let path = entry.unwrap().path();
         let code = std::fs::read_to_string(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(code.lines().count() <= 150, "{name}: {} lines", code.lines().count());
+        assert!(
+            code.lines().count() <= 150,
+            "{name}: {} lines",
+            code.lines().count()
+        );
         if let Some(start) = code.find("pub(crate) async fn run(") {
             let body = &code[start..];
             let end = body.find("\n}\n").expect("run ends");

@@ -339,18 +339,7 @@ pub(crate) fn write(
 
 /// The report's findings by kind (each kind's range), most severe kinds first, then by count.
 fn kind_groups(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
-    let mut groups = Vec::new();
-    let mut start = 0;
-    while start < findings.len() {
-        let kind = findings[start].kind();
-        let end = start
-            + findings[start..]
-                .iter()
-                .take_while(|finding| finding.kind() == kind)
-                .count();
-        groups.push(start..end);
-        start = end;
-    }
+    let mut groups = kinds::kind_ranges(findings);
     groups.sort_by_key(|range| {
         (
             findings[range.start].spec().severity,

@@ -259,31 +259,22 @@ pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
         }
     }
     (0..findings.len())
-        .map(|index| match hashes[index].and_then(|hash| top.get(&hash)) {
-            Some(best) => *best,
-            None if hashes[index].is_some() => own[index],
-            None => None,
-        })
+        .map(
+            |index| match hashes[index].and_then(|hash| top.get(&hash)) {
+                Some(best) => *best,
+                None if hashes[index].is_some() => own[index],
+                None => None,
+            },
+        )
         .collect()
 }
 
-/// The range of the kind with the most findings (findings come grouped by kind).
+/// The range of the kind with the most findings.
 fn largest_kind(findings: &[Finding]) -> std::ops::Range<usize> {
-    let mut best = 0..0;
-    let mut start = 0;
-    while start < findings.len() {
-        let kind = findings[start].kind();
-        let end = start
-            + findings[start..]
-                .iter()
-                .take_while(|finding| finding.kind() == kind)
-                .count();
-        if end - start > best.len() {
-            best = start..end;
-        }
-        start = end;
-    }
-    best
+    super::kinds::kind_ranges(findings)
+        .into_iter()
+        .max_by_key(|range| range.len())
+        .unwrap_or(0..0)
 }
 
 fn min_cause(a: Option<CauseKind>, b: Option<CauseKind>) -> Option<CauseKind> {

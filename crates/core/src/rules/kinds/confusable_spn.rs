@@ -51,13 +51,7 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
     };
     match name {
         "key" => Some(Cow::Borrowed(key)),
-        "holders" => Some(Cow::Owned(
-            holders
-                .iter()
-                .map(|h| format!("{}|{}|{}", h.account.as_deref().unwrap_or(""), h.dn, h.spn))
-                .collect::<Vec<_>>()
-                .join(";"),
-        )),
+        "holders" => Some(Cow::Owned(super::holders_text(holders))),
         _ => None,
     }
 }

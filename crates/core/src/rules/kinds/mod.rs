@@ -62,6 +62,15 @@ pub struct Holder {
     pub kind: Option<AccountKind>,
 }
 
+/// Holders as CSV writes them: `account|dn|spn` of each, separated by `;`.
+pub fn holders_text(holders: &[Holder]) -> String {
+    holders
+        .iter()
+        .map(|h| format!("{}|{}|{}", h.account.as_deref().unwrap_or(""), h.dn, h.spn))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 impl Holder {
     /// How tables name the holder.
     pub fn label(&self) -> &str {
@@ -205,6 +214,23 @@ pub enum Finding {
         name: String,
         candidates: Vec<Candidate>,
     },
+}
+
+/// The ranges of `findings` that hold one kind each (findings come grouped by kind).
+pub fn kind_ranges(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < findings.len() {
+        let kind = findings[start].kind();
+        let end = start
+            + findings[start..]
+                .iter()
+                .take_while(|finding| finding.kind() == kind)
+                .count();
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
 }
 
 impl Finding {
