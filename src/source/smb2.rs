@@ -174,7 +174,14 @@ impl Share {
                 break;
             }
             check(&reply, path)?;
-            let offset = usize::from(reply.bytes.get(HEADER + 2).copied().unwrap_or(0));
+            // DataOffset counts from the header's start and lies past it; a reply too short
+            // to hold it is an error, never data from offset 0.
+            let offset = reply
+                .bytes
+                .get(HEADER + 2)
+                .map(|offset| usize::from(*offset))
+                .filter(|offset| *offset >= HEADER)
+                .ok_or_else(|| format!("{path}: a READ reply without a valid data offset"))?;
             let length = reply.u32_at(4)? as usize;
             let data = reply.slice(offset, length)?;
             if data.is_empty() {
@@ -412,6 +419,38 @@ mod tests {
             !signed_by(&key, &signed[..HEADER - 1]),
             "shorter than a header"
         );
+    }
+
+    /// A READ reply whose data offset points into the header (or is missing) is an error,
+    /// never the header's bytes read as the file.
+    #[tokio::test]
+    async fn a_read_reply_must_place_its_data_past_the_header() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = vec![0u8; 4 + HEADER + 49];
+            socket.read_exact(&mut request).await.unwrap();
+            let mut reply = vec![0u8; HEADER + 16];
+            reply[..4].copy_from_slice(b"\xfeSMB");
+            reply[16..20].copy_from_slice(&FLAG_RESPONSE.to_le_bytes());
+            reply[HEADER] = 17; // structure size; DataOffset (HEADER + 2) left 0
+            reply[HEADER + 4] = 8; // DataLength
+            let mut frame = (reply.len() as u32).to_be_bytes().to_vec();
+            frame.extend(reply);
+            socket.write_all(&frame).await.unwrap();
+        });
+        let mut share = Share {
+            stream: TcpStream::connect(address).await.unwrap(),
+            limit: Duration::from_secs(5),
+            message_id: 0,
+            session_id: 0,
+            tree_id: 0,
+            signing: None,
+        };
+        let error = share.read_open(&[0; 16], 8, 1024, "x").await.unwrap_err();
+        assert!(error.contains("valid data offset"), "{error}");
+        server.await.unwrap();
     }
 
     /// A server on 445 is needed for `connect`; `receive`'s bounds are tested on a socket pair.

@@ -306,17 +306,16 @@ fn an_export_and_a_copy_of_sysvol_give_the_same_policy() {
         .status()
         .unwrap();
     assert!(status.success());
-    let offline = |sysvol: &std::path::Path| {
-        common::offline(&[
-            "audit",
-            "-o",
-            "json",
+    let offline_in = |scope: &[&str], sysvol: &std::path::Path| {
+        let source = [
             "--from-ldif",
             export.to_str().unwrap(),
             "--sysvol",
             sysvol.to_str().unwrap(),
-        ])
+        ];
+        common::offline(&[scope, &["audit", "-o", "json"], &source].concat())
     };
+    let offline = |sysvol: &std::path::Path| offline_in(&[], sysvol);
     let run = offline(&copy);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let live_report = live(&["audit", "-o", "json"]).json();
@@ -383,17 +382,7 @@ fn an_export_and_a_copy_of_sysvol_give_the_same_policy() {
     );
     // A scope with nothing else to report is then no clean bill.
     let scope = format!("OU=Domain Controllers,{}", dc.base);
-    let run = common::offline(&[
-        "-b",
-        &scope,
-        "audit",
-        "-o",
-        "json",
-        "--from-ldif",
-        export.to_str().unwrap(),
-        "--sysvol",
-        copy.to_str().unwrap(),
-    ]);
+    let run = offline_in(&["-b", &scope], &copy);
     assert_eq!(run.code, 2, "{} {}", run.stdout, run.stderr);
 }
 
