@@ -527,20 +527,31 @@ fn two_runs_that_mend_the_same_objects_at_once_never_call_each_other_failed() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let mut statuses = std::collections::BTreeMap::new();
+    // A run that reads after the other has mended an object plans fewer: what matters is that
+    // every object is applied by exactly one run and the other, if it planned it, finds it done.
+    let mut applied = std::collections::BTreeMap::<String, usize>::new();
     for run in &runs {
         assert!(run.code < 2, "{}", run.stderr);
         let report = run.json();
         let items = report["findings"].as_array().unwrap();
-        assert_eq!(items.len(), 12, "{report}");
+        assert!(items.len() <= 12, "{report}");
         for item in items {
-            *statuses
-                .entry(item["status"].as_str().unwrap().to_string())
-                .or_insert(0) += 1;
-            assert_ne!(item["status"], "failed", "{item}");
+            let status = item["status"].as_str().unwrap();
+            assert!(
+                ["applied", "unchanged"].contains(&status),
+                "neither applied nor found done: {item}"
+            );
+            *applied
+                .entry(item["dn"].as_str().unwrap().to_string())
+                .or_default() += usize::from(status == "applied");
         }
     }
-    assert_eq!(statuses.values().sum::<i32>(), 24, "{statuses:?}");
+    assert_eq!(
+        applied.len(),
+        12,
+        "every object planned by a run: {applied:?}"
+    );
+    assert!(applied.values().all(|&n| n == 1), "{applied:?}");
     // Every object mended once: four SPNs each.
     let after = ldap_tool(
         "ldapsearch",
