@@ -149,7 +149,7 @@ pub(crate) struct ResetBatch {
     /// Where new passwords are proven.
     verifier: Verifier,
     domain_sid: Option<String>,
-    /// `name (SID)` of owners and creators already looked up: most objects share an owner.
+    /// `name (SID)` of owners already looked up: most objects share an owner.
     sid_names: HashMap<String, String>,
     security: HashMap<String, ObjectSecurity>,
     /// Why nothing more is sent: the DC stopped answering.
@@ -215,7 +215,7 @@ async fn reset_one(directory: &mut Directory, item: &mut ResetItem, batch: &mut 
     item.note_lagging_dcs();
 }
 
-/// The rejoin hardening note (KB5020276) from the object's owner and creator.
+/// The rejoin hardening note (KB5020276) from the object's owner.
 async fn rejoin_warning(
     directory: &mut Directory,
     dn: &str,
@@ -224,21 +224,11 @@ async fn rejoin_warning(
     let security = batch.security.get(dn)?.clone();
     let owner_sid = security.owner.as_deref()?;
     let owner = account_name(directory, owner_sid, &mut batch.sid_names).await;
-    let creator = match &security.creator {
-        Some(sid) => Some(account_name(directory, sid, &mut batch.sid_names).await),
-        None => None,
-    };
     let admin_owned = batch
         .domain_sid
         .as_deref()
         .is_some_and(|domain| is_admin_group(owner_sid, domain));
-    let creator_owns = security.creator.as_deref() == Some(owner_sid);
-    Some(rejoin_note(
-        &owner,
-        creator.as_deref(),
-        admin_owned,
-        creator_owns,
-    ))
+    Some(rejoin_note(&owner, admin_owned))
 }
 
 /// `name (SID)` for a SID found in the directory, else the SID; each SID is looked up once.

@@ -4,13 +4,16 @@
 use super::connection::Directory;
 use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
-use adcomputer_core::model::account::{ACCOUNT_ATTRIBUTES, Account, AccountBuilder, ModelError};
+use adcomputer_core::model::account::{
+    ACCOUNT_ATTRIBUTES, Account, AccountBuilder, Attr, ModelError,
+};
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::group_policy::Container;
+use adcomputer_core::rules::{DomainFacts, Quota};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
 /// rule: `Account::in_scan_scope`).
@@ -204,25 +207,21 @@ pub(crate) async fn name_of_sid(directory: &mut Directory, sid: &str) -> Option<
     name
 }
 
-/// Every account under `base` that one of `names` could match, with its security: owner,
-/// DACL and creator (for the rights check and the rejoin hardening), in the same searches.
+/// Every account under `base` that one of `names` could match, with its security: owner and
+/// DACL (for the rights check and the rejoin hardening), in the same searches.
 pub(crate) async fn named_with_security(
     directory: &mut Directory,
     base: &str,
     names: &[NameQuery],
     mut each: impl FnMut(&Account, ObjectSecurity),
 ) -> Result<(), QueryError> {
-    let attributes: Vec<&str> = ACCOUNT_ATTRIBUTES
-        .iter()
-        .copied()
-        .chain(["nTSecurityDescriptor", "mS-DS-CreatorSID"])
-        .collect();
+    let attributes = ACCOUNT_ATTRIBUTES;
     let mut failure: Option<ModelError> = None;
     let mut builder = AccountBuilder::default();
     for alternatives in batch_filters(names) {
         let filter = format!("(&(sAMAccountName=*){alternatives})");
         directory
-            .search_each_with_security(base, &filter, &attributes, |entry| {
+            .search_each_with_security(base, &filter, attributes, |entry| {
                 if failure.is_some() {
                     return;
                 }
@@ -234,7 +233,6 @@ pub(crate) async fn named_with_security(
                                 .values("nTSecurityDescriptor")
                                 .first()
                                 .map(Vec::as_slice),
-                            entry.values("mS-DS-CreatorSID").first().map(Vec::as_slice),
                         ),
                     ),
                     Err(err) => failure = Some(err),
@@ -243,6 +241,38 @@ pub(crate) async fn named_with_security(
             .await?;
     }
     failure.map_or(Ok(()), |err| Err(err.into()))
+}
+
+/// What the domain head and the schema say for the hygiene checks: the domain's
+/// `ms-DS-MachineAccountQuota` (when it may be read), and whether the schema defines either
+/// LAPS expiration attribute (`None` when the schema cannot be read).
+pub(crate) async fn domain_facts(directory: &mut Directory) -> Result<DomainFacts, QueryError> {
+    let domain = directory.root_dse.default_naming_context.clone();
+    let quota = directory
+        .read_object(&domain, &["ms-DS-MachineAccountQuota"])
+        .await?
+        .and_then(|entry| {
+            let value = entry.values("ms-DS-MachineAccountQuota").first()?.clone();
+            std::str::from_utf8(&value).ok()?.trim().parse::<i64>().ok()
+        });
+    let mut laps_in_schema = None;
+    if let Some(configuration) = directory.root_dse.configuration_naming_context.clone() {
+        let filter = format!(
+            "(|(lDAPDisplayName={})(lDAPDisplayName={}))",
+            Attr::LegacyLapsExpiry.name(),
+            Attr::LapsExpiry.name()
+        );
+        let mut found = false;
+        let schema = format!("CN=Schema,{configuration}");
+        let read = directory
+            .search_each(&schema, &filter, &["lDAPDisplayName"], |_| found = true)
+            .await;
+        laps_in_schema = read.is_ok().then_some(found);
+    }
+    Ok(DomainFacts {
+        machine_account_quota: quota.map_or(Quota::Unknown, |quota| Quota::Known(domain, quota)),
+        laps_in_schema,
+    })
 }
 
 /// The SIDs of the bound account's token: the rootDSE's `tokenGroups` (its groups, and on

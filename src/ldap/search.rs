@@ -10,7 +10,8 @@ use super::error::OperationError;
 use adcomputer_core::model::entry::Entry;
 
 impl Directory {
-    /// Calls `each` for every entry under `base` matching `filter`, with `attributes` only.
+    /// Calls `each` for every entry under `base` matching `filter`, with `attributes` only;
+    /// `nTSecurityDescriptor`, when asked for, holds only the owner.
     ///
     /// Pages by hand rather than with ldap3's adapter: a page's entries are read off the wire
     /// first, the next page is asked for at once, and only then are the entries handed to
@@ -22,7 +23,16 @@ impl Directory {
         attributes: &[&str],
         each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
-        self.search_paged(base, filter, attributes, &[], each).await
+        let owner = attributes
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case("nTSecurityDescriptor"));
+        let extra = if owner {
+            vec![sd_flags(OWNER)]
+        } else {
+            Vec::new()
+        };
+        self.search_paged(base, filter, attributes, &extra, each)
+            .await
     }
 
     /// As `search_each`, with `nTSecurityDescriptor` (when asked for) holding the owner and
@@ -34,7 +44,7 @@ impl Directory {
         attributes: &[&str],
         each: impl FnMut(Entry),
     ) -> Result<(), OperationError> {
-        self.search_paged(base, filter, attributes, &[sd_flags()], each)
+        self.search_paged(base, filter, attributes, &[sd_flags(OWNER | DACL)], each)
             .await
     }
 
@@ -152,15 +162,19 @@ pub(super) fn show_deleted() -> RawControl {
     }
 }
 
-/// LDAP_SERVER_SD_FLAGS_OID with OWNER_ and DACL_SECURITY_INFORMATION: read the owner and the
-/// DACL of `nTSecurityDescriptor`, which a non-admin may read, and not the SACL, which needs
-/// a privilege.
-fn sd_flags() -> RawControl {
+/// OWNER_SECURITY_INFORMATION.
+const OWNER: u8 = 1;
+/// DACL_SECURITY_INFORMATION.
+const DACL: u8 = 4;
+
+/// LDAP_SERVER_SD_FLAGS_OID: read only these parts of `nTSecurityDescriptor` — the owner and
+/// the DACL, which a non-admin may read, never the SACL, which needs a privilege.
+fn sd_flags(parts: u8) -> RawControl {
     RawControl {
         ctype: "1.2.840.113556.1.4.801".to_string(),
         crit: true,
-        // BER: SEQUENCE { INTEGER 5 }
-        val: Some(vec![0x30, 0x03, 0x02, 0x01, 0x05]),
+        // BER: SEQUENCE { INTEGER parts }
+        val: Some(vec![0x30, 0x03, 0x02, 0x01, parts]),
     }
 }
 

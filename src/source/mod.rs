@@ -65,6 +65,8 @@ pub(crate) struct SourceFacts {
     trailer: Trailer,
     /// The Group Policy objects of an export (containers with `gPLink`/`gPOptions`, GPOs).
     pub(crate) group_policy: PolicyObjects,
+    /// An export's domain head with `ms-DS-MachineAccountQuota`: its DN and value.
+    machine_account_quota: Option<(String, i64)>,
 }
 
 /// Group Policy objects an export holds: what `--sysvol` completes into `Policies`.
@@ -88,6 +90,10 @@ struct Trailer {
 impl SourceFacts {
     fn merge(&mut self, other: SourceFacts) {
         self.evidence = self.evidence.union(other.evidence);
+        self.machine_account_quota = self
+            .machine_account_quota
+            .take()
+            .or(other.machine_account_quota);
         self.warnings.extend(other.warnings);
         let policy = other.group_policy;
         self.group_policy.containers.extend(policy.containers);
@@ -236,9 +242,48 @@ impl Source {
         })
     }
 
+    /// What the domain object and the schema say (`DomainFacts`): from the DC, or from an
+    /// export's domain head (`facts`). The quota only when the domain head is in scope.
+    async fn domain_facts(
+        &mut self,
+        facts: &SourceFacts,
+    ) -> anyhow::Result<adcomputer_core::rules::DomainFacts> {
+        use adcomputer_core::rules::{DomainFacts, Quota};
+        let (mut found, base) = match self {
+            Source::Live(live) => {
+                let mut found = queries::domain_facts(&mut live.directory).await?;
+                let domain = &live.directory.root_dse.default_naming_context;
+                let in_scope = NormalDn::parse(&live.base) == NormalDn::parse(domain);
+                if !in_scope {
+                    found.machine_account_quota = Quota::OutOfScope;
+                }
+                return Ok(found);
+            }
+            Source::Ldif { base, .. } => {
+                let quota = match &facts.machine_account_quota {
+                    Some((dn, quota)) => Quota::Known(dn.clone(), *quota),
+                    None => Quota::Unknown,
+                };
+                let found = DomainFacts {
+                    machine_account_quota: quota,
+                    laps_in_schema: None,
+                };
+                (found, base.as_deref().and_then(NormalDn::parse))
+            }
+        };
+        // Offline, `-b` names the domain head only if the export's head has that DN.
+        if let (Some(base), Quota::Known(domain, _)) = (&base, &found.machine_account_quota)
+            && NormalDn::parse(domain).as_ref() != Some(base)
+        {
+            found.machine_account_quota = Quota::OutOfScope;
+        }
+        Ok(found)
+    }
+
     /// The check commands' pass over the source: an auditor per worker (remembering what it
     /// saw when a baseline is compared), their duplicate indexes sorted each on its own core,
-    /// merged in one pass; with `forest`, the global catalog's SPN holders too.
+    /// merged in one pass; with `forest`, the global catalog's SPN holders too; what the domain
+    /// object and the schema say.
     pub(crate) async fn audit(
         &mut self,
         settings: &AuditSettings,
@@ -274,6 +319,9 @@ impl Source {
         if forest && settings.wants(Check::DUPLICATE_SPN) {
             self.scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
                 .await?;
+        }
+        if settings.wants(Check::OWNERSHIP) || settings.wants(Check::LAPS) {
+            auditor.domain(&self.domain_facts(&facts).await?);
         }
         Ok((auditor, facts))
     }
@@ -510,12 +558,15 @@ struct PolicyValues {
     gp_link: Option<String>,
     gp_options: Option<String>,
     gpo: Vec<(&'static str, String)>,
+    /// The domain head's `ms-DS-MachineAccountQuota`.
+    quota: Option<String>,
 }
 
 impl PolicyValues {
     fn start(&mut self, dn: &str) {
         self.gp_link = None;
         self.gp_options = None;
+        self.quota = None;
         self.gpo.clear();
         // Cheap for the millions of accounts: only a DN that starts like a GPO's is lowered.
         self.is_gpo = dn
@@ -533,6 +584,9 @@ impl PolicyValues {
         match name.len() {
             6 if name.eq_ignore_ascii_case(b"gPLink") => self.gp_link = Some(text()),
             9 if name.eq_ignore_ascii_case(b"gPOptions") => self.gp_options = Some(text()),
+            25 if name.eq_ignore_ascii_case(b"ms-DS-MachineAccountQuota") => {
+                self.quota = Some(text());
+            }
             _ if self.is_gpo => {
                 if let Some(known) = adcomputer_core::model::gpo::GPO_ATTRIBUTES
                     .iter()
@@ -652,7 +706,10 @@ fn requested(asked: &str) -> AttrSet {
     let mut set = AttrSet::default();
     for word in asked.split_whitespace() {
         if word == "ALL" || word == "*" {
-            set = set.union(AttrSet::EVERY.without(AttrSet::of(&[Attr::KeyVersionNumber])));
+            // `*` is every stored attribute a reader may see: not the constructed key version,
+            // nor the security descriptor, which a DC returns only when named.
+            let not_in_all = AttrSet::of(&[Attr::KeyVersionNumber, Attr::SecurityDescriptor]);
+            set = set.union(AttrSet::EVERY.without(not_in_all));
         } else if let Some(attr) = Attr::of(word.as_bytes()) {
             set.insert(attr);
         }
@@ -677,6 +734,15 @@ impl ScanSink {
         let account = self.account.finished()?;
         self.policy
             .finish(&account.dn, &mut self.facts.group_policy);
+        if let Some(quota) = self.policy.quota.take() {
+            match quota.trim().parse::<i64>() {
+                Ok(quota) => self.facts.machine_account_quota = Some((account.dn.clone(), quota)),
+                Err(_) => self.facts.warnings.push(format!(
+                    "{}: ms-DS-MachineAccountQuota {quota:?} is not a number: not judged",
+                    account.dn
+                )),
+            }
+        }
         self.facts.evidence = self.facts.evidence.union(account.present);
         let in_scope = base
             .is_none_or(|base| NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(base)));
@@ -857,7 +923,8 @@ mod tests {
 
     #[test]
     fn ldapsearch_headers_say_what_was_asked() {
-        assert_eq!(requested(" ALL").names().len(), 14);
+        assert_eq!(requested(" ALL").names().len(), 17);
+        assert!(!requested(" ALL").contains(Attr::SecurityDescriptor));
         assert!(!requested(" ALL").contains(Attr::KeyVersionNumber));
         assert_eq!(
             requested(" servicePrincipalName sAMAccountName x").names(),

@@ -349,7 +349,9 @@ fn offline_audit_of_an_ldapsearch_export_equals_the_live_one() {
     let _domain = common::pristine_domain();
     let dir = tempfile::tempdir().unwrap();
     let ldif = dir.path().join("export.ldif");
-    common::export_domain(&ldif, adcomputer::ACCOUNT_ATTRIBUTES);
+    let mut attributes = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    attributes.push("ms-DS-MachineAccountQuota");
+    common::export_domain(&ldif, &attributes);
 
     let as_of = "2026-11-21T12:00:00Z";
     let (live_code, live_json) = json_of(&["audit", "-o", "json", "--as-of", as_of]);

@@ -1,7 +1,8 @@
 //! Migration hygiene against the Samba test DC (issue 24): look-alike SPNs, which the DC takes
 //! as different (its uniqueness check compares them as written) though a person, and software
 //! that normalizes, reads them as one — seeded as the DC accepts them, found live and in an
-//! export, and nothing on the healthy domain.
+//! export, and nothing on the healthy domain; delegation, systems past their support, owners
+//! and creators who are not admins, and LAPS.
 
 use serde_json::Value;
 
@@ -12,7 +13,8 @@ use crate::common::{self, Seeded, base64, export_domain, live, offline, test_dc}
 fn from_export(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("domain.ldif");
-    let attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    let mut attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    attributes.push("ms-DS-MachineAccountQuota");
     export_domain(&export, &attributes);
     let source = ["--from-ldif", export.to_str().unwrap(), "-o", "json"];
     let run = offline(&[args, &source].concat());
@@ -355,4 +357,231 @@ fn systems_past_their_end_of_support_are_found_and_unknown_ones_not_guessed() {
         "2026-12-06",
     ];
     assert_eq!(systems(&from_export(&args)), expected);
+}
+
+/// (account or DN, class) of each `kind` finding, sorted.
+fn classes_of(report: &Value, kind: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .map(|f| {
+            let who = f["account"].as_str().or(f["dn"].as_str()).unwrap();
+            (who.to_string(), f["class"].as_str().unwrap().to_string())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn owners_and_creators_who_are_not_admins_and_the_quota_are_found_live_and_offline() {
+    let _domain = common::pristine_domain();
+    let dc = test_dc();
+    let quota = (dc.base.clone(), "machine_account_quota".to_string());
+    // The seeded domain: every computer owned by Domain Admins; Samba's quota is 10.
+    let run = live(&["audit", "--checks", "ownership", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(classes_of(&run.json(), "ownership"), vec![quota.clone()]);
+    assert!(run.json()["coverage"]["ownership"]["examined"].as_u64() > Some(20));
+
+    // nobody may create computers in OU=Owned and creates OWNED-PC: the DC makes nobody its
+    // owner. CREATED-PC, an admin's, gets nobody as mS-DS-CreatorSID (the machine account
+    // quota's mark, which the DC writes itself: raw), ADMIN-PC stays an admin's.
+    let ou = format!("OU=Owned,{}", dc.base);
+    let computer = |name: &str| {
+        format!(
+            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n\n"
+        )
+    };
+    let ldif = format!(
+        "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}",
+        computer("CREATED-PC"),
+        computer("ADMIN-PC")
+    );
+    let _seeded = Seeded::add(&[&ou], &ldif);
+    let sid = std::process::Command::new("samba-tool")
+        .args(["user", "show", "nobody", "--attributes", "objectSid", "-H"])
+        .arg(format!("{}/private/sam.ldb", dc.dir))
+        .output()
+        .expect("samba-tool");
+    let sid = String::from_utf8(sid.stdout).unwrap();
+    let sid = sid
+        .lines()
+        .find_map(|line| line.strip_prefix("objectSid: "))
+        .expect("nobody's SID")
+        .to_string();
+    let granted = std::process::Command::new("samba-tool")
+        .args(["dsacl", "set", "--action=allow", "-H"])
+        .arg(format!("{}/private/sam.ldb", dc.dir))
+        .arg(format!("--objectdn={ou}"))
+        .arg(format!(
+            "--sddl=(OA;CI;CC;bf967a86-0de6-11d0-a285-00aa003049e2;;{sid})"
+        ))
+        .output()
+        .expect("samba-tool");
+    assert!(granted.status.success(), "{granted:?}");
+    let added = common::ldap_tool_as("nobody", "ldapadd", &computer("OWNED-PC"));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    common::raw_modify(&format!(
+        "dn: CN=CREATED-PC,{ou}\nchangetype: modify\nadd: mS-DS-CreatorSID\nmS-DS-CreatorSID: {sid}\n"
+    ));
+
+    let s = |text: &str| text.to_string();
+    let expected = vec![
+        (s("CREATED-PC$"), s("creator")),
+        quota.clone(),
+        (s("OWNED-PC$"), s("owner")),
+    ];
+    let run = live(&["audit", "--checks", "ownership", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    common::assert_documented(&report);
+    assert_eq!(classes_of(&report, "ownership"), expected);
+    let owned = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["account"] == "OWNED-PC$")
+        .unwrap();
+    assert_eq!(owned["owner"], sid.as_str(), "{owned}");
+    // An operator without rights reads the owners too (any reader may: the SD-flags control).
+    let operator = common::as_operator("nobody", &["audit", "--checks", "ownership", "-o", "json"]);
+    assert_eq!(classes_of(&operator.json(), "ownership"), expected);
+    assert_eq!(operator.json()["coverage"]["ownership"]["not_checked"], 0);
+    // Below the domain, the domain's quota is not the scope's.
+    let scoped = live(&["audit", "--checks", "ownership", "-b", &ou, "-o", "json"]);
+    assert_eq!(
+        classes_of(&scoped.json(), "ownership"),
+        vec![expected[0].clone(), expected[2].clone()]
+    );
+    // The same from an export that asked for the owner and the quota.
+    let exported = from_export(&["audit", "--checks", "ownership"]);
+    assert_eq!(classes_of(&exported, "ownership"), expected);
+    assert!(exported["coverage"]["ownership"]["note"].is_null());
+    // An export without nTSecurityDescriptor judges creators only, and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("no-owners.ldif");
+    export_domain(
+        &export,
+        &["objectClass", "sAMAccountName", "mS-DS-CreatorSID"],
+    );
+    let run = offline(&[
+        "audit",
+        "--checks",
+        "ownership",
+        "-o",
+        "json",
+        "--from-ldif",
+        export.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        classes_of(&run.json(), "ownership"),
+        vec![(s("CREATED-PC$"), s("creator"))]
+    );
+    let note = run.json()["coverage"]["ownership"]["note"].to_string();
+    assert!(note.contains("owners and the quota not judged"), "{note}");
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
+    let _domain = common::pristine_domain();
+    let dc = test_dc();
+    let ou = format!("OU=Laps,{}", dc.base);
+    let computer = |name: &str, os: &str| {
+        format!(
+            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\noperatingSystem: {os}\n\n"
+        )
+    };
+    let ldif = format!(
+        "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}",
+        computer("LAPS-NONE", "Windows 11 Enterprise"),
+        computer("LAPS-OLD", "Windows Server 2022 Standard"),
+        computer("LAPS-OK", "Windows 11 Pro"),
+        computer("LAPS-LINUX", "Ubuntu"),
+    );
+    let _seeded = Seeded::add(&[&ou], &ldif);
+    // Samba's schema has neither LAPS attribute: live, every Windows computer is unmanaged,
+    // and coverage says why.
+    let run = live(&["audit", "--checks", "laps", "-b", &ou, "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    common::assert_documented(&report);
+    let s = |text: &str| text.to_string();
+    assert_eq!(
+        classes_of(&report, "laps"),
+        vec![
+            (s("LAPS-NONE$"), s("none")),
+            (s("LAPS-OK$"), s("none")),
+            (s("LAPS-OLD$"), s("none"))
+        ]
+    );
+    let note = report["coverage"]["laps"]["note"].to_string();
+    assert!(note.contains("schema defines neither"), "{note}");
+    // A domain with Windows LAPS, as its export shows it (the DC's export with the values a
+    // LAPS domain holds added: the Samba schema cannot hold them): judged from the times.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("laps.ldif");
+    let mut attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
+    attributes.retain(|name| !name.contains("LAPS") && !name.contains("AdmPwd"));
+    export_domain(&export, &attributes);
+    let filetime = |days_before_as_of: i64| {
+        (1_795_305_600 - days_before_as_of * 86_400 + 11_644_473_600) * 10_000_000
+    };
+    let mut text = std::fs::read_to_string(&export).unwrap();
+    for (name, line) in [
+        (
+            "LAPS-OLD",
+            format!("ms-Mcs-AdmPwdExpirationTime: {}", filetime(90)),
+        ),
+        (
+            "LAPS-OK",
+            format!("msLAPS-PasswordExpirationTime: {}", filetime(-20)),
+        ),
+    ] {
+        let dn = format!("dn: CN={name},{ou}\n");
+        text = text.replacen(&dn, &format!("{dn}{line}\n"), 1);
+    }
+    std::fs::write(&export, text).unwrap();
+    let args = [
+        "audit",
+        "--checks",
+        "laps",
+        "--as-of",
+        "2026-11-21",
+        "-o",
+        "json",
+    ];
+    let run = offline(&[&args[..], &["--from-ldif", export.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        classes_of(&run.json(), "laps"),
+        vec![(s("LAPS-NONE$"), s("none")), (s("LAPS-OLD$"), s("expired"))]
+    );
+    // An export without either attribute cannot tell: a gap (exit 2), never a list of all.
+    let bare = dir.path().join("bare.ldif");
+    export_domain(
+        &bare,
+        &[
+            "objectClass",
+            "sAMAccountName",
+            "userAccountControl",
+            "operatingSystem",
+        ],
+    );
+    let run = offline(&[
+        "audit",
+        "--checks",
+        "laps",
+        "-o",
+        "json",
+        "--from-ldif",
+        bare.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(classes_of(&run.json(), "laps").is_empty());
 }

@@ -53,6 +53,10 @@ account_attributes! {
     SupportedEncryptionTypes = "msDS-SupportedEncryptionTypes",
     AllowedToDelegateTo = "msDS-AllowedToDelegateTo",
     AllowedToActOnBehalf = "msDS-AllowedToActOnBehalfOfOtherIdentity",
+    SecurityDescriptor = "nTSecurityDescriptor",
+    CreatorSid = "mS-DS-CreatorSID",
+    LegacyLapsExpiry = "ms-Mcs-AdmPwdExpirationTime",
+    LapsExpiry = "msLAPS-PasswordExpirationTime",
 }
 
 impl Attr {
@@ -67,13 +71,15 @@ impl Attr {
             11 => &[Attr::ObjectClass, Attr::DnsHostName],
             14 => &[Attr::SamAccountName],
             15 => &[Attr::OperatingSystem],
+            16 => &[Attr::CreatorSid],
             18 => &[Attr::UserAccountControl, Attr::LastLogonTimestamp],
-            20 => &[Attr::ServicePrincipalName],
+            20 => &[Attr::ServicePrincipalName, Attr::SecurityDescriptor],
             21 => &[Attr::KeyVersionNumber],
             22 => &[Attr::OperatingSystemVersion],
             26 => &[Attr::AdditionalDnsHostName],
+            27 => &[Attr::LegacyLapsExpiry],
             24 => &[Attr::AllowedToDelegateTo],
-            29 => &[Attr::SupportedEncryptionTypes],
+            29 => &[Attr::SupportedEncryptionTypes, Attr::LapsExpiry],
             40 => &[Attr::AllowedToActOnBehalf],
             _ => return None,
         };
@@ -83,7 +89,7 @@ impl Attr {
 
 /// A set of attributes (a bit each).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AttrSet(u16);
+pub struct AttrSet(u32);
 
 impl AttrSet {
     pub const EVERY: AttrSet = AttrSet((1 << Attr::ALL.len()) - 1);
@@ -92,16 +98,16 @@ impl AttrSet {
         AttrSet(
             attrs
                 .iter()
-                .fold(0, |bits, attr| bits | (1 << *attr as u16)),
+                .fold(0, |bits, attr| bits | (1 << *attr as u32)),
         )
     }
 
     pub fn insert(&mut self, attr: Attr) {
-        self.0 |= 1 << attr as u16;
+        self.0 |= 1 << attr as u32;
     }
 
     pub fn contains(self, attr: Attr) -> bool {
-        self.0 & (1 << attr as u16) != 0
+        self.0 & (1 << attr as u32) != 0
     }
 
     pub fn union(self, other: AttrSet) -> AttrSet {
@@ -192,6 +198,15 @@ pub struct Account {
     /// `msDS-AllowedToActOnBehalfOfOtherIdentity`: a security descriptor naming who may
     /// act as other users towards it, as stored.
     pub act_on_behalf: Option<Vec<u8>>,
+    /// The owner in `nTSecurityDescriptor`: a SID, or an SDDL alias (`DA`) as ldbsearch
+    /// writes a descriptor; `None` when not read.
+    pub owner: Option<String>,
+    /// `mS-DS-CreatorSID`: who created it with the machine account quota, if a user did.
+    pub creator: Option<String>,
+    /// `ms-Mcs-AdmPwdExpirationTime` (legacy LAPS).
+    pub legacy_laps_expiry: Option<FileTime>,
+    /// `msLAPS-PasswordExpirationTime` (Windows LAPS).
+    pub laps_expiry: Option<FileTime>,
     /// The attributes the record carried.
     pub present: AttrSet,
 }
@@ -299,6 +314,10 @@ pub fn blank_account() -> Account {
         supported_enctypes: None,
         delegate_to: Vec::new(),
         act_on_behalf: None,
+        owner: None,
+        creator: None,
+        legacy_laps_expiry: None,
+        laps_expiry: None,
         present: AttrSet::default(),
     }
 }
@@ -315,6 +334,8 @@ impl AccountBuilder {
             account.dns_host_name.take(),
             account.operating_system.take(),
             account.operating_system_version.take(),
+            account.owner.take(),
+            account.creator.take(),
         ];
         self.spare.extend(texts.into_iter().flatten());
         self.spare.append(&mut account.spns);
@@ -329,6 +350,8 @@ impl AccountBuilder {
         account.last_logon_timestamp = None;
         account.key_version = None;
         account.supported_enctypes = None;
+        account.legacy_laps_expiry = None;
+        account.laps_expiry = None;
         account.present = AttrSet::default();
         self.error = None;
     }
@@ -479,6 +502,24 @@ impl AccountBuilder {
             Attr::AllowedToActOnBehalf => {
                 self.account.act_on_behalf = Some(value.to_vec());
             }
+            Attr::SecurityDescriptor => {
+                let owner = match text.filter(|text| text.starts_with("O:")) {
+                    Some(sddl) => crate::model::security::owner_of_sddl(sddl),
+                    None => crate::model::security::owner_of(value),
+                };
+                self.account.owner = Some(owner.ok_or_else(|| self.bad(attr, value))?);
+            }
+            Attr::CreatorSid => {
+                let sid = crate::model::security::sid_to_string(value)
+                    .ok_or_else(|| self.bad(attr, value))?;
+                self.account.creator = Some(sid);
+            }
+            Attr::LegacyLapsExpiry => {
+                self.account.legacy_laps_expiry = Some(FileTime(self.number(attr, value)?));
+            }
+            Attr::LapsExpiry => {
+                self.account.laps_expiry = Some(FileTime(self.number(attr, value)?));
+            }
             Attr::SupportedEncryptionTypes => {
                 // A 32-bit flag set, written signed when its top bit is set.
                 let number = self.number(attr, value)?;
@@ -511,6 +552,28 @@ impl AccountBuilder {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_password_is_ever_asked_for() {
+        let secrets = [
+            "ms-Mcs-AdmPwd",
+            "msLAPS-Password",
+            "msLAPS-EncryptedPassword",
+            "msLAPS-EncryptedPasswordHistory",
+            "msLAPS-EncryptedDSRMPassword",
+            "msLAPS-EncryptedDSRMPasswordHistory",
+            "unicodePwd",
+        ];
+        for name in super::ACCOUNT_ATTRIBUTES {
+            assert!(
+                !secrets
+                    .iter()
+                    .any(|secret| secret.eq_ignore_ascii_case(name)),
+                "{name}"
+            );
+        }
+        assert!(super::ACCOUNT_ATTRIBUTES.contains(&"msLAPS-PasswordExpirationTime"));
+    }
+
     #[test]
     fn every_attribute_is_found_by_its_name_in_any_case() {
         for attr in super::Attr::ALL {

@@ -38,6 +38,23 @@ pub fn owner_of(descriptor: &[u8]) -> Option<String> {
     sid_to_string(sid.get(..sid_length(sid)?)?)
 }
 
+/// The owner of a descriptor in SDDL (`O:DAG:DAD:…`, as ldbsearch writes one): its SID, or
+/// its two-letter alias; `None` when it names none.
+pub fn owner_of_sddl(sddl: &str) -> Option<String> {
+    let rest = sddl.strip_prefix("O:")?;
+    let owner = match rest.strip_prefix("S-") {
+        Some(sid) => {
+            let end = sid
+                .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+                .unwrap_or(sid.len());
+            format!("S-{}", &sid[..end])
+        }
+        None => rest.get(..2)?.to_string(),
+    };
+    (owner.len() >= 2 && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then_some(owner)
+}
+
 /// Allow or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AceKind {
@@ -152,21 +169,19 @@ pub fn dacl_of(descriptor: &[u8]) -> Option<Vec<Ace>> {
     Some(aces)
 }
 
-/// What an object's security says: who owns and who created it (Windows' rejoin hardening,
-/// KB5020276), and its DACL (delegated rights). Each `None` when not readable.
+/// What an object's security says: who owns it (Windows' rejoin hardening, KB5020276), and
+/// its DACL (delegated rights). Each `None` when not readable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectSecurity {
     pub owner: Option<String>,
-    pub creator: Option<String>,
     pub dacl: Option<Vec<Ace>>,
 }
 
 impl ObjectSecurity {
-    /// From the values of `nTSecurityDescriptor` and `mS-DS-CreatorSID`.
-    pub fn new(descriptor: Option<&[u8]>, creator: Option<&[u8]>) -> ObjectSecurity {
+    /// From the value of `nTSecurityDescriptor`.
+    pub fn new(descriptor: Option<&[u8]>) -> ObjectSecurity {
         ObjectSecurity {
             owner: descriptor.and_then(owner_of),
-            creator: creator.and_then(sid_to_string),
             dacl: descriptor.and_then(dacl_of),
         }
     }

@@ -189,6 +189,27 @@ impl Serialize for Summary {
     }
 }
 
+/// What the domain object and the schema say, where the source shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainFacts {
+    /// The domain's `ms-DS-MachineAccountQuota`.
+    pub machine_account_quota: Quota,
+    /// Whether the schema defines either LAPS expiration attribute (`None`: not known).
+    pub laps_in_schema: Option<bool>,
+}
+
+/// The domain's `ms-DS-MachineAccountQuota`, as far as the source shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Quota {
+    /// The domain head is not in the audit's scope (`-b` below it).
+    #[default]
+    OutOfScope,
+    /// Not shown: an export without the domain head, or a value the reader may not read.
+    Unknown,
+    /// The domain head's DN and value.
+    Known(String, i64),
+}
+
 /// What an audit found and what it could look at.
 pub struct Audit {
     pub findings: Vec<Finding>,
@@ -225,6 +246,11 @@ pub struct Auditor {
     /// What computers may act towards as other users (msDS-AllowedToDelegateTo), judged
     /// against the DCs once all are seen.
     constrained: Vec<Constrained>,
+    /// Computers examined for `ownership` without an owner: a gap when the source holds
+    /// owners (the reader could not read these), else the note that it holds none.
+    unowned: u64,
+    /// The domain's machine account quota could not be judged (coverage's note).
+    quota_unknown: bool,
     accounts_read: usize,
     computers: usize,
     ages: PasswordAges,
@@ -260,6 +286,8 @@ impl Auditor {
             dcs: Vec::new(),
             today,
             constrained: Vec::new(),
+            unowned: 0,
+            quota_unknown: false,
             accounts_read: 0,
             computers: 0,
             ages: PasswordAges::default(),
@@ -313,6 +341,7 @@ impl Auditor {
         }
         self.dcs.append(&mut other.dcs);
         self.constrained.append(&mut other.constrained);
+        self.unowned += other.unowned;
         self.accounts_read += other.accounts_read;
         self.computers += other.computers;
         self.ages.merge(&other.ages);
@@ -365,6 +394,28 @@ impl Auditor {
         } else if self.settings.names.iter().any(|name| name.matches(account)) {
             self.named.push(account.clone());
         }
+    }
+
+    /// Whether `check` is asked for and looks at `account` (`applies`), counted as examined;
+    /// an account lacking what the check needs is counted as not checked instead.
+    fn examines(&mut self, check: Check, account: &Account, applies: fn(&Account) -> bool) -> bool {
+        let Some(missing) = self
+            .settings
+            .wants(check)
+            .then(|| check.missing_on(account))
+            .flatten()
+        else {
+            return false;
+        };
+        if !missing.is_empty() {
+            self.coverage.not_checked(check, missing);
+            return false;
+        }
+        let applies = applies(account);
+        if applies {
+            self.coverage.examined(check);
+        }
+        applies
     }
 
     /// The per-account checks of one account in scope.
@@ -421,29 +472,25 @@ impl Auditor {
                 }
             }
         }
-        if settings.wants(Check::DELEGATION)
-            && let Some(missing) = Check::DELEGATION.missing_on(account)
-        {
-            if !missing.is_empty() {
-                self.coverage.not_checked(Check::DELEGATION, missing);
-            } else if super::acting_for::examines(account) {
-                self.coverage.examined(Check::DELEGATION);
-                let (findings, constrained) = super::acting_for::judge(account);
-                self.findings.extend(findings);
-                self.constrained.extend(constrained);
-            }
+        if self.examines(Check::DELEGATION, account, super::acting_for::examines) {
+            let (findings, constrained) = super::acting_for::judge(account);
+            self.findings.extend(findings);
+            self.constrained.extend(constrained);
         }
-        if settings.wants(Check::UNSUPPORTED_OS)
-            && let Some(missing) = Check::UNSUPPORTED_OS.missing_on(account)
-        {
-            if !missing.is_empty() {
-                self.coverage.not_checked(Check::UNSUPPORTED_OS, missing);
-            } else if super::acting_for::examines(account) {
-                self.coverage.examined(Check::UNSUPPORTED_OS);
-                self.findings
-                    .extend(super::support::finding(account, &self.today));
-            }
+        if self.examines(Check::UNSUPPORTED_OS, account, super::acting_for::examines) {
+            self.findings
+                .extend(super::support::finding(account, &self.today));
         }
+        if self.examines(Check::OWNERSHIP, account, super::takeover::examines) {
+            self.unowned += u64::from(account.owner.is_none());
+            self.findings.extend(super::takeover::judge(account));
+        }
+        if self.examines(Check::LAPS, account, super::local_admin::examines) {
+            let (as_of, days) = (self.settings.stale.as_of, self.settings.stale.days);
+            self.findings
+                .extend(super::local_admin::judge(account, as_of, days));
+        }
+        let settings = &self.settings;
         if let Some(scope) = settings.probe
             && crate::rules::reset_plan::refusal(account).is_none()
             && account.is_disabled() == Some(false)
@@ -495,6 +542,23 @@ impl Auditor {
                     deleted_at: computer.deleted_at.map(Timestamp),
                 });
             }
+        }
+    }
+
+    /// What the domain object and the schema say (`DomainFacts`): the machine account quota
+    /// (an `ownership` finding when above 0), and a LAPS schema that defines neither
+    /// attribute (coverage's note).
+    pub fn domain(&mut self, facts: &DomainFacts) {
+        if self.settings.wants(Check::OWNERSHIP) {
+            match &facts.machine_account_quota {
+                Quota::Known(dn, quota) => self.findings.extend(super::takeover::quota(dn, *quota)),
+                Quota::Unknown => self.quota_unknown = true,
+                Quota::OutOfScope => {}
+            }
+        }
+        if self.settings.wants(Check::LAPS) && facts.laps_in_schema == Some(false) {
+            self.coverage
+                .set_note(Check::LAPS, Some(super::local_admin::NO_SCHEMA));
         }
     }
 
@@ -558,6 +622,25 @@ impl Auditor {
         {
             self.coverage
                 .set_note(Check::DELEGATION, Some(super::acting_for::PARTIAL));
+        }
+        if self.settings.wants(Check::OWNERSHIP) {
+            let owner = Attr::SecurityDescriptor;
+            let no_owners = !evidence.contains(owner) && self.unowned > 0;
+            if evidence.contains(owner) {
+                let missing = AttrSet::of(&[owner]);
+                (self.coverage).examined_without(Check::OWNERSHIP, self.unowned, missing);
+            }
+            let note = super::takeover::note(no_owners, self.quota_unknown);
+            self.coverage.set_note(Check::OWNERSHIP, note);
+        }
+        let laps = [Attr::LegacyLapsExpiry, Attr::LapsExpiry];
+        if self.settings.wants(Check::LAPS) && !laps.iter().any(|attr| evidence.contains(*attr)) {
+            // Without either expiration time every Windows computer would look unmanaged.
+            self.coverage.source_lacks(Check::LAPS, AttrSet::of(&laps));
+            self.coverage
+                .set_note(Check::LAPS, Some(super::local_admin::NOT_IN_SOURCE));
+            self.findings
+                .retain(|finding| finding.kind() != Check::LAPS.name());
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(

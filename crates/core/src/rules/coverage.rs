@@ -171,6 +171,18 @@ impl Coverage {
         }
     }
 
+    /// `count` objects counted as examined were not checked after all: they lack `missing`,
+    /// which the source, as it turned out, holds elsewhere.
+    pub fn examined_without(&mut self, check: Check, count: u64, missing: AttrSet) {
+        if let Some(coverage) = self.entry(check)
+            && count > 0
+        {
+            coverage.examined -= count.min(coverage.examined);
+            coverage.not_checked += count;
+            coverage.missing = coverage.missing.union(missing);
+        }
+    }
+
     /// Everything `check` examined becomes not checked: the source lacks `missing` altogether.
     pub fn source_lacks(&mut self, check: Check, missing: AttrSet) {
         if let Some(coverage) = self.entry(check) {

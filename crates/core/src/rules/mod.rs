@@ -15,6 +15,7 @@ mod duplicates;
 pub mod encryption;
 pub mod group_policy;
 pub mod kinds;
+pub mod local_admin;
 mod readback;
 pub mod replication_lag;
 pub mod reset_plan;
@@ -24,12 +25,15 @@ pub mod spn_plan;
 mod spn_rules;
 mod staleness;
 pub mod support;
+pub mod takeover;
 pub mod triage;
 pub mod undo_plan;
 
 pub use kinds::{Candidate, Finding, Holder};
 
-pub use auditor::{Audit, AuditSettings, Auditor, KeyProbeScope, ProbeScope, Summary};
+pub use auditor::{
+    Audit, AuditSettings, Auditor, DomainFacts, KeyProbeScope, ProbeScope, Quota, Summary,
+};
 pub use duplicates::SpnIndex;
 pub use readback::{PasswordState, reset_made, spn_change_made};
 pub use spn_rules::{SpnSettings, expected_spns, review_spns};

@@ -299,30 +299,19 @@ pub fn zero_pwd_last_set_note() -> String {
     )
 }
 
-/// Who may reuse the account in a rejoin by a *user* account (Windows' hardening, KB5020276):
-/// `owner`/`creator` as `name (SID)`; `admin_owned` when the owner is an admin group.
-pub fn rejoin_note(
-    owner: &str,
-    creator: Option<&str>,
-    admin_owned: bool,
-    creator_owns: bool,
-) -> String {
-    // Names, not SIDs: one short line (who owns it in full is the ownership finding's).
-    let name = |text: &str| text.split(" (S-").next().unwrap_or(text).to_string();
-    let who = if admin_owned {
-        "a domain admin or an allow-listed account".to_string()
-    } else if creator_owns {
-        format!(
-            "its creator and owner {}, a domain admin or an allow-listed account",
-            name(creator.unwrap_or(owner))
-        )
-    } else {
-        "a domain admin or an allow-listed owner".to_string()
-    };
-    format!(
-        "KB5020276: a rejoin by a user account may reuse it only as {who} (owner {}); a rejoin as the computer itself (adcli --login-type=computer, msktutil) is not affected",
-        name(owner)
-    )
+/// Who may reuse the account in a rejoin by a *user* account (Windows' hardening, KB5020276),
+/// in one short line: `owner` as `name (SID)`; `admin_owned` when the owner is an admin group.
+/// Who else could take it over is the `ownership` finding's (`audit --checks ownership`).
+pub fn rejoin_note(owner: &str, admin_owned: bool) -> String {
+    let name = owner.split(" (S-").next().unwrap_or(owner);
+    match admin_owned {
+        true => format!(
+            "KB5020276: owned by {name}: a user-account rejoin must be an admin's; adcli/msktutil as the computer are not affected"
+        ),
+        false => format!(
+            "KB5020276: owned by {name}, not an admin, who may reuse or take it over: see audit --checks ownership"
+        ),
+    }
 }
 
 pub fn time_text(time: Option<FileTime>) -> Option<String> {
@@ -540,25 +529,22 @@ mod tests {
     }
 
     #[test]
-    fn the_rejoin_note_concerns_user_rejoins_and_names_the_unaffected_path() {
-        let admin = rejoin_note("Domain Admins (S-1-5-21-1-2-3-512)", None, true, false);
+    fn the_rejoin_note_is_one_short_line_naming_the_owner() {
+        let admin = rejoin_note("Domain Admins (S-1-5-21-1-2-3-512)", true);
         assert!(
-            admin.starts_with("KB5020276: a rejoin by a user account"),
+            admin.starts_with("KB5020276: owned by Domain Admins:"),
             "{admin}"
         );
-        assert!(admin.contains("only as a domain admin"), "{admin}");
         assert!(
-            admin.contains("(owner Domain Admins)") && !admin.contains("S-1-5"),
+            admin.contains("as the computer are not affected"),
             "{admin}"
         );
-        assert_eq!(admin.lines().count(), 1);
-        assert!(
-            admin
-                .contains("a rejoin as the computer itself (adcli --login-type=computer, msktutil"),
-            "{admin}"
-        );
-        let joiner = rejoin_note("jo (S-1)", Some("jo (S-1)"), false, true);
-        assert!(joiner.contains("its creator and owner jo,"), "{joiner}");
+        let joiner = rejoin_note("jo (S-1-5-21-1-2-3-1105)", false);
+        assert!(joiner.contains("owned by jo, not an admin"), "{joiner}");
+        assert!(joiner.contains("audit --checks ownership"), "{joiner}");
+        for note in [admin, joiner] {
+            assert!(!note.contains("S-1-5") && note.len() <= 120, "{note}");
+        }
     }
 
     #[test]
@@ -569,7 +555,6 @@ mod tests {
         let mut item = plan(&name, std::slice::from_ref(&computer), &[], false);
         let security = ObjectSecurity {
             owner: None,
-            creator: None,
             dacl: Some(vec![Ace {
                 kind: AceKind::Allow,
                 inherit_only: false,

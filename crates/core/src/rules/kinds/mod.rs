@@ -16,8 +16,10 @@ mod delegation;
 mod deleted_computer;
 mod duplicate_spn;
 mod invalid_host_name;
+mod laps;
 mod missing_spn;
 mod not_found;
+mod ownership;
 mod rotation_policy;
 mod stale_password;
 mod stale_spn;
@@ -42,8 +44,10 @@ pub use delegation::DELEGATION;
 pub use deleted_computer::DELETED_COMPUTER;
 pub use duplicate_spn::DUPLICATE_SPN;
 pub use invalid_host_name::INVALID_HOST_NAME;
+pub use laps::LAPS;
 pub use missing_spn::MISSING_SPN;
 pub use not_found::NOT_FOUND;
+pub use ownership::OWNERSHIP;
 pub use rotation_policy::ROTATION_POLICY;
 pub use stale_password::STALE_PASSWORD;
 pub use stale_spn::STALE_SPN;
@@ -188,6 +192,32 @@ pub enum Finding {
         /// Its last day of support, `YYYY-MM-DD`.
         support_ended: &'static str,
     },
+    /// Who can take a computer over, or a domain where anyone may add one (`ownership`).
+    Ownership {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: super::takeover::OwnershipClass,
+        /// The owner's SID (or SDDL alias); `None` for the domain's quota.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        /// `mS-DS-CreatorSID`, when a user created it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        creator: Option<String>,
+        /// The domain's `ms-DS-MachineAccountQuota` (class `machine_account_quota`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        quota: Option<i64>,
+    },
+    /// A Windows computer without a managed local administrator password (`laps`).
+    Laps {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        dn: String,
+        class: super::local_admin::LapsClass,
+        operating_system: String,
+        /// The newest LAPS expiration time, if it has one.
+        expires: Option<Timestamp>,
+    },
     /// A computer that may act as other users (`delegation`).
     Delegation {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,6 +278,8 @@ impl Finding {
             Finding::RotationPolicy { .. } => &ROTATION_POLICY,
             Finding::Delegation { .. } => &DELEGATION,
             Finding::UnsupportedOs { .. } => &UNSUPPORTED_OS,
+            Finding::Ownership { .. } => &OWNERSHIP,
+            Finding::Laps { .. } => &LAPS,
             Finding::DeletedComputer { .. } => &DELETED_COMPUTER,
             Finding::NotFound { .. } => &NOT_FOUND,
             Finding::Ambiguous { .. } => &AMBIGUOUS,
@@ -266,6 +298,8 @@ impl Finding {
             Finding::WeakEncryption { class, .. } => Some(class.as_str()),
             Finding::RotationPolicy { class, .. } => Some(class.as_str()),
             Finding::Delegation { class, .. } => Some(class.as_str()),
+            Finding::Ownership { class, .. } => Some(class.as_str()),
+            Finding::Laps { class, .. } => Some(class.as_str()),
             _ => None,
         }
     }
@@ -318,6 +352,8 @@ impl Finding {
             | Finding::WeakEncryption { dn, .. }
             | Finding::Delegation { dn, .. }
             | Finding::UnsupportedOs { dn, .. }
+            | Finding::Ownership { dn, .. }
+            | Finding::Laps { dn, .. }
             | Finding::DeletedComputer { dn, .. } => Some(dn),
             _ => None,
         }
@@ -372,6 +408,10 @@ impl Finding {
             Finding::Delegation {
                 account, dn, class, ..
             } => (account.as_deref().unwrap_or(dn), class.as_str()),
+            Finding::Ownership {
+                account, dn, class, ..
+            } => (account.as_deref().unwrap_or(dn), class.as_str()),
+            Finding::Laps { account, dn, .. } => (account.as_deref().unwrap_or(dn), ""),
         };
         (self.spec().position(), subject, detail)
     }
@@ -503,7 +543,7 @@ pub(crate) fn account_field<'a>(
 }
 
 /// How many kinds there are.
-pub const KIND_COUNT: usize = 14;
+pub const KIND_COUNT: usize = 16;
 
 /// Every kind, in the order reports list them.
 pub static KINDS: [&Kind; KIND_COUNT] = [
@@ -517,6 +557,8 @@ pub static KINDS: [&Kind; KIND_COUNT] = [
     &WEAK_ENCRYPTION,
     &ROTATION_POLICY,
     &DELEGATION,
+    &OWNERSHIP,
+    &LAPS,
     &UNSUPPORTED_OS,
     &DELETED_COMPUTER,
     &NOT_FOUND,
