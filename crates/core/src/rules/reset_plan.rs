@@ -306,7 +306,7 @@ pub fn rejoin_note(owner: &str, admin_owned: bool) -> String {
     let name = owner.split(" (S-").next().unwrap_or(owner);
     match admin_owned {
         true => format!(
-            "KB5020276: owned by {name}: a user-account rejoin must be an admin's; adcli/msktutil as the computer are not affected"
+            "KB5020276: owned by {name}: a user-account rejoin needs an admin; one as the computer (adcli, msktutil) does not"
         ),
         false => format!(
             "KB5020276: owned by {name}, not an admin, who may reuse or take it over: see audit --checks ownership"
@@ -536,7 +536,7 @@ mod tests {
             "{admin}"
         );
         assert!(
-            admin.contains("as the computer are not affected"),
+            admin.contains("one as the computer (adcli, msktutil) does not"),
             "{admin}"
         );
         let joiner = rejoin_note("jo (S-1-5-21-1-2-3-1105)", false);

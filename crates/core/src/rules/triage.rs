@@ -688,6 +688,21 @@ mod tests {
                 class: crate::rules::acting_for::DelegationClass::Unconstrained,
                 targets: Vec::new(),
             },
+            Finding::Ownership {
+                account: None,
+                dn: "CN=PC01,DC=x".into(),
+                class: crate::rules::takeover::OwnershipClass::Owner,
+                owner: Some("S-1-5-21-1-2-3-1105".into()),
+                creator: None,
+                quota: None,
+            },
+            Finding::Laps {
+                account: None,
+                dn: "CN=PC01,DC=x".into(),
+                class: crate::rules::local_admin::LapsClass::None,
+                operating_system: "Windows 11 Pro".into(),
+                expires: None,
+            },
             Finding::UnsupportedOs {
                 account: None,
                 dn: "CN=PC01,DC=x".into(),
