@@ -585,3 +585,100 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(classes_of(&run.json(), "laps").is_empty());
 }
+
+/// A FILETIME `days` before now.
+fn days_ago(days: i64) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (now - days * 86_400 + 11_644_473_600) * 10_000_000
+}
+
+#[test]
+#[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
+fn each_account_class_is_judged_by_its_own_rotation_rule_live_and_offline() {
+    let _domain = common::pristine_domain();
+    let dc = test_dc();
+    let ou = format!("OU=Classes,{}", dc.base);
+    let computer = |name: &str, spn: &str| {
+        format!(
+            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n{spn}\n"
+        )
+    };
+    let ldif = format!(
+        "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}{}",
+        computer(
+            "CLU-RECENT",
+            "servicePrincipalName: MSClusterVirtualServer/CLU-RECENT\n"
+        ),
+        computer(
+            "CLU-OLD",
+            "servicePrincipalName: MSClusterVirtualServer/CLU-OLD\n"
+        ),
+        computer("AZUREADSSOACC", ""),
+        computer("RODC-OLD", ""),
+        computer("MEMBER-OLD", ""),
+    );
+    let _seeded = Seeded::add(&[&ou], &ldif);
+    // Passwords as old as each rule judges differently; each still logs on (yesterday), but
+    // the SSO account, which never does.
+    let mut raw = String::new();
+    for (name, age, logon) in [
+        ("CLU-RECENT", 400, true),
+        ("CLU-OLD", 1200, true),
+        ("AZUREADSSOACC", 60, false),
+        ("RODC-OLD", 400, true),
+        ("MEMBER-OLD", 400, true),
+    ] {
+        raw.push_str(&format!(
+            "dn: CN={name},{ou}\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: {}\n",
+            days_ago(age)
+        ));
+        if logon {
+            raw.push_str(&format!(
+                "-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: {}\n",
+                days_ago(1)
+            ));
+        }
+        if name == "RODC-OLD" {
+            // WORKSTATION_TRUST_ACCOUNT | PARTIAL_SECRETS_ACCOUNT: what an RODC's account is.
+            raw.push_str("-\nreplace: userAccountControl\nuserAccountControl: 67112960\n");
+        }
+        raw.push('\n');
+    }
+    common::raw_modify(&raw);
+    let judged = |report: &Value| -> Vec<(String, String, String)> {
+        let mut found: Vec<_> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "stale_password")
+            .map(|f| {
+                let text = |name: &str| f[name].as_str().unwrap().to_string();
+                (text("account"), text("class"), text("account_class"))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let s = |text: &str| text.to_string();
+    let expected = vec![
+        (s("AZUREADSSOACC$"), s("manual_rotation"), s("azure_ad_sso")),
+        (s("CLU-OLD$"), s("rotation_failing"), s("cluster_name")),
+        (s("MEMBER-OLD$"), s("rotation_failing"), s("member")),
+        (s("RODC-OLD$"), s("rotation_failing"), s("read_only_dc")),
+    ];
+    let run = live(&["stale", "-b", &ou, "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    common::assert_documented(&run.json());
+    assert_eq!(judged(&run.json()), expected);
+    // The same from an export.
+    assert_eq!(judged(&from_export(&["stale", "-b", &ou])), expected);
+    // Each class's own procedure: the RODC and the cluster are never advised a reset here.
+    let show = live(&["show", "RODC-OLD", "CLU-OLD", "-o", "json"]);
+    let text = show.json().to_string();
+    assert!(text.contains("netdom resetpwd"), "{text}");
+    assert!(text.contains("Repair Active Directory Object"), "{text}");
+    assert!(!text.contains("adcomputer reset"), "{text}");
+}

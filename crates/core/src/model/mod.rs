@@ -14,6 +14,7 @@ pub mod kdc;
 pub mod names;
 pub mod replication;
 pub mod rights;
+pub mod roles;
 pub mod sanitize;
 pub mod security;
 pub mod spn;

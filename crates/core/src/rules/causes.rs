@@ -13,6 +13,7 @@ use super::replication_lag::DcView;
 use crate::model::account::Account;
 use crate::model::deleted::Tombstone;
 use crate::model::filetime::FileTime;
+use crate::model::roles::AccountClass;
 
 /// The causes, in the order they are most likely to be why a machine fails (most likely first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -177,10 +178,19 @@ pub fn of_account(account: &Account, findings: &[Finding], evidence: &Evidence<'
         causes.extend((finding.spec().cause)(finding, &subject));
     }
     if let Some(procedure) = own_procedure(account) {
-        // A DC, RODC or cluster name object is never reset with this tool: its procedure
-        // replaces every step that would.
+        // A DC, RODC, cluster name object or the SSO account is never reset with this tool,
+        // nor repaired as a member repairs itself: its procedure replaces every password step.
         for cause in &mut causes {
-            if cause.next_step.starts_with("adcomputer reset") {
+            let password = matches!(
+                cause.cause,
+                CauseKind::AesRefused
+                    | CauseKind::RotationFailing
+                    | CauseKind::PasswordDiffers
+                    | CauseKind::Inactive
+                    | CauseKind::NeverSet
+                    | CauseKind::KnownPassword
+            );
+            if password || cause.next_step.starts_with("adcomputer reset") {
                 cause.next_step = procedure.clone();
                 cause.manual = true;
             }
@@ -375,21 +385,13 @@ fn password_differs(dcs: &[DcView], word: &str) -> Option<Cause> {
 
 /// The procedure for an account this tool never resets: a DC, an RODC, a cluster name object.
 fn own_procedure(account: &Account) -> Option<String> {
-    let uac = account.uac?;
-    if uac.is_read_only_dc() {
-        return Some("an RODC's own account: on the RODC, as a domain admin, `netdom resetpwd /server:<a writable DC> /userd:<DOMAIN>\\<admin> /passwordd:*`; or demote it and add it again".into());
-    }
-    if uac.is_domain_controller() {
-        return Some("a DC's own account, never reset with this tool: on the DC itself, Windows: stop the KDC service, `netdom resetpwd /server:<another DC> /userd:<DOMAIN>\\<admin> /passwordd:*`, start it; a Samba DC keeps its own password: demote it and join it again".into());
-    }
-    if account
-        .spns
-        .iter()
-        .any(|spn| spn.len() > 22 && spn[..22].eq_ignore_ascii_case("MSClusterVirtualServer"))
-    {
-        return Some("a cluster name object: in Failover Cluster Manager, the cluster name → More Actions → Repair Active Directory Object (the cluster owns its password)".into());
-    }
-    None
+    Some(match AccountClass::of(account) {
+        AccountClass::ReadOnlyDc => "an RODC's own account: on the RODC, as a domain admin, `netdom resetpwd /server:<a writable DC> /userd:<DOMAIN>\\<admin> /passwordd:*`; or demote it and add it again".into(),
+        AccountClass::DomainController => "a DC's own account, never reset with this tool: on the DC itself, Windows: stop the KDC service, `netdom resetpwd /server:<another DC> /userd:<DOMAIN>\\<admin> /passwordd:*`, start it; a Samba DC keeps its own password: demote it and join it again".into(),
+        AccountClass::ClusterName => "a cluster name object: in Failover Cluster Manager, the cluster name → More Actions → Repair Active Directory Object (the cluster owns its password)".into(),
+        AccountClass::AzureAdSso => "the seamless SSO account: roll its key over on the Entra Connect server (Update-AzureADSSOForest); never reset it here".into(),
+        AccountClass::Member | AccountClass::ManagedServiceAccount => return None,
+    })
 }
 
 /// The rotation policy's rollback (the seed article's advice).
@@ -440,6 +442,7 @@ mod tests {
             password_age_days: Some(120),
             disabled: false,
             domain_controller: false,
+            account_class: crate::model::roles::AccountClass::Member,
             note: None,
         }
     }

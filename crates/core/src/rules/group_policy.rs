@@ -508,6 +508,7 @@ mod tests {
             password_age_days: Some(age),
             disabled: false,
             domain_controller: false,
+            account_class: crate::model::roles::AccountClass::Member,
             note: None,
         }
     }

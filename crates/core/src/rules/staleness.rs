@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Finding;
 use crate::model::account::Account;
 use crate::model::filetime::{FileTime, Timestamp};
+use crate::model::roles::AccountClass;
 
 const TICKS_PER_DAY: i64 = 864_000_000_000;
 
@@ -22,14 +23,17 @@ pub enum StaleClass {
     /// Logged on long after its password was due, under a Group Policy that stops its
     /// password changes (Group Policy): the policy, not the machine.
     RotationSuppressed,
+    /// A password only an admin changes (`AZUREADSSOACC$`), older than the period.
+    ManualRotation,
 }
 
 impl StaleClass {
-    pub const ALL: [StaleClass; 4] = [
+    pub const ALL: [StaleClass; 5] = [
         StaleClass::NeverSet,
         StaleClass::RotationFailing,
         StaleClass::Inactive,
         StaleClass::RotationSuppressed,
+        StaleClass::ManualRotation,
     ];
 
     /// The name JSON and CSV use.
@@ -39,6 +43,7 @@ impl StaleClass {
             StaleClass::RotationFailing => "rotation_failing",
             StaleClass::Inactive => "inactive",
             StaleClass::RotationSuppressed => "rotation_suppressed",
+            StaleClass::ManualRotation => "manual_rotation",
         }
     }
 }
@@ -90,7 +95,10 @@ pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<
     if !settings.examines(account) {
         return None;
     }
-    let limit = settings.days.saturating_mul(TICKS_PER_DAY);
+    let role = AccountClass::of(account);
+    let limit = role
+        .stale_after_days(settings.days)
+        .saturating_mul(TICKS_PER_DAY);
     let as_of = settings.as_of;
     let (last_logon, note) = match account.last_logon_timestamp {
         Some(logon) if logon > as_of => (
@@ -106,6 +114,8 @@ pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<
         StaleClass::NeverSet
     } else if as_of.0 - pwd_last_set.0 <= limit {
         return None;
+    } else if role.rotated_by_hand() {
+        StaleClass::ManualRotation
     } else if last_logon.is_some_and(|logon| logon.0 - pwd_last_set.0 > limit) {
         StaleClass::RotationFailing
     } else {
@@ -121,6 +131,7 @@ pub fn classify_password(account: &Account, settings: &StaleSettings) -> Option<
         password_age_days: set.map(|time| time.days_until(as_of)),
         disabled: uac.is_disabled(),
         domain_controller: uac.is_domain_controller(),
+        account_class: role,
         note,
     })
 }
@@ -292,6 +303,34 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn cluster_names_get_three_years_and_the_sso_account_is_due_not_failing() {
+        let cluster = |age: i64| Account {
+            spns: vec!["MSClusterVirtualServer/CLU01".into()],
+            ..computer(Some(days_before(age)), Some(days_before(1)), 4096)
+        };
+        assert_eq!(class_of(&cluster(400), false), None);
+        assert_eq!(
+            class_of(&cluster(1200), false),
+            Some(StaleClass::RotationFailing)
+        );
+        let sso = Account {
+            sam_account_name: Some("AZUREADSSOACC$".into()),
+            ..computer(Some(days_before(60)), None, 4096)
+        };
+        assert_eq!(class_of(&sso, false), Some(StaleClass::ManualRotation));
+        let settings = StaleSettings {
+            days: 45,
+            as_of: AS_OF,
+            include_disabled: false,
+        };
+        let Some(Finding::StalePassword { account_class, .. }) = classify_password(&sso, &settings)
+        else {
+            panic!("stale");
+        };
+        assert_eq!(account_class, AccountClass::AzureAdSso);
     }
 
     #[test]

@@ -614,6 +614,7 @@ mod tests {
             password_age_days: None,
             disabled: false,
             domain_controller: false,
+            account_class: crate::model::roles::AccountClass::Member,
             note: None,
         }
     }

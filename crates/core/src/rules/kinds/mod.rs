@@ -104,6 +104,8 @@ pub enum Finding {
         password_age_days: Option<i64>,
         disabled: bool,
         domain_controller: bool,
+        /// What the account is for, which decides its rotation rule.
+        account_class: crate::model::roles::AccountClass,
         /// Set when something was ignored, e.g. a last logon after `as_of`.
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,

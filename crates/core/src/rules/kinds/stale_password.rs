@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::{Kind, Needs, Severity, Text, account_field, label, time_or_dash};
 use crate::model::account::Attr;
+use crate::model::roles::AccountClass;
 use crate::rules::causes::{self, Cause, CauseKind, Subject};
 use crate::rules::coverage::Check;
 use crate::rules::group_policy::{self, PolicyClass};
@@ -19,11 +20,13 @@ pub static STALE_PASSWORD: Kind = Kind {
         "rotation_failing",
         "inactive",
         "rotation_suppressed",
+        "manual_rotation",
     ],
     title: "Stale machine passwords",
     columns: &["Account", "Class", "Password age", "Last logon", "Notes"],
     remediation: "a machine that still logs on repairs itself (Test-ComputerSecureChannel -Repair on it); \
-                  one never joined or abandoned: `adcomputer reset NAME --apply` and a rejoin, or delete it",
+                  one never joined or abandoned: `adcomputer reset NAME --apply` and a rejoin, or delete it; \
+                  AZUREADSSOACC$ (manual_rotation): roll its key over on the Entra Connect server (Update-AzureADSSOForest)",
     needs: Some(Needs {
         on_object: &[
             Attr::ObjectClass,
@@ -44,6 +47,7 @@ pub static STALE_PASSWORD: Kind = Kind {
         "password_age_days",
         "disabled",
         "domain_controller",
+        "account_class",
         "note",
     ],
     cells,
@@ -52,17 +56,19 @@ pub static STALE_PASSWORD: Kind = Kind {
     cause_kind,
 };
 
-/// What a stale password's row notes besides its class: disabled, a DC, what was ignored.
-fn notes(disabled: bool, domain_controller: bool, note: Option<&str>) -> String {
-    [
-        disabled.then_some("disabled"),
-        domain_controller.then_some("domain controller"),
-        note,
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("; ")
+/// What a stale password's row notes besides its class: disabled, what the account is for
+/// unless a member, what was ignored.
+fn notes(disabled: bool, role: AccountClass, note: Option<&str>) -> String {
+    let role = match role {
+        AccountClass::Member => None,
+        AccountClass::DomainController => Some("domain controller"),
+        other => Some(other.as_str()),
+    };
+    [disabled.then_some("disabled"), role, note]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn cells(finding: &Finding) -> Vec<Text<'_>> {
@@ -73,7 +79,7 @@ fn cells(finding: &Finding) -> Vec<Text<'_>> {
         password_age_days,
         last_logon,
         disabled,
-        domain_controller,
+        account_class,
         note,
         ..
     } = finding
@@ -87,7 +93,7 @@ fn cells(finding: &Finding) -> Vec<Text<'_>> {
             Cow::Owned(format!("{d} days"))
         })),
         Text::One(time_or_dash(last_logon)),
-        Text::of(notes(*disabled, *domain_controller, note.as_deref())),
+        Text::of(notes(*disabled, *account_class, note.as_deref())),
     ]
 }
 
@@ -101,6 +107,7 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         password_age_days,
         disabled,
         domain_controller,
+        account_class,
         note,
     } = finding
     else {
@@ -120,6 +127,7 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         } else {
             "false"
         })),
+        "account_class" => Some(Cow::Borrowed(account_class.as_str())),
         "note" => note.as_deref().map(Cow::Borrowed),
         other => account_field(account, dn, other),
     }
@@ -171,6 +179,8 @@ fn cause(finding: &Finding, on: &Subject<'_>) -> Option<Cause> {
             ),
             true,
         ),
+        // Not a machine's trust: the key of single sign-on, rolled over by an admin.
+        StaleClass::ManualRotation => None,
         StaleClass::NeverSet => Cause::of(
             CauseKind::NeverSet,
             "pwdLastSet is 0: no machine ever joined under this account".into(),
@@ -190,6 +200,7 @@ fn cause_kind(finding: &Finding) -> Option<CauseKind> {
         return None;
     };
     Some(match (disabled, class) {
+        (_, StaleClass::ManualRotation) => return None,
         (true, _) => CauseKind::Disabled,
         (_, StaleClass::RotationFailing) => CauseKind::RotationFailing,
         (_, StaleClass::RotationSuppressed) => CauseKind::GpoStopsRotation,
