@@ -67,8 +67,8 @@ def main():
         write(f"pwdLastSet: {filetime(args.now - pwd_age * day)}\n")
         write(f"lastLogonTimestamp: {filetime(args.now - logon_age * day)}\n")
         write("msDS-KeyVersionNumber: 2\noperatingSystem: Windows 11 Enterprise\n")
-        # Windows LAPS: the machine set its password when last on, due again 30 days later.
-        write(f"msLAPS-PasswordExpirationTime: {filetime(args.now + (30 - logon_age) * day)}\n")
+        # Windows LAPS, healthy: its password is due again within 30 days.
+        write(f"msLAPS-PasswordExpirationTime: {filetime(args.now + (30 - logon_age % 30) * day)}\n")
         write(f"objectSid:: {sid}\n\n")
 
 
