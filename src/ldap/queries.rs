@@ -5,7 +5,7 @@ use super::connection::Directory;
 use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
 use adcomputer_core::model::account::{
-    ACCOUNT_ATTRIBUTES, Account, AccountBuilder, Attr, ModelError,
+    ACCOUNT_ATTRIBUTES, Account, AccountBuilder, Attr, AttrSet, ModelError,
 };
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
@@ -49,10 +49,21 @@ async fn search_accounts(
     filter: &str,
     mut each: impl FnMut(&Account),
 ) -> Result<(), QueryError> {
+    search_accounts_with(directory, base, filter, ACCOUNT_ATTRIBUTES, &mut each).await
+}
+
+/// As `search_accounts`, with only `attributes`.
+async fn search_accounts_with(
+    directory: &mut Directory,
+    base: &str,
+    filter: &str,
+    attributes: &[&str],
+    mut each: impl FnMut(&Account),
+) -> Result<(), QueryError> {
     let mut failure: Option<ModelError> = None;
     let mut builder = AccountBuilder::default();
     directory
-        .search_each(base, filter, ACCOUNT_ATTRIBUTES, |entry| {
+        .search_each(base, filter, attributes, |entry| {
             if failure.is_some() {
                 return;
             }
@@ -92,13 +103,16 @@ pub(crate) async fn accounts_named(
     Ok(())
 }
 
-/// Every computer and SPN holder under `root`.
+/// Every computer and SPN holder under `root`, with `attributes` only (what the run's checks
+/// read).
 pub(crate) async fn scan_accounts(
     directory: &mut Directory,
     root: &str,
+    attributes: AttrSet,
     each: impl FnMut(&Account),
 ) -> Result<(), QueryError> {
-    search_accounts(directory, root, SCAN_FILTER, each).await
+    let names = attributes.names();
+    search_accounts_with(directory, root, SCAN_FILTER, &names, each).await
 }
 
 /// Every SPN holder of the forest, from a global catalog connection.

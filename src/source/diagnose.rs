@@ -80,6 +80,7 @@ pub(crate) async fn diagnose_ldif(
     let names = settings.names.clone();
     let (workers, facts) = source
         .scan(
+            settings.scan_attributes(),
             || (Auditor::new(settings.clone(), None), Vec::new()),
             |(auditor, named): &mut (Auditor, Vec<Account>), item| match item {
                 Scanned::Account(account, in_scope) => {

@@ -30,6 +30,7 @@ use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::coverage::Check;
+use adcomputer_core::rules::kinds::COMMON_ATTRIBUTES;
 use adcomputer_core::rules::{AuditSettings, Auditor};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
@@ -127,10 +128,10 @@ impl SourceFacts {
         }
     }
 
-    /// A live search asks for every attribute and fails loudly.
-    fn live() -> SourceFacts {
+    /// A live search holds what it asked for, and fails loudly.
+    fn live(asked: AttrSet) -> SourceFacts {
         SourceFacts {
-            evidence: AttrSet::EVERY,
+            evidence: asked,
             complete: true,
             ..SourceFacts::default()
         }
@@ -293,6 +294,7 @@ impl Source {
         let size_hint = self.size_hint();
         let (mut workers, facts) = self
             .scan(
+                settings.scan_attributes(),
                 || {
                     let mut auditor = Auditor::new(settings.clone(), size_hint);
                     if remember {
@@ -433,6 +435,7 @@ impl Source {
     /// what is known about the source.
     pub(crate) async fn scan<W: Send>(
         &mut self,
+        attributes: AttrSet,
         new_worker: impl Fn() -> W + Sync,
         each: impl Fn(&mut W, Scanned<'_>) + Sync,
     ) -> anyhow::Result<(Vec<W>, SourceFacts)> {
@@ -457,14 +460,14 @@ impl Source {
                     (Some(scope), Some(domain_dn)) if scope.is_under(&domain_dn) => domain,
                     _ => base.clone(),
                 };
-                queries::scan_accounts(directory, &root, |account| {
+                queries::scan_accounts(directory, &root, attributes, |account| {
                     let in_scope = scope.as_ref().is_none_or(|scope| {
                         NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
                     });
                     each(&mut worker, Scanned::Account(account, in_scope));
                 })
                 .await?;
-                (vec![worker], SourceFacts::live())
+                (vec![worker], SourceFacts::live(attributes))
             }
             Source::Ldif { path, base } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
@@ -877,6 +880,12 @@ impl Source {
         type Worker = (Vec<(Account, bool)>, Option<SpnAliases>);
         let (workers, facts) = self
             .scan(
+                // What spn fix plans from: the SPN checks' attributes.
+                [Check::MISSING_SPN, Check::STALE_SPN, Check::DUPLICATE_SPN]
+                    .iter()
+                    .fold(AttrSet::of(COMMON_ATTRIBUTES), |all, check| {
+                        all.union(check.reads())
+                    }),
                 || (Vec::new(), None),
                 |(accounts, aliases): &mut Worker, item| match item {
                     Scanned::Account(account, in_scope) => {

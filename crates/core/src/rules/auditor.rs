@@ -108,6 +108,17 @@ impl AuditSettings {
         self.checks.contains(&check)
     }
 
+    /// What a scan for these checks asks the DC for: the common attributes and each wanted
+    /// check's own (never `msDS-KeyVersionNumber`, which the DC computes for every object and
+    /// only `show` and `reset` use).
+    pub fn scan_attributes(&self) -> AttrSet {
+        self.checks
+            .iter()
+            .fold(AttrSet::of(kinds::COMMON_ATTRIBUTES), |all, check| {
+                all.union(check.reads())
+            })
+    }
+
     pub fn wants_any(&self, checks: &[Check]) -> bool {
         checks.iter().any(|check| self.wants(*check))
     }
@@ -748,6 +759,22 @@ mod tests {
     use crate::model::uac::Uac;
 
     const EVERYTHING: AttrSet = AttrSet::EVERY;
+
+    #[test]
+    fn a_scan_asks_for_the_common_attributes_and_the_checks_own() {
+        let stale = settings(&[Check::STALE_PASSWORD]).scan_attributes();
+        assert_eq!(stale, AttrSet::of(kinds::COMMON_ATTRIBUTES));
+        let owners = settings(&[Check::OWNERSHIP]).scan_attributes();
+        assert!(owners.contains(Attr::SecurityDescriptor) && owners.contains(Attr::CreatorSid));
+        assert!(!owners.contains(Attr::LapsExpiry));
+        // Every check: everything adcomputer reads but the key version, which the DC computes
+        // for each object and only show and reset use.
+        let all = settings(&Check::all()).scan_attributes();
+        assert_eq!(
+            all,
+            AttrSet::EVERY.without(AttrSet::of(&[Attr::KeyVersionNumber]))
+        );
+    }
 
     fn settings(checks: &[Check]) -> AuditSettings {
         let stale = StaleSettings {

@@ -81,6 +81,14 @@ impl Check {
     }
 
     /// What the source as a whole must be known to hold (absent on an object is then "none").
+    /// Everything the check reads: what it needs on objects and in the source, and its own.
+    pub fn reads(self) -> AttrSet {
+        let needs = self.needs();
+        AttrSet::of(needs.on_object)
+            .union(AttrSet::of(needs.in_source))
+            .union(AttrSet::of(needs.reads))
+    }
+
     pub fn needs_in_source(self) -> AttrSet {
         AttrSet::of(self.needs().in_source)
     }

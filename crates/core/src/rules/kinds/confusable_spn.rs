@@ -22,6 +22,7 @@ pub static CONFUSABLE_SPN: Kind = Kind {
     needs: Some(Needs {
         on_object: &[],
         in_source: &[Attr::ServicePrincipalName],
+        reads: &[],
         every_object: true,
         commands: &["spn check"],
         aliases: &["confusables", "confusable"],

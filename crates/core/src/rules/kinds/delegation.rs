@@ -28,6 +28,7 @@ pub static DELEGATION: Kind = Kind {
         // Absent on nearly every object even in a full export: where the source is not known
         // to hold them, coverage says so in a note (`delegation::PARTIAL`), not as a gap.
         in_source: &[],
+        reads: &[Attr::AllowedToDelegateTo, Attr::AllowedToActOnBehalf],
         every_object: false,
         commands: &[],
         aliases: &[],

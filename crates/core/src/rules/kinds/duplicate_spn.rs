@@ -24,6 +24,7 @@ pub static DUPLICATE_SPN: Kind = Kind {
     needs: Some(Needs {
         on_object: &[],
         in_source: &[Attr::ServicePrincipalName],
+        reads: &[],
         every_object: true,
         commands: &["spn check"],
         aliases: &["duplicates", "duplicate"],

@@ -22,6 +22,7 @@ pub static LAPS: Kind = Kind {
         on_object: &[Attr::ObjectClass, Attr::UserAccountControl],
         // Judged only when the source is known to hold an expiration time (`local_admin`).
         in_source: &[],
+        reads: &[Attr::LegacyLapsExpiry, Attr::LapsExpiry],
         every_object: false,
         commands: &[],
         aliases: &[],

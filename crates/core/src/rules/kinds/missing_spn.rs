@@ -24,6 +24,7 @@ pub static MISSING_SPN: Kind = Kind {
             Attr::UserAccountControl,
         ],
         in_source: &[Attr::ServicePrincipalName, Attr::DnsHostName],
+        reads: &[Attr::AdditionalDnsHostName],
         every_object: false,
         commands: &["spn check"],
         aliases: &[],

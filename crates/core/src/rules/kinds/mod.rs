@@ -470,6 +470,9 @@ pub struct Needs {
     pub on_object: &'static [Attr],
     /// What the source as a whole must be known to hold (absent on an object is then "none").
     pub in_source: &'static [Attr],
+    /// What it reads besides `COMMON_ATTRIBUTES`: a scan asks for these only when it runs
+    /// (docs/reference.md, "Coverage").
+    pub reads: &'static [Attr],
     /// Every object (SPN holders of any class), else computers and objects of unknown class.
     pub every_object: bool,
     /// Other names `--checks` accepts.
@@ -477,6 +480,20 @@ pub struct Needs {
     /// The commands that run the check besides `audit` (which runs every check).
     pub commands: &'static [&'static str],
 }
+
+/// What every scan asks for: the checks' common ground (identity, flags, password times, SPNs,
+/// the system the DC inventory names). A check's own `Needs::reads` come on top.
+pub const COMMON_ATTRIBUTES: &[Attr] = &[
+    Attr::ObjectClass,
+    Attr::Cn,
+    Attr::SamAccountName,
+    Attr::UserAccountControl,
+    Attr::DnsHostName,
+    Attr::ServicePrincipalName,
+    Attr::PwdLastSet,
+    Attr::LastLogonTimestamp,
+    Attr::OperatingSystem,
+];
 
 /// One finding kind's declaration.
 #[derive(Debug)]

@@ -23,6 +23,7 @@ pub static OWNERSHIP: Kind = Kind {
         // Judged where an object carries its owner; a source that holds none gets a note
         // (`takeover::NO_OWNERS`), one that holds some a gap for each object without.
         in_source: &[],
+        reads: &[Attr::SecurityDescriptor, Attr::CreatorSid],
         every_object: false,
         commands: &[],
         aliases: &["owner"],

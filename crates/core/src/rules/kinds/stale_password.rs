@@ -34,6 +34,7 @@ pub static STALE_PASSWORD: Kind = Kind {
             Attr::PwdLastSet,
         ],
         in_source: &[],
+        reads: &[],
         every_object: false,
         commands: &["stale"],
         aliases: &["stale", "password", "passwords"],

@@ -23,6 +23,7 @@ pub static UNSUPPORTED_OS: Kind = Kind {
         // Absent on many objects (pre-created accounts, other systems): where the source is not
         // known to hold them, coverage says so in a note, not as a gap.
         in_source: &[],
+        reads: &[Attr::OperatingSystemVersion],
         every_object: false,
         commands: &[],
         aliases: &[],

@@ -31,6 +31,7 @@ pub static WEAK_ENCRYPTION: Kind = Kind {
     needs: Some(Needs {
         on_object: &[Attr::ObjectClass, Attr::UserAccountControl],
         in_source: &[Attr::SupportedEncryptionTypes],
+        reads: &[Attr::SupportedEncryptionTypes],
         every_object: false,
         commands: &[],
         aliases: &["encryption", "enctypes"],
