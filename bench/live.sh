@@ -6,6 +6,7 @@
 # still hold.
 #
 #   eval "$(samba-testenv/up)" && bench/live.sh [N]
+#   samba-testenv/down && ADC_SAMBA_MODEL=prefork samba-testenv/up ... (a multi-process DC)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../samba-testenv/lib.sh
@@ -31,12 +32,20 @@ if [ "$seeded" -lt "$count" ]; then
   } | ldap_as_admin ldapadd -c >/dev/null 2>&1 || true
 fi
 
-# The attributes and filter adcomputer asks for (src/account.rs, src/source.rs).
-attributes="objectClass cn sAMAccountName userAccountControl dNSHostName msDS-AdditionalDnsHostName servicePrincipalName pwdLastSet lastLogonTimestamp msDS-KeyVersionNumber operatingSystem"
+# The filter and attributes adcomputer's scans ask for (kinds' `Needs::reads` on top of
+# `COMMON_ATTRIBUTES`): a whole audit, and `stale` alone. The audit reads the owner with the
+# SD-flags control (owner only), as ldapsearch does here.
 filter='(|(objectClass=computer)(servicePrincipalName=*))'
+common="objectClass cn sAMAccountName userAccountControl dNSHostName servicePrincipalName pwdLastSet lastLogonTimestamp operatingSystem"
+audit_attributes="$common msDS-AdditionalDnsHostName operatingSystemVersion msDS-SupportedEncryptionTypes msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity nTSecurityDescriptor mS-DS-CreatorSID ms-Mcs-AdmPwdExpirationTime msLAPS-PasswordExpirationTime"
 printf '%s' "$(admin_password)" >"$ADC_TESTENV_DIR/bench.pass"
 export LDAPTLS_CACERT=$ADC_TESTENV_DIR/tls/ca.pem
-ldapsearch_cmd="ldapsearch -H ldaps://$ADC_DC_FQDN -x -D Administrator@$ADC_REALM -y $ADC_TESTENV_DIR/bench.pass -b $ADC_BASE_DN -E pr=1000/noprompt '$filter' $attributes > /dev/null"
+ldapsearch="ldapsearch -H ldaps://$ADC_DC_FQDN -x -D Administrator@$ADC_REALM -y $ADC_TESTENV_DIR/bench.pass -b $ADC_BASE_DN -E pr=1000/noprompt"
 hyperfine --warmup 1 --runs "${RUNS:-5}" --ignore-failure --export-markdown "${OUT:-/dev/stdout}" \
-  -n "ldapsearch (paged, same attributes)" "$ldapsearch_cmd" \
-  -n "adcomputer audit -o json" "$bin audit -o json > /dev/null"
+  -n "ldapsearch (paged, the audit's attributes, owner only)" "$ldapsearch -E '!1.2.840.113556.1.4.801=::MAMCAQE=' '$filter' $audit_attributes > /dev/null" \
+  -n "adcomputer audit -o json --connections 1" "$bin audit -o json --connections 1 > /dev/null" \
+  -n "adcomputer audit -o json --connections 2" "$bin audit -o json --connections 2 > /dev/null" \
+  -n "adcomputer audit -o json --connections 4" "$bin audit -o json --connections 4 > /dev/null" \
+  -n "ldapsearch (paged, stale's attributes)" "$ldapsearch '$filter' $common > /dev/null" \
+  -n "adcomputer stale -o json --connections 1" "$bin stale -o json --connections 1 > /dev/null" \
+  -n "adcomputer stale -o json --connections 4" "$bin stale -o json --connections 4 > /dev/null"

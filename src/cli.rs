@@ -127,6 +127,11 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, value_name = "SECS", global = true, help_heading = CONNECTION)]
     pub(crate) timeout: Option<u64>,
 
+    /// Connections a scan of the domain reads over at once, each a part of it (by uSNCreated);
+    /// 1 reads it in one search.
+    #[arg(long, value_name = "N", default_value_t = crate::ldap::DEFAULT_CONNECTIONS, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub(crate) connections: u16,
+
     /// Entries per page of paged searches (AD's MaxPageSize is 1000).
     #[arg(long, value_name = "N", default_value_t = 1000, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(i32).range(1..))]
     pub(crate) page_size: i32,

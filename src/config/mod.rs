@@ -242,6 +242,7 @@ fn live_settings(
         bind,
         timeout: Duration::from_secs(timeout.max(1)),
         page_size: connection.page_size,
+        connections: usize::from(connection.connections),
         dns_server: connection.dns_server,
     };
     Ok((settings, profile.base.or(openldap.base)))

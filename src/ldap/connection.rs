@@ -47,6 +47,8 @@ pub(crate) struct LdapSettings {
     pub(crate) timeout: Duration,
     /// Entries per page of paged searches.
     pub(crate) page_size: i32,
+    /// Connections a scan reads its parts over at once (`--connections`).
+    pub(crate) connections: usize,
     /// `--dns-server`: the domain's DNS, asked first for DCs' addresses.
     pub(crate) dns_server: Option<std::net::IpAddr>,
 }
@@ -59,6 +61,8 @@ pub(crate) struct RootDse {
     pub(crate) dns_host_name: Option<String>,
     /// The DN of this DC's NTDS Settings object: which of the domain's DCs this is.
     pub(crate) ds_service_name: Option<String>,
+    /// The highest update sequence number this DC has committed (`highestCommittedUSN`).
+    pub(crate) highest_committed_usn: Option<u64>,
 }
 
 /// An open, bound connection to a DC.
@@ -251,6 +255,7 @@ impl Directory {
                 configuration_naming_context: None,
                 dns_host_name: None,
                 ds_service_name: None,
+                highest_committed_usn: None,
             },
             timeout: settings.timeout,
             page_size: settings.page_size,
@@ -280,6 +285,7 @@ impl Directory {
             "configurationNamingContext",
             "dnsHostName",
             "dsServiceName",
+            "highestCommittedUSN",
         ];
         let secs = self.timeout.as_secs();
         let read = |err| OperationError::from_ldap("reading the rootDSE", secs, err);
@@ -309,6 +315,7 @@ impl Directory {
             configuration_naming_context: first("configurationNamingContext"),
             dns_host_name: first("dnsHostName"),
             ds_service_name: first("dsServiceName"),
+            highest_committed_usn: first("highestCommittedUSN").and_then(|usn| usn.parse().ok()),
         })
     }
 

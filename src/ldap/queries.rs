@@ -10,6 +10,7 @@ use adcomputer_core::model::account::{
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
+use adcomputer_core::model::partition::UsnRange;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::group_policy::Container;
@@ -113,6 +114,54 @@ pub(crate) async fn scan_accounts(
 ) -> Result<(), QueryError> {
     let names = attributes.names();
     search_accounts_with(directory, root, SCAN_FILTER, &names, each).await
+}
+
+/// The lowest `uSNCreated` of the objects a scan of `root` reads (none: there are none), found
+/// by halving `0..=highest` with searches for any object below a bound (each one entry, no
+/// attributes): where a partitioned scan's parts start.
+pub(crate) async fn lowest_usn_created(
+    directory: &mut Directory,
+    root: &str,
+    highest: u64,
+) -> Result<Option<u64>, QueryError> {
+    let below = |bound: u64| format!("(&{SCAN_FILTER}(!(uSNCreated>={bound})))");
+    if !directory
+        .any(root, &below(highest.saturating_add(1)))
+        .await?
+    {
+        return Ok(None);
+    }
+    // The lowest lies in low..=high: something is below high + 1, nothing below low.
+    let (mut low, mut high) = (0, highest);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        match directory.any(root, &below(middle + 1)).await? {
+            true => high = middle,
+            false => low = middle + 1,
+        }
+    }
+    Ok(Some(low))
+}
+
+/// As `scan_accounts`, only the objects whose `uSNCreated` lies in `part`: one part of a scan
+/// read over several connections.
+pub(crate) async fn scan_part(
+    directory: &mut Directory,
+    root: &str,
+    attributes: AttrSet,
+    part: UsnRange,
+    each: impl FnMut(&Account),
+) -> Result<(), QueryError> {
+    let mut filter = format!("(&{SCAN_FILTER}");
+    if let Some(from) = part.from {
+        filter.push_str(&format!("(uSNCreated>={from})"));
+    }
+    if let Some(below) = part.below {
+        filter.push_str(&format!("(!(uSNCreated>={below}))"));
+    }
+    filter.push(')');
+    let names = attributes.names();
+    search_accounts_with(directory, root, &filter, &names, each).await
 }
 
 /// Every SPN holder of the forest, from a global catalog connection.

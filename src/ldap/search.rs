@@ -179,6 +179,29 @@ fn sd_flags(parts: u8) -> RawControl {
 }
 
 impl Directory {
+    /// Whether any object under `base` matches `filter`: one entry asked for, none of its
+    /// attributes.
+    pub(crate) async fn any(&mut self, base: &str, filter: &str) -> Result<bool, OperationError> {
+        let secs = self.timeout.as_secs();
+        let failed = |err| OperationError::from_ldap("search", secs, err);
+        let result = self
+            .ldap
+            .with_timeout(self.timeout)
+            .with_search_options(ldap3::SearchOptions::new().sizelimit(1))
+            .search(base, Scope::Subtree, filter, vec!["1.1"])
+            .await
+            .map_err(failed)?;
+        let found = result.0.iter().any(|entry| {
+            let entry = SearchEntry::construct(entry.clone());
+            !entry.dn.is_empty()
+        });
+        // sizeLimitExceeded (4): there were more.
+        match result.1.rc {
+            0 | 4 => Ok(found),
+            _ => result.success().map(|_| found).map_err(failed),
+        }
+    }
+
     /// One object by DN (base scope), with `attributes` only; `None` when it does not exist.
     pub(crate) async fn read_object(
         &mut self,

@@ -11,6 +11,7 @@ pub(crate) mod gaps;
 #[cfg(feature = "kerberos-bind")]
 mod gss;
 pub(crate) mod ldif;
+mod parts;
 #[cfg(feature = "kerberos-bind")]
 mod smb2;
 pub(crate) mod sysvol;
@@ -446,28 +447,8 @@ impl Source {
         };
         let scanned = match self {
             Source::Live(live) => {
-                let LiveSource {
-                    directory, base, ..
-                } = live.as_mut();
-                let mut worker = new_worker();
-                if let Some(aliases) = queries::spn_aliases(directory).await? {
-                    each(&mut worker, Scanned::SpnAliases(aliases));
-                }
-                let domain = directory.root_dse.default_naming_context.clone();
-                let scope = NormalDn::parse(base);
-                // Holders of duplicates are searched domain-wide, whatever -b reports.
-                let root = match (&scope, NormalDn::parse(&domain)) {
-                    (Some(scope), Some(domain_dn)) if scope.is_under(&domain_dn) => domain,
-                    _ => base.clone(),
-                };
-                queries::scan_accounts(directory, &root, attributes, |account| {
-                    let in_scope = scope.as_ref().is_none_or(|scope| {
-                        NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
-                    });
-                    each(&mut worker, Scanned::Account(account, in_scope));
-                })
-                .await?;
-                (vec![worker], SourceFacts::live(attributes))
+                let workers = live.scan(attributes, &new_worker, &each).await?;
+                (workers, SourceFacts::live(attributes))
             }
             Source::Ldif { path, base } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
@@ -922,6 +903,7 @@ mod tests {
             bind: Bind::Kerberos,
             timeout: std::time::Duration::from_secs(1),
             page_size: 1000,
+            connections: 1,
             dns_server: None,
         };
         let gc = |dc: &str| global_catalog_settings(&settings, dc).unwrap().address;

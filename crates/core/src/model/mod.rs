@@ -12,6 +12,7 @@ pub mod filetime;
 pub mod gpo;
 pub mod kdc;
 pub mod names;
+pub mod partition;
 pub mod replication;
 pub mod rights;
 pub mod roles;
