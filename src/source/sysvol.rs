@@ -93,7 +93,9 @@ impl LiveSource {
         Ok(policies)
     }
 
-    /// The templates of `gpos[indexes]`, over one SMB session.
+    /// The templates of `gpos[indexes]`, over one SMB session: every template at once, then
+    /// the `GPT.INI` of those without one (no template sets nothing, if the GPO's folder is
+    /// there at all).
     async fn templates(
         &self,
         gpos: &[Gpo],
@@ -103,31 +105,53 @@ impl LiveSource {
             Ok(reader) => reader,
             Err(why) => return indexes.iter().map(|_| Err(why.clone())).collect(),
         };
-        let mut read = Vec::new();
-        for index in indexes {
-            let gpo = &gpos[*index];
-            read.push(match (gpo.template_path(), gpo.gpt_ini_path()) {
-                (Some(path), Some(gpt)) => match reader.file(&path).await {
-                    // No template: nothing set, if the GPO's folder is there at all.
-                    Ok(None) => match reader.file(&gpt).await {
-                        Ok(Some(_)) => Ok(NetlogonOptions::default()),
-                        Ok(None) => {
-                            Err(format!("its folder in sysvol is missing ({gpt} not found)"))
-                        }
-                        Err(why) => Err(why),
-                    },
-                    Ok(Some(bytes)) => {
-                        parse_template(&bytes).map_err(|why| format!("{path}: {why}"))
-                    }
-                    Err(why) => Err(why),
-                },
-                _ => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
-            });
-        }
+        let paths: Vec<Option<(String, String)>> = indexes
+            .iter()
+            .map(|index| {
+                let gpo = &gpos[*index];
+                gpo.template_path().zip(gpo.gpt_ini_path())
+            })
+            .collect();
+        let templates: Vec<String> = paths.iter().flatten().map(|(t, _)| t.clone()).collect();
+        let mut found = reader.files(&templates).await.into_iter();
+        let mut read: Vec<Result<Option<Vec<u8>>, String>> = paths
+            .iter()
+            .map(|paths| match paths {
+                Some(_) => found.next().unwrap_or(Ok(None)),
+                None => Err("its gPCFileSysPath does not name a folder of sysvol".into()),
+            })
+            .collect();
+        let without: Vec<usize> = (0..read.len())
+            .filter(|at| matches!(read[*at], Ok(None)))
+            .collect();
+        let gpts: Vec<String> = without
+            .iter()
+            .filter_map(|at| paths[*at].as_ref().map(|(_, gpt)| gpt.clone()))
+            .collect();
+        let folders = reader.files(&gpts).await;
         if let Sysvol::Password { client, .. } = reader {
             let _ = client.close().await;
         }
-        read
+        let mut folders = folders.into_iter();
+        let mut options: Vec<Result<NetlogonOptions, String>> = Vec::new();
+        for (at, file) in read.iter_mut().enumerate() {
+            let template = paths[at].as_ref().map_or("", |(t, _)| t.as_str());
+            options.push(match std::mem::replace(file, Ok(None)) {
+                Ok(Some(bytes)) => {
+                    parse_template(&bytes).map_err(|why| format!("{template}: {why}"))
+                }
+                Ok(None) => match folders.next() {
+                    Some(Ok(Some(_))) => Ok(NetlogonOptions::default()),
+                    Some(Ok(None)) | None => {
+                        let gpt = paths[at].as_ref().map_or("", |(_, g)| g.as_str());
+                        Err(format!("its folder in sysvol is missing ({gpt} not found)"))
+                    }
+                    Some(Err(why)) => Err(why),
+                },
+                Err(why) => Err(why),
+            });
+        }
+        options
     }
 
     /// The `sysvol` share of the connected DC, with the LDAP bind's credentials.
@@ -172,16 +196,31 @@ enum Sysvol {
 }
 
 impl Sysvol {
-    /// One file of a GPO's folder, bounded; `None` when it does not exist.
-    async fn file(&mut self, path: &str) -> Result<Option<Vec<u8>>, String> {
+    /// Files of GPOs' folders, bounded, each `None` when it does not exist. The `smb` crate's
+    /// requests each wait on the network (it writes a request in pieces, so Nagle's algorithm
+    /// holds each for the server's delayed acknowledgement): they are sent at once.
+    async fn files(&mut self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, String>> {
         match self {
             Sysvol::Password {
                 client,
                 share,
                 limit,
-            } => read_gpo_file(client, share, path, *limit).await,
+            } => {
+                let (client, share, limit) = (&*client, &*share, *limit);
+                let reads = paths
+                    .iter()
+                    .map(|path| read_gpo_file(client, share, path, limit))
+                    .collect();
+                super::dcs::join_all(reads).await
+            }
             #[cfg(feature = "kerberos-bind")]
-            Sysvol::Ticket(share) => share.read(path, MAX_TEMPLATE_BYTES).await,
+            Sysvol::Ticket(share) => {
+                let mut read = Vec::with_capacity(paths.len());
+                for path in paths {
+                    read.push(share.read(path, MAX_TEMPLATE_BYTES).await);
+                }
+                read
+            }
         }
     }
 }

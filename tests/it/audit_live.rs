@@ -627,7 +627,10 @@ fn a_scan_read_in_parts_over_several_connections_reads_each_object_once() {
         // counts and coverage as one search.
         assert!(log.contains("(!(uSNCreated>="), "{log}");
         for field in ["findings", "summary", "coverage"] {
-            assert_eq!(parts[field], one[field], "{field} with {connections} connections");
+            assert_eq!(
+                parts[field], one[field],
+                "{field} with {connections} connections"
+            );
         }
     }
     assert!(one["summary"]["accounts_read"].as_u64() > Some(30));

@@ -359,6 +359,19 @@ fn systems_past_their_end_of_support_are_found_and_unknown_ones_not_guessed() {
     assert_eq!(systems(&from_export(&args)), expected);
 }
 
+/// An LDIF entry of an enabled computer `name` in `ou`, with `extra` attribute lines.
+fn enabled_computer(ou: &str, name: &str, extra: &str) -> String {
+    format!(
+        "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n{extra}\n"
+    )
+}
+
+/// `audit --checks check` of the export at `path`, as JSON.
+fn audit_export(check: &str, path: &std::path::Path, extra: &[&str]) -> common::Run {
+    let args = ["audit", "--checks", check, "-o", "json", "--from-ldif"];
+    offline(&[&args[..], &[path.to_str().unwrap()], extra].concat())
+}
+
 /// (account or DN, class) of each `kind` finding, sorted.
 fn classes_of(report: &Value, kind: &str) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = report["findings"]
@@ -391,11 +404,7 @@ fn owners_and_creators_who_are_not_admins_and_the_quota_are_found_live_and_offli
     // owner. CREATED-PC, an admin's, gets nobody as mS-DS-CreatorSID (the machine account
     // quota's mark, which the DC writes itself: raw), ADMIN-PC stays an admin's.
     let ou = format!("OU=Owned,{}", dc.base);
-    let computer = |name: &str| {
-        format!(
-            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n\n"
-        )
-    };
+    let computer = |name: &str| enabled_computer(&ou, name, "");
     let ldif = format!(
         "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}",
         computer("CREATED-PC"),
@@ -468,15 +477,7 @@ fn owners_and_creators_who_are_not_admins_and_the_quota_are_found_live_and_offli
         &export,
         &["objectClass", "sAMAccountName", "mS-DS-CreatorSID"],
     );
-    let run = offline(&[
-        "audit",
-        "--checks",
-        "ownership",
-        "-o",
-        "json",
-        "--from-ldif",
-        export.to_str().unwrap(),
-    ]);
+    let run = audit_export("ownership", &export, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         classes_of(&run.json(), "ownership"),
@@ -492,11 +493,8 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
     let _domain = common::pristine_domain();
     let dc = test_dc();
     let ou = format!("OU=Laps,{}", dc.base);
-    let computer = |name: &str, os: &str| {
-        format!(
-            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\noperatingSystem: {os}\n\n"
-        )
-    };
+    let computer =
+        |name: &str, os: &str| enabled_computer(&ou, name, &format!("operatingSystem: {os}\n"));
     let ldif = format!(
         "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}",
         computer("LAPS-NONE", "Windows 11 Enterprise"),
@@ -547,16 +545,7 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
         text = text.replacen(&dn, &format!("{dn}{line}\n"), 1);
     }
     std::fs::write(&export, text).unwrap();
-    let args = [
-        "audit",
-        "--checks",
-        "laps",
-        "--as-of",
-        "2026-11-21",
-        "-o",
-        "json",
-    ];
-    let run = offline(&[&args[..], &["--from-ldif", export.to_str().unwrap()]].concat());
+    let run = audit_export("laps", &export, &["--as-of", "2026-11-21"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         classes_of(&run.json(), "laps"),
@@ -573,15 +562,7 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
             "operatingSystem",
         ],
     );
-    let run = offline(&[
-        "audit",
-        "--checks",
-        "laps",
-        "-o",
-        "json",
-        "--from-ldif",
-        bare.to_str().unwrap(),
-    ]);
+    let run = audit_export("laps", &bare, &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(classes_of(&run.json(), "laps").is_empty());
 }
@@ -601,11 +582,7 @@ fn each_account_class_is_judged_by_its_own_rotation_rule_live_and_offline() {
     let _domain = common::pristine_domain();
     let dc = test_dc();
     let ou = format!("OU=Classes,{}", dc.base);
-    let computer = |name: &str, spn: &str| {
-        format!(
-            "dn: CN={name},{ou}\nobjectClass: computer\nsAMAccountName: {name}$\nuserAccountControl: 4096\n{spn}\n"
-        )
-    };
+    let computer = |name: &str, spn: &str| enabled_computer(&ou, name, spn);
     let ldif = format!(
         "dn: {ou}\nobjectClass: organizationalUnit\n\n{}{}{}{}{}",
         computer(

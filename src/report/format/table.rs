@@ -194,6 +194,33 @@ impl TextOut<'_> {
         writeln!(self.out, "{table}")
     }
 
+    /// A table of rows made by `rows`, which is asked twice in a pipe or a file (the widths,
+    /// then the lines) so that no row is kept: a report may list a million.
+    pub(crate) fn table_of<C: CellText, I: Iterator<Item = Vec<C>>>(
+        &mut self,
+        header: &[&str],
+        rows: impl Fn() -> I,
+    ) -> std::io::Result<()> {
+        if self.layout.width.is_some() {
+            let kept: Vec<Vec<C>> = rows().collect();
+            return self.table(header, &kept);
+        }
+        let widths = plain_widths(
+            header,
+            rows().map(|row| {
+                row.iter()
+                    .map(|cell| widest_line(&cell.neutralised()))
+                    .collect()
+            }),
+        );
+        let mut writer = PlainTable::start(self.out, header, widths)?;
+        for row in rows() {
+            let cells: Vec<Cow<'_, str>> = row.iter().map(CellText::neutralised).collect();
+            writer.row(&cells)?;
+        }
+        writer.end()
+    }
+
     /// One value per line: for terminals too narrow for the table.
     fn records(&mut self, header: &[&str], rows: &[Vec<Cow<'_, str>>]) -> std::io::Result<()> {
         for row in rows {
@@ -210,64 +237,112 @@ impl TextOut<'_> {
     }
 }
 
-/// A table without wrapping, for files and pipes, written row by row (a report may have a
-/// million): ASCII borders, each column as wide as its widest value.
+/// A table without wrapping, for files and pipes: ASCII borders, each column as wide as its
+/// widest value.
 fn plain_table(
     out: &mut dyn Write,
     header: &[&str],
     rows: &[Vec<Cow<'_, str>>],
 ) -> std::io::Result<()> {
-    let header: Vec<Cow<'_, str>> = header.iter().map(|name| for_terminal(name)).collect();
-    let mut widths: Vec<usize> = header.iter().map(|name| name.width()).collect();
+    let widths = plain_widths(
+        header,
+        rows.iter()
+            .map(|row| row.iter().map(|cell| widest_line(cell)).collect()),
+    );
+    let mut writer = PlainTable::start(out, header, widths)?;
     for row in rows {
-        for (column, cell) in row.iter().enumerate().take(widths.len()) {
-            let widest = cell
-                .split('\n')
-                .map(UnicodeWidthStr::width)
-                .max()
-                .unwrap_or(0);
-            widths[column] = widths[column].max(widest);
+        writer.row(row)?;
+    }
+    writer.end()
+}
+
+/// The widest line of a cell's text.
+fn widest_line(cell: &str) -> usize {
+    cell.split('\n')
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Each column's width: its header's or its widest value's, from each row's cell widths.
+fn plain_widths(header: &[&str], rows: impl Iterator<Item = Vec<usize>>) -> Vec<usize> {
+    let mut widths: Vec<usize> = header
+        .iter()
+        .map(|name| for_terminal(name).width())
+        .collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell);
         }
     }
-    let rule = |fill: u8| -> Vec<u8> {
+    widths
+}
+
+/// A plain table being written, row by row, once its widths are known.
+struct PlainTable<'o> {
+    out: &'o mut dyn Write,
+    widths: Vec<usize>,
+    spaces: Vec<u8>,
+}
+
+impl<'o> PlainTable<'o> {
+    /// Writes the header between its rules.
+    fn start(
+        out: &'o mut dyn Write,
+        header: &[&str],
+        widths: Vec<usize>,
+    ) -> std::io::Result<PlainTable<'o>> {
+        let spaces = vec![b' '; widths.iter().copied().max().unwrap_or(0) + 1];
+        let mut table = PlainTable {
+            out,
+            widths,
+            spaces,
+        };
+        let header: Vec<Cow<'_, str>> = header.iter().map(|name| for_terminal(name)).collect();
+        table.rule(b'-')?;
+        table.row(&header)?;
+        table.rule(b'=')?;
+        Ok(table)
+    }
+
+    fn rule(&mut self, fill: u8) -> std::io::Result<()> {
         let mut line = vec![b'+'];
-        for width in &widths {
+        for width in &self.widths {
             line.extend(std::iter::repeat_n(fill, width + 2));
             line.push(b'+');
         }
         line.push(b'\n');
-        line
-    };
-    let spaces = vec![b' '; widths.iter().copied().max().unwrap_or(0) + 1];
-    let write_row = |out: &mut dyn Write, cells: &[Cow<'_, str>]| -> std::io::Result<()> {
+        self.out.write_all(&line)
+    }
+
+    /// One row: as many lines as its tallest cell.
+    fn row(&mut self, cells: &[Cow<'_, str>]) -> std::io::Result<()> {
         let height = cells
             .iter()
             .map(|cell| cell.split('\n').count())
             .max()
             .unwrap_or(1);
         for number in 0..height {
-            out.write_all(b"|")?;
-            for (column, width) in widths.iter().enumerate() {
+            self.out.write_all(b"|")?;
+            for (column, width) in self.widths.iter().enumerate() {
                 let value = cells
                     .get(column)
                     .and_then(|cell| cell.split('\n').nth(number))
                     .unwrap_or("");
-                out.write_all(b" ")?;
-                out.write_all(value.as_bytes())?;
-                out.write_all(&spaces[..width - value.width() + 1])?;
-                out.write_all(b"|")?;
+                self.out.write_all(b" ")?;
+                self.out.write_all(value.as_bytes())?;
+                self.out
+                    .write_all(&self.spaces[..width.saturating_sub(value.width()) + 1])?;
+                self.out.write_all(b"|")?;
             }
-            out.write_all(b"\n")?;
+            self.out.write_all(b"\n")?;
         }
         Ok(())
-    };
-    out.write_all(&rule(b'-'))?;
-    write_row(out, &header)?;
-    out.write_all(&rule(b'='))?;
-    for row in rows {
-        write_row(out, row)?;
     }
-    out.write_all(&rule(b'-'))
+
+    fn end(mut self) -> std::io::Result<()> {
+        self.rule(b'-')
+    }
 }
 
 /// A cell's text as the table shows it: its values made safe, one a line. Only `Cell::Lines`

@@ -337,10 +337,10 @@ impl Serialize for Row<'_> {
     }
 }
 
-/// Table rows by kind (by position in `KINDS`), and each kind's counts per class. Cells
-/// borrow where they can: a report may list a million findings.
+/// The findings of each kind (by position in `KINDS`), with whether each is new, and each
+/// kind's counts per class. Rows are made as they are written: a report may list a million.
 struct Rows<'a> {
-    tables: [Vec<Vec<Cell<'a>>>; kinds::KIND_COUNT],
+    tables: [Vec<(&'a Finding, bool)>; kinds::KIND_COUNT],
     classes: hashbrown::HashMap<&'static str, usize>,
 }
 
@@ -356,19 +356,15 @@ pub(crate) fn finding_tables(
         classes: hashbrown::HashMap::new(),
     };
     for (index, finding) in findings.iter().enumerate() {
-        rows.add(finding);
-        if marks.is_some_and(|marks| marks[index] == Mark::New)
-            && let Some(first) = rows.of(finding).last_mut().and_then(|row| row.first_mut())
-        {
-            first.marked(" (new)");
-        }
+        let new = marks.is_some_and(|marks| marks[index] == Mark::New);
+        rows.add(finding, new);
     }
     rows.write(out)
 }
 
-/// A finding's table row, as its kind declares it.
-fn cells(finding: &Finding) -> Vec<Cell<'_>> {
-    finding
+/// A finding's table row, as its kind declares it; a new one's first cell says so.
+fn cells(finding: &Finding, new: bool) -> Vec<Cell<'_>> {
+    let mut cells: Vec<Cell<'_>> = finding
         .spec()
         .cells_of(finding)
         .into_iter()
@@ -376,20 +372,19 @@ fn cells(finding: &Finding) -> Vec<Cell<'_>> {
             Text::One(text) => Cell::One(text),
             Text::Lines(lines) => Cell::Lines(lines),
         })
-        .collect()
+        .collect();
+    if new && let Some(first) = cells.first_mut() {
+        first.marked(" (new)");
+    }
+    cells
 }
 
 impl<'a> Rows<'a> {
-    /// The table a finding's row goes into.
-    fn of(&mut self, finding: &Finding) -> &mut Vec<Vec<Cell<'a>>> {
-        &mut self.tables[finding.spec().position()]
-    }
-
-    fn add(&mut self, finding: &'a Finding) {
+    fn add(&mut self, finding: &'a Finding, new: bool) {
         if let Some(class) = finding.class() {
             *self.classes.entry(class).or_default() += 1;
         }
-        self.of(finding).push(cells(finding));
+        self.tables[finding.spec().position()].push((finding, new));
     }
 
     /// Each kind's table under its title and count (with its classes' counts, if it has
@@ -413,15 +408,17 @@ impl<'a> Rows<'a> {
                 title = format!("{title} ({})", counts.join(", "));
             }
             out.heading(&title, kind.severity)?;
-            out.table(kind.columns, rows)?;
+            out.table_of(kind.columns, || rows.iter().map(|(f, new)| cells(f, *new)))?;
             out.blank()?;
         }
-        let rows: Vec<Vec<Cell<'a>>> = unresolved
-            .iter()
-            .flat_map(|kind| self.tables[kind.position()].iter().cloned())
-            .collect();
-        if !rows.is_empty() {
-            out.table(kinds::NOT_FOUND.columns, &rows)?;
+        let names = || {
+            unresolved
+                .iter()
+                .flat_map(|kind| &self.tables[kind.position()])
+                .map(|(f, new)| cells(f, *new))
+        };
+        if names().next().is_some() {
+            out.table_of(kinds::NOT_FOUND.columns, names)?;
             out.blank()?;
         }
         Ok(())
