@@ -36,15 +36,34 @@ impl LiveSource {
         };
         let in_scope = &in_scope;
         let highest = self.directory.root_dse.highest_committed_usn;
-        let lowest = match highest {
-            Some(highest) if self.settings.connections > 1 => {
-                queries::lowest_usn_created(&mut self.directory, &root, highest).await?
+        let wanted = self.settings.connections;
+        let (lowest, mut others) = match highest {
+            Some(highest) if wanted > 1 => {
+                // The other connections open while the first finds where the parts start.
+                let LiveSource {
+                    directory,
+                    settings,
+                    secret,
+                    ..
+                } = self;
+                let connects = (1..wanted)
+                    .map(|_| Directory::connect(settings, secret.as_ref()))
+                    .collect();
+                let (lowest, connected) = tokio::join!(
+                    queries::lowest_usn_created(directory, &root, highest),
+                    join_all(connects)
+                );
+                let others = connected.into_iter().collect::<Result<Vec<_>, _>>()?;
+                (lowest?, others)
             }
-            _ => None,
+            _ => (None, Vec::new()),
         };
         let parts = match (lowest, highest) {
-            (Some(lowest), Some(highest)) => usn_ranges(lowest, highest, self.settings.connections),
+            (Some(lowest), Some(highest)) => usn_ranges(lowest, highest, others.len() + 1),
             _ => {
+                for directory in others {
+                    directory.close().await;
+                }
                 queries::scan_accounts(&mut self.directory, &root, attributes, |account| {
                     each(&mut first, Scanned::Account(account, in_scope(account)));
                 })
@@ -52,9 +71,9 @@ impl LiveSource {
                 return Ok(vec![first]);
             }
         };
-        let mut others = Vec::with_capacity(parts.len() - 1);
-        for _ in 1..parts.len() {
-            others.push(Directory::connect(&self.settings, self.secret.as_ref()).await?);
+        // Fewer parts than connections when the span is narrow: close what is not needed.
+        for directory in others.split_off(parts.len() - 1) {
+            directory.close().await;
         }
         let mut workers: Vec<W> = std::iter::once(first)
             .chain((1..parts.len()).map(|_| new_worker()))
