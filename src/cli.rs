@@ -129,7 +129,7 @@ pub(crate) struct ConnectionArgs {
 
     /// Connections a scan of the domain reads over at once, each a part of it (by uSNCreated);
     /// 1 reads it in one search.
-    #[arg(long, value_name = "N", default_value_t = crate::ldap::DEFAULT_CONNECTIONS, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(u16).range(1..=16))]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) connections: u16,
 
     /// Entries per page of paged searches (AD's MaxPageSize is 1000).
@@ -141,6 +141,10 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub(crate) from_ldif: Option<PathBuf>,
 }
+
+/// Connections a scan reads over at once unless `--connections` says otherwise: on a Samba DC
+/// parts do not pay (BENCHMARKS.md, "Partitioned reads").
+const DEFAULT_CONNECTIONS: u16 = 1;
 
 /// Options of the password-rotation rule.
 #[derive(Debug, Args)]

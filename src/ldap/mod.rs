@@ -14,10 +14,6 @@ mod tls;
 mod write;
 
 pub(crate) use connection::{Bind, DcAddress, Directory, LdapSettings};
-
-/// Connections a scan reads over at once unless `--connections` says otherwise (BENCHMARKS.md,
-/// "Partitioned reads").
-pub(crate) const DEFAULT_CONNECTIONS: u16 = 1;
 pub(crate) use discovery::resolve_dc;
 pub(crate) use error::OperationError;
 pub(crate) use tls::TlsSettings;

@@ -14,6 +14,7 @@ use adcomputer_core::model::partition::UsnRange;
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::group_policy::Container;
+use adcomputer_core::rules::takeover::MACHINE_ACCOUNT_QUOTA;
 use adcomputer_core::rules::{DomainFacts, Quota};
 
 /// Every computer, and every object of any class that holds an SPN (LDIF scans apply the same
@@ -276,6 +277,37 @@ pub(crate) async fn name_of_sid(directory: &mut Directory, sid: &str) -> Option<
     name
 }
 
+/// The sAMAccountNames of the domain's objects with these SIDs (those it has), in bounded
+/// filters.
+pub(crate) async fn names_of_sids(
+    directory: &mut Directory,
+    sids: &[String],
+) -> Result<hashbrown::HashMap<String, String>, QueryError> {
+    use adcomputer_core::model::security::sid_to_string;
+    let base = directory.root_dse.default_naming_context.clone();
+    let mut names = hashbrown::HashMap::new();
+    for chunk in sids.chunks(SPNS_PER_FILTER) {
+        let terms: String = chunk
+            .iter()
+            .map(|sid| format!("(objectSid={})", escape_filter_value(sid)))
+            .collect();
+        let attributes = ["objectSid", "sAMAccountName"];
+        directory
+            .search_each(&base, &format!("(|{terms})"), &attributes, |entry| {
+                let sid = entry
+                    .values("objectSid")
+                    .first()
+                    .and_then(|sid| sid_to_string(sid));
+                let name = entry.values("sAMAccountName").first().cloned();
+                if let (Some(sid), Some(name)) = (sid, name) {
+                    names.insert(sid, String::from_utf8_lossy(&name).into_owned());
+                }
+            })
+            .await?;
+    }
+    Ok(names)
+}
+
 /// Every account under `base` that one of `names` could match, with its security: owner and
 /// DACL (for the rights check and the rejoin hardening), in the same searches.
 pub(crate) async fn named_with_security(
@@ -318,10 +350,10 @@ pub(crate) async fn named_with_security(
 pub(crate) async fn domain_facts(directory: &mut Directory) -> Result<DomainFacts, QueryError> {
     let domain = directory.root_dse.default_naming_context.clone();
     let quota = directory
-        .read_object(&domain, &["ms-DS-MachineAccountQuota"])
+        .read_object(&domain, &[MACHINE_ACCOUNT_QUOTA])
         .await?
         .and_then(|entry| {
-            let value = entry.values("ms-DS-MachineAccountQuota").first()?.clone();
+            let value = entry.values(MACHINE_ACCOUNT_QUOTA).first()?.clone();
             std::str::from_utf8(&value).ok()?.trim().parse::<i64>().ok()
         });
     let mut laps_in_schema = None;

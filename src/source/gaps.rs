@@ -4,10 +4,11 @@
 
 use super::{Source, SourceFacts};
 use crate::ldap::queries::SCAN_FILTER;
-use adcomputer_core::model::account::ACCOUNT_ATTRIBUTES;
+use adcomputer_core::model::account::{Attr, AttrSet};
 // (`cn`, the first GPO attribute, is an account attribute too.)
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES};
 use adcomputer_core::rules::coverage::{Check, Coverage};
+use adcomputer_core::rules::takeover::MACHINE_ACCOUNT_QUOTA;
 
 /// What the source could not show besides coverage.
 pub(crate) enum Unseen {
@@ -101,14 +102,17 @@ impl Source {
     }
 }
 
-/// The ldapsearch command that exports what the checks need: the scan's own filter and
-/// attributes, and the Group Policy objects (for `--sysvol`).
+/// The ldapsearch command that exports what the checks need (docs/reference.md gives the
+/// same): the scan's own filter and every check's attributes, the owner only (the SD-flags
+/// control), the domain object and its machine account quota, and the Group Policy objects
+/// (for `--sysvol`).
 fn export_recipe() -> String {
-    let policy = "(gPLink=*)(gPOptions=*)(objectClass=groupPolicyContainer)";
+    let others = "(objectClass=domainDNS)(gPLink=*)(gPOptions=*)(objectClass=groupPolicyContainer)";
     let filter = SCAN_FILTER.strip_suffix(')').unwrap_or(SCAN_FILTER);
+    let scanned = AttrSet::EVERY.without(AttrSet::of(&[Attr::KeyVersionNumber]));
     format!(
-        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt '{filter}{policy})' {} {} > export.ldif",
-        ACCOUNT_ATTRIBUTES.join(" "),
+        "ldapsearch -o ldif-wrap=no -H ldaps://DC -x -D USER -W -b BASE -E pr=1000/noprompt -E '!1.2.840.113556.1.4.801=::MAMCAQE=' '{filter}{others})' {} {MACHINE_ACCOUNT_QUOTA} {} > export.ldif",
+        scanned.names().join(" "),
         [&CONTAINER_ATTRIBUTES[..], &GPO_ATTRIBUTES[1..]]
             .concat()
             .join(" ")

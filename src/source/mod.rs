@@ -32,6 +32,7 @@ use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::kinds::COMMON_ATTRIBUTES;
+use adcomputer_core::rules::takeover::MACHINE_ACCOUNT_QUOTA;
 use adcomputer_core::rules::{AuditSettings, Auditor};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
@@ -326,6 +327,14 @@ impl Source {
         if settings.wants(Check::OWNERSHIP) || settings.wants(Check::LAPS) {
             auditor.domain(&self.domain_facts(&facts).await?);
         }
+        // Who owns or created what, by name: the DC knows (an export names SIDs only).
+        let sids = auditor.principals();
+        if let Source::Live(live) = self
+            && !sids.is_empty()
+        {
+            let names = queries::names_of_sids(&mut live.directory, &sids).await?;
+            auditor.name_principals(&names);
+        }
         Ok((auditor, facts))
     }
 
@@ -568,7 +577,7 @@ impl PolicyValues {
         match name.len() {
             6 if name.eq_ignore_ascii_case(b"gPLink") => self.gp_link = Some(text()),
             9 if name.eq_ignore_ascii_case(b"gPOptions") => self.gp_options = Some(text()),
-            25 if name.eq_ignore_ascii_case(b"ms-DS-MachineAccountQuota") => {
+            25 if name.eq_ignore_ascii_case(MACHINE_ACCOUNT_QUOTA.as_bytes()) => {
                 self.quota = Some(text());
             }
             _ if self.is_gpo => {

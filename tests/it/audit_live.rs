@@ -49,6 +49,11 @@ fn digest(findings: &Value) -> Vec<(String, String, String)> {
                     )
                 }
                 "default_password" => (text("kind"), text("account"), String::new()),
+                "ownership" => (
+                    text("kind"),
+                    text("dn"),
+                    format!("{} {}", text("class"), f["quota"]),
+                ),
                 other => (other.to_string(), text("name"), String::new()),
             }
         })
@@ -137,6 +142,10 @@ const POLICY: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Samba's default machine account quota: any user may add ten computers.
+const OWNERSHIP: &[(&str, &str, &str)] =
+    &[("ownership", "DC=adc,DC=test", "machine_account_quota 10")];
+
 /// The accounts of OU=Encryption that the directory alone finds (no KDC probe).
 const ENCRYPTION: &[(&str, &str, &str)] = &[
     ("weak_encryption", "ENC-DES$", "des_enabled"),
@@ -175,7 +184,7 @@ fn audit_reports_exactly_the_seeded_problems() {
     let (code, json) = json_of(&["audit", "-o", "json"]);
     assert_eq!(code, 1);
     assert_eq!(json["command"], "audit");
-    let expected = owned(&[STALE, SPN_RULES, DUPLICATES, ENCRYPTION, POLICY].concat());
+    let expected = owned(&[STALE, SPN_RULES, DUPLICATES, ENCRYPTION, POLICY, OWNERSHIP].concat());
     assert_eq!(digest(&json["findings"]), expected);
     // Healthy machines, the intentional HTTP/intranet alias and the disabled PC say nothing
     // (the DCs appear only among the computers the DCs' rotation policy covers).

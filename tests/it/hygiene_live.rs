@@ -456,6 +456,7 @@ fn owners_and_creators_who_are_not_admins_and_the_quota_are_found_live_and_offli
         .find(|f| f["account"] == "OWNED-PC$")
         .unwrap();
     assert_eq!(owned["owner"], sid.as_str(), "{owned}");
+    assert_eq!(owned["owner_name"], "nobody", "named by the DC: {owned}");
     // An operator without rights reads the owners too (any reader may: the SD-flags control).
     let operator = common::as_operator("nobody", &["audit", "--checks", "ownership", "-o", "json"]);
     assert_eq!(classes_of(&operator.json(), "ownership"), expected);

@@ -573,6 +573,16 @@ impl Auditor {
         }
     }
 
+    /// The SIDs its `ownership` findings name, each once.
+    pub fn principals(&self) -> Vec<String> {
+        super::takeover::principals(&self.findings)
+    }
+
+    /// Names the owners and creators of its `ownership` findings (SID to sAMAccountName).
+    pub fn name_principals(&mut self, names: &HashMap<String, String>) {
+        super::takeover::name_principals(&mut self.findings, names);
+    }
+
     /// Adds a finding made outside the pure checks (a probe's result).
     pub fn record(&mut self, finding: Finding) {
         self.findings.push(finding);

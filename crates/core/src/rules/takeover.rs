@@ -11,6 +11,9 @@ use super::Finding;
 use crate::model::account::Account;
 use crate::model::security::rid;
 
+/// The domain object's attribute that lets users add computers.
+pub const MACHINE_ACCOUNT_QUOTA: &str = "ms-DS-MachineAccountQuota";
+
 /// Why the account can be taken over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,8 +86,46 @@ pub fn judge(account: &Account) -> Option<Finding> {
         class,
         owner: account.owner.clone(),
         creator: account.creator.clone(),
+        owner_name: None,
+        creator_name: None,
         quota: None,
     })
+}
+
+/// The SIDs the `ownership` findings name (owners and creators; not SDDL aliases), each once:
+/// what to ask the DC the names of.
+pub fn principals(findings: &[Finding]) -> Vec<String> {
+    let mut sids: Vec<String> = findings
+        .iter()
+        .filter_map(|finding| match finding {
+            Finding::Ownership { owner, creator, .. } => Some([owner, creator]),
+            _ => None,
+        })
+        .flatten()
+        .flatten()
+        .filter(|sid| sid.starts_with("S-"))
+        .cloned()
+        .collect();
+    sids.sort();
+    sids.dedup();
+    sids
+}
+
+/// Names each `ownership` finding's owner and creator from `names` (SID to sAMAccountName).
+pub fn name_principals(findings: &mut [Finding], names: &hashbrown::HashMap<String, String>) {
+    for finding in findings {
+        if let Finding::Ownership {
+            owner,
+            creator,
+            owner_name,
+            creator_name,
+            ..
+        } = finding
+        {
+            *owner_name = owner.as_ref().and_then(|sid| names.get(sid).cloned());
+            *creator_name = creator.as_ref().and_then(|sid| names.get(sid).cloned());
+        }
+    }
 }
 
 /// The domain's finding when `ms-DS-MachineAccountQuota` is above 0.
@@ -95,6 +136,8 @@ pub fn quota(domain: &str, quota: i64) -> Option<Finding> {
         class: OwnershipClass::MachineAccountQuota,
         owner: None,
         creator: None,
+        owner_name: None,
+        creator_name: None,
         quota: Some(quota),
     })
 }

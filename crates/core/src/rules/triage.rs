@@ -695,6 +695,8 @@ mod tests {
                 class: crate::rules::takeover::OwnershipClass::Owner,
                 owner: Some("S-1-5-21-1-2-3-1105".into()),
                 creator: None,
+                owner_name: Some("jo".into()),
+                creator_name: None,
                 quota: None,
             },
             Finding::Laps {

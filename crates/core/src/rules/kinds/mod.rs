@@ -206,6 +206,11 @@ pub enum Finding {
         /// `mS-DS-CreatorSID`, when a user created it.
         #[serde(skip_serializing_if = "Option::is_none")]
         creator: Option<String>,
+        /// Their sAMAccountNames, where the DC named them (live).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner_name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        creator_name: Option<String>,
         /// The domain's `ms-DS-MachineAccountQuota` (class `machine_account_quota`).
         #[serde(skip_serializing_if = "Option::is_none")]
         quota: Option<i64>,

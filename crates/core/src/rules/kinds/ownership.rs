@@ -28,7 +28,16 @@ pub static OWNERSHIP: Kind = Kind {
         commands: &[],
         aliases: &["owner"],
     }),
-    fields: &["account", "dn", "class", "owner", "creator", "quota"],
+    fields: &[
+        "account",
+        "dn",
+        "class",
+        "owner",
+        "owner_name",
+        "creator",
+        "creator_name",
+        "quota",
+    ],
     cells,
     field,
     cause: no_cause,
@@ -42,6 +51,8 @@ fn cells(finding: &Finding) -> Vec<Text<'_>> {
         class,
         owner,
         creator,
+        owner_name,
+        creator_name,
         quota,
     } = finding
     else {
@@ -49,14 +60,23 @@ fn cells(finding: &Finding) -> Vec<Text<'_>> {
     };
     let last = match quota {
         Some(quota) => Cow::Owned(format!("quota {quota}")),
-        None => Cow::Borrowed(creator.as_deref().unwrap_or("-")),
+        None => named(creator, creator_name),
     };
     vec![
         Text::One(label(account, dn)),
         Text::of(class.as_str()),
-        Text::of(owner.as_deref().unwrap_or("-")),
+        Text::One(named(owner, owner_name)),
         Text::One(last),
     ]
+}
+
+/// A principal as a table shows it: `name (SID)` where the DC named it, the SID, or `-`.
+fn named<'a>(sid: &'a Option<String>, name: &Option<String>) -> Cow<'a, str> {
+    match (sid, name) {
+        (Some(sid), Some(name)) => Cow::Owned(format!("{name} ({sid})")),
+        (Some(sid), None) => Cow::Borrowed(sid),
+        (None, _) => Cow::Borrowed("-"),
+    }
 }
 
 fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
@@ -66,6 +86,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         class,
         owner,
         creator,
+        owner_name,
+        creator_name,
         quota,
     } = finding
     else {
@@ -75,6 +97,8 @@ fn field<'a>(finding: &'a Finding, name: &str) -> Option<Cow<'a, str>> {
         "class" => Some(Cow::Borrowed(class.as_str())),
         "owner" => owner.as_deref().map(Cow::Borrowed),
         "creator" => creator.as_deref().map(Cow::Borrowed),
+        "owner_name" => owner_name.as_deref().map(Cow::Borrowed),
+        "creator_name" => creator_name.as_deref().map(Cow::Borrowed),
         "quota" => quota.map(|quota| Cow::Owned(quota.to_string())),
         other => account_field(account, dn, other),
     }
