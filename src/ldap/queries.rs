@@ -347,11 +347,14 @@ pub(crate) async fn named_with_security(
 /// What the domain head and the schema say for the hygiene checks: the domain's
 /// `ms-DS-MachineAccountQuota` (when it may be read), and whether the schema defines either
 /// LAPS expiration attribute (`None` when the schema cannot be read).
-pub(crate) async fn domain_facts(directory: &mut Directory) -> Result<DomainFacts, QueryError> {
+pub(crate) async fn domain_facts(directory: &mut Directory) -> DomainFacts {
     let domain = directory.root_dse.default_naming_context.clone();
+    // Not readable is not known (coverage's note), never a failed audit.
     let quota = directory
         .read_object(&domain, &[MACHINE_ACCOUNT_QUOTA])
-        .await?
+        .await
+        .ok()
+        .flatten()
         .and_then(|entry| {
             let value = entry.values(MACHINE_ACCOUNT_QUOTA).first()?.clone();
             std::str::from_utf8(&value).ok()?.trim().parse::<i64>().ok()
@@ -370,10 +373,10 @@ pub(crate) async fn domain_facts(directory: &mut Directory) -> Result<DomainFact
             .await;
         laps_in_schema = read.is_ok().then_some(found);
     }
-    Ok(DomainFacts {
+    DomainFacts {
         machine_account_quota: quota.map_or(Quota::Unknown, |quota| Quota::Known(domain, quota)),
         laps_in_schema,
-    })
+    }
 }
 
 /// The SIDs of the bound account's token: the rootDSE's `tokenGroups` (its groups, and on

@@ -254,7 +254,7 @@ impl Source {
         use adcomputer_core::rules::{DomainFacts, Quota};
         let (mut found, base) = match self {
             Source::Live(live) => {
-                let mut found = queries::domain_facts(&mut live.directory).await?;
+                let mut found = queries::domain_facts(&mut live.directory).await;
                 let domain = &live.directory.root_dse.default_naming_context;
                 let in_scope = NormalDn::parse(&live.base) == NormalDn::parse(domain);
                 if !in_scope {
@@ -327,12 +327,13 @@ impl Source {
         if settings.wants(Check::OWNERSHIP) || settings.wants(Check::LAPS) {
             auditor.domain(&self.domain_facts(&facts).await?);
         }
-        // Who owns or created what, by name: the DC knows (an export names SIDs only).
+        // Who owns or created what, by name: the DC knows (an export names SIDs only); a
+        // name it does not give leaves the SID.
         let sids = auditor.principals();
         if let Source::Live(live) = self
             && !sids.is_empty()
+            && let Ok(names) = queries::names_of_sids(&mut live.directory, &sids).await
         {
-            let names = queries::names_of_sids(&mut live.directory, &sids).await?;
             auditor.name_principals(&names);
         }
         Ok((auditor, facts))
