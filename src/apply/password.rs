@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::verify::{Proof, Verifier};
 use crate::ldap::{Directory, OperationError, queries};
 use adcomputer_core::model::account::Account;
-use adcomputer_core::model::security::{ObjectSecurity, is_admin_group};
+use adcomputer_core::model::security::is_admin_group;
 use adcomputer_core::rules::reset_plan::{
     ResetItem, Status, refusal_reason, time_text, unicode_pwd, zero_pwd_last_set_note,
 };
@@ -151,7 +151,6 @@ pub(crate) struct ResetBatch {
     domain_sid: Option<String>,
     /// `name (SID)` of owners already looked up: most objects share an owner.
     sid_names: HashMap<String, String>,
-    security: HashMap<String, ObjectSecurity>,
     /// Why nothing more is sent: the DC stopped answering.
     stop: Option<String>,
     /// The whole name as the password (`--no-truncate`).
@@ -164,7 +163,6 @@ impl ResetBatch {
     pub(crate) async fn new(
         directory: &mut Directory,
         verifier: Verifier,
-        security: HashMap<String, ObjectSecurity>,
         whole_name: bool,
     ) -> ResetBatch {
         ResetBatch {
@@ -172,7 +170,6 @@ impl ResetBatch {
             verifier,
             domain_sid: queries::domain_sid(directory).await,
             sid_names: HashMap::new(),
-            security,
             stop: None,
             whole_name,
             wait: std::time::Duration::ZERO,
@@ -193,7 +190,7 @@ async fn reset_one(directory: &mut Directory, item: &mut ResetItem, batch: &mut 
     if let Some(why) = &batch.stop {
         return item.fail(format!("not sent: {why}"));
     }
-    let note = rejoin_warning(directory, &account.dn, batch).await;
+    let note = rejoin_warning(directory, account.owner.as_deref(), batch).await;
     item.warnings.extend(note);
     let password = default_machine_password(&sam, batch.whole_name);
     if let Some(stop) = set_machine_default(directory, item, &account, &password).await {
@@ -215,14 +212,13 @@ async fn reset_one(directory: &mut Directory, item: &mut ResetItem, batch: &mut 
     item.note_lagging_dcs();
 }
 
-/// The rejoin hardening note (KB5020276) from the object's owner.
+/// The rejoin hardening note (KB5020276) from the object's owner (`None`: not read).
 async fn rejoin_warning(
     directory: &mut Directory,
-    dn: &str,
+    owner_sid: Option<&str>,
     batch: &mut ResetBatch,
 ) -> Option<String> {
-    let security = batch.security.get(dn)?.clone();
-    let owner_sid = security.owner.as_deref()?;
+    let owner_sid = owner_sid?;
     let owner = account_name(directory, owner_sid, &mut batch.sid_names).await;
     let admin_owned = batch
         .domain_sid

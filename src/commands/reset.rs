@@ -50,7 +50,7 @@ pub(crate) async fn run(
         }
         let verifier = verifier(live, settings).await?;
         let directory = &mut live.directory;
-        let mut batch = ResetBatch::new(directory, verifier, security, settings.whole_name).await;
+        let mut batch = ResetBatch::new(directory, verifier, settings.whole_name).await;
         batch.wait = settings.wait;
         for item in items.iter_mut().filter(|item| item.target.is_some()) {
             batch.reset_one(directory, item).await;

@@ -191,10 +191,10 @@ impl Directory {
             .search(base, Scope::Subtree, filter, vec!["1.1"])
             .await
             .map_err(failed)?;
-        let found = result.0.iter().any(|entry| {
-            let entry = SearchEntry::construct(entry.clone());
-            !entry.dn.is_empty()
-        });
+        let found = result
+            .0
+            .iter()
+            .any(|entry| !entry.is_ref() && !entry.is_intermediate());
         // sizeLimitExceeded (4): there were more.
         match result.1.rc {
             0 | 4 => Ok(found),

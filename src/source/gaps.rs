@@ -118,3 +118,26 @@ fn export_recipe() -> String {
             .join(" ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// The coverage hint and docs/reference.md give one export command (the reference's is
+    /// run against the test DC by schedule_live).
+    #[test]
+    fn the_reference_gives_the_same_export_command() {
+        let reference = include_str!("../../docs/reference.md");
+        let block = reference
+            .split("<!-- export-command -->")
+            .nth(1)
+            .expect("the export command in docs/reference.md");
+        let command = block
+            .lines()
+            .find(|line| line.starts_with("ldapsearch "))
+            .expect("an ldapsearch line");
+        let generic = command
+            .replace("ldaps://dc1.corp.example.com", "ldaps://DC")
+            .replace("admin@CORP.EXAMPLE.COM", "USER")
+            .replace("DC=corp,DC=example,DC=com", "BASE");
+        assert_eq!(generic, super::export_recipe());
+    }
+}

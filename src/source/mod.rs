@@ -247,10 +247,7 @@ impl Source {
 
     /// What the domain object and the schema say (`DomainFacts`): from the DC, or from an
     /// export's domain head (`facts`). The quota only when the domain head is in scope.
-    async fn domain_facts(
-        &mut self,
-        facts: &SourceFacts,
-    ) -> anyhow::Result<adcomputer_core::rules::DomainFacts> {
+    async fn domain_facts(&mut self, facts: &SourceFacts) -> adcomputer_core::rules::DomainFacts {
         use adcomputer_core::rules::{DomainFacts, Quota};
         let (mut found, base) = match self {
             Source::Live(live) => {
@@ -260,7 +257,7 @@ impl Source {
                 if !in_scope {
                     found.machine_account_quota = Quota::OutOfScope;
                 }
-                return Ok(found);
+                return found;
             }
             Source::Ldif { base, .. } => {
                 let quota = match &facts.machine_account_quota {
@@ -280,7 +277,7 @@ impl Source {
         {
             found.machine_account_quota = Quota::OutOfScope;
         }
-        Ok(found)
+        found
     }
 
     /// The check commands' pass over the source: an auditor per worker (remembering what it
@@ -325,16 +322,19 @@ impl Source {
                 .await?;
         }
         if settings.wants(Check::OWNERSHIP) || settings.wants(Check::LAPS) {
-            auditor.domain(&self.domain_facts(&facts).await?);
+            auditor.domain(&self.domain_facts(&facts).await);
         }
         // Who owns or created what, by name: the DC knows (an export names SIDs only); a
         // name it does not give leaves the SID.
-        let sids = auditor.principals();
         if let Source::Live(live) = self
-            && !sids.is_empty()
-            && let Ok(names) = queries::names_of_sids(&mut live.directory, &sids).await
+            && settings.wants(Check::OWNERSHIP)
         {
-            auditor.name_principals(&names);
+            let sids = auditor.principals();
+            if !sids.is_empty()
+                && let Ok(names) = queries::names_of_sids(&mut live.directory, &sids).await
+            {
+                auditor.name_principals(&names);
+            }
         }
         Ok((auditor, facts))
     }
@@ -538,7 +538,8 @@ struct ScanSink {
     account: AccountBuilder,
     /// `Some` while the current entry is the Directory Service object.
     mappings: Option<Vec<String>>,
-    /// The current entry's Group Policy values: `gPLink`, `gPOptions`, and a GPO's own.
+    /// The current entry's Group Policy values (`gPLink`, `gPOptions`, a GPO's own) and the
+    /// domain head's machine account quota.
     policy: PolicyValues,
     facts: SourceFacts,
 }

@@ -513,3 +513,17 @@ pub fn without_group_policy(mut report: serde_json::Value) -> serde_json::Value 
     }
     report
 }
+
+/// The FILETIME (100 ns since 1601) `days` before the Unix time `unix`.
+pub fn filetime(unix: i64, days: i64) -> i64 {
+    (unix - days * 86_400 + 11_644_473_600) * 10_000_000
+}
+
+/// The FILETIME `days` before now: for raw writes of pwdLastSet and lastLogonTimestamp.
+pub fn days_ago(days: i64) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    filetime(i64::try_from(now).unwrap(), days)
+}

@@ -528,9 +528,8 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
     let mut attributes: Vec<&str> = adcomputer::ACCOUNT_ATTRIBUTES.to_vec();
     attributes.retain(|name| !name.contains("LAPS") && !name.contains("AdmPwd"));
     export_domain(&export, &attributes);
-    let filetime = |days_before_as_of: i64| {
-        (1_795_305_600 - days_before_as_of * 86_400 + 11_644_473_600) * 10_000_000
-    };
+    // --as-of 2026-11-21 below.
+    let filetime = |days_before_as_of: i64| common::filetime(1_795_305_600, days_before_as_of);
     let mut text = std::fs::read_to_string(&export).unwrap();
     for (name, line) in [
         (
@@ -568,15 +567,6 @@ fn windows_computers_without_laps_or_with_laps_long_expired_are_found() {
     assert!(classes_of(&run.json(), "laps").is_empty());
 }
 
-/// A FILETIME `days` before now.
-fn days_ago(days: i64) -> i64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    (now - days * 86_400 + 11_644_473_600) * 10_000_000
-}
-
 #[test]
 #[ignore = "needs the Samba test DC: samba-testenv/test runs it"]
 fn each_account_class_is_judged_by_its_own_rotation_rule_live_and_offline() {
@@ -611,12 +601,12 @@ fn each_account_class_is_judged_by_its_own_rotation_rule_live_and_offline() {
     ] {
         raw.push_str(&format!(
             "dn: CN={name},{ou}\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: {}\n",
-            days_ago(age)
+            common::days_ago(age)
         ));
         if logon {
             raw.push_str(&format!(
                 "-\nreplace: lastLogonTimestamp\nlastLogonTimestamp: {}\n",
-                days_ago(1)
+                common::days_ago(1)
             ));
         }
         if name == "RODC-OLD" {

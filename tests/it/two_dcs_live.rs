@@ -220,18 +220,11 @@ fn the_newest_last_logon_counts_wherever_it_was_made() {
     let _seeded = seed(&["TWO-LOGON01"], "Fixture-Machine-Pass-1");
     // A password set 100 days ago, a replicated last logon 90 days ago: inactive, unless a DC
     // saw a logon since. dc2 sees one now.
-    let days_ago = |days: i64| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        (now - days * 86_400 + 11_644_473_600) * 10_000_000
-    };
     common::raw_modify(&format!(
         "dn: CN=TWO-LOGON01,{OU}\nchangetype: modify\nreplace: pwdLastSet\npwdLastSet: {}\n-\n\
          replace: lastLogonTimestamp\nlastLogonTimestamp: {}\n-\n",
-        days_ago(100),
-        days_ago(90)
+        common::days_ago(100),
+        common::days_ago(90)
     ));
     assert!(kinit_at(
         2,

@@ -27,10 +27,11 @@ pub(crate) fn write(
         .map(|(kind, count)| format!("{kind} {count}"))
         .collect();
     let failing = triage.counts.failing;
-    let critical = triage.counts.critical.unwrap_or(0);
+    // `None`: --critical-on was not given, so nothing is critical.
+    let critical = triage.counts.critical.is_some_and(|critical| critical > 0);
     let (status, text) = match report.incomplete {
         incomplete if failing > 0 => (
-            if critical > 0 { "CRITICAL" } else { "WARNING" },
+            if critical { "CRITICAL" } else { "WARNING" },
             format!(
                 "{failing} of {} findings fail the run{} ({}){}",
                 summary.findings,

@@ -169,11 +169,10 @@ pub fn dacl_of(descriptor: &[u8]) -> Option<Vec<Ace>> {
     Some(aces)
 }
 
-/// What an object's security says: who owns it (Windows' rejoin hardening, KB5020276), and
-/// its DACL (delegated rights). Each `None` when not readable.
+/// What an object's security says of delegated rights: its DACL, `None` when not readable.
+/// (Its owner is the account's, `Account::owner`, read from the same descriptor.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectSecurity {
-    pub owner: Option<String>,
     pub dacl: Option<Vec<Ace>>,
 }
 
@@ -181,7 +180,6 @@ impl ObjectSecurity {
     /// From the value of `nTSecurityDescriptor`.
     pub fn new(descriptor: Option<&[u8]>) -> ObjectSecurity {
         ObjectSecurity {
-            owner: descriptor.and_then(owner_of),
             dacl: descriptor.and_then(dacl_of),
         }
     }

@@ -554,7 +554,6 @@ mod tests {
         let name = NameQuery::parse("X").unwrap();
         let mut item = plan(&name, std::slice::from_ref(&computer), &[], false);
         let security = ObjectSecurity {
-            owner: None,
             dacl: Some(vec![Ace {
                 kind: AceKind::Allow,
                 inherit_only: false,
