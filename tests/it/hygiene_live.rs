@@ -457,6 +457,15 @@ fn owners_and_creators_who_are_not_admins_and_the_quota_are_found_live_and_offli
         .unwrap();
     assert_eq!(owned["owner"], sid.as_str(), "{owned}");
     assert_eq!(owned["owner_name"], "nobody", "named by the DC: {owned}");
+    // A reset says who may reuse the account in one line, and points to this finding.
+    let reset = live(&["reset", "OWNED-PC", "--apply", "--yes", "-o", "json"]);
+    assert_eq!(reset.code, 0, "{}", reset.stderr);
+    let warnings = reset.json()["findings"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("KB5020276: owned by nobody, not an admin")
+            && warnings.contains("audit --checks ownership"),
+        "{warnings}"
+    );
     // An operator without rights reads the owners too (any reader may: the SD-flags control).
     let operator = common::as_operator("nobody", &["audit", "--checks", "ownership", "-o", "json"]);
     assert_eq!(classes_of(&operator.json(), "ownership"), expected);
