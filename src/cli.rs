@@ -203,6 +203,13 @@ pub(crate) struct ScheduleArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
 
+    /// Keep what this run reads from the DC in DIR (one file per DC), and next time ask that
+    /// DC only for what changed since: the same findings, from a fraction of the reading. A
+    /// restored DC, another bind user, more attributes or a state older than the tombstone
+    /// lifetime means a full read (said in warnings).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) state: Option<PathBuf>,
+
     /// Leave out the accepted findings listed in FILE: one finding `id` a line (as reports
     /// write it), `#` comment lines to say who accepted it and why.
     #[arg(long, value_name = "FILE")]

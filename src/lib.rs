@@ -15,6 +15,7 @@
 //! `docs/` in the repository.
 
 mod apply;
+mod atomic;
 mod cli;
 mod commands;
 mod config;

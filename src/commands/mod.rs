@@ -18,7 +18,7 @@ use crate::config::{Config, Task};
 use crate::exit::Outcome;
 use crate::report::present::findings::FindingsReport;
 use crate::report::{Destination, Envelope, Present};
-use crate::source::Source;
+use crate::source::{NeedsDc, Source};
 use adcomputer_core::rules::coverage::Coverage;
 
 /// What every command needs to know besides its own arguments.
@@ -105,8 +105,12 @@ pub(crate) async fn execute(config: &Config) -> anyhow::Result<Outcome> {
             forest,
             triage,
             sysvol,
+            state,
             ..
         } => {
+            if let Some(dir) = state {
+                source.live(NeedsDc::Read("--state"))?.state = Some(dir.clone());
+            }
             let sysvol = sysvol.as_deref();
             check::run(&context, &mut source, settings, *forest, triage, sysvol).await
         }

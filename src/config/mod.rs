@@ -73,6 +73,18 @@ impl Config {
                 dir.display()
             );
         }
+        if let (
+            Task::Check {
+                state: Some(dir), ..
+            },
+            Some(_),
+        ) = (&task, &connection.from_ldif)
+        {
+            bail!(
+                "--state {}: keeps what a DC's scan read, to ask it only for changes next time; an export (--from-ldif) is read whole",
+                dir.display()
+            );
+        }
         let (source, base) = match connection.from_ldif.clone() {
             // An export needs no connection settings, nor a profile that might be broken.
             Some(path) => (SourceSpec::Ldif(path), base),

@@ -137,6 +137,8 @@ pub(crate) enum Task {
         triage: Box<TriageSettings>,
         /// `--sysvol`: a copy of SYSVOL for an export's Group Policy.
         sysvol: Option<PathBuf>,
+        /// `--state`: where a DC's scan is kept for the next run.
+        state: Option<PathBuf>,
     },
 }
 
@@ -445,6 +447,7 @@ fn check(
         forest,
         triage,
         sysvol,
+        state: schedule.state.clone(),
     })
 }
 

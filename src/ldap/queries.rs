@@ -5,13 +5,14 @@ use super::connection::Directory;
 use super::error::OperationError;
 use super::filter::{batch_filters, escape_filter_value};
 use adcomputer_core::model::account::{
-    ACCOUNT_ATTRIBUTES, Account, AccountBuilder, Attr, AttrSet, ModelError,
+    ACCOUNT_ATTRIBUTES, Account, AccountBuilder, Attr, ModelError,
 };
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
 use adcomputer_core::model::partition::UsnRange;
 use adcomputer_core::model::security::ObjectSecurity;
+use adcomputer_core::model::snapshot::{Guid, guid_of};
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::group_policy::Container;
 use adcomputer_core::rules::takeover::MACHINE_ACCOUNT_QUOTA;
@@ -105,18 +106,6 @@ pub(crate) async fn accounts_named(
     Ok(())
 }
 
-/// Every computer and SPN holder under `root`, with `attributes` only (what the run's checks
-/// read).
-pub(crate) async fn scan_accounts(
-    directory: &mut Directory,
-    root: &str,
-    attributes: AttrSet,
-    each: impl FnMut(&Account),
-) -> Result<(), QueryError> {
-    let names = attributes.names();
-    search_accounts_with(directory, root, SCAN_FILTER, &names, each).await
-}
-
 /// About the lowest `uSNCreated` of the objects a scan of `root` reads (none: there are none),
 /// to within an eighth of `0..=highest`: where a partitioned scan's parts start. Found by halving
 /// with searches for any object below a bound (one entry, no attributes each); each costs the
@@ -150,15 +139,9 @@ pub(crate) async fn lowest_usn_created(
     Ok(Some(low))
 }
 
-/// As `scan_accounts`, only the objects whose `uSNCreated` lies in `part`: one part of a scan
-/// read over several connections.
-pub(crate) async fn scan_part(
-    directory: &mut Directory,
-    root: &str,
-    attributes: AttrSet,
-    part: UsnRange,
-    each: impl FnMut(&Account),
-) -> Result<(), QueryError> {
+/// The scan's filter: every computer and SPN holder; only those created within `part`; with
+/// `since`, only those changed after that USN of the DC.
+fn scan_filter(part: UsnRange, since: Option<u64>) -> String {
     let mut filter = format!("(&{SCAN_FILTER}");
     if let Some(from) = part.from {
         filter.push_str(&format!("(uSNCreated>={from})"));
@@ -166,9 +149,115 @@ pub(crate) async fn scan_part(
     if let Some(below) = part.below {
         filter.push_str(&format!("(!(uSNCreated>={below}))"));
     }
+    if let Some(since) = since {
+        filter.push_str(&format!("(uSNChanged>={})", since.saturating_add(1)));
+    }
     filter.push(')');
-    let names = attributes.names();
-    search_accounts_with(directory, root, &filter, &names, each).await
+    filter
+}
+
+/// Every computer and SPN holder under `root` created within `part` (`UsnRange::ALL`: every
+/// one), as the DC sends them, with `names` only (what the run's checks read).
+pub(crate) async fn scan_entries(
+    directory: &mut Directory,
+    root: &str,
+    names: &[&str],
+    part: UsnRange,
+    each: impl FnMut(Entry),
+) -> Result<(), OperationError> {
+    directory
+        .search_each(root, &scan_filter(part, None), names, each)
+        .await
+}
+
+/// The computers and SPN holders under `root` changed after the DC's update `usn`.
+pub(crate) async fn changed_since(
+    directory: &mut Directory,
+    root: &str,
+    names: &[&str],
+    usn: u64,
+    each: impl FnMut(Entry),
+) -> Result<(), OperationError> {
+    directory
+        .search_each(root, &scan_filter(UsnRange::ALL, Some(usn)), names, each)
+        .await
+}
+
+/// The objects under `root` changed after the DC's update `usn` that a scan no longer reads:
+/// deleted (seen with the Show Deleted control), or no longer a computer nor an SPN holder.
+/// `None` when the bound account cannot see deleted objects (the DC then hides them without
+/// saying so): the Deleted Objects container itself, deleted and critical, is asked for too.
+pub(crate) async fn gone_since(
+    directory: &mut Directory,
+    root: &str,
+    usn: u64,
+) -> Result<Option<Vec<Guid>>, OperationError> {
+    let filter = format!(
+        "(|(&(uSNChanged>={})(|(isDeleted=TRUE)(!{SCAN_FILTER})))(&(objectClass=container)(isCriticalSystemObject=TRUE)(isDeleted=TRUE)))",
+        usn.saturating_add(1)
+    );
+    let (mut gone, mut readable) = (Vec::new(), false);
+    directory
+        .search_each_deleted(
+            root,
+            &filter,
+            &["objectGUID", "objectClass", "isCriticalSystemObject"],
+            |entry| {
+                let critical = entry.values("isCriticalSystemObject") == [b"TRUE".to_vec()];
+                let container = entry
+                    .values("objectClass")
+                    .iter()
+                    .any(|class| class.eq_ignore_ascii_case(b"container"));
+                readable |= critical && container;
+                gone.extend(guid_of(&entry));
+            },
+        )
+        .await?;
+    Ok(readable.then_some(gone))
+}
+
+/// What says which life of its database the DC is in, and how long it keeps deletions.
+pub(crate) struct DcLife {
+    /// `invocationId` of the DC's NTDS Settings object (`None`: not readable).
+    pub(crate) invocation_id: Option<Guid>,
+    /// The forest's tombstone lifetime in days (`tombstoneLifetime`; the deleted-object
+    /// lifetime when shorter; 60 when neither is set, as MS-ADTS says of a missing value).
+    pub(crate) lifetime_days: u32,
+}
+
+/// The DC's `invocationId` and the forest's tombstone lifetime.
+pub(crate) async fn dc_life(directory: &mut Directory) -> Result<DcLife, OperationError> {
+    const UNSET_DAYS: u32 = 60;
+    let invocation_id = match directory.root_dse.ds_service_name.clone() {
+        Some(dc) => directory
+            .read_object(&dc, &["invocationId"])
+            .await?
+            .and_then(|entry| match entry.values("invocationId") {
+                [only] => Guid::try_from(only.as_slice()).ok(),
+                _ => None,
+            }),
+        None => None,
+    };
+    let mut lifetime_days = UNSET_DAYS;
+    if let Some(configuration) = directory.root_dse.configuration_naming_context.clone() {
+        let service = format!("CN=Directory Service,CN=Windows NT,CN=Services,{configuration}");
+        let names = ["tombstoneLifetime", "msDS-DeletedObjectLifetime"];
+        if let Some(entry) = directory.read_object(&service, &names).await? {
+            let days = |name: &str| -> Option<u32> {
+                let value = entry.values(name).first()?;
+                std::str::from_utf8(value).ok()?.trim().parse().ok()
+            };
+            lifetime_days = match (days(names[0]), days(names[1])) {
+                (Some(tombstone), Some(deleted)) => tombstone.min(deleted),
+                (Some(days), None) | (None, Some(days)) => days,
+                (None, None) => UNSET_DAYS,
+            };
+        }
+    }
+    Ok(DcLife {
+        invocation_id,
+        lifetime_days,
+    })
 }
 
 /// Every SPN holder of the forest, from a global catalog connection.

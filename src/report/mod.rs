@@ -13,8 +13,8 @@ use std::io::{BufWriter, Write};
 
 use serde::Serialize;
 
+pub(crate) use crate::atomic::write_atomically;
 use adcomputer_core::rules::coverage::Coverage;
-pub(crate) use format::output::write_atomically;
 pub(crate) use format::table::{Layout, TextOut};
 
 /// Output format chosen with `-o`.
@@ -147,7 +147,7 @@ pub(crate) fn emit<P: Present>(
     for destination in destinations {
         let format = destination.format;
         written = match &destination.file {
-            Some(path) => format::output::write_atomically(path, |out| {
+            Some(path) => crate::atomic::write_atomically(path, |out| {
                 write(format, Layout::PLAIN, envelope, report, out)
             }),
             None => {

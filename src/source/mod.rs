@@ -14,6 +14,8 @@ pub(crate) mod ldif;
 mod parts;
 #[cfg(feature = "kerberos-bind")]
 mod smb2;
+mod smb_tcp;
+mod state;
 pub(crate) mod sysvol;
 
 use std::fs::File;
@@ -155,6 +157,8 @@ pub(crate) struct LiveSource {
     settings: LdapSettings,
     /// The simple bind's password (`None` with Kerberos).
     secret: Option<Secret>,
+    /// `--state`: where what a scan read is kept for the next run.
+    pub(crate) state: Option<PathBuf>,
 }
 
 impl LiveSource {
@@ -372,6 +376,7 @@ impl Source {
                     base,
                     settings: settings.clone(),
                     secret,
+                    state: None,
                 })))
             }
         }
@@ -457,8 +462,10 @@ impl Source {
         };
         let scanned = match self {
             Source::Live(live) => {
-                let workers = live.scan(attributes, &new_worker, &each).await?;
-                (workers, SourceFacts::live(attributes))
+                let (workers, warnings) = live.scan(attributes, &new_worker, &each).await?;
+                let mut facts = SourceFacts::live(attributes);
+                facts.warnings = warnings;
+                (workers, facts)
             }
             Source::Ldif { path, base } => {
                 let base = base.as_deref().and_then(NormalDn::parse);

@@ -8,7 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use smb::{Client, ClientConfig, FileAccessMask, FileCreateArgs, GetLen, ReadAt, UncPath};
+use smb::{
+    Connection, ConnectionConfig, FileAccessMask, FileCreateArgs, GetLen, Guid, ReadAt, Session,
+    Tree, UncPath,
+};
 
 use super::LiveSource;
 use crate::ldap::queries;
@@ -129,8 +132,16 @@ impl LiveSource {
             .filter_map(|at| paths[*at].as_ref().map(|(_, gpt)| gpt.clone()))
             .collect();
         let folders = reader.files(&gpts).await;
-        if let Sysvol::Password { client, .. } = reader {
-            let _ = client.close().await;
+        if let Sysvol::Password {
+            connection,
+            session,
+            tree,
+            ..
+        } = reader
+        {
+            let _ = tree.disconnect().await;
+            let _ = session.logoff().await;
+            let _ = connection.close().await;
         }
         let mut folders = folders.into_iter();
         let mut options: Vec<Result<NetlogonOptions, String>> = Vec::new();
@@ -164,30 +175,47 @@ impl LiveSource {
         let Some(secret) = &self.secret else {
             return Err(format!("SMB to \\\\{host}\\sysvol as {user}: no password"));
         };
-        let client = Client::new(ClientConfig::default());
         let share = UncPath::new(&host)
             .and_then(|unc| unc.with_share("sysvol"))
             .map_err(|err| format!("\\\\{host}\\sysvol: {err}"))?;
-        within(
-            limit,
-            client.share_connect(&share, user, secret.expose().to_string()),
-        )
-        .await
-        .map_err(|why| format!("SMB to \\\\{host}\\sysvol as {user}: {why}"))?;
-        Ok(Sysvol::Password {
-            client,
-            share,
-            limit,
-        })
+        let identity = sspi::AuthIdentity {
+            username: sspi::Username::parse(user).map_err(|err| format!("{user}: {err}"))?,
+            password: secret.expose().to_string().into(),
+        };
+        let connect = async {
+            let tcp = super::smb_tcp::Tcp::connect(&host, limit)
+                .await
+                .map_err(|err| err.to_string())?;
+            let config = ConnectionConfig {
+                timeout: Some(limit),
+                ..ConnectionConfig::default()
+            };
+            let connection =
+                Connection::from_transport(Box::new(tcp), &host, Guid::generate(), config)
+                    .await
+                    .map_err(|err| err.to_string())?;
+            let session = within(limit, connection.authenticate(identity)).await?;
+            let tree = within(limit, session.tree_connect(&share)).await?;
+            Ok::<_, String>(Sysvol::Password {
+                connection,
+                session,
+                tree,
+                limit,
+            })
+        };
+        within_time(limit, connect)
+            .await
+            .map_err(|why| format!("SMB to \\\\{host}\\sysvol as {user}: {why}"))
     }
 }
 
 /// A connected `sysvol` share.
 enum Sysvol {
-    /// Through the `smb` crate, with a user and password.
+    /// Through the `smb` crate (over `smb_tcp`), with a user and password.
     Password {
-        client: Client,
-        share: UncPath,
+        connection: Connection,
+        session: Session,
+        tree: Tree,
         limit: Duration,
     },
     /// With the Kerberos ticket (`--kerberos`).
@@ -201,15 +229,11 @@ impl Sysvol {
     /// holds each for the server's delayed acknowledgement): they are sent at once.
     async fn files(&mut self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, String>> {
         match self {
-            Sysvol::Password {
-                client,
-                share,
-                limit,
-            } => {
-                let (client, share, limit) = (&*client, &*share, *limit);
+            Sysvol::Password { tree, limit, .. } => {
+                let (tree, limit) = (&*tree, *limit);
                 let reads = paths
                     .iter()
-                    .map(|path| read_gpo_file(client, share, path, limit))
+                    .map(|path| read_gpo_file(tree, path, limit))
                     .collect();
                 super::dcs::join_all(reads).await
             }
@@ -242,19 +266,13 @@ async fn kerberos_share(host: &str, _: Duration) -> Result<Sysvol, String> {
 
 /// One file of a GPO's folder, bounded; `None` when it does not exist.
 async fn read_gpo_file(
-    client: &Client,
-    share: &UncPath,
+    tree: &Tree,
     path: &str,
     limit: Duration,
 ) -> Result<Option<Vec<u8>>, String> {
     let access = FileAccessMask::new().with_generic_read(true);
     let args = FileCreateArgs::make_open_existing(access);
-    let resource = match tokio::time::timeout(
-        limit,
-        client.create_file(&share.clone().with_path(path), &args),
-    )
-    .await
-    {
+    let resource = match tokio::time::timeout(limit, tree.create(path, &args)).await {
         Err(_) => return Err(format!("no answer within {} s", limit.as_secs())),
         Ok(Err(smb::Error::ReceivedErrorMessage(
             OBJECT_NAME_NOT_FOUND | OBJECT_PATH_NOT_FOUND,
@@ -294,10 +312,20 @@ async fn within<T>(
     limit: Duration,
     operation: impl std::future::Future<Output = smb::Result<T>>,
 ) -> Result<T, String> {
-    match tokio::time::timeout(limit, operation).await {
-        Err(_) => Err(format!("no answer within {} s", limit.as_secs())),
-        Ok(result) => result.map_err(|err| err.to_string()),
-    }
+    within_time(limit, async {
+        operation.await.map_err(|err| err.to_string())
+    })
+    .await
+}
+
+/// `operation`, given up after `limit`.
+async fn within_time<T>(
+    limit: Duration,
+    operation: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, operation)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", limit.as_secs())))
 }
 
 /// An export's Group Policy objects completed with the templates of a SYSVOL folder

@@ -15,17 +15,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("exit", &[]),
     ("progress", &["model"]),
     ("interact", &["model"]),
+    ("atomic", &["interact", "random"]),
     ("secret", &["files", "interact"]),
     ("ldap", &["model", "files", "random", "secret"]),
     (
         "source",
-        &["model", "ldap", "files", "random", "secret", "progress"],
+        &[
+            "model", "ldap", "files", "random", "secret", "progress", "atomic",
+        ],
     ),
     (
         "apply",
         &["model", "rules", "ldap", "source", "random", "progress"],
     ),
-    ("report", &["model", "rules", "interact", "random", "exit"]),
+    (
+        "report",
+        &["model", "rules", "interact", "random", "exit", "atomic"],
+    ),
     ("cli", &["report"]),
     (
         "config",

@@ -6,6 +6,5 @@ pub(crate) mod csv;
 pub(crate) mod html;
 pub(crate) mod man;
 pub(crate) mod nagios;
-pub(crate) mod output;
 pub(crate) mod prometheus;
 pub(crate) mod table;

@@ -18,6 +18,7 @@ pub mod rights;
 pub mod roles;
 pub mod sanitize;
 pub mod security;
+pub mod snapshot;
 pub mod spn;
 pub mod text;
 pub mod uac;

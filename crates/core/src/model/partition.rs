@@ -12,6 +12,12 @@ pub struct UsnRange {
 }
 
 impl UsnRange {
+    /// Every object: a scan in one part.
+    pub const ALL: UsnRange = UsnRange {
+        from: None,
+        below: None,
+    };
+
     pub fn contains(self, usn: u64) -> bool {
         self.from.is_none_or(|from| usn >= from) && self.below.is_none_or(|below| usn < below)
     }

@@ -1,7 +1,7 @@
-//! Where a report goes: standard output, or `--output FILE` written atomically. The report is
+//! Files written whole or not at all: a report's `--output FILE`, a `--state` file. Each is
 //! written to a temporary file beside FILE, synced, and renamed over FILE only when it is
 //! whole; a failure or a signal (Ctrl-C, `kill`, a closed terminal) removes the temporary file,
-//! so FILE is either the previous report or the new one, never empty or cut short.
+//! so FILE is either the previous one or the new one, never empty or cut short.
 
 use std::ffi::CString;
 use std::io::Write;
@@ -79,6 +79,27 @@ pub(crate) fn write_atomically(
     target: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
+    write_file(target, "--output", None, write)
+}
+
+/// As `write_atomically`, readable and writable by its owner alone whether new or not: what
+/// `what` (the option that names it) keeps of the directory is nobody else's to read or change.
+pub(crate) fn write_private(
+    target: &Path,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    write_file(target, what, Some(0o600), write)
+}
+
+/// Writes `target` atomically, with `mode` (`None`: an existing file's, else 0666 less the
+/// umask); errors name `what`.
+fn write_file(
+    target: &Path,
+    what: &str,
+    mode: Option<u32>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let shown = target.display();
     if let Ok(meta) = std::fs::metadata(target)
         && !meta.is_file()
@@ -87,32 +108,33 @@ pub(crate) fn write_atomically(
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(target)
-            .with_context(|| format!("--output {shown}: cannot open it"))?;
+            .with_context(|| format!("{what} {shown}: cannot open it"))?;
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
         return write(&mut buffered)
             .and_then(|()| buffered.flush())
-            .with_context(|| format!("--output {shown}: writing the report failed"));
+            .with_context(|| format!("{what} {shown}: writing it failed"));
     }
     let linked;
     let target = match std::fs::symlink_metadata(target) {
         Ok(meta) if meta.file_type().is_symlink() => {
             linked = std::fs::canonicalize(target)
-                .with_context(|| format!("--output {shown}: a link to nowhere"))?;
+                .with_context(|| format!("{what} {shown}: a link to nowhere"))?;
             linked.as_path()
         }
         _ => target,
     };
     let name = target
         .file_name()
-        .with_context(|| format!("--output {shown}: not a file name"))?;
+        .with_context(|| format!("{what} {shown}: not a file name"))?;
     let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mode = match std::fs::metadata(target) {
-        Ok(meta) if meta.is_dir() => anyhow::bail!("--output {shown}: is a directory"),
-        Ok(meta) => meta.permissions().mode() & 0o7777,
-        Err(_) => 0o666,
+    let mode = match (std::fs::metadata(target), mode) {
+        (Ok(meta), _) if meta.is_dir() => anyhow::bail!("{what} {shown}: is a directory"),
+        (_, Some(mode)) => mode,
+        (Ok(meta), None) => meta.permissions().mode() & 0o7777,
+        (Err(_), None) => 0o666,
     };
     let mut temporary_name = std::ffi::OsString::from(".");
     temporary_name.push(name);
@@ -130,7 +152,7 @@ pub(crate) fn write_atomically(
         .open(&temporary)
         .with_context(|| {
             format!(
-                "--output {shown}: cannot create a file in {}",
+                "{what} {shown}: cannot create a file in {}",
                 directory.display()
             )
         })?;
@@ -145,11 +167,11 @@ pub(crate) fn write_atomically(
                 .into_inner()
                 .map_err(std::io::IntoInnerError::into_error)
         })
-        .with_context(|| format!("--output {shown}: writing the report failed"))?;
+        .with_context(|| format!("{what} {shown}: writing it failed"))?;
     file.sync_all()
-        .with_context(|| format!("--output {shown}: writing the report failed"))?;
+        .with_context(|| format!("{what} {shown}: writing it failed"))?;
     std::fs::rename(&temporary, target)
-        .with_context(|| format!("--output {shown}: cannot put the report in place"))?;
+        .with_context(|| format!("{what} {shown}: cannot put it in place"))?;
     pending.committed = true;
     // The rename itself survives a crash once the directory is synced.
     if let Ok(dir) = std::fs::File::open(directory) {

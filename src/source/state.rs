@@ -1,0 +1,519 @@
+//! `--state DIR`: what a scan of a DC read, kept for the next run, which asks that DC only for
+//! what changed since (`uSNChanged` above the kept mark, and what was deleted or left the scan
+//! meanwhile) and judges the kept objects with the changes applied: the same findings as a full
+//! read. One file per DC (`DNSHOSTNAME.state`), written atomically, private to its owner, with
+//! a SHA-256 digest; whenever the file or the DC cannot vouch for it — another DC, a restored
+//! database, older than the tombstone lifetime, another reader or fewer attributes, corrupt —
+//! the run reads in full and says why in `warnings`. Only what the checks read is kept: never a
+//! password, never a constructed attribute.
+//!
+//! The file: the line `adcomputer-state 1`, a JSON header line (the mark, the attribute names,
+//! the object count), then per object its 16-byte `objectGUID`, its DN and its attributes
+//! (index into the header's names, values), lengths as little-endian integers, and last the
+//! SHA-256 of everything before it.
+
+use std::path::{Path, PathBuf};
+
+use super::LiveSource;
+use crate::ldap::queries;
+use adcomputer_core::model::account::{Attr, AttrSet};
+use adcomputer_core::model::entry::{Attribute, Entry};
+use adcomputer_core::model::snapshot::{Guid, Mark, Snapshot, guid_of, unusable};
+
+const MAGIC: &[u8] = b"adcomputer-state 1\n";
+const DIGEST_LEN: usize = 32;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Header {
+    dc: String,
+    invocation_id: String,
+    usn: u64,
+    taken: i64,
+    root: String,
+    reader: String,
+    attributes: Vec<String>,
+    objects: usize,
+}
+
+impl LiveSource {
+    /// The objects of the scan under `root` as the DC holds them now: the kept snapshot with
+    /// the changes since applied, or a full read; kept for the next run either way.
+    pub(super) async fn current_snapshot(
+        &mut self,
+        dir: &Path,
+        root: &str,
+        attributes: AttrSet,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Snapshot> {
+        let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
+        let life = queries::dc_life(&mut self.directory).await?;
+        let now = match (
+            life.invocation_id,
+            self.directory.root_dse.highest_committed_usn,
+        ) {
+            (Some(invocation_id), Some(usn)) => Some(Mark {
+                dc: self
+                    .directory
+                    .root_dse
+                    .ds_service_name
+                    .clone()
+                    .unwrap_or_default(),
+                invocation_id,
+                usn,
+                taken: unix_now(),
+                root: root.to_string(),
+                reader: self.bound_as().to_string(),
+                attributes,
+            }),
+            _ => None,
+        };
+        let Some(now) = now else {
+            warnings.push(format!(
+                "--state {}: the DC does not say its invocationId and highestCommittedUSN: read in full, nothing kept",
+                dir.display()
+            ));
+            return self.read_snapshot(root, attributes, None, warnings).await;
+        };
+        let kept = match load(&file) {
+            Ok(Some(kept)) => match unusable(&kept.mark, &now, life.lifetime_days) {
+                None => Some(kept),
+                Some(why) => {
+                    warnings.push(format!("--state {}: {why}: read in full", file.display()));
+                    None
+                }
+            },
+            Ok(None) => {
+                if let Some(other) = other_state(dir, &file) {
+                    warnings.push(format!(
+                        "--state {}: nothing kept of this DC yet ({} is another DC's): read in full",
+                        dir.display(),
+                        other.display()
+                    ));
+                }
+                None
+            }
+            Err(why) => {
+                warnings.push(format!("--state {}: {why}: read in full", file.display()));
+                None
+            }
+        };
+        let snapshot = match kept {
+            Some(kept) => match self.catch_up(kept, &now, root).await? {
+                Ok(snapshot) => snapshot,
+                Err(why) => {
+                    warnings.push(format!("--state {}: {why}: read in full", dir.display()));
+                    self.read_snapshot(root, attributes, Some(&now), warnings)
+                        .await?
+                }
+            },
+            None => {
+                self.read_snapshot(root, attributes, Some(&now), warnings)
+                    .await?
+            }
+        };
+        // A snapshot without its DC must not be kept (see `read_snapshot`).
+        if !snapshot.mark.dc.is_empty()
+            && let Err(why) = save(dir, &file, &snapshot)
+        {
+            warnings.push(format!(
+                "--state {}: {why:#}: the next run reads in full",
+                file.display()
+            ));
+        }
+        Ok(snapshot)
+    }
+
+    /// `kept` with what changed on the DC since its mark: changed objects read again (with the
+    /// attributes kept, which may be more than this run asks), deleted ones and those no longer
+    /// scanned forgotten; marked `now`. `Err` says why it cannot be brought up to date.
+    async fn catch_up(
+        &mut self,
+        mut kept: Snapshot,
+        now: &Mark,
+        root: &str,
+    ) -> anyhow::Result<Result<Snapshot, String>> {
+        let since = kept.mark.usn;
+        let Some(gone) = queries::gone_since(&mut self.directory, root, since).await? else {
+            return Ok(Err(format!(
+                "{} cannot see deleted objects, so deletions since the last run would go unseen",
+                self.bound_as()
+            )));
+        };
+        let mut names = kept.mark.attributes.names();
+        names.push("objectGUID");
+        let mut unnamed = None;
+        let (mut changed, started) = (0usize, std::time::Instant::now());
+        queries::changed_since(&mut self.directory, root, &names, since, |entry| {
+            changed += 1;
+            match guid_of(&entry) {
+                Some(guid) => kept.put(guid, entry),
+                None => unnamed = Some(entry.dn),
+            }
+        })
+        .await?;
+        if let Some(dn) = unnamed {
+            return Ok(Err(format!("{dn} has no readable objectGUID")));
+        }
+        for guid in &gone {
+            kept.forget(guid);
+        }
+        tracing::info!(since, changed, gone = gone.len(), elapsed = ?started.elapsed(), "caught up");
+        kept.mark = Mark {
+            attributes: kept.mark.attributes,
+            ..now.clone()
+        };
+        Ok(Ok(kept))
+    }
+
+    /// A full read, kept under `mark` when there is one and every object has a GUID.
+    async fn read_snapshot(
+        &mut self,
+        root: &str,
+        attributes: AttrSet,
+        mark: Option<&Mark>,
+        warnings: &mut Vec<String>,
+    ) -> anyhow::Result<Snapshot> {
+        let mut names = attributes.names();
+        names.push("objectGUID");
+        let parts = self
+            .read_parts(
+                root,
+                &names,
+                Vec::new(),
+                &Vec::new,
+                &|read: &mut Vec<Entry>, entry| read.push(entry),
+            )
+            .await?;
+        let mut snapshot = Snapshot::new(mark.cloned().unwrap_or_else(|| Mark {
+            dc: String::new(),
+            invocation_id: Guid::default(),
+            usn: 0,
+            taken: 0,
+            root: root.to_string(),
+            reader: String::new(),
+            attributes,
+        }));
+        let mut unnamed = 0u64;
+        for entry in parts.into_iter().flatten() {
+            match guid_of(&entry) {
+                Some(guid) => snapshot.put(guid, entry),
+                None => {
+                    if unnamed == 0 && mark.is_some() {
+                        warnings.push(format!(
+                            "--state: {} has no readable objectGUID: nothing kept",
+                            entry.dn
+                        ));
+                    }
+                    // Judged all the same, under a key no object has; nothing is kept.
+                    unnamed += 1;
+                    let mut key = [0xff; 16];
+                    key[..8].copy_from_slice(&unnamed.to_le_bytes());
+                    snapshot.put(key, entry);
+                    snapshot.mark.dc.clear();
+                }
+            }
+        }
+        Ok(snapshot)
+    }
+}
+
+/// Seconds since 1970 now.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// The state file of the DC named `dns_host_name` (its rootDSE's `dnsHostName`).
+fn file_name(dns_host_name: Option<&str>) -> String {
+    let name = dns_host_name
+        .filter(|name| {
+            !name.is_empty()
+                && !name.starts_with('.')
+                && name
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-')
+        })
+        .unwrap_or("dc");
+    format!("{}.state", name.to_ascii_lowercase())
+}
+
+/// Another DC's state file in `dir`, if any.
+fn other_state(dir: &Path, file: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|found| Some(found.ok()?.path()))
+        .find(|path| path != file && path.extension().is_some_and(|ext| ext == "state"))
+}
+
+/// The kept snapshot (`None`: there is none), or why it cannot be trusted.
+fn load(file: &Path) -> Result<Option<Snapshot>, String> {
+    if !file.exists() {
+        return Ok(None);
+    }
+    crate::files::check_trusted(file, "state file").map_err(|why| format!("{why:#}"))?;
+    let bytes = std::fs::read(file).map_err(|err| format!("cannot read it: {err}"))?;
+    decode(&bytes)
+        .map(Some)
+        .map_err(|why| format!("corrupt ({why})"))
+}
+
+/// Writes `snapshot` to `file` in `dir` (made if missing, private to its owner), atomically.
+fn save(dir: &Path, file: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    crate::atomic::write_private(file, "--state", |out| out.write_all(&encode(snapshot)))
+}
+
+fn encode(snapshot: &Snapshot) -> Vec<u8> {
+    let mark = &snapshot.mark;
+    let names = mark.attributes.names();
+    let header = Header {
+        dc: mark.dc.clone(),
+        invocation_id: mark
+            .invocation_id
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect(),
+        usn: mark.usn,
+        taken: mark.taken,
+        root: mark.root.clone(),
+        reader: mark.reader.clone(),
+        attributes: names.iter().map(|name| name.to_string()).collect(),
+        objects: snapshot.len(),
+    };
+    let mut out = MAGIC.to_vec();
+    out.extend(serde_json::to_vec(&header).expect("a header serializes"));
+    out.push(b'\n');
+    for (guid, entry) in snapshot.objects() {
+        out.extend(guid);
+        put_bytes(&mut out, entry.dn.as_bytes());
+        let kept: Vec<(u8, &Attribute)> = entry
+            .attributes
+            .iter()
+            .filter_map(|attribute| {
+                let index = names
+                    .iter()
+                    .position(|name| name.eq_ignore_ascii_case(&attribute.name))?;
+                Some((u8::try_from(index).ok()?, attribute))
+            })
+            .collect();
+        out.push(u8::try_from(kept.len()).expect("fewer than 256 attributes"));
+        for (index, attribute) in kept {
+            out.push(index);
+            put_len(&mut out, attribute.values.len());
+            for value in &attribute.values {
+                put_bytes(&mut out, value);
+            }
+        }
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, &out);
+    out.extend(digest.as_ref());
+    out
+}
+
+fn put_len(out: &mut Vec<u8>, len: usize) {
+    out.extend(u32::try_from(len).expect("under 4 GiB").to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_len(out, bytes.len());
+    out.extend(bytes);
+}
+
+/// Reads a state file's bytes; every length is checked against what is left.
+fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
+    let body = bytes
+        .len()
+        .checked_sub(DIGEST_LEN)
+        .map(|end| &bytes[..end])
+        .ok_or("shorter than its digest")?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    if digest.as_ref() != &bytes[body.len()..] {
+        return Err("its digest does not match".into());
+    }
+    let rest = body.strip_prefix(MAGIC).ok_or("not a state file")?;
+    let end = rest
+        .iter()
+        .position(|byte| *byte == b'\n')
+        .ok_or("no header")?;
+    let header: Header =
+        serde_json::from_slice(&rest[..end]).map_err(|err| format!("header: {err}"))?;
+    let attrs: Vec<Attr> = header
+        .attributes
+        .iter()
+        .map(|name| Attr::of(name.as_bytes()).ok_or(format!("unknown attribute {name}")))
+        .collect::<Result<_, _>>()?;
+    let names: Vec<&'static str> = attrs.iter().map(|attr| attr.name()).collect();
+    let mut invocation_id = Guid::default();
+    if header.invocation_id.len() != 32 {
+        return Err("invocationId".into());
+    }
+    for (byte, pair) in invocation_id
+        .iter_mut()
+        .zip(header.invocation_id.as_bytes().chunks(2))
+    {
+        let text = std::str::from_utf8(pair).map_err(|_| "invocationId")?;
+        *byte = u8::from_str_radix(text, 16).map_err(|_| "invocationId")?;
+    }
+    let mut snapshot = Snapshot::new(Mark {
+        dc: header.dc,
+        invocation_id,
+        usn: header.usn,
+        taken: header.taken,
+        root: header.root,
+        reader: header.reader,
+        attributes: AttrSet::of(&attrs),
+    });
+    let mut cursor = Cursor(&rest[end + 1..]);
+    for _ in 0..header.objects {
+        let guid = Guid::try_from(cursor.take(16)?).map_err(|_| "GUID")?;
+        let dn = String::from_utf8(cursor.bytes()?.to_vec()).map_err(|_| "DN not UTF-8")?;
+        let mut entry = Entry::new(dn);
+        for _ in 0..cursor.take(1)?[0] {
+            let name = *names
+                .get(usize::from(cursor.take(1)?[0]))
+                .ok_or("attribute index")?;
+            for _ in 0..cursor.len()? {
+                entry.push_value(name, cursor.bytes()?.to_vec());
+            }
+        }
+        snapshot.put(guid, entry);
+    }
+    if !cursor.0.is_empty() || snapshot.len() != header.objects {
+        return Err("its object count does not match".into());
+    }
+    Ok(snapshot)
+}
+
+/// What is left of a state file's records.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, count: usize) -> Result<&'a [u8], String> {
+        if count > self.0.len() {
+            return Err("cut short".into());
+        }
+        let (taken, rest) = self.0.split_at(count);
+        self.0 = rest;
+        Ok(taken)
+    }
+
+    fn len(&mut self) -> Result<usize, String> {
+        let bytes = self.take(4)?;
+        let len = u32::from_le_bytes(bytes.try_into().map_err(|_| "length")?);
+        usize::try_from(len).map_err(|_| "length".into())
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], String> {
+        let len = self.len()?;
+        self.take(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot() -> Snapshot {
+        let mut snapshot = Snapshot::new(Mark {
+            dc: "CN=NTDS Settings,CN=DC1,CN=Servers,CN=S,CN=Sites,CN=Configuration,DC=x".into(),
+            invocation_id: [0xab; 16],
+            usn: 4242,
+            taken: 1_795_305_600,
+            root: "DC=x".into(),
+            reader: "helpdesk@X".into(),
+            attributes: AttrSet::of(&[
+                Attr::Cn,
+                Attr::ServicePrincipalName,
+                Attr::SecurityDescriptor,
+            ]),
+        });
+        for n in 0..3u8 {
+            let mut entry = Entry::new(format!("CN=PC{n},DC=x"));
+            entry.push_value("cn", format!("PC{n}").into_bytes());
+            entry.push_value("servicePrincipalName", b"HOST/a".to_vec());
+            entry.push_value("servicePrincipalName", b"HOST/b".to_vec());
+            entry.push_value("nTSecurityDescriptor", vec![0, 1, 2, 255]);
+            entry.push_value("objectGUID", vec![n; 16]);
+            snapshot.put([n; 16], entry);
+        }
+        snapshot
+    }
+
+    /// An object as a state file keeps it: GUID, DN, the kept attributes with their values.
+    type Kept = (Guid, String, Vec<(String, Vec<Vec<u8>>)>);
+
+    /// The entries as a state file keeps them, in a fixed order.
+    fn kept(snapshot: &Snapshot) -> Vec<Kept> {
+        let mut all: Vec<_> = snapshot
+            .objects()
+            .map(|(guid, entry)| {
+                let mut attributes: Vec<_> = entry
+                    .attributes
+                    .iter()
+                    .filter(|attribute| Attr::of(attribute.name.as_bytes()).is_some())
+                    .map(|attribute| (attribute.name.to_lowercase(), attribute.values.clone()))
+                    .collect();
+                attributes.sort();
+                (*guid, entry.dn.clone(), attributes)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn a_state_reads_back_as_written() {
+        let snapshot = snapshot();
+        let read = decode(&encode(&snapshot)).expect("reads back");
+        assert_eq!(read.mark, snapshot.mark);
+        assert_eq!(kept(&read), kept(&snapshot));
+    }
+
+    #[test]
+    fn every_changed_or_cut_byte_is_refused() {
+        let bytes = encode(&snapshot());
+        for at in (0..bytes.len()).step_by(7) {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x01;
+            assert!(decode(&changed).is_err(), "byte {at} changed");
+        }
+        for len in (0..bytes.len()).step_by(5) {
+            assert!(decode(&bytes[..len]).is_err(), "cut at {len}");
+        }
+    }
+
+    #[test]
+    fn a_forged_state_with_a_right_digest_but_wrong_lengths_is_refused() {
+        let mut body = MAGIC.to_vec();
+        body.extend(br#"{"dc":"d","invocation_id":"00000000000000000000000000000000","usn":1,"taken":1,"root":"DC=x","reader":"r","attributes":["cn"],"objects":1}"#);
+        body.push(b'\n');
+        body.extend([0u8; 16]);
+        body.extend(u32::MAX.to_le_bytes());
+        let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+        body.extend(digest.as_ref());
+        assert_eq!(decode(&body).err().as_deref(), Some("cut short"));
+    }
+
+    #[test]
+    fn state_files_are_named_by_the_dc_and_nothing_else() {
+        assert_eq!(file_name(Some("DC1.adc.test")), "dc1.adc.test.state");
+        for hostile in [
+            Some("../etc/passwd"),
+            Some("a/b"),
+            Some(""),
+            Some(".hidden"),
+            None,
+        ] {
+            assert_eq!(file_name(hostile), "dc.state", "{hostile:?}");
+        }
+    }
+}
