@@ -62,7 +62,8 @@ pub(crate) async fn run(
     let envelope = context.envelope(warnings, Some(audit.coverage.clone()));
     let gaps = source.gaps(&audit.coverage, &facts, audit.summary.accounts_read, unseen);
     let report = FindingsReport::new(&audit.findings, &audit.summary, &triage, gaps.as_deref())
-        .with_dcs(settings.inventory.then_some(&audit.dcs));
+        .with_dcs(settings.inventory.then_some(&audit.dcs))
+        .with_state(facts.state.as_ref());
     context.emit(&envelope, &report)?;
     context.tell_failing(&report);
     tracing::info!(elapsed = ?started.elapsed(), "reported");

@@ -72,6 +72,8 @@ pub(crate) struct SourceFacts {
     pub(crate) group_policy: PolicyObjects,
     /// An export's domain head with `ms-DS-MachineAccountQuota`: its DN and value.
     machine_account_quota: Option<(String, i64)>,
+    /// With `--state`: how the DC was read.
+    pub(crate) state: Option<adcomputer_core::model::snapshot::StateRead>,
 }
 
 /// Group Policy objects an export holds: what `--sysvol` completes into `Policies`.
@@ -462,8 +464,9 @@ impl Source {
         };
         let scanned = match self {
             Source::Live(live) => {
-                let (workers, warnings) = live.scan(attributes, &new_worker, &each).await?;
+                let (workers, state, warnings) = live.scan(attributes, &new_worker, &each).await?;
                 let mut facts = SourceFacts::live(attributes);
+                facts.state = state;
                 facts.warnings = warnings;
                 (workers, facts)
             }

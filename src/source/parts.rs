@@ -10,6 +10,7 @@ use adcomputer_core::model::account::{Account, AccountBuilder, Attr, AttrSet, Mo
 use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::partition::{UsnRange, usn_ranges};
+use adcomputer_core::model::snapshot::StateRead;
 
 /// A worker reading a part: the accounts model's builder (its strings reused entry after
 /// entry) and the first entry it could not read.
@@ -21,14 +22,14 @@ struct Reader<W> {
 
 impl LiveSource {
     /// Streams every computer and SPN holder of the domain (the aliases first) to workers made
-    /// by `new_worker`, with whether each is under `-b`; what the run should know about how
-    /// it was read (`--state`).
+    /// by `new_worker`, with whether each is under `-b`; with `--state`, how it was read and
+    /// what the run should know about it.
     pub(super) async fn scan<W>(
         &mut self,
         attributes: AttrSet,
         new_worker: &(impl Fn() -> W + Sync),
         each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
-    ) -> anyhow::Result<(Vec<W>, Vec<String>)> {
+    ) -> anyhow::Result<(Vec<W>, Option<StateRead>, Vec<String>)> {
         let mut first = new_worker();
         if let Some(aliases) = queries::spn_aliases(&mut self.directory).await? {
             each(&mut first, Scanned::SpnAliases(aliases));
@@ -47,7 +48,7 @@ impl LiveSource {
         };
         if let Some(dir) = self.state.clone() {
             let mut warnings = Vec::new();
-            let snapshot = self
+            let (snapshot, read) = self
                 .current_snapshot(&dir, &root, attributes, &mut warnings)
                 .await?;
             let mut builder = AccountBuilder::default();
@@ -55,7 +56,7 @@ impl LiveSource {
                 let account = read_as_asked(&mut builder, entry, attributes)?;
                 each(&mut first, Scanned::Account(account, in_scope(account)));
             }
-            return Ok((vec![first], warnings));
+            return Ok((vec![first], Some(read), warnings));
         }
         let first = Reader {
             worker: first,
@@ -93,7 +94,7 @@ impl LiveSource {
             }
             workers.push(reader.worker);
         }
-        Ok((workers, Vec::new()))
+        Ok((workers, None, Vec::new()))
     }
 
     /// Every computer and SPN holder under `root` with `names`, as the DC sends them: in one

@@ -18,7 +18,7 @@ use super::LiveSource;
 use crate::ldap::queries;
 use adcomputer_core::model::account::{Attr, AttrSet};
 use adcomputer_core::model::entry::{Attribute, Entry};
-use adcomputer_core::model::snapshot::{Guid, Mark, Snapshot, guid_of, unusable};
+use adcomputer_core::model::snapshot::{Guid, Mark, Snapshot, StateRead, guid_of, unusable};
 
 const MAGIC: &[u8] = b"adcomputer-state 1\n";
 const DIGEST_LEN: usize = 32;
@@ -37,14 +37,15 @@ struct Header {
 
 impl LiveSource {
     /// The objects of the scan under `root` as the DC holds them now: the kept snapshot with
-    /// the changes since applied, or a full read; kept for the next run either way.
+    /// the changes since applied, or a full read; kept for the next run either way. How they
+    /// were read.
     pub(super) async fn current_snapshot(
         &mut self,
         dir: &Path,
         root: &str,
         attributes: AttrSet,
         warnings: &mut Vec<String>,
-    ) -> anyhow::Result<Snapshot> {
+    ) -> anyhow::Result<(Snapshot, StateRead)> {
         let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
         let life = queries::dc_life(&mut self.directory).await?;
         let now = match (
@@ -72,7 +73,9 @@ impl LiveSource {
                 "--state {}: the DC does not say its invocationId and highestCommittedUSN: read in full, nothing kept",
                 dir.display()
             ));
-            return self.read_snapshot(root, attributes, None, warnings).await;
+            let snapshot = self.read_snapshot(root, attributes, None, warnings).await?;
+            let read = full_read(&snapshot, None);
+            return Ok((snapshot, read));
         };
         let kept = match load(&file) {
             Ok(Some(kept)) => match unusable(&kept.mark, &now, life.lifetime_days) {
@@ -97,18 +100,24 @@ impl LiveSource {
                 None
             }
         };
-        let snapshot = match kept {
+        let caught_up = match kept {
             Some(kept) => match self.catch_up(kept, &now, root).await? {
-                Ok(snapshot) => snapshot,
+                Ok(caught_up) => Some(caught_up),
                 Err(why) => {
                     warnings.push(format!("--state {}: {why}: read in full", dir.display()));
-                    self.read_snapshot(root, attributes, Some(&now), warnings)
-                        .await?
+                    None
                 }
             },
+            None => None,
+        };
+        let (snapshot, read) = match caught_up {
+            Some(caught_up) => caught_up,
             None => {
-                self.read_snapshot(root, attributes, Some(&now), warnings)
-                    .await?
+                let snapshot = self
+                    .read_snapshot(root, attributes, Some(&now), warnings)
+                    .await?;
+                let read = full_read(&snapshot, Some(now.usn));
+                (snapshot, read)
             }
         };
         // A snapshot without its DC must not be kept (see `read_snapshot`).
@@ -120,7 +129,7 @@ impl LiveSource {
                 file.display()
             ));
         }
-        Ok(snapshot)
+        Ok((snapshot, read))
     }
 
     /// `kept` with what changed on the DC since its mark: changed objects read again (with the
@@ -131,7 +140,7 @@ impl LiveSource {
         mut kept: Snapshot,
         now: &Mark,
         root: &str,
-    ) -> anyhow::Result<Result<Snapshot, String>> {
+    ) -> anyhow::Result<Result<(Snapshot, StateRead), String>> {
         let since = kept.mark.usn;
         let Some(gone) = queries::gone_since(&mut self.directory, root, since).await? else {
             return Ok(Err(format!(
@@ -154,15 +163,25 @@ impl LiveSource {
         if let Some(dn) = unnamed {
             return Ok(Err(format!("{dn} has no readable objectGUID")));
         }
+        let before = kept.len();
         for guid in &gone {
             kept.forget(guid);
         }
-        tracing::info!(since, changed, gone = gone.len(), elapsed = ?started.elapsed(), "caught up");
+        let forgotten = before - kept.len();
+        tracing::info!(since, changed, forgotten, elapsed = ?started.elapsed(), "caught up");
         kept.mark = Mark {
             attributes: kept.mark.attributes,
             ..now.clone()
         };
-        Ok(Ok(kept))
+        let read = StateRead {
+            read: "changes",
+            since_usn: Some(since),
+            usn: Some(now.usn),
+            received: changed,
+            gone: forgotten,
+            objects: kept.len(),
+        };
+        Ok(Ok((kept, read)))
     }
 
     /// A full read, kept under `mark` when there is one and every object has a GUID.
@@ -214,6 +233,18 @@ impl LiveSource {
             }
         }
         Ok(snapshot)
+    }
+}
+
+/// How a full read of `snapshot` is reported; `usn`: the mark it is kept under.
+fn full_read(snapshot: &Snapshot, usn: Option<u64>) -> StateRead {
+    StateRead {
+        read: "full",
+        since_usn: None,
+        usn: usn.filter(|_| !snapshot.mark.dc.is_empty()),
+        received: snapshot.len(),
+        gone: 0,
+        objects: snapshot.len(),
     }
 }
 

@@ -32,6 +32,7 @@ mod show_ldif;
 mod show_live;
 mod spn_fix_live;
 mod spn_oracle_live;
+mod state_live;
 mod terminal;
 mod two_dcs_live;
 mod write_faults_live;

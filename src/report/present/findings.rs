@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
+use adcomputer_core::model::snapshot::StateRead;
 use adcomputer_core::rules::causes::{self, CauseKind};
 use adcomputer_core::rules::dc_inventory::{self, DcEntry};
 use adcomputer_core::rules::kinds::{self, Text};
@@ -26,6 +27,8 @@ pub(crate) struct FindingsReport<'a> {
     pub(crate) dcs: Option<&'a [DcEntry]>,
     /// `audit`: each finding's account's most likely cause.
     pub(crate) causes: Option<Vec<Option<CauseKind>>>,
+    /// `--state`: how the DC was read.
+    pub(crate) state: Option<&'a StateRead>,
 }
 
 impl<'a> FindingsReport<'a> {
@@ -45,10 +48,16 @@ impl<'a> FindingsReport<'a> {
             incomplete,
             dcs: None,
             causes: None,
+            state: None,
         }
     }
 
     /// With the DCs in scope listed (`audit`), and the note their systems call for.
+    pub(crate) fn with_state(mut self, state: Option<&'a StateRead>) -> Self {
+        self.state = state;
+        self
+    }
+
     pub(crate) fn with_dcs(mut self, dcs: Option<&'a Vec<DcEntry>>) -> Self {
         if let Some(dcs) = dcs {
             self.dcs = Some(dcs);
@@ -189,6 +198,9 @@ impl<'r> Present for FindingsReport<'r> {
     }
 
     fn extra_fields(&self, fields: &mut JsonFields<'_>) -> std::io::Result<()> {
+        if let Some(state) = self.state {
+            fields.field("state", state)?;
+        }
         if self.triage.marks.is_some() {
             fields.field("resolved", self.resolved())?;
         }

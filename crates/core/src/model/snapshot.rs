@@ -5,6 +5,7 @@
 //! how a DC's changes apply to it live here; the file is the source's.
 
 use hashbrown::HashMap;
+use serde::Serialize;
 
 use super::account::AttrSet;
 use super::entry::Entry;
@@ -65,6 +66,23 @@ pub fn unusable(stored: &Mark, now: &Mark, lifetime_days: u32) -> Option<String>
     } else {
         None
     }
+}
+
+/// How a run with `--state` read the DC, for its report (`state`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateRead {
+    /// `changes`: the kept objects with what changed since `since_usn`; `full`: all of them.
+    pub read: &'static str,
+    pub since_usn: Option<u64>,
+    /// The DC's `highestCommittedUSN` the objects are complete up to: the next run's mark
+    /// (`None`: nothing kept).
+    pub usn: Option<u64>,
+    /// Objects the DC sent.
+    pub received: usize,
+    /// Kept objects forgotten: deleted, or no longer computers nor SPN holders.
+    pub gone: usize,
+    /// Objects judged.
+    pub objects: usize,
 }
 
 /// The objects a scan read, by `objectGUID`, and the mark they are complete up to.
