@@ -14,8 +14,9 @@ ADC_DC_HOST=dc1
 ADC_DC_FQDN=$ADC_DC_HOST.$ADC_DNS_DOMAIN
 ADC_DC2_FQDN=$ADC_DC2_HOST.$ADC_DNS_DOMAIN
 ADC_BASE_DN=DC=adc,DC=test
-# Samba keeps each partition in its own file, named after the upper-cased DN.
-ADC_PARTITION_FILE="$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
+# Samba keeps each partition in its own file, named after the upper-cased DN: its ldb URL, whose
+# scheme is the database's (ADC_SAMBA_BACKEND=mdb at provisioning: LMDB, else TDB).
+ADC_PARTITION_FILE="${ADC_SAMBA_BACKEND:-tdb}://$ADC_TESTENV_DIR/private/sam.ldb.d/DC=ADC,DC=TEST.ldb"
 ADC_PACKAGES="samba samba-ad-dc samba-ad-provision samba-dsdb-modules python3-samba winbind ldb-tools krb5-user ldap-utils adcli iproute2 openssl"
 # What the test suite needs besides the DC: the kerberos-bind feature's build dependencies, man
 # for the man-page test, the Prometheus client's parser for the metrics test, Chromium for the

@@ -55,7 +55,8 @@ pub(crate) async fn run(
         audit.summary.count(&audit.findings);
     }
     tracing::info!(elapsed = ?started.elapsed(), findings = audit.findings.len(), failing = triage.counts.failing, "checked");
-    warnings.extend(unseen.iter().map(|unseen| unseen.why().to_string()));
+    let unread = unseen.iter().map(|unseen| unseen.why().to_string());
+    warnings.extend(unread.chain(source.state_kept()));
     for more in [&facts.warnings, &audit.warnings, &triage.warnings] {
         warnings.extend(more.iter().cloned());
     }

@@ -22,6 +22,9 @@ use adcomputer_core::rules::{DomainFacts, Quota};
 /// rule: `Account::in_scan_scope`).
 pub(crate) const SCAN_FILTER: &str = "(|(objectClass=computer)(servicePrincipalName=*))";
 
+/// GUID_DELETED_OBJECTS_CONTAINER_W (MS-ADTS 6.1.1.4): the domain's Deleted Objects.
+const DELETED_OBJECTS_WKGUID: &str = "18E2EA80684F11D2B9AA00C04F79F805";
+
 /// At most this many SPN alternatives in one filter.
 const SPNS_PER_FILTER: usize = 200;
 
@@ -559,13 +562,18 @@ pub(crate) async fn tombstones(
     directory: &mut Directory,
 ) -> Result<DeletedListing, OperationError> {
     use adcomputer_core::model::deleted::{DELETED_ATTRIBUTES, Tombstone};
-    let base = directory.root_dse.default_naming_context.clone();
+    // The domain's Deleted Objects container by its well-known GUID: the DC reads what lies in
+    // it, not every object of the domain for `isDeleted`.
+    let base = format!(
+        "<WKGUID={DELETED_OBJECTS_WKGUID},{}>",
+        directory.root_dse.default_naming_context
+    );
     let mut listing = DeletedListing {
         computers: Vec::new(),
         readable: false,
     };
     let attributes = [DELETED_ATTRIBUTES, &["objectClass"]].concat();
-    directory
+    let read = directory
         .search_each_deleted(
             &base,
             "(&(isDeleted=TRUE)(|(objectClass=computer)(&(objectClass=container)(isCriticalSystemObject=TRUE))))",
@@ -582,8 +590,12 @@ pub(crate) async fn tombstones(
                 }
             },
         )
-        .await?;
-    Ok(listing)
+        .await;
+    match read {
+        // Hidden from this reader: no such object (32), as if there were none.
+        Ok(()) | Err(OperationError::Refused { rc: 32, .. }) => Ok(listing),
+        Err(err) => Err(err),
+    }
 }
 
 /// A DC of the domain, as the configuration partition lists it: a server object with an
@@ -751,7 +763,9 @@ pub(crate) async fn group_policy(
     directory
         .search_each(
             &base,
-            "(|(gPLink=*)(gPOptions=*))",
+            // Only a domain and an OU may carry links (sites are the configuration's): asked by
+            // class, the DC reads its few OUs, not every object, for the attributes.
+            "(&(|(objectClass=domainDNS)(objectClass=organizationalUnit))(|(gPLink=*)(gPOptions=*)))",
             &CONTAINER_ATTRIBUTES,
             |entry| {
                 let (link, options) = (text(&entry, "gPLink"), text(&entry, "gPOptions"));

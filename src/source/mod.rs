@@ -161,6 +161,8 @@ pub(crate) struct LiveSource {
     secret: Option<Secret>,
     /// `--state`: where what a scan read is kept for the next run.
     pub(crate) state: Option<PathBuf>,
+    /// The thread keeping it, and why it could not.
+    keeping: Option<std::thread::JoinHandle<Result<(), String>>>,
 }
 
 impl LiveSource {
@@ -379,6 +381,7 @@ impl Source {
                     settings: settings.clone(),
                     secret,
                     state: None,
+                    keeping: None,
                 })))
             }
         }
@@ -508,8 +511,18 @@ impl Source {
         Ok(())
     }
 
+    /// With `--state`: waits until what was read is kept; why it could not be.
+    pub(crate) fn state_kept(&mut self) -> Option<String> {
+        match self {
+            Source::Live(live) => live.state_kept(),
+            Source::Ldif { .. } => None,
+        }
+    }
+
     pub(crate) async fn close(self) {
-        if let Source::Live(live) = self {
+        if let Source::Live(mut live) = self {
+            // A run that ended before its report still leaves a whole state, or none.
+            live.state_kept();
             live.directory.close().await;
         }
     }

@@ -41,10 +41,13 @@ impl LiveSource {
             (Some(scope), Some(domain_dn)) if scope.is_under(&domain_dn) => domain,
             _ => self.base.clone(),
         };
+        // Reporting the whole root, every object read (all under it) is in scope.
+        let whole = scope.is_none() || scope == NormalDn::parse(&root);
         let in_scope = |account: &Account| {
-            scope.as_ref().is_none_or(|scope| {
-                NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
-            })
+            whole
+                || scope.as_ref().is_some_and(|scope| {
+                    NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(scope))
+                })
         };
         if let Some(dir) = self.state.clone() {
             let mut warnings = Vec::new();
@@ -56,6 +59,7 @@ impl LiveSource {
                 let account = read_as_asked(&mut builder, entry, attributes)?;
                 each(&mut first, Scanned::Account(account, in_scope(account)));
             }
+            self.keep(&dir, snapshot);
             return Ok((vec![first], Some(read), warnings));
         }
         let first = Reader {

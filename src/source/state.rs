@@ -37,8 +37,8 @@ struct Header {
 
 impl LiveSource {
     /// The objects of the scan under `root` as the DC holds them now: the kept snapshot with
-    /// the changes since applied, or a full read; kept for the next run either way. How they
-    /// were read.
+    /// the changes since applied, or a full read (`keep` it for the next run). How they were
+    /// read.
     pub(super) async fn current_snapshot(
         &mut self,
         dir: &Path,
@@ -120,16 +120,38 @@ impl LiveSource {
                 (snapshot, read)
             }
         };
-        // A snapshot without its DC must not be kept (see `read_snapshot`).
-        if !snapshot.mark.dc.is_empty()
-            && let Err(why) = save(dir, &file, &snapshot)
-        {
-            warnings.push(format!(
-                "--state {}: {why:#}: the next run reads in full",
-                file.display()
-            ));
-        }
         Ok((snapshot, read))
+    }
+
+    /// Keeps `snapshot` for the next run, on a thread of its own while the run goes on
+    /// (`state_kept` waits for it). A snapshot without its DC is not kept (see
+    /// `read_snapshot`).
+    pub(super) fn keep(&mut self, dir: &Path, snapshot: Snapshot) {
+        if snapshot.mark.dc.is_empty() {
+            return;
+        }
+        let dir = dir.to_path_buf();
+        let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
+        self.keeping = Some(std::thread::spawn(move || {
+            let saved = save(&dir, &file, &snapshot);
+            // The run ends soon: freeing every value one by one would cost more than keeping.
+            std::mem::forget(snapshot);
+            saved.map_err(|why| {
+                format!(
+                    "--state {}: {why:#}: the next run reads in full",
+                    file.display()
+                )
+            })
+        }));
+    }
+
+    /// Waits until the snapshot is kept: why it could not be, if it could not.
+    pub(super) fn state_kept(&mut self) -> Option<String> {
+        let keeping = self.keeping.take()?;
+        match keeping.join() {
+            Ok(kept) => kept.err(),
+            Err(_) => Some("--state: keeping the state failed: the next run reads in full".into()),
+        }
     }
 
     /// `kept` with what changed on the DC since its mark: changed objects read again (with the
@@ -412,9 +434,20 @@ fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
             let name = *names
                 .get(usize::from(cursor.take(1)?[0]))
                 .ok_or("attribute index")?;
-            for _ in 0..cursor.len()? {
-                entry.push_value(name, cursor.bytes()?.to_vec());
+            let count = cursor.len()?;
+            // Each value takes at least its length's four bytes: a count beyond what is left
+            // is a lie, not an allocation.
+            if count > cursor.0.len() / 4 {
+                return Err("cut short".into());
             }
+            let mut values = Vec::with_capacity(count);
+            for _ in 0..count {
+                values.push(cursor.bytes()?.to_vec());
+            }
+            entry.attributes.push(Attribute {
+                name: name.to_string(),
+                values,
+            });
         }
         snapshot.put(guid, entry);
     }
