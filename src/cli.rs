@@ -142,8 +142,8 @@ pub(crate) struct ConnectionArgs {
     pub(crate) from_ldif: Option<PathBuf>,
 }
 
-/// Connections a scan reads over at once unless `--connections` says otherwise: on a Samba DC
-/// parts do not pay (BENCHMARKS.md, "Partitioned reads").
+/// Connections a scan reads over at once unless `--connections` says otherwise: parts pay only
+/// on a DC that works in parallel and indexes USN ranges (BENCHMARKS.md, "Speed at scale").
 const DEFAULT_CONNECTIONS: u16 = 1;
 
 /// Options of the password-rotation rule.

@@ -1,9 +1,11 @@
 //! TLS client configuration: the system trust store plus `--ca-cert` files, hostname checks by
 //! webpki, and a verifier that remembers the certificate a failed handshake presented, so the
 //! error can name its subject. `--insecure` accepts any certificate (and says so on stderr).
+//! The `--ca-cert` CAs are tried first; the system store (hundreds of files to read and parse)
+//! is read only when they do not vouch for the DC.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -37,7 +39,12 @@ pub(crate) struct RefusedCertificate {
 /// Verifies with webpki and keeps what it refused.
 #[derive(Debug)]
 pub(crate) struct WitnessingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    /// The `--ca-cert` CAs alone (`None`: none given).
+    given: Option<Arc<WebPkiServerVerifier>>,
+    given_roots: RootCertStore,
+    /// The system store with them, read the first time the given CAs do not vouch.
+    every: OnceLock<Result<Arc<WebPkiServerVerifier>, String>>,
+    provider: Arc<CryptoProvider>,
     insecure: bool,
     /// Checked instead of the name the connection was made with.
     expected: Option<ServerName<'static>>,
@@ -47,6 +54,20 @@ pub(crate) struct WitnessingVerifier {
 impl WitnessingVerifier {
     pub(crate) fn refused(&self) -> Option<RefusedCertificate> {
         self.refused.lock().ok()?.clone()
+    }
+
+    /// The verifier of the system store and the given CAs, made once.
+    fn every(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        self.every
+            .get_or_init(|| {
+                let mut roots = system_roots();
+                roots.roots.extend(self.given_roots.roots.iter().cloned());
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                    .build()
+                    .map_err(|err| format!("no usable trust anchors: {err}"))
+            })
+            .as_ref()
+            .map_err(|why| rustls::Error::General(why.clone()))
     }
 }
 
@@ -59,13 +80,16 @@ impl ServerCertVerifier for WitnessingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            self.expected.as_ref().unwrap_or(server_name),
-            ocsp_response,
-            now,
-        );
+        let name = self.expected.as_ref().unwrap_or(server_name);
+        let given = self.given.as_ref().map(|given| {
+            given.verify_server_cert(end_entity, intermediates, name, ocsp_response, now)
+        });
+        let verdict = match given {
+            Some(Ok(verified)) => Ok(verified),
+            _ => self.every().and_then(|every| {
+                every.verify_server_cert(end_entity, intermediates, name, ocsp_response, now)
+            }),
+        };
         match verdict {
             Err(_) if self.insecure => Ok(ServerCertVerified::assertion()),
             Err(error) => {
@@ -89,7 +113,12 @@ impl ServerCertVerifier for WitnessingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -98,11 +127,18 @@ impl ServerCertVerifier for WitnessingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -191,9 +227,10 @@ fn provider() -> Arc<CryptoProvider> {
 /// The largest CA file read (the system bundle is about 200 KB).
 const CA_FILE_LIMIT: u64 = 16 << 20;
 
-fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
+/// The system's trust store. Unreadable system certificates are not fatal: `--ca-cert` may be
+/// all that is needed.
+fn system_roots() -> RootCertStore {
     let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are not fatal: --ca-cert may be all that is needed.
     let system = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(
         system
@@ -201,6 +238,12 @@ fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
             .into_iter()
             .filter(|cert| check_anchor(cert).is_ok()),
     );
+    roots
+}
+
+/// The CAs of the `--ca-cert` files, each file checked.
+fn root_store(settings: &TlsSettings) -> Result<RootCertStore, ConnectError> {
+    let mut roots = RootCertStore::empty();
     for file in &settings.ca_files {
         let bad = |reason: String| ConnectError::CaFile {
             file: file.display().to_string(),
@@ -244,10 +287,18 @@ pub(crate) fn client_config(
     settings: &TlsSettings,
 ) -> Result<(Arc<ClientConfig>, Arc<WitnessingVerifier>), ConnectError> {
     let provider = provider();
-    let roots = Arc::new(root_store(settings)?);
-    let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-        .build()
-        .map_err(|err| ConnectError::Tls(format!("no usable trust anchors: {err}")))?;
+    let given_roots = root_store(settings)?;
+    let given = match given_roots.is_empty() {
+        true => None,
+        false => Some(
+            WebPkiServerVerifier::builder_with_provider(
+                Arc::new(given_roots.clone()),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|err| ConnectError::Tls(format!("no usable trust anchors: {err}")))?,
+        ),
+    };
     let expected = match &settings.server_name {
         Some(name) => Some(
             ServerName::try_from(name.clone())
@@ -256,7 +307,10 @@ pub(crate) fn client_config(
         None => None,
     };
     let verifier = Arc::new(WitnessingVerifier {
-        inner,
+        given,
+        given_roots,
+        every: OnceLock::new(),
+        provider: provider.clone(),
         insecure: settings.insecure,
         expected,
         refused: Mutex::new(None),
