@@ -377,6 +377,7 @@ adcomputer completions zsh > \"${fpath[1]}/_adcomputer\"\n  adcomputer completio
         after_help = "Examples:\n  adcomputer audit\n  adcomputer audit -o json --output audit.json\n  \
 adcomputer audit --from-ldif /usr/share/doc/adcomputer/examples/demo-domain.ldif --as-of 2026-11-21\n  \
 adcomputer audit -o json --baseline audit.json --output audit.json  # nightly\n  \
+adcomputer audit -o json --state ~/.cache/adcomputer  # next time, only what changed\n  \
 adcomputer audit --output json:audit.json --output html:audit.html --output prometheus:audit.prom"
     )]
     Audit {
