@@ -145,6 +145,9 @@ pub(crate) async fn lowest_usn_created(
 /// The scan's filter: every computer and SPN holder; only those created within `part`; with
 /// `since`, only those changed after that USN of the DC.
 fn scan_filter(part: UsnRange, since: Option<u64>) -> String {
+    if part == UsnRange::ALL && since.is_none() {
+        return SCAN_FILTER.to_string();
+    }
     let mut filter = format!("(&{SCAN_FILTER}");
     if let Some(from) = part.from {
         filter.push_str(&format!("(uSNCreated>={from})"));
@@ -789,4 +792,27 @@ pub(crate) async fn group_policy(
         )
         .await?;
     Ok((containers, gpos, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scan_filter_narrows_only_by_what_it_is_given() {
+        assert_eq!(scan_filter(UsnRange::ALL, None), SCAN_FILTER);
+        let part = UsnRange {
+            from: Some(100),
+            below: Some(200),
+        };
+        assert_eq!(
+            scan_filter(part, None),
+            format!("(&{SCAN_FILTER}(uSNCreated>=100)(!(uSNCreated>=200)))")
+        );
+        // Changed after update 41: from 42 on.
+        assert_eq!(
+            scan_filter(UsnRange::ALL, Some(41)),
+            format!("(&{SCAN_FILTER}(uSNChanged>=42))")
+        );
+    }
 }
