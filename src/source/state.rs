@@ -1,7 +1,7 @@
 //! `--state DIR`: what a scan of a DC read, kept for the next run, which asks that DC only for
 //! what changed since (`uSNChanged` above the kept mark, and what was deleted or left the scan
-//! meanwhile) and judges the kept objects with the changes applied: the same findings as a full
-//! read. One file per DC (`DNSHOSTNAME.state`), written atomically, private to its owner, with
+//! meanwhile — or, for a reader who cannot see deleted objects, the GUIDs still there) and
+//! judges the kept objects with the changes applied: the same findings as a full read. One file per DC (`DNSHOSTNAME.state`), written atomically, private to its owner, with
 //! a SHA-256 digest; whenever the file or the DC cannot vouch for it — another DC, a restored
 //! database, older than the tombstone lifetime, another reader or fewer attributes, corrupt —
 //! the run reads in full and says why in `warnings`. Only what the checks read is kept: never a
@@ -18,6 +18,7 @@ use super::LiveSource;
 use crate::ldap::queries;
 use adcomputer_core::model::account::{Attr, AttrSet};
 use adcomputer_core::model::entry::{Attribute, Entry};
+use adcomputer_core::model::partition::UsnRange;
 use adcomputer_core::model::snapshot::{Guid, Mark, Snapshot, StateRead, guid_of, unusable};
 
 const MAGIC: &[u8] = b"adcomputer-state 1\n";
@@ -164,12 +165,9 @@ impl LiveSource {
         root: &str,
     ) -> anyhow::Result<Result<(Snapshot, StateRead), String>> {
         let since = kept.mark.usn;
-        let Some(gone) = queries::gone_since(&mut self.directory, root, since).await? else {
-            return Ok(Err(format!(
-                "{} cannot see deleted objects, so deletions since the last run would go unseen",
-                self.bound_as()
-            )));
-        };
+        // `None`: deleted objects are hidden from this reader; what is still there will say
+        // what is not.
+        let gone = queries::gone_since(&mut self.directory, root, since).await?;
         let mut names = kept.mark.attributes.names();
         names.push("objectGUID");
         let mut unnamed = None;
@@ -186,8 +184,18 @@ impl LiveSource {
             return Ok(Err(format!("{dn} has no readable objectGUID")));
         }
         let before = kept.len();
-        for guid in &gone {
-            kept.forget(guid);
+        match &gone {
+            Some(gone) => gone.iter().for_each(|guid| kept.forget(guid)),
+            None => {
+                // Listed after the changes were read: an object deleted in between is gone.
+                let mut listed = hashbrown::HashSet::new();
+                let names = ["objectGUID"];
+                queries::scan_entries(&mut self.directory, root, &names, UsnRange::ALL, |entry| {
+                    listed.extend(guid_of(&entry));
+                })
+                .await?;
+                kept.retain(|guid| listed.contains(guid));
+            }
         }
         let forgotten = before - kept.len();
         tracing::info!(since, changed, forgotten, elapsed = ?started.elapsed(), "caught up");
@@ -201,6 +209,10 @@ impl LiveSource {
             usn: Some(now.usn),
             received: changed,
             gone: forgotten,
+            gone_from: Some(match gone {
+                Some(_) => "deleted_objects",
+                None => "listing",
+            }),
             objects: kept.len(),
         };
         Ok(Ok((kept, read)))
@@ -266,6 +278,7 @@ fn full_read(snapshot: &Snapshot, usn: Option<u64>) -> StateRead {
         usn: usn.filter(|_| !snapshot.mark.dc.is_empty()),
         received: snapshot.len(),
         gone: 0,
+        gone_from: None,
         objects: snapshot.len(),
     }
 }

@@ -4,7 +4,8 @@
 //! finds exactly what a full read finds; every state the DC or the file cannot vouch for —
 //! corrupt, forged from another DC or a restored one, older than the tombstone lifetime, read
 //! as someone else or with fewer attributes, writable by others — is a full read said in
-//! `warnings`, never wrong findings.
+//! `warnings`, never wrong findings. A reader who cannot see deleted objects (helpdesk) still
+//! reads only the changes, and forgets what the DC no longer lists.
 
 use serde_json::Value;
 
@@ -170,6 +171,7 @@ fn after_ten_changes_a_run_reading_only_them_finds_what_a_full_read_finds() {
     // svc-sql gone from the scan are forgotten.
     assert_eq!(read["received"], 8, "{read}");
     assert_eq!(read["gone"], 2, "{read}");
+    assert_eq!(read["gone_from"], "deleted_objects", "{read}");
     assert_eq!(
         read["objects"], full_read["summary"]["accounts_read"],
         "{read}"
@@ -282,22 +284,38 @@ fn a_state_nobody_can_vouch_for_is_a_full_read_said_in_warnings() {
     }
     full_with("may be written by others");
 
-    // Another reader sees other things: a helpdesk run does not take the admin's state, and,
-    // unable to see deleted objects, never reads only the changes (it could miss deletions).
-    let helpdesk = |why: &str| {
-        let args = ["audit", "-o", "json", "--as-of", AS_OF, "--state"];
-        let run = as_operator(
-            "helpdesk",
-            &[&args[..], &[state.to_str().unwrap()]].concat(),
-        );
+    // Another reader sees other things: a helpdesk run does not take the admin's state.
+    // Unable to see deleted objects, it lists what is still there instead: a computer deleted
+    // between its runs is forgotten all the same.
+    let helpdesk = |state_dir: Option<&std::path::Path>| {
+        let mut args = vec!["audit", "-o", "json", "--as-of", AS_OF];
+        if let Some(dir) = state_dir {
+            args.extend(["--state", dir.to_str().unwrap()]);
+        }
+        let run = as_operator("helpdesk", &args);
         assert_eq!(run.code, 1, "{}", run.stderr);
-        let report = run.json();
-        assert_eq!(report["state"]["read"], "full");
-        let said = state_warnings(&report);
-        assert!(said.len() == 1 && said[0].contains(why), "{said:?}");
+        run.json()
     };
-    helpdesk("it was read as Administrator@ADC.TEST, this run as helpdesk@ADC.TEST");
-    helpdesk("helpdesk@ADC.TEST cannot see deleted objects");
+    let gone = format!("CN=STATE-GONE,OU=Workstations,{}", test_dc().base);
+    let seeded = Seeded::add(
+        &[&gone],
+        &format!(
+            "dn: {gone}\nobjectClass: computer\ncn: STATE-GONE\nsAMAccountName: STATE-GONE$\nuserAccountControl: 4096\nservicePrincipalName: HOST/STATE-GONE\n"
+        ),
+    );
+    let taken_over = helpdesk(Some(state));
+    assert_eq!(taken_over["state"]["read"], "full");
+    let said = state_warnings(&taken_over);
+    let why = "it was read as Administrator@ADC.TEST, this run as helpdesk@ADC.TEST";
+    assert!(said.len() == 1 && said[0].contains(why), "{said:?}");
+    drop(seeded);
+    let listed = helpdesk(Some(state));
+    let read = &listed["state"];
+    assert_eq!(read["read"], "changes", "{read}");
+    assert_eq!(read["gone_from"], "listing", "{read}");
+    assert_eq!(read["gone"], 1, "{read}");
+    assert!(state_warnings(&listed).is_empty(), "{}", listed["warnings"]);
+    assert_eq!(findings(&listed), findings(&helpdesk(None)));
 
     let export = dir.path().join("x.ldif");
     std::fs::write(&export, "").unwrap();

@@ -81,6 +81,11 @@ pub struct StateRead {
     pub received: usize,
     /// Kept objects forgotten: deleted, or no longer computers nor SPN holders.
     pub gone: usize,
+    /// How they were found (`changes` only): `deleted_objects` (changed objects seen with the
+    /// Show Deleted control), or `listing` (for a reader who cannot see deleted objects: every
+    /// scanned object's GUID listed, and what is not listed any more forgotten).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gone_from: Option<&'static str>,
     /// Objects judged.
     pub objects: usize,
 }
@@ -109,6 +114,11 @@ impl Snapshot {
     /// Forgets an object: deleted, or no longer one the scan reads.
     pub fn forget(&mut self, guid: &Guid) {
         self.objects.remove(guid);
+    }
+
+    /// Keeps only the objects `keep` says are still there.
+    pub fn retain(&mut self, keep: impl Fn(&Guid) -> bool) {
+        self.objects.retain(|guid, _| keep(guid));
     }
 
     pub fn len(&self) -> usize {
@@ -248,6 +258,11 @@ mod tests {
         snapshot.forget(&guid);
         snapshot.forget(&guid);
         assert!(snapshot.is_empty());
+        snapshot.put([2; 16], entry("CN=PC2,DC=x"));
+        snapshot.put([3; 16], entry("CN=PC3,DC=x"));
+        snapshot.retain(|guid| *guid == [3; 16]);
+        let kept: Vec<&str> = snapshot.objects().map(|(_, e)| e.dn.as_str()).collect();
+        assert_eq!(kept, ["CN=PC3,DC=x"]);
         let mut short = Entry::new("CN=PC2,DC=x".into());
         short.push_value("objectGUID", vec![1; 15]);
         assert_eq!(guid_of(&short), None);
