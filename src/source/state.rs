@@ -50,16 +50,12 @@ impl LiveSource {
         let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
         let life = queries::dc_life(&mut self.directory).await?;
         let now = match (
+            self.directory.root_dse.ds_service_name.clone(),
             life.invocation_id,
             self.directory.root_dse.highest_committed_usn,
         ) {
-            (Some(invocation_id), Some(usn)) => Some(Mark {
-                dc: self
-                    .directory
-                    .root_dse
-                    .ds_service_name
-                    .clone()
-                    .unwrap_or_default(),
+            (Some(dc), Some(invocation_id), Some(usn)) => Some(Mark {
+                dc,
                 invocation_id,
                 usn,
                 taken: unix_now(),
@@ -71,10 +67,10 @@ impl LiveSource {
         };
         let Some(now) = now else {
             warnings.push(format!(
-                "--state {}: the DC does not say its invocationId and highestCommittedUSN: read in full, nothing kept",
+                "--state {}: the DC does not say its dsServiceName, invocationId and highestCommittedUSN: read in full, nothing kept",
                 dir.display()
             ));
-            let snapshot = self.read_snapshot(root, attributes, None, warnings).await?;
+            let (snapshot, _) = self.read_snapshot(root, attributes, None, warnings).await?;
             let read = full_read(&snapshot, None);
             return Ok((snapshot, read));
         };
@@ -114,21 +110,20 @@ impl LiveSource {
         let (snapshot, read) = match caught_up {
             Some(caught_up) => caught_up,
             None => {
-                let snapshot = self
+                let (snapshot, keyed) = self
                     .read_snapshot(root, attributes, Some(&now), warnings)
                     .await?;
-                let read = full_read(&snapshot, Some(now.usn));
+                let read = full_read(&snapshot, keyed.then_some(now.usn));
                 (snapshot, read)
             }
         };
         Ok((snapshot, read))
     }
 
-    /// Keeps `snapshot` for the next run, on a thread of its own while the run goes on
-    /// (`state_kept` waits for it). A snapshot without its DC is not kept (see
-    /// `read_snapshot`).
-    pub(super) fn keep(&mut self, dir: &Path, snapshot: Snapshot) {
-        if snapshot.mark.dc.is_empty() {
+    /// Keeps `snapshot` for the next run when `read` says it is complete up to a mark, on a
+    /// thread of its own while the run goes on (`state_kept` waits for it).
+    pub(super) fn keep(&mut self, dir: &Path, snapshot: Snapshot, read: &StateRead) {
+        if read.usn.is_none() {
             return;
         }
         let dir = dir.to_path_buf();
@@ -218,14 +213,15 @@ impl LiveSource {
         Ok(Ok((kept, read)))
     }
 
-    /// A full read, kept under `mark` when there is one and every object has a GUID.
+    /// A full read under `mark` (none: a mark that is never kept), and whether every object
+    /// had a GUID to be kept by.
     async fn read_snapshot(
         &mut self,
         root: &str,
         attributes: AttrSet,
         mark: Option<&Mark>,
         warnings: &mut Vec<String>,
-    ) -> anyhow::Result<Snapshot> {
+    ) -> anyhow::Result<(Snapshot, bool)> {
         let mut names = attributes.names();
         names.push("objectGUID");
         let parts = self
@@ -262,20 +258,20 @@ impl LiveSource {
                     let mut key = [0xff; 16];
                     key[..8].copy_from_slice(&unnamed.to_le_bytes());
                     snapshot.put(key, entry);
-                    snapshot.mark.dc.clear();
                 }
             }
         }
-        Ok(snapshot)
+        Ok((snapshot, unnamed == 0))
     }
 }
 
-/// How a full read of `snapshot` is reported; `usn`: the mark it is kept under.
+/// How a full read of `snapshot` is reported; `usn`: the mark it is kept under (`None`:
+/// nothing kept).
 fn full_read(snapshot: &Snapshot, usn: Option<u64>) -> StateRead {
     StateRead {
         read: "full",
         since_usn: None,
-        usn: usn.filter(|_| !snapshot.mark.dc.is_empty()),
+        usn,
         received: snapshot.len(),
         gone: 0,
         gone_from: None,
