@@ -128,7 +128,8 @@ pub(crate) struct ConnectionArgs {
     pub(crate) timeout: Option<u64>,
 
     /// Connections a scan of the domain reads over at once, each a part of it (by uSNCreated);
-    /// 1 reads it in one search.
+    /// 1 reads it in one search. With several DCs in -H, or --domain, the connections go to
+    /// them in turn and the parts are whenCreated ranges.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONNECTIONS, global = true, help_heading = CONNECTION, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) connections: u16,
 

@@ -122,6 +122,15 @@ fn parse_target(raw: &str, kerberos: bool) -> Result<Target, ConnectError> {
     })
 }
 
+/// The hosts of a URL list (those that parse).
+pub(crate) fn url_hosts(list: &str) -> Vec<String> {
+    url_list(list)
+        .iter()
+        .filter_map(|url| parse_target(url, false).ok())
+        .map(|target| target.host)
+        .collect()
+}
+
 /// The URLs of a list as OpenLDAP takes them: separated by spaces or commas.
 fn url_list(list: &str) -> Vec<String> {
     list.split(|c: char| c.is_whitespace() || c == ',')

@@ -13,7 +13,7 @@ mod search;
 mod tls;
 mod write;
 
-pub(crate) use connection::{Bind, DcAddress, Directory, LdapSettings};
+pub(crate) use connection::{Bind, DcAddress, Directory, LdapSettings, url_hosts};
 pub(crate) use discovery::resolve_dc;
-pub(crate) use error::OperationError;
+pub(crate) use error::{ConnectError, OperationError};
 pub(crate) use tls::TlsSettings;

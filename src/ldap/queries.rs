@@ -10,7 +10,7 @@ use adcomputer_core::model::account::{
 use adcomputer_core::model::entry::Entry;
 use adcomputer_core::model::gpo::{CONTAINER_ATTRIBUTES, GPO_ATTRIBUTES, Gpo};
 use adcomputer_core::model::names::NameQuery;
-use adcomputer_core::model::partition::UsnRange;
+use adcomputer_core::model::partition::{Part, PartKey};
 use adcomputer_core::model::security::ObjectSecurity;
 use adcomputer_core::model::snapshot::{Guid, guid_of};
 use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
@@ -109,26 +109,35 @@ pub(crate) async fn accounts_named(
     Ok(())
 }
 
-/// About the lowest `uSNCreated` of the objects a scan of `root` reads (none: there are none),
-/// to within an eighth of `0..=highest`: where a partitioned scan's parts start. Found by halving
-/// with searches for any object below a bound (one entry, no attributes each); each costs the
-/// DC about a scan's filter, so three halvings, not an exact answer: the parts are right
-/// whatever it is (the first has no lower bound), only their balance depends on it.
-pub(crate) async fn lowest_usn_created(
+/// Halvings of a bound's search: each costs the DC about a scan's filter, so three, not an
+/// exact answer: the parts are right whatever the bounds are (the first part has no lower
+/// bound, the last no upper one), only their balance depends on them.
+const HALVINGS: u32 = 3;
+
+/// About the lowest `key` of the objects a scan of `root` reads (none: there are none), to
+/// within an eighth of `low..=high`: where a partitioned scan's parts start. Found by halving
+/// with searches for any object below a bound (one entry, no attributes each).
+pub(crate) async fn lowest_created(
     directory: &mut Directory,
     root: &str,
-    highest: u64,
+    key: PartKey,
+    (mut low, mut high): (u64, u64),
 ) -> Result<Option<u64>, QueryError> {
-    const HALVINGS: u32 = 3;
-    let below = |bound: u64| format!("(&{SCAN_FILTER}(!(uSNCreated>={bound})))");
-    if !directory
-        .any(root, &below(highest.saturating_add(1)))
-        .await?
-    {
+    let below = |bound: u64| {
+        let part = Part {
+            key,
+            from: None,
+            below: Some(bound),
+        };
+        scan_filter(part, None)
+    };
+    if !directory.any(root, &below(high.saturating_add(1))).await? {
         return Ok(None);
     }
+    if directory.any(root, &below(low)).await? {
+        return Ok(Some(0));
+    }
     // The lowest lies in low..=high: something is below high + 1, nothing below low.
-    let (mut low, mut high) = (0, highest);
     for _ in 0..HALVINGS {
         if low >= high {
             break;
@@ -142,18 +151,64 @@ pub(crate) async fn lowest_usn_created(
     Ok(Some(low))
 }
 
+/// About the highest `key` of the objects a scan of `root` reads, given one at `low` or above
+/// and none above `high`: to within an eighth of `low..=high`, rounded up (where the parts end).
+pub(crate) async fn highest_created(
+    directory: &mut Directory,
+    root: &str,
+    key: PartKey,
+    (mut low, mut high): (u64, u64),
+) -> Result<u64, QueryError> {
+    let from = |bound: u64| {
+        let part = Part {
+            key,
+            from: Some(bound),
+            below: None,
+        };
+        scan_filter(part, None)
+    };
+    // The highest lies in low..=high: something is at low or above, nothing above high.
+    for _ in 0..HALVINGS {
+        if low >= high {
+            break;
+        }
+        let middle = low + (high - low).div_ceil(2);
+        match directory.any(root, &from(middle)).await? {
+            true => low = middle,
+            false => high = middle - 1,
+        }
+    }
+    Ok(high)
+}
+
+/// When `dn` was created, in seconds since 1970 (`None`: not readable).
+pub(crate) async fn created_at(
+    directory: &mut Directory,
+    dn: &str,
+) -> Result<Option<u64>, OperationError> {
+    use adcomputer_core::model::filetime::FileTime;
+    let entry = directory.read_object(dn, &["whenCreated"]).await?;
+    Ok(entry
+        .and_then(|entry| {
+            let text = String::from_utf8(entry.values("whenCreated").first()?.clone()).ok()?;
+            FileTime::from_generalized(&text)
+        })
+        .and_then(FileTime::unix_seconds))
+}
+
 /// The scan's filter: every computer and SPN holder; only those created within `part`; with
 /// `since`, only those changed after that USN of the DC.
-fn scan_filter(part: UsnRange, since: Option<u64>) -> String {
-    if part == UsnRange::ALL && since.is_none() {
+fn scan_filter(part: Part, since: Option<u64>) -> String {
+    if part.is_all() && since.is_none() {
         return SCAN_FILTER.to_string();
     }
     let mut filter = format!("(&{SCAN_FILTER}");
+    let attribute = part.key.attribute();
     if let Some(from) = part.from {
-        filter.push_str(&format!("(uSNCreated>={from})"));
+        filter.push_str(&format!("({attribute}>={})", part.key.value(from)));
     }
     if let Some(below) = part.below {
-        filter.push_str(&format!("(!(uSNCreated>={below}))"));
+        filter.push_str(&format!("(!({attribute}>={}))", part.key.value(below)));
     }
     if let Some(since) = since {
         filter.push_str(&format!("(uSNChanged>={})", since.saturating_add(1)));
@@ -162,13 +217,13 @@ fn scan_filter(part: UsnRange, since: Option<u64>) -> String {
     filter
 }
 
-/// Every computer and SPN holder under `root` created within `part` (`UsnRange::ALL`: every
+/// Every computer and SPN holder under `root` created within `part` (`Part::ALL`: every
 /// one), as the DC sends them, with `names` only (what the run's checks read).
 pub(crate) async fn scan_entries(
     directory: &mut Directory,
     root: &str,
     names: &[&str],
-    part: UsnRange,
+    part: Part,
     each: impl FnMut(Entry),
 ) -> Result<(), OperationError> {
     directory
@@ -185,7 +240,7 @@ pub(crate) async fn changed_since(
     each: impl FnMut(Entry),
 ) -> Result<(), OperationError> {
     directory
-        .search_each(root, &scan_filter(UsnRange::ALL, Some(usn)), names, each)
+        .search_each(root, &scan_filter(Part::ALL, Some(usn)), names, each)
         .await
 }
 
@@ -800,8 +855,9 @@ mod tests {
 
     #[test]
     fn a_scan_filter_narrows_only_by_what_it_is_given() {
-        assert_eq!(scan_filter(UsnRange::ALL, None), SCAN_FILTER);
-        let part = UsnRange {
+        assert_eq!(scan_filter(Part::ALL, None), SCAN_FILTER);
+        let part = Part {
+            key: PartKey::UsnCreated,
             from: Some(100),
             below: Some(200),
         };
@@ -809,9 +865,19 @@ mod tests {
             scan_filter(part, None),
             format!("(&{SCAN_FILTER}(uSNCreated>=100)(!(uSNCreated>=200)))")
         );
+        // Parts over several DCs: by creation time, as every DC holds it.
+        let part = Part {
+            key: PartKey::WhenCreated,
+            from: None,
+            below: Some(1_796_623_368),
+        };
+        assert_eq!(
+            scan_filter(part, None),
+            format!("(&{SCAN_FILTER}(!(whenCreated>=20261207060248.0Z)))")
+        );
         // Changed after update 41: from 42 on.
         assert_eq!(
-            scan_filter(UsnRange::ALL, Some(41)),
+            scan_filter(Part::ALL, Some(41)),
             format!("(&{SCAN_FILTER}(uSNChanged>=42))")
         );
     }

@@ -111,7 +111,7 @@ impl Directory {
                 None => break,
             }
         }
-        tracing::info!(base, filter, attributes = attributes.len(), entries, pages, elapsed = ?started.elapsed(), "search");
+        tracing::info!(base, filter, attributes = attributes.len(), entries, pages, elapsed = ?started.elapsed(), dc = %self.target(), "search");
         Ok(())
     }
 

@@ -117,7 +117,7 @@ impl LiveSource {
         join_all(attempts.collect()).await
     }
 
-    fn settings_for(&self, dc: &DomainDc) -> Result<LdapSettings, String> {
+    pub(super) fn settings_for(&self, dc: &DomainDc) -> Result<LdapSettings, String> {
         let address = dc.address.as_ref().map_err(Clone::clone)?;
         let mut url = url::Url::parse(self.directory.target()).map_err(|err| err.to_string())?;
         let kerberos = self.settings.bind == Bind::Kerberos;

@@ -1,15 +1,18 @@
-//! A live scan: one paged search, or — with `--connections N` and a DC that says its
-//! `highestCommittedUSN` — N parts read at once over N connections, each the objects of one
-//! `uSNCreated` range (`model::partition`: every object in exactly one). Each part has its own
+//! A live scan: one paged search, or — with `--connections N` — N parts read at once over N
+//! connections, each the objects of one `uSNCreated` range of this DC, or, when several DCs are
+//! named (`-H` list, `--domain`), of one `whenCreated` range, the connections going to the DCs
+//! in turn (`model::partition`: every object in exactly one part). Each part has its own
 //! worker; the caller merges them as it merges the halves of a large export. With `--state`
-//! the kept snapshot, brought up to date, stands in for the read (`state`).
+//! the kept snapshot, brought up to date, stands in for the read (`state`): kept from one DC.
 
-use super::{LiveSource, Scanned, dcs::join_all};
-use crate::ldap::{Directory, queries};
+use super::dcs::{DomainDc, join_all};
+use super::{LiveSource, Scanned};
+use crate::ldap::{ConnectError, DcAddress, Directory, LdapSettings, queries, url_hosts};
 use adcomputer_core::model::account::{Account, AccountBuilder, Attr, AttrSet, ModelError};
 use adcomputer_core::model::dn::NormalDn;
+use adcomputer_core::model::dn::same_dn;
 use adcomputer_core::model::entry::Entry;
-use adcomputer_core::model::partition::{UsnRange, usn_ranges};
+use adcomputer_core::model::partition::{Part, PartKey, ranges};
 use adcomputer_core::model::snapshot::StateRead;
 
 /// A worker reading a part: the accounts model's builder (its strings reused entry after
@@ -76,7 +79,7 @@ impl LiveSource {
             .read_parts(
                 &root,
                 &attributes.names(),
-                first,
+                (first, true),
                 &|| Reader {
                     worker: new_worker(),
                     builder: AccountBuilder::default(),
@@ -106,56 +109,103 @@ impl LiveSource {
         Ok((workers, None, Vec::new()))
     }
 
-    /// Every computer and SPN holder under `root` with `names`, as the DC sends them: in one
+    /// Every computer and SPN holder under `root` with `names`, as the DCs send them: in one
     /// search to `first`, or in parts over `--connections` connections, each to its own reader
-    /// (`first` and more made by `new_reader`).
+    /// (`first` and more made by `new_reader`). With `spread` and several DCs named (`-H` list,
+    /// `--domain`), the connections go to them in turn and the parts are creation-time ranges.
     pub(super) async fn read_parts<R>(
         &mut self,
         root: &str,
         names: &[&str],
-        first: R,
+        (first, spread): (R, bool),
         new_reader: &(impl Fn() -> R + Sync),
         each: &(impl Fn(&mut R, Entry) + Sync),
     ) -> anyhow::Result<Vec<R>> {
-        let highest = self.directory.root_dse.highest_committed_usn;
         let wanted = self.settings.connections;
-        let (lowest, mut others) = match highest {
-            Some(highest) if wanted > 1 => {
-                // The other connections open while the first finds where the parts start.
+        let highest = self.directory.root_dse.highest_committed_usn;
+        let others = match wanted > 1 && spread {
+            true => self.named_dcs().await?,
+            false => Vec::new(),
+        };
+        // One DC's own USNs part it; parts read from several need what every DC holds alike.
+        let key = match others.is_empty() {
+            true => PartKey::UsnCreated,
+            false => PartKey::WhenCreated,
+        };
+        let single = wanted <= 1 || (others.is_empty() && highest.is_none());
+        let (lowest, high, mut connections) = match single {
+            true => (None, 0, Vec::new()),
+            false => {
+                // Connection n goes to the n-th DC in turn (the 0th: this one).
+                let slots: Vec<Option<LdapSettings>> = (1..wanted)
+                    .map(|n| match n % (others.len() + 1) {
+                        0 => None,
+                        at => self
+                            .settings_for(&others[at - 1])
+                            .inspect_err(|why| tracing::info!("{}: {why}", others[at - 1].host))
+                            .ok(),
+                    })
+                    .collect();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |since| since.as_secs());
                 let LiveSource {
                     directory,
                     settings,
                     secret,
                     ..
                 } = self;
-                let connects = (1..wanted)
-                    .map(|_| Directory::connect(settings, secret.as_ref()))
+                let connects = slots
+                    .iter()
+                    .map(|slot| {
+                        Directory::connect(slot.as_ref().unwrap_or(settings), secret.as_ref())
+                    })
                     .collect();
-                let (lowest, connected) = tokio::join!(
-                    queries::lowest_usn_created(directory, root, highest),
-                    join_all(connects)
-                );
-                let others = connected.into_iter().collect::<Result<Vec<_>, _>>()?;
-                (lowest?, others)
+                let bounds = async {
+                    let (low, high) = match key {
+                        PartKey::UsnCreated => (0, highest.unwrap_or(0)),
+                        // Objects under the root were mostly created after it.
+                        PartKey::WhenCreated => (
+                            queries::created_at(directory, root).await?.unwrap_or(0),
+                            now,
+                        ),
+                    };
+                    let lowest = queries::lowest_created(directory, root, key, (low, high)).await?;
+                    // A creation time's upper end is now, far above the newest object.
+                    let high = match (key, lowest) {
+                        (PartKey::WhenCreated, Some(lowest)) => {
+                            queries::highest_created(directory, root, key, (lowest, high)).await?
+                        }
+                        _ => high,
+                    };
+                    anyhow::Ok((lowest, high))
+                };
+                let (bounds, connected) = tokio::join!(bounds, join_all(connects));
+                let (lowest, high) = bounds?;
+                let mut connections = Vec::new();
+                for (slot, connected) in slots.iter().zip(connected) {
+                    connections.push(self.same_domain(slot.is_some(), connected).await?);
+                }
+                (lowest, high, connections)
             }
-            _ => (None, Vec::new()),
         };
-        let parts = match (lowest, highest) {
-            (Some(lowest), Some(highest)) => usn_ranges(lowest, highest, others.len() + 1),
-            _ => vec![UsnRange::ALL],
+        let parts = match lowest {
+            Some(lowest) => ranges(key, lowest, high, connections.len() + 1),
+            None => vec![Part::ALL],
         };
         // Fewer parts than connections when the span is narrow: close what is not needed.
-        for directory in others.split_off(parts.len() - 1) {
+        for directory in connections.split_off(parts.len() - 1) {
             directory.close().await;
         }
         let mut readers: Vec<R> = std::iter::once(first)
             .chain((1..parts.len()).map(|_| new_reader()))
             .collect();
         let reads: Vec<_> = std::iter::once(&mut self.directory)
-            .chain(others.iter_mut())
+            .chain(connections.iter_mut())
             .zip(readers.iter_mut())
             .zip(&parts)
             .map(|((directory, reader), part)| {
+                tracing::info!(dc = %directory.target(), ?part, "reading a part");
                 queries::scan_entries(directory, root, names, *part, move |entry| {
                     each(reader, entry)
                 })
@@ -164,10 +214,67 @@ impl LiveSource {
         for read in join_all(reads).await {
             read?;
         }
-        for directory in others {
+        for directory in connections {
             directory.close().await;
         }
         Ok(readers)
+    }
+
+    /// The other DCs the admin named, to spread a scan's parts over: every other DC of the
+    /// domain with `--domain`, the other DCs of a `-H` list (by name or address); none for
+    /// one URL.
+    async fn named_dcs(&mut self) -> anyhow::Result<Vec<DomainDc>> {
+        let named = match &self.settings.address {
+            DcAddress::Domain { .. } => None,
+            DcAddress::Url(list) => match url_hosts(list) {
+                hosts if hosts.len() > 1 => Some(hosts),
+                _ => return Ok(Vec::new()),
+            },
+        };
+        let is_named = |dc: &DomainDc| {
+            named.as_ref().is_none_or(|hosts| {
+                hosts.iter().any(|host| {
+                    host.trim_end_matches('.').eq_ignore_ascii_case(&dc.host)
+                        || dc.address.as_ref().is_ok_and(|address| {
+                            host.trim_matches(['[', ']']).parse() == Ok(*address)
+                        })
+                })
+            })
+        };
+        let dcs: Vec<DomainDc> = self.domain_dcs().await?;
+        Ok(dcs
+            .into_iter()
+            .filter(|dc| !dc.current && is_named(dc))
+            .collect())
+    }
+
+    /// A connection to another DC when it holds this run's domain; else (it did not answer,
+    /// or holds another domain) one more to this DC, said at `-v`.
+    async fn same_domain(
+        &self,
+        other: bool,
+        connected: Result<Directory, ConnectError>,
+    ) -> anyhow::Result<Directory> {
+        let ours = &self.directory.root_dse.default_naming_context;
+        let why = match connected {
+            Ok(directory)
+                if same_dn(&directory.root_dse.default_naming_context, ours) || !other =>
+            {
+                return Ok(directory);
+            }
+            Ok(directory) => {
+                let why = format!("{} holds another domain", directory.target());
+                directory.close().await;
+                why
+            }
+            Err(err) if other => err.to_string(),
+            Err(err) => return Err(err.into()),
+        };
+        tracing::info!(
+            "a part is read from {} instead: {why}",
+            self.directory.target()
+        );
+        Ok(Directory::connect(&self.settings, self.secret.as_ref()).await?)
     }
 }
 

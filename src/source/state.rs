@@ -18,7 +18,7 @@ use super::LiveSource;
 use crate::ldap::queries;
 use adcomputer_core::model::account::{Attr, AttrSet};
 use adcomputer_core::model::entry::{Attribute, Entry};
-use adcomputer_core::model::partition::UsnRange;
+use adcomputer_core::model::partition::Part;
 use adcomputer_core::model::snapshot::{Guid, Mark, Snapshot, StateRead, guid_of, unusable};
 
 const MAGIC: &[u8] = b"adcomputer-state 1\n";
@@ -185,7 +185,7 @@ impl LiveSource {
                 // Listed after the changes were read: an object deleted in between is gone.
                 let mut listed = hashbrown::HashSet::new();
                 let names = ["objectGUID"];
-                queries::scan_entries(&mut self.directory, root, &names, UsnRange::ALL, |entry| {
+                queries::scan_entries(&mut self.directory, root, &names, Part::ALL, |entry| {
                     listed.extend(guid_of(&entry));
                 })
                 .await?;
@@ -228,7 +228,8 @@ impl LiveSource {
             .read_parts(
                 root,
                 &names,
-                Vec::new(),
+                // What is kept is one DC's view under its own mark: never spread.
+                (Vec::new(), false),
                 &Vec::new,
                 &|read: &mut Vec<Entry>, entry| read.push(entry),
             )

@@ -364,3 +364,73 @@ fn a_name_several_deleted_computers_had_is_listed_not_restored() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["findings"][0]["dn"], old.as_str());
 }
+
+#[test]
+#[ignore = "needs the two-DC Samba test domain (samba-testenv/test)"]
+fn a_scan_spread_over_both_dcs_reads_each_object_once() {
+    let _domain = common::pristine_domain();
+    let _turn = common::serial();
+    // Created now, long after the domain: the newest creation-time part holds them.
+    let names = [fresh_name("SPREAD"), fresh_name("SPREADB")];
+    let _seeded = seed(&[&names[0], &names[1]], "Fixture-Machine-Pass-1");
+    let as_of = "2026-11-21T12:00:00Z";
+    let one = live(&["audit", "-o", "json", "--as-of", as_of]);
+    assert_eq!(one.code, 1, "{}", one.stderr);
+    let dns = std::env::var("ADC_TESTENV_ADDR").expect("ADC_TESTENV_ADDR");
+    let both = "ldaps://dc1.adc.test ldaps://dc2.adc.test";
+    let spread = live(&[
+        "audit",
+        "-H",
+        both,
+        "--dns-server",
+        &dns,
+        "--connections",
+        "2",
+        "-o",
+        "json",
+        "--as-of",
+        as_of,
+        "-v",
+    ]);
+    assert_eq!(spread.code, 1, "{}", spread.stderr);
+    // One part from each DC, split by creation time (what both DCs hold alike), and dc2's
+    // part holds the new computers.
+    let searches: Vec<&str> = spread
+        .stderr
+        .lines()
+        .filter(|line| line.contains("whenCreated>=") && line.contains(" search "))
+        .collect();
+    assert_eq!(searches.len(), 2, "{}", spread.stderr);
+    let from_dc2 = searches
+        .iter()
+        .find(|line| line.ends_with("dc=ldaps://127.0.0.3:636"))
+        .unwrap_or_else(|| panic!("no part read from dc2: {}", spread.stderr));
+    assert!(!from_dc2.contains("entries=0 "), "{from_dc2}");
+    assert!(
+        searches
+            .iter()
+            .any(|line| line.contains("dc=ldaps://dc1.adc.test:636")),
+        "{searches:?}"
+    );
+    // Every object read once: the same findings, counts and coverage as one search of dc1.
+    let (one, spread) = (one.json(), spread.json());
+    for field in ["findings", "summary", "coverage"] {
+        assert_eq!(spread[field], one[field], "{field}");
+    }
+    let read = |report: &Value| report["summary"]["accounts_read"].as_u64();
+    assert!(read(&one) > Some(30));
+    // With one URL the parts stay on that DC, by its own USNs.
+    let alone = live(&[
+        "audit",
+        "--connections",
+        "2",
+        "-o",
+        "json",
+        "--as-of",
+        as_of,
+        "-v",
+    ]);
+    assert!(alone.stderr.contains("(!(uSNCreated>="), "{}", alone.stderr);
+    assert!(!alone.stderr.contains("127.0.0.3"), "{}", alone.stderr);
+    assert_eq!(alone.json()["findings"], one["findings"]);
+}

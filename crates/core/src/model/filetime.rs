@@ -32,6 +32,11 @@ impl FileTime {
         Some(FileTime::from_datetime(date.with_time(clock).assume_utc()))
     }
 
+    /// Seconds since 1970 (`None` before it).
+    pub fn unix_seconds(self) -> Option<u64> {
+        u64::try_from(self.0 / TICKS_PER_SEC - EPOCH_DIFFERENCE_SECS).ok()
+    }
+
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
@@ -135,6 +140,9 @@ mod tests {
 
     #[test]
     fn unix_epoch_round_trips() {
+        let created = FileTime::from_generalized("20261207060248.0Z").unwrap();
+        assert_eq!(created.unix_seconds(), Some(1_796_623_368));
+        assert_eq!(FileTime(0).unix_seconds(), None);
         let epoch = FileTime(EPOCH_DIFFERENCE_SECS * TICKS_PER_SEC);
         assert_eq!(epoch.to_rfc3339().as_deref(), Some("1970-01-01T00:00:00Z"));
         assert_eq!(
