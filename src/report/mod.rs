@@ -265,12 +265,12 @@ fn write_json<P: Present>(
 }
 
 /// Items a block: large enough to amortise a hand-over, small enough to bound the memory.
-const BLOCK: usize = 4096;
+pub(crate) const BLOCK: usize = 4096;
 
 /// Writes `len` items encoded by `encode` (a range of indexes, into a buffer), in order. Large
 /// reports are encoded on two cores in blocks: the other thread encodes every second block
 /// while this one encodes and writes its own, so memory stays at a few blocks.
-fn write_blocks(
+pub(crate) fn write_blocks(
     len: usize,
     out: &mut dyn Write,
     encode: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync,

@@ -194,30 +194,55 @@ impl TextOut<'_> {
         writeln!(self.out, "{table}")
     }
 
-    /// A table of rows made by `rows`, which is asked twice in a pipe or a file (the widths,
-    /// then the lines) so that no row is kept: a report may list a million.
-    pub(crate) fn table_of<C: CellText, I: Iterator<Item = Vec<C>>>(
+    /// A table of `len` rows, row `n` made by `row(n)`, which is asked twice in a pipe or a
+    /// file (the widths, then the lines) so that no row is kept: a report may list a million.
+    /// There both passes run on two cores, the lines in blocks written in order.
+    pub(crate) fn table_of<C: CellText>(
         &mut self,
         header: &[&str],
-        rows: impl Fn() -> I,
+        len: usize,
+        row: impl Fn(usize) -> Vec<C> + Sync,
     ) -> std::io::Result<()> {
         if self.layout.width.is_some() {
-            let kept: Vec<Vec<C>> = rows().collect();
+            let kept: Vec<Vec<C>> = (0..len).map(&row).collect();
             return self.table(header, &kept);
         }
-        let widths = plain_widths(
-            header,
-            rows().map(|row| {
-                row.iter()
-                    .map(|cell| widest_line(&cell.neutralised()))
+        let cell_widths = |range: std::ops::Range<usize>| {
+            plain_widths(
+                header,
+                range.map(|n| {
+                    row(n)
+                        .iter()
+                        .map(|cell| widest_line(&cell.neutralised()))
+                        .collect()
+                }),
+            )
+        };
+        let widths = match len < 2 * crate::report::BLOCK {
+            true => cell_widths(0..len),
+            false => std::thread::scope(|scope| {
+                let second = scope.spawn(|| cell_widths(len / 2..len));
+                let first = cell_widths(0..len / 2);
+                let second = second
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                first
+                    .into_iter()
+                    .zip(second)
+                    .map(|(a, b)| a.max(b))
                     .collect()
             }),
-        );
-        let mut writer = PlainTable::start(self.out, header, widths)?;
-        for row in rows() {
-            let cells: Vec<Cow<'_, str>> = row.iter().map(CellText::neutralised).collect();
-            writer.row(&cells)?;
-        }
+        };
+        let writer = PlainTable::start(self.out, header, widths)?;
+        let (widths, spaces) = (&writer.widths, &writer.spaces);
+        crate::report::write_blocks(len, writer.out, |range, buffer| {
+            for n in range {
+                let made = row(n);
+                let cells: Vec<Cow<'_, str>> = made.iter().map(CellText::neutralised).collect();
+                write_row(buffer, widths, spaces, &cells)?;
+            }
+            Ok(())
+        })?;
         writer.end()
     }
 
@@ -315,34 +340,43 @@ impl<'o> PlainTable<'o> {
         self.out.write_all(&line)
     }
 
-    /// One row: as many lines as its tallest cell.
     fn row(&mut self, cells: &[Cow<'_, str>]) -> std::io::Result<()> {
-        let height = cells
-            .iter()
-            .map(|cell| cell.split('\n').count())
-            .max()
-            .unwrap_or(1);
-        for number in 0..height {
-            self.out.write_all(b"|")?;
-            for (column, width) in self.widths.iter().enumerate() {
-                let value = cells
-                    .get(column)
-                    .and_then(|cell| cell.split('\n').nth(number))
-                    .unwrap_or("");
-                self.out.write_all(b" ")?;
-                self.out.write_all(value.as_bytes())?;
-                self.out
-                    .write_all(&self.spaces[..width.saturating_sub(value.width()) + 1])?;
-                self.out.write_all(b"|")?;
-            }
-            self.out.write_all(b"\n")?;
-        }
-        Ok(())
+        write_row(self.out, &self.widths, &self.spaces, cells)
     }
 
     fn end(mut self) -> std::io::Result<()> {
         self.rule(b'-')
     }
+}
+
+/// One row of a plain table: as many lines as its tallest cell, each cell padded with
+/// `spaces` to its column's width.
+fn write_row(
+    out: &mut dyn Write,
+    widths: &[usize],
+    spaces: &[u8],
+    cells: &[Cow<'_, str>],
+) -> std::io::Result<()> {
+    let height = cells
+        .iter()
+        .map(|cell| cell.split('\n').count())
+        .max()
+        .unwrap_or(1);
+    for number in 0..height {
+        out.write_all(b"|")?;
+        for (column, width) in widths.iter().enumerate() {
+            let value = cells
+                .get(column)
+                .and_then(|cell| cell.split('\n').nth(number))
+                .unwrap_or("");
+            out.write_all(b" ")?;
+            out.write_all(value.as_bytes())?;
+            out.write_all(&spaces[..width.saturating_sub(value.width()) + 1])?;
+            out.write_all(b"|")?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// A cell's text as the table shows it: its values made safe, one a line. Only `Cell::Lines`
@@ -486,6 +520,36 @@ mod tests {
             Cell::lines(SPNS),
             "2026-11-21T05:00:00Z (3 days ago)".into(),
         ]]
+    }
+
+    #[test]
+    fn a_large_table_made_on_two_cores_is_the_table_made_from_kept_rows() {
+        // Enough rows for blocks on both cores; the widest cell late, a tall row in between.
+        let len = 5 * crate::report::BLOCK + 17;
+        let row = |n: usize| -> Vec<Cell<'static>> {
+            let name = if n == len - 3 {
+                "W".repeat(40)
+            } else {
+                format!("PC{n}$")
+            };
+            let spns = match n % 1000 {
+                7 => Cell::lines(SPNS),
+                _ => Cell::from(format!("HOST/pc{n}")),
+            };
+            vec![name.into(), spns]
+        };
+        let header = ["Account", "SPNs"];
+        let kept: Vec<Vec<Cell<'_>>> = (0..len).map(row).collect();
+        let mut streamed = Vec::new();
+        TextOut {
+            out: &mut streamed,
+            layout: Layout::PLAIN,
+        }
+        .table_of(&header, len, row)
+        .unwrap();
+        let streamed = String::from_utf8(streamed).unwrap();
+        assert_eq!(streamed, render(Layout::PLAIN, &header, &kept));
+        assert!(streamed.lines().nth(3).unwrap().starts_with("| PC0$ "));
     }
 
     #[test]

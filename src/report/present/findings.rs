@@ -420,17 +420,17 @@ impl<'a> Rows<'a> {
                 title = format!("{title} ({})", counts.join(", "));
             }
             out.heading(&title, kind.severity)?;
-            out.table_of(kind.columns, || rows.iter().map(|(f, new)| cells(f, *new)))?;
+            out.table_of(kind.columns, rows.len(), |n| cells(rows[n].0, rows[n].1))?;
             out.blank()?;
         }
-        let names = || {
-            unresolved
-                .iter()
-                .flat_map(|kind| &self.tables[kind.position()])
-                .map(|(f, new)| cells(f, *new))
-        };
-        if names().next().is_some() {
-            out.table_of(kinds::NOT_FOUND.columns, names)?;
+        let names: Vec<&(&Finding, bool)> = unresolved
+            .iter()
+            .flat_map(|kind| &self.tables[kind.position()])
+            .collect();
+        if !names.is_empty() {
+            out.table_of(kinds::NOT_FOUND.columns, names.len(), |n| {
+                cells(names[n].0, names[n].1)
+            })?;
             out.blank()?;
         }
         Ok(())
