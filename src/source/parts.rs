@@ -231,20 +231,10 @@ impl LiveSource {
                 _ => return Ok(Vec::new()),
             },
         };
-        let is_named = |dc: &DomainDc| {
-            named.as_ref().is_none_or(|hosts| {
-                hosts.iter().any(|host| {
-                    host.trim_end_matches('.').eq_ignore_ascii_case(&dc.host)
-                        || dc.address.as_ref().is_ok_and(|address| {
-                            host.trim_matches(['[', ']']).parse() == Ok(*address)
-                        })
-                })
-            })
-        };
         let dcs: Vec<DomainDc> = self.domain_dcs().await?;
         Ok(dcs
             .into_iter()
-            .filter(|dc| !dc.current && is_named(dc))
+            .filter(|dc| !dc.current && named.as_deref().is_none_or(|hosts| is_named(hosts, dc)))
             .collect())
     }
 
@@ -278,6 +268,19 @@ impl LiveSource {
     }
 }
 
+/// Whether `dc` is one of the hosts of a `-H` list: by its DNS name (any case, a final dot or
+/// not) or by its address.
+fn is_named(hosts: &[String], dc: &DomainDc) -> bool {
+    hosts.iter().any(|host| {
+        host.trim_end_matches('.')
+            .eq_ignore_ascii_case(dc.host.trim_end_matches('.'))
+            || dc
+                .address
+                .as_ref()
+                .is_ok_and(|address| host.trim_matches(['[', ']']).parse() == Ok(*address))
+    })
+}
+
 /// The account of a kept entry with only the attributes this run asked for: a snapshot may
 /// hold more (another command's), which must not change what this run judges.
 fn read_as_asked<'b>(
@@ -295,4 +298,29 @@ fn read_as_asked<'b>(
         }
     }
     builder.finished()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dc_is_named_by_its_name_or_its_address() {
+        let dc = |host: &str, address: &str| DomainDc {
+            host: host.into(),
+            invocation_id: None,
+            current: false,
+            address: address.parse().map_err(|_| "no address".to_string()),
+        };
+        let hosts: Vec<String> = ["DC2.adc.test.", "127.0.0.4", "[::5]"]
+            .iter()
+            .map(|host| host.to_string())
+            .collect();
+        assert!(is_named(&hosts, &dc("dc2.adc.test", "127.0.0.3")));
+        assert!(is_named(&hosts, &dc("dc3.adc.test", "127.0.0.4")));
+        assert!(is_named(&hosts, &dc("dc5.adc.test", "::5")));
+        assert!(!is_named(&hosts, &dc("dc4.adc.test", "127.0.0.3")));
+        assert!(!is_named(&hosts, &dc("dc2.adc.test.evil", "unknown")));
+        assert!(!is_named(&hosts, &dc("dc4.adc.test", "unknown")));
+    }
 }
