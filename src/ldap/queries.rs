@@ -151,47 +151,30 @@ pub(crate) async fn lowest_created(
     Ok(Some(low))
 }
 
-/// About the highest `key` of the objects a scan of `root` reads, given one at `low` or above
-/// and none above `high`: to within an eighth of `low..=high`, rounded up (where the parts end).
-pub(crate) async fn highest_created(
+/// Whether a scan of `root` reads any object within `part`.
+pub(crate) async fn holds_any(
     directory: &mut Directory,
     root: &str,
-    key: PartKey,
-    (mut low, mut high): (u64, u64),
-) -> Result<u64, QueryError> {
-    let from = |bound: u64| {
-        let part = Part {
-            key,
-            from: Some(bound),
-            below: None,
-        };
-        scan_filter(part, None)
-    };
-    // The highest lies in low..=high: something is at low or above, nothing above high.
-    for _ in 0..HALVINGS {
-        if low >= high {
-            break;
-        }
-        let middle = low + (high - low).div_ceil(2);
-        match directory.any(root, &from(middle)).await? {
-            true => low = middle,
-            false => high = middle - 1,
-        }
-    }
-    Ok(high)
+    part: Part,
+) -> Result<bool, OperationError> {
+    directory.any(root, &scan_filter(part, None)).await
 }
 
-/// When `dn` was created, in seconds since 1970 (`None`: not readable).
-pub(crate) async fn created_at(
+/// When an object a scan of `root` reads within `part` was created, in seconds since 1970
+/// (any one such object; `None`: there is none, or its `whenCreated` is not readable).
+pub(crate) async fn created_within(
     directory: &mut Directory,
-    dn: &str,
-) -> Result<Option<u64>, OperationError> {
+    root: &str,
+    part: Part,
+) -> Result<Option<u64>, QueryError> {
     use adcomputer_core::model::filetime::FileTime;
-    let entry = directory.read_object(dn, &["whenCreated"]).await?;
-    Ok(entry
+    let found = directory
+        .first(root, &scan_filter(part, None), &["whenCreated"])
+        .await?;
+    Ok(found
         .and_then(|entry| {
-            let text = String::from_utf8(entry.values("whenCreated").first()?.clone()).ok()?;
-            FileTime::from_generalized(&text)
+            let text = std::str::from_utf8(entry.values("whenCreated").first()?).ok()?;
+            FileTime::from_generalized(text)
         })
         .and_then(FileTime::unix_seconds))
 }

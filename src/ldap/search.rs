@@ -182,24 +182,36 @@ impl Directory {
     /// Whether any object under `base` matches `filter`: one entry asked for, none of its
     /// attributes.
     pub(crate) async fn any(&mut self, base: &str, filter: &str) -> Result<bool, OperationError> {
+        Ok(self.first(base, filter, &["1.1"]).await?.is_some())
+    }
+
+    /// One object under `base` that matches `filter` (whichever the DC sends first), with
+    /// `attributes`.
+    pub(crate) async fn first(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[&str],
+    ) -> Result<Option<Entry>, OperationError> {
         let secs = self.timeout.as_secs();
         let failed = |err| OperationError::from_ldap("search", secs, err);
+        let attributes: Vec<String> = attributes.iter().map(|name| name.to_string()).collect();
         let result = self
             .ldap
             .with_timeout(self.timeout)
             .with_search_options(ldap3::SearchOptions::new().sizelimit(1))
-            .search(base, Scope::Subtree, filter, vec!["1.1"])
+            .search(base, Scope::Subtree, filter, attributes)
             .await
             .map_err(failed)?;
-        let found = result
-            .0
-            .iter()
-            .any(|entry| !entry.is_ref() && !entry.is_intermediate());
+        let ldap3::SearchResult(entries, outcome) = result;
         // sizeLimitExceeded (4): there were more.
-        match result.1.rc {
-            0 | 4 => Ok(found),
-            _ => result.success().map(|_| found).map_err(failed),
+        if !matches!(outcome.rc, 0 | 4) {
+            outcome.success().map_err(failed)?;
         }
+        Ok(entries
+            .into_iter()
+            .find(|entry| !entry.is_ref() && !entry.is_intermediate())
+            .map(|found| into_entry(SearchEntry::construct(found))))
     }
 
     /// One object by DN (base scope), with `attributes` only; `None` when it does not exist.

@@ -12,7 +12,7 @@ use adcomputer_core::model::account::{Account, AccountBuilder, Attr, AttrSet, Mo
 use adcomputer_core::model::dn::NormalDn;
 use adcomputer_core::model::dn::same_dn;
 use adcomputer_core::model::entry::Entry;
-use adcomputer_core::model::partition::{Part, PartKey, ranges};
+use adcomputer_core::model::partition::{Part, PartKey, between, ranges};
 use adcomputer_core::model::snapshot::StateRead;
 
 /// A worker reading a part: the accounts model's builder (its strings reused entry after
@@ -128,14 +128,9 @@ impl LiveSource {
             false => Vec::new(),
         };
         // One DC's own USNs part it; parts read from several need what every DC holds alike.
-        let key = match others.is_empty() {
-            true => PartKey::UsnCreated,
-            false => PartKey::WhenCreated,
-        };
-        let single = wanted <= 1 || (others.is_empty() && highest.is_none());
-        let (lowest, high, mut connections) = match single {
-            true => (None, 0, Vec::new()),
-            false => {
+        let (parts, mut connections) = match highest.filter(|_| wanted > 1) {
+            None => (vec![Part::ALL], Vec::new()),
+            Some(highest) => {
                 // Connection n goes to the n-th DC in turn (the 0th: this one).
                 let slots: Vec<Option<LdapSettings>> = (1..wanted)
                     .map(|n| match n % (others.len() + 1) {
@@ -146,9 +141,6 @@ impl LiveSource {
                             .ok(),
                     })
                     .collect();
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |since| since.as_secs());
                 let LiveSource {
                     directory,
                     settings,
@@ -161,37 +153,27 @@ impl LiveSource {
                         Directory::connect(slot.as_ref().unwrap_or(settings), secret.as_ref())
                     })
                     .collect();
-                let bounds = async {
-                    let (low, high) = match key {
-                        PartKey::UsnCreated => (0, highest.unwrap_or(0)),
-                        // Objects under the root were mostly created after it.
-                        PartKey::WhenCreated => (
-                            queries::created_at(directory, root).await?.unwrap_or(0),
-                            now,
-                        ),
+                let spread = !others.is_empty();
+                let parts = async {
+                    let key = PartKey::UsnCreated;
+                    let Some(lowest) =
+                        queries::lowest_created(directory, root, key, (0, highest)).await?
+                    else {
+                        return anyhow::Ok(vec![Part::ALL]);
                     };
-                    let lowest = queries::lowest_created(directory, root, key, (low, high)).await?;
-                    // A creation time's upper end is now, far above the newest object.
-                    let high = match (key, lowest) {
-                        (PartKey::WhenCreated, Some(lowest)) => {
-                            queries::highest_created(directory, root, key, (lowest, high)).await?
-                        }
-                        _ => high,
-                    };
-                    anyhow::Ok((lowest, high))
+                    let parts = ranges(key, lowest, highest, wanted);
+                    match spread {
+                        false => Ok(parts),
+                        true => Ok(creation_times(directory, root, &parts, highest).await?),
+                    }
                 };
-                let (bounds, connected) = tokio::join!(bounds, join_all(connects));
-                let (lowest, high) = bounds?;
+                let (parts, connected) = tokio::join!(parts, join_all(connects));
                 let mut connections = Vec::new();
                 for (slot, connected) in slots.iter().zip(connected) {
                     connections.push(self.same_domain(slot.is_some(), connected).await?);
                 }
-                (lowest, high, connections)
+                (parts?, connections)
             }
-        };
-        let parts = match lowest {
-            Some(lowest) => ranges(key, lowest, high, connections.len() + 1),
-            None => vec![Part::ALL],
         };
         // Fewer parts than connections when the span is narrow: close what is not needed.
         for directory in connections.split_off(parts.len() - 1) {
@@ -266,6 +248,49 @@ impl LiveSource {
         );
         Ok(Directory::connect(&self.settings, self.secret.as_ref()).await?)
     }
+}
+
+/// Parts by creation time, which every DC holds alike, as even as `parts` (this DC's
+/// `uSNCreated` ranges, whose updates follow creation): each boundary the creation time of an
+/// object created near the start of a range (the first sixteenth of it, else the first
+/// eighth, and so on). A range without objects gives no boundary (one part fewer).
+async fn creation_times(
+    directory: &mut Directory,
+    root: &str,
+    parts: &[Part],
+    highest: u64,
+) -> Result<Vec<Part>, queries::QueryError> {
+    let mut times = Vec::new();
+    for part in parts.iter().skip(1) {
+        let from = part.from.unwrap_or(0);
+        let width = part.below.unwrap_or(highest.saturating_add(1)) - from;
+        for share in [16, 8, 4, 2, 1] {
+            let near = Part {
+                below: Some(from + (width / share).max(1)),
+                ..*part
+            };
+            if let Some(time) = queries::created_within(directory, root, near).await? {
+                times.push(time);
+                break;
+            }
+        }
+    }
+    // Objects created within the same second as the one found fall after the boundary: when
+    // that leaves nothing before it, the boundary moves a second on.
+    times.sort_unstable();
+    let mut from = None;
+    for time in &mut times {
+        let before = Part {
+            key: PartKey::WhenCreated,
+            from,
+            below: Some(*time),
+        };
+        if !queries::holds_any(directory, root, before).await? {
+            *time += 1;
+        }
+        from = Some(*time);
+    }
+    Ok(between(PartKey::WhenCreated, times))
 }
 
 /// Whether `dc` is one of the hosts of a `-H` list: by its DNS name (any case, a final dot or

@@ -370,67 +370,130 @@ fn a_name_several_deleted_computers_had_is_listed_not_restored() {
 fn a_scan_spread_over_both_dcs_reads_each_object_once() {
     let _domain = common::pristine_domain();
     let _turn = common::serial();
-    // Created now, long after the domain: the newest creation-time part holds them.
     let names = [fresh_name("SPREAD"), fresh_name("SPREADB")];
     let _seeded = seed(&[&names[0], &names[1]], "Fixture-Machine-Pass-1");
+    // Each part is read as its DC holds it, and the fixtures write some values on dc1 alone
+    // (past Samba's checks: lastLogonTimestamp, one duplicate SPN). The objects scanned must
+    // be the same on both: svc-sql's only SPN, which dc2 lacks, is taken off over LDAP.
+    common::ldap_tool(
+        "ldapmodify",
+        &[],
+        Some(
+            "dn: CN=svc-sql,OU=Service Accounts,DC=adc,DC=test\nchangetype: modify\n\
+             delete: servicePrincipalName\n",
+        ),
+    );
+    replication("force");
+    assert_eq!(spn_holders_differing(), Vec::<String>::new());
+    // Reported: what this test made, which both DCs hold alike; read: the whole domain.
     let as_of = "2026-11-21T12:00:00Z";
-    let one = live(&["audit", "-o", "json", "--as-of", as_of]);
-    assert_eq!(one.code, 1, "{}", one.stderr);
-    let dns = std::env::var("ADC_TESTENV_ADDR").expect("ADC_TESTENV_ADDR");
-    let both = "ldaps://dc1.adc.test ldaps://dc2.adc.test";
-    let spread = live(&[
-        "audit",
-        "-H",
-        both,
-        "--dns-server",
-        &dns,
-        "--connections",
-        "2",
-        "-o",
-        "json",
-        "--as-of",
-        as_of,
-        "-v",
-    ]);
-    assert_eq!(spread.code, 1, "{}", spread.stderr);
-    // One part from each DC, split by creation time (what both DCs hold alike), and dc2's
-    // part holds the new computers.
-    let searches: Vec<&str> = spread
+    let audit = |more: &[&str]| {
+        let mut args = vec!["audit", "-b", OU, "-o", "json", "--as-of", as_of, "-v"];
+        args.extend(more);
+        let run = live(&args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run
+    };
+    let scanned = |run: &common::Run, part: &str| -> Vec<(String, u64)> {
+        let scan = "filter=\"(&(|(objectClass=computer)(servicePrincipalName=*))";
+        run.stderr
+            .lines()
+            .filter(|line| line.contains(" search ") && line.contains(scan))
+            .filter(|line| line.contains(part))
+            .filter_map(|line| {
+                let entries = line
+                    .split(" entries=")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()?;
+                Some((line.rsplit(" dc=").next()?.to_string(), entries))
+            })
+            .collect()
+    };
+    let one = audit(&[]);
+    let whole = "filter=\"(|(objectClass=computer)(servicePrincipalName=*))\"";
+    let one_search: Vec<(String, u64)> = one
         .stderr
         .lines()
-        .filter(|line| line.contains("whenCreated>=") && line.contains(" search "))
+        .filter(|line| line.contains(whole))
+        .filter_map(|line| {
+            line.split(" entries=")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .map(|entries| (String::new(), entries))
         .collect();
-    assert_eq!(searches.len(), 2, "{}", spread.stderr);
-    let from_dc2 = searches
-        .iter()
-        .find(|line| line.ends_with("dc=ldaps://127.0.0.3:636"))
-        .unwrap_or_else(|| panic!("no part read from dc2: {}", spread.stderr));
-    assert!(!from_dc2.contains("entries=0 "), "{from_dc2}");
-    assert!(
-        searches
-            .iter()
-            .any(|line| line.contains("dc=ldaps://dc1.adc.test:636")),
-        "{searches:?}"
+    assert_eq!(one_search.len(), 1, "{}", one.stderr);
+    let dns = std::env::var("ADC_TESTENV_ADDR").expect("ADC_TESTENV_ADDR");
+    let both = "ldaps://dc1.adc.test ldaps://dc2.adc.test";
+    let spread = audit(&["-H", both, "--dns-server", &dns, "--connections", "2"]);
+    // One part from each DC, split by creation time (what both DCs hold alike); together
+    // they hold as many objects as the one search.
+    let parts = scanned(&spread, "whenCreated>=");
+    let mut dcs: Vec<&str> = parts.iter().map(|(dc, _)| dc.as_str()).collect();
+    dcs.sort();
+    assert_eq!(
+        dcs,
+        ["ldaps://127.0.0.3:636", "ldaps://dc1.adc.test:636"],
+        "{}",
+        spread.stderr
     );
+    assert!(parts.iter().all(|(_, entries)| *entries > 0), "{parts:?}");
+    let total: u64 = parts.iter().map(|(_, entries)| entries).sum();
+    assert!(one_search[0].1 > 30);
+    assert_eq!(total, one_search[0].1, "{parts:?}");
     // Every object read once: the same findings, counts and coverage as one search of dc1.
     let (one, spread) = (one.json(), spread.json());
     for field in ["findings", "summary", "coverage"] {
         assert_eq!(spread[field], one[field], "{field}");
     }
-    let read = |report: &Value| report["summary"]["accounts_read"].as_u64();
-    assert!(read(&one) > Some(30));
+    assert_eq!(one["summary"]["accounts_read"], 2);
     // With one URL the parts stay on that DC, by its own USNs.
-    let alone = live(&[
-        "audit",
-        "--connections",
-        "2",
-        "-o",
-        "json",
-        "--as-of",
-        as_of,
-        "-v",
-    ]);
+    let alone = audit(&["--connections", "2"]);
     assert!(alone.stderr.contains("(!(uSNCreated>="), "{}", alone.stderr);
     assert!(!alone.stderr.contains("127.0.0.3"), "{}", alone.stderr);
     assert_eq!(alone.json()["findings"], one["findings"]);
+}
+
+/// The DNs (lower-case) whose SPNs dc1 and dc2 hold differently, read from each DC's own
+/// database with ldbsearch.
+fn spn_holders_differing() -> Vec<String> {
+    let env = test_dc();
+    let holders = |dir: &str| -> std::collections::BTreeMap<String, Vec<String>> {
+        let output = Command::new("ldbsearch")
+            .args([
+                "-H",
+                &format!("{dir}/private/sam.ldb"),
+                "(servicePrincipalName=*)",
+            ])
+            .args(["dn", "servicePrincipalName"])
+            .output()
+            .expect("run ldbsearch");
+        assert!(output.status.success());
+        let mut holders = std::collections::BTreeMap::<String, Vec<String>>::new();
+        let mut dn = String::new();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            if let Some(found) = line.strip_prefix("dn: ") {
+                dn = found.to_lowercase();
+            } else if let Some(spn) = line.strip_prefix("servicePrincipalName: ") {
+                holders
+                    .entry(dn.clone())
+                    .or_default()
+                    .push(spn.to_lowercase());
+            }
+        }
+        holders.values_mut().for_each(|spns| spns.sort());
+        holders
+    };
+    let (dc1, dc2) = (holders(&env.dir), holders(&format!("{}/dc2", env.dir)));
+    let mut dns: Vec<String> = dc1.keys().chain(dc2.keys()).cloned().collect();
+    dns.sort();
+    dns.dedup();
+    dns.retain(|dn| dc1.get(dn) != dc2.get(dn));
+    dns
 }

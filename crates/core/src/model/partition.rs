@@ -93,6 +93,23 @@ pub fn ranges(key: PartKey, lowest: u64, highest: u64, parts: usize) -> Vec<Part
         .collect()
 }
 
+/// The parts of `key` split at `boundaries` (in any order; repeated ones count once): the
+/// first has no lower bound, the last no upper one.
+pub fn between(key: PartKey, mut boundaries: Vec<u64>) -> Vec<Part> {
+    boundaries.sort_unstable();
+    boundaries.dedup();
+    let starts = std::iter::once(None).chain(boundaries.iter().copied().map(Some));
+    let ends = boundaries
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::once(None));
+    starts
+        .zip(ends)
+        .map(|(from, below)| Part { key, from, below })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +152,21 @@ mod tests {
                 (Some(1_750), None)
             ]
         );
+    }
+
+    #[test]
+    fn parts_between_boundaries_hold_each_position_once() {
+        for boundaries in [vec![], vec![5], vec![9, 3, 3, 7], vec![0, u64::MAX]] {
+            let parts = between(PartKey::WhenCreated, boundaries.clone());
+            let mut distinct = boundaries.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(parts.len(), distinct.len() + 1, "{boundaries:?}");
+            for position in (0..12).chain([u64::MAX - 1, u64::MAX]) {
+                let holding = parts.iter().filter(|p| p.contains(position)).count();
+                assert_eq!(holding, 1, "{position} in {parts:?}");
+            }
+        }
     }
 
     #[test]
