@@ -109,35 +109,33 @@ pub(crate) async fn accounts_named(
     Ok(())
 }
 
-/// Halvings of a bound's search: each costs the DC about a scan's filter, so three, not an
-/// exact answer: the parts are right whatever the bounds are (the first part has no lower
-/// bound, the last no upper one), only their balance depends on them.
-const HALVINGS: u32 = 3;
-
-/// About the lowest `key` of the objects a scan of `root` reads (none: there are none), to
-/// within an eighth of `low..=high`: where a partitioned scan's parts start. Found by halving
-/// with searches for any object below a bound (one entry, no attributes each).
-pub(crate) async fn lowest_created(
+/// About the lowest `uSNCreated` of the objects a scan of `root` reads (none: there are none),
+/// to within an eighth of `0..=highest`: where a partitioned scan's parts start. Found by halving
+/// with searches for any object below a bound (one entry, no attributes each); each costs the
+/// DC about a scan's filter, so three halvings, not an exact answer: the parts are right
+/// whatever it is (the first has no lower bound), only their balance depends on it.
+pub(crate) async fn lowest_usn_created(
     directory: &mut Directory,
     root: &str,
-    key: PartKey,
-    (mut low, mut high): (u64, u64),
+    highest: u64,
 ) -> Result<Option<u64>, QueryError> {
+    const HALVINGS: u32 = 3;
     let below = |bound: u64| {
         let part = Part {
-            key,
+            key: PartKey::UsnCreated,
             from: None,
             below: Some(bound),
         };
         scan_filter(part, None)
     };
-    if !directory.any(root, &below(high.saturating_add(1))).await? {
+    if !directory
+        .any(root, &below(highest.saturating_add(1)))
+        .await?
+    {
         return Ok(None);
     }
-    if directory.any(root, &below(low)).await? {
-        return Ok(Some(0));
-    }
     // The lowest lies in low..=high: something is below high + 1, nothing below low.
+    let (mut low, mut high) = (0, highest);
     for _ in 0..HALVINGS {
         if low >= high {
             break;

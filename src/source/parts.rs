@@ -155,13 +155,12 @@ impl LiveSource {
                     .collect();
                 let spread = !others.is_empty();
                 let parts = async {
-                    let key = PartKey::UsnCreated;
                     let Some(lowest) =
-                        queries::lowest_created(directory, root, key, (0, highest)).await?
+                        queries::lowest_usn_created(directory, root, highest).await?
                     else {
                         return anyhow::Ok(vec![Part::ALL]);
                     };
-                    let parts = ranges(key, lowest, highest, wanted);
+                    let parts = ranges(PartKey::UsnCreated, lowest, highest, wanted);
                     match spread {
                         false => Ok(parts),
                         true => Ok(creation_times(directory, root, &parts, highest).await?),
