@@ -123,14 +123,13 @@ impl LiveSource {
     ) -> anyhow::Result<Vec<R>> {
         let wanted = self.settings.connections;
         let highest = self.directory.root_dse.highest_committed_usn;
-        let others = match wanted > 1 && spread {
-            true => self.named_dcs().await?,
-            false => Vec::new(),
-        };
-        // One DC's own USNs part it; parts read from several need what every DC holds alike.
         let (parts, mut connections) = match highest.filter(|_| wanted > 1) {
             None => (vec![Part::ALL], Vec::new()),
             Some(highest) => {
+                let others = match spread {
+                    true => self.named_dcs().await?,
+                    false => Vec::new(),
+                };
                 // Connection n goes to the n-th DC in turn (the 0th: this one).
                 let slots: Vec<Option<LdapSettings>> = (1..wanted)
                     .map(|n| match n % (others.len() + 1) {
@@ -153,6 +152,8 @@ impl LiveSource {
                         Directory::connect(slot.as_ref().unwrap_or(settings), secret.as_ref())
                     })
                     .collect();
+                // One DC's own USNs part it; parts read from several need what every DC
+                // holds alike.
                 let spread = !others.is_empty();
                 let parts = async {
                     let Some(lowest) =
@@ -260,8 +261,9 @@ async fn creation_times(
     highest: u64,
 ) -> Result<Vec<Part>, queries::QueryError> {
     let mut times = Vec::new();
+    // Every part but the first starts at a USN.
     for part in parts.iter().skip(1) {
-        let from = part.from.unwrap_or(0);
+        let Some(from) = part.from else { continue };
         let width = part.below.unwrap_or(highest.saturating_add(1)) - from;
         for share in [16, 8, 4, 2, 1] {
             let near = Part {

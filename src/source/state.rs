@@ -1,8 +1,9 @@
 //! `--state DIR`: what a scan of a DC read, kept for the next run, which asks that DC only for
 //! what changed since (`uSNChanged` above the kept mark, and what was deleted or left the scan
 //! meanwhile — or, for a reader who cannot see deleted objects, the GUIDs still there) and
-//! judges the kept objects with the changes applied: the same findings as a full read. One file per DC (`DNSHOSTNAME.state`), written atomically, private to its owner, with
-//! a SHA-256 digest; whenever the file or the DC cannot vouch for it — another DC, a restored
+//! judges the kept objects with the changes applied: the same findings as a full read. One file
+//! per DC (`DNSHOSTNAME.state`), written atomically, private to its owner, with a SHA-256
+//! digest; whenever the file or the DC cannot vouch for it — another DC, a restored
 //! database, older than the tombstone lifetime, another reader or fewer attributes, corrupt —
 //! the run reads in full and says why in `warnings`. Only what the checks read is kept: never a
 //! password, never a constructed attribute.
@@ -47,7 +48,7 @@ impl LiveSource {
         attributes: AttrSet,
         warnings: &mut Vec<String>,
     ) -> anyhow::Result<(Snapshot, StateRead)> {
-        let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
+        let file = self.state_file(dir);
         let life = queries::dc_life(&mut self.directory).await?;
         let now = match (
             self.directory.root_dse.ds_service_name.clone(),
@@ -120,14 +121,19 @@ impl LiveSource {
         Ok((snapshot, read))
     }
 
+    /// This DC's state file in `dir`.
+    fn state_file(&self, dir: &Path) -> PathBuf {
+        dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()))
+    }
+
     /// Keeps `snapshot` for the next run when `read` says it is complete up to a mark, on a
     /// thread of its own while the run goes on (`state_kept` waits for it).
     pub(super) fn keep(&mut self, dir: &Path, snapshot: Snapshot, read: &StateRead) {
         if read.usn.is_none() {
             return;
         }
+        let file = self.state_file(dir);
         let dir = dir.to_path_buf();
-        let file = dir.join(file_name(self.directory.root_dse.dns_host_name.as_deref()));
         self.keeping = Some(std::thread::spawn(move || {
             let saved = save(&dir, &file, &snapshot);
             // The run ends soon: freeing every value one by one would cost more than keeping.

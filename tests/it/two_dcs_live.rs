@@ -388,77 +388,92 @@ fn a_scan_spread_over_both_dcs_reads_each_object_once() {
     assert_eq!(scanned_on_one_dc_only(), Vec::<String>::new());
     // Reported: what this test made, which both DCs hold alike; read: the whole domain.
     let as_of = "2026-11-21T12:00:00Z";
-    let audit = |more: &[&str]| {
+    // As the admin, or as a delegated operator (`Some(name)`).
+    let audit = |operator: Option<&str>, more: &[&str]| {
         let mut args = vec!["audit", "-b", OU, "-o", "json", "--as-of", as_of, "-v"];
         args.extend(more);
-        let run = live(&args);
+        let run = match operator {
+            None => live(&args),
+            Some(user) => common::as_operator(user, &args),
+        };
         assert_eq!(run.code, 1, "{}", run.stderr);
         run
     };
-    let scanned = |run: &common::Run, part: &str| -> Vec<(String, u64)> {
-        let scan = "filter=\"(&(|(objectClass=computer)(servicePrincipalName=*))";
-        run.stderr
-            .lines()
-            .filter(|line| line.contains(" search ") && line.contains(scan))
-            .filter(|line| line.contains(part))
-            .filter_map(|line| {
-                let entries = line
-                    .split(" entries=")
-                    .nth(1)?
-                    .split(' ')
-                    .next()?
-                    .parse()
-                    .ok()?;
-                Some((line.rsplit(" dc=").next()?.to_string(), entries))
-            })
-            .collect()
-    };
-    let one = audit(&[]);
-    let whole = "filter=\"(|(objectClass=computer)(servicePrincipalName=*))\"";
-    let one_search: Vec<(String, u64)> = one
-        .stderr
-        .lines()
-        .filter(|line| line.contains(whole))
-        .filter_map(|line| {
-            line.split(" entries=")
-                .nth(1)?
-                .split(' ')
-                .next()?
-                .parse()
-                .ok()
-        })
-        .map(|entries| (String::new(), entries))
-        .collect();
-    assert_eq!(one_search.len(), 1, "{}", one.stderr);
     let dns = std::env::var("ADC_TESTENV_ADDR").expect("ADC_TESTENV_ADDR");
     let both = "ldaps://dc1.adc.test ldaps://dc2.adc.test";
-    let spread = audit(&["-H", both, "--dns-server", &dns, "--connections", "2"]);
-    // One part from each DC, split by creation time (what both DCs hold alike); together
-    // they hold as many objects as the one search.
-    let parts = scanned(&spread, "whenCreated>=");
-    let mut dcs: Vec<&str> = parts.iter().map(|(dc, _)| dc.as_str()).collect();
-    dcs.sort();
-    assert_eq!(
-        dcs,
-        ["ldaps://127.0.0.3:636", "ldaps://dc1.adc.test:636"],
-        "{}",
-        spread.stderr
+    let spread_args = ["-H", both, "--dns-server", &dns, "--connections", "2"];
+    // One search's objects and report, then the same read in one part from each DC, split by
+    // creation time (what both DCs hold alike): together the parts hold as many objects, and
+    // the findings, counts and coverage are the one search's: every object read once.
+    let one_search = |run: common::Run| {
+        let whole = "filter=\"(|(objectClass=computer)(servicePrincipalName=*))\"";
+        let searches = scan_searches(&run.stderr, whole);
+        assert_eq!(searches.len(), 1, "{}", run.stderr);
+        assert!(searches[0].1 > 30, "{searches:?}");
+        (searches[0].1, run.json())
+    };
+    let read_from_both = |spread: common::Run, (entries, one): &(u64, Value)| {
+        assert_eq!(spread.code, 1, "{}", spread.stderr);
+        let parts = scan_searches(&spread.stderr, "whenCreated>=");
+        let mut dcs: Vec<&str> = parts.iter().map(|(dc, _)| dc.as_str()).collect();
+        dcs.sort();
+        let expected = ["ldaps://127.0.0.3:636", "ldaps://dc1.adc.test:636"];
+        assert_eq!(dcs, expected, "{}", spread.stderr);
+        assert!(parts.iter().all(|(_, entries)| *entries > 0), "{parts:?}");
+        let total: u64 = parts.iter().map(|(_, entries)| entries).sum();
+        assert_eq!(total, *entries, "{parts:?}");
+        let spread = spread.json();
+        for field in ["findings", "summary", "coverage"] {
+            assert_eq!(spread[field], one[field], "{field}");
+        }
+    };
+    let admin = one_search(audit(None, &[]));
+    // The DCs of a -H list, and every DC of the domain with --domain (found in its DNS).
+    read_from_both(audit(None, &spread_args), &admin);
+    let domain = [
+        "audit",
+        "--domain",
+        "adc.test",
+        "--dns-server",
+        &dns,
+        "--connections",
+        "2",
+        "-b",
+        OU,
+        "-o",
+        "json",
+        "--as-of",
+        as_of,
+        "-v",
+    ];
+    read_from_both(
+        common::live_without(&domain, &["ADCOMPUTER_URL"], &[]),
+        &admin,
     );
-    assert!(parts.iter().all(|(_, entries)| *entries > 0), "{parts:?}");
-    let total: u64 = parts.iter().map(|(_, entries)| entries).sum();
-    assert!(one_search[0].1 > 30);
-    assert_eq!(total, one_search[0].1, "{parts:?}");
-    // Every object read once: the same findings, counts and coverage as one search of dc1.
-    let (one, spread) = (one.json(), spread.json());
-    for field in ["findings", "summary", "coverage"] {
-        assert_eq!(spread[field], one[field], "{field}");
-    }
+    // A delegated reader (helpdesk: Reset Password only) spreads its read the same way.
+    let delegated = one_search(audit(Some("helpdesk"), &[]));
+    read_from_both(audit(Some("helpdesk"), &spread_args), &delegated);
+    let one = admin.1;
     assert_eq!(one["summary"]["accounts_read"], 2);
     // With one URL the parts stay on that DC, by its own USNs.
-    let alone = audit(&["--connections", "2"]);
+    let alone = audit(None, &["--connections", "2"]);
     assert!(alone.stderr.contains("(!(uSNCreated>="), "{}", alone.stderr);
     assert!(!alone.stderr.contains("127.0.0.3"), "{}", alone.stderr);
     assert_eq!(alone.json()["findings"], one["findings"]);
+}
+
+/// The (DC, entries) of each search in a `-v` log whose line holds `marker`.
+fn scan_searches(log: &str, marker: &str) -> Vec<(String, u64)> {
+    log.lines()
+        .filter(|line| line.contains(" search ") && line.contains(marker))
+        .filter_map(|line| {
+            let entries = line.split(" entries=").nth(1)?.split(' ').next()?;
+            Some((
+                line.rsplit(" dc=").next()?.to_string(),
+                entries.parse().ok()?,
+            ))
+        })
+        .collect()
 }
 
 /// The DNs (lower-case) a scan reads from one DC and not the other (computers and SPN
