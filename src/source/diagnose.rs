@@ -7,7 +7,7 @@ use crate::ldap::queries;
 use adcomputer_core::model::account::{Account, AttrSet};
 use adcomputer_core::model::filetime::FileTime;
 use adcomputer_core::rules::replication_lag::{DcName, DcView, dc_views};
-use adcomputer_core::rules::{Audit, AuditSettings, Auditor};
+use adcomputer_core::rules::{Audit, AuditSettings, Auditor, SpnTexts};
 
 /// Each DC's view of each account (`--all-dcs`): every DC connected to once, all DCs read at
 /// once for each account.
@@ -52,7 +52,7 @@ pub(crate) async fn diagnose_live(
     let aliases = queries::spn_aliases(directory).await?.unwrap_or_default();
     auditor.set_aliases(aliases.clone());
     for candidate in &candidates {
-        auditor.observe(candidate, true, true);
+        auditor.observe(candidate, true, Some(SpnTexts::Kept));
     }
     let mut forms: Vec<String> = candidates
         .iter()
@@ -63,7 +63,7 @@ pub(crate) async fn diagnose_live(
     forms.dedup();
     queries::holders_of(directory, &forms, |holder| {
         if !candidates.iter().any(|candidate| candidate.dn == holder.dn) {
-            auditor.observe(holder, false, true);
+            auditor.observe(holder, false, Some(SpnTexts::Kept));
         }
     })
     .await?;
@@ -83,12 +83,12 @@ pub(crate) async fn diagnose_ldif(
             settings.scan_attributes(),
             || (Auditor::new(settings.clone(), None), Vec::new()),
             |(auditor, named): &mut (Auditor, Vec<Account>), item| match item {
-                Scanned::Account(account, in_scope) => {
+                Scanned::Account(account, in_scope, _) => {
                     let wanted = in_scope && names.iter().any(|name| name.matches(account));
                     if wanted {
                         named.push(account.clone());
                     }
-                    auditor.observe(account, wanted, true);
+                    auditor.observe(account, wanted, Some(SpnTexts::Kept));
                 }
                 Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
             },

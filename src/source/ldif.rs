@@ -94,6 +94,9 @@ pub(crate) struct LdifReader<'a, R> {
     saw_content: bool,
     /// Mapped bytes before this offset have been handed back to the kernel.
     released: usize,
+    /// Where the last record read starts in bytes in memory (`None` for a stream, or a
+    /// record whose first line is folded).
+    record_at: Option<usize>,
 }
 
 /// Mapped pages already parsed are handed back in steps of this many bytes, so that a large
@@ -131,6 +134,23 @@ fn syntax(line: usize, message: impl Into<String>) -> LdifError {
     }
 }
 
+/// Hands the whole pages of `bytes`, part of a read-only file mapping already parsed, back to
+/// the kernel: they stay in the page cache, but no longer in this process's resident memory.
+pub(crate) fn release(bytes: &[u8]) {
+    let page = 4096;
+    let start = bytes.as_ptr() as usize;
+    let from = start.next_multiple_of(page);
+    let to = (start + bytes.len()) / page * page;
+    if to > from {
+        // SAFETY: [from, to) lies inside `bytes`, part of a read-only file mapping;
+        // MADV_DONTNEED on a file mapping only drops the pages from this process (a later
+        // read faults them in again, unchanged).
+        unsafe {
+            libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED);
+        }
+    }
+}
+
 impl<'a> LdifReader<'a, std::io::Empty> {
     /// A reader of bytes in memory (a mapped file): nothing is copied.
     pub(crate) fn from_slice(bytes: &'a [u8]) -> LdifReader<'a, std::io::Empty> {
@@ -146,6 +166,7 @@ impl<'a> LdifReader<'a, std::io::Empty> {
             decoded: Vec::new(),
             saw_content: false,
             released: 0,
+            record_at: None,
         }
     }
 }
@@ -164,6 +185,7 @@ impl<R: Read> LdifReader<'_, R> {
             decoded: Vec::new(),
             saw_content: false,
             released: 0,
+            record_at: None,
         }
     }
 
@@ -176,18 +198,7 @@ impl<R: Read> LdifReader<'_, R> {
         if self.pos < self.released + RELEASE_STEP {
             return;
         }
-        let page = 4096;
-        let start = bytes.as_ptr() as usize;
-        let from = (start + self.released).next_multiple_of(page);
-        let to = (start + self.pos) / page * page;
-        if to > from {
-            // SAFETY: [from, to) lies inside the read-only file mapping behind `bytes`, whose
-            // content there has been parsed; MADV_DONTNEED on a file mapping only drops the
-            // pages from this process (a later read would fault them in again, unchanged).
-            unsafe {
-                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED);
-            }
-        }
+        release(&bytes[self.released..self.pos]);
         self.released = self.pos;
     }
 
@@ -340,6 +351,17 @@ impl<R: Read> LdifReader<'_, R> {
         }
     }
 
+    /// Where the record last read starts, for bytes in memory: reading from there again gives
+    /// it again.
+    pub(crate) fn record_at(&self) -> Option<usize> {
+        self.record_at
+    }
+
+    /// How far into its bytes the reader has read.
+    pub(crate) fn read_to(&self) -> usize {
+        self.next_pos
+    }
+
     /// Reads the next entry into `sink`; `Ok(false)` at the end of the input.
     pub(crate) fn next_record(&mut self, sink: &mut impl RecordSink) -> Result<bool, LdifError> {
         self.release_parsed();
@@ -354,6 +376,10 @@ impl<R: Read> LdifReader<'_, R> {
                 } else {
                     Err(LdifError::Empty)
                 };
+            };
+            self.record_at = match (&self.buf, first.at) {
+                (Buffer::Mapped(_), LineAt::Buffer { start, .. }) => Some(start),
+                _ => None,
             };
             let is_entry = self.first_line(first, sink)?;
             self.saw_content = true;

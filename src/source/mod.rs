@@ -35,7 +35,7 @@ use adcomputer_core::model::spn::{DIRECTORY_SERVICE_RDNS, SpnAliases};
 use adcomputer_core::rules::coverage::Check;
 use adcomputer_core::rules::kinds::COMMON_ATTRIBUTES;
 use adcomputer_core::rules::takeover::MACHINE_ACCOUNT_QUOTA;
-use adcomputer_core::rules::{AuditSettings, Auditor};
+use adcomputer_core::rules::{AuditSettings, Auditor, SpnTexts};
 pub(crate) use dcs::{DomainDc, join_all};
 use encoding::Encoding;
 use ldif::{LdifError, LdifReader, RecordSink, Value};
@@ -50,8 +50,9 @@ pub(crate) enum SourceSpec {
 
 /// What a scan hands out. Accounts are lent: a worker keeps what it needs.
 pub(crate) enum Scanned<'a> {
-    /// An object, and whether it is in the reported scope (under `-b`).
-    Account(&'a Account, bool),
+    /// An object, whether it is in the reported scope (under `-b`), and where an export in
+    /// memory holds it (its offset: `Source::reread` reads it there again).
+    Account(&'a Account, bool, Option<u64>),
     /// The forest's `sPNMappings` (live: before any account; LDIF: where the export has them).
     SpnAliases(SpnAliases),
 }
@@ -229,7 +230,13 @@ impl LiveSource {
 
 pub(crate) enum Source {
     Live(Box<LiveSource>),
-    Ldif { path: PathBuf, base: Option<String> },
+    Ldif {
+        path: PathBuf,
+        base: Option<String>,
+        /// The export as the last scan mapped it into memory: where `reread` finds a record
+        /// again.
+        mapped: Option<memmap2::Mmap>,
+    },
 }
 
 impl Source {
@@ -310,8 +317,9 @@ impl Source {
                     auditor
                 },
                 |auditor, item| match item {
-                    Scanned::Account(account, in_scope) => {
-                        auditor.observe(account, in_scope, !forest)
+                    Scanned::Account(account, in_scope, at) => {
+                        let texts = at.map_or(SpnTexts::Kept, SpnTexts::At);
+                        auditor.observe(account, in_scope, (!forest).then_some(texts))
                     }
                     Scanned::SpnAliases(aliases) => auditor.set_aliases(aliases),
                 },
@@ -325,6 +333,10 @@ impl Source {
         let mut workers = workers.into_iter();
         let mut auditor = workers.next().expect("a scan has a worker");
         workers.for_each(|other| auditor.merge(other));
+        // The duplicate index kept where an export holds its holders, not their texts.
+        auditor
+            .recall(&|at| self.reread(at))
+            .map_err(anyhow::Error::msg)?;
         if forest && settings.wants(Check::DUPLICATE_SPN) {
             self.scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))
                 .await?;
@@ -360,6 +372,7 @@ impl Source {
                 Ok(Source::Ldif {
                     path: path.clone(),
                     base: base.map(str::to_string),
+                    mapped: None,
                 })
             }
             SourceSpec::Live(settings) => {
@@ -432,11 +445,11 @@ impl Source {
                 })
                 .await?;
             }
-            Source::Ldif { path, base } => {
+            Source::Ldif { path, base, .. } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
                 let input = open_ldif(path)?;
-                read_records(LdifReader::new(input), base.as_ref(), &mut |item| {
-                    if let Scanned::Account(account, true) = item
+                read_records(LdifReader::new(input), base.as_ref(), None, &mut |item| {
+                    if let Scanned::Account(account, true, _) = item
                         && names.iter().any(|name| name.matches(account))
                     {
                         found.push(account.clone());
@@ -473,13 +486,16 @@ impl Source {
                 facts.warnings = warnings;
                 (workers, facts)
             }
-            Source::Ldif { path, base } => {
+            Source::Ldif { path, base, mapped } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
                 let in_scan_scope = |worker: &mut W, item: Scanned<'_>| match item {
-                    Scanned::Account(account, _) if !account.in_scan_scope() => {}
+                    Scanned::Account(account, ..) if !account.in_scan_scope() => {}
                     item => each(worker, item),
                 };
-                scan_ldif(path, base.as_ref(), &new_worker, &in_scan_scope)?
+                let (workers, facts, map) =
+                    scan_ldif(path, base.as_ref(), &new_worker, &in_scan_scope)?;
+                *mapped = map;
+                (workers, facts)
             }
         };
         progress.finish();
@@ -509,6 +525,40 @@ impl Source {
         progress.finish();
         catalog.close().await;
         Ok(())
+    }
+
+    /// The account whose record starts at `at` in the export the last scan mapped
+    /// (`Scanned::Account`'s offset), read again.
+    fn reread(&self, at: u64) -> Result<Account, String> {
+        let Source::Ldif {
+            mapped: Some(map),
+            path,
+            ..
+        } = self
+        else {
+            return Err("no export in memory to read a record from again".into());
+        };
+        let again = || {
+            format!(
+                "{}: the record at byte {at} cannot be read again",
+                path.display()
+            )
+        };
+        let at = usize::try_from(at).map_err(|_| again())?;
+        let bytes = map.get(at..).ok_or_else(again)?;
+        let mut reader = LdifReader::from_slice(bytes);
+        let mut sink = ScanSink::default();
+        let read = reader.next_record(&mut sink);
+        // The kernel maps the pages around a fault too: hand them back, or rereading a few
+        // thousand records spread over a large export would count most of it as resident.
+        let around = 64 << 10;
+        ldif::release(
+            &map[at.saturating_sub(around)..(at + reader.read_to() + around).min(map.len())],
+        );
+        match (read, sink.finish(None, None)) {
+            (Ok(true), Ok(Some(Scanned::Account(account, ..)))) => Ok(account.clone()),
+            _ => Err(again()),
+        }
     }
 
     /// With `--state`: waits until what was read is kept; why it could not be.
@@ -743,7 +793,11 @@ impl ScanSink {
     }
 
     /// What the entry just read was, if anything a scan hands out.
-    fn finish(&mut self, base: Option<&NormalDn>) -> anyhow::Result<Option<Scanned<'_>>> {
+    fn finish(
+        &mut self,
+        base: Option<&NormalDn>,
+        at: Option<u64>,
+    ) -> anyhow::Result<Option<Scanned<'_>>> {
         if let Some(mappings) = self.mappings.take() {
             let values = mappings.iter().map(String::as_str);
             return Ok((!mappings.is_empty())
@@ -764,7 +818,7 @@ impl ScanSink {
         self.facts.evidence = self.facts.evidence.union(account.present);
         let in_scope = base
             .is_none_or(|base| NormalDn::parse(&account.dn).is_some_and(|dn| dn.is_under(base)));
-        Ok(Some(Scanned::Account(account, in_scope)))
+        Ok(Some(Scanned::Account(account, in_scope, at)))
     }
 }
 
@@ -773,13 +827,14 @@ const SPLIT_AT_BYTES: usize = 64 << 20;
 
 /// Reads an LDIF export into workers. A regular UTF-8 file is mapped into memory and parsed
 /// where it lies; when large, it is split at a record boundary near its middle and each half
-/// parsed by its own worker. Standard input and UTF-16 are read as streams by one worker.
+/// parsed by its own worker; the mapping is handed back with the workers (accounts come with
+/// their records' offsets in it). Standard input and UTF-16 are read as streams by one worker.
 fn scan_ldif<W: Send>(
     path: &Path,
     base: Option<&NormalDn>,
     new_worker: &(impl Fn() -> W + Sync),
     each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
-) -> anyhow::Result<(Vec<W>, SourceFacts)> {
+) -> anyhow::Result<(Vec<W>, SourceFacts, Option<memmap2::Mmap>)> {
     let context = || path.display().to_string();
     if path != Path::new("-") {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -792,44 +847,48 @@ fn scan_ldif<W: Send>(
             let (encoding, mark) = Encoding::sniff(&map[..map.len().min(3)]);
             if encoding == Encoding::Utf8 {
                 let (workers, mut facts) =
-                    scan_mapped(&map[mark..], base, new_worker, each).with_context(context)?;
+                    scan_mapped(&map, mark, base, new_worker, each).with_context(context)?;
                 facts.judge_trailer();
-                return Ok((workers, facts));
+                return Ok((workers, facts, Some(map)));
             }
         }
     }
     let (input, _) = open_decoded(path)?;
     let mut worker = new_worker();
-    let mut facts = read_records(LdifReader::new(input), base, &mut |item| {
+    let mut facts = read_records(LdifReader::new(input), base, None, &mut |item| {
         each(&mut worker, item)
     })
     .with_context(context)?;
     facts.judge_trailer();
-    Ok((vec![worker], facts))
+    Ok((vec![worker], facts, None))
 }
 
-/// Parses an export in memory: two workers for a large one, else one.
+/// Parses an export in memory, from byte `start` (after a byte-order mark): two workers for a
+/// large one, else one.
 fn scan_mapped<W: Send>(
-    bytes: &[u8],
+    map: &[u8],
+    start: usize,
     base: Option<&NormalDn>,
     new_worker: &(impl Fn() -> W + Sync),
     each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
 ) -> anyhow::Result<(Vec<W>, SourceFacts)> {
-    let read = |part: &[u8]| -> anyhow::Result<(W, SourceFacts)> {
+    let bytes = &map[start..];
+    let read = |part: &[u8], origin: usize| -> anyhow::Result<(W, SourceFacts)> {
         let mut worker = new_worker();
-        let facts = read_records(LdifReader::from_slice(part), base, &mut |item| {
+        let reader = LdifReader::from_slice(part);
+        let facts = read_records(reader, base, Some(origin as u64), &mut |item| {
             each(&mut worker, item)
         })?;
         Ok((worker, facts))
     };
     let Some(split) = record_boundary_near_middle(bytes) else {
-        let (worker, facts) = read(bytes)?;
+        let (worker, facts) = read(bytes, start)?;
         return Ok((vec![worker], facts));
     };
     let (first, second) = bytes.split_at(split);
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| read(second));
-        let first = read(first);
+        let second = scope.spawn(|| read(second, start + split));
+        let first = read(first, start);
         let second = second
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("an LDIF reader thread panicked")));
@@ -865,15 +924,18 @@ fn record_boundary_near_middle(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads LDIF records, hands out their accounts and `sPNMappings`, and says what the export
-/// holds.
+/// holds. `origin`: where the reader's bytes start in a mapped export (accounts then come with
+/// their records' offsets in it).
 fn read_records<R: Read>(
     mut reader: LdifReader<'_, R>,
     base: Option<&NormalDn>,
+    origin: Option<u64>,
     each: &mut dyn FnMut(Scanned<'_>),
 ) -> anyhow::Result<SourceFacts> {
     let mut sink = ScanSink::default();
     while reader.next_record(&mut sink)? {
-        if let Some(item) = sink.finish(base)? {
+        let at = origin.zip(reader.record_at()).map(|(o, at)| o + at as u64);
+        if let Some(item) = sink.finish(base, at)? {
             each(item);
         }
     }
@@ -903,7 +965,7 @@ impl Source {
                     }),
                 || (Vec::new(), None),
                 |(accounts, aliases): &mut Worker, item| match item {
-                    Scanned::Account(account, in_scope) => {
+                    Scanned::Account(account, in_scope, _) => {
                         accounts.push((account.clone(), in_scope));
                     }
                     Scanned::SpnAliases(found) => *aliases = Some(found),

@@ -65,7 +65,10 @@ impl LiveSource {
                     true => read_as_asked(&mut builder, entry, attributes)?,
                     false => builder.read_entry(entry)?,
                 };
-                each(&mut first, Scanned::Account(account, in_scope(account)));
+                each(
+                    &mut first,
+                    Scanned::Account(account, in_scope(account), None),
+                );
             }
             self.keep(&dir, snapshot, &read);
             return Ok((vec![first], Some(read), warnings));
@@ -92,7 +95,7 @@ impl LiveSource {
                     match reader.builder.read_entry(&entry) {
                         Ok(account) => each(
                             &mut reader.worker,
-                            Scanned::Account(account, in_scope(account)),
+                            Scanned::Account(account, in_scope(account), None),
                         ),
                         Err(err) => reader.failure = Some(err),
                     }

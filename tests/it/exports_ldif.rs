@@ -392,3 +392,53 @@ dn: CN=B,DC=x\nservicePrincipalName: cifs/files.x\n\n";
     );
     assert_eq!(json["findings"][0]["via_alias"], true);
 }
+
+/// A file export large enough to be read in two halves keeps where its SPN holders are instead
+/// of their texts, and reads the few a finding may name again: the report equals the one made
+/// from the same bytes on standard input (a stream: every text kept). The export holds a
+/// duplicate whose holders sit in different halves, an alias duplicate that only the
+/// `sPNMappings` at its end make one (so the first half's holders are keyed again), and a
+/// look-alike of an SPN in the first half.
+#[test]
+fn a_large_file_export_reports_what_the_same_export_on_standard_input_does() {
+    let mut export = String::from("version: 1\n\n");
+    export.push_str(
+        &computer("FIRST", 4096, 3, &[]).replace("HOST/first.corp.com", "HOST/shared.corp.com"),
+    );
+    export.push_str("dn: CN=svc-app,OU=Service Accounts,DC=corp,DC=com\nobjectClass: user\nsAMAccountName: svc-app\nservicePrincipalName: custom/app.corp.com\n\n");
+    let mut n = 0;
+    // Past 64 MiB, where a file is read by two workers.
+    while export.len() < 68 << 20 {
+        export.push_str(&computer(&format!("FLEET{n:06}"), 4096, 3, &[]));
+        n += 1;
+    }
+    export.push_str(
+        &computer("LAST", 4096, 3, &[]).replace("HOST/last.corp.com", "host/SHARED.corp.com"),
+    );
+    export.push_str(&computer("APP", 4096, 3, &[]));
+    export.push_str("dn: CN=look,OU=Service Accounts,DC=corp,DC=com\nobjectClass: user\nsAMAccountName: look\nservicePrincipalName: RestrictedKrbHost/\u{ff46}irst.corp.com\n\n");
+    export.push_str("dn: CN=Directory Service,CN=Windows NT,CN=Services,CN=Configuration,DC=corp,DC=com\nobjectClass: nTDSService\nsPNMappings: host=custom\n\n");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &export).unwrap();
+    let path = file.path().to_str().unwrap();
+    let args = ["audit", "-o", "json", "--as-of", "2026-11-21"];
+    let from_file = common::offline(&[&args[..], &["--from-ldif", path]].concat());
+    let from_stdin = audit(&export, &[]);
+    assert_eq!(from_file.code, 1, "{}", from_file.stderr);
+    let (file_json, stdin_json) = (from_file.json(), from_stdin.json());
+    assert_eq!(
+        duplicate_keys(&file_json),
+        ["host/app.corp.com", "host/shared.corp.com"],
+        "{}",
+        from_file.stderr
+    );
+    let kinds: Vec<&str> = file_json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"confusable_spn"), "{kinds:?}");
+    assert_eq!(file_json["findings"], stdin_json["findings"]);
+    assert_eq!(file_json["summary"], stdin_json["summary"]);
+}

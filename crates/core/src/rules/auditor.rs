@@ -8,6 +8,7 @@ use hashbrown::HashMap;
 
 use super::acting_for::Constrained;
 use super::dc_inventory::DcEntry;
+use super::duplicates::{Reread, SpnTexts};
 use super::encryption::KeyProbe;
 use super::group_policy::Members;
 use super::kinds::{self, Kind};
@@ -328,6 +329,21 @@ impl Auditor {
         sort_findings(&mut self.findings);
     }
 
+    /// Reads again, with `reread`, the duplicate index's holders that findings may name and
+    /// that it did not keep (`SpnTexts::At`): due before `finish`.
+    pub fn recall(&mut self, reread: &Reread) -> Result<(), String> {
+        let Some(index) = self.index.take() else {
+            return Ok(());
+        };
+        let mut parts = vec![index];
+        parts.append(&mut self.other_parts);
+        let recalled = super::duplicates::recall(&mut parts, reread);
+        let mut parts = parts.into_iter();
+        self.index = parts.next();
+        self.other_parts.extend(parts);
+        recalled
+    }
+
     /// Takes in what another auditor saw of another part of the same scope.
     pub fn merge(&mut self, mut other: Auditor) {
         match (&self.aliases, other.aliases.take()) {
@@ -364,11 +380,11 @@ impl Auditor {
     }
 
     /// Examines one account. `in_scope`: it is in the reported scope (`-b`), so its own checks
-    /// run; `index_spns`: its SPNs go into the duplicate index (false when duplicates come from
+    /// run; `index`: how its SPNs go into the duplicate index (`None` when duplicates come from
     /// another scan, the global catalog with `--forest`).
-    pub fn observe(&mut self, account: &Account, in_scope: bool, index_spns: bool) {
-        if index_spns && let Some(index) = &mut self.index {
-            index.add(account, in_scope);
+    pub fn observe(&mut self, account: &Account, in_scope: bool, index: Option<SpnTexts>) {
+        if let (Some(texts), Some(spn_index)) = (index, &mut self.index) {
+            spn_index.add(account, in_scope, texts);
         }
         if !in_scope {
             return;
@@ -596,7 +612,7 @@ impl Auditor {
     /// Adds an account's SPNs to the duplicate index and nothing else (`--forest`).
     pub fn index_only(&mut self, account: &Account, in_scope: bool) {
         if let Some(index) = &mut self.index {
-            index.add(account, in_scope);
+            index.add(account, in_scope, SpnTexts::Kept);
         }
     }
 
@@ -818,7 +834,7 @@ mod tests {
             computer("OFF$", 0x1002, false),
             computer("DC$", 0x2000, false),
         ] {
-            auditor.observe(&account, true, true);
+            auditor.observe(&account, true, Some(SpnTexts::Kept));
         }
         auditor
             .probe_targets()
@@ -858,8 +874,16 @@ mod tests {
     fn a_minimal_spn_export_finds_duplicates_and_says_what_it_could_not_check() {
         let all = [Check::MISSING_SPN, Check::STALE_SPN, Check::DUPLICATE_SPN];
         let mut auditor = Auditor::new(settings(&all), None);
-        auditor.observe(&bare_holder("CN=A,DC=x", "HOST/web"), true, true);
-        auditor.observe(&bare_holder("CN=B,DC=x", "host/WEB"), true, true);
+        auditor.observe(
+            &bare_holder("CN=A,DC=x", "HOST/web"),
+            true,
+            Some(SpnTexts::Kept),
+        );
+        auditor.observe(
+            &bare_holder("CN=B,DC=x", "host/WEB"),
+            true,
+            Some(SpnTexts::Kept),
+        );
         let audit = auditor.finish(AttrSet::of(&[Attr::ServicePrincipalName]));
         assert_eq!(audit.summary.count_of("duplicate_spn"), Some(1));
         assert_eq!(audit.summary.accounts_read, 2);
@@ -901,8 +925,8 @@ mod tests {
             present: EVERYTHING.without(AttrSet::of(&[Attr::UserAccountControl])),
             ..computer("B$", 0x1002, true)
         };
-        auditor.observe(&no_pwd, true, true);
-        auditor.observe(&no_uac, true, true);
+        auditor.observe(&no_pwd, true, Some(SpnTexts::Kept));
+        auditor.observe(&no_uac, true, Some(SpnTexts::Kept));
         let audit = auditor.finish(EVERYTHING);
         assert!(audit.findings.is_empty());
         let stale = audit.coverage.get(Check::STALE_PASSWORD).unwrap();
@@ -913,7 +937,7 @@ mod tests {
     #[test]
     fn a_source_without_dns_names_withdraws_the_spn_rule_verdicts() {
         let mut auditor = Auditor::new(settings(&[Check::MISSING_SPN, Check::STALE_SPN]), None);
-        auditor.observe(&computer("A$", 0x1000, true), true, true);
+        auditor.observe(&computer("A$", 0x1000, true), true, Some(SpnTexts::Kept));
         let audit = auditor.finish(EVERYTHING.without(AttrSet::of(&[Attr::DnsHostName])));
         assert!(audit.findings.is_empty(), "{:?}", audit.findings);
         assert_eq!(
@@ -933,8 +957,8 @@ mod tests {
             spns: vec!["host/SHARED".into()],
             ..computer("OUT$", 0x1000, true)
         };
-        auditor.observe(&inside, true, true);
-        auditor.observe(&outside, false, true);
+        auditor.observe(&inside, true, Some(SpnTexts::Kept));
+        auditor.observe(&outside, false, Some(SpnTexts::Kept));
         let audit = auditor.finish(EVERYTHING);
         let kinds: Vec<(&str, Option<&str>)> =
             audit.findings.iter().map(|f| (f.kind(), f.dn())).collect();

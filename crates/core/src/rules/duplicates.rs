@@ -6,9 +6,12 @@
 //! objects. Findings are reported when one holder is in the reported scope (`-b`), while the
 //! index holds every SPN of the domain.
 //!
-//! Built for millions of SPNs: texts live in one arena, and the index is a vector of (group-key
-//! hash, SPN, holder) that is only appended to while accounts stream by, then sorted once
+//! Built for millions of SPNs: the index is a vector of (group-key hash, holder, the SPN's
+//! number on its holder) that is only appended to while accounts stream by, then sorted once
 //! (`prepare`), so that groups are runs of equal hashes (checked against the keys themselves).
+//! A holder's names and SPNs are kept in one text arena — or, for an export in memory, not at
+//! all: the index keeps where the export holds the holder's record, and `recall` reads again
+//! only the holders of runs that may be duplicates (a few, against millions kept otherwise).
 //! The indexes of the parts of a scope are sorted in parallel and walked together, never copied.
 
 use std::hash::BuildHasher;
@@ -27,10 +30,34 @@ struct TextRange {
     len: u32,
 }
 
+/// Where an account's SPNs and names are, as it is added to the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpnTexts {
+    /// Copied into the index.
+    Kept,
+    /// In the source at this offset, where `recall`'s reader finds the account again.
+    At(u64),
+}
+
+/// A holder kept in the arena: its sAMAccountName, DN and SPNs (`first_spn..` of `spn_ranges`).
 #[derive(Debug, Clone, Copy)]
-struct HolderRecord {
+struct KeptHolder {
     account: Option<TextRange>,
     dn: TextRange,
+    first_spn: usize,
+    spns: u32,
+}
+
+/// Where a holder's texts are: `kept[n]`, or the source (until `recall`).
+#[derive(Debug, Clone, Copy)]
+enum HolderTexts {
+    Kept(u32),
+    At(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct HolderRecord {
+    texts: HolderTexts,
     kind: Option<AccountKind>,
     /// Whether the holder is in the reported scope.
     in_scope: bool,
@@ -44,9 +71,10 @@ const HOLDER_MASK: u32 = (1 << ROLE_SHIFT) - 1;
 struct IndexEntry {
     /// Hash of the SPN's group key (the same for every index: a fixed seed).
     hash: u64,
-    spn: TextRange,
     /// The holder's number, and the SPN's class role above `ROLE_SHIFT`.
     holder_role: u32,
+    /// Which of the holder's SPNs (its position among them).
+    spn: u32,
 }
 
 impl IndexEntry {
@@ -71,23 +99,38 @@ fn role_bits(role: ClassRole) -> u32 {
     }
 }
 
+/// An SPN that is not plain ASCII: its normalized form, its holder and its text.
+struct Unusual {
+    form: String,
+    holder: u32,
+    number: u32,
+    spn: String,
+}
+
 /// Every SPN seen, with who holds it.
 pub struct SpnIndex {
     aliases: SpnAliases,
     text: String,
+    kept: Vec<KeptHolder>,
+    spn_ranges: Vec<TextRange>,
     holders: Vec<HolderRecord>,
     entries: Vec<IndexEntry>,
     /// Whether `entries` is sorted by hash (queries need it: `prepare`).
     sorted: bool,
+    /// The holders in the source numbered below this lost their entries to new aliases:
+    /// `recall` keys them again.
+    unkeyed: usize,
     key: String,
-    /// The SPNs that are not plain ASCII, with their holder and normalized form: only they
-    /// can look like another SPN the DC holds as different (`confusable_spn`).
-    unusual: Vec<(String, u32, TextRange)>,
+    /// Only these can look like another SPN the DC holds as different (`confusable_spn`).
+    unusual: Vec<Unusual>,
 }
 
 fn hash_key(key: &str) -> u64 {
     FixedState::default().hash_one(key)
 }
+
+/// Reads an account again where the source holds it (`SpnTexts::At`); why it cannot.
+pub type Reread<'a> = dyn Fn(u64) -> Result<Account, String> + 'a;
 
 impl SpnIndex {
     pub fn new(aliases: SpnAliases) -> SpnIndex {
@@ -99,7 +142,7 @@ impl SpnIndex {
         let mut index = SpnIndex::new(aliases);
         accounts
             .iter()
-            .for_each(|(account, _)| index.add(account, true));
+            .for_each(|(account, _)| index.add(account, true, SpnTexts::Kept));
         index.prepare();
         index
     }
@@ -108,16 +151,17 @@ impl SpnIndex {
     /// copy) while millions of SPNs arrive. The estimate errs high: capacity that is never
     /// written is never resident.
     pub fn with_size_hint(aliases: SpnAliases, source_bytes: u64) -> SpnIndex {
-        // An ldifde/ldapsearch export spends at least ~120 bytes per SPN it holds, and holders'
-        // names and SPN texts take less than a third of it.
+        // An ldifde/ldapsearch export spends at least ~120 bytes per SPN it holds.
         let spns = usize::try_from(source_bytes / 120).unwrap_or(0);
-        let text = usize::try_from(source_bytes / 3).unwrap_or(0);
         SpnIndex {
             aliases,
-            text: String::with_capacity(text),
+            text: String::new(),
+            kept: Vec::new(),
+            spn_ranges: Vec::new(),
             holders: Vec::with_capacity(spns / 4),
             entries: Vec::with_capacity(spns),
             sorted: true,
+            unkeyed: 0,
             key: String::new(),
             unusual: Vec::new(),
         }
@@ -136,12 +180,25 @@ impl SpnIndex {
         &text[range.start..range.start + range.len as usize]
     }
 
-    fn spn(&self, entry: &IndexEntry) -> &str {
-        Self::text_of(&self.text, entry.spn)
+    /// The texts of a holder, which must be kept (or recalled).
+    fn kept(&self, holder: usize) -> &KeptHolder {
+        match self.holders[holder].texts {
+            HolderTexts::Kept(kept) => &self.kept[kept as usize],
+            HolderTexts::At(_) => panic!("SpnIndex::recall must run before a holder is read"),
+        }
     }
 
-    /// Adds every SPN of `account`; `in_scope` says whether its duplicates are reported.
-    pub fn add(&mut self, account: &Account, in_scope: bool) {
+    fn spn(&self, entry: &IndexEntry) -> &str {
+        let kept = self.kept(entry.holder());
+        Self::text_of(
+            &self.text,
+            self.spn_ranges[kept.first_spn + entry.spn as usize],
+        )
+    }
+
+    /// Adds every SPN of `account`; `in_scope` says whether its duplicates are reported,
+    /// `texts` whether the index keeps its texts or reads them again from the source.
+    pub fn add(&mut self, account: &Account, in_scope: bool, texts: SpnTexts) {
         if account.spns.is_empty() {
             return;
         }
@@ -149,40 +206,63 @@ impl SpnIndex {
             .ok()
             .filter(|holder| *holder <= HOLDER_MASK)
             .expect("fewer than 2^30 SPN holders in one index");
-        let record = HolderRecord {
-            account: account
-                .sam_account_name
-                .as_deref()
-                .map(|sam| self.store(sam)),
-            dn: self.store(&account.dn),
+        let texts = match texts {
+            SpnTexts::Kept => HolderTexts::Kept(self.keep(account)),
+            SpnTexts::At(at) => HolderTexts::At(at),
+        };
+        self.holders.push(HolderRecord {
+            texts,
             kind: account.kind,
             in_scope,
-        };
-        self.holders.push(record);
-        for spn in &account.spns {
-            let range = self.store(spn);
-            self.push_entries(range, holder);
+        });
+        for (number, spn) in account.spns.iter().enumerate() {
+            self.push_entries(spn, holder, number as u32);
             if !spn.is_ascii() {
-                self.unusual.push((normalized(spn), holder, range));
+                self.unusual.push(Unusual {
+                    form: normalized(spn),
+                    holder,
+                    number: number as u32,
+                    spn: spn.clone(),
+                });
             }
         }
         self.sorted = false;
     }
 
-    /// Indexes the SPN at `range` under each of its group keys.
-    fn push_entries(&mut self, range: TextRange, holder: u32) {
+    /// Copies the texts of `account` into the arena; their number in `kept`.
+    fn keep(&mut self, account: &Account) -> u32 {
+        let account_name = account
+            .sam_account_name
+            .as_deref()
+            .map(|sam| self.store(sam));
+        let dn = self.store(&account.dn);
+        let first_spn = self.spn_ranges.len();
+        for spn in &account.spns {
+            let range = self.store(spn);
+            self.spn_ranges.push(range);
+        }
+        self.kept.push(KeptHolder {
+            account: account_name,
+            dn,
+            first_spn,
+            spns: account.spns.len() as u32,
+        });
+        u32::try_from(self.kept.len() - 1).expect("fewer than 2^32 kept holders")
+    }
+
+    /// Indexes `spn`, the holder's SPN number `number`, under each of its group keys.
+    fn push_entries(&mut self, spn: &str, holder: u32, number: u32) {
         let SpnIndex {
             aliases,
-            text,
             entries,
             key,
             ..
         } = self;
-        aliases.group_keys(Self::text_of(text, range), key, |group, role| {
+        aliases.group_keys(spn, key, |group, role| {
             entries.push(IndexEntry {
                 hash: hash_key(group),
-                spn: range,
                 holder_role: holder | (role_bits(role) << ROLE_SHIFT),
+                spn: number,
             });
         });
     }
@@ -196,17 +276,24 @@ impl SpnIndex {
     }
 
     /// Switches to other aliases (e.g. `sPNMappings` found late in an LDIF), re-keying what
-    /// is already indexed.
+    /// is already indexed: kept holders now, holders in the source when `recall` reads them.
     pub fn set_aliases(&mut self, aliases: SpnAliases) {
         if aliases == self.aliases {
             return;
         }
         self.aliases = aliases;
         let mut indexed = std::mem::take(&mut self.entries);
-        indexed.sort_unstable_by_key(|entry| entry.spn.start);
-        indexed.dedup_by_key(|entry| entry.spn.start);
+        indexed.sort_unstable_by_key(|entry| (entry.holder(), entry.spn));
+        indexed.dedup_by_key(|entry| (entry.holder(), entry.spn));
         for entry in indexed {
-            self.push_entries(entry.spn, entry.holder_role & HOLDER_MASK);
+            match self.holders[entry.holder()].texts {
+                HolderTexts::Kept(_) => {
+                    let spn = self.spn(&entry).to_string();
+                    self.push_entries(&spn, entry.holder() as u32, entry.spn);
+                }
+                // Keyed again when `recall` reads it.
+                HolderTexts::At(_) => self.unkeyed = self.holders.len(),
+            }
         }
         self.sorted = self.entries.is_empty();
     }
@@ -220,33 +307,39 @@ impl SpnIndex {
     }
 
     fn holder(&self, entry: &IndexEntry) -> Holder {
-        let record = self.holders[entry.holder()];
+        let kept = self.kept(entry.holder());
         Holder {
-            account: record
+            account: kept
                 .account
                 .map(|range| Self::text_of(&self.text, range).to_string()),
-            dn: Self::text_of(&self.text, record.dn).to_string(),
+            dn: Self::text_of(&self.text, kept.dn).to_string(),
             spn: self.spn(entry).to_string(),
-            kind: record.kind,
+            kind: self.holders[entry.holder()].kind,
         }
     }
 
     /// Every holder of an SPN that stands in the way of `spn` (the same SPN, or a target and an
     /// alias of it), as the DC decides.
     pub fn holders_of(&self, spn: &str) -> Vec<Holder> {
+        let mut found: Vec<&IndexEntry> = self
+            .hashes_of(spn)
+            .into_iter()
+            .flat_map(|hash| self.run(hash))
+            .filter(|entry| self.aliases.collide(spn, self.spn(entry)))
+            .collect();
+        found.sort_by_key(|entry| (entry.holder(), entry.spn));
+        found.dedup_by_key(|entry| (entry.holder(), entry.spn));
+        found.into_iter().map(|entry| self.holder(entry)).collect()
+    }
+
+    /// The hashes of the group keys of `spn`.
+    fn hashes_of(&self, spn: &str) -> Vec<u64> {
         let mut hashes = Vec::new();
         self.aliases
             .group_keys(spn, &mut String::new(), |group, _| {
                 hashes.push(hash_key(group))
             });
-        let mut found: Vec<&IndexEntry> = hashes
-            .into_iter()
-            .flat_map(|hash| self.run(hash))
-            .filter(|entry| self.aliases.collide(spn, self.spn(entry)))
-            .collect();
-        found.sort_by_key(|entry| (entry.spn.start, entry.holder()));
-        found.dedup_by_key(|entry| (entry.spn.start, entry.holder()));
-        found.into_iter().map(|entry| self.holder(entry)).collect()
+        hashes
     }
 
     /// One `duplicate_spn` finding per colliding group with a holder in scope.
@@ -258,6 +351,79 @@ impl SpnIndex {
     pub fn aliases(&self) -> &SpnAliases {
         &self.aliases
     }
+
+    /// Reads again, with `reread`, every holder in the source whose entries were dropped for
+    /// new aliases, and indexes its SPNs anew.
+    fn key_again(&mut self, reread: &Reread) -> Result<(), String> {
+        for holder in 0..std::mem::take(&mut self.unkeyed) {
+            if let HolderTexts::At(at) = self.holders[holder].texts {
+                for (number, spn) in reread(at)?.spns.iter().enumerate() {
+                    self.push_entries(spn, holder as u32, number as u32);
+                }
+                self.sorted = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads holder `holder` again and keeps its texts.
+    fn recall_holder(&mut self, holder: usize, reread: &Reread) -> Result<(), String> {
+        let HolderTexts::At(at) = self.holders[holder].texts else {
+            return Ok(());
+        };
+        let account = reread(at)?;
+        let kept = self.keep(&account);
+        self.holders[holder].texts = HolderTexts::Kept(kept);
+        Ok(())
+    }
+}
+
+/// Gets the indexes of the parts of one scope ready for `duplicates_in` and `confusables_in`:
+/// keyed and sorted, with the texts of every holder those can name read again from the source
+/// (the holders of runs of equal hashes on several objects, of non-ASCII SPNs, and of what
+/// those look like), each checked to still hold the SPNs indexed for it.
+pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
+    for part in parts.iter_mut() {
+        part.key_again(reread)?;
+        part.prepare();
+    }
+    let mut wanted: Vec<(usize, IndexEntry)> = Vec::new();
+    for_each_run(parts, |members| {
+        if members.len() >= 2 && !single_holder(members) {
+            wanted.extend(members.iter().map(|member| (member.part, member.entry)));
+        }
+    });
+    for (index, part) in parts.iter().enumerate() {
+        for unusual in &part.unusual {
+            // What it looks like, wherever it is held; and the look-alike itself.
+            for (other_index, other) in parts.iter().enumerate() {
+                let hashes = part.hashes_of(&unusual.form);
+                let runs = hashes.into_iter().flat_map(|hash| other.run(hash));
+                wanted.extend(runs.map(|entry| (other_index, *entry)));
+            }
+            let own = part.hashes_of(&unusual.spn);
+            let own = own.into_iter().flat_map(|hash| part.run(hash));
+            wanted.extend(
+                own.filter(|entry| {
+                    entry.holder() == unusual.holder as usize && entry.spn == unusual.number
+                })
+                .map(|entry| (index, *entry)),
+            );
+        }
+    }
+    wanted.sort_unstable_by_key(|(part, entry)| (*part, entry.holder(), entry.spn));
+    wanted.dedup_by_key(|(part, entry)| (*part, entry.holder(), entry.spn));
+    for (part, entry) in wanted {
+        let index = &mut parts[part];
+        index.recall_holder(entry.holder(), reread)?;
+        let kept = index.kept(entry.holder());
+        let still_held =
+            entry.spn < kept.spns && index.hashes_of(index.spn(&entry)).contains(&entry.hash);
+        if !still_held {
+            return Err("the export changed while it was read: read it again".into());
+        }
+    }
+    Ok(())
 }
 
 /// An SPN as a person reads it: Unicode NFKC (fullwidth and other compatibility forms become
@@ -291,21 +457,21 @@ pub fn confusables_in(parts: &[SpnIndex]) -> Vec<Finding> {
     let unusual = parts
         .iter()
         .flat_map(|part| part.unusual.iter().map(move |u| (part, u)));
-    for (part, (form, holder, range)) in unusual {
-        if !part.holders[*holder as usize].in_scope {
+    for (part, unusual) in unusual {
+        if !part.holders[unusual.holder as usize].in_scope {
             continue;
         }
-        let spn = SpnIndex::text_of(&part.text, *range);
+        let (form, spn) = (&unusual.form, unusual.spn.as_str());
         let mut holders: Vec<Holder> = parts.iter().flat_map(|p| p.holders_of(form)).collect();
-        for (other_part, (other_form, other, other_range)) in parts
+        for (other_part, other) in parts
             .iter()
             .flat_map(|p| p.unusual.iter().map(move |u| (p, u)))
         {
-            if other_form == form {
+            if &other.form == form {
                 let entry = IndexEntry {
                     hash: 0,
-                    spn: *other_range,
-                    holder_role: *other,
+                    holder_role: other.holder,
+                    spn: other.number,
                 };
                 holders.push(other_part.holder(&entry));
             }
@@ -330,15 +496,25 @@ pub fn confusables_in(parts: &[SpnIndex]) -> Vec<Finding> {
 }
 
 /// Duplicates across the indexes of several parts of one scope (each prepared, all with the
-/// same aliases): their sorted entries are walked together, so runs of equal hashes span parts
-/// and nothing is copied.
+/// same aliases, holders in the source recalled): their sorted entries are walked together, so
+/// runs of equal hashes span parts and nothing is copied.
 pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for_each_run(parts, |members| {
+        if members.len() >= 2 && !single_holder(members) {
+            report_run(parts, members, &mut findings);
+        }
+    });
+    findings
+}
+
+/// Hands each run of entries with equal hashes, across the parts, to `each`.
+fn for_each_run(parts: &[SpnIndex], mut each: impl FnMut(&[Member])) {
     assert!(
-        parts.iter().all(|part| part.sorted),
-        "SpnIndex::prepare must run before queries"
+        parts.iter().all(|part| part.sorted && part.unkeyed == 0),
+        "SpnIndex::prepare (and recall, after new aliases) must run before queries"
     );
     let mut cursors = vec![0usize; parts.len()];
-    let mut findings = Vec::new();
     let mut members: Vec<Member> = Vec::new();
     loop {
         let next_hash = parts
@@ -361,11 +537,8 @@ pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
                 cursors[index] += 1;
             }
         }
-        if members.len() >= 2 && !single_holder(&members) {
-            report_run(parts, &members, &mut findings);
-        }
+        each(&members);
     }
-    findings
 }
 
 /// One SPN of a run, and where it is indexed.
@@ -500,7 +673,7 @@ mod tests {
     fn index_of(accounts: &[Account]) -> SpnIndex {
         let mut index = SpnIndex::new(SpnAliases::default());
         for account in accounts {
-            index.add(account, true);
+            index.add(account, true, SpnTexts::Kept);
         }
         index.prepare();
         index
@@ -618,15 +791,25 @@ mod tests {
         // cifs resolves to host (first mapping), but http's mapping lists cifs: the DC checks
         // cifs/y before it adds http/y, and refuses it.
         let mut index = SpnIndex::new(SpnAliases::from_mappings(["host=cifs", "http=cifs"]));
-        index.add(&holder("A$", AccountKind::Computer, &["host/x"]), true);
-        index.add(&holder("B$", AccountKind::Computer, &["cifs/x"]), true);
+        index.add(
+            &holder("A$", AccountKind::Computer, &["host/x"]),
+            true,
+            SpnTexts::Kept,
+        );
+        index.add(
+            &holder("B$", AccountKind::Computer, &["cifs/x"]),
+            true,
+            SpnTexts::Kept,
+        );
         index.add(
             &holder("C$", AccountKind::Computer, &["http/y", "http/z"]),
             true,
+            SpnTexts::Kept,
         );
         index.add(
             &holder("D$", AccountKind::Computer, &["cifs/y", "host/z"]),
             true,
+            SpnTexts::Kept,
         );
         index.prepare();
         let mut found = keys(&index.duplicates());
@@ -669,12 +852,18 @@ mod tests {
         first.add(
             &holder("A$", AccountKind::Computer, &["HOST/x", "HOST/a"]),
             true,
+            SpnTexts::Kept,
         );
         let mut second = SpnIndex::new(SpnAliases::default());
-        second.add(&holder("B$", AccountKind::Computer, &["host/X"]), true);
+        second.add(
+            &holder("B$", AccountKind::Computer, &["host/X"]),
+            true,
+            SpnTexts::Kept,
+        );
         second.add(
             &holder("C$", AccountKind::Computer, &["HOST/a", "HOST/c"]),
             true,
+            SpnTexts::Kept,
         );
         first.prepare();
         second.prepare();
@@ -690,12 +879,21 @@ mod tests {
     #[test]
     fn only_groups_with_a_holder_in_scope_are_reported() {
         let mut index = SpnIndex::new(SpnAliases::default());
-        index.add(&holder("IN$", AccountKind::Computer, &["HOST/a"]), true);
+        index.add(
+            &holder("IN$", AccountKind::Computer, &["HOST/a"]),
+            true,
+            SpnTexts::Kept,
+        );
         index.add(
             &holder("OUT1$", AccountKind::Computer, &["HOST/a", "HOST/b"]),
             false,
+            SpnTexts::Kept,
         );
-        index.add(&holder("OUT2$", AccountKind::Computer, &["HOST/b"]), false);
+        index.add(
+            &holder("OUT2$", AccountKind::Computer, &["HOST/b"]),
+            false,
+            SpnTexts::Kept,
+        );
         index.prepare();
         assert_eq!(
             keys(&index.duplicates()),
@@ -753,5 +951,121 @@ mod tests {
         index.set_aliases(SpnAliases::from_mappings(["host=custom"]));
         index.prepare();
         assert_eq!(keys(&index.duplicates()), [("host/x".to_string(), true, 2)]);
+    }
+
+    /// Each account `n` added as held in the source at offset `n`, and a reader of them that
+    /// counts what it reads.
+    fn in_source(accounts: &[Account], index: &mut SpnIndex, from: usize) {
+        for (n, account) in accounts.iter().enumerate() {
+            index.add(account, true, SpnTexts::At((from + n) as u64));
+        }
+    }
+
+    fn keyed(findings: Vec<Finding>) -> Vec<String> {
+        let mut keys: Vec<String> = findings.iter().map(|f| format!("{f:?}")).collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn holders_in_the_source_are_read_again_only_where_a_finding_may_name_them() {
+        let accounts = [
+            holder("A$", AccountKind::Computer, &["HOST/x", "HOST/a"]),
+            holder("B$", AccountKind::Computer, &["host/X"]),
+            holder("C$", AccountKind::Computer, &["HOST/c.x"]),
+            holder("D$", AccountKind::User, &["HOST/\u{ff43}.x"]),
+            holder("E$", AccountKind::Computer, &["HOST/e", "cifs/e2"]),
+            holder("F$", AccountKind::User, &["HTTP/e2"]),
+            holder(
+                "G$",
+                AccountKind::Computer,
+                &["HOST/g", "RestrictedKrbHost/g"],
+            ),
+        ];
+        let kept = index_of(&accounts);
+        let mut held = SpnIndex::new(SpnAliases::default());
+        in_source(&accounts, &mut held, 0);
+        let read = std::cell::RefCell::new(Vec::new());
+        let reread = |at: u64| {
+            read.borrow_mut().push(at);
+            Ok(accounts[at as usize].clone())
+        };
+        let mut parts = [held];
+        recall(&mut parts, &reread).unwrap();
+        let mut read = read.take();
+        read.sort();
+        // E and F share a group key (two aliases, no duplicate), so they are read to see.
+        assert_eq!(
+            read,
+            [0, 1, 2, 3, 4, 5],
+            "every holder of a key held twice, and of a look-alike, once each; G never"
+        );
+        assert_eq!(keyed(duplicates_in(&parts)), keyed(kept.duplicates()));
+        assert_eq!(
+            keyed(confusables_in(&parts)),
+            keyed(confusables_in(std::slice::from_ref(&kept)))
+        );
+        assert_eq!(keyed(duplicates_in(&parts)).len(), 1);
+        assert_eq!(keyed(confusables_in(&parts)).len(), 1);
+    }
+
+    #[test]
+    fn late_aliases_key_the_holders_in_the_source_again_in_every_part() {
+        let first_accounts = [
+            holder("A$", AccountKind::Computer, &["HOST/x"]),
+            holder("B$", AccountKind::User, &["custom/y"]),
+        ];
+        let second_accounts = [
+            holder("C$", AccountKind::User, &["custom/x"]),
+            holder("D$", AccountKind::Computer, &["HOST/y"]),
+        ];
+        let all: Vec<Account> = first_accounts
+            .iter()
+            .chain(&second_accounts)
+            .cloned()
+            .collect();
+        let mut first = SpnIndex::new(SpnAliases::default());
+        in_source(&first_accounts, &mut first, 0);
+        let mut second = SpnIndex::new(SpnAliases::default());
+        in_source(&second_accounts[..1], &mut second, 2);
+        // The mappings arrive in the middle of the second part, then reach the first.
+        let mappings = SpnAliases::from_mappings(["host=custom"]);
+        second.set_aliases(mappings.clone());
+        in_source(&second_accounts[1..], &mut second, 3);
+        first.set_aliases(mappings.clone());
+        let reread = |at: u64| Ok(all[at as usize].clone());
+        let mut parts = [first, second];
+        recall(&mut parts, &reread).unwrap();
+        let mut kept = SpnIndex::new(mappings);
+        all.iter().for_each(|a| kept.add(a, true, SpnTexts::Kept));
+        kept.prepare();
+        let found = keyed(duplicates_in(&parts));
+        assert_eq!(found, keyed(kept.duplicates()));
+        assert_eq!(
+            found.len(),
+            2,
+            "host/x and host/y, each through the alias: {found:?}"
+        );
+    }
+
+    #[test]
+    fn a_record_that_no_longer_holds_its_spns_is_an_error_not_a_finding() {
+        let accounts = [
+            holder("A$", AccountKind::Computer, &["HOST/x"]),
+            holder("B$", AccountKind::Computer, &["HOST/x"]),
+        ];
+        let mut held = SpnIndex::new(SpnAliases::default());
+        in_source(&accounts, &mut held, 0);
+        let changed = |at: u64| {
+            let mut account = accounts[at as usize].clone();
+            account.spns = vec!["HOST/elsewhere".into()];
+            Ok(account)
+        };
+        let err = recall(std::slice::from_mut(&mut held), &changed).unwrap_err();
+        assert!(err.contains("changed while it was read"), "{err}");
+        let gone = |_: u64| Err("cannot be read again".to_string());
+        let mut held = SpnIndex::new(SpnAliases::default());
+        in_source(&accounts, &mut held, 0);
+        assert!(recall(std::slice::from_mut(&mut held), &gone).is_err());
     }
 }

@@ -118,10 +118,11 @@ pub fn finding(account: &Account, probe: Option<(&KeyProbe, &str)>) -> Option<Fi
         ),
         Some((KeyProbe::NotProbed(_), _)) | None => (configured_class(account), None, None),
     };
+    let class = class?;
     Some(Finding::WeakEncryption {
         account: account.sam_account_name.clone(),
         dn: account.dn.clone(),
-        class: class?,
+        class,
         supported_encryption_types: account.supported_enctypes.map(SupportedTypes::of),
         keys,
         probed_at,

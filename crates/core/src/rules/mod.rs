@@ -34,7 +34,7 @@ pub use kinds::{Candidate, Finding, Holder};
 pub use auditor::{
     Audit, AuditSettings, Auditor, DomainFacts, KeyProbeScope, ProbeScope, Quota, Summary,
 };
-pub use duplicates::SpnIndex;
+pub use duplicates::{Reread, SpnIndex, SpnTexts};
 pub use readback::{PasswordState, reset_made, spn_change_made};
 pub use spn_rules::{SpnSettings, expected_spns, review_spns};
 pub use staleness::{StaleClass, StaleSettings, classify_password};

@@ -415,6 +415,7 @@ impl ChangeItem {
 mod tests {
     use super::*;
     use crate::model::account::AccountKind;
+    use crate::rules::SpnTexts;
 
     fn account(sam: &str, kind: AccountKind, dns: Option<&str>, spns: &[&str]) -> Account {
         Account {
@@ -427,7 +428,9 @@ mod tests {
 
     fn plan_for(accounts: &[Account], dedupe: bool) -> Plan {
         let mut index = SpnIndex::new(SpnAliases::default());
-        accounts.iter().for_each(|a| index.add(a, true));
+        accounts
+            .iter()
+            .for_each(|a| index.add(a, true, SpnTexts::Kept));
         index.prepare();
         let scope: Vec<&Account> = accounts.iter().collect();
         let settings = FixSettings {
@@ -687,7 +690,7 @@ mod tests {
         );
         // `spn fix B$ --dedupe` is about B$ alone: F$'s duplicate with svc is not its to list.
         let mut index = SpnIndex::new(SpnAliases::default());
-        all.iter().for_each(|a| index.add(a, true));
+        all.iter().for_each(|a| index.add(a, true, SpnTexts::Kept));
         index.prepare();
         let settings = FixSettings {
             rules: SpnSettings::default(),
