@@ -287,10 +287,10 @@ impl SpnAliases {
         SpnAliases { groups }
     }
 
-    /// Writes into `key` (cleared first) the SPN's folded form, and hands each of its group keys
-    /// (its folded form with the class replaced by the group's target) to `each` with the
-    /// class's role there; an SPN outside every group has one key, itself, `Plain`. Hot loops
-    /// reuse the buffers.
+    /// Hands each of the SPN's group keys (its folded form with the class replaced by the
+    /// group's target) to `each` with the class's role there; an SPN outside every group has one
+    /// key, itself folded, `Plain`. `key` is the buffer they are written in (cleared first):
+    /// hot loops reuse it, and nothing is allocated once it is large enough.
     pub fn group_keys(&self, spn: &str, key: &mut String, mut each: impl FnMut(&str, ClassRole)) {
         key.clear();
         text::fold_into(spn, key);
@@ -300,12 +300,12 @@ impl SpnAliases {
             each(key, ClassRole::Plain);
             return;
         };
-        let mut grouped = String::with_capacity(key.len() + 16);
+        // Each target in turn replaces the class (or the target before it) in place.
+        let mut class_end = slash;
         for (target, role) in groups {
-            grouped.clear();
-            grouped.push_str(target);
-            grouped.push_str(&key[slash..]);
-            each(&grouped, *role);
+            key.replace_range(..class_end, target);
+            class_end = target.len();
+            each(key, *role);
         }
     }
 
