@@ -110,43 +110,35 @@ pub(crate) async fn accounts_named(
 }
 
 /// About the lowest `uSNCreated` of the objects a scan of `root` reads (none: there are none),
-/// to within an eighth of `0..=highest`: where a partitioned scan's parts start. Found by halving
-/// with searches for any object below a bound (one entry, no attributes each); each costs the
-/// DC about a scan's filter, so three halvings, not an exact answer: the parts are right
-/// whatever it is (the first has no lower bound), only their balance depends on it.
+/// to within an eighth of `0..=highest`: where a partitioned scan's parts start. Found with
+/// searches for any object below rising bounds, an eighth of the span apart (one entry, no
+/// attributes each): a DC answers a `uSNCreated` range from its index but gathers every match
+/// before it returns one, so bounds rise from below, where the matches are few. The parts are
+/// right whatever it is (the first has no lower bound); only their balance depends on it.
 pub(crate) async fn lowest_usn_created(
     directory: &mut Directory,
     root: &str,
     highest: u64,
 ) -> Result<Option<u64>, QueryError> {
-    const HALVINGS: u32 = 3;
-    let below = |bound: u64| {
+    const STEPS: u64 = 8;
+    let mut previous = 0;
+    for step in 1..=STEPS {
+        let bound = if step == STEPS {
+            highest.saturating_add(1)
+        } else {
+            highest / STEPS * step
+        };
         let part = Part {
             key: PartKey::UsnCreated,
             from: None,
             below: Some(bound),
         };
-        scan_filter(part, None)
-    };
-    if !directory
-        .any(root, &below(highest.saturating_add(1)))
-        .await?
-    {
-        return Ok(None);
-    }
-    // The lowest lies in low..=high: something is below high + 1, nothing below low.
-    let (mut low, mut high) = (0, highest);
-    for _ in 0..HALVINGS {
-        if low >= high {
-            break;
+        if directory.any(root, &scan_filter(part, None)).await? {
+            return Ok(Some(previous));
         }
-        let middle = low + (high - low) / 2;
-        match directory.any(root, &below(middle + 1)).await? {
-            true => high = middle,
-            false => low = middle + 1,
-        }
+        previous = bound;
     }
-    Ok(Some(low))
+    Ok(None)
 }
 
 /// Whether a scan of `root` reads any object within `part`.
@@ -188,8 +180,16 @@ fn scan_filter(part: Part, since: Option<u64>) -> String {
     if let Some(from) = part.from {
         filter.push_str(&format!("({attribute}>={})", part.key.value(from)));
     }
-    if let Some(below) = part.below {
-        filter.push_str(&format!("(!({attribute}>={}))", part.key.value(below)));
+    match (part.key, part.below) {
+        // A DC answers `<=` on a USN from its index, a negated `>=` by reading every candidate.
+        (PartKey::UsnCreated, Some(below)) if below > 0 => {
+            filter.push_str(&format!("({attribute}<={})", below - 1));
+        }
+        // Times: below is exactly "not at or after", however the DC orders fractions.
+        (_, Some(below)) => {
+            filter.push_str(&format!("(!({attribute}>={}))", part.key.value(below)));
+        }
+        (_, None) => {}
     }
     if let Some(since) = since {
         filter.push_str(&format!("(uSNChanged>={})", since.saturating_add(1)));
@@ -844,7 +844,17 @@ mod tests {
         };
         assert_eq!(
             scan_filter(part, None),
-            format!("(&{SCAN_FILTER}(uSNCreated>=100)(!(uSNCreated>=200)))")
+            format!("(&{SCAN_FILTER}(uSNCreated>=100)(uSNCreated<=199))")
+        );
+        // Below 0: nothing, never a bound of -1.
+        let nothing = Part {
+            key: PartKey::UsnCreated,
+            from: None,
+            below: Some(0),
+        };
+        assert_eq!(
+            scan_filter(nothing, None),
+            format!("(&{SCAN_FILTER}(!(uSNCreated>=0)))")
         );
         // Parts over several DCs: by creation time, as every DC holds it.
         let part = Part {
