@@ -363,8 +363,8 @@ impl Auditor {
         self.key_targets.append(&mut other.key_targets);
         for (container, theirs) in other.members.drain() {
             let ours = self.members.entry(container).or_default();
-            ours.computers.extend(theirs.computers);
-            ours.domain_controllers.extend(theirs.domain_controllers);
+            ours.computers.append(&theirs.computers);
+            ours.domain_controllers.append(&theirs.domain_controllers);
         }
         self.dcs.append(&mut other.dcs);
         self.constrained.append(&mut other.constrained);
@@ -410,10 +410,10 @@ impl Auditor {
             && let (Some(sam), Some(container)) =
                 (&account.sam_account_name, parent_dn(&account.dn))
         {
-            let members = self.members.entry(container.to_string()).or_default();
+            let members = self.members.entry_ref(container).or_default();
             match account.uac.is_some_and(|uac| uac.is_domain_controller()) {
-                true => members.domain_controllers.push(sam.clone()),
-                false => members.computers.push(sam.clone()),
+                true => members.domain_controllers.push(sam),
+                false => members.computers.push(sam),
             }
         }
         if self.settings.names.is_empty() {

@@ -73,11 +73,49 @@ pub struct Effective {
     pub maximum_password_age: SetBy<u32>,
 }
 
-/// The computers of one container, as the scan saw them.
+/// The computers of one container, as the scan saw them (their sAMAccountNames).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Members {
-    pub computers: Vec<String>,
-    pub domain_controllers: Vec<String>,
+    pub computers: Names,
+    pub domain_controllers: Names,
+}
+
+/// Names kept end to end in one string: a million computers' names are one allocation (and
+/// its growth), not a million.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Names {
+    pub fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+    }
+
+    pub fn append(&mut self, other: &Names) {
+        other.iter().for_each(|name| self.push(name));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, end)| &self.text[start..*end])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Names {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(names: I) -> Names {
+        let mut all = Names::default();
+        names.into_iter().for_each(|name| all.push(name));
+        all
+    }
 }
 
 /// Why a computer's machine password does not rotate, or rotates late.
@@ -280,7 +318,7 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
             else {
                 continue;
             };
-            for account in accounts {
+            for account in accounts.iter() {
                 let account = account.to_ascii_lowercase();
                 match (class, effective.maximum_password_age) {
                     (PolicyClass::MembersNeverRotate, _) => {
@@ -292,9 +330,10 @@ pub fn audit(policies: &Policies, members: &HashMap<String, Members>) -> PolicyA
                     _ => {}
                 }
             }
+            let names = accounts.iter().map(str::to_string);
             match groups.iter_mut().find(|(key, _)| *key == (gpo, class)) {
-                Some((_, all)) => all.extend(accounts.iter().cloned()),
-                None => groups.push(((gpo, class), accounts.clone())),
+                Some((_, all)) => all.extend(names),
+                None => groups.push(((gpo, class), names.collect())),
             }
         }
     }
@@ -551,21 +590,32 @@ mod tests {
     }
 
     #[test]
+    fn names_kept_end_to_end_come_back_as_given() {
+        let mut names: Names = ["PC1$", "", "B\u{dc}RO$"].into_iter().collect();
+        names.append(&["PC9$"].into_iter().collect());
+        assert_eq!(
+            names.iter().collect::<Vec<_>>(),
+            ["PC1$", "", "B\u{dc}RO$", "PC9$"]
+        );
+        assert!(!names.is_empty() && Names::default().is_empty());
+    }
+
+    #[test]
     fn findings_group_computers_by_gpo_and_class() {
         let policies = domain(false);
         let mut members = HashMap::new();
         members.insert(
             "OU=Top,DC=x".to_string(),
             Members {
-                computers: vec!["PC2$".into(), "PC1$".into()],
-                domain_controllers: Vec::new(),
+                computers: ["PC2$", "PC1$"].into_iter().collect(),
+                domain_controllers: Names::default(),
             },
         );
         members.insert(
             "OU=Low,OU=Top,DC=x".to_string(),
             Members {
-                computers: vec!["PC3$".into()],
-                domain_controllers: Vec::new(),
+                computers: ["PC3$"].into_iter().collect(),
+                domain_controllers: Names::default(),
             },
         );
         let audit = audit(&policies, &members);
