@@ -267,7 +267,11 @@ async fn creation_times(
     // Every part but the first starts at a USN.
     for part in parts.iter().skip(1) {
         let Some(from) = part.from else { continue };
-        let width = part.below.unwrap_or(highest.saturating_add(1)) - from;
+        // The last range ends where the DC's updates do.
+        let width = part
+            .below
+            .unwrap_or(highest.saturating_add(1))
+            .saturating_sub(from);
         for share in [16, 8, 4, 2, 1] {
             let near = Part {
                 below: Some(from + (width / share).max(1)),

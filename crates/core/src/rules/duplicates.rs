@@ -387,6 +387,12 @@ pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
         part.key_again(reread)?;
         part.prepare();
     }
+    let in_source = |part: &SpnIndex| {
+        (part.holders.iter()).any(|holder| matches!(holder.texts, HolderTexts::At(_)))
+    };
+    if !parts.iter().any(in_source) {
+        return Ok(()); // Every text kept (a DC, standard input): nothing to read again.
+    }
     let mut wanted: Vec<(usize, IndexEntry)> = Vec::new();
     for_each_run(parts, |members| {
         if members.len() >= 2 && !single_holder(members) {
