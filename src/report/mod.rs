@@ -268,13 +268,15 @@ fn write_json<P: Present>(
 pub(crate) const BLOCK: usize = 4096;
 
 /// Writes `len` items encoded by `encode` (a range of indexes, into a buffer), in order. Large
-/// reports are encoded on two cores in blocks: the other thread encodes every second block
-/// while this one encodes and writes its own, so memory stays at a few blocks.
+/// reports are encoded on two cores in blocks: both threads take the next block not yet taken,
+/// and this one also writes them in order (so it takes fewer), while memory stays at a few
+/// blocks.
 pub(crate) fn write_blocks(
     len: usize,
     out: &mut dyn Write,
     encode: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let encode_block = |number: usize, buffer: &mut Vec<u8>| -> std::io::Result<()> {
         buffer.clear();
         encode(number * BLOCK..((number + 1) * BLOCK).min(len), buffer)
@@ -288,26 +290,64 @@ pub(crate) fn write_blocks(
         }
         return Ok(());
     }
+    let next = AtomicUsize::new(0);
+    // Written blocks' buffers, used again: a fresh one of a few MiB is page faults all over.
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+    let take = || {
+        spare
+            .lock()
+            .ok()
+            .and_then(|mut spare| spare.pop())
+            .unwrap_or_default()
+    };
     std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-        let encode_block = &encode_block;
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, std::io::Result<Vec<u8>>)>(2);
+        let (encode_block, next, take) = (&encode_block, &next, &take);
         scope.spawn(move || {
-            for number in (1..blocks).step_by(2) {
-                let mut buffer = Vec::new();
+            loop {
+                let number = next.fetch_add(1, Ordering::Relaxed);
+                if number >= blocks {
+                    return;
+                }
+                let mut buffer = take();
                 let encoded = encode_block(number, &mut buffer).map(|()| buffer);
-                if send.send(encoded).is_err() {
+                if send.send((number, encoded)).is_err() {
                     return; // the writer stopped
                 }
             }
         });
-        for number in (0..blocks).step_by(2) {
-            encode_block(number, &mut buffer)?;
-            out.write_all(&buffer)?;
-            if number + 1 < blocks {
-                let theirs = receive
-                    .recv()
-                    .map_err(|_| std::io::Error::other("the report encoder stopped"))??;
-                out.write_all(&theirs)?;
+        // Blocks encoded but not yet written, by number.
+        let mut waiting = std::collections::BTreeMap::new();
+        for number in 0..blocks {
+            let block = loop {
+                if let Some(block) = waiting.remove(&number) {
+                    break block;
+                }
+                // Encode one here while the other thread's is not ready, if any is left.
+                let theirs =
+                    match receive.try_recv() {
+                        Ok(theirs) => Some(theirs),
+                        Err(_) => {
+                            let mine = next.fetch_add(1, Ordering::Relaxed);
+                            if mine < blocks {
+                                let mut buffer = take();
+                                encode_block(mine, &mut buffer)?;
+                                waiting.insert(mine, buffer);
+                                None
+                            } else {
+                                Some(receive.recv().map_err(|_| {
+                                    std::io::Error::other("the report encoder stopped")
+                                })?)
+                            }
+                        }
+                    };
+                if let Some((at, encoded)) = theirs {
+                    waiting.insert(at, encoded?);
+                }
+            };
+            out.write_all(&block)?;
+            if let Ok(mut spare) = spare.lock() {
+                spare.push(block);
             }
         }
         Ok(())

@@ -55,7 +55,7 @@ const READ_CHUNK: usize = 64 << 10;
 pub(crate) const MAX_LINE_BYTES: usize = 16 << 20;
 /// The largest record accepted: an account is a few KiB; this bounds the memory one record of
 /// endless values can take.
-const MAX_RECORD_BYTES: usize = 64 << 20;
+pub(crate) const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// Where the reader's bytes are: its own buffer, refilled from a stream, or a whole file
 /// mapped into memory (parsed where it lies, never copied).
@@ -136,7 +136,7 @@ fn syntax(line: usize, message: impl Into<String>) -> LdifError {
 
 /// Hands the whole pages of `bytes`, part of a read-only file mapping already parsed, back to
 /// the kernel: they stay in the page cache, but no longer in this process's resident memory.
-pub(crate) fn release(bytes: &[u8]) {
+fn release(bytes: &[u8]) {
     let page = 4096;
     let start = bytes.as_ptr() as usize;
     let from = start.next_multiple_of(page);
@@ -538,28 +538,15 @@ impl<'a> RawValue<'a> {
     }
 }
 
-/// What a byte may be in an attribute description.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum NameByte {
-    Name,
-    Colon,
-    Semicolon,
-    Other,
-}
-
-/// Letters, digits, `-` and `.` make names; `;` starts options; `:` ends the name.
-const NAME_BYTES: [NameByte; 256] = {
-    let mut table = [NameByte::Other; 256];
+/// The bytes that make names: letters, digits, `-` and `.`.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
     let mut byte = 0;
     while byte < 256 {
         let b = byte as u8;
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
-            table[byte] = NameByte::Name;
-        }
+        table[byte] = b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
         byte += 1;
     }
-    table[b':' as usize] = NameByte::Colon;
-    table[b';' as usize] = NameByte::Semicolon;
     table
 };
 
@@ -567,21 +554,19 @@ const NAME_BYTES: [NameByte; 256] = {
 /// name is found and checked (letters, digits, `-`, `;`, `.`) in one pass, which also drops
 /// its options (`userCertificate;binary` is `userCertificate`).
 fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifError> {
-    let mut colon = None;
-    let mut options = None;
-    for (at, &byte) in text.iter().enumerate() {
-        match NAME_BYTES[usize::from(byte)] {
-            NameByte::Name => {}
-            NameByte::Colon => {
-                colon = Some(at);
-                break;
-            }
-            NameByte::Semicolon => {
-                options.get_or_insert(at);
-            }
-            NameByte::Other => break,
-        }
+    // Name bytes in a tight loop (a table lookup and a predictable branch each), then options.
+    let name_bytes = |from: usize| {
+        from + text[from..]
+            .iter()
+            .take_while(|&&byte| NAME_BYTES[usize::from(byte)])
+            .count()
+    };
+    let name_end = name_bytes(0);
+    let mut at = name_end;
+    while text.get(at) == Some(&b';') {
+        at = name_bytes(at + 1);
     }
+    let colon = (text.get(at) == Some(&b':')).then_some(at);
     let Some(colon) = colon.filter(|&colon| colon > 0) else {
         return Err(if text.contains(&b':') {
             syntax(line, "bad attribute name before ':'")
@@ -589,7 +574,7 @@ fn split_line(line: usize, text: &[u8]) -> Result<(&[u8], RawValue<'_>), LdifErr
             syntax(line, "expected 'attribute: value'")
         });
     };
-    let name = &text[..options.unwrap_or(colon)];
+    let name = &text[..name_end];
     let rest = &text[colon + 1..];
     let value = match rest.first() {
         Some(b':') => RawValue::Base64(trim_leading_spaces(&rest[1..])),

@@ -233,9 +233,9 @@ pub(crate) enum Source {
     Ldif {
         path: PathBuf,
         base: Option<String>,
-        /// The export as the last scan mapped it into memory: where `reread` finds a record
-        /// again.
-        mapped: Option<memmap2::Mmap>,
+        /// The export the last scan mapped into memory, still open: where `reread` finds a
+        /// record again.
+        mapped: Option<File>,
     },
 }
 
@@ -530,8 +530,9 @@ impl Source {
     /// The account whose record starts at `at` in the export the last scan mapped
     /// (`Scanned::Account`'s offset), read again.
     fn reread(&self, at: u64) -> Result<Account, String> {
+        use std::os::unix::fs::FileExt;
         let Source::Ldif {
-            mapped: Some(map),
+            mapped: Some(file),
             path,
             ..
         } = self
@@ -544,20 +545,28 @@ impl Source {
                 path.display()
             )
         };
-        let at = usize::try_from(at).map_err(|_| again())?;
-        let bytes = map.get(at..).ok_or_else(again)?;
-        let mut reader = LdifReader::from_slice(bytes);
-        let mut sink = ScanSink::default();
-        let read = reader.next_record(&mut sink);
-        // The kernel maps the pages around a fault too: hand them back, or rereading a few
-        // thousand records spread over a large export would count most of it as resident.
-        let around = 64 << 10;
-        ldif::release(
-            &map[at.saturating_sub(around)..(at + reader.read_to() + around).min(map.len())],
-        );
-        match (read, sink.finish(None, None)) {
-            (Ok(true), Ok(Some(Scanned::Account(account, ..)))) => Ok(account.clone()),
-            _ => Err(again()),
+        // Read, not mapped: a few thousand records spread over a large export would otherwise
+        // fault in (and count as resident) the pages around each, and handing them back costs
+        // every core a TLB flush.
+        let mut bytes = vec![0; 16 << 10];
+        loop {
+            let read = file.read_at(&mut bytes, at).map_err(|_| again())?;
+            let whole = read < bytes.len();
+            let mut reader = LdifReader::from_slice(&bytes[..read]);
+            let mut sink = ScanSink::default();
+            let parsed = reader.next_record(&mut sink);
+            // A record that reaches the end of what was read may go on past it.
+            if !whole && reader.read_to() >= read {
+                if bytes.len() > 2 * ldif::MAX_RECORD_BYTES {
+                    return Err(again());
+                }
+                bytes.resize(bytes.len() * 4, 0);
+                continue;
+            }
+            return match (parsed, sink.finish(None, None)) {
+                (Ok(true), Ok(Some(Scanned::Account(account, ..)))) => Ok(account.clone()),
+                _ => Err(again()),
+            };
         }
     }
 
@@ -834,7 +843,7 @@ fn scan_ldif<W: Send>(
     base: Option<&NormalDn>,
     new_worker: &(impl Fn() -> W + Sync),
     each: &(impl Fn(&mut W, Scanned<'_>) + Sync),
-) -> anyhow::Result<(Vec<W>, SourceFacts, Option<memmap2::Mmap>)> {
+) -> anyhow::Result<(Vec<W>, SourceFacts, Option<File>)> {
     let context = || path.display().to_string();
     if path != Path::new("-") {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -849,7 +858,7 @@ fn scan_ldif<W: Send>(
                 let (workers, mut facts) =
                     scan_mapped(&map, mark, base, new_worker, each).with_context(context)?;
                 facts.judge_trailer();
-                return Ok((workers, facts, Some(map)));
+                return Ok((workers, facts, Some(file)));
             }
         }
     }

@@ -393,6 +393,49 @@ dn: CN=B,DC=x\nservicePrincipalName: cifs/files.x\n\n";
     assert_eq!(json["findings"][0]["via_alias"], true);
 }
 
+/// A duplicate's holders are read again from an export file where they lie; a record far
+/// longer than the first read of it (a 100 KiB value before its SPNs, and one folded over
+/// many lines) is read whole, and the findings are those the same bytes give on standard input.
+#[test]
+fn holders_with_long_records_are_read_again_whole() {
+    let long = "x".repeat(100 << 10);
+    let folded: String = long
+        .as_bytes()
+        .chunks(76)
+        .map(|chunk| format!(" {}\n", std::str::from_utf8(chunk).unwrap()))
+        .collect();
+    let mut export = String::from("version: 1\n\n");
+    export.push_str(&computer("ONE", 4096, 3, &[]).replacen(
+        "sAMAccountName",
+        &format!("description: {long}\nsAMAccountName"),
+        1,
+    ));
+    export.push_str(
+        &computer("TWO", 4096, 3, &[])
+            .replacen(
+                "sAMAccountName",
+                &format!("description:\n{folded}sAMAccountName"),
+                1,
+            )
+            .replace("HOST/two.corp.com", "HOST/one.corp.com"),
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &export).unwrap();
+    let path = file.path().to_str().unwrap();
+    let args = ["audit", "-o", "json", "--as-of", "2026-11-21"];
+    let from_file = common::offline(&[&args[..], &["--from-ldif", path]].concat());
+    assert_eq!(from_file.code, 1, "{}", from_file.stderr);
+    let file_json = from_file.json();
+    assert_eq!(
+        duplicate_keys(&file_json),
+        ["host/one.corp.com"],
+        "{}",
+        from_file.stderr
+    );
+    let from_stdin = audit(&export, &[]);
+    assert_eq!(file_json["findings"], from_stdin.json()["findings"]);
+}
+
 /// A file export large enough to be read in two halves keeps where its SPN holders are instead
 /// of their texts, and reads the few a finding may name again: the report equals the one made
 /// from the same bytes on standard input (a stream: every text kept). The export holds a

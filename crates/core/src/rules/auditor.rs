@@ -635,17 +635,36 @@ impl Auditor {
             parts.push(index);
             parts.append(&mut self.other_parts);
             parts.iter_mut().for_each(SpnIndex::prepare);
-            if self.settings.wants(Check::DUPLICATE_SPN) {
-                self.findings
-                    .extend(super::duplicates::duplicates_in(&parts));
-            }
-            if self.settings.wants(Check::CONFUSABLE_SPN) {
-                self.findings
-                    .extend(super::duplicates::confusables_in(&parts));
-            }
         }
+        // The findings so far are put in order on this core while another walks the
+        // duplicate index; what that finds is merged in after.
+        let across = std::thread::scope(|scope| {
+            let parts = &parts;
+            let settings = &self.settings;
+            let across = scope.spawn(move || {
+                let mut across = Vec::new();
+                if parts.is_empty() {
+                    return across;
+                }
+                if settings.wants(Check::DUPLICATE_SPN) {
+                    across.extend(super::duplicates::duplicates_in(parts));
+                }
+                if settings.wants(Check::CONFUSABLE_SPN) {
+                    across.extend(super::duplicates::confusables_in(parts));
+                }
+                across
+            });
+            sort_findings(&mut self.findings);
+            self.findings.dedup();
+            across
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        let sorted = self.findings.len();
+        self.findings.extend(across);
         self.findings
             .extend(super::acting_for::to_dcs(&self.constrained, &self.dcs));
+        super::sort_appended(&mut self.findings, sorted);
         let system = [Attr::OperatingSystem, Attr::OperatingSystemVersion];
         if self.settings.wants(Check::UNSUPPORTED_OS)
             && !system.iter().all(|attr| evidence.contains(*attr))
@@ -706,8 +725,6 @@ impl Auditor {
                 ));
             }
         }
-        sort_findings(&mut self.findings);
-        self.findings.dedup();
         let summary = self.summary();
         Audit {
             findings: self.findings,
@@ -754,7 +771,13 @@ impl Summary {
     /// Counts one more finding of `kind` (and of its class).
     pub fn add(&mut self, kind: &Kind, class: Option<&str>) {
         self.by_kind[kind.position()] += 1;
-        if let Some(class) = class.and_then(|class| kinds::classes().position(|c| c == class)) {
+        if let Some(class) = class {
+            self.add_class(class);
+        }
+    }
+
+    fn add_class(&mut self, class: &str) {
+        if let Some(class) = kinds::classes().position(|c| c == class) {
             if self.by_class.is_empty() {
                 self.by_class = vec![0; kinds::classes().count()];
             }
@@ -772,8 +795,16 @@ impl Summary {
             findings: findings.len(),
             ..Summary::default()
         };
-        for finding in findings {
-            self.add(finding.spec(), finding.class());
+        // Findings come grouped by kind: counted a kind's range at a time, the classes of
+        // those kinds that have them one by one.
+        for range in kinds::kind_ranges(findings) {
+            let kind = findings[range.start].spec();
+            self.by_kind[kind.position()] += range.len();
+            for finding in &findings[range] {
+                if let Some(class) = finding.class() {
+                    self.add_class(class);
+                }
+            }
         }
     }
 }

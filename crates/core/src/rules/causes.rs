@@ -243,39 +243,42 @@ pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
     use std::hash::BuildHasher;
     // Findings come grouped by kind, and one kind usually dwarfs the others (a million stale
     // passwords): only the accounts the other kinds name go into the table, so that it stays
-    // small; the big kind's findings are then only looked up in it.
+    // small; the big kind's findings are then only looked up in it, and not even hashed when
+    // no other kind names an account.
     let state = foldhash::fast::FixedState::default();
-    let hashes: Vec<Option<u64>> = findings
-        .iter()
-        .map(|finding| finding.dn().map(|dn| state.hash_one(dn)))
-        .collect();
-    let own: Vec<Option<CauseKind>> = findings
-        .iter()
-        .map(|finding| (finding.spec().cause_kind)(finding))
-        .collect();
+    let hash = |finding: &Finding| finding.dn().map(|dn| state.hash_one(dn));
+    let own = |finding: &Finding| (finding.spec().cause_kind)(finding);
     let big = largest_kind(findings);
     let mut top: hashbrown::HashMap<u64, Option<CauseKind>, foldhash::fast::FixedState> =
-        hashbrown::HashMap::with_hasher(state);
-    let outside = (0..findings.len()).filter(|index| !big.contains(index));
-    for index in outside {
-        if let Some(hash) = hashes[index] {
+        hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::default());
+    let outside = || (0..findings.len()).filter(|index| !big.contains(index));
+    for index in outside() {
+        if let Some(hash) = hash(&findings[index]) {
             let best = top.entry(hash).or_insert(None);
-            *best = min_cause(*best, own[index]);
+            *best = min_cause(*best, own(&findings[index]));
         }
     }
-    for index in big.clone() {
-        if let Some(best) = hashes[index].and_then(|hash| top.get_mut(&hash)) {
-            *best = min_cause(*best, own[index]);
+    let mut big_hashes = Vec::new();
+    if !top.is_empty() {
+        big_hashes = findings[big.clone()].iter().map(hash).collect();
+        for (finding, hash) in findings[big.clone()].iter().zip(&big_hashes) {
+            if let Some(best) = hash.and_then(|hash| top.get_mut(&hash)) {
+                *best = min_cause(*best, own(finding));
+            }
         }
     }
-    (0..findings.len())
-        .map(
-            |index| match hashes[index].and_then(|hash| top.get(&hash)) {
+    (findings.iter().enumerate())
+        .map(|(index, finding)| {
+            finding.dn()?;
+            let hash = match index.checked_sub(big.start) {
+                Some(at) if big.contains(&index) => big_hashes.get(at).copied().flatten(),
+                _ => hash(finding),
+            };
+            match hash.and_then(|hash| top.get(&hash)) {
                 Some(best) => *best,
-                None if hashes[index].is_some() => own[index],
-                None => None,
-            },
-        )
+                None => own(finding),
+            }
+        })
         .collect()
 }
 
@@ -586,6 +589,20 @@ mod tests {
             ]
         );
         assert_eq!(per_account(&[missing]), [Some(CauseKind::SpnAbsent)]);
+        // No other kind names an account: each keeps its own (the big kind is not hashed).
+        let alone = [
+            stale(&pc, StaleClass::RotationSuppressed),
+            stale(&other, StaleClass::Inactive),
+            Finding::NotFound { name: "X".into() },
+        ];
+        assert_eq!(
+            per_account(&alone),
+            [
+                Some(CauseKind::GpoStopsRotation),
+                Some(CauseKind::Inactive),
+                None
+            ]
+        );
         for kind in [
             CauseKind::Deleted,
             CauseKind::Recreated,

@@ -395,7 +395,7 @@ pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
     }
     let mut wanted: Vec<(usize, IndexEntry)> = Vec::new();
     for_each_run(parts, |members| {
-        if members.len() >= 2 && !single_holder(members) {
+        if !single_holder(members) {
             wanted.extend(members.iter().map(|member| (member.part, member.entry)));
         }
     });
@@ -507,20 +507,23 @@ pub fn confusables_in(parts: &[SpnIndex]) -> Vec<Finding> {
 pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for_each_run(parts, |members| {
-        if members.len() >= 2 && !single_holder(members) {
+        if !single_holder(members) {
             report_run(parts, members, &mut findings);
         }
     });
     findings
 }
 
-/// Hands each run of entries with equal hashes, across the parts, to `each`.
+/// Hands each run of two or more entries with equal hashes, across the parts, to `each`
+/// (what both duplicates and the holders to read again are made of); an SPN indexed once is
+/// passed over without being gathered.
 fn for_each_run(parts: &[SpnIndex], mut each: impl FnMut(&[Member])) {
     assert!(
         parts.iter().all(|part| part.sorted && part.unkeyed == 0),
         "SpnIndex::prepare (and recall, after new aliases) must run before queries"
     );
     let mut cursors = vec![0usize; parts.len()];
+    let mut starts = cursors.clone();
     let mut members: Vec<Member> = Vec::new();
     loop {
         let next_hash = parts
@@ -531,17 +534,25 @@ fn for_each_run(parts: &[SpnIndex], mut each: impl FnMut(&[Member])) {
         let Some(hash) = next_hash else {
             break;
         };
+        starts.copy_from_slice(&cursors);
+        let mut count = 0;
+        for (part, cursor) in parts.iter().zip(&mut cursors) {
+            let run = (part.entries[*cursor..].iter())
+                .take_while(|entry| entry.hash == hash)
+                .count();
+            *cursor += run;
+            count += run;
+        }
+        if count < 2 {
+            continue;
+        }
         members.clear();
         for (index, part) in parts.iter().enumerate() {
-            while let Some(entry) = part.entries.get(cursors[index])
-                && entry.hash == hash
-            {
-                members.push(Member {
-                    part: index,
-                    entry: *entry,
-                });
-                cursors[index] += 1;
-            }
+            let run = &part.entries[starts[index]..cursors[index]];
+            members.extend(run.iter().map(|entry| Member {
+                part: index,
+                entry: *entry,
+            }));
         }
         each(&members);
     }

@@ -66,11 +66,62 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(compare_findings);
 }
 
+/// Puts in order findings whose first `sorted` already are, once each (no two equal): the
+/// rest are sorted and merged in from where the first of them belongs, so that a million
+/// findings in order are not compared again for a few added at the end.
+fn sort_appended(findings: &mut Vec<Finding>, sorted: usize) {
+    findings[sorted..].sort_by(compare_findings);
+    let Some(first) = findings.get(sorted) else {
+        return;
+    };
+    let start =
+        findings[..sorted].partition_point(|finding| compare_findings(finding, first).is_le());
+    findings[start..].sort_by(compare_findings);
+    // Only what follows `start` can repeat what precedes it.
+    let mut tail = findings.split_off(start.saturating_sub(1));
+    tail.dedup();
+    findings.append(&mut tail);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::account::Account;
     use crate::model::names::NameQuery;
+
+    #[test]
+    fn findings_added_after_sorted_ones_merge_in_as_a_whole_sort_would_put_them() {
+        let missing = |name: &str, spn: &str| Finding::MissingSpn {
+            account: Some(format!("{name}$")),
+            dn: format!("CN={name},DC=x"),
+            spn: spn.into(),
+        };
+        let not_found = |name: &str| Finding::NotFound { name: name.into() };
+        let mut findings = vec![
+            missing("A", "HOST/a"),
+            missing("C", "HOST/c"),
+            missing("E", "HOST/e"),
+            not_found("q"),
+        ];
+        sort_findings(&mut findings);
+        let sorted = findings.len();
+        // Between, equal to one already there, after everything, before everything.
+        findings.extend([
+            missing("D", "HOST/d"),
+            missing("C", "HOST/c"),
+            not_found("z"),
+            missing("0", "HOST/0"),
+        ]);
+        let mut whole = findings.clone();
+        sort_findings(&mut whole);
+        whole.dedup();
+        sort_appended(&mut findings, sorted);
+        assert_eq!(findings, whole);
+        assert_eq!(findings.len(), 7, "the repeated finding is there once");
+        let mut nothing_added = whole.clone();
+        sort_appended(&mut nothing_added, whole.len());
+        assert_eq!(nothing_added, whole);
+    }
 
     #[test]
     fn each_name_is_found_or_reported() {

@@ -255,14 +255,15 @@ pub enum Finding {
 
 /// The ranges of `findings` that hold one kind each (findings come grouped by kind).
 pub fn kind_ranges(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
+    // A kind is a variant: comparing variants reads a tag, not a name.
     let mut ranges = Vec::new();
     let mut start = 0;
     while start < findings.len() {
-        let kind = findings[start].kind();
+        let kind = std::mem::discriminant(&findings[start]);
         let end = start
             + findings[start..]
                 .iter()
-                .take_while(|finding| finding.kind() == kind)
+                .take_while(|finding| std::mem::discriminant(*finding) == kind)
                 .count();
         ranges.push(start..end);
         start = end;
