@@ -296,8 +296,9 @@ impl Source {
     }
 
     /// The check commands' pass over the source: an auditor per worker (remembering what it
-    /// saw when a baseline is compared), their duplicate indexes sorted each on its own core,
-    /// merged in one pass; with `forest`, the global catalog's SPN holders too; what the domain
+    /// saw when a baseline is compared), their duplicate indexes and findings sorted each on
+    /// its own core, then joined (the findings copied on one core while the other reads the
+    /// duplicates' holders again); with `forest`, the global catalog's SPN holders too; what the domain
     /// object and the schema say.
     pub(crate) async fn audit(
         &mut self,
@@ -330,12 +331,11 @@ impl Source {
                 scope.spawn(move || auditor.prepare());
             }
         });
-        let mut workers = workers.into_iter();
-        let mut auditor = workers.next().expect("a scan has a worker");
-        workers.for_each(|other| auditor.merge(other));
         // The duplicate index kept where an export holds its holders, not their texts.
-        auditor
-            .recall(&|at| self.reread(at))
+        let mut workers = workers.into_iter();
+        let first = workers.next().expect("a scan has a worker");
+        let mut auditor = first
+            .join(workers.collect(), &|at| self.reread(at))
             .map_err(anyhow::Error::msg)?;
         if forest && settings.wants(Check::DUPLICATE_SPN) {
             self.scan_global_catalog(|account, in_scope| auditor.index_only(account, in_scope))

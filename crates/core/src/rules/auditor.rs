@@ -329,9 +329,32 @@ impl Auditor {
         sort_findings(&mut self.findings);
     }
 
+    /// Takes in what the other workers' auditors saw of other parts of the same scope, then
+    /// reads again, with `reread`, the duplicate index's holders that findings may name and
+    /// that it did not keep (`SpnTexts::At`): due before `finish`. Their findings are joined
+    /// to these on another core meanwhile (a copy of up to a million findings).
+    pub fn join(mut self, others: Vec<Auditor>, reread: &Reread) -> Result<Auditor, String> {
+        let mut theirs = Vec::new();
+        for mut other in others {
+            theirs.push(std::mem::take(&mut other.findings));
+            self.merge(other);
+        }
+        let mut findings = std::mem::take(&mut self.findings);
+        let recalled = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for mut part in theirs {
+                    findings.append(&mut part);
+                }
+            });
+            self.recall(reread)
+        });
+        self.findings = findings;
+        recalled.map(|()| self)
+    }
+
     /// Reads again, with `reread`, the duplicate index's holders that findings may name and
-    /// that it did not keep (`SpnTexts::At`): due before `finish`.
-    pub fn recall(&mut self, reread: &Reread) -> Result<(), String> {
+    /// that it did not keep (`SpnTexts::At`).
+    fn recall(&mut self, reread: &Reread) -> Result<(), String> {
         let Some(index) = self.index.take() else {
             return Ok(());
         };
