@@ -280,8 +280,25 @@ impl<R: Read> LdifReader<'_, R> {
     }
 
     /// The next logical line (continuation lines joined); valid until the next call.
+    #[inline]
     fn logical_line(&mut self) -> Result<Option<Line>, LdifError> {
         self.pos = self.next_pos;
+        // Most lines: whole in the buffer, the next one after them, neither folded.
+        let window = &self.buf[self.pos..self.end];
+        if let Some(newline) = memchr::memchr(b'\n', window)
+            && newline <= MAX_LINE_BYTES
+            && window.get(newline + 1).is_some_and(|&next| next != b' ')
+            && window[0] != b' '
+        {
+            self.line_no += 1;
+            let start = self.pos;
+            let end = start + Self::strip_cr(&window[..newline]).len();
+            self.next_pos = start + newline + 1;
+            return Ok(Some(Line {
+                number: self.line_no,
+                at: LineAt::Buffer { start, end },
+            }));
+        }
         let Some((content_end, next)) = self.physical_line()? else {
             return Ok(None);
         };
