@@ -266,6 +266,8 @@ fn write_json<P: Present>(
 
 /// Items a block: large enough to amortise a hand-over, small enough to bound the memory.
 pub(crate) const BLOCK: usize = 4096;
+/// Blocks encoded ahead of the one to write next, at most, on the writing thread.
+const AHEAD: usize = 4;
 
 /// Writes `len` items encoded by `encode` (a range of indexes, into a buffer), in order. Large
 /// reports are encoded on two cores in blocks: both threads take the next block not yet taken,
@@ -323,24 +325,26 @@ pub(crate) fn write_blocks(
                 if let Some(block) = waiting.remove(&number) {
                     break block;
                 }
-                // Encode one here while the other thread's is not ready, if any is left.
-                let theirs =
-                    match receive.try_recv() {
-                        Ok(theirs) => Some(theirs),
-                        Err(_) => {
-                            let mine = next.fetch_add(1, Ordering::Relaxed);
-                            if mine < blocks {
-                                let mut buffer = take();
-                                encode_block(mine, &mut buffer)?;
-                                waiting.insert(mine, buffer);
-                                None
-                            } else {
-                                Some(receive.recv().map_err(|_| {
-                                    std::io::Error::other("the report encoder stopped")
-                                })?)
-                            }
-                        }
-                    };
+                // Encode one here while the other thread's is not ready, if any is left and
+                // not too many wait already (the other thread may be held up).
+                let received = receive.try_recv().ok();
+                let mine = (received.is_none() && waiting.len() < AHEAD)
+                    .then(|| next.fetch_add(1, Ordering::Relaxed))
+                    .filter(|mine| *mine < blocks);
+                let theirs = match (received, mine) {
+                    (Some(theirs), _) => Some(theirs),
+                    (None, Some(mine)) => {
+                        let mut buffer = take();
+                        encode_block(mine, &mut buffer)?;
+                        waiting.insert(mine, buffer);
+                        None
+                    }
+                    (None, None) => Some(
+                        receive
+                            .recv()
+                            .map_err(|_| std::io::Error::other("the report encoder stopped"))?,
+                    ),
+                };
                 if let Some((at, encoded)) = theirs {
                     waiting.insert(at, encoded?);
                 }
@@ -486,6 +490,29 @@ mod tests {
             err.to_string(),
             "--output json:: no file name after the format"
         );
+    }
+
+    #[test]
+    fn blocks_encoded_on_two_threads_are_written_in_order_and_a_failure_stops_them() {
+        let len = 10 * BLOCK + 7;
+        let encode = |range: std::ops::Range<usize>, buffer: &mut Vec<u8>| {
+            for index in range {
+                writeln!(buffer, "{index}")?;
+            }
+            Ok(())
+        };
+        let mut out = Vec::new();
+        write_blocks(len, &mut out, encode).unwrap();
+        let expected: String = (0..len).map(|index| format!("{index}\n")).collect();
+        assert!(out == expected.as_bytes(), "blocks out of order or missing");
+        let failing = |range: std::ops::Range<usize>, buffer: &mut Vec<u8>| {
+            if range.contains(&(7 * BLOCK)) {
+                return Err(std::io::Error::other("disk full"));
+            }
+            encode(range, buffer)
+        };
+        let err = write_blocks(len, &mut Vec::new(), failing).unwrap_err();
+        assert_eq!(err.to_string(), "disk full");
     }
 
     #[test]

@@ -233,9 +233,9 @@ pub(crate) enum Source {
     Ldif {
         path: PathBuf,
         base: Option<String>,
-        /// The export the last scan mapped into memory, still open: where `reread` finds a
-        /// record again.
-        mapped: Option<File>,
+        /// The export file the last scan mapped into memory, still open: where `reread`
+        /// finds a record again.
+        opened: Option<File>,
     },
 }
 
@@ -298,8 +298,8 @@ impl Source {
     /// The check commands' pass over the source: an auditor per worker (remembering what it
     /// saw when a baseline is compared), their duplicate indexes and findings sorted each on
     /// its own core, then joined (the findings copied on one core while the other reads the
-    /// duplicates' holders again); with `forest`, the global catalog's SPN holders too; what the domain
-    /// object and the schema say.
+    /// duplicates' holders again); with `forest`, the global catalog's SPN holders too; what
+    /// the domain object and the schema say.
     pub(crate) async fn audit(
         &mut self,
         settings: &AuditSettings,
@@ -372,7 +372,7 @@ impl Source {
                 Ok(Source::Ldif {
                     path: path.clone(),
                     base: base.map(str::to_string),
-                    mapped: None,
+                    opened: None,
                 })
             }
             SourceSpec::Live(settings) => {
@@ -486,15 +486,15 @@ impl Source {
                 facts.warnings = warnings;
                 (workers, facts)
             }
-            Source::Ldif { path, base, mapped } => {
+            Source::Ldif { path, base, opened } => {
                 let base = base.as_deref().and_then(NormalDn::parse);
                 let in_scan_scope = |worker: &mut W, item: Scanned<'_>| match item {
                     Scanned::Account(account, ..) if !account.in_scan_scope() => {}
                     item => each(worker, item),
                 };
-                let (workers, facts, map) =
+                let (workers, facts, file) =
                     scan_ldif(path, base.as_ref(), &new_worker, &in_scan_scope)?;
-                *mapped = map;
+                *opened = file;
                 (workers, facts)
             }
         };
@@ -532,12 +532,12 @@ impl Source {
     fn reread(&self, at: u64) -> Result<Account, String> {
         use std::os::unix::fs::FileExt;
         let Source::Ldif {
-            mapped: Some(file),
+            opened: Some(file),
             path,
             ..
         } = self
         else {
-            return Err("no export in memory to read a record from again".into());
+            return Err("no export file open to read a record from again".into());
         };
         let again = || {
             format!(
@@ -836,8 +836,8 @@ const SPLIT_AT_BYTES: usize = 64 << 20;
 
 /// Reads an LDIF export into workers. A regular UTF-8 file is mapped into memory and parsed
 /// where it lies; when large, it is split at a record boundary near its middle and each half
-/// parsed by its own worker; the mapping is handed back with the workers (accounts come with
-/// their records' offsets in it). Standard input and UTF-16 are read as streams by one worker.
+/// parsed by its own worker; the file is handed back with the workers (accounts come with their
+/// records' offsets in it). Standard input and UTF-16 are read as streams by one worker.
 fn scan_ldif<W: Send>(
     path: &Path,
     base: Option<&NormalDn>,
