@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::report::format::table::Cell;
 use crate::report::{JsonFields, Present, TextOut, count};
 use adcomputer_core::model::snapshot::StateRead;
-use adcomputer_core::rules::causes::{self, CauseKind};
+use adcomputer_core::rules::causes::{AccountCauses, CauseKind};
 use adcomputer_core::rules::dc_inventory::{self, DcEntry};
 use adcomputer_core::rules::kinds::{self, Text};
 use adcomputer_core::rules::triage::{Mark, Triage, TriageCounts};
@@ -26,7 +26,7 @@ pub(crate) struct FindingsReport<'a> {
     /// `audit`: the DCs in scope with their operating systems.
     pub(crate) dcs: Option<&'a [DcEntry]>,
     /// `audit`: each finding's account's most likely cause.
-    pub(crate) causes: Option<Vec<Option<CauseKind>>>,
+    pub(crate) causes: Option<AccountCauses>,
     /// `--state`: how the DC was read.
     pub(crate) state: Option<&'a StateRead>,
 }
@@ -61,7 +61,7 @@ impl<'a> FindingsReport<'a> {
     pub(crate) fn with_dcs(mut self, dcs: Option<&'a Vec<DcEntry>>) -> Self {
         if let Some(dcs) = dcs {
             self.dcs = Some(dcs);
-            self.causes = Some(causes::per_account(self.findings));
+            self.causes = Some(AccountCauses::of(self.findings));
         }
         self
     }
@@ -107,7 +107,8 @@ impl<'a> FindingsReport<'a> {
 
     /// The finding's account's most likely cause (`audit`).
     fn cause(&self, index: usize) -> Option<&'static str> {
-        self.causes.as_ref()?[index].map(CauseKind::as_str)
+        let cause = self.causes.as_ref()?.of_finding(&self.findings[index]);
+        cause.map(CauseKind::as_str)
     }
 
     /// The finding's mark against the baseline (none without one).

@@ -237,49 +237,62 @@ impl CauseKind {
     }
 }
 
-/// For each of an audit's findings about one account, the most likely cause among all the
-/// findings about that account (its `cause` field); `None` for findings about no account.
-pub fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
+/// For an audit's findings about one account each, the most likely cause among all the
+/// findings about that account (their `cause` field), looked up a finding at a time as a
+/// report is written (on every core that writes it).
+pub struct AccountCauses {
+    /// The best cause of each account (by its DN's hash) that a kind other than the one with
+    /// the most findings names, that kind's findings about it included.
+    named: hashbrown::HashMap<u64, Option<CauseKind>, foldhash::fast::FixedState>,
+}
+
+impl AccountCauses {
+    /// Findings come grouped by kind, and one kind usually dwarfs the others (a million stale
+    /// passwords): only the accounts the other kinds name go into the table, so that it stays
+    /// small, and the big kind's findings are hashed only when it is not empty.
+    pub fn of(findings: &[Finding]) -> AccountCauses {
+        let big = largest_kind(findings);
+        let mut named = hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::default());
+        let outside = (findings.iter().enumerate()).filter(|(index, _)| !big.contains(index));
+        for (_, finding) in outside {
+            if let Some(hash) = dn_hash(finding) {
+                let best = named.entry(hash).or_insert(None);
+                *best = min_cause(*best, own_cause(finding));
+            }
+        }
+        if !named.is_empty() {
+            for finding in &findings[big] {
+                if let Some(best) = dn_hash(finding).and_then(|hash| named.get_mut(&hash)) {
+                    *best = min_cause(*best, own_cause(finding));
+                }
+            }
+        }
+        AccountCauses { named }
+    }
+
+    /// The cause of `finding`'s account, one of the findings `of` was given; `None` for a
+    /// finding about no account.
+    pub fn of_finding(&self, finding: &Finding) -> Option<CauseKind> {
+        finding.dn()?;
+        let named = (!self.named.is_empty())
+            .then(|| dn_hash(finding).and_then(|hash| self.named.get(&hash)))
+            .flatten();
+        match named {
+            Some(best) => *best,
+            None => own_cause(finding),
+        }
+    }
+}
+
+fn dn_hash(finding: &Finding) -> Option<u64> {
     use std::hash::BuildHasher;
-    // Findings come grouped by kind, and one kind usually dwarfs the others (a million stale
-    // passwords): only the accounts the other kinds name go into the table, so that it stays
-    // small; the big kind's findings are then only looked up in it, and not even hashed when
-    // no other kind names an account.
     let state = foldhash::fast::FixedState::default();
-    let hash = |finding: &Finding| finding.dn().map(|dn| state.hash_one(dn));
-    let own = |finding: &Finding| (finding.spec().cause_kind)(finding);
-    let big = largest_kind(findings);
-    let mut top: hashbrown::HashMap<u64, Option<CauseKind>, foldhash::fast::FixedState> =
-        hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::default());
-    let outside = || (0..findings.len()).filter(|index| !big.contains(index));
-    for index in outside() {
-        if let Some(hash) = hash(&findings[index]) {
-            let best = top.entry(hash).or_insert(None);
-            *best = min_cause(*best, own(&findings[index]));
-        }
-    }
-    let mut big_hashes = Vec::new();
-    if !top.is_empty() {
-        big_hashes = findings[big.clone()].iter().map(hash).collect();
-        for (finding, hash) in findings[big.clone()].iter().zip(&big_hashes) {
-            if let Some(best) = hash.and_then(|hash| top.get_mut(&hash)) {
-                *best = min_cause(*best, own(finding));
-            }
-        }
-    }
-    (findings.iter().enumerate())
-        .map(|(index, finding)| {
-            finding.dn()?;
-            let hash = match index.checked_sub(big.start) {
-                Some(at) if big.contains(&index) => big_hashes.get(at).copied().flatten(),
-                _ => hash(finding),
-            };
-            match hash.and_then(|hash| top.get(&hash)) {
-                Some(best) => *best,
-                None => own(finding),
-            }
-        })
-        .collect()
+    finding.dn().map(|dn| state.hash_one(dn))
+}
+
+/// The cause a finding gives by itself.
+fn own_cause(finding: &Finding) -> Option<CauseKind> {
+    (finding.spec().cause_kind)(finding)
 }
 
 /// The range of the kind with the most findings.
@@ -562,6 +575,14 @@ mod tests {
             procedure.manual && procedure.next_step.contains("netdom resetpwd"),
             "{procedure:?}"
         );
+    }
+
+    fn per_account(findings: &[Finding]) -> Vec<Option<CauseKind>> {
+        let causes = AccountCauses::of(findings);
+        findings
+            .iter()
+            .map(|finding| causes.of_finding(finding))
+            .collect()
     }
 
     #[test]

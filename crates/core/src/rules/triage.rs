@@ -25,6 +25,12 @@ pub fn identity(kind: &str, subject: &str, detail: Option<&str>) -> String {
     for part in std::iter::once(subject).chain(detail) {
         id.push('|');
         let start = id.len();
+        if text::Prepared::is_plain(part) {
+            // Folded, then lower case: for plain ASCII, its lower case (one pass, not three).
+            id.push_str(part);
+            id[start..].make_ascii_lowercase();
+            continue;
+        }
         text::fold_into(part, &mut id);
         // Lower case reads better in a list of ids; for ASCII, without a copy.
         if id[start..].is_ascii() {
