@@ -95,7 +95,9 @@ impl Names {
     }
 
     pub fn append(&mut self, other: &Names) {
-        other.iter().for_each(|name| self.push(name));
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| offset + end));
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
