@@ -36,8 +36,14 @@ fn kinds(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Runs a next step exactly as printed, with `sh -c`, against the test DC.
+/// Runs a next step exactly as printed, with `sh -c`, against the test DC, in a directory of
+/// its own (an admin's working directory: a write's journal lands there, not in the checkout).
 fn run_as_written(step: &str) -> Run {
+    run_in(step, &tempfile::tempdir().unwrap()).0
+}
+
+/// Runs `step` as [`run_as_written`] does, in `dir`; with the journals it left there.
+fn run_in(step: &str, dir: &tempfile::TempDir) -> (Run, Vec<String>) {
     let template = common::live_command(&[]);
     let mut command = Command::new("sh");
     for (key, value) in template.get_envs() {
@@ -57,15 +63,22 @@ fn run_as_written(step: &str) -> Run {
     );
     let output = command
         .env("PATH", path)
+        .current_dir(dir.path())
         .args(["-c", step])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    Run {
+    let journals = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("adcomputer-journal-"))
+        .collect();
+    let run = Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    };
+    (run, journals)
 }
 
 /// The first cause of `name` is `expected`, and its step is a command of this tool; run as
@@ -77,8 +90,12 @@ fn command_mends(name: &str, extra: &[&str], expected: &str, gone: &[&str]) {
     assert_eq!(first["manual"], false, "{name}: {first}");
     let step = first["next_step"].as_str().unwrap();
     assert!(step.starts_with("adcomputer "), "{step}");
-    let run = run_as_written(step);
+    let dir = tempfile::tempdir().unwrap();
+    let (run, journals) = run_in(step, &dir);
     assert_eq!(run.code, 0, "{step}: {} {}", run.stdout, run.stderr);
+    // An SPN repair keeps its journal where the admin ran it (a reset keeps none).
+    let journaled = usize::from(step.starts_with("adcomputer spn fix "));
+    assert_eq!(journals.len(), journaled, "{step}: {journals:?}");
     let after = kinds(&show(name, extra));
     for kind in gone {
         assert!(
