@@ -81,6 +81,18 @@ impl<'a> Prepared<'a> {
         }
     }
 
+    /// A constant, its plainness found at compile time.
+    pub const fn constant(text: &'static str) -> Prepared<'static> {
+        let bytes = text.as_bytes();
+        let mut plain = true;
+        let mut at = 0;
+        while at < bytes.len() {
+            plain &= bytes[at].is_ascii() && bytes[at] != b' ';
+            at += 1;
+        }
+        Prepared { text, plain }
+    }
+
     /// A part of a value already known to be plain (or not).
     pub fn part(text: &'a str, whole_is_plain: bool) -> Prepared<'a> {
         Prepared {

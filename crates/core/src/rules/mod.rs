@@ -39,25 +39,45 @@ pub use readback::{PasswordState, reset_made, spn_change_made};
 pub use spn_rules::{SpnSettings, expected_spns, review_spns};
 pub use staleness::{StaleClass, StaleSettings, classify_password};
 
-/// Compares case-insensitively (as the report orders names) without allocating.
+/// Compares case-insensitively (as the report orders names) without allocating: as the
+/// strings' characters, each lower-cased, compare. Bytes are compared until the first that
+/// differ; only where one of those is not ASCII are characters compared, from there.
 fn cmp_folded(a: &str, b: &str) -> std::cmp::Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        a.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-    } else {
-        a.chars()
-            .flat_map(char::to_lowercase)
-            .cmp(b.chars().flat_map(char::to_lowercase))
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    for (at, (&p, &q)) in x.iter().zip(y).enumerate() {
+        if p == q {
+            continue;
+        }
+        if !p.is_ascii() || !q.is_ascii() {
+            // What precedes differs in ASCII case at most: a character starts at the same
+            // byte in both, and the characters before it lower-case alike.
+            let start = (0..=at)
+                .rev()
+                .find(|&start| a.is_char_boundary(start))
+                .unwrap_or(0);
+            return a[start..]
+                .chars()
+                .flat_map(char::to_lowercase)
+                .cmp(b[start..].chars().flat_map(char::to_lowercase));
+        }
+        let (p, q) = (p.to_ascii_lowercase(), q.to_ascii_lowercase());
+        if p != q {
+            return p.cmp(&q);
+        }
     }
+    // One is the other's start, but for ASCII case; what follows lower-cases to something.
+    x.len().cmp(&y.len())
 }
 
-/// The one order every source and format shares.
+/// The one order every source and format shares: kind order, then within a kind account (or
+/// key or name), then what about it.
 pub fn compare_findings(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    if std::mem::discriminant(a) != std::mem::discriminant(b) {
+        // Each variant is a kind of its own.
+        return a.spec().position().cmp(&b.spec().position());
+    }
     let (a, b) = (a.sort_parts(), b.sort_parts());
-    a.0.cmp(&b.0)
-        .then_with(|| cmp_folded(a.1, b.1))
-        .then_with(|| cmp_folded(a.2, b.2))
+    cmp_folded(a.0, b.0).then_with(|| cmp_folded(a.1, b.1))
 }
 
 /// Puts findings in the one order every source and format shares. A stable merge sort: the
@@ -88,6 +108,63 @@ mod tests {
     use super::*;
     use crate::model::account::Account;
     use crate::model::names::NameQuery;
+
+    #[test]
+    fn names_compare_as_their_lower_cased_characters() {
+        // What the order means: each string's characters, lower-cased, compared.
+        let meaning = |a: &str, b: &str| {
+            a.chars()
+                .flat_map(char::to_lowercase)
+                .cmp(b.chars().flat_map(char::to_lowercase))
+        };
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "Ab",
+            "b",
+            "B",
+            "a-",
+            "a.",
+            "a_",
+            "[",
+            "`",
+            "Z",
+            "z",
+            "CN=FLEET-0000029,OU=Fleet",
+            "cn=fleet-0000030,ou=fleet",
+            "CN=Fleet-0000029",
+            "é",
+            "É",
+            "éa",
+            "Éb",
+            "aé",
+            "aÉ",
+            "ae",
+            "aE",
+            "aß",
+            "aSS",
+            "İx",
+            "i\u{307}x",
+            "ix",
+            "Σa",
+            "σb",
+            "ςc",
+            "a\u{10400}",
+            "a\u{10428}",
+            "ÿ",
+            "Ÿ",
+            "\u{7f}",
+            "\u{80}",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(cmp_folded(a, b), meaning(a, b), "{a:?} / {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn findings_added_after_sorted_ones_merge_in_as_a_whole_sort_would_put_them() {

@@ -193,20 +193,7 @@ impl<'a> Expectation<'a> {
         let fqdn = valid
             .map(host)
             .filter(|fqdn| !fqdn.text().is_empty() && !fqdn.same(short));
-        let mut classes: SmallVec<[Prepared<'a>; 4]> = SmallVec::new();
-        let wanted = REQUIRED_CLASSES
-            .into_iter()
-            .chain(settings.expect.iter().map(String::as_str));
-        for class in wanted.map(Prepared::new) {
-            if !classes.iter().any(|known| known.same(class)) {
-                classes.push(class);
-            }
-        }
-        let termsrv = Prepared::new(TERMSRV);
-        let termsrv_by_rule = !classes.iter().any(|known| known.same(termsrv));
-        if termsrv_by_rule {
-            classes.push(termsrv);
-        }
+        let (classes, termsrv_by_rule) = required_classes(settings);
         Some(Expectation {
             short,
             fqdn,
@@ -223,11 +210,21 @@ impl<'a> Expectation<'a> {
         })
     }
 
-    /// The hosts an SPN of this account may name: short, DNS and additional names.
-    fn is_current(&self, held: Prepared<'_>) -> bool {
-        held.same(self.short)
-            || self.fqdn.is_some_and(|fqdn| held.same(fqdn))
-            || self.extra.iter().any(|extra| held.same(*extra))
+    /// Which of the account's names `held` is: its short name, its DNS name, or neither.
+    fn host_of(&self, held: Prepared<'_>) -> HostIs {
+        if held.same(self.short) {
+            HostIs::Short
+        } else if self.fqdn.is_some_and(|fqdn| held.same(fqdn)) {
+            HostIs::Fqdn
+        } else {
+            HostIs::Other
+        }
+    }
+
+    /// Whether the class is TERMSRV, from its place among the required classes (each of
+    /// which is another class, so a class is the same as one of them at most).
+    fn is_termsrv(&self, number: Option<usize>) -> bool {
+        number.is_some_and(|number| self.classes[number].same(TERMSRV_CLASS))
     }
 
     /// Calls `each(class, host)` for every SPN the computer should hold, in rule order;
@@ -244,6 +241,45 @@ impl<'a> Expectation<'a> {
 }
 
 const TERMSRV: &str = "TERMSRV";
+const TERMSRV_CLASS: Prepared<'static> = Prepared::constant(TERMSRV);
+
+/// The classes every computer must hold, TERMSRV last: without `--expect`, the same for
+/// every account.
+const DEFAULT_CLASSES: [Prepared<'static>; 3] = [
+    Prepared::constant(REQUIRED_CLASSES[0]),
+    Prepared::constant(REQUIRED_CLASSES[1]),
+    TERMSRV_CLASS,
+];
+
+/// The required classes, each once, in rule order, TERMSRV last unless `--expect` names it;
+/// and whether TERMSRV is there by the rule (required only where held).
+fn required_classes(settings: &SpnSettings) -> (SmallVec<[Prepared<'_>; 4]>, bool) {
+    if settings.expect.is_empty() {
+        return (SmallVec::from_slice(&DEFAULT_CLASSES), true);
+    }
+    let mut classes: SmallVec<[Prepared<'_>; 4]> = SmallVec::new();
+    let wanted = REQUIRED_CLASSES
+        .into_iter()
+        .chain(settings.expect.iter().map(String::as_str));
+    for class in wanted.map(Prepared::new) {
+        if !classes.iter().any(|known| known.same(class)) {
+            classes.push(class);
+        }
+    }
+    let termsrv_by_rule = !classes.iter().any(|known| known.same(TERMSRV_CLASS));
+    if termsrv_by_rule {
+        classes.push(TERMSRV_CLASS);
+    }
+    (classes, termsrv_by_rule)
+}
+
+/// Which of an account's names an SPN's host is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HostIs {
+    Short,
+    Fqdn,
+    Other,
+}
 
 /// Applies both rules in one pass over the account's SPNs.
 pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
@@ -254,7 +290,6 @@ pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
     let Some(expectation) = Expectation::of(account, settings, &review.invalid) else {
         return review;
     };
-    let termsrv = Prepared::new(TERMSRV);
     let fqdn = account
         .dns_host_name
         .as_deref()
@@ -267,19 +302,22 @@ pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
         };
         let plain = Prepared::is_plain(text);
         let class = Prepared::part(spn.class, plain);
+        let number = expectation.classes.iter().position(|c| c.same(class));
+        has_termsrv |= expectation.is_termsrv(number);
         let held_host = Prepared::part(spn.bare_host(), plain);
-        has_termsrv |= class.same(termsrv);
-        if spn.port.is_none() && spn.name.is_none() {
-            if let Some(number) = expectation.classes.iter().position(|c| c.same(class)) {
-                if held_host.same(expectation.short) {
-                    held_mask |= 1 << (2 * number).min(63);
-                } else if expectation.fqdn.is_some_and(|fqdn| held_host.same(fqdn)) {
-                    held_mask |= 1 << (2 * number + 1).min(63);
-                }
+        let host = expectation.host_of(held_host);
+        if let Some(number) = number.filter(|_| spn.port.is_none() && spn.name.is_none()) {
+            match host {
+                HostIs::Short => held_mask |= 1 << (2 * number).min(63),
+                HostIs::Fqdn => held_mask |= 1 << (2 * number + 1).min(63),
+                HostIs::Other => {}
             }
         }
-        let first_label = Prepared::part(spn.first_label(), plain);
-        if first_label.same(expectation.short) && !expectation.is_current(held_host) {
+        // On the short name under a DNS name the account no longer answers to: stale.
+        if host == HostIs::Other
+            && Prepared::part(spn.first_label(), plain).same(expectation.short)
+            && !expectation.extra.iter().any(|extra| held_host.same(*extra))
+        {
             review
                 .stale
                 .push((text.clone(), fqdn.map(|fqdn| spn.on_host(fqdn))));
@@ -305,12 +343,11 @@ pub fn expected_spns(account: &Account, settings: &SpnSettings) -> Vec<String> {
     let Some(expectation) = Expectation::of(account, settings, &invalid) else {
         return Vec::new();
     };
-    let termsrv = Prepared::new(TERMSRV);
     let has_termsrv = account
         .spns
         .iter()
         .filter_map(|text| Spn::parse(text))
-        .any(|spn| Prepared::new(spn.class).same(termsrv));
+        .any(|spn| Prepared::new(spn.class).same(TERMSRV_CLASS));
     let mut expected = Vec::new();
     expectation.each(has_termsrv, |_, class, host| {
         expected.push(format!("{}/{}", class.text(), host.text()));
@@ -399,6 +436,34 @@ mod tests {
         assert_eq!(
             review_spns(&pc, &settings).missing,
             ["WSMAN/PC01", "WSMAN/pc01.x.test"]
+        );
+    }
+
+    #[test]
+    fn termsrv_asked_for_is_required_everywhere_in_any_case() {
+        let settings = SpnSettings {
+            expect: vec!["termsrv".into(), "Host".into()],
+            include_disabled: false,
+        };
+        let pc = computer("PC01$", Some("pc01.x.test"), &FULL);
+        assert_eq!(
+            review_spns(&pc, &settings).missing,
+            ["termsrv/PC01", "termsrv/pc01.x.test"]
+        );
+        // Held in another case: a TERMSRV SPN on one name asks for it on the other only by
+        // the rule, and here it is asked for anyway.
+        let held = computer(
+            "PC01$",
+            Some("pc01.x.test"),
+            &[&FULL[..], &["TermSrv/pc01"]].concat(),
+        );
+        assert_eq!(
+            review_spns(&held, &settings).missing,
+            ["termsrv/pc01.x.test"]
+        );
+        assert_eq!(
+            review_spns(&held, &SpnSettings::default()).missing,
+            ["TERMSRV/pc01.x.test"]
         );
     }
 

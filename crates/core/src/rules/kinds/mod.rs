@@ -386,8 +386,8 @@ impl Finding {
         }
     }
 
-    /// Sort position: kind order, then account (or key or name), then what about it.
-    pub(crate) fn sort_parts(&self) -> (usize, &str, &str) {
+    /// Sort position within its kind: account (or key or name), then what about it.
+    pub(crate) fn sort_parts(&self) -> (&str, &str) {
         let (subject, detail) = match self {
             Finding::StalePassword { account, dn, .. }
             | Finding::DefaultPassword { account, dn }
@@ -421,7 +421,7 @@ impl Finding {
             } => (account.as_deref().unwrap_or(dn), class.as_str()),
             Finding::Laps { account, dn, .. } => (account.as_deref().unwrap_or(dn), ""),
         };
-        (self.spec().position(), subject, detail)
+        (subject, detail)
     }
 }
 
