@@ -522,6 +522,11 @@ pub fn triage(
         }
     };
     match &settings.baseline {
+        // Without selectors every finding fails the run and none is critical: counted, not
+        // looked at one by one.
+        None if settings.fail_on.is_empty() && settings.critical_on.is_empty() => {
+            triage.counts.failing = findings.len();
+        }
         None => findings.iter().for_each(|f| fails(f, &mut triage)),
         Some(baseline) => {
             if let Some(path) = &baseline.missing {
