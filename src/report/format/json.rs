@@ -38,16 +38,36 @@ pub(crate) fn append<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Res
 pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.push(b'"');
-    // No early exit: the compiler compares many bytes at once.
-    let escapes = bytes.iter().fold(false, |any, &byte| {
-        any | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
-    });
-    if escapes {
+    if needs_escape(bytes) {
         escape_into(out, bytes);
     } else {
         out.extend_from_slice(bytes);
     }
     out.push(b'"');
+}
+
+/// Whether `bytes` hold a quote, a backslash or a control character: eight bytes at a time,
+/// the last eight overlapping what came before (no byte-by-byte tail: most strings are short).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // A byte's high bit is set where it is below `n` (n <= 0x80); a borrow only ever marks
+    // bytes above one that is, so "any marked" is exact.
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let marked = |word: u64| {
+        below(word, 0x20)
+            | below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+    };
+    let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+    if bytes.len() < 8 {
+        let mut padded = [b'a'; 8];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        return marked(u64::from_le_bytes(padded)) != 0;
+    }
+    let chunks = bytes.chunks_exact(8);
+    let last = marked(word(&bytes[bytes.len() - 8..]));
+    chunks.fold(last, |any, chunk| any | marked(word(chunk))) != 0
 }
 
 /// `bytes` with quotes, backslashes and control characters escaped as `serde_json` does.
@@ -448,6 +468,20 @@ mod tests {
         ] {
             same_as_serde_json(text);
             same_as_serde_json(&text.chars().next());
+        }
+    }
+
+    #[test]
+    fn a_byte_to_escape_is_seen_anywhere() {
+        for len in 0..40 {
+            for byte in 0..=255u8 {
+                for at in 0..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = byte;
+                    let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                    assert_eq!(needs_escape(&bytes), expected, "{len} {byte:#x} at {at}");
+                }
+            }
         }
     }
 
