@@ -249,6 +249,9 @@ pub struct Auditor {
     named: Vec<Account>,
     /// The duplicate indexes of other parts of the scope (`merge`), queried together.
     other_parts: Vec<SpnIndex>,
+    /// The duplicate index's runs held by several holders, found by `recall` (`None`: not
+    /// looked for, or the index has changed since).
+    shared_runs: Option<Vec<u64>>,
     probe_targets: Vec<(Option<String>, String)>,
     key_targets: Vec<Account>,
     members: HashMap<String, Members>,
@@ -292,6 +295,7 @@ impl Auditor {
             index,
             named: Vec::new(),
             other_parts: Vec::new(),
+            shared_runs: None,
             probe_targets: Vec::new(),
             key_targets: Vec::new(),
             members: HashMap::new(),
@@ -314,6 +318,7 @@ impl Auditor {
 
     /// Uses these aliases instead of Windows' defaults.
     pub fn set_aliases(&mut self, aliases: SpnAliases) {
+        self.shared_runs = None;
         if let Some(index) = &mut self.index {
             index.set_aliases(aliases.clone());
         }
@@ -364,7 +369,8 @@ impl Auditor {
         let mut parts = parts.into_iter();
         self.index = parts.next();
         self.other_parts.extend(parts);
-        recalled
+        self.shared_runs = recalled?;
+        Ok(())
     }
 
     /// Takes in what another auditor saw of another part of the same scope.
@@ -634,6 +640,7 @@ impl Auditor {
 
     /// Adds an account's SPNs to the duplicate index and nothing else (`--forest`).
     pub fn index_only(&mut self, account: &Account, in_scope: bool) {
+        self.shared_runs = None;
         if let Some(index) = &mut self.index {
             index.add(account, in_scope, SpnTexts::Kept);
         }
@@ -664,21 +671,21 @@ impl Auditor {
         let across = std::thread::scope(|scope| {
             let parts = &parts;
             let settings = &self.settings;
+            let shared = self.shared_runs.as_deref();
             let across = scope.spawn(move || {
                 let mut across = Vec::new();
                 if parts.is_empty() {
                     return across;
                 }
                 if settings.wants(Check::DUPLICATE_SPN) {
-                    across.extend(super::duplicates::duplicates_in(parts));
+                    across.extend(super::duplicates::duplicates_in(parts, shared));
                 }
                 if settings.wants(Check::CONFUSABLE_SPN) {
                     across.extend(super::duplicates::confusables_in(parts));
                 }
                 across
             });
-            sort_findings(&mut self.findings);
-            self.findings.dedup();
+            super::sort_and_dedup(&mut self.findings);
             across
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

@@ -344,7 +344,7 @@ impl SpnIndex {
 
     /// One `duplicate_spn` finding per colliding group with a holder in scope.
     pub fn duplicates(&self) -> Vec<Finding> {
-        duplicates_in(std::slice::from_ref(self))
+        duplicates_in(std::slice::from_ref(self), None)
     }
 
     /// The aliases this index keys by.
@@ -382,7 +382,10 @@ impl SpnIndex {
 /// keyed and sorted, with the texts of every holder those can name read again from the source
 /// (the holders of runs of equal hashes on several objects, of non-ASCII SPNs, and of what
 /// those look like), each checked to still hold the SPNs indexed for it.
-pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
+///
+/// Returns the hashes of the runs held by more than one holder, in order, when it walked the
+/// index for them: `duplicates_in` needs only those while the index stays as it is.
+pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<Option<Vec<u64>>, String> {
     for part in parts.iter_mut() {
         part.key_again(reread)?;
         part.prepare();
@@ -391,11 +394,13 @@ pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
         (part.holders.iter()).any(|holder| matches!(holder.texts, HolderTexts::At(_)))
     };
     if !parts.iter().any(in_source) {
-        return Ok(()); // Every text kept (a DC, standard input): nothing to read again.
+        return Ok(None); // Every text kept (a DC, standard input): nothing to read again.
     }
     let mut wanted: Vec<(usize, IndexEntry)> = Vec::new();
+    let mut shared = Vec::new();
     for_each_run(parts, |members| {
         if !single_holder(members) {
+            shared.push(members[0].entry.hash);
             wanted.extend(members.iter().map(|member| (member.part, member.entry)));
         }
     });
@@ -429,7 +434,7 @@ pub fn recall(parts: &mut [SpnIndex], reread: &Reread) -> Result<(), String> {
             return Err("the export changed while it was read: read it again".into());
         }
     }
-    Ok(())
+    Ok(Some(shared))
 }
 
 /// An SPN as a person reads it: Unicode NFKC (fullwidth and other compatibility forms become
@@ -503,14 +508,33 @@ pub fn confusables_in(parts: &[SpnIndex]) -> Vec<Finding> {
 
 /// Duplicates across the indexes of several parts of one scope (each prepared, all with the
 /// same aliases, holders in the source recalled): their sorted entries are walked together, so
-/// runs of equal hashes span parts and nothing is copied.
-pub fn duplicates_in(parts: &[SpnIndex]) -> Vec<Finding> {
+/// runs of equal hashes span parts and nothing is copied. `shared`: what `recall` returned, if
+/// the index has not changed since (then only those runs are looked at).
+pub fn duplicates_in(parts: &[SpnIndex], shared: Option<&[u64]>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for_each_run(parts, |members| {
+    let mut report = |members: &[Member]| {
         if !single_holder(members) {
             report_run(parts, members, &mut findings);
         }
-    });
+    };
+    match shared {
+        // The runs `recall` found held by several holders: looked up, not walked to.
+        Some(hashes) => {
+            let mut members = Vec::new();
+            for &hash in hashes {
+                members.clear();
+                for (index, part) in parts.iter().enumerate() {
+                    let run = part.run(hash).iter();
+                    members.extend(run.map(|entry| Member {
+                        part: index,
+                        entry: *entry,
+                    }));
+                }
+                report(&members);
+            }
+        }
+        None => for_each_run(parts, report),
+    }
     findings
 }
 
@@ -885,7 +909,7 @@ mod tests {
         first.prepare();
         second.prepare();
         assert_eq!(
-            keys(&duplicates_in(&[first, second])),
+            keys(&duplicates_in(&[first, second], None)),
             [
                 ("host/a".to_string(), false, 2),
                 ("host/x".to_string(), false, 2)
@@ -1008,7 +1032,7 @@ mod tests {
             Ok(accounts[at as usize].clone())
         };
         let mut parts = [held];
-        recall(&mut parts, &reread).unwrap();
+        let shared = recall(&mut parts, &reread).unwrap();
         let mut read = read.take();
         read.sort();
         // E and F share a group key (two aliases, no duplicate), so they are read to see.
@@ -1017,12 +1041,17 @@ mod tests {
             [0, 1, 2, 3, 4, 5],
             "every holder of a key held twice, and of a look-alike, once each; G never"
         );
-        assert_eq!(keyed(duplicates_in(&parts)), keyed(kept.duplicates()));
+        assert_eq!(keyed(duplicates_in(&parts, None)), keyed(kept.duplicates()));
+        assert_eq!(
+            duplicates_in(&parts, shared.as_deref()),
+            duplicates_in(&parts, None),
+            "the runs recall found are the ones a walk finds"
+        );
         assert_eq!(
             keyed(confusables_in(&parts)),
             keyed(confusables_in(std::slice::from_ref(&kept)))
         );
-        assert_eq!(keyed(duplicates_in(&parts)).len(), 1);
+        assert_eq!(keyed(duplicates_in(&parts, None)).len(), 1);
         assert_eq!(keyed(confusables_in(&parts)).len(), 1);
     }
 
@@ -1052,12 +1081,13 @@ mod tests {
         first.set_aliases(mappings.clone());
         let reread = |at: u64| Ok(all[at as usize].clone());
         let mut parts = [first, second];
-        recall(&mut parts, &reread).unwrap();
+        let shared = recall(&mut parts, &reread).unwrap();
         let mut kept = SpnIndex::new(mappings);
         all.iter().for_each(|a| kept.add(a, true, SpnTexts::Kept));
         kept.prepare();
-        let found = keyed(duplicates_in(&parts));
+        let found = keyed(duplicates_in(&parts, None));
         assert_eq!(found, keyed(kept.duplicates()));
+        assert_eq!(keyed(duplicates_in(&parts, shared.as_deref())), found);
         assert_eq!(
             found.len(),
             2,

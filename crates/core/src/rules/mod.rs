@@ -86,6 +86,26 @@ pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(compare_findings);
 }
 
+/// Puts findings in order, each once. Findings often come in order already (a worker's of one
+/// kind, a million stale passwords): one pass finds that and drops repeats; out of order, they
+/// are sorted first.
+pub(crate) fn sort_and_dedup(findings: &mut Vec<Finding>) {
+    let mut in_order = true;
+    // `earlier` is the last finding kept.
+    findings.dedup_by(|later, earlier| match compare_findings(earlier, later) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => earlier == later,
+        std::cmp::Ordering::Greater => {
+            in_order = false;
+            false
+        }
+    });
+    if !in_order {
+        sort_findings(findings);
+        findings.dedup();
+    }
+}
+
 /// Puts in order findings whose first `sorted` already are, once each (no two equal): the
 /// rest are sorted and merged in from where the first of them belongs, so that a million
 /// findings in order are not compared again for a few added at the end.
@@ -163,6 +183,53 @@ mod tests {
             for b in names {
                 assert_eq!(cmp_folded(a, b), meaning(a, b), "{a:?} / {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn findings_in_order_or_not_end_sorted_each_once() {
+        let missing = |name: &str| Finding::MissingSpn {
+            account: Some(format!("{name}$")),
+            dn: format!("CN={name},DC=x"),
+            spn: "HOST/x".into(),
+        };
+        // The same account under two DNs: equal in order, not the same finding.
+        let twin = Finding::MissingSpn {
+            account: Some("B$".into()),
+            dn: "CN=B,OU=Other,DC=x".into(),
+            spn: "HOST/x".into(),
+        };
+        let not_found = Finding::NotFound { name: "q".into() };
+        for findings in [
+            vec![
+                missing("A"),
+                missing("A"),
+                missing("B"),
+                twin.clone(),
+                missing("C"),
+            ],
+            vec![
+                not_found.clone(),
+                missing("C"),
+                missing("A"),
+                missing("C"),
+                twin.clone(),
+            ],
+            vec![
+                missing("B"),
+                twin.clone(),
+                missing("B"),
+                not_found.clone(),
+                missing("A"),
+            ],
+            vec![],
+        ] {
+            let mut whole = findings.clone();
+            sort_findings(&mut whole);
+            whole.dedup();
+            let mut ours = findings;
+            sort_and_dedup(&mut ours);
+            assert_eq!(ours, whole);
         }
     }
 
