@@ -547,8 +547,9 @@ impl Source {
         };
         // Read, not mapped: a few thousand records spread over a large export would otherwise
         // fault in (and count as resident) the pages around each, and handing them back costs
-        // every core a TLB flush.
-        let mut bytes = vec![0; 16 << 10];
+        // every core a TLB flush. A page first (most records fit), four times more while the
+        // record goes on past what was read.
+        let mut bytes = vec![0; 4 << 10];
         loop {
             let read = file.read_at(&mut bytes, at).map_err(|_| again())?;
             let whole = read < bytes.len();
