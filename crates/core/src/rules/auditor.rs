@@ -802,16 +802,16 @@ impl Summary {
     pub fn add(&mut self, kind: &Kind, class: Option<&str>) {
         self.by_kind[kind.position()] += 1;
         if let Some(class) = class {
-            self.add_class(class);
+            self.add_class(class, 1);
         }
     }
 
-    fn add_class(&mut self, class: &str) {
+    fn add_class(&mut self, class: &str, count: usize) {
         if let Some(class) = kinds::classes().position(|c| c == class) {
             if self.by_class.is_empty() {
                 self.by_class = vec![0; kinds::classes().count()];
             }
-            self.by_class[class] += 1;
+            self.by_class[class] += count;
         }
     }
 
@@ -826,13 +826,26 @@ impl Summary {
             ..Summary::default()
         };
         // Findings come grouped by kind: counted a kind's range at a time, the classes of
-        // those kinds that have them one by one.
+        // those kinds that have them one by one, among that kind's own classes.
         for range in kinds::kind_ranges(findings) {
             let kind = findings[range.start].spec();
             self.by_kind[kind.position()] += range.len();
+            if kind.classes.is_empty() {
+                continue;
+            }
+            let mut counts = vec![0; kind.classes.len()];
             for finding in &findings[range] {
-                if let Some(class) = finding.class() {
-                    self.add_class(class);
+                let Some(class) = finding.class() else {
+                    continue;
+                };
+                match kind.classes.iter().position(|known| *known == class) {
+                    Some(at) => counts[at] += 1,
+                    None => self.add_class(class, 1),
+                }
+            }
+            for (class, count) in kind.classes.iter().zip(counts) {
+                if count > 0 {
+                    self.add_class(class, count);
                 }
             }
         }
