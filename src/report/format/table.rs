@@ -283,17 +283,23 @@ fn plain_table(
 
 /// The widest line of a cell's text.
 fn widest_line(cell: &str) -> usize {
-    cell.split('\n')
-        .map(UnicodeWidthStr::width)
-        .max()
-        .unwrap_or(0)
+    cell.split('\n').map(columns).max().unwrap_or(0)
+}
+
+/// How many columns `text` takes on a terminal: a column a byte when all are printable ASCII
+/// (most cells: found without an early exit, many bytes at once), else as Unicode says.
+fn columns(text: &str) -> usize {
+    let printable = text
+        .bytes()
+        .fold(true, |all, byte| all & (byte >= 0x20) & (byte < 0x7f));
+    if printable { text.len() } else { text.width() }
 }
 
 /// Each column's width: its header's or its widest value's, from each row's cell widths.
 fn plain_widths(header: &[&str], rows: impl Iterator<Item = Vec<usize>>) -> Vec<usize> {
     let mut widths: Vec<usize> = header
         .iter()
-        .map(|name| for_terminal(name).width())
+        .map(|name| columns(&for_terminal(name)))
         .collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -371,7 +377,7 @@ fn write_row(
                 .unwrap_or("");
             out.write_all(b" ")?;
             out.write_all(value.as_bytes())?;
-            out.write_all(&spaces[..width.saturating_sub(value.width()) + 1])?;
+            out.write_all(&spaces[..width.saturating_sub(columns(value)) + 1])?;
             out.write_all(b"|")?;
         }
         out.write_all(b"\n")?;
@@ -520,6 +526,22 @@ mod tests {
             Cell::lines(SPNS),
             "2026-11-21T05:00:00Z (3 days ago)".into(),
         ]]
+    }
+
+    #[test]
+    fn columns_are_unicode_widths() {
+        let printable: String = (0x20u8..0x7f).map(char::from).collect();
+        for text in [
+            &printable[..],
+            "",
+            "Büro-PC",
+            "東京-pc",
+            "e\u{301}",
+            "a\u{1b}b",
+            "\u{7f}",
+        ] {
+            assert_eq!(columns(text), text.width(), "{text:?}");
+        }
     }
 
     #[test]

@@ -28,7 +28,15 @@ fn is_dangerous(c: char) -> bool {
 
 /// `text` safe to print on a terminal: every dangerous character as `\xNN` or `\u{NNNN}`.
 pub fn for_terminal(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_dangerous) {
+    let safe = if text.is_ascii() {
+        // Of ASCII only the controls are: looked for without an early exit, many bytes at once.
+        !text
+            .bytes()
+            .fold(false, |any, byte| any | (byte < 0x20) | (byte == 0x7f))
+    } else {
+        !text.chars().any(is_dangerous)
+    };
+    if safe {
         return Cow::Borrowed(text);
     }
     let mut safe = String::with_capacity(text.len() + 8);
