@@ -291,7 +291,7 @@ fn widest_line(cell: &str) -> usize {
 fn columns(text: &str) -> usize {
     let printable = text
         .bytes()
-        .fold(true, |all, byte| all & (byte >= 0x20) & (byte < 0x7f));
+        .fold(true, |all, byte| all & (0x20..0x7f).contains(&byte));
     if printable { text.len() } else { text.width() }
 }
 
