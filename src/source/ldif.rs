@@ -629,7 +629,7 @@ mod tests {
     /// One record: its DN and its (name, value) pairs.
     type Record = (String, Vec<(String, Vec<u8>)>);
 
-    #[derive(Default)]
+    #[derive(Default, Debug, PartialEq)]
     struct Records(Vec<Record>);
 
     impl RecordSink for Records {
@@ -651,12 +651,25 @@ mod tests {
         Ok(records)
     }
 
+    /// The records of `text` read as a stream, after checking that read where they lie in
+    /// memory (as a mapped export is) they are the same, errors too.
     fn read(text: &[u8]) -> Result<Records, LdifError> {
-        read_with(text, BUFFER_SIZE)
+        let streamed = read_with(text, BUFFER_SIZE);
+        let mut reader = LdifReader::from_slice(text);
+        let mut records = Records::default();
+        let in_memory = loop {
+            match reader.next_record(&mut records) {
+                Ok(true) => {}
+                Ok(false) => break Ok(records),
+                Err(err) => break Err(err),
+            }
+        };
+        assert_eq!(in_memory, streamed, "in memory and streamed");
+        streamed
     }
 
     fn error_of(text: &[u8]) -> String {
-        read(text).err().expect("an error").to_string()
+        read(text).expect_err("an error").to_string()
     }
 
     fn values<'a>(records: &'a Records, index: usize, name: &str) -> Vec<&'a [u8]> {

@@ -725,8 +725,7 @@ impl Auditor {
             self.coverage.source_lacks(Check::LAPS, AttrSet::of(&laps));
             self.coverage
                 .set_note(Check::LAPS, Some(super::local_admin::NOT_IN_SOURCE));
-            self.findings
-                .retain(|finding| finding.kind() != Check::LAPS.name());
+            kinds::remove_kind(&mut self.findings, Check::LAPS.0);
         }
         if self.settings.key_probe.is_none() {
             self.coverage.set_note(
@@ -742,13 +741,15 @@ impl Auditor {
             }
             // The source holds none of these at all: what the check saw is not a verdict.
             self.coverage.source_lacks(check, lacking);
-            self.findings
-                .retain(|finding| finding.kind() != check.name());
+            kinds::remove_kind(&mut self.findings, check.0);
         }
         if self.settings.wants(Check::STALE_PASSWORD)
             && !evidence.contains(Attr::LastLogonTimestamp)
         {
-            let marked = super::staleness::unsure_inactive(&mut self.findings);
+            let marked = super::staleness::unsure_inactive(kinds::of_kind(
+                &mut self.findings,
+                Check::STALE_PASSWORD.0,
+            ));
             if marked > 0 {
                 warnings.push(format!(
                     "the source has no lastLogonTimestamp: {marked} stale password(s) shown as inactive may be rotation_failing"
@@ -826,27 +827,26 @@ impl Summary {
             ..Summary::default()
         };
         // Findings come grouped by kind: counted a kind's range at a time, the classes of
-        // those kinds that have them one by one, among that kind's own classes.
+        // those kinds that have them one by one, by where each class's name lies (a name is
+        // one static text: a pointer compared, not its letters), then by name.
         for range in kinds::kind_ranges(findings) {
             let kind = findings[range.start].spec();
             self.by_kind[kind.position()] += range.len();
             if kind.classes.is_empty() {
                 continue;
             }
-            let mut counts = vec![0; kind.classes.len()];
-            for finding in &findings[range] {
-                let Some(class) = finding.class() else {
-                    continue;
-                };
-                match kind.classes.iter().position(|known| *known == class) {
-                    Some(at) => counts[at] += 1,
-                    None => self.add_class(class, 1),
+            let mut counts: Vec<(&'static str, usize)> = Vec::new();
+            for class in findings[range].iter().filter_map(Finding::class) {
+                match counts
+                    .iter_mut()
+                    .find(|(name, _)| std::ptr::eq(*name, class))
+                {
+                    Some((_, count)) => *count += 1,
+                    None => counts.push((class, 1)),
                 }
             }
-            for (class, count) in kind.classes.iter().zip(counts) {
-                if count > 0 {
-                    self.add_class(class, count);
-                }
+            for (class, count) in counts {
+                self.add_class(class, count);
             }
         }
     }

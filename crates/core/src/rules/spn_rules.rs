@@ -238,6 +238,47 @@ impl<'a> Expectation<'a> {
             }
         }
     }
+
+    /// Whether `spns` are exactly the SPNs expected (TERMSRV only where asked for), each
+    /// written as expected but for ASCII case: what most computers hold, told without parsing
+    /// an SPN. `false` leaves the account to the rules, also whenever a class or name could
+    /// read otherwise inside an SPN (not ASCII, empty, with `/` or `:`, a trailing dot).
+    fn held_exactly(&self, spns: &[String]) -> bool {
+        // Each byte looked at without a branch: these are short, and looked at for every
+        // computer.
+        let simple = |text: Prepared<'_>| {
+            let bytes = text.text().as_bytes();
+            let plain = (bytes.iter()).fold(true, |plain, &byte| {
+                plain & byte.is_ascii() & (byte != b'/') & (byte != b':')
+            });
+            plain && !bytes.is_empty() && bytes.last() != Some(&b'.')
+        };
+        let names_simple = simple(self.short) && self.fqdn.is_none_or(simple);
+        if !(names_simple && self.classes.iter().all(|class| simple(*class))) {
+            return false;
+        }
+        let mut expected: SmallVec<[(u64, &str, &str); 8]> = SmallVec::new();
+        self.each(false, |number, class, host| {
+            expected.push((1 << number.min(63), class.text(), host.text()));
+        });
+        let is = |spn: &[u8], class: &str, host: &str| {
+            spn.len() == class.len() + 1 + host.len()
+                && spn[class.len()] == b'/'
+                && spn[..class.len()].eq_ignore_ascii_case(class.as_bytes())
+                && spn[class.len() + 1..].eq_ignore_ascii_case(host.as_bytes())
+        };
+        let mut held = 0;
+        for spn in spns {
+            let found = expected
+                .iter()
+                .find(|(_, class, host)| is(spn.as_bytes(), class, host));
+            match found {
+                Some((bit, _, _)) => held |= bit,
+                None => return false,
+            }
+        }
+        held == expected.iter().fold(0, |all, (bit, _, _)| all | bit)
+    }
 }
 
 const TERMSRV: &str = "TERMSRV";
@@ -283,6 +324,12 @@ enum HostIs {
 
 /// Applies both rules in one pass over the account's SPNs.
 pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
+    review_with(account, settings, true)
+}
+
+/// `review_spns`; `at_a_glance`: an account holding exactly what is expected is told by
+/// comparing texts (`Expectation::held_exactly`), not by the rules SPN by SPN.
+fn review_with(account: &Account, settings: &SpnSettings, at_a_glance: bool) -> SpnReview {
     let mut review = SpnReview {
         invalid: invalid_names(account),
         ..SpnReview::default()
@@ -290,6 +337,14 @@ pub fn review_spns(account: &Account, settings: &SpnSettings) -> SpnReview {
     let Some(expectation) = Expectation::of(account, settings, &review.invalid) else {
         return review;
     };
+    if at_a_glance && expectation.held_exactly(&account.spns) {
+        debug_assert_eq!(
+            review_with(account, settings, false),
+            review,
+            "the rules find nothing on {account:?}"
+        );
+        return review;
+    }
     let fqdn = account
         .dns_host_name
         .as_deref()
@@ -393,6 +448,86 @@ mod tests {
                 .missing
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn what_is_told_at_a_glance_is_what_the_rules_say() {
+        let with = |expect: &[&str]| SpnSettings {
+            expect: expect.iter().map(|class| class.to_string()).collect(),
+            ..SpnSettings::default()
+        };
+        let all_settings = [
+            SpnSettings::default(),
+            with(&["WSMAN"]),
+            with(&["termsrv"]),
+            with(&["a/b", "c:d", ""]),
+        ];
+        let mixed = [
+            "host/pc01",
+            "HOST/PC01.X.TEST",
+            "restrictedkrbhost/PC01",
+            "RESTRICTEDKRBHOST/pc01.x.test",
+        ];
+        let and = |more: &[&'static str]| FULL.iter().chain(more).copied().collect::<Vec<_>>();
+        let (termsrv, ports) = (
+            and(&["TERMSRV/PC01"]),
+            and(&["HOST/PC01:80", "HOST/PC01/x"]),
+        );
+        let (wsman, odd) = (
+            and(&["WSMAN/PC01", "WSMAN/pc01.x.test"]),
+            and(&["a/b/PC01"]),
+        );
+        let (stale, twice) = (
+            and(&["HOST/OLD01", "HOST/old01.x.test"]),
+            and(&["host/PC01"]),
+        );
+        let dotted = ["HOST/PC01", "HOST/pc01.x.test.", "RestrictedKrbHost/PC01"];
+        let short_only = ["HOST/PC01", "RestrictedKrbHost/PC01"];
+        let cases: [(&str, Option<&str>, &[&str]); 16] = [
+            ("PC01$", Some("pc01.x.test"), &FULL),
+            ("PC01$", Some("PC01.X.TEST"), &mixed),
+            ("PC01$", Some("pc01.x.test"), &FULL[..3]),
+            ("PC01$", Some("pc01.x.test"), &termsrv),
+            ("PC01$", Some("pc01.x.test"), &ports),
+            ("PC01$", Some("pc01.x.test"), &wsman),
+            ("PC01$", Some("pc01.x.test"), &odd),
+            ("PC01$", Some("pc01.x.test"), &stale),
+            ("PC01$", Some("pc01.x.test"), &twice),
+            ("PC01$", Some("pc01.x.test"), &[]),
+            ("PC01$", Some("pc01.x.test."), &FULL),
+            ("PC01$", Some("pc01.x.test.."), &dotted),
+            ("PC01$", Some("pc01"), &short_only),
+            ("PC01$", None, &short_only),
+            ("PC01$", Some("bad name.x.test"), &short_only),
+            (
+                "PÇ01$",
+                Some("pç01.x.test"),
+                &["HOST/PÇ01", "HOST/pç01.x.test"],
+            ),
+        ];
+        for settings in &all_settings {
+            for (sam, dns, spns) in cases {
+                let pc = computer(sam, dns, spns);
+                assert_eq!(
+                    review_with(&pc, settings, true),
+                    review_with(&pc, settings, false),
+                    "{sam} {dns:?} {spns:?} {:?}",
+                    settings.expect
+                );
+            }
+        }
+        // Taken where it should be, and only there.
+        let glance = |dns: &str, spns: &[&str]| {
+            let pc = computer("PC01$", Some(dns), spns);
+            let settings = SpnSettings::default();
+            let invalid = invalid_names(&pc);
+            Expectation::of(&pc, &settings, &invalid)
+                .expect("a valid name")
+                .held_exactly(&pc.spns)
+        };
+        assert!(glance("pc01.x.test", &FULL) && glance("PC01.X.TEST", &mixed));
+        assert!(!glance("pc01.x.test", &termsrv) && !glance("pc01.x.test", &FULL[..3]));
+        assert!(!glance("pc01.x.test.", &dotted) && !glance("pc01.x.test", &twice[..1]));
     }
 
     #[test]

@@ -277,6 +277,26 @@ pub fn kind_ranges(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
+/// Takes every finding of `kind` out of `findings` (grouped by kind, as [`kind_ranges`]
+/// needs): its range found by halving, not by a pass over a million findings of other kinds.
+pub fn remove_kind(findings: &mut Vec<Finding>, kind: &Kind) {
+    let range = kind_ranges(findings)
+        .into_iter()
+        .find(|range| std::ptr::eq(findings[range.start].spec(), kind));
+    if let Some(range) = range {
+        findings.drain(range);
+    }
+}
+
+/// The findings of `kind` in `findings` (grouped by kind): an empty slice when there are none.
+pub fn of_kind<'a>(findings: &'a mut [Finding], kind: &Kind) -> &'a mut [Finding] {
+    let range = kind_ranges(findings)
+        .into_iter()
+        .find(|range| std::ptr::eq(findings[range.start].spec(), kind))
+        .unwrap_or(0..0);
+    &mut findings[range]
+}
+
 impl Finding {
     /// The declaration of its kind.
     pub fn spec(&self) -> &'static Kind {
@@ -669,6 +689,41 @@ mod tests {
                 .filter(|range| !range.is_empty())
                 .collect();
             assert_eq!(kind_ranges(&findings), expected, "{stale} {other}");
+        }
+    }
+
+    #[test]
+    fn a_kind_is_taken_out_or_found_whole_and_only_it() {
+        let default = |dn: &str| Finding::DefaultPassword {
+            account: None,
+            dn: dn.into(),
+        };
+        let missing = |spn: &str| Finding::MissingSpn {
+            account: None,
+            dn: "CN=A,DC=x".into(),
+            spn: spn.into(),
+        };
+        let not_found = |name: &str| Finding::NotFound { name: name.into() };
+        let mut findings = vec![missing("HOST/A"), missing("HOST/B"), not_found("C")];
+        findings.insert(2, default("CN=D"));
+        findings.sort_by_key(|finding| finding.spec().position());
+        let kinds = |findings: &[Finding]| findings.iter().map(Finding::kind).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(of_kind(&mut findings, &MISSING_SPN)),
+            ["missing_spn"; 2]
+        );
+        assert!(of_kind(&mut findings, &STALE_PASSWORD).is_empty());
+        let before = findings.clone();
+        remove_kind(&mut findings, &STALE_PASSWORD);
+        assert_eq!(findings, before, "no finding of the kind: none taken");
+        for kind in [&MISSING_SPN, &DEFAULT_PASSWORD, &NOT_FOUND] {
+            let mut left = before.clone();
+            remove_kind(&mut left, kind);
+            let expected: Vec<Finding> = (before.iter())
+                .filter(|finding| finding.kind() != kind.name)
+                .cloned()
+                .collect();
+            assert_eq!(left, expected, "{}", kind.name);
         }
     }
 
