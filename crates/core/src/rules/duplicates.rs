@@ -540,28 +540,70 @@ pub fn duplicates_in(parts: &[SpnIndex], shared: Option<&[u64]>) -> Vec<Finding>
 
 /// Hands each run of two or more entries with equal hashes, across the parts, to `each`
 /// (what both duplicates and the holders to read again are made of); an SPN indexed once is
-/// passed over without being gathered.
+/// passed over without being gathered. A large index is walked in two halves of the hash
+/// space at once, on two cores (the runs handed over in order all the same).
 fn for_each_run(parts: &[SpnIndex], mut each: impl FnMut(&[Member])) {
     assert!(
         parts.iter().all(|part| part.sorted && part.unkeyed == 0),
         "SpnIndex::prepare (and recall, after new aliases) must run before queries"
     );
+    let entries: Vec<&[IndexEntry]> = parts.iter().map(|part| &part.entries[..]).collect();
+    let total: usize = entries.iter().map(|entries| entries.len()).sum();
+    for runs in &walk(&entries, total >= WALKED_IN_HALVES) {
+        let mut start = 0;
+        for &end in &runs.ends {
+            each(&runs.members[start..end]);
+            start = end;
+        }
+    }
+}
+
+/// Entries at least this many are walked in two halves (`for_each_run`).
+const WALKED_IN_HALVES: usize = 1 << 20;
+
+/// The runs of the parts' entries, in order: in one walk, or `in_halves`, the hash space's
+/// two halves each walked on a core of its own.
+fn walk(entries: &[&[IndexEntry]], in_halves: bool) -> Vec<Runs> {
+    if !in_halves {
+        return vec![runs_in(entries)];
+    }
+    let middle = 1 << 63;
+    let (low, high): (Vec<_>, Vec<_>) = (entries.iter())
+        .map(|entries| entries.split_at(entries.partition_point(|entry| entry.hash < middle)))
+        .unzip();
+    std::thread::scope(|scope| {
+        let high = scope.spawn(|| runs_in(&high));
+        let low = runs_in(&low);
+        let high = (high.join()).unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        vec![low, high]
+    })
+}
+
+/// The runs of one stretch of each part: their members, one run after another, and where
+/// each run ends among them.
+#[derive(Default)]
+struct Runs {
+    members: Vec<Member>,
+    ends: Vec<usize>,
+}
+
+/// The runs of two or more entries with equal hashes across `parts` (each sorted), the
+/// entries of part `i` numbered as part `i`'s.
+fn runs_in(parts: &[&[IndexEntry]]) -> Runs {
+    let mut runs = Runs::default();
     let mut cursors = vec![0usize; parts.len()];
     let mut starts = cursors.clone();
-    let mut members: Vec<Member> = Vec::new();
     loop {
-        let next_hash = parts
-            .iter()
-            .zip(&cursors)
-            .filter_map(|(part, &cursor)| part.entries.get(cursor).map(|entry| entry.hash))
+        let next_hash = (parts.iter().zip(&cursors))
+            .filter_map(|(entries, &cursor)| entries.get(cursor).map(|entry| entry.hash))
             .min();
         let Some(hash) = next_hash else {
-            break;
+            return runs;
         };
         starts.copy_from_slice(&cursors);
         let mut count = 0;
-        for (part, cursor) in parts.iter().zip(&mut cursors) {
-            let run = (part.entries[*cursor..].iter())
+        for (entries, cursor) in parts.iter().zip(&mut cursors) {
+            let run = (entries[*cursor..].iter())
                 .take_while(|entry| entry.hash == hash)
                 .count();
             *cursor += run;
@@ -570,15 +612,14 @@ fn for_each_run(parts: &[SpnIndex], mut each: impl FnMut(&[Member])) {
         if count < 2 {
             continue;
         }
-        members.clear();
-        for (index, part) in parts.iter().enumerate() {
-            let run = &part.entries[starts[index]..cursors[index]];
-            members.extend(run.iter().map(|entry| Member {
+        for (index, entries) in parts.iter().enumerate() {
+            let run = &entries[starts[index]..cursors[index]];
+            runs.members.extend(run.iter().map(|entry| Member {
                 part: index,
                 entry: *entry,
             }));
         }
-        each(&members);
+        runs.ends.push(runs.members.len());
     }
 }
 
@@ -915,6 +956,42 @@ mod tests {
                 ("host/x".to_string(), false, 2)
             ]
         );
+    }
+
+    #[test]
+    fn the_index_walked_in_halves_gives_the_runs_of_one_walk() {
+        // Hundreds of SPNs, hashed across the whole space; every fifth held by five accounts
+        // of both parts (twice by one of them).
+        let mut parts = [SpnAliases::default(), SpnAliases::default()].map(SpnIndex::new);
+        for n in 0..600 {
+            let spns = [format!("HOST/pc{n}"), format!("HOST/pc{}", n / 5 * 5)];
+            let spns: Vec<&str> = spns.iter().map(String::as_str).collect();
+            let account = holder(&format!("PC{n}$"), AccountKind::Computer, &spns);
+            parts[n % 2].add(&account, true, SpnTexts::Kept);
+        }
+        parts.iter_mut().for_each(SpnIndex::prepare);
+        let entries: Vec<&[IndexEntry]> = parts.iter().map(|part| &part.entries[..]).collect();
+        let flat = |walked: Vec<Runs>| -> Vec<Vec<(usize, u64, usize, u32)>> {
+            let mut runs = Vec::new();
+            for half in walked {
+                let mut start = 0;
+                for end in half.ends {
+                    let members = half.members[start..end].iter();
+                    runs.push(
+                        members
+                            .map(|m| (m.part, m.entry.hash, m.entry.holder(), m.entry.spn))
+                            .collect(),
+                    );
+                    start = end;
+                }
+            }
+            runs
+        };
+        let whole = flat(walk(&entries, false));
+        assert!(whole.len() >= 100, "{} runs", whole.len());
+        let high = whole.iter().filter(|run| run[0].1 >= 1 << 63).count();
+        assert!(high > 20 && whole.len() - high > 20, "runs in both halves");
+        assert_eq!(flat(walk(&entries, true)), whole);
     }
 
     #[test]
