@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use smallvec::SmallVec;
 use unicode_width::UnicodeWidthStr;
 
 use adcomputer_core::model::sanitize::for_terminal;
@@ -208,15 +209,13 @@ impl TextOut<'_> {
             return self.table(header, &kept);
         }
         let cell_widths = |range: std::ops::Range<usize>| {
-            plain_widths(
-                header,
-                range.map(|n| {
-                    row(n)
-                        .iter()
-                        .map(|cell| widest_line(&cell.neutralised()))
-                        .collect()
-                }),
-            )
+            let mut widths = plain_widths(header, std::iter::empty());
+            for n in range {
+                for (width, cell) in widths.iter_mut().zip(row(n)) {
+                    *width = (*width).max(widest_line(&cell.neutralised()));
+                }
+            }
+            widths
         };
         let widths = match len < 2 * crate::report::BLOCK {
             true => cell_widths(0..len),
@@ -238,7 +237,8 @@ impl TextOut<'_> {
         crate::report::write_blocks(len, writer.out, |range, buffer| {
             for n in range {
                 let made = row(n);
-                let cells: Vec<Cow<'_, str>> = made.iter().map(CellText::neutralised).collect();
+                let cells: SmallVec<[Cow<'_, str>; 8]> =
+                    made.iter().map(CellText::neutralised).collect();
                 write_row(buffer, widths, spaces, &cells)?;
             }
             Ok(())
@@ -281,8 +281,11 @@ fn plain_table(
     writer.end()
 }
 
-/// The widest line of a cell's text.
+/// The widest line of a cell's text (most cells are one line).
 fn widest_line(cell: &str) -> usize {
+    if !cell.as_bytes().contains(&b'\n') {
+        return columns(cell);
+    }
     cell.split('\n').map(columns).max().unwrap_or(0)
 }
 
@@ -357,15 +360,28 @@ impl<'o> PlainTable<'o> {
 
 /// One row of a plain table: as many lines as its tallest cell, each cell padded with
 /// `spaces` to its column's width.
-fn write_row(
-    out: &mut dyn Write,
+fn write_row<W: Write + ?Sized>(
+    out: &mut W,
     widths: &[usize],
     spaces: &[u8],
     cells: &[Cow<'_, str>],
 ) -> std::io::Result<()> {
+    // Most cells are one line: only those that are not are split.
+    fn one_line(cell: &str) -> bool {
+        !cell.as_bytes().contains(&b'\n')
+    }
+    fn line(cell: &str, number: usize) -> Option<&str> {
+        match one_line(cell) {
+            true => Some(cell).filter(|_| number == 0),
+            false => cell.split('\n').nth(number),
+        }
+    }
     let height = cells
         .iter()
-        .map(|cell| cell.split('\n').count())
+        .map(|cell| match one_line(cell) {
+            true => 1,
+            false => cell.split('\n').count(),
+        })
         .max()
         .unwrap_or(1);
     for number in 0..height {
@@ -373,7 +389,7 @@ fn write_row(
         for (column, width) in widths.iter().enumerate() {
             let value = cells
                 .get(column)
-                .and_then(|cell| cell.split('\n').nth(number))
+                .and_then(|cell| line(cell, number))
                 .unwrap_or("");
             out.write_all(b" ")?;
             out.write_all(value.as_bytes())?;

@@ -50,8 +50,8 @@ impl FileTime {
     /// RFC 3339 UTC string (whole seconds, `Z`), as in every JSON document; `None` for zero
     /// and for times outside the years 1601 to 9999.
     pub fn to_rfc3339(self) -> Option<String> {
-        self.rfc3339_bytes()
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        let bytes = self.rfc3339_bytes()?;
+        String::from_utf8(bytes.to_vec()).ok()
     }
 
     /// The RFC 3339 form as ASCII bytes, formatted by hand: reports write millions of these.
@@ -126,8 +126,8 @@ impl serde::Serialize for Timestamp {
 
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.to_rfc3339() {
-            Some(text) => f.write_str(&text),
+        match self.0.rfc3339_bytes() {
+            Some(bytes) => f.write_str(std::str::from_utf8(&bytes).map_err(|_| std::fmt::Error)?),
             None => f.write_str("-"),
         }
     }

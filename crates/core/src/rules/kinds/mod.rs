@@ -577,7 +577,11 @@ pub(crate) fn label<'a>(account: &'a Option<String>, dn: &'a str) -> Cow<'a, str
 
 /// A time as reports write it, or `-`.
 pub(crate) fn time_or_dash(time: &Option<Timestamp>) -> Cow<'static, str> {
-    time.map_or(Cow::Borrowed("-"), |time| Cow::Owned(time.to_string()))
+    // As `Timestamp` shows itself: a time it cannot write is a dash too.
+    match time.and_then(|time| time.0.to_rfc3339()) {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed("-"),
+    }
 }
 
 /// The `account` and `dn` fields every account's finding has.
