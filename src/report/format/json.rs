@@ -148,6 +148,21 @@ macro_rules! integers {
     };
 }
 
+/// `{"variant":[…]}` and `{"variant":{…}}`: the variant's name, then what opens its values.
+macro_rules! variants {
+    ($($method:ident: $open:literal $close:literal,)*) => {
+        $(fn $method(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            _len: usize,
+        ) -> Result<Compound<'s>, Error> {
+            Ok(self.variant(variant, $open, $close))
+        })*
+    };
+}
+
 impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
     type Ok = ();
     type Error = Error;
@@ -253,29 +268,15 @@ impl<'s, 'a> ser::Serializer for &'s mut Json<'a> {
     ) -> Result<Compound<'s>, Error> {
         Ok(self.compound(b'[', b"]"))
     }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        _len: usize,
-    ) -> Result<Compound<'s>, Error> {
-        Ok(self.variant(variant, b'[', b"]}"))
+    variants! {
+        serialize_tuple_variant: b'[' b"]}",
+        serialize_struct_variant: b'{' b"}}",
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s>, Error> {
         Ok(self.compound(b'{', b"}"))
     }
     fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'s>, Error> {
         Ok(self.compound(b'{', b"}"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        _len: usize,
-    ) -> Result<Compound<'s>, Error> {
-        Ok(self.variant(variant, b'{', b"}}"))
     }
 }
 

@@ -286,7 +286,7 @@ fn widest_line(cell: &str) -> usize {
     if !cell.as_bytes().contains(&b'\n') {
         return columns(cell);
     }
-    cell.split('\n').map(columns).max().unwrap_or(0)
+    cell.split('\n').map(columns).fold(0, usize::max)
 }
 
 /// How many columns `text` takes on a terminal: a column a byte when all are printable ASCII

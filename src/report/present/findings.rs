@@ -361,9 +361,7 @@ impl Serialize for Row<'_> {
 /// kind's counts per class. Rows are made as they are written: a report may list a million.
 struct Rows<'a> {
     tables: [Vec<(&'a Finding, bool)>; kinds::KIND_COUNT],
-    /// Counts per class name, told apart by where the name lies (a pointer compared, not its
-    /// letters: a million rows); the same name in two places counts in both.
-    classes: Vec<(&'static str, usize)>,
+    classes: kinds::ClassTally,
 }
 
 /// The findings as tables, one per kind, each with its count; with `marks`, a new finding's
@@ -375,7 +373,7 @@ pub(crate) fn finding_tables(
 ) -> std::io::Result<()> {
     let mut rows = Rows {
         tables: std::array::from_fn(|_| Vec::new()),
-        classes: Vec::new(),
+        classes: kinds::ClassTally::default(),
     };
     for (index, finding) in findings.iter().enumerate() {
         let new = marks.is_some_and(|marks| marks[index] == Mark::New);
@@ -404,11 +402,7 @@ fn cells(finding: &Finding, new: bool) -> Vec<Cell<'_>> {
 impl<'a> Rows<'a> {
     fn add(&mut self, finding: &'a Finding, new: bool) {
         if let Some(class) = finding.class() {
-            let counted = (self.classes.iter_mut()).find(|(name, _)| std::ptr::eq(*name, class));
-            match counted {
-                Some((_, count)) => *count += 1,
-                None => self.classes.push((class, 1)),
-            }
+            self.classes.add(class);
         }
         self.tables[finding.spec().position()].push((finding, new));
     }
@@ -427,10 +421,7 @@ impl<'a> Rows<'a> {
                     .classes
                     .iter()
                     .map(|class| {
-                        let count: usize = (self.classes.iter())
-                            .filter(|(name, _)| name == class)
-                            .map(|(_, count)| count)
-                            .sum();
+                        let count = self.classes.of(class);
                         format!("{} {count}", class.replace('_', " "))
                     })
                     .collect();

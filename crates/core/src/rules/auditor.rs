@@ -827,25 +827,19 @@ impl Summary {
             ..Summary::default()
         };
         // Findings come grouped by kind: counted a kind's range at a time, the classes of
-        // those kinds that have them one by one, by where each class's name lies (a name is
-        // one static text: a pointer compared, not its letters), then by name.
+        // those kinds that have them one by one, then by name.
         for range in kinds::kind_ranges(findings) {
             let kind = findings[range.start].spec();
             self.by_kind[kind.position()] += range.len();
             if kind.classes.is_empty() {
                 continue;
             }
-            let mut counts: Vec<(&'static str, usize)> = Vec::new();
-            for class in findings[range].iter().filter_map(Finding::class) {
-                match counts
-                    .iter_mut()
-                    .find(|(name, _)| std::ptr::eq(*name, class))
-                {
-                    Some((_, count)) => *count += 1,
-                    None => counts.push((class, 1)),
-                }
-            }
-            for (class, count) in counts {
+            let mut tally = kinds::ClassTally::default();
+            findings[range]
+                .iter()
+                .filter_map(Finding::class)
+                .for_each(|class| tally.add(class));
+            for (class, count) in tally.counts() {
                 self.add_class(class, count);
             }
         }

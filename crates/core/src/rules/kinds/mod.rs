@@ -277,24 +277,53 @@ pub fn kind_ranges(findings: &[Finding]) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
-/// Takes every finding of `kind` out of `findings` (grouped by kind, as [`kind_ranges`]
-/// needs): its range found by halving, not by a pass over a million findings of other kinds.
-pub fn remove_kind(findings: &mut Vec<Finding>, kind: &Kind) {
-    let range = kind_ranges(findings)
+/// Where the findings of `kind` are in `findings` (grouped by kind, as [`kind_ranges`]
+/// needs): found by halving, not by a pass over a million findings of other kinds.
+fn range_of(findings: &[Finding], kind: &Kind) -> Option<std::ops::Range<usize>> {
+    kind_ranges(findings)
         .into_iter()
-        .find(|range| std::ptr::eq(findings[range.start].spec(), kind));
-    if let Some(range) = range {
+        .find(|range| std::ptr::eq(findings[range.start].spec(), kind))
+}
+
+/// Takes every finding of `kind` out of `findings` (grouped by kind).
+pub fn remove_kind(findings: &mut Vec<Finding>, kind: &Kind) {
+    if let Some(range) = range_of(findings, kind) {
         findings.drain(range);
     }
 }
 
 /// The findings of `kind` in `findings` (grouped by kind): an empty slice when there are none.
 pub fn of_kind<'a>(findings: &'a mut [Finding], kind: &Kind) -> &'a mut [Finding] {
-    let range = kind_ranges(findings)
-        .into_iter()
-        .find(|range| std::ptr::eq(findings[range.start].spec(), kind))
-        .unwrap_or(0..0);
+    let range = range_of(findings, kind).unwrap_or(0..0);
     &mut findings[range]
+}
+
+/// Findings counted per class name, the names told apart by where they lie (each is a static
+/// text: a pointer compared, not its letters, for a million findings); the same name kept in
+/// two places has an entry for each, and [`ClassTally::of`] sums them.
+#[derive(Debug, Default)]
+pub struct ClassTally(Vec<(&'static str, usize)>);
+
+impl ClassTally {
+    pub fn add(&mut self, class: &'static str) {
+        match (self.0.iter_mut()).find(|(name, _)| std::ptr::eq(*name, class)) {
+            Some((_, count)) => *count += 1,
+            None => self.0.push((class, 1)),
+        }
+    }
+
+    /// How many findings of class `name` were counted.
+    pub fn of(&self, name: &str) -> usize {
+        (self.0.iter())
+            .filter(|(class, _)| *class == name)
+            .map(|(_, count)| count)
+            .sum()
+    }
+
+    /// Each class name counted, and its count (a name may come more than once).
+    pub fn counts(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 impl Finding {
@@ -729,6 +758,22 @@ mod tests {
                 .collect();
             assert_eq!(left, expected, "{}", kind.name);
         }
+    }
+
+    #[test]
+    fn a_class_tally_counts_a_name_kept_in_two_places_once() {
+        let inactive = "inactive";
+        let elsewhere: &'static str = String::from("inactive").leak();
+        assert!(!std::ptr::eq(inactive, elsewhere));
+        let mut tally = ClassTally::default();
+        for class in [inactive, "never_set", elsewhere, inactive] {
+            tally.add(class);
+        }
+        assert_eq!(
+            (tally.of("inactive"), tally.of("never_set"), tally.of("x")),
+            (3, 1, 0)
+        );
+        assert_eq!(tally.counts().map(|(_, count)| count).sum::<usize>(), 4);
     }
 
     #[test]
